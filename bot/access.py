@@ -1,0 +1,72 @@
+"""Who may do what: computed per person from the database and ADMIN_IDS, checked on every
+command and every button press (callback data can be forged)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Roles:
+    user_id: int
+    is_admin: bool
+    worker_of: frozenset[int]  # project ids
+    organiser_of: frozenset[int]  # group ids
+    member_of: frozenset[int]  # group ids (organisers included)
+    group_projects: dict[int, int]  # group id -> project id, for the groups above
+
+    @property
+    def is_worker(self) -> bool:
+        return bool(self.worker_of)
+
+    @property
+    def is_organiser(self) -> bool:
+        return bool(self.organiser_of)
+
+    @property
+    def is_staff(self) -> bool:
+        """Anyone who may organise: admin, worker or organiser."""
+        return self.is_admin or self.is_worker or self.is_organiser
+
+    def can_manage_project(self, project_id: int) -> bool:
+        return self.is_admin or project_id in self.worker_of
+
+    def can_manage_group(self, group_id: int, project_id: int) -> bool:
+        """Organisers of the group, workers of its project, admins."""
+        return self.can_manage_project(project_id) or group_id in self.organiser_of
+
+    def is_member(self, group_id: int) -> bool:
+        return group_id in self.member_of
+
+    @property
+    def primary_role(self) -> str:
+        if self.is_admin:
+            return "admin"
+        if self.is_worker:
+            return "worker"
+        if self.is_organiser:
+            return "organiser"
+        if self.member_of:
+            return "resident"
+        return "stranger"
+
+
+async def load_roles(db: Database, user_id: int, is_admin: bool) -> Roles:
+    workers = await db.fetchall(
+        "SELECT project_id FROM project_workers WHERE user_id = ?", (user_id,)
+    )
+    members = await db.fetchall(
+        "SELECT m.group_id, m.role, g.project_id FROM memberships m"
+        " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?",
+        (user_id,),
+    )
+    return Roles(
+        user_id=user_id,
+        is_admin=is_admin,
+        worker_of=frozenset(r[0] for r in workers),
+        organiser_of=frozenset(r[0] for r in members if r[1] == "organiser"),
+        member_of=frozenset(r[0] for r in members),
+        group_projects={r[0]: r[2] for r in members},
+    )

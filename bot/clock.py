@@ -1,0 +1,61 @@
+"""The one clock: aware datetimes in the configured zone, injectable for tests and the playground."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+class Clock(Protocol):
+    tz: ZoneInfo
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+
+    def now(self) -> datetime:
+        return datetime.now(self.tz)
+
+
+class FakeClock:
+    """A clock that only moves when told; used by tests and the playground's time control."""
+
+    def __init__(self, start: datetime, tz: ZoneInfo) -> None:
+        if start.tzinfo is None:
+            raise ValueError("FakeClock needs an aware start time")
+        self.tz = tz
+        self._now = start.astimezone(tz)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        if when.tzinfo is None:
+            raise ValueError("naive datetime")
+        self._now = when.astimezone(self.tz)
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        self._now = (self._now.astimezone(timezone.utc) + (delta or timedelta(**kwargs))).astimezone(
+            self.tz
+        )
+        return self._now
+
+
+def to_db(dt: datetime) -> str:
+    """Timestamps are stored as UTC ISO strings: sortable and zone-free."""
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime")
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def from_db(value: str | None, tz: ZoneInfo | None = None) -> datetime | None:
+    if value is None:
+        return None
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(tz) if tz else dt

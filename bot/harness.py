@@ -1,0 +1,202 @@
+"""Drive the real bot against the Bot API double: used by end-to-end tests, benchmarks and the
+playground. People are simulated as Telegram users who send real Update JSON and read what the
+bot sent them from the double's records."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.app import build_application
+from bot.botapi_double import FakeBotAPI
+from bot.clock import FakeClock
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+_ids = itertools.count(1001)
+
+
+@dataclass
+class Person:
+    harness: "Harness"
+    tg: dict[str, Any]
+    seen: int = 0  # how many bot messages were already read with new_messages()
+
+    @property
+    def id(self) -> int:
+        return int(self.tg["id"])
+
+    # ----- what they do -----
+
+    async def send(self, text: str) -> None:
+        await self.harness.push(self.harness.api.text_update(self.tg, text))
+
+    async def send_update(self, update: dict[str, Any]) -> None:
+        await self.harness.push(update)
+
+    async def press(self, label: str, message: dict[str, Any] | None = None) -> None:
+        """Tap the inline button whose text contains ``label`` on the newest message having it."""
+        message, data = self.find_button(label, message)
+        await self.harness.push(self.harness.api.callback_update(self.tg, message, data))
+
+    async def press_data(self, data: str, message: dict[str, Any] | None = None) -> None:
+        """Send raw callback data (e.g. forged) as if from a button of ``message``."""
+        message = message or (self.messages()[-1] if self.messages() else self._dummy_message())
+        await self.harness.push(self.harness.api.callback_update(self.tg, message, data))
+
+    def _dummy_message(self) -> dict[str, Any]:
+        return {"message_id": 1, "chat": {"id": self.id, "type": "private"}, "date": 0, "text": "."}
+
+    # ----- what they see -----
+
+    def messages(self) -> list[dict[str, Any]]:
+        return self.harness.api.sent_messages(self.id)
+
+    def new_messages(self) -> list[dict[str, Any]]:
+        msgs = self.messages()
+        fresh = msgs[self.seen :]
+        self.seen = len(msgs)
+        return fresh
+
+    def last(self) -> dict[str, Any]:
+        msgs = self.messages()
+        assert msgs, f"user {self.id} received nothing"
+        return msgs[-1]
+
+    def last_text(self) -> str:
+        m = self.last()
+        return str(m.get("text") or m.get("caption") or "")
+
+    def texts(self) -> list[str]:
+        return [str(m.get("text") or m.get("caption") or "") for m in self.messages()]
+
+    def find_button(self, label: str, message: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
+        candidates = [message] if message is not None else list(reversed(self.messages()))
+        for msg in candidates:
+            for row in buttons_of(msg):
+                for button in row:
+                    if label in button.get("text", "") and "callback_data" in button:
+                        return msg, button["callback_data"]
+        raise AssertionError(f"no button {label!r} for user {self.id}; last: {self.last_text()[:200]!r}")
+
+    def button_texts(self, message: dict[str, Any] | None = None) -> list[str]:
+        msg = message or self.last()
+        return [b.get("text", "") for row in buttons_of(msg) for b in row]
+
+
+def buttons_of(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    markup = message.get("reply_markup") or {}
+    if isinstance(markup, str):
+        import json
+
+        markup = json.loads(markup)
+    return markup.get("inline_keyboard") or []
+
+
+@dataclass
+class Harness:
+    workdir: Path
+    admin_ids: list[int] = field(default_factory=lambda: [1])
+    start_time: datetime = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+    overrides: dict[str, Any] = field(default_factory=dict)
+    api_options: dict[str, Any] = field(default_factory=dict)
+    api: FakeBotAPI = field(init=False)
+    clock: FakeClock = field(init=False)
+    runtime: Runtime | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = FakeClock(self.start_time, ZoneInfo("Europe/Brussels"))
+
+    @property
+    def app(self):
+        assert self.runtime is not None
+        return self.runtime.app
+
+    @property
+    def services(self):
+        assert self.runtime is not None
+        return self.runtime.services
+
+    @property
+    def db(self):
+        return self.services.db
+
+    def settings(self) -> Settings:
+        values: dict[str, Any] = dict(
+            bot_token=self.api.token,
+            telegram_api_base_url=self.api.base_url,
+            telegram_file_base_url=self.api.base_file_url,
+            database_path=self.workdir / "buurtbot.sqlite3",
+            admin_ids=self.admin_ids,
+            default_language="nl",
+            timezone="Europe/Brussels",
+            polling_timeout=1,
+            # No real-time pacing in functional tests; the outbox tests set their own.
+            outbox_chat_interval=0.0,
+            outbox_rate=30.0,
+        )
+        values.update(self.overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    async def start(self) -> "Harness":
+        self.api = FakeBotAPI(**self.api_options)
+        await self.api.start()
+        await self.boot()
+        return self
+
+    async def boot(self) -> None:
+        app = build_application(self.settings(), clock=self.clock)
+        self.runtime = Runtime(app)
+        await self.runtime.start(polling=True, scheduler=False)
+
+    async def restart(self) -> None:
+        """A clean stop and start of the bot process, same database, same Telegram."""
+        assert self.runtime is not None
+        await self.runtime.stop()
+        await self.boot()
+
+    async def stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop(flush_seconds=0)
+            self.runtime = None
+        await self.api.stop()
+
+    def person(self, first_name: str = "Test", language_code: str | None = "nl", user_id: int | None = None, **kw: Any) -> Person:
+        uid = user_id if user_id is not None else next(_ids)
+        return Person(self, self.api.make_user(uid, first_name, language_code=language_code, **kw))
+
+    async def push(self, update: dict[str, Any], settle: bool = True) -> None:
+        self.api.push_update(update)
+        if settle:
+            await self.settle()
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the bot fetched (and confirmed) every pushed update, processed it and
+        sent everything that is due."""
+
+        async def fetched() -> None:
+            while self.api.pending_updates():
+                await asyncio.sleep(0.002)
+
+        await asyncio.wait_for(fetched(), timeout)
+        assert self.runtime is not None
+        await self.runtime.settle(timeout)
+
+    async def advance(self, delta: timedelta | None = None, **kw: float) -> None:
+        """Move the injected clock and run what is due, as the scheduler tick would."""
+        self.clock.advance(delta or timedelta(**kw))
+        await self.services.scheduler.run_due()
+        await self.settle()
+
+    async def advance_to(self, when: datetime) -> None:
+        self.clock.set(when)
+        await self.services.scheduler.run_due()
+        await self.settle()
+
+    async def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        return [tuple(r) for r in await self.db.fetchall(sql, params)]

@@ -1,0 +1,240 @@
+"""Durable intake: updates are committed to the inbox before Telegram is told they arrived, then
+processed from there, concurrently across chats and strictly in order within one chat.
+
+PTB's own polling confirms an update (the next getUpdates offset) as soon as it is in memory, so a
+killed process loses what it had fetched. Here the offset only moves after the batch is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable
+from datetime import datetime, timezone
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import Application, BaseUpdateProcessor
+
+from storage.db import Database, UpdateScope, current_update
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "poll_answer",
+    "channel_post",
+]
+
+
+def chat_key(raw: dict[str, Any]) -> str:
+    """Updates with the same key are processed in order: one chat, or one person's buttons."""
+    for field in ("message", "edited_message", "channel_post", "edited_channel_post", "my_chat_member"):
+        body = raw.get(field)
+        if isinstance(body, dict) and isinstance(body.get("chat"), dict):
+            return f"c{body['chat'].get('id')}"
+    for field in ("callback_query", "poll_answer", "inline_query"):
+        body = raw.get(field)
+        if isinstance(body, dict):
+            who = body.get("from") or body.get("user") or {}
+            if isinstance(who, dict) and who.get("id") is not None:
+                # A private chat's id is the user's id, so buttons queue behind that chat's messages.
+                return f"c{who['id']}"
+    return "misc"
+
+
+class OrderedUpdateProcessor(BaseUpdateProcessor):
+    """Per-chat FIFO, bounded concurrency across chats, and 'processed' recorded in SQLite.
+
+    The bound is applied after the per-chat wait, so a flood from one chat holds one slot and
+    cannot starve the others (PTB's own semaphore is set wide open for that reason).
+    """
+
+    def __init__(self, concurrency: int, db: Database) -> None:
+        super().__init__(max_concurrent_updates=1 << 20)
+        self.concurrency = concurrency
+        self.db = db
+        self._slots: asyncio.Semaphore | None = None
+        self._tails: dict[str, asyncio.Future[None]] = {}
+        self.processed = 0
+        self.in_progress = 0
+
+    async def initialize(self) -> None:
+        self._slots = asyncio.Semaphore(self.concurrency)
+
+    async def shutdown(self) -> None:
+        pending = [f for f in self._tails.values() if not f.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=30)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.concurrency)
+        key = chat_key(update.to_dict()) if update.effective_chat is None else f"c{update.effective_chat.id}"
+        loop = asyncio.get_running_loop()
+        previous = self._tails.get(key)
+        mine: asyncio.Future[None] = loop.create_future()
+        self._tails[key] = mine
+        self.in_progress += 1
+        try:
+            if previous is not None:
+                await previous
+            async with self._slots:
+                scope = UpdateScope(update.update_id)
+                token = current_update.set(scope)
+                try:
+                    await coroutine
+                finally:
+                    current_update.reset(token)
+                    if not scope.marked:
+                        await self._mark(update.update_id)
+                    self.processed += 1
+        finally:
+            self.in_progress -= 1
+            mine.set_result(None)
+            if self._tails.get(key) is mine:
+                del self._tails[key]
+
+    async def _mark(self, update_id: int) -> None:
+        try:
+            await self.db.execute(
+                "UPDATE inbox SET processed_at = ? WHERE update_id = ?",
+                (datetime.now(timezone.utc).isoformat(timespec="seconds"), update_id),
+            )
+        except Exception:
+            log.exception("could not mark update %s processed", update_id)
+
+    @property
+    def idle(self) -> bool:
+        return self.in_progress == 0
+
+
+class Intake:
+    def __init__(self, app: Application, db: Database, polling_timeout: int = 30) -> None:
+        self.app = app
+        self.db = db
+        self.polling_timeout = polling_timeout
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self.last_update_at: datetime | None = None
+        self.received = 0
+
+    async def store(self, raw_updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Commit a batch to the inbox; returns the ones not seen before (a redelivery is ignored)."""
+        if not raw_updates:
+            return []
+        now = datetime.now(timezone.utc)
+        stamp = now.isoformat(timespec="seconds")
+        fresh: list[dict[str, Any]] = []
+        async with self.db.transaction() as conn:
+            for raw in raw_updates:
+                cur = await conn.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, chat_key, payload, received_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (
+                        int(raw["update_id"]),
+                        chat_key(raw),
+                        json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
+                        stamp,
+                    ),
+                )
+                if cur.rowcount:
+                    fresh.append(raw)
+        self.last_update_at = now
+        self.received += len(fresh)
+        return fresh
+
+    async def dispatch(self, raw_updates: list[dict[str, Any]]) -> None:
+        for raw in raw_updates:
+            try:
+                update = Update.de_json(raw, self.app.bot)
+            except Exception:
+                log.exception("update %s could not be decoded; skipped", raw.get("update_id"))
+                await self.db.execute(
+                    "UPDATE inbox SET processed_at = ? WHERE update_id = ?",
+                    (datetime.now(timezone.utc).isoformat(timespec="seconds"), raw.get("update_id")),
+                )
+                continue
+            await self.app.update_queue.put(update)
+
+    async def accept(self, raw_updates: list[dict[str, Any]]) -> None:
+        """Store, then hand over: for webhook requests (answer 200 only after this returns)."""
+        await self.dispatch(await self.store(raw_updates))
+
+    async def resume(self) -> int:
+        """At start-up: everything committed but not processed is processed now, in order."""
+        rows = await self.db.fetchall(
+            "SELECT payload FROM inbox WHERE processed_at IS NULL ORDER BY update_id"
+        )
+        await self.dispatch([json.loads(r[0]) for r in rows])
+        if rows:
+            log.info("resuming %d updates left unprocessed", len(rows))
+        return len(rows)
+
+    async def next_offset(self) -> int:
+        last = await self.db.fetchval("SELECT MAX(update_id) FROM inbox")
+        return int(last) + 1 if last is not None else 0
+
+    def start_polling(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._poll(), name="intake-polling")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._task = None
+
+    async def _poll(self) -> None:
+        offset = await self.next_offset()
+        backoff = 1.0
+        while not self._stopping.is_set():
+            try:
+                raw = await self.app.bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={
+                        "offset": offset,
+                        "timeout": self.polling_timeout,
+                        "allowed_updates": ALLOWED_UPDATES,
+                    },
+                    read_timeout=self.polling_timeout + 10,
+                )
+                backoff = 1.0
+            except RetryAfter as exc:
+                await asyncio.sleep(float(exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()))
+                continue
+            except InvalidToken:
+                log.critical("Telegram refused the token (BOT_TOKEN); polling stopped")
+                raise
+            except Conflict:
+                log.error("another instance is polling with this token; retrying in 5 s")
+                await asyncio.sleep(5)
+                continue
+            except (TelegramError, OSError) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            if not raw:
+                continue
+            fresh = await self.store(list(raw))
+            # Only now may Telegram forget them: the next call confirms with the new offset.
+            offset = max(int(u["update_id"]) for u in raw) + 1
+            await self.dispatch(fresh)
+
+    async def pending(self) -> int:
+        return int(
+            await self.db.fetchval("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL")
+        )

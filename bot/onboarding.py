@@ -1,0 +1,104 @@
+"""Invites: one-time expiring links for workers and organisers, reusable member links, QR posters."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from datetime import timedelta
+
+from bot.services import Services
+from storage.repos.groups import Group
+from storage.repos.invites import Invite, redeem
+
+WORKER_PREFIX = "w_"
+ORGANISER_PREFIX = "o_"
+MEMBER_PREFIX = "g_"
+# Telegram allows 64 characters of A-Z a-z 0-9 _ - in a start payload.
+_PAYLOAD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters, 96 bits
+
+
+def valid_payload(payload: str) -> bool:
+    return 0 < len(payload) <= 64 and set(payload) <= _PAYLOAD_CHARS
+
+
+async def create_worker_invite(s: Services, project_id: int, created_by: int) -> Invite:
+    return await s.invites.create(
+        new_token(), "worker", project_id, None, created_by, s.clock.now(),
+        timedelta(hours=s.settings.invite_ttl_hours),
+    )
+
+
+async def create_organiser_invite(s: Services, group: Group, created_by: int) -> Invite:
+    return await s.invites.create(
+        new_token(), "organiser", group.project_id, group.id, created_by, s.clock.now(),
+        timedelta(hours=s.settings.invite_ttl_hours),
+    )
+
+
+async def create_group(s: Services, project_id: int, name: str, created_by: int) -> Group:
+    return await s.groups.create(project_id, name, new_token(), created_by, s.clock.now())
+
+
+def member_link(s: Services, group: Group) -> str:
+    return s.deep_link(MEMBER_PREFIX + group.member_token)
+
+
+def invite_link(s: Services, invite: Invite) -> str:
+    prefix = WORKER_PREFIX if invite.kind == "worker" else ORGANISER_PREFIX
+    return s.deep_link(prefix + invite.token)
+
+
+async def use_invite(s: Services, token: str, user_id: int) -> tuple[str, Invite | None]:
+    return await redeem(s.db, token, user_id, s.clock.now())
+
+
+def qr_png(url: str) -> bytes:
+    """A QR code big enough to scan from a printed A4 poster across a room."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=16, border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    image = code.make_image(fill_color="black", back_color="white")
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+async def create_project(s: Services, name: str, neighbourhoods: list[str], created_by: int):
+    """The project and the end of the admin's /newproject conversation, in one transaction."""
+    from bot.clock import to_db
+    from storage.repos import row_to
+    from storage.repos.dialogs import DialogsRepo
+    from storage.repos.projects import Project
+
+    now = s.clock.now()
+    async with s.db.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT INTO projects (name, created_by, created_at) VALUES (?, ?, ?)",
+            (name, created_by, to_db(now)),
+        )
+        project_id = cur.lastrowid
+        await conn.executemany(
+            "INSERT OR IGNORE INTO neighbourhoods (project_id, name) VALUES (?, ?)",
+            [(project_id, n) for n in neighbourhoods],
+        )
+        await DialogsRepo.clear_tx(conn, created_by)
+        async with conn.execute("SELECT * FROM projects WHERE id = ?", (project_id,)) as c:
+            row = await c.fetchone()
+    return row_to(Project, row)
+
+
+def split_names(text: str, limit: int = 50, length: int = 60) -> list[str]:
+    """'Rabot, Blaisantvest\\nBrugse Poort' -> names, deduplicated, in order."""
+    seen: dict[str, str] = {}
+    for piece in text.replace("\n", ",").replace(";", ",").split(","):
+        name = " ".join(piece.split())[:length]
+        if name and name.casefold() not in seen:
+            seen[name.casefold()] = name
+    return list(seen.values())[:limit]

@@ -1,0 +1,391 @@
+"""The persistent outbox: every message to others is a row first, then sent at a steady pace.
+
+Pacing is our own (not PTB's AIORateLimiter, which bursts after a pause, ends a 429 pause early
+and drops messages): one global slot every 1/rate seconds (no catching up, so never a burst),
+at most one message per second to a private chat and 20 per minute to a group chat. On 429 every
+send pauses for ``retry_after``; on 403 the recipient is marked unreachable until they write
+again; on 5xx/timeouts a row is retried with backoff a bounded number of times.
+
+Delivery is at-least-once only for a message that was on the wire when the process was killed
+(its row stays 'sending' and is sent again on start-up); everything else is exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+import aiosqlite
+
+from bot.clock import to_db
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# do_api_request warns when a method also exists on Bot; the outbox sends raw API methods on purpose.
+warnings.filterwarnings("ignore", message="Please use 'Bot.", module="telegram")
+
+SentHook = Callable[[str, int, int | None], Awaitable[None]]  # (ref, chat_id, message_id)
+FailHook = Callable[[str, int, str], Awaitable[None]]  # (ref, chat_id, state)
+
+
+class ApiCaller(Protocol):
+    async def __call__(self, method: str, params: dict[str, Any]) -> Any: ...
+
+
+class SendError(Exception):
+    """Normalised outcome of a failed API call, so the outbox needs no telegram imports."""
+
+    def __init__(self, kind: str, message: str = "", retry_after: float = 0.0) -> None:
+        super().__init__(message or kind)
+        self.kind = kind  # 'retry_after' | 'forbidden' | 'bad_request' | 'transient'
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    pending: int
+    sending: int
+    sent: int
+    failed: int
+    unreachable: int
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Outbox:
+    def __init__(
+        self,
+        db: Database,
+        rate: float = 28.0,
+        chat_interval: float = 1.0,
+        group_per_minute: int = 20,
+        max_attempts: int = 6,
+        max_in_flight: int = 16,
+    ) -> None:
+        self.db = db
+        self.rate = rate
+        self.chat_interval = chat_interval
+        self.group_interval = 60.0 / group_per_minute if chat_interval > 0 else 0.0
+        self.max_attempts = max_attempts
+        self.max_in_flight = max_in_flight
+        self._caller: ApiCaller | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._busy_chats: set[int] = set()
+        self._chat_ready: dict[int, float] = {}
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._sent_hooks: dict[str, SentHook] = {}
+        self._fail_hooks: dict[str, FailHook] = {}
+        self._unreachable_hooks: list[Callable[[aiosqlite.Connection, int, datetime], Awaitable[None]]] = []
+        self.sent_count = 0
+        self.rate_limited = 0
+
+    # ----- enqueueing (inside the caller's transaction) -----
+
+    @staticmethod
+    async def enqueue_tx(
+        conn: aiosqlite.Connection,
+        chat_id: int,
+        method: str,
+        params: dict[str, Any],
+        *,
+        batch: str | None = None,
+        ref: str | None = None,
+        dedupe_key: str | None = None,
+        now: datetime | None = None,
+    ) -> int | None:
+        """Queue one message inside an open transaction. A repeated dedupe_key is ignored."""
+        body = dict(params)
+        body["chat_id"] = chat_id
+        cur = await conn.execute(
+            "INSERT INTO outbox (chat_id, method, payload, batch, ref, dedupe_key, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            (
+                chat_id,
+                method,
+                json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                batch,
+                ref,
+                dedupe_key,
+                to_db(now or _utcnow()),
+            ),
+        )
+        return cur.lastrowid if cur.rowcount else None
+
+    async def enqueue(self, chat_id: int, method: str, params: dict[str, Any], **kw: Any) -> int | None:
+        async with self.db.transaction() as conn:
+            row_id = await self.enqueue_tx(conn, chat_id, method, params, **kw)
+        self.wake()
+        return row_id
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # ----- hooks -----
+
+    def on_sent(self, ref_prefix: str, hook: SentHook) -> None:
+        """Called after a row with ref 'prefix:...' was sent (e.g. to store the message id)."""
+        self._sent_hooks[ref_prefix] = hook
+
+    def on_failed(self, ref_prefix: str, hook: FailHook) -> None:
+        """Called when a row with ref 'prefix:...' ends unreachable or failed (e.g. re-route)."""
+        self._fail_hooks[ref_prefix] = hook
+
+    # ----- running -----
+
+    def start(self, caller: ApiCaller) -> None:
+        self._caller = caller
+        self._stopping = False
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self, flush_seconds: float = 0.0) -> None:
+        """Stop sending; with flush_seconds, first try to send what is due for that long."""
+        if flush_seconds > 0:
+            try:
+                await asyncio.wait_for(self.idle(), timeout=flush_seconds)
+            except asyncio.TimeoutError:
+                pass
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=10)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                self._task.cancel()
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    async def recover(self) -> int:
+        """At start-up: rows left 'sending' by a killed process go back to 'pending'."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+            return cur.rowcount
+
+    async def _due_rows(self, limit: int) -> list[aiosqlite.Row]:
+        return await self.db.fetchall(
+            "SELECT id, chat_id, method, payload, attempts, ref FROM outbox"
+            " WHERE state = 'pending' AND (not_before IS NULL OR not_before <= ?)"
+            " ORDER BY id LIMIT ?",
+            (to_db(_utcnow()), limit),
+        )
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            try:
+                rows = await self._due_rows(500)
+            except Exception:  # database closing under us at shutdown
+                log.exception("outbox: could not read due rows")
+                await asyncio.sleep(1)
+                continue
+            dispatched = 0
+            soonest = loop.time() + 1.0
+            for row in rows:
+                if self._stopping:
+                    break
+                row_id, chat_id = row["id"], row["chat_id"]
+                if row_id in self._in_flight or chat_id in self._busy_chats:
+                    continue
+                ready = self._chat_ready.get(chat_id, 0.0)
+                now = loop.time()
+                if ready > now:
+                    soonest = min(soonest, ready)
+                    continue
+                while len(self._in_flight) >= self.max_in_flight and not self._stopping:
+                    await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
+                await self._wait_for_slot()
+                if self._stopping:
+                    break
+                self._busy_chats.add(chat_id)
+                gap = self.group_interval if chat_id < 0 else self.chat_interval
+                self._chat_ready[chat_id] = loop.time() + gap
+                task = asyncio.create_task(self._send(row))
+                self._in_flight[row_id] = task
+                task.add_done_callback(lambda _t, rid=row_id, cid=chat_id: self._done(rid, cid))
+                dispatched += 1
+            if dispatched == 0:
+                self._wake.clear()
+                timeout = max(0.01, min(1.0, soonest - loop.time()))
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                except asyncio.TimeoutError:
+                    pass
+            if len(self._chat_ready) > 10_000:
+                cutoff = loop.time()
+                self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > cutoff}
+
+    def _done(self, row_id: int, chat_id: int) -> None:
+        self._in_flight.pop(row_id, None)
+        self._busy_chats.discard(chat_id)
+        self._wake.set()
+
+    async def _wait_for_slot(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            wait = max(self._next_slot, self._paused_until) - now
+            if wait <= 0:
+                # A steady grid: a slot missed is not made up later, so there is never a burst.
+                self._next_slot = max(self._next_slot, now) + 1.0 / self.rate
+                return
+            await asyncio.sleep(wait)
+
+    async def _send(self, row: aiosqlite.Row) -> None:
+        assert self._caller is not None
+        row_id, chat_id, ref = row["id"], row["chat_id"], row["ref"]
+        params = json.loads(row["payload"])
+        await self.db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row_id,))
+        try:
+            result = await self._caller(row["method"], params)
+        except SendError as err:
+            await self._failed(row, err)
+            return
+        except Exception as exc:  # anything unexpected: retry like a transient error
+            log.warning("outbox: unexpected error for row %s: %s", row_id, type(exc).__name__)
+            await self._failed(row, SendError("transient", type(exc).__name__))
+            return
+        message_id = _message_id(result)
+        await self.db.execute(
+            "UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, error = NULL"
+            " WHERE id = ?",
+            (message_id, to_db(_utcnow()), row_id),
+        )
+        self.sent_count += 1
+        if ref:
+            hook = self._sent_hooks.get(ref.split(":", 1)[0])
+            if hook is not None:
+                try:
+                    await hook(ref, chat_id, message_id)
+                except Exception:
+                    log.exception("outbox: sent-hook failed for %s", ref)
+
+    async def _failed(self, row: aiosqlite.Row, err: SendError) -> None:
+        loop = asyncio.get_running_loop()
+        row_id, chat_id, ref = row["id"], row["chat_id"], row["ref"]
+        if err.kind == "retry_after":
+            self.rate_limited += 1
+            pause = max(err.retry_after, 0.5)
+            self._paused_until = max(self._paused_until, loop.time() + pause)
+            self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), loop.time() + pause)
+            log.warning("outbox: 429, pausing all sends for %.1fs", pause)
+            await self.db.execute("UPDATE outbox SET state = 'pending' WHERE id = ?", (row_id,))
+            return
+        if err.kind == "not_modified":
+            await self.db.execute(
+                "UPDATE outbox SET state = 'sent', sent_at = ? WHERE id = ?",
+                (to_db(_utcnow()), row_id),
+            )
+            return
+        if err.kind == "forbidden":
+            now = _utcnow()
+            async with self.db.transaction() as conn:
+                await conn.execute(
+                    "UPDATE outbox SET state = 'unreachable', error = ? WHERE id = ?",
+                    (err.message[:200], row_id),
+                )
+                # Stop sending to them until they write again.
+                await conn.execute(
+                    "UPDATE outbox SET state = 'unreachable', error = 'blocked'"
+                    " WHERE chat_id = ? AND state = 'pending'",
+                    (chat_id,),
+                )
+                for hook_fn in self._unreachable_hooks:
+                    await hook_fn(conn, chat_id, now)
+            await self._run_fail_hook(ref, chat_id, "unreachable")
+            return
+        attempts = row["attempts"] + 1
+        if err.kind == "bad_request" or attempts >= self.max_attempts:
+            await self.db.execute(
+                "UPDATE outbox SET state = 'failed', attempts = ?, error = ? WHERE id = ?",
+                (attempts, err.message[:200], row_id),
+            )
+            log.warning("outbox: row %s failed for good (%s)", row_id, err.kind)
+            await self._run_fail_hook(ref, chat_id, "failed")
+            return
+        backoff = min(300.0, 2.0 ** attempts)
+        await self.db.execute(
+            "UPDATE outbox SET state = 'pending', attempts = ?, not_before = ?, error = ?"
+            " WHERE id = ?",
+            (attempts, to_db(_utcnow() + timedelta(seconds=backoff)), err.message[:200], row_id),
+        )
+
+    async def _run_fail_hook(self, ref: str | None, chat_id: int, state: str) -> None:
+        if not ref:
+            return
+        hook = self._fail_hooks.get(ref.split(":", 1)[0])
+        if hook is not None:
+            try:
+                await hook(ref, chat_id, state)
+            except Exception:
+                log.exception("outbox: fail-hook failed for %s", ref)
+
+    def on_unreachable(
+        self, hook: Callable[[aiosqlite.Connection, int, datetime], Awaitable[None]]
+    ) -> None:
+        """Called inside the transaction that marks a chat unreachable (403)."""
+        self._unreachable_hooks.append(hook)
+
+    # ----- observing -----
+
+    async def idle(self, poll: float = 0.01) -> None:
+        """Wait until nothing is due or in flight (tests, graceful shutdown)."""
+        while True:
+            if not self._in_flight:
+                due = await self.db.fetchval(
+                    "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
+                    " AND (not_before IS NULL OR not_before <= ?)",
+                    (to_db(_utcnow()),),
+                )
+                if not due and not self._in_flight:
+                    return
+            self.wake()
+            await asyncio.sleep(poll)
+
+    async def stats(self, batch: str | None = None) -> OutboxStats:
+        where, params = ("WHERE batch = ?", (batch,)) if batch else ("", ())
+        rows = await self.db.fetchall(
+            f"SELECT state, COUNT(*) FROM outbox {where} GROUP BY state", params
+        )
+        counts = {r[0]: r[1] for r in rows}
+        return OutboxStats(
+            pending=counts.get("pending", 0),
+            sending=counts.get("sending", 0),
+            sent=counts.get("sent", 0),
+            failed=counts.get("failed", 0),
+            unreachable=counts.get("unreachable", 0),
+        )
+
+    async def backlog(self) -> int:
+        return int(
+            await self.db.fetchval(
+                "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
+            )
+        )
+
+
+def _message_id(result: Any) -> int | None:
+    if isinstance(result, dict):
+        value = result.get("message_id")
+        return int(value) if value is not None else None
+    if isinstance(result, list) and result and isinstance(result[0], dict):
+        return _message_id(result[0])
+    return None
+
+
+def monotonic() -> float:
+    return time.monotonic()

@@ -1,0 +1,83 @@
+"""Start and stop the whole bot in the right order (used by the CLI, tests and the playground)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram.ext import Application
+
+from bot.app import api_caller
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self.services = app.bot_data.services
+        self.intake = app.bot_data.intake
+        self.processor = app.bot_data.processor
+        self.started = False
+
+    async def start(self, polling: bool = True, scheduler: bool = True) -> None:
+        app = self.app
+        await app.initialize()  # getMe: checks the token and the base URL
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        recovered = await self.services.outbox.recover()
+        if recovered:
+            log.info("outbox: %d messages were on the wire at the last stop; sending again", recovered)
+        self.services.outbox.start(api_caller(app))
+        await self.intake.resume()
+        if polling:
+            self.intake.start_polling()
+        if scheduler and app.job_queue is not None:
+            app.job_queue.run_repeating(
+                self.services.scheduler.tick,
+                interval=self.services.settings.scheduler_tick_seconds,
+                first=1.0,
+                name="scheduler:tick",
+            )
+        self.started = True
+        log.info("buurtbot started as @%s", self.services.bot_username)
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every stored update is processed and the outbox has nothing due."""
+
+        async def _wait() -> None:
+            while True:
+                await asyncio.sleep(0)
+                if (
+                    self.app.update_queue.empty()
+                    and self.processor.idle
+                    and await self.intake.pending() == 0
+                ):
+                    await self.services.outbox.idle()
+                    if self.app.update_queue.empty() and self.processor.idle:
+                        return
+                await asyncio.sleep(0.005)
+
+        await asyncio.wait_for(_wait(), timeout)
+
+    async def stop(self, flush_seconds: float = 5.0) -> None:
+        """Graceful: stop taking updates, finish those in flight, flush what can be sent."""
+        if not self.started:
+            return
+        self.started = False
+        await self.intake.stop()
+        try:
+            await asyncio.wait_for(self._drain_updates(), timeout=30)
+        except asyncio.TimeoutError:
+            log.warning("stopping with updates still in flight; they are processed at next start")
+        await self.services.outbox.stop(flush_seconds=flush_seconds)
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+        if self.app.post_shutdown:
+            await self.app.post_shutdown(self.app)
+
+    async def _drain_updates(self) -> None:
+        while not (self.app.update_queue.empty() and self.processor.idle):
+            await asyncio.sleep(0.02)

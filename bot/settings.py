@@ -1,0 +1,92 @@
+"""Settings from the environment (and an optional .env file), validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("nl", "fr", "en", "ar", "tr")
+Language = Literal["nl", "fr", "en", "ar", "tr"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr = Field(description="Token from @BotFather")
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    database_path: Path = Path("data/buurtbot.sqlite3")
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_language: Language = "nl"
+    timezone: str = "Europe/Brussels"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    # How long a worker or organiser invite link stays valid.
+    invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
+    # Updates from different chats processed at once (one chat is always in order).
+    max_concurrent_updates: int = Field(default=16, ge=1, le=256)
+    polling_timeout: int = Field(default=30, ge=0, le=50)
+    # Outbox pacing: Telegram allows ~30 msg/s overall, 1/s per chat, 20/min per group.
+    outbox_rate: float = Field(default=28.0, gt=0, le=30)
+    outbox_chat_interval: float = Field(default=1.0, ge=0)
+    outbox_group_per_minute: int = Field(default=20, ge=1, le=20)
+    outbox_max_attempts: int = Field(default=6, ge=1)
+    # How often the scheduler looks in the database for due work.
+    scheduler_tick_seconds: float = Field(default=20.0, gt=0)
+    # A conversation with no answer for this long is put aside (kept as a draft where it has one).
+    dialog_timeout_minutes: int = Field(default=60, ge=1)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return [int(p) for p in parts if p]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        head, _, tail = raw.partition(":")
+        if not head.isdigit() or not tail:
+            raise ValueError("expected the form 123456:ABC... as given by @BotFather")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_admin(self, tg_id: int | None) -> bool:
+        return tg_id is not None and tg_id in self.admin_ids
+
+
+def describe_validation_error(exc: Exception) -> str:
+    """One line naming the first bad setting, for the CLI (no traceback for operators)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        for err in errors():
+            loc = err.get("loc") or ("?",)
+            name = str(loc[0]).upper()
+            if err.get("type") == "missing":
+                return f"setting {name} is missing (put it in the environment or in .env)"
+            return f"setting {name} is invalid: {err.get('msg')}"
+    return f"settings are invalid: {exc}"

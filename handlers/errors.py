@@ -1,0 +1,37 @@
+"""The global error handler: log with the update id, tell the person nothing they sent is lost."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.app import BotContext
+from bot.i18n import _
+
+log = logging.getLogger("buurtbot.errors")
+
+
+async def on_error(update: object, ctx: BotContext) -> None:
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "error while handling update %s: %s",
+        update_id,
+        type(ctx.error).__name__,
+        exc_info=ctx.error,
+        extra={"update_id": update_id, "outcome": "error"},
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        return
+    text = _("Sorry, something went wrong on our side. Nothing you sent is lost. Please try again in a moment.")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        else:
+            await ctx.bot.send_message(update.effective_chat.id, text)
+    except TelegramError:
+        pass

@@ -1,0 +1,133 @@
+"""What nobody else handled: conversation input, unknown commands and messages, edits, group
+chats, block/unblock, outdated buttons. Never silence in a private chat, never noise in a group."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import BotContext
+from bot.i18n import _
+from bot.ui import Button, cb
+from handlers import registry
+from handlers.common import button_expired, reply
+
+log = logging.getLogger(__name__)
+PRIVATE = filters.ChatType.PRIVATE
+
+
+async def route_dialog(update: Update, ctx: BotContext) -> None:
+    """A private message that answers the question the bot asked; otherwise 'not understood'."""
+    if ctx.user is None:
+        return
+    s = ctx.services
+    dialog = await s.dialogs.get(ctx.user.id)
+    if dialog is None:
+        await not_understood(update, ctx)
+        return
+    kind = registry.DIALOGS.get(dialog.kind)
+    if kind is None:
+        await s.dialogs.clear(ctx.user.id)
+        await not_understood(update, ctx)
+        return
+    if dialog.age_seconds(s.clock.now()) > s.settings.dialog_timeout_minutes * 60:
+        # Too long ago to be an answer; the feature may keep it as a draft.
+        text = None
+        if kind.on_cancel is not None:
+            text = await kind.on_cancel(update, ctx, dialog)
+        else:
+            await s.dialogs.clear(ctx.user.id)
+        if text:
+            await reply(update, ctx, text)
+        await not_understood(update, ctx)
+        return
+    await kind.step(update, ctx, dialog)
+
+
+async def unknown_command(update: Update, ctx: BotContext) -> None:
+    await reply(
+        update,
+        ctx,
+        _("I don't know that command. Send /help to see what you can do."),
+        [[Button(_("❓ Help"), cb("menu", "help"))]],
+    )
+
+
+async def not_understood(update: Update, ctx: BotContext) -> None:
+    msg = update.effective_message
+    if msg is not None and msg.text is None:
+        text = _("I can't use this here. Please tap a button, or send /help.")
+    else:
+        text = _("I did not understand that. Please tap a button, or send /help.")
+    await reply(update, ctx, text, [[Button(_("❓ Help"), cb("menu", "help"))]])
+
+
+async def edited(update: Update, ctx: BotContext) -> None:
+    await reply(
+        update,
+        ctx,
+        _("You changed a message. I can't use changes: please send it again as a new message."),
+    )
+
+
+async def group_command(update: Update, ctx: BotContext) -> None:
+    """Our commands in a group chat get one short pointer to the private chat."""
+    username = ctx.services.bot_username
+    await reply(
+        update,
+        ctx,
+        _("Please talk to me in a private chat."),
+        [[Button(_("Open the bot"), url=f"https://t.me/{username}")]],
+    )
+
+
+async def stale_button(update: Update, ctx: BotContext) -> None:
+    await button_expired(update)
+
+
+async def chat_member(update: Update, ctx: BotContext) -> None:
+    """A person blocked or unblocked the bot in their private chat."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE or ctx.user is None:
+        return
+    s = ctx.services
+    if change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+        async with s.db.transaction() as conn:
+            await s.users.mark_unreachable_tx(conn, change.chat.id, s.clock.now())
+    # Unblocking is an update from them, which already cleared 'unreachable' in prepare().
+
+
+async def ignore(update: Update, ctx: BotContext) -> None:
+    return
+
+
+def register_first(app: Application) -> None:
+    """Before every feature: an edited message must not run a command a second time."""
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED & PRIVATE, edited))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore))
+
+
+def register(app: Application) -> None:
+    """Registered after every feature, in group 0: a feature's handler always wins."""
+    # Answers to an open conversation (anything but a command).
+    app.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, route_dialog))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
+    app.add_handler(CallbackQueryHandler(stale_button))
+    app.add_handler(ChatMemberHandler(chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(
+        MessageHandler(
+            (filters.ChatType.GROUPS & filters.Regex(r"^/(start|help|groups|language)(@\w+)?(\s|$)")),
+            group_command,
+        )
+    )
+    # Everything else in groups and channels: stay quiet.
+    app.add_handler(MessageHandler(filters.ALL, ignore))

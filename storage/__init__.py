@@ -1,0 +1,1 @@
+"""Storage: one aiosqlite connection, numbered SQL migrations, one repository per aggregate."""

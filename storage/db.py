@@ -1,0 +1,182 @@
+"""The one SQLite connection, its migrations, and transactions that also mark the update done.
+
+All access goes through one aiosqlite connection guarded by an asyncio lock: SQLite serialises
+writers anyway, and a single connection cannot interleave two tasks' transactions. Never await
+the network inside ``transaction()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+@dataclass
+class UpdateScope:
+    """The update being processed; a transaction inside it records the update as processed."""
+
+    update_id: int
+    marked: bool = False
+
+
+current_update: ContextVar[UpdateScope | None] = ContextVar("current_update", default=None)
+
+
+def migrations() -> list[tuple[int, Path]]:
+    found: list[tuple[int, Path]] = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"badly named migration {path.name}")
+        found.append((int(match.group(1)), path))
+    numbers = [n for n, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise MigrationError(f"migrations must be numbered 1..N without gaps, found {numbers}")
+    return found
+
+
+class Database:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        return self._conn
+
+    async def open(self) -> None:
+        if self._conn is not None:
+            return
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self._conn.row_factory = aiosqlite.Row
+        # WAL + NORMAL survives a killed process (kill -9) without losing a commit.
+        await self._conn.execute("PRAGMA journal_mode=WAL")
+        await self._conn.execute("PRAGMA synchronous=NORMAL")
+        await self._conn.execute("PRAGMA busy_timeout=5000")
+        await self._conn.execute("PRAGMA foreign_keys=ON")
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            async with self._lock:
+                await self._conn.close()
+                self._conn = None
+
+    async def user_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than the database; returns the resulting version."""
+        current = await self.user_version()
+        for number, path in migrations():
+            if number <= current:
+                continue
+            sql = path.read_text(encoding="utf-8")
+            async with self._lock:
+                try:
+                    # The script runs inside our transaction; we check the version before COMMIT.
+                    await self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}")
+                    async with self.conn.execute("PRAGMA user_version") as cur:
+                        row = await cur.fetchone()
+                    moved = int(row[0]) if row else 0
+                    if moved != number:
+                        raise MigrationError(
+                            f"{path.name} did not set PRAGMA user_version = {number} (found {moved})"
+                        )
+                    await self.conn.execute("COMMIT")
+                except Exception as exc:
+                    if self.conn.in_transaction:
+                        await self.conn.execute("ROLLBACK")
+                    if isinstance(exc, MigrationError):
+                        raise
+                    raise MigrationError(f"{path.name} failed: {exc}") from exc
+            log.info("database migrated to version %d (%s)", number, path.name)
+            current = number
+        return current
+
+    @asynccontextmanager
+    async def transaction(self, mark: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+        """One atomic change. Inside an update, it also records that update as processed
+        (``mark=False`` for bookkeeping that is not the update's own change, e.g. who sent it)."""
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            scope = current_update.get() if mark else None
+            try:
+                yield conn
+                if scope is not None and not scope.marked:
+                    await conn.execute(
+                        "UPDATE inbox SET processed_at = ? WHERE update_id = ?",
+                        (_utcnow(), scope.update_id),
+                    )
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+                if scope is not None:
+                    scope.marked = True
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._lock:
+            async with self.conn.execute(sql, params) as cur:
+                return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            async with self.conn.execute(sql, params) as cur:
+                return list(await cur.fetchall())
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        async with self.transaction() as conn:
+            await conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def backup(self, target: Path | str) -> None:
+        """Online backup (SQLite's backup API): consistent even while the bot runs."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with self._lock:
+            dest = await aiosqlite.connect(target)
+            try:
+                await self.conn.backup(dest)
+            finally:
+                await dest.close()
+
+    async def integrity_check(self) -> str:
+        return str(await self.fetchval("PRAGMA integrity_check"))
+
+
+def _utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

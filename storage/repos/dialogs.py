@@ -1,0 +1,72 @@
+"""The open conversation of each person: which question the bot is waiting to have answered."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Dialog:
+    user_id: int
+    kind: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+    updated_at: str = ""
+
+    def age_seconds(self, now: datetime) -> float:
+        then = from_db(self.updated_at)
+        return (now - then).total_seconds() if then else 0.0
+
+
+class DialogsRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, user_id: int) -> Dialog | None:
+        row = await self.db.fetchone(
+            "SELECT user_id, kind, step, data, updated_at FROM dialogs WHERE user_id = ?",
+            (user_id,),
+        )
+        if row is None:
+            return None
+        return Dialog(row[0], row[1], row[2], json.loads(row[3]), row[4])
+
+    @staticmethod
+    async def set_tx(
+        conn: aiosqlite.Connection,
+        user_id: int,
+        kind: str,
+        step: str,
+        data: dict[str, Any],
+        now: datetime,
+    ) -> Dialog:
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        await conn.execute(
+            "INSERT INTO dialogs (user_id, kind, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET kind = excluded.kind, step = excluded.step,"
+            " data = excluded.data, updated_at = excluded.updated_at",
+            (user_id, kind, step, body, to_db(now)),
+        )
+        return Dialog(user_id, kind, step, data, to_db(now))
+
+    async def set(
+        self, user_id: int, kind: str, step: str, data: dict[str, Any], now: datetime
+    ) -> Dialog:
+        async with self.db.transaction() as conn:
+            return await self.set_tx(conn, user_id, kind, step, data, now)
+
+    @staticmethod
+    async def clear_tx(conn: aiosqlite.Connection, user_id: int) -> None:
+        await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,))
+
+    async def clear(self, user_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await self.clear_tx(conn, user_id)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from storage.db import Database, MigrationError, migrations
+
+
+async def test_empty_database_migrates_to_newest(tmp_path):
+    db = Database(tmp_path / "t.sqlite3")
+    await db.open()
+    try:
+        version = await db.migrate()
+        assert version == len(migrations()) == await db.user_version()
+        assert await db.fetchval("PRAGMA journal_mode") == "wal"
+        assert await db.fetchval("PRAGMA foreign_keys") == 1
+        assert await db.fetchval("PRAGMA busy_timeout") == 5000
+        assert await db.integrity_check() == "ok"
+        # Running again changes nothing.
+        assert await db.migrate() == version
+    finally:
+        await db.close()
+
+
+async def test_migration_that_does_not_move_version_fails_loudly(tmp_path, monkeypatch):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_a.sql").write_text("CREATE TABLE a (x); PRAGMA user_version = 1;")
+    (folder / "0002_b.sql").write_text("CREATE TABLE b (x);")
+    monkeypatch.setattr("storage.db.MIGRATIONS_DIR", folder)
+    db = Database(tmp_path / "t.sqlite3")
+    await db.open()
+    try:
+        with pytest.raises(MigrationError, match="0002_b.sql"):
+            await db.migrate()
+        assert await db.user_version() == 1
+        # The failed file left nothing behind.
+        assert await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'") == 0
+    finally:
+        await db.close()
+
+
+async def test_backup_is_a_usable_copy(tmp_path):
+    db = Database(tmp_path / "t.sqlite3")
+    await db.open()
+    await db.migrate()
+    await db.execute(
+        "INSERT INTO users (tg_id, created_at, last_seen_at) VALUES (5, '2026-01-01', '2026-01-01')"
+    )
+    await db.backup(tmp_path / "b" / "copy.sqlite3")
+    await db.close()
+    copy = Database(tmp_path / "b" / "copy.sqlite3")
+    await copy.open()
+    assert await copy.fetchval("SELECT tg_id FROM users") == 5
+    assert await copy.user_version() == len(migrations())
+    await copy.close()
