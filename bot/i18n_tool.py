@@ -3,6 +3,9 @@
 - check:   every message in the code is translated in every shipped language, placeholders equal
 - missing: list what a language still lacks (to fill in the feature's .po file)
 - pot:     write locales/messages.pot from the code
+- add DOMAIN FILE.py: merge translations from FILE.py (which defines
+  T = {msgid: {"nl": ..., "fr": ..., "ar": ..., "tr": ...}, (singular, plural): {"nl": (one, other), ...}})
+  into locales/<lang>/LC_MESSAGES/DOMAIN.po; English is the msgid itself
 """
 
 from __future__ import annotations
@@ -108,6 +111,36 @@ def write_pot(path: Path) -> None:
         write_po(fh, catalog, width=100)
 
 
+def add(domain: str, source: Path) -> None:
+    import runpy
+
+    table = runpy.run_path(str(source))["T"]
+    for lang in SUPPORTED_LANGUAGES:
+        path = ROOT / "locales" / lang / "LC_MESSAGES" / f"{domain}.po"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+        else:
+            catalog = Catalog(locale=lang, project="buurtbot", domain=domain)
+        n = catalog.num_plurals
+        for key, tr in table.items():
+            if isinstance(key, tuple):
+                forms = list(key if lang == "en" else tr.get(lang) or ())
+                if not forms:
+                    continue
+                # Pad to the language's number of plural forms (fr 3, ar 6).
+                while len(forms) < n:
+                    forms.append(forms[-1])
+                catalog.add(key, tuple(forms[:n]))
+            else:
+                value = key if lang == "en" else tr.get(lang)
+                if value:
+                    catalog.add(key, value)
+        with path.open("wb") as fh:
+            write_po(fh, catalog, width=100, sort_output=False)
+
+
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "check"
     if cmd == "check":
@@ -120,6 +153,9 @@ def main(argv: list[str]) -> int:
         for lang in langs:
             for m in missing(lang):
                 print(f"{lang}\t{m.location}\t{m.msgid!r}" + (f"\t{m.plural!r}" if m.plural else ""))
+        return 0
+    if cmd == "add":
+        add(argv[1], Path(argv[2]))
         return 0
     if cmd == "pot":
         write_pot(ROOT / "locales" / "messages.pot")
