@@ -34,8 +34,21 @@ def register_all(app: Application) -> None:
 async def on_startup(app: Application) -> None:
     from handlers.menus import set_default_commands
 
+    from bot import i18n
+    from bot.access import load_roles
+    from handlers.menus import set_user_commands
+
     services = app.bot_data.services
-    await set_default_commands(app.bot, services.settings.default_language)
+    settings = services.settings
+    await set_default_commands(app.bot, settings.default_language)
+    # Admins get their menu even before they ever wrote to the bot.
+    for tg_id in settings.admin_ids:
+        user = await services.users.by_tg(tg_id)
+        if user is None:
+            user, _created = await services.users.ensure(tg_id, None, None, None, None, services.clock.now())
+        roles = await load_roles(services.db, user.id, True)
+        lang = i18n.resolve_language(user.language, user.tg_language, settings.default_language)
+        await set_user_commands(app.bot, user, roles, lang)
     for module in FEATURES:
         hook = getattr(module, "on_startup", None)
         if hook is not None:
