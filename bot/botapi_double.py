@@ -48,7 +48,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -129,23 +129,23 @@ class StoredFile:
 # --------------------------------------------------------------------------------------------
 
 # Form/JSON fields that always stay strings (never JSON-decoded, even if they look like numbers).
-_STRING_KEYS = frozenset(
-    {
-        "text", "caption", "callback_query_id", "inline_query_id", "query", "title", "description",
-        "short_description", "address", "phone_number", "first_name", "last_name", "question",
-        "explanation", "result_id", "shipping_query_id", "pre_checkout_query_id",
-        "business_connection_id", "message_effect_id", "inline_message_id", "switch_pm_parameter",
-        "start_parameter", "payload", "vcard", "name", "short_name", "sticker", "photo", "document",
-        "voice", "audio", "video", "animation", "video_note", "thumbnail", "file_id", "secret_token",
-        "url", "custom_title", "invite_link", "performer", "file_name", "emoji", "gift_id",
-        "foursquare_id", "foursquare_type", "google_place_id", "google_place_type", "parse_mode",
-        "action", "language_code", "ip_address", "currency", "provider_token", "data",
-        "web_app_query_id", "certificate", "custom_emoji_id", "new_tag", "tag",
-    }
-)
+# fmt: off
+_STRING_KEYS = frozenset({
+    "action", "address", "animation", "audio", "business_connection_id", "callback_query_id",
+    "caption", "certificate", "currency", "custom_emoji_id", "custom_title", "data",
+    "description", "document", "emoji", "explanation", "file_id", "file_name", "first_name",
+    "foursquare_id", "foursquare_type", "gift_id", "google_place_id", "google_place_type",
+    "inline_message_id", "inline_query_id", "invite_link", "ip_address", "language_code",
+    "last_name", "message_effect_id", "name", "new_tag", "parse_mode", "payload", "performer",
+    "phone_number", "photo", "pre_checkout_query_id", "provider_token", "query", "question",
+    "result_id", "secret_token", "shipping_query_id", "short_description", "short_name",
+    "start_parameter", "sticker", "switch_pm_parameter", "tag", "text", "thumbnail", "title",
+    "url", "vcard", "video", "video_note", "voice", "web_app_query_id",
+})
+# fmt: on
 
+# fmt: off
 _METHODS_KNOWN = (
-    # canonical camelCase names of methods with special handling or worth a canonical spelling
     "getMe", "logOut", "close", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo",
     "setMyCommands", "deleteMyCommands", "getMyCommands", "sendMessage", "sendPhoto",
     "sendDocument", "sendVoice", "sendAudio", "sendVideo", "sendAnimation", "sendSticker",
@@ -160,6 +160,7 @@ _METHODS_KNOWN = (
     "getChatAdministrators", "getChatMemberCount", "approveChatJoinRequest",
     "declineChatJoinRequest", "setChatTitle", "setChatDescription",
 )
+# fmt: on
 
 _FILE_PREFIX = {
     "photo": "AgACAgQAAxkBAAI",
@@ -173,41 +174,73 @@ _FILE_PREFIX = {
     "thumbnail": "AAMCAgQAAxkBAAI",
 }
 _FILE_FOLDER = {
-    "photo": "photos", "document": "documents", "voice": "voice", "audio": "music",
-    "video": "videos", "animation": "animations", "sticker": "stickers",
-    "video_note": "video_notes", "thumbnail": "thumbnails",
+    "photo": "photos",
+    "document": "documents",
+    "voice": "voice",
+    "audio": "music",
+    "video": "videos",
+    "animation": "animations",
+    "sticker": "stickers",
+    "video_note": "video_notes",
+    "thumbnail": "thumbnails",
 }
 _FILE_EXT = {
-    "photo": "jpg", "document": "bin", "voice": "oga", "audio": "mp3", "video": "mp4",
-    "animation": "mp4", "sticker": "webp", "video_note": "mp4", "thumbnail": "jpg",
+    "photo": "jpg",
+    "document": "bin",
+    "voice": "oga",
+    "audio": "mp3",
+    "video": "mp4",
+    "animation": "mp4",
+    "sticker": "webp",
+    "video_note": "mp4",
+    "thumbnail": "jpg",
 }
 _FILE_MIME = {
-    "voice": "audio/ogg", "audio": "audio/mpeg", "video": "video/mp4", "animation": "video/mp4",
-    "video_note": "video/mp4", "photo": "image/jpeg", "sticker": "image/webp",
+    "voice": "audio/ogg",
+    "audio": "audio/mpeg",
+    "video": "video/mp4",
+    "animation": "video/mp4",
+    "video_note": "video/mp4",
+    "photo": "image/jpeg",
+    "sticker": "image/webp",
     "thumbnail": "image/jpeg",
 }
 _FIELD_KIND = {
-    "photo": "photo", "document": "document", "voice": "voice", "audio": "audio",
-    "video": "video", "animation": "animation", "sticker": "sticker", "video_note": "video_note",
-    "thumbnail": "thumbnail", "thumb": "thumbnail",
+    "photo": "photo",
+    "document": "document",
+    "voice": "voice",
+    "audio": "audio",
+    "video": "video",
+    "animation": "animation",
+    "sticker": "sticker",
+    "video_note": "video_note",
+    "thumbnail": "thumbnail",
+    "thumb": "thumbnail",
 }
 _SEND_MEDIA_METHODS = {
-    "sendphoto": "photo", "senddocument": "document", "sendvoice": "voice", "sendaudio": "audio",
-    "sendvideo": "video", "sendanimation": "animation", "sendsticker": "sticker",
+    "sendphoto": "photo",
+    "senddocument": "document",
+    "sendvoice": "voice",
+    "sendaudio": "audio",
+    "sendvideo": "video",
+    "sendanimation": "animation",
+    "sendsticker": "sticker",
     "sendvideonote": "video_note",
 }
-_CHAT_ACTIONS = frozenset(
-    {
-        "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-        "upload_document", "choose_sticker", "find_location", "record_video_note",
-        "upload_video_note",
-    }
-)
+# fmt: off
+_CHAT_ACTIONS = frozenset({
+    "choose_sticker", "find_location", "record_video", "record_video_note", "record_voice",
+    "typing", "upload_document", "upload_photo", "upload_video", "upload_video_note",
+    "upload_voice",
+})
+# fmt: on
+# fmt: off
 _INLINE_BUTTON_ACTIONS = (
     "url", "callback_data", "web_app", "login_url", "switch_inline_query",
     "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
     "callback_game", "pay",
 )
+# fmt: on
 # update types delivered when allowed_updates is empty/not set
 _DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
@@ -221,17 +254,24 @@ _ERR_CALLBACK_OLD = (
 )
 
 _SPACES = " \t\r\n\v\f\0"
-_HTML_TAGS = frozenset(
-    {
-        "a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler", "tg-emoji",
-        "span", "pre", "code", "blockquote",
-    }
-)
+# fmt: off
+_HTML_TAGS = frozenset({
+    "a", "b", "blockquote", "code", "del", "em", "i", "ins", "pre", "s", "span", "strike",
+    "strong", "tg-emoji", "tg-spoiler", "u",
+})
+# fmt: on
 _MDV2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
 _MD_TYPE_NAMES = {
-    "bold": "Bold", "italic": "Italic", "underline": "Underline",
-    "strikethrough": "Strikethrough", "spoiler": "Spoiler", "code": "Code", "pre": "Pre",
-    "pre_code": "PreCode", "text_link": "TextUrl", "custom_emoji": "CustomEmoji",
+    "bold": "Bold",
+    "italic": "Italic",
+    "underline": "Underline",
+    "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler",
+    "code": "Code",
+    "pre": "Pre",
+    "pre_code": "PreCode",
+    "text_link": "TextUrl",
+    "custom_emoji": "CustomEmoji",
 }
 _NO_AUTO_INSIDE = frozenset({"code", "pre", "text_link", "text_mention", "custom_emoji"})
 _TG_USER_LINK = re.compile(r"^tg://user\?id=(\d+)$", re.IGNORECASE)
@@ -343,7 +383,7 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
 def _normalize_url(url: str) -> str | None:
     """Roughly TDLib's check_link: returns the normalised URL or None when invalid."""
     url = url.strip()
-    if not url or any(c in url for c in " \t\n<>\""):
+    if not url or any(c in url for c in ' \t\n<>"'):
         return None
     m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", url)
     if m:
@@ -351,7 +391,7 @@ def _normalize_url(url: str) -> str | None:
         if scheme not in ("http", "https", "tg", "ton", "tonsite", "ftp"):
             return None
         if scheme in ("http", "https", "ftp"):
-            rest = url[m.end():]
+            rest = url[m.end() :]
             if not rest.startswith("//"):
                 return None
             host_and_path = rest[2:]
@@ -454,7 +494,9 @@ def parse_html(text: str, strict_amp: bool = True, users: dict | None = None):
         if i < n and text[i] == "/":
             # end tag
             if not nested:
-                raise _EntityParseError(f"Unexpected end tag at byte offset {_byte_offset(text, begin)}")
+                raise _EntityParseError(
+                    f"Unexpected end tag at byte offset {_byte_offset(text, begin)}"
+                )
             j = i + 1
             while j < n and text[j] not in _SPACES and text[j] != ">":
                 j += 1
@@ -462,7 +504,9 @@ def parse_html(text: str, strict_amp: bool = True, users: dict | None = None):
             while j < n and text[j] in _SPACES:
                 j += 1
             if j >= n or text[j] != ">":
-                raise _EntityParseError(f"Unclosed end tag at byte offset {_byte_offset(text, begin)}")
+                raise _EntityParseError(
+                    f"Unclosed end tag at byte offset {_byte_offset(text, begin)}"
+                )
             tag, arg, off, out_len, expandable = nested[-1]
             if end_name and end_name != tag:
                 raise _EntityParseError(
@@ -489,13 +533,18 @@ def parse_html(text: str, strict_amp: bool = True, users: dict | None = None):
                 elif tag == "pre":
                     last = ents[-1] if ents else None
                     if (
-                        last is not None and last["type"] == "code" and last["offset"] == off
-                        and last["length"] == length and last.get("_lang")
+                        last is not None
+                        and last["type"] == "code"
+                        and last["offset"] == off
+                        and last["length"] == length
+                        and last.get("_lang")
                     ):
                         last["type"] = "pre"
                         last["language"] = last.pop("_lang")
                     elif (
-                        last is not None and last["type"] == "code" and last["offset"] == off
+                        last is not None
+                        and last["type"] == "code"
+                        and last["offset"] == off
                         and last["length"] == length
                     ):
                         last["type"] = "pre"
@@ -509,13 +558,16 @@ def parse_html(text: str, strict_amp: bool = True, users: dict | None = None):
                     if not arg.isdigit():
                         raise _EntityParseError("Invalid custom emoji identifier specified")
                     ent = {
-                        "type": "custom_emoji", "offset": off, "length": length,
+                        "type": "custom_emoji",
+                        "offset": off,
+                        "length": length,
                         "custom_emoji_id": arg,
                     }
                 elif tag == "blockquote":
                     ent = {
                         "type": "expandable_blockquote" if expandable else "blockquote",
-                        "offset": off, "length": length,
+                        "offset": off,
+                        "length": length,
                     }
                 if ent is not None:
                     ents.append(ent)
@@ -526,7 +578,9 @@ def parse_html(text: str, strict_amp: bool = True, users: dict | None = None):
         while j < n and text[j] not in _SPACES and text[j] != ">":
             j += 1
         if j >= n:
-            raise _EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
+            raise _EntityParseError(
+                f"Unclosed start tag at byte offset {_byte_offset(text, begin)}"
+            )
         tag = text[i:j].lower()
         if tag not in _HTML_TAGS:
             raise _EntityParseError(
@@ -617,9 +671,7 @@ def parse_html(text: str, strict_amp: bool = True, users: dict | None = None):
         nested.append([tag, arg, u16, len(out), expandable])
         i += 1  # skip '>'
     if nested:
-        raise _EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{nested[-1][0]}"'
-        )
+        raise _EntityParseError(f'Can\'t find end tag corresponding to start tag "{nested[-1][0]}"')
     for e in ents:
         e.pop("_lang", None)
     return "".join(out), ents
@@ -652,9 +704,7 @@ def parse_markdown_v2(text: str, users: dict | None = None):
             i += 2
             continue
         in_code = bool(nested) and nested[-1][0] in ("code", "pre", "pre_code")
-        if (
-            c == ">" and not in_code and (i == 0 or text[i - 1] == "\n")
-        ):
+        if c == ">" and not in_code and (i == 0 or text[i - 1] == "\n"):
             # block quotation: consecutive lines beginning with '>'
             if quote_begin is None:
                 quote_begin = u16
@@ -662,7 +712,9 @@ def parse_markdown_v2(text: str, users: dict | None = None):
             continue
         if c == "\n" and quote_begin is not None and at(i + 1) != ">":
             if u16 > quote_begin:
-                ents.append({"type": "blockquote", "offset": quote_begin, "length": u16 - quote_begin})
+                ents.append(
+                    {"type": "blockquote", "offset": quote_begin, "length": u16 - quote_begin}
+                )
             quote_begin = None
         reserved = frozenset("`") if in_code else _MDV2_RESERVED
         if c not in reserved:
@@ -789,7 +841,9 @@ def parse_markdown_v2(text: str, users: dict | None = None):
                 raise _EntityParseError("Invalid custom emoji URL specified")
             if not skip:
                 ent = {
-                    "type": "custom_emoji", "offset": off, "length": u16 - off,
+                    "type": "custom_emoji",
+                    "offset": off,
+                    "length": u16 - off,
                     "custom_emoji_id": m.group(1),
                 }
             skip = True
@@ -857,7 +911,9 @@ def parse_markdown(text: str, users: dict | None = None):
                     i += 1
         off = u16
         out_len = len(out)
-        while i < n and (text[i] != end_char or (is_pre and not (at(i + 1) == "`" and at(i + 2) == "`"))):
+        while i < n and (
+            text[i] != end_char or (is_pre and not (at(i + 1) == "`" and at(i + 2) == "`"))
+        ):
             out.append(text[i])
             u16 += _u16c(text[i])
             i += 1
@@ -924,7 +980,9 @@ def _auto_entities(text: str, ents: list[dict]) -> list[dict]:
     if not text or not any(ch in text for ch in "/@#.:"):
         return ents
     ascii_text = text.isascii()
-    blocked = [(e["offset"], e["offset"] + e["length"]) for e in ents if e["type"] in _NO_AUTO_INSIDE]
+    blocked = [
+        (e["offset"], e["offset"] + e["length"]) for e in ents if e["type"] in _NO_AUTO_INSIDE
+    ]
     found: list[dict] = []
     taken: list[tuple[int, int]] = []
 
@@ -950,7 +1008,11 @@ def _auto_entities(text: str, ents: list[dict]) -> list[dict]:
             start, end = m.start(), m.end()
             while end > start and text[end - 1] in ".,;:!?'":
                 end -= 1
-            if end > start and text[end - 1] == ")" and text.count("(", start, end) < text.count(")", start, end):
+            if (
+                end > start
+                and text[end - 1] == ")"
+                and text.count("(", start, end) < text.count(")", start, end)
+            ):
                 end -= 1
             if end > start:
                 add("url", start, end)
@@ -1026,11 +1088,16 @@ class FakeBotAPI:
         for name in _METHODS_KNOWN:
             impl = getattr(self, "_api_" + name, None)
             self._handlers[name.lower()] = (
-                name, impl, bool(impl and asyncio.iscoroutinefunction(impl))
+                name,
+                impl,
+                bool(impl and asyncio.iscoroutinefunction(impl)),
             )
 
         self._bot_user = {
-            "id": bot_id, "is_bot": True, "first_name": bot_first_name, "username": bot_username,
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": bot_first_name,
+            "username": bot_username,
         }
 
         # recording
@@ -1077,7 +1144,12 @@ class FakeBotAPI:
         # faults & limits
         self.blocked_users: set[int] = set()
         self.counters: dict[str, int] = {
-            "429": 0, "403": 0, "400": 0, "5xx": 0, "timeout": 0, "rate_limited": 0,
+            "429": 0,
+            "403": 0,
+            "400": 0,
+            "5xx": 0,
+            "timeout": 0,
+            "rate_limited": 0,
         }
         self._fail_next: dict[str, deque[dict]] = {}
         self._fault_rate = 0.0
@@ -1090,7 +1162,7 @@ class FakeBotAPI:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> FakeBotAPI:
+    async def start(self) -> Self:
         if self._runner is not None:
             return self
         self._closing = False
@@ -1118,7 +1190,7 @@ class FakeBotAPI:
         runner, self._runner = self._runner, None
         await runner.cleanup()
 
-    async def __aenter__(self) -> FakeBotAPI:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -1185,7 +1257,8 @@ class FakeBotAPI:
     def calls_to(self, chat_id: int | str, method: str | None = None) -> list[Call]:
         m = method.lower() if method else None
         return [
-            c for c in self.calls
+            c
+            for c in self.calls
             if c.params.get("chat_id") == chat_id and (m is None or c.method.lower() == m)
         ]
 
@@ -1200,7 +1273,9 @@ class FakeBotAPI:
                 return c
         return None
 
-    def sent_messages(self, chat_id: int | None = None, include_deleted: bool = False) -> list[dict]:
+    def sent_messages(
+        self, chat_id: int | None = None, include_deleted: bool = False
+    ) -> list[dict]:
         """Messages the bot created (in order), in their current state after edits."""
         msgs = self._bot_messages if chat_id is None else self.messages_by_chat.get(chat_id, [])
         if include_deleted or not self.deleted:
@@ -1235,8 +1310,9 @@ class FakeBotAPI:
         for k in self.counters:
             self.counters[k] = 0
 
-    async def wait_for(self, predicate: Callable[[FakeBotAPI], Any], timeout: float = 5.0,
-                       poll: float = 0.005) -> Any:
+    async def wait_for(
+        self, predicate: Callable[[FakeBotAPI], Any], timeout: float = 5.0, poll: float = 0.005
+    ) -> Any:
         """Wait until ``predicate(self)`` is truthy (re-checked after each call and every
         ``poll`` seconds). Returns the predicate's value; raises TimeoutError."""
         loop = asyncio.get_running_loop()
@@ -1255,7 +1331,9 @@ class FakeBotAPI:
             except TimeoutError:
                 pass
 
-    async def wait_for_messages(self, chat_id: int, count: int = 1, timeout: float = 5.0) -> list[dict]:
+    async def wait_for_messages(
+        self, chat_id: int, count: int = 1, timeout: float = 5.0
+    ) -> list[dict]:
         """Wait until the bot sent at least ``count`` messages to ``chat_id``; returns them."""
         await self.wait_for(lambda api: len(api.sent_messages(chat_id)) >= count, timeout)
         return self.sent_messages(chat_id)
@@ -1283,8 +1361,12 @@ class FakeBotAPI:
             return fault
         kind = str(error).lower()
         if kind == "429":
-            return {"kind": "429", "error_code": 429, "retry_after": 1,
-                    "description": "Too Many Requests: retry after 1"}
+            return {
+                "kind": "429",
+                "error_code": 429,
+                "retry_after": 1,
+                "description": "Too Many Requests: retry after 1",
+            }
         if kind == "403":
             return {"kind": "403", "error_code": 403, "description": _ERR_BLOCKED}
         if kind == "400":
@@ -1311,8 +1393,13 @@ class FakeBotAPI:
         for _ in range(times):
             q.append(dict(fault))
 
-    def set_fault_rate(self, rate: float, kinds: Iterable[str] = ("429", "500", "timeout", "403"),
-                       seed: int = 0, methods: Iterable[str] | None = None) -> None:
+    def set_fault_rate(
+        self,
+        rate: float,
+        kinds: Iterable[str] = ("429", "500", "timeout", "403"),
+        seed: int = 0,
+        methods: Iterable[str] | None = None,
+    ) -> None:
         """Fail a random fraction ``rate`` of calls; by default of send*/edit* methods only."""
         self._fault_rate = float(rate)
         self._fault_kinds = tuple(str(k) for k in kinds)
@@ -1364,7 +1451,10 @@ class FakeBotAPI:
     @staticmethod
     def _is_counted_send(lower: str) -> bool:
         return (lower.startswith("send") and lower != "sendchataction") or lower in (
-            "copymessage", "forwardmessage", "copymessages", "forwardmessages",
+            "copymessage",
+            "forwardmessage",
+            "copymessages",
+            "forwardmessages",
         )
 
     def _rate_check(self, chat_id: int) -> int:
@@ -1447,8 +1537,11 @@ class FakeBotAPI:
         try:
             params, uploads = await self._read_params(request)
         except Exception as exc:  # noqa: BLE001
-            resp = {"ok": False, "error_code": 400,
-                    "description": f"Bad Request: can't parse request: {exc}"}
+            resp = {
+                "ok": False,
+                "error_code": 400,
+                "description": f"Bad Request: can't parse request: {exc}",
+            }
             self._count_error(400)
             self._record(canonical, {}, resp, 400, at)
             return self._json_response(resp, 400)
@@ -1465,8 +1558,15 @@ class FakeBotAPI:
         self._record(canonical, params, resp, status, at)
         return self._json_response(resp, status)
 
-    async def _dispatch(self, canonical: str, lower: str, impl: Callable | None, is_async: bool,
-                        params: dict, uploads: dict | None) -> tuple[dict, int]:
+    async def _dispatch(
+        self,
+        canonical: str,
+        lower: str,
+        impl: Callable | None,
+        is_async: bool,
+        params: dict,
+        uploads: dict | None,
+    ) -> tuple[dict, int]:
         try:
             if uploads:
                 self._attach_uploads(params, uploads)
@@ -1502,11 +1602,22 @@ class FakeBotAPI:
         except Exception as exc:  # noqa: BLE001 - a bug in the double: report as 500
             self.internal_errors.append(exc)
             self.counters["5xx"] += 1
-            return {"ok": False, "error_code": 500,
-                    "description": f"Internal Server Error: {type(exc).__name__}: {exc}"}, 500
+            return {
+                "ok": False,
+                "error_code": 500,
+                "description": f"Internal Server Error: {type(exc).__name__}: {exc}",
+            }, 500
 
-    async def _answer_fault(self, fault: dict, canonical: str, lower: str, impl: Callable | None,
-                            is_async: bool, params: dict, at: float) -> web.Response:
+    async def _answer_fault(
+        self,
+        fault: dict,
+        canonical: str,
+        lower: str,
+        impl: Callable | None,
+        is_async: bool,
+        params: dict,
+        at: float,
+    ) -> web.Response:
         kind = fault["kind"]
         if kind == "timeout":
             self.counters["timeout"] += 1
@@ -1536,26 +1647,40 @@ class FakeBotAPI:
         sf = self._files_by_path.get(request.match_info["file_path"])
         if sf is None:
             return self._json_response(not_found, 404)
-        return web.Response(body=sf.data, content_type=sf.content_type or "application/octet-stream")
+        return web.Response(
+            body=sf.data, content_type=sf.content_type or "application/octet-stream"
+        )
 
     # ------------------------------------------------------------------ files
 
-    def _store_file(self, data: bytes, kind: str, filename: str | None = None,
-                    content_type: str | None = None, file_id: str | None = None,
-                    **meta: Any) -> StoredFile:
+    def _store_file(
+        self,
+        data: bytes,
+        kind: str,
+        filename: str | None = None,
+        content_type: str | None = None,
+        file_id: str | None = None,
+        **meta: Any,
+    ) -> StoredFile:
         self._file_seq += 1
         n = self._file_seq
         kind = kind if kind in _FILE_FOLDER else "document"
         if file_id is None:
             file_id = f"{_FILE_PREFIX[kind]}{n:06d}{self.bot_id % 10**6:06d}fake"
         ext = _FILE_EXT[kind]
-        if kind not in ("photo", "thumbnail") and filename and "." in filename:
-            if mimetypes.guess_type(filename)[0]:
-                ext = filename.rsplit(".", 1)[1].lower()
+        if (
+            kind not in ("photo", "thumbnail")
+            and filename
+            and "." in filename
+            and mimetypes.guess_type(filename)[0]
+        ):
+            ext = filename.rsplit(".", 1)[1].lower()
         file_path = f"{_FILE_FOLDER[kind]}/file_{n}.{ext}"
         if content_type in (None, "", "application/octet-stream"):
             guessed = mimetypes.guess_type(filename)[0] if filename else None
-            content_type = guessed or _FILE_MIME.get(kind) or content_type or "application/octet-stream"
+            content_type = (
+                guessed or _FILE_MIME.get(kind) or content_type or "application/octet-stream"
+            )
         sf = StoredFile(
             file_id=file_id,
             file_unique_id=f"AQAD{n:06d}fake",
@@ -1581,28 +1706,48 @@ class FakeBotAPI:
         for b in bounds:
             scale = b / longest
             alias = StoredFile(
-                file_id=f"{sf.file_id}_{b}", file_unique_id=f"{sf.file_unique_id}_{b}",
-                kind="photo", data=sf.data, file_path=f"{sf.file_path.rsplit('.', 1)[0]}_{b}.jpg",
-                filename=sf.filename, content_type=sf.content_type,
+                file_id=f"{sf.file_id}_{b}",
+                file_unique_id=f"{sf.file_unique_id}_{b}",
+                kind="photo",
+                data=sf.data,
+                file_path=f"{sf.file_path.rsplit('.', 1)[0]}_{b}.jpg",
+                filename=sf.filename,
+                content_type=sf.content_type,
             )
             self.files[alias.file_id] = alias
             self._files_by_path[alias.file_path] = alias
-            sizes.append({
-                "file_id": alias.file_id, "file_unique_id": alias.file_unique_id,
-                "file_size": max(1, int(sf.size * scale * scale)),
-                "width": max(1, round(w * scale)), "height": max(1, round(h * scale)),
-            })
+            sizes.append(
+                {
+                    "file_id": alias.file_id,
+                    "file_unique_id": alias.file_unique_id,
+                    "file_size": max(1, int(sf.size * scale * scale)),
+                    "width": max(1, round(w * scale)),
+                    "height": max(1, round(h * scale)),
+                }
+            )
         scale = min(1.0, 1280 / longest)
-        sizes.append({
-            "file_id": sf.file_id, "file_unique_id": sf.file_unique_id, "file_size": sf.size,
-            "width": max(1, round(w * scale)), "height": max(1, round(h * scale)),
-        })
+        sizes.append(
+            {
+                "file_id": sf.file_id,
+                "file_unique_id": sf.file_unique_id,
+                "file_size": sf.size,
+                "width": max(1, round(w * scale)),
+                "height": max(1, round(h * scale)),
+            }
+        )
         sf.meta["sizes"] = sizes
         for s in sizes[:-1]:
             self.files[s["file_id"]].meta["sizes"] = sizes
 
-    def add_file(self, data: bytes, kind: str = "voice", file_name: str | None = None,
-                 mime_type: str | None = None, file_id: str | None = None, **meta: Any) -> str:
+    def add_file(
+        self,
+        data: bytes,
+        kind: str = "voice",
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        file_id: str | None = None,
+        **meta: Any,
+    ) -> str:
         """Register a file (as if a user uploaded it); returns its file_id."""
         return self._store_file(data, kind, file_name, mime_type, file_id, **meta).file_id
 
@@ -1617,8 +1762,12 @@ class FakeBotAPI:
             filename, ctype, data = uploads[name]
             used.add(name)
             sf = self._store_file(data, kind, filename, ctype)
-            return {"file_id": sf.file_id, "filename": filename, "size": len(data),
-                    "content_type": sf.content_type}
+            return {
+                "file_id": sf.file_id,
+                "filename": filename,
+                "size": len(data),
+                "content_type": sf.content_type,
+            }
 
         def walk(obj: Any, kind: str) -> Any:
             if isinstance(obj, str):
@@ -1628,7 +1777,12 @@ class FakeBotAPI:
             if isinstance(obj, dict):
                 k = obj.get("type") if isinstance(obj.get("type"), str) else kind
                 return {
-                    key: walk(v, "thumbnail" if key in ("thumbnail", "thumb") else _FIELD_KIND.get(k, "document"))
+                    key: walk(
+                        v,
+                        "thumbnail"
+                        if key in ("thumbnail", "thumb")
+                        else _FIELD_KIND.get(k, "document"),
+                    )
                     for key, v in obj.items()
                 }
             if isinstance(obj, list):
@@ -1636,7 +1790,9 @@ class FakeBotAPI:
             return obj
 
         for key, value in list(params.items()):
-            if isinstance(value, dict | list) or (isinstance(value, str) and value.startswith("attach://")):
+            if isinstance(value, dict | list) or (
+                isinstance(value, str) and value.startswith("attach://")
+            ):
                 params[key] = walk(value, _FIELD_KIND.get(key, "document"))
         for name in uploads:
             if name not in used:
@@ -1731,8 +1887,9 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: chat not found")
         return cid, self._chat_for(cid)
 
-    def _format(self, text: Any, parse_mode: Any, entities: Any, what: str = "text"
-                ) -> tuple[str, list[dict]]:
+    def _format(
+        self, text: Any, parse_mode: Any, entities: Any, what: str = "text"
+    ) -> tuple[str, list[dict]]:
         """Returns (plain text, entities) like Telegram would store them."""
         if not isinstance(text, str):
             text = "" if text is None else str(text)
@@ -1770,15 +1927,21 @@ class FakeBotAPI:
             for row in kb:
                 for button in row:
                     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                        raise ApiError(400, "Bad Request: can't parse inline keyboard button: "
-                                            'Field "text" must be of type String')
+                        raise ApiError(
+                            400,
+                            "Bad Request: can't parse inline keyboard button: "
+                            'Field "text" must be of type String',
+                        )
                     if "callback_data" in button:
                         data = button["callback_data"]
                         if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64:
                             raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
                     elif not any(k in button for k in _INLINE_BUTTON_ACTIONS):
-                        raise ApiError(400, "Bad Request: can't parse inline keyboard button: "
-                                            "Text buttons are unallowed in the inline keyboard")
+                        raise ApiError(
+                            400,
+                            "Bad Request: can't parse inline keyboard button: "
+                            "Text buttons are unallowed in the inline keyboard",
+                        )
                     if "url" in button and _normalize_url(str(button["url"])) is None:
                         raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
         elif "keyboard" in markup:
@@ -1815,8 +1978,15 @@ class FakeBotAPI:
         self.messages_by_chat.setdefault(chat_id, []).append(msg)
         self._bot_messages.append(msg)
 
-    def _new_bot_message(self, chat_id: int, chat: dict, p: dict, reply: dict | None,
-                         markup: dict | None, content: dict) -> dict:
+    def _new_bot_message(
+        self,
+        chat_id: int,
+        chat: dict,
+        p: dict,
+        reply: dict | None,
+        markup: dict | None,
+        content: dict,
+    ) -> dict:
         msg: dict[str, Any] = {
             "message_id": self._next_message_id(chat_id),
             "from": self._bot_user,
@@ -1852,7 +2022,9 @@ class FakeBotAPI:
         caption = p.get("caption")
         if caption is None or caption == "":
             return {}
-        plain, ents = self._format(caption, p.get("parse_mode"), p.get("caption_entities"), "caption")
+        plain, ents = self._format(
+            caption, p.get("parse_mode"), p.get("caption_entities"), "caption"
+        )
         if len(plain) > 1024:
             raise ApiError(400, "Bad Request: message caption is too long")
         out: dict[str, Any] = {}
@@ -1917,8 +2089,12 @@ class FakeBotAPI:
             if not _RE_COMMAND_NAME.match(name):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not 1 <= len(desc) <= 256:
-                raise ApiError(400, "Bad Request: command description is empty"
-                               if not desc else "Bad Request: BOT_COMMAND_INVALID")
+                raise ApiError(
+                    400,
+                    "Bad Request: command description is empty"
+                    if not desc
+                    else "Bad Request: BOT_COMMAND_INVALID",
+                )
             clean.append({"command": name, "description": desc})
         key = self._commands_key(p)
         if clean:
@@ -1941,7 +2117,9 @@ class FakeBotAPI:
     def _api_setWebhook(self, p: dict) -> bool:
         url = str(p.get("url") or "")
         if url and not url.lower().startswith("https://"):
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
         if p.get("drop_pending_updates"):
             self._updates.clear()
         self.webhook = {"url": url}
@@ -1980,10 +2158,16 @@ class FakeBotAPI:
         info = dict(chat)
         info.setdefault("accent_color_id", abs(chat_id) % 7)
         info.setdefault("max_reaction_count", 11)
-        info.setdefault("accepted_gift_types", {
-            "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-            "premium_subscription": False, "gifts_from_channels": False,
-        })
+        info.setdefault(
+            "accepted_gift_types",
+            {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        )
         return info
 
     def _api_getChatMember(self, p: dict) -> dict:
@@ -2042,8 +2226,12 @@ class FakeBotAPI:
         sf = self.files.get(str(p.get("file_id") or ""))
         if sf is None:
             raise ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": sf.file_id, "file_unique_id": sf.file_unique_id,
-                "file_size": sf.size, "file_path": sf.file_path}
+        return {
+            "file_id": sf.file_id,
+            "file_unique_id": sf.file_unique_id,
+            "file_size": sf.size,
+            "file_path": sf.file_path,
+        }
 
     # ------------------------------------------------------------------ API methods: sending
 
@@ -2160,8 +2348,12 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: can't parse options JSON object")
         texts = [o.get("text") if isinstance(o, dict) else o for o in options]
         if not 2 <= len(texts) <= 12:
-            raise ApiError(400, "Bad Request: poll must have at least 2 option"
-                           if len(texts) < 2 else "Bad Request: poll can't have more than 12 options")
+            raise ApiError(
+                400,
+                "Bad Request: poll must have at least 2 option"
+                if len(texts) < 2
+                else "Bad Request: poll can't have more than 12 options",
+            )
         if any(not isinstance(t, str) or not t or len(t) > 100 for t in texts):
             raise ApiError(400, "Bad Request: poll options length must not exceed 100")
         self._poll_seq += 1
@@ -2219,7 +2411,10 @@ class FakeBotAPI:
         prepared = []
         for item in media:
             if not isinstance(item, dict) or item.get("type") not in (
-                "photo", "video", "document", "audio",
+                "photo",
+                "video",
+                "document",
+                "audio",
             ):
                 raise ApiError(400, "Bad Request: can't parse InputMedia: media type is invalid")
             kind = item["type"]
@@ -2236,9 +2431,24 @@ class FakeBotAPI:
         return out
 
     _COPY_KEYS = (
-        "text", "entities", "photo", "document", "voice", "audio", "video", "animation",
-        "sticker", "video_note", "location", "venue", "contact", "poll", "dice", "caption",
-        "caption_entities", "link_preview_options",
+        "text",
+        "entities",
+        "photo",
+        "document",
+        "voice",
+        "audio",
+        "video",
+        "animation",
+        "sticker",
+        "video_note",
+        "location",
+        "venue",
+        "contact",
+        "poll",
+        "dice",
+        "caption",
+        "caption_entities",
+        "link_preview_options",
     )
 
     def _source_message(self, p: dict) -> dict:
@@ -2267,8 +2477,12 @@ class FakeBotAPI:
         sender = src.get("from") or {}
         origin: dict[str, Any] = {"type": "user", "sender_user": sender, "date": src["date"]}
         if src["chat"].get("type") == "channel":
-            origin = {"type": "channel", "chat": src["chat"], "message_id": src["message_id"],
-                      "date": src["date"]}
+            origin = {
+                "type": "channel",
+                "chat": src["chat"],
+                "message_id": src["message_id"],
+                "date": src["date"],
+            }
         content = {"forward_origin": origin, **content}
         return dict(self._new_bot_message(chat_id, chat, p, None, None, content))
 
@@ -2294,7 +2508,8 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         new_markup = markup if markup is not None and "inline_keyboard" in markup else None
         if (
-            msg["text"] == plain and msg.get("entities", []) == ents
+            msg["text"] == plain
+            and msg.get("entities", []) == ents
             and msg.get("reply_markup") == new_markup
         ):
             raise ApiError(400, _ERR_NOT_MODIFIED)
@@ -2357,7 +2572,11 @@ class FakeBotAPI:
     def _api_editMessageMedia(self, p: dict) -> Any:
         media = p.get("media")
         if not isinstance(media, dict) or media.get("type") not in (
-            "photo", "video", "document", "audio", "animation",
+            "photo",
+            "video",
+            "document",
+            "audio",
+            "animation",
         ):
             raise ApiError(400, "Bad Request: can't parse InputMedia: media type is invalid")
         markup = self._check_markup(p.get("reply_markup"))
@@ -2366,8 +2585,15 @@ class FakeBotAPI:
         _chat_id, msg = self._find_bot_message(p, "message to edit not found")
         kind = media["type"]
         sf = self._resolve_file(media.get("media"), kind)
-        for k in ("photo", "video", "document", "audio", "animation", "caption",
-                  "caption_entities"):
+        for k in (
+            "photo",
+            "video",
+            "document",
+            "audio",
+            "animation",
+            "caption",
+            "caption_entities",
+        ):
             msg.pop(k, None)
         msg[kind] = self._media_object(sf, kind, media)
         msg.update(self._caption(media))
@@ -2492,8 +2718,11 @@ class FakeBotAPI:
 
     async def _api_getUpdates(self, p: dict) -> list:
         if self.webhook.get("url"):
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = _as_int(p.get("offset"), 0) or 0
         limit = min(max(_as_int(p.get("limit"), 100) or 100, 1), 100)
         try:
@@ -2522,15 +2751,23 @@ class FakeBotAPI:
             except TimeoutError:
                 pass
             if generation != self._poll_generation:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
-                                    "that only one bot instance is running")
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure "
+                    "that only one bot instance is running",
+                )
 
     # ------------------------------------------------------------------ update builders
 
     @staticmethod
-    def make_user(user_id: int, first_name: str, language_code: str | None = None,
-                  username: str | None = None, last_name: str | None = None,
-                  is_bot: bool = False) -> dict:
+    def make_user(
+        user_id: int,
+        first_name: str,
+        language_code: str | None = None,
+        username: str | None = None,
+        last_name: str | None = None,
+        is_bot: bool = False,
+    ) -> dict:
         user: dict[str, Any] = {"id": user_id, "is_bot": is_bot, "first_name": first_name}
         if last_name:
             user["last_name"] = last_name
@@ -2550,8 +2787,13 @@ class FakeBotAPI:
         chat["type"] = "private"
         return chat
 
-    def group_chat(self, chat_id: int, title: str = "Buurtgroep", chat_type: str = "supergroup",
-                   username: str | None = None) -> dict:
+    def group_chat(
+        self,
+        chat_id: int,
+        title: str = "Buurtgroep",
+        chat_type: str = "supergroup",
+        username: str | None = None,
+    ) -> dict:
         chat: dict[str, Any] = {"id": chat_id, "title": title}
         if username:
             chat["username"] = username
@@ -2565,14 +2807,22 @@ class FakeBotAPI:
             known = self.chats.get(chat)
             if known:
                 return known
-            return {"id": chat, "title": "Buurtgroep", "type": "supergroup"} if chat < 0 else {
-                "id": chat, "first_name": str(chat), "type": "private"}
+            return (
+                {"id": chat, "title": "Buurtgroep", "type": "supergroup"}
+                if chat < 0
+                else {"id": chat, "first_name": str(chat), "type": "private"}
+            )
         if user is None:
             raise ValueError("chat or user required")
         return self.private_chat(user)
 
-    def _user_message(self, user: dict | None, chat: dict | int | None, content: dict,
-                      reply_to: dict | None = None) -> dict:
+    def _user_message(
+        self,
+        user: dict | None,
+        chat: dict | int | None,
+        content: dict,
+        reply_to: dict | None = None,
+    ) -> dict:
         chat_d = self._resolve_chat(user, chat)
         msg: dict[str, Any] = {"message_id": self._next_message_id(chat_d["id"])}
         if user is not None:
@@ -2602,18 +2852,27 @@ class FakeBotAPI:
             content["caption_entities"] = ents
         return content
 
-    def text_update(self, user: dict, text: str, chat: dict | int | None = None,
-                    reply_to: dict | None = None) -> dict:
+    def text_update(
+        self, user: dict, text: str, chat: dict | int | None = None, reply_to: dict | None = None
+    ) -> dict:
         """A user's text message (private chat by default); commands get bot_command entities."""
         return {"message": self._user_message(user, chat, self._text_content(text), reply_to)}
 
-    def group_text_update(self, user: dict, chat_id: int, text: str, chat_type: str = "supergroup",
-                          title: str = "Buurtgroep", reply_to: dict | None = None) -> dict:
+    def group_text_update(
+        self,
+        user: dict,
+        chat_id: int,
+        text: str,
+        chat_type: str = "supergroup",
+        title: str = "Buurtgroep",
+        reply_to: dict | None = None,
+    ) -> dict:
         chat = self.chats.get(chat_id) or self.group_chat(chat_id, title, chat_type)
         return self.text_update(user, text, chat, reply_to)
 
-    def edited_text_update(self, user: dict, message: dict | int, text: str,
-                           chat: dict | int | None = None) -> dict:
+    def edited_text_update(
+        self, user: dict, message: dict | int, text: str, chat: dict | int | None = None
+    ) -> dict:
         """An ``edited_message`` for an earlier user message (dict or message_id)."""
         if isinstance(message, dict):
             chat_d = message["chat"]
@@ -2624,13 +2883,19 @@ class FakeBotAPI:
             mid = message
             old = self._messages.get((chat_d["id"], mid))
             date = old.get("date", self._now()) if old else self._now()
-        msg: dict[str, Any] = {"message_id": mid, "from": user, "chat": chat_d, "date": date,
-                               "edit_date": self._now()}
+        msg: dict[str, Any] = {
+            "message_id": mid,
+            "from": user,
+            "chat": chat_d,
+            "date": date,
+            "edit_date": self._now(),
+        }
         msg.update(self._text_content(text))
         return {"edited_message": msg}
 
-    def callback_update(self, user: dict, message: dict, data: str,
-                        chat_instance: str | None = None) -> dict:
+    def callback_update(
+        self, user: dict, message: dict, data: str, chat_instance: str | None = None
+    ) -> dict:
         """A callback_query pressing a button of ``message`` (a stored bot message dict)."""
         self._callback_seq += 1
         qid = str(4382000000000000000 + self._callback_seq * 7919 + user["id"] % 7919)
@@ -2638,24 +2903,53 @@ class FakeBotAPI:
         chat_id = msg["chat"]["id"]
         if chat_instance is None:
             chat_instance = str(-(6000000000000000000 + (chat_id * 2654435761) % 10**15))
-        return {"callback_query": {"id": qid, "from": user, "message": msg,
-                                   "chat_instance": chat_instance, "data": data}}
+        return {
+            "callback_query": {
+                "id": qid,
+                "from": user,
+                "message": msg,
+                "chat_instance": chat_instance,
+                "data": data,
+            }
+        }
 
-    def voice_update(self, user: dict, data: bytes | None = None, duration: int = 3,
-                     chat: dict | int | None = None, caption: str | None = None,
-                     file_id: str | None = None) -> dict:
+    def voice_update(
+        self,
+        user: dict,
+        data: bytes | None = None,
+        duration: int = 3,
+        chat: dict | int | None = None,
+        caption: str | None = None,
+        file_id: str | None = None,
+    ) -> dict:
         if file_id is None:
-            file_id = self.add_file(data if data is not None else b"OggS\x00\x02" + b"\x00" * 58,
-                                    "voice", mime_type="audio/ogg", duration=duration)
+            file_id = self.add_file(
+                data if data is not None else b"OggS\x00\x02" + b"\x00" * 58,
+                "voice",
+                mime_type="audio/ogg",
+                duration=duration,
+            )
         sf = self.files[file_id]
-        voice = {"duration": duration, "mime_type": sf.content_type or "audio/ogg",
-                 "file_id": sf.file_id, "file_unique_id": sf.file_unique_id, "file_size": sf.size}
+        voice = {
+            "duration": duration,
+            "mime_type": sf.content_type or "audio/ogg",
+            "file_id": sf.file_id,
+            "file_unique_id": sf.file_unique_id,
+            "file_size": sf.size,
+        }
         content = {"voice": voice, **self._caption_content(caption)}
         return {"message": self._user_message(user, chat, content)}
 
-    def photo_update(self, user: dict, data: bytes | None = None, caption: str | None = None,
-                     chat: dict | int | None = None, width: int | None = None,
-                     height: int | None = None, file_id: str | None = None) -> dict:
+    def photo_update(
+        self,
+        user: dict,
+        data: bytes | None = None,
+        caption: str | None = None,
+        chat: dict | int | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        file_id: str | None = None,
+    ) -> dict:
         if file_id is None:
             payload = data if data is not None else b"\xff\xd8\xff\xe0fakejpeg" + b"\x00" * 100
             dims = _image_size(payload)
@@ -2667,10 +2961,16 @@ class FakeBotAPI:
         content = {"photo": [dict(s) for s in sf.meta["sizes"]], **self._caption_content(caption)}
         return {"message": self._user_message(user, chat, content)}
 
-    def document_update(self, user: dict, data: bytes | None = None,
-                        file_name: str = "document.pdf", mime_type: str | None = None,
-                        caption: str | None = None, chat: dict | int | None = None,
-                        file_id: str | None = None) -> dict:
+    def document_update(
+        self,
+        user: dict,
+        data: bytes | None = None,
+        file_name: str = "document.pdf",
+        mime_type: str | None = None,
+        caption: str | None = None,
+        chat: dict | int | None = None,
+        file_id: str | None = None,
+    ) -> dict:
         if file_id is None:
             payload = data if data is not None else b"%PDF-1.4\n% fake document\n"
             file_id = self.add_file(payload, "document", file_name=file_name, mime_type=mime_type)
@@ -2682,9 +2982,15 @@ class FakeBotAPI:
         content = {"document": doc, **self._caption_content(caption)}
         return {"message": self._user_message(user, chat, content)}
 
-    def location_update(self, user: dict, lat: float, lon: float, chat: dict | int | None = None,
-                        live_period: int | None = None,
-                        horizontal_accuracy: float | None = None) -> dict:
+    def location_update(
+        self,
+        user: dict,
+        lat: float,
+        lon: float,
+        chat: dict | int | None = None,
+        live_period: int | None = None,
+        horizontal_accuracy: float | None = None,
+    ) -> dict:
         loc: dict[str, Any] = {"latitude": float(lat), "longitude": float(lon)}
         if horizontal_accuracy is not None:
             loc["horizontal_accuracy"] = horizontal_accuracy
@@ -2692,25 +2998,45 @@ class FakeBotAPI:
             loc["live_period"] = live_period
         return {"message": self._user_message(user, chat, {"location": loc})}
 
-    def sticker_update(self, user: dict, emoji: str = "👍", chat: dict | int | None = None,
-                       set_name: str | None = "BuurtStickers") -> dict:
-        file_id = self.add_file(b"RIFF\x00\x00\x00\x00WEBPVP8 fake", "sticker",
-                                mime_type="image/webp", emoji=emoji)
+    def sticker_update(
+        self,
+        user: dict,
+        emoji: str = "👍",
+        chat: dict | int | None = None,
+        set_name: str | None = "BuurtStickers",
+    ) -> dict:
+        file_id = self.add_file(
+            b"RIFF\x00\x00\x00\x00WEBPVP8 fake", "sticker", mime_type="image/webp", emoji=emoji
+        )
         sf = self.files[file_id]
         sticker: dict[str, Any] = {"width": 512, "height": 512, "emoji": emoji}
         if set_name:
             sticker["set_name"] = set_name
-        sticker.update(is_animated=False, is_video=False, type="regular",
-                       file_id=sf.file_id, file_unique_id=sf.file_unique_id, file_size=sf.size)
+        sticker.update(
+            is_animated=False,
+            is_video=False,
+            type="regular",
+            file_id=sf.file_id,
+            file_unique_id=sf.file_unique_id,
+            file_size=sf.size,
+        )
         return {"message": self._user_message(user, chat, {"sticker": sticker})}
 
-    def contact_update(self, user: dict, phone_number: str = "+31612345678",
-                       first_name: str | None = None, last_name: str | None = None,
-                       contact_user_id: int | None = None, chat: dict | int | None = None,
-                       own: bool = True) -> dict:
+    def contact_update(
+        self,
+        user: dict,
+        phone_number: str = "+31612345678",
+        first_name: str | None = None,
+        last_name: str | None = None,
+        contact_user_id: int | None = None,
+        chat: dict | int | None = None,
+        own: bool = True,
+    ) -> dict:
         """A shared contact; by default the user's own (as via a request_contact button)."""
-        contact: dict[str, Any] = {"phone_number": phone_number,
-                                   "first_name": first_name or user["first_name"]}
+        contact: dict[str, Any] = {
+            "phone_number": phone_number,
+            "first_name": first_name or user["first_name"],
+        }
         last = last_name if last_name is not None else (user.get("last_name") if own else None)
         if last:
             contact["last_name"] = last
@@ -2727,35 +3053,66 @@ class FakeBotAPI:
             for i in option_ids:
                 if 0 <= i < len(options):
                     options[i]["voter_count"] += 1
-            new_poll = {**poll, "options": options,
-                        "total_voter_count": poll["total_voter_count"] + (1 if option_ids else 0)}
+            new_poll = {
+                **poll,
+                "options": options,
+                "total_voter_count": poll["total_voter_count"] + (1 if option_ids else 0),
+            }
             self.polls[poll_id] = new_poll
             for msg in self._bot_messages:
                 if msg.get("poll", {}).get("id") == poll_id:
                     msg["poll"] = new_poll
-        return {"poll_answer": {"poll_id": poll_id, "user": user, "option_ids": list(option_ids),
-                                "option_persistent_ids": [str(i) for i in option_ids]}}
+        return {
+            "poll_answer": {
+                "poll_id": poll_id,
+                "user": user,
+                "option_ids": list(option_ids),
+                "option_persistent_ids": [str(i) for i in option_ids],
+            }
+        }
 
     def _member(self, status: str, user: dict) -> dict:
         if status == "kicked":
             return {"user": user, "status": "kicked", "until_date": 0}
         if status == "administrator":
             return {
-                "user": user, "status": "administrator", "can_be_edited": False,
-                "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
-                "can_manage_video_chats": True, "can_restrict_members": True,
-                "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
-                "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
-                "can_pin_messages": True, "can_manage_topics": False,
+                "user": user,
+                "status": "administrator",
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+                "can_pin_messages": True,
+                "can_manage_topics": False,
             }
         if status == "restricted":
             member: dict[str, Any] = {"user": user, "status": "restricted", "is_member": True}
-            for perm in ("can_change_info", "can_invite_users", "can_pin_messages",
-                         "can_send_messages", "can_send_polls", "can_send_other_messages",
-                         "can_add_web_page_previews", "can_manage_topics", "can_send_audios",
-                         "can_send_documents", "can_send_photos", "can_send_videos",
-                         "can_send_video_notes", "can_send_voice_notes", "can_edit_tag",
-                         "can_react_to_messages"):
+            for perm in (
+                "can_change_info",
+                "can_invite_users",
+                "can_pin_messages",
+                "can_send_messages",
+                "can_send_polls",
+                "can_send_other_messages",
+                "can_add_web_page_previews",
+                "can_manage_topics",
+                "can_send_audios",
+                "can_send_documents",
+                "can_send_photos",
+                "can_send_videos",
+                "can_send_video_notes",
+                "can_send_voice_notes",
+                "can_edit_tag",
+                "can_react_to_messages",
+            ):
                 member[perm] = False
             member["until_date"] = 0
             return member
@@ -2765,20 +3122,34 @@ class FakeBotAPI:
             return {"user": user, "status": status}
         raise ValueError(f"unknown chat member status {status!r}")
 
-    def my_chat_member_update(self, user: dict, chat: dict | int | None = None,
-                              old_status: str = "member", new_status: str = "kicked") -> dict:
+    def my_chat_member_update(
+        self,
+        user: dict,
+        chat: dict | int | None = None,
+        old_status: str = "member",
+        new_status: str = "kicked",
+    ) -> dict:
         """The bot's membership changed (private chat: new_status "kicked" = user blocked the bot)."""
         chat_d = self._resolve_chat(user, chat)
-        return {"my_chat_member": {
-            "chat": chat_d, "from": user, "date": self._now(),
-            "old_chat_member": self._member(old_status, self._bot_user),
-            "new_chat_member": self._member(new_status, self._bot_user),
-        }}
+        return {
+            "my_chat_member": {
+                "chat": chat_d,
+                "from": user,
+                "date": self._now(),
+                "old_chat_member": self._member(old_status, self._bot_user),
+                "new_chat_member": self._member(new_status, self._bot_user),
+            }
+        }
 
-    def channel_post_update(self, chat_id: int, text: str, title: str = "Buurtkanaal",
-                            username: str | None = None) -> dict:
+    def channel_post_update(
+        self, chat_id: int, text: str, title: str = "Buurtkanaal", username: str | None = None
+    ) -> dict:
         chat = self.chats.get(chat_id) or self.group_chat(chat_id, title, "channel", username)
-        msg: dict[str, Any] = {"message_id": self._next_message_id(chat_id), "sender_chat": chat,
-                               "chat": chat, "date": self._now()}
+        msg: dict[str, Any] = {
+            "message_id": self._next_message_id(chat_id),
+            "sender_chat": chat,
+            "chat": chat,
+            "date": self._now(),
+        }
         msg.update(self._text_content(text))
         return {"channel_post": msg}
