@@ -213,7 +213,8 @@ class Intake:
                 )
                 backoff = 1.0
             except RetryAfter as exc:
-                await asyncio.sleep(float(exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()))
+                ra = exc.retry_after
+                await asyncio.sleep(ra.total_seconds() if hasattr(ra, "total_seconds") else float(ra))
                 continue
             except InvalidToken:
                 log.critical("Telegram refused the token (BOT_TOKEN); polling stopped")
@@ -229,7 +230,14 @@ class Intake:
                 continue
             if not raw:
                 continue
-            fresh = await self.store(list(raw))
+            try:
+                fresh = await self.store(list(raw))
+            except Exception:
+                # Not stored, so not confirmed: Telegram gives them again on the next call.
+                log.exception("could not store %d updates; fetching them again", len(raw))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
             # Only now may Telegram forget them: the next call confirms with the new offset.
             offset = max(int(u["update_id"]) for u in raw) + 1
             await self.dispatch(fresh)

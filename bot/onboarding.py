@@ -40,7 +40,21 @@ async def create_organiser_invite(s: Services, group: Group, created_by: int) ->
 
 
 async def create_group(s: Services, project_id: int, name: str, created_by: int) -> Group:
-    return await s.groups.create(project_id, name, new_token(), created_by, s.clock.now())
+    """The group and the end of the worker's /newgroup conversation, in one transaction."""
+    from bot.clock import to_db
+    from storage.repos import row_to
+    from storage.repos.dialogs import DialogsRepo
+
+    async with s.db.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT INTO groups (project_id, name, member_token, created_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (project_id, name, new_token(), created_by, to_db(s.clock.now())),
+        )
+        await DialogsRepo.clear_tx(conn, created_by)
+        async with conn.execute("SELECT * FROM groups WHERE id = ?", (cur.lastrowid,)) as c:
+            row = await c.fetchone()
+    return row_to(Group, row)
 
 
 def member_link(s: Services, group: Group) -> str:

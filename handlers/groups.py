@@ -88,7 +88,6 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await refuse(update, ctx)
         return
     group = await create_group(s, project_id, name, ctx.user.id)
-    await s.dialogs.clear(ctx.user.id)
     forget_roles(ctx)
     await reply(update, ctx, _("Group <b>{name}</b> is ready.").format(name=esc(group.name)))
     await _send_links(update, ctx, group)
