@@ -12,8 +12,8 @@ Order matters!
 
 from __future__ import annotations
 
-from telegram.ext import Application, TypeHandler
 from telegram import Update
+from telegram.ext import Application, TypeHandler
 
 from handlers import admin, errors, fallback, groups, start
 from handlers.common import prepare
@@ -32,11 +32,9 @@ def register_all(app: Application) -> None:
 
 
 async def on_startup(app: Application) -> None:
-    from handlers.menus import set_default_commands
-
     from bot import i18n
     from bot.access import load_roles
-    from handlers.menus import set_user_commands
+    from handlers.menus import set_default_commands, set_user_commands
 
     services = app.bot_data.services
     settings = services.settings

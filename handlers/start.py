@@ -18,7 +18,15 @@ from bot.onboarding import (
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.ui import Button, cb, esc
 from handlers import registry
-from handlers.common import answer, button_expired, forget_roles, is_private, parse_cb, reply, roles, show
+from handlers.common import (
+    answer,
+    button_expired,
+    forget_roles,
+    parse_cb,
+    reply,
+    roles,
+    show,
+)
 from handlers.menus import set_user_commands
 from storage.repos.invites import RedeemResult
 

@@ -59,8 +59,8 @@ async def test_unprocessed_inbox_rows_are_processed_at_start(h, admin):
     raw["update_id"] = 77_777
     await h.runtime.stop()
     # As if the process died right after committing the update to the inbox.
-    from storage.db import Database
     from bot.intake import chat_key
+    from storage.db import Database
 
     db = Database(h.workdir / "buurtbot.sqlite3")
     await db.open()
