@@ -83,9 +83,14 @@ function renderRich(phone, parent, text, ents, start = 0, end = text.length) {
 
 // ---------------------------------------------------------------- time
 
-function hhmm(seconds) {
-  return new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Brussels" })
-    .format(new Date(seconds * 1000));
+const DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "Europe/Brussels" });
+const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Brussels" });
+
+// Like Telegram: the time, with the day when it is not the bot's today.
+function stamp(seconds) {
+  const d = new Date(seconds * 1000);
+  const today = state.clockIso ? DAY.format(new Date(state.clockIso)) : "";
+  return DAY.format(d) === today ? TIME.format(d) : `${DAY.format(d)} ${TIME.format(d)}`;
 }
 
 function fileSize(n) {
@@ -236,7 +241,7 @@ class Phone {
       renderRich(this, t, m.text, m.entities || []);
       b.append(t);
     }
-    b.append(el("div", { class: "meta" }, m.edited ? "edited " : "", hhmm(m.date)));
+    b.append(el("div", { class: "meta" }, m.edited ? "edited " : "", stamp(m.date)));
     if (m.buttons) {
       const kb = el("div", { class: "ikb" });
       for (const row of m.buttons) {
@@ -316,6 +321,7 @@ function apply(s) {
   state.posters = s.posters || [];
   $("#clock").textContent = s.clock.text;
   $("#clock").dataset.iso = s.clock.iso;
+  if (state.clockIso !== s.clock.iso) { state.clockIso = s.clock.iso; for (const p of state.phones) p.drawn = ""; }
   for (const p of state.phones) {
     const chat = s.chats[String(p.user)];
     if (chat) p.draw(chat);
