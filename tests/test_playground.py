@@ -119,3 +119,13 @@ def test_next_0830():
     assert next_time_of_day(datetime(2026, 3, 2, 8, 30, tzinfo=tz), datetime.min.time().replace(hour=8, minute=30)) == datetime(2026, 3, 3, 8, 30, tzinfo=tz)
     # Across the change to summer time (29 March 2026) it is still 08:30 local.
     assert next_time_of_day(datetime(2026, 3, 28, 9, 0, tzinfo=tz), datetime.min.time().replace(hour=8, minute=30)).hour == 8
+
+
+def test_cli_verb_is_registered(capsys):
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["playground", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "--port" in out and "--no-browser" in out and "--db" in out

@@ -35,11 +35,11 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         allow_module_level=True,
     )
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 FATIMA, MEHMET, SOFIE, JAN, AMINA = 7101, 7102, 7002, 7003, 7201
 # Default phones on the page: 0 Fatima (resident, ar), 1 Jan (organiser), 2 Sofie (worker), 3 Ann.
@@ -107,7 +107,7 @@ def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def page(playground, browser) -> Iterator["Page"]:
+def page(playground, browser) -> Iterator[Page]:
     _post(playground + "api/reset", {})
     browser.get(playground)
     p = Page(browser, playground)
@@ -326,7 +326,9 @@ def _walk(page: Page, i: int, prefer: list[str], answers: list[str], until: Call
             page.send(i, answers.pop(0))
         else:
             break
-        page.wait(lambda: page.count(i) != before or page.last_text(i) != last.text or until(), what="the next question")
+        last_text = last.text
+        page.wait(lambda n=before, t=last_text: page.count(i) != n or page.last_text(i) != t or until(),
+                  what="the next question")
     assert until(), f"conversation did not finish: {page.last_text(i)!r}"
 
 

@@ -46,7 +46,7 @@ async def _main(args: argparse.Namespace) -> int:
     if not args.no_browser:
         try:
             webbrowser.open(url)
-        except Exception:  # noqa: BLE001 - no browser is fine, the address is printed
+        except Exception:  # noqa: BLE001, S110 - no browser is fine, the address is printed
             pass
     try:
         await stop.wait()

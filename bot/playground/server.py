@@ -132,7 +132,7 @@ class Playground:
             return
         try:
             await asyncio.wait_for(self._changed.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     # ------------------------------------------------------------------ what the page shows
@@ -214,7 +214,7 @@ class Playground:
         h = self.harness
         try:
             await h.push(update)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("playground: the bot took long to answer")
         self._bump()
 
@@ -403,8 +403,12 @@ async def serve(db_path: Path, host: str, port: int) -> tuple[Playground, web.Ap
     await pg.start()
     runner = web.AppRunner(make_app(pg), access_log=None, handle_signals=False, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError:  # port taken: leave nothing running behind
+        await runner.cleanup()
+        await pg.stop()
+        raise
     bound = runner.addresses[0][1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     return pg, runner, f"http://{shown}:{bound}/"
