@@ -90,6 +90,7 @@ async def _backup(settings: Settings, target: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     import handlers  # noqa: F401  (features register their CLI verbs on import)
+    from bot import playground as _playground  # noqa: F401  (registers `buurtbot playground`)
 
     args = _parser().parse_args(argv)
     if args.command in EXTRA_COMMANDS:

@@ -1,0 +1,228 @@
+"""The demo world of the playground, made the way people would make it: through the bot's own
+conversations (admin → project → worker → group → organiser → residents), plus repositories
+where no conversation exists (the neighbourhoods' coordinates).
+
+Features that are not on every branch (reports, meetings, ...) add their demo history through
+``FEATURE_STEPS``: a step runs only when its feature is registered in ``services.features``, and
+a step that fails is logged and skipped, so the playground always starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from bot.harness import Harness, Person
+
+log = logging.getLogger(__name__)
+
+TZ = ZoneInfo("Europe/Brussels")
+# Monday morning; the first Tuesday of the month is tomorrow (story 6's tenants' meeting).
+START = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+PROJECT = "Rabot"
+GROUP = "Huurders Rabot"
+LINK = re.compile(r"https://t\.me/\w+\?start=([A-Za-z0-9_-]+)")
+
+
+@dataclass(frozen=True)
+class Hood:
+    name: str
+    lat: float
+    lon: float
+
+
+# Around Ghent's Rabot towers (51.06, 3.71).
+NEIGHBOURHOODS = [
+    Hood("Rabot", 51.0627, 3.7120),
+    Hood("Blaisantvest", 51.0648, 3.7205),
+    Hood("Brugse Poort", 51.0580, 3.7045),
+]
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    id: int
+    name: str
+    lang: str  # Telegram's language_code (and the language the person confirms)
+    role: str  # admin | worker | organiser | resident | newcomer
+    hood: str = "Rabot"
+
+    @property
+    def label(self) -> str:
+        what = {
+            "admin": "admin",
+            "worker": "project worker",
+            "organiser": "organiser",
+            "resident": "resident",
+            "newcomer": "not joined yet",
+        }[self.role]
+        return f"{self.name} – {what} ({self.lang})"
+
+
+ANN = DemoPerson(7001, "Ann", "nl", "admin")
+SOFIE = DemoPerson(7002, "Sofie", "nl", "worker")
+JAN = DemoPerson(7003, "Jan", "nl", "organiser")
+RESIDENTS = [
+    DemoPerson(7101, "Fatima", "ar", "resident", "Rabot"),
+    DemoPerson(7102, "Mehmet", "tr", "resident", "Rabot"),
+    DemoPerson(7103, "Claire", "fr", "resident", "Blaisantvest"),
+    DemoPerson(7104, "Lies", "nl", "resident", "Brugse Poort"),
+    DemoPerson(7105, "Ahmed", "ar", "resident", "Rabot"),
+    DemoPerson(7106, "John", "en", "resident", "Blaisantvest"),
+    DemoPerson(7107, "Ayşe", "tr", "resident", "Brugse Poort"),
+    DemoPerson(7108, "Karim", "ar", "resident", "Rabot"),
+    DemoPerson(7109, "Marie", "fr", "resident", "Rabot"),
+    DemoPerson(7110, "Els", "nl", "resident", "Blaisantvest"),
+    DemoPerson(7111, "Yusuf", "tr", "resident", "Brugse Poort"),
+    DemoPerson(7112, "Priya", "en", "resident", "Rabot"),
+]
+# People who have not met the bot yet: to try story 1 (scan the poster, pick a language).
+NEWCOMERS = [
+    DemoPerson(7201, "Amina", "ar", "newcomer"),
+    DemoPerson(7202, "Piet", "nl", "newcomer"),
+]
+PEOPLE = [ANN, SOFIE, JAN, *RESIDENTS, *NEWCOMERS]
+ADMIN_IDS = [ANN.id]
+
+
+def person_by_id(user_id: int) -> DemoPerson | None:
+    return next((p for p in PEOPLE if p.id == user_id), None)
+
+
+def payloads(text: str) -> list[str]:
+    return LINK.findall(text)
+
+
+class Demo:
+    """Handles on the demo people (as harness Persons) while seeding."""
+
+    def __init__(self, h: Harness) -> None:
+        self.h = h
+        self.people: dict[int, Person] = {
+            p.id: h.person(p.name, language_code=p.lang, user_id=p.id) for p in PEOPLE
+        }
+        self.project_id: int | None = None
+        self.member_payload: str | None = None
+
+    def __getitem__(self, who: DemoPerson) -> Person:
+        return self.people[who.id]
+
+    async def at(self, when: datetime) -> None:
+        """Move the clock (only forward) and run what became due, as time passes in a week."""
+        if when > self.h.clock.now():
+            await self.h.advance_to(when)
+
+
+async def press_any(person: Person, *labels: str) -> str:
+    """Tap the first button whose text contains one of ``labels`` (feature steps use it, so
+    a renamed button is tried under its other names)."""
+    for label in labels:
+        try:
+            await person.press(label)
+            return label
+        except AssertionError:
+            continue
+    raise AssertionError(f"none of the buttons {labels!r}; have {person.button_texts()!r}")
+
+
+FeatureStep = Callable[[Demo], Awaitable[None]]
+# (feature name in services.features, step); in the order they run, after the core world.
+FEATURE_STEPS: list[tuple[str, FeatureStep]] = []
+
+
+async def seed(h: Harness) -> Demo:
+    """Make the demo world; the clock ends at START."""
+    d = Demo(h)
+    h.clock.set(START - timedelta(days=14))
+    ann, sofie, jan = d[ANN], d[SOFIE], d[JAN]
+
+    # Ann (admin) makes the project and invites Sofie as its worker.
+    await ann.send("/start")
+    await ann.press("Nederlands")
+    await ann.send("/newproject")
+    await ann.send(PROJECT)
+    await ann.send(", ".join(n.name for n in NEIGHBOURHOODS))
+    await ann.press("✅")
+    rows = await h.rows("SELECT id FROM projects WHERE name = ?", (PROJECT,))
+    d.project_id = int(rows[-1][0])
+    for hood in NEIGHBOURHOODS:  # no conversation sets coordinates: the repository does
+        await h.services.projects.add_neighbourhood(d.project_id, hood.name, hood.lat, hood.lon)
+    await ann.press("➕")
+    worker_payload = payloads(ann.last_text())[-1]
+
+    await d.at(START - timedelta(days=13, hours=-1))
+    await sofie.send(f"/start {worker_payload}")
+    await sofie.press("Nederlands")
+    await sofie.send("/newgroup")
+    await sofie.send(GROUP)
+    d.member_payload = [p for t in sofie.texts() for p in payloads(t) if p.startswith("g_")][-1]
+    await sofie.press("➕")
+    organiser_payload = payloads(sofie.last_text())[-1]
+
+    await d.at(START - timedelta(days=12))
+    await jan.send(f"/start {organiser_payload}")
+    await jan.press("Nederlands")
+
+    # Residents scan the poster over the following days and confirm their language.
+    from bot.i18n import LANGUAGE_NAMES
+
+    for i, who in enumerate(RESIDENTS):
+        await d.at(START - timedelta(days=11 - i // 2, hours=-(i % 5)))
+        p = d[who]
+        await p.send(f"/start {d.member_payload}")
+        await p.press(LANGUAGE_NAMES[who.lang])
+
+    await d.at(START - timedelta(days=2))
+    await sofie.send("/groups")
+    await jan.send("/help")
+
+    features = h.services.features
+    for name, step in FEATURE_STEPS:
+        if name not in features:
+            continue
+        try:
+            await step(d)
+        except Exception:  # a demo step must never stop the playground
+            log.warning("playground: demo step for %s failed; skipped", name, exc_info=True)
+    await d.at(START)
+    return d
+
+
+# ------------------------------------------------------------------ feature demo history
+# These drive the features' own buttons by their English or Dutch labels. They only run when the
+# feature is registered (after the integrator merges it); if a label differs they are skipped.
+
+
+async def _reports_history(d: Demo) -> None:
+    h = d.h
+    for who, text in ((RESIDENTS[1], "Er is schimmel in de badkamer."), (RESIDENTS[3], "De lift is kapot.")):
+        p = d[who]
+        await d.at(h.clock.now() + timedelta(hours=3))
+        await p.send("/report")
+        await press_any(p, "🏠", "Housing", "Wonen", "Konut", "Logement", "السكن")
+        await p.send(text)
+        for _ in range(6):  # answer the remaining questions with the first sensible button
+            try:
+                await press_any(p, "✅", "Rabot", "Blaisantvest", "Brugse Poort", "Yes", "Ja", "Evet", "Oui", "نعم")
+            except AssertionError:
+                break
+        await p.send("/cancel")  # never leave a half-answered conversation behind
+
+
+async def _meetings_history(d: Demo) -> None:
+    jan = d[JAN]
+    await jan.send("/meeting")
+    try:
+        await press_any(jan, GROUP, "Huurders")
+        await jan.send("Huurdersvergadering")
+    finally:
+        await jan.send("/cancel")
+
+
+FEATURE_STEPS.extend([("reports", _reports_history), ("meetings", _meetings_history)])

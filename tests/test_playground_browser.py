@@ -1,0 +1,383 @@
+"""The playground in a real browser: Debian's Chromium, driven by Selenium through the
+distribution's chromedriver (no browser download: CI has no internet).
+
+The playground runs as `buurtbot playground` in a subprocess on a free port; each test starts
+the demo over with *Reset*. Stories 2 and 6 need the reports and meetings features: they are
+skipped, with the reason, while those features are not registered in this build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+    pytest.skip(
+        "Chromium or chromedriver missing (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+FATIMA, MEHMET, SOFIE, JAN, AMINA = 7101, 7102, 7002, 7003, 7201
+# Default phones on the page: 0 Fatima (resident, ar), 1 Jan (organiser), 2 Sofie (worker), 3 Ann.
+
+
+# ---------------------------------------------------------------------- fixtures
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def playground(tmp_path_factory) -> Iterator[str]:
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("playground")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "playground", "--port", str(port), "--no-browser",
+         "--db", str(workdir / "playground.sqlite3")],
+        cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            line = proc.stdout.readline() if proc.stdout else ""
+            if "ready" in line:
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the playground did not start: {line}{proc.stdout.read() if proc.stdout else ''}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    profile = tempfile.mkdtemp(prefix="buurtbot-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={profile}", "--window-size=1480,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.fixture
+def page(playground, browser) -> Iterator[Page]:
+    _post(playground + "api/reset", {})
+    browser.get(playground)
+    p = Page(browser, playground)
+    p.wait(lambda: "ready" in (browser.find_element(By.TAG_NAME, "body").get_attribute("class") or ""))
+    yield p
+
+
+def features(url: str) -> list[str]:
+    with urllib.request.urlopen(url + "api/config", timeout=10) as resp:
+        return list(json.loads(resp.read())["features"])
+
+
+def require(url: str, feature: str, story: str) -> None:
+    if feature not in features(url):
+        pytest.skip(f"{story} needs the '{feature}' feature, which is not registered in this build")
+
+
+# Listed before ``page`` in a test's arguments, so a skip costs no reset and no page load.
+@pytest.fixture
+def reports_on(playground) -> None:
+    require(playground, "reports", "Story 2 (a resident reports a problem)")
+
+
+@pytest.fixture
+def meetings_on(playground) -> None:
+    require(playground, "meetings", "Story 6 (a meeting with RSVPs and reminders)")
+
+
+# ---------------------------------------------------------------------- page driver
+
+
+class Page:
+    def __init__(self, driver: Any, url: str) -> None:
+        self.d = driver
+        self.url = url
+
+    def wait(self, cond: Callable[[], Any], timeout: float = 15, what: str = "") -> Any:
+        def check(_driver: Any) -> Any:
+            try:
+                return cond()
+            except StaleElementReferenceException:
+                return False
+
+        try:
+            return WebDriverWait(self.d, timeout, poll_frequency=0.05).until(check)
+        except TimeoutException:
+            raise AssertionError(f"timed out waiting for {what or cond}") from None
+
+    def phone(self, i: int) -> WebElement:
+        return self.d.find_element(By.ID, f"phone-{i}")
+
+    def choose(self, i: int, user_id: int) -> None:
+        Select(self.phone(i).find_element(By.CSS_SELECTOR, "select.who")).select_by_value(str(user_id))
+        self.wait(lambda: self.phone(i).get_attribute("data-user") == str(user_id))
+
+    def bubbles(self, i: int, side: str = "bot") -> list[WebElement]:
+        return self.phone(i).find_elements(By.CSS_SELECTOR, f".chat .msg.{side}")
+
+    def texts(self, i: int, side: str = "bot") -> list[str]:
+        return [b.text for b in self.bubbles(i, side)]
+
+    def last_text(self, i: int) -> str:
+        texts = self.texts(i)
+        return texts[-1] if texts else ""
+
+    def count(self, i: int, side: str = "bot") -> int:
+        return len(self.bubbles(i, side))
+
+    def wait_new(self, i: int, before: int, what: str = "a new message") -> str:
+        self.wait(lambda: self.count(i) > before, what=what)
+        return self.last_text(i)
+
+    def buttons(self, i: int) -> list[WebElement]:
+        return self.phone(i).find_elements(By.CSS_SELECTOR, ".chat .msg.bot .ib")
+
+    def press(self, i: int, *labels: str) -> str:
+        """Tap the newest inline button containing one of ``labels`` (first label found wins)."""
+        buttons = list(reversed(self.buttons(i)))
+        for label in labels:
+            for b in buttons:
+                if label in b.text:
+                    b.click()
+                    return label
+        raise AssertionError(f"phone {i}: none of {labels!r} in {[b.text for b in buttons][:12]}")
+
+    def send(self, i: int, text: str) -> None:
+        box = self.phone(i).find_element(By.CSS_SELECTOR, ".composer .text")
+        box.clear()
+        box.send_keys(text)
+        self.phone(i).find_element(By.CSS_SELECTOR, ".composer .send").click()
+
+    def upload(self, i: int, kind: str, path: Path) -> None:
+        self.phone(i).find_element(By.CSS_SELECTOR, f".composer .{kind}-file").send_keys(str(path))
+
+    def attach(self, i: int, css: str, contains: str = "") -> None:
+        self.phone(i).find_element(By.CSS_SELECTOR, ".composer .attach").click()
+        items = self.phone(i).find_elements(By.CSS_SELECTOR, f".menu {css}")
+        item = next(b for b in items if contains in b.text)
+        item.click()
+
+    def clock(self) -> str:
+        return self.d.find_element(By.ID, "clock").text
+
+    def move_clock(self, action: str) -> str:
+        before = self.clock()
+        self.d.find_element(By.ID, f"clock-{action}").click()
+        self.wait(lambda: self.clock() != before, what="the clock to move")
+        return self.clock()
+
+    def command_names(self, i: int) -> list[str]:
+        self.phone(i).find_element(By.CSS_SELECTOR, ".composer .commands").click()
+        names = [b.text.split()[0] for b in self.phone(i).find_elements(By.CSS_SELECTOR, ".menu .cmd-item")]
+        self.phone(i).find_element(By.CSS_SELECTOR, ".composer .commands").click()
+        return names
+
+
+def _png(path: Path) -> Path:
+    raw = b"".join(b"\x00" + b"\x80\x40\x20" * 8 for _ in range(8))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return path
+
+
+# ---------------------------------------------------------------------- works on every build
+
+
+def test_join_by_poster_in_arabic_buttons_and_clock(page: Page):
+    # The worker's phone shows the group's QR poster and links; tapping "Links" sends them again.
+    worker = 2
+    assert "start=g_" in "\n".join(page.texts(worker))
+    photos = len(page.phone(worker).find_elements(By.CSS_SELECTOR, ".msg.bot .photo img"))
+    assert photos >= 1
+    before = page.count(worker)
+    page.press(worker, "Links voor Huurders Rabot")
+    page.wait(lambda: len(page.phone(worker).find_elements(By.CSS_SELECTOR, ".msg.bot .photo img")) > photos,
+              what="a new QR poster")
+    page.wait_new(worker, before + 1, "the links message")
+    qr = page.phone(worker).find_elements(By.CSS_SELECTOR, ".msg.bot .photo img")[-1]
+    page.wait(lambda: page.d.execute_script("return arguments[0].naturalWidth", qr) > 100, what="the QR image")
+
+    # Amina, who never used the bot, scans the poster: greeted in Arabic, right to left.
+    page.choose(0, AMINA)
+    assert page.count(0) == 0
+    page.attach(0, ".poster", "Huurders Rabot")
+    greeting = page.wait_new(0, 0, "the greeting")
+    assert "Huurders Rabot" in greeting and "مرحب" in greeting
+    text_el = page.bubbles(0)[-1].find_element(By.CSS_SELECTOR, ".text")
+    assert page.d.execute_script("return getComputedStyle(arguments[0]).direction", text_el) == "rtl"
+    greeting_id = page.bubbles(0)[-1].get_attribute("data-id")
+
+    # She confirms Arabic: the same bubble is edited in place, with the main menu.
+    page.press(0, "العربية")
+    page.wait(lambda: "حسناً" in page.last_text(0), what="the edited bubble")
+    assert page.count(0) == 1 and page.bubbles(0)[-1].get_attribute("data-id") == greeting_id
+    assert "edited" in page.bubbles(0)[-1].find_element(By.CSS_SELECTOR, ".meta").text
+    page.press(0, "مجموعاتي")  # "My groups"
+    groups = page.wait_new(0, 1, "her groups")
+    assert "Huurders Rabot" in groups
+
+    # Typing works too, and the command menu is hers (in Arabic).
+    page.send(0, "/help")
+    page.wait_new(0, 2, "help")
+    assert "/groups" in page.last_text(0)
+    assert "/language" in page.command_names(0)
+
+    # The clock control moves the bot's time.
+    assert page.clock() == "Mon 02 Mar 2026, 09:00"
+    assert page.move_clock("hour") == "Mon 02 Mar 2026, 10:00"
+    assert page.move_clock("day") == "Tue 03 Mar 2026, 10:00"
+    assert page.move_clock("0830") == "Wed 04 Mar 2026, 08:30"
+
+    # Reset starts the demo over: Amina is new again, the clock is back.
+    page.d.find_element(By.ID, "reset").click()
+    page.wait(lambda: page.clock() == "Mon 02 Mar 2026, 09:00" and page.count(0) == 0, what="the reset")
+
+
+def test_resident_sends_photo_voice_and_location(page: Page, tmp_path):
+    before = page.count(0, "me")
+    page.upload(0, "photo", _png(tmp_path / "mould.png"))
+    page.wait(lambda: page.count(0, "me") == before + 1, what="the photo bubble")
+    img = page.bubbles(0, "me")[-1].find_element(By.CSS_SELECTOR, "img")
+    page.wait(lambda: page.d.execute_script("return arguments[0].naturalWidth", img) == 8, what="the photo")
+    voice = tmp_path / "note.ogg"
+    voice.write_bytes(b"OggS\x00\x02" + b"\x00" * 58)
+    page.upload(0, "voice", voice)
+    page.wait(lambda: page.count(0, "me") == before + 2, what="the voice bubble")
+    assert page.bubbles(0, "me")[-1].find_elements(By.CSS_SELECTOR, "audio")
+    page.attach(0, ".loc", "Blaisantvest")
+    page.wait(lambda: page.count(0, "me") == before + 3, what="the location bubble")
+    assert "Blaisantvest" in page.bubbles(0, "me")[-1].text
+    # Without the reports feature the bot still answers each (it says what it can't use).
+    page.wait(lambda: page.count(0) >= 4, what="the bot's answers")
+
+
+# ---------------------------------------------------------------------- stories 2 and 6
+
+
+def _walk(page: Page, i: int, prefer: list[str], answers: list[str], until: Callable[[], bool], steps: int = 12) -> None:
+    """Answer a conversation as a person would: tap a preferred button when there is one, else
+    type the next answer; stop when ``until()``."""
+    answers = list(answers)
+    for _ in range(steps):
+        if until():
+            return
+        before = page.count(i)
+        last = page.bubbles(i)[-1]
+        labels = [b.text for b in last.find_elements(By.CSS_SELECTOR, ".ib")]
+        choice = next((p for p in prefer if any(p in label for label in labels)), None)
+        if choice is not None:
+            page.press(i, choice)
+        elif answers:
+            page.send(i, answers.pop(0))
+        else:
+            break
+        last_text = last.text
+        page.wait(lambda n=before, t=last_text: page.count(i) != n or page.last_text(i) != t or until(),
+                  what="the next question")
+    assert until(), f"conversation did not finish: {page.last_text(i)!r}"
+
+
+def _command(page: Page, i: int, *candidates: str) -> str:
+    names = page.command_names(i)
+    for c in candidates:
+        for n in names:
+            if c in n:
+                return n
+    pytest.fail(f"no command like {candidates} in {names}")
+
+
+def test_story_2_report_reaches_worker_who_taps_seen(reports_on, page: Page, tmp_path):
+    resident, worker = 0, 2  # Fatima (ar), Sofie
+    worker_before = page.count(worker)
+    page.send(resident, _command(page, resident, "report", "melding"))
+    page.wait_new(resident, page.count(resident) - 1)
+    page.press(resident, "🏠")  # Housing
+    page.upload(resident, "photo", _png(tmp_path / "mould.png"))
+    voice = tmp_path / "note.ogg"
+    voice.write_bytes(b"OggS\x00\x02" + b"\x00" * 58)
+    page.upload(resident, "voice", voice)
+    _walk(page, resident, ["Rabot", "✅", "👤", "📍"], ["الرطوبة والعفن في غرفة النوم"],
+          until=lambda: page.count(worker) > worker_before)
+    assert "#" in page.last_text(resident) or any(ch.isdigit() for ch in page.last_text(resident))
+    # Sofie's phone has it at once, with buttons; she taps Seen and Fatima is told.
+    assert page.phone(worker).find_elements(By.CSS_SELECTOR, ".msg.bot:last-child .ib")
+    told = page.count(resident)
+    page.press(worker, "👀", "Gezien", "Seen")
+    page.wait_new(resident, told, "the resident to be told")
+
+
+def test_story_6_meeting_rsvp_and_reminder(meetings_on, page: Page):
+    organiser, fatima, mehmet = 1, 0, 3
+    page.choose(mehmet, MEHMET)
+    before = {fatima: page.count(fatima), mehmet: page.count(mehmet)}
+    page.send(organiser, _command(page, organiser, "meeting", "vergader"))
+    page.wait_new(organiser, page.count(organiser) - 1)
+    _walk(page, organiser, ["Huurders Rabot", "✅", "📢", "Versturen", "Publish"],
+          ["Huurdersvergadering", "3/3/2026 19:00", "Buurthuis Rabot"],
+          until=lambda: page.count(fatima) > before[fatima] and page.count(mehmet) > before[mehmet])
+    # Both residents answer with the RSVP buttons.
+    for phone in (fatima, mehmet):
+        page.press(phone, "✅", "👍")
+    answered = {p: page.count(p) for p in (fatima, mehmet)}
+    # Time passes until the reminder arrives (the day before / two hours before).
+    for _ in range(48):
+        if page.count(fatima) > answered[fatima] and page.count(mehmet) > answered[mehmet]:
+            break
+        page.move_clock("hour")
+    assert page.count(fatima) > answered[fatima], "Fatima got no reminder"
+    assert page.count(mehmet) > answered[mehmet], "Mehmet got no reminder"
