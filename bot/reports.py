@@ -34,9 +34,16 @@ STATUS_ICONS = {
     "new": "🆕", "seen": "👀", "in_progress": "🔧", "forwarded": "📨",
     "resolved": "✅", "not_for_us": "🚫", "withdrawn": "↩️",
 }
+# The default categories' labels (stored as msgids in report_categories.label_msgid).
+CATEGORY_LABELS = (
+    N_("Housing"), N_("Energy"), N_("Street & public space"), N_("Safety"), N_("Cleanliness"),
+    N_("Noise"), N_("Social services & benefits"), N_("Health"), N_("Other"),
+)
 # Short codes in callback data (64-byte limit).
 STATUS_CODES = {"s": "seen", "p": "in_progress", "f": "forwarded", "r": "resolved", "n": "not_for_us"}
-CODE_OF = {v: k for k, v in STATUS_CODES.items()}
+# /problems filters ("w" = new: waiting for someone to look at it).
+FILTER_CODES = {**STATUS_CODES, "w": "new"}
+CODE_OF = {v: k for k, v in FILTER_CODES.items()}
 
 
 def status_label(status: str) -> str:
@@ -635,7 +642,8 @@ class ReportsService:
         if setting.last_sent_at:
             return from_db(setting.last_sent_at)  # type: ignore[return-value]
         joined = await self.s.db.fetchval("SELECT MIN(joined_at) FROM project_workers WHERE user_id = ?", (user_id,))
-        return from_db(joined) or self.s.clock.now()  # type: ignore[return-value]
+        # Joined in the same second as a report (tests, fast set-ups) must still see it.
+        return (from_db(joined) or self.s.clock.now()) - timedelta(minutes=1)
 
     async def mark_digest_sent(self, user_id: int, now: datetime) -> None:
         await self.repo.set_digest(user_id, now, last_sent_at=to_db(now))
@@ -648,7 +656,7 @@ class ReportsService:
             slot = self.last_slot(now, freq or "daily", tlocal or self.settings.digest_time, wday or 0)
             if slot is None:
                 continue
-            since = from_db(last) or from_db(joined)
+            since = from_db(last) or ((from_db(joined) or now) - timedelta(minutes=1))
             if since is None or since >= slot:
                 continue
             user = await self.s.users.get(uid)

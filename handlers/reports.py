@@ -13,7 +13,7 @@ from bot import i18n
 from bot.app import BotContext
 from bot.clock import from_db
 from bot.i18n import N_, _, ngettext
-from bot.reports import CODE_OF, STATUS_CODES, ReportsService, status_label
+from bot.reports import CODE_OF, FILTER_CODES, STATUS_CODES, ReportsService, status_label
 from bot.ui import Button, cb, clip, esc
 from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
@@ -573,7 +573,7 @@ async def _problems_page(update: Update, ctx: BotContext, st: str, cat: str, hoo
     r = svc(ctx)
     rl = await roles(ctx)
     projects = None if rl.is_admin else sorted(rl.worker_of)
-    status = STATUS_CODES.get(st)
+    status = FILTER_CODES.get(st)
     reports, total = await r.repo.list_open(projects, status, None if cat == "-" else cat, hood or None, PAGE, page * PAGE)
     lines = [_("<b>Open reports</b>") + f" ({total})"]
     if not reports:
@@ -615,7 +615,7 @@ async def _problems_cb(update: Update, ctx: BotContext, parts: list[str]) -> Non
     action = parts[1]
     if action == "pl" and len(parts) == 6:
         hood, page = parse_int(parts[4]), parse_int(parts[5])
-        if hood is None or page is None or (parts[2] != "a" and parts[2] not in STATUS_CODES):
+        if hood is None or page is None or (parts[2] != "a" and parts[2] not in FILTER_CODES):
             await button_expired(update)
             return
         await answer(update)

@@ -401,8 +401,8 @@ class ReportsRepo:
     async def set_digest(self, user_id: int, now: datetime, **values: Any) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO digest_settings (user_id, created_at, last_sent_at) VALUES (?, ?, ?)",
-                (user_id, to_db(now), to_db(now)),
+                "INSERT OR IGNORE INTO digest_settings (user_id, created_at) VALUES (?, ?)",
+                (user_id, to_db(now)),
             )
             if values:
                 sets = ", ".join(f"{k} = ?" for k in values)
