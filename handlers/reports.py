@@ -4,6 +4,8 @@ dg (digest settings). The rules live in bot/reports.py."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from telegram import Update
@@ -20,6 +22,7 @@ from handlers.common import answer, button_expired, parse_cb, parse_int, refuse,
 from storage.repos.dialogs import Dialog
 from storage.repos.reports import OPEN_STATUSES, Report, ReportsRepo
 
+log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 KIND = "report"
 KIND_REP = "rep_text"  # resident: answer / add info / "not solved" reason
@@ -34,6 +37,24 @@ def svc(ctx: BotContext) -> ReportsService:
 
 def _msg(update: Update):
     return update.effective_message
+
+
+_acks: set[asyncio.Task] = set()
+
+
+def ack(update: Update) -> None:
+    """Stop the button's spinner without waiting for Telegram's answer: the next message is what
+    the person waits for (saves one round trip per tap in the report flow)."""
+
+    async def _run() -> None:
+        try:
+            await answer(update)
+        except Exception:  # the spinner stops by itself after a while
+            log.debug("answerCallbackQuery failed", exc_info=True)
+
+    task = asyncio.create_task(_run())
+    _acks.add(task)
+    task.add_done_callback(_acks.discard)
 
 
 # ---------------------------------------------------------------- resident: the /report flow
@@ -269,18 +290,18 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         if cat is None:
             await answer(update, _("This category does not exist. Please tap one of the buttons."), alert=True)
             return
-        await answer(update)
+        ack(update)
         data["cat"] = cat.id
         await _ask(update, ctx, _next("cat", data), data)
     elif action == "pdone" and step == "photos":
-        await answer(update)
+        ack(update)
         await _ask(update, ctx, _next("photos", data), data)
     elif action == "hood" and step == "where":
         hood = await s.projects.neighbourhood(arg) if arg is not None else None
         if hood is None or hood.project_id != pid:
             await button_expired(update)
             return
-        await answer(update)
+        ack(update)
         data["hood"] = hood.id
         await _ask(update, ctx, _next("where", data), data)
     elif action == "mt" and step == "similar" and arg in (data.get("similar") or []):
@@ -288,26 +309,26 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         if rep is None or not rep.is_open or rep.project_id != pid:
             await button_expired(update)
             return
-        await answer(update)
+        ack(update)
         added = await r.me_too(rep, ctx.user)
         count = await r.repo.me_too_count(rep.id) + 1
         text = (_("Thank you! We counted you for report {ref}.") if added else _("You were already counted for report {ref}.")).format(ref=rep.reference)
         text += " " + ngettext("Now {n} household has this problem.", "Now {n} households have this problem.", count).format(n=count)
         await show(update, ctx, text)
     elif action == "own" and step == "similar":
-        await answer(update)
+        ack(update)
         await _ask(update, ctx, "name", data)
     elif action in ("name", "quote") and step == action and arg in (0, 1):
-        await answer(update)
+        ack(update)
         data["show_name" if action == "name" else "quote"] = bool(arg)
         await _ask(update, ctx, _next(step, data), data)
     elif action == "ok" and step == "confirm":
-        await answer(update)
+        ack(update)
         report = await r.create(ctx.user, data, update.update_id)
         await show(update, ctx, _("✅ Thank you! Your report is sent to the project worker.\nYour reference: <b>{ref}</b>").format(ref=report.reference),
                    [[Button(_("📋 My reports"), cb("rep", "list"))]])
     elif action == "chg" and step == "confirm":
-        await answer(update)
+        ack(update)
         rows = [
             [Button(_("Category"), cb("rep", "edit", "cat")), Button(_("What"), cb("rep", "edit", "what"))],
             [Button(_("Photos"), cb("rep", "edit", "photos")), Button(_("Where"), cb("rep", "edit", "where"))],
@@ -315,7 +336,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         ]
         await show(update, ctx, _("What do you want to change?"), rows)
     elif action == "edit" and step == "confirm" and len(parts) == 3 and parts[2] in ("cat", "what", "photos", "where", "name"):
-        await answer(update)
+        ack(update)
         data["back"] = True
         if parts[2] == "photos":
             data["photos"] = []
