@@ -291,3 +291,59 @@ async def test_roster_refused_for_members_and_forged_buttons(h, admin):
     # Sofie (worker of the project) manages it too.
     await sofie.send("/roster")
     assert "Food distribution" in sofie.last_text()
+
+
+async def test_monthly_first_saturday_and_chosen_dates_with_typed_answers(h, admin):
+    sofie, jan, member_payload = await setup_world(h, admin)
+    await jan.send("/roster")
+    await jan.press("➕")
+    await jan.send("Repair café")
+    await jan.press_data("ro:rule:monthly")
+    await jan.press_data("ro:nth:1")
+    await jan.press_data("ro:wd:5")
+    await jan.send("9.30")
+    await jan.send("9")  # before the start: asked again
+    assert "9:30" in jan.last_text()
+    await jan.send("12u")
+    await jan.press_data("ro:skip")
+    await jan.send("3")
+    await jan.press_data("ro:skip")
+    assert "eerste zaterdag" in jan.last_text()
+    await jan.press("✅")
+    days = [r[0] for r in await h.rows("SELECT day FROM roster_slots ORDER BY day")]
+    assert days[:2] == ["2026-03-07", "2026-04-04"]
+    # Chosen dates, typed.
+    await jan.send("/roster")
+    await jan.press("➕")
+    await jan.send("Neighbourhood party")
+    await jan.press_data("ro:rule:dates")
+    await jan.send("20/6 and 21/6, 1/3")  # 1 March has passed: next year's
+    await jan.press_data("ro:sh:840")
+    await jan.press_data("ro:eh:1080")
+    await jan.send("Rabotpark")
+    await jan.press_data("ro:n:6")
+    await jan.send("Bring a cake")
+    await jan.press("✅")
+    task = (await h.rows("SELECT dates FROM roster_tasks WHERE title = 'Neighbourhood party'"))[0][0]
+    assert task == '["2026-06-20", "2026-06-21", "2027-03-01"]'
+    # Slots are written a few weeks ahead: June is not there yet, but appears when it comes near.
+    assert await h.rows("SELECT s.day FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Neighbourhood party'") == []
+    await h.advance_to(datetime(2026, 5, 20, 10, 0, tzinfo=TZ))
+    got = await h.rows("SELECT s.day FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Neighbourhood party' ORDER BY s.day")
+    assert got == [("2026-06-20",), ("2026-06-21",)]
+
+
+async def test_two_simultaneous_take_over_taps_one_wins(h, admin):
+    sofie, jan, ahmed, lies, mo, els, first = await _ahmed_steps_back(h, admin)
+    tk = (await h.rows("SELECT id FROM roster_takeovers"))[0][0]
+    _, data = lies.find_button("✋")
+    h.api.push_update(h.api.callback_update(lies.tg, lies.last(), data))
+    h.api.push_update(h.api.callback_update(mo.tg, mo.last(), data))
+    await h.settle()
+    rows = await h.rows("SELECT taken_by FROM roster_takeovers WHERE id = ?", (tk,))
+    assert rows[0][0] is not None
+    signed = await h.rows("SELECT COUNT(*) FROM roster_shifts WHERE slot_id = ? AND state = 'signed'", (first,))
+    assert signed == [(2,)]  # Els + exactly one of Lies and Mo
+    winners = [p for p in (lies, mo) if "take over" in p.last_text() and "already" not in p.last_text()]
+    assert len(winners) == 1
+    assert len([t for t in jan.texts() if "neemt over" in t]) == 1
