@@ -26,12 +26,17 @@ async def test_story_10_food_distribution(h, admin):
     await ahmed.press("Apr")
     assert (await h.rows("SELECT s.day FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id ORDER BY s.day")) == [
         ("2026-03-07",), ("2026-04-04",)]
-    # The others fill the roster; 18 April keeps one gap.
+    # The others fill the roster (set-up through the service, the same rule a tap runs);
+    # 18 April keeps one gap.
+    roster = h.services.features["rosters"]
+    uid = {n: (await h.rows("SELECT id FROM users WHERE tg_id = ?", (p.id,)))[0][0] for n, p in people.items()}
     for name in ("Mo", "Els", "Bart"):
         for sid in slots[:7]:
-            await people[name].press_data(f"sh:take:{sid}")
+            assert (await roster.take_slot(sid, uid[name])).code == "ok"
     for sid in (slots[1], slots[2], slots[3], slots[5]):
-        await people["Nadia"].press_data(f"sh:take:{sid}")
+        assert (await roster.take_slot(sid, uid["Nadia"])).code == "ok"
+    await people["Mo"].press_data(f"sh:take:{slots[0]}")  # one more tap: already there
+    assert "already" in h.api.calls_of("answerCallbackQuery")[-1].params.get("text", "")
 
     # Thursday: Ahmed can no longer come and steps back, with a reason.
     await h.advance_to(datetime(2026, 3, 5, 10, 0, tzinfo=TZ))
