@@ -259,11 +259,7 @@ class RosterService:
     async def create_task(self, group_id: int, draft: dict[str, Any], by: int) -> Task:
         today = self.now().astimezone(self.tz).date()
         fields = dict(draft, group_id=group_id, created_by=by)
-        if fields["rule"] == "dates":
-            fields["dates"] = json.dumps(sorted(fields.get("dates") or []))
-        else:
-            fields["dates"] = None
-        fields["start_date"] = first_occurrence(fields, today).isoformat() if fields["rule"] != "dates" else today.isoformat()
+        fields.update(self.schedule_fields(draft))
         async with self.s.db.transaction() as conn:
             task_id = await self.repo.create_task_tx(conn, fields, self.now())
             task = await self.repo.task(task_id, conn)
@@ -297,6 +293,49 @@ class RosterService:
                 )
 
             for user in people.values():
+                await self._tell(conn, user, render, batch=f"roster:change:{task.id}")
+        self.s.outbox.wake()
+        return len(people)
+
+    def schedule_fields(self, draft: dict[str, Any]) -> dict[str, Any]:
+        today = self.now().astimezone(self.tz).date()
+        fields = {k: draft.get(k) for k in ("rule", "weekday", "nth")}
+        if fields["rule"] == "dates":
+            fields["dates"] = json.dumps(sorted(draft.get("dates") or []))
+            fields["start_date"] = today.isoformat()
+        else:
+            fields["dates"] = None
+            fields["start_date"] = first_occurrence(fields, today).isoformat()
+        return fields
+
+    async def change_schedule(self, task: Task, draft: dict[str, Any]) -> int:
+        """New days: dropped days are cancelled (those signed up are told), new days get slots."""
+        now = self.now()
+        group_name = await self.group_name(task.group_id)
+        fields = self.schedule_fields(draft)
+        async with self.s.db.transaction() as conn:
+            await self.repo.set_schedule_tx(conn, task.id, fields)
+            new = await self.repo.task(task.id, conn)
+            assert new is not None
+            today = now.astimezone(self.tz).date()
+            keep = set(occurrences(new, today, today + timedelta(days=800)))
+            people: dict[int, tuple[User, list[SlotInfo]]] = {}
+            for slot in await self.repo.future_slots(task.id, now, conn):
+                signed = await self.repo.signed_users(slot.slot_id, conn)
+                for _shift, user in signed:
+                    people.setdefault(user.id, (user, []))
+                if date.fromisoformat(slot.day) not in keep:
+                    for _shift, user in signed:
+                        people[user.id][1].append(slot)
+                    await self.repo.drop_slot_tx(conn, slot.slot_id, now)
+            await self.ensure_slots_tx(conn, new, now)
+            for user, dropped in people.values():
+                def render(dropped: list[SlotInfo] = dropped) -> tuple[str, list[list[Button]]]:
+                    text = _("ℹ️ <b>Changed</b>: a task you signed up for is now:") + "\n\n" + task_summary(new, group_name)
+                    if dropped:
+                        text += "\n\n" + _("These shifts are cancelled:") + "\n" + "\n".join("• " + slot_when(sl) for sl in dropped)
+                    return text + "\n\n" + _("Send /shifts to see your shifts."), []
+
                 await self._tell(conn, user, render, batch=f"roster:change:{task.id}")
         self.s.outbox.wake()
         return len(people)

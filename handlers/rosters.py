@@ -39,7 +39,7 @@ from storage.repos.rosters import SlotInfo, Task
 PRIVATE = filters.ChatType.PRIVATE
 KIND = "roster"
 BACK_KIND = "roster_back"
-EDIT_FIELDS = {"title": ("title",), "time": ("start_min", "end_min"), "place": ("place",),
+EDIT_FIELDS = {"when": ("rule",), "title": ("title",), "time": ("start_min", "end_min"), "place": ("place",),
                "needed": ("needed",), "note": ("note",)}
 
 
@@ -187,12 +187,21 @@ async def _got(update: Update, ctx: BotContext, dialog: Dialog, **values: object
             await s.dialogs.set(ctx.user.id, KIND, "end", data, s.clock.now())
             await _ask(update, ctx, "end", data)
             return
+        if field == "when":
+            step = _next_step(dict(draft, title="", start_min=0, end_min=0, place="", needed=1, note=None))
+            if step != "confirm":
+                await s.dialogs.set(ctx.user.id, KIND, step, data, s.clock.now())
+                await _ask(update, ctx, step, data)
+                return
         task = await svc(ctx).repo.task(int(data["task_id"]))
         await s.dialogs.clear(ctx.user.id)
         if task is None or task.stopped_at:
             await show(update, ctx, _("This task has stopped."))
             return
         told = 0
+        if field == "when":
+            told = await svc(ctx).change_schedule(task, draft)
+            keys = ()
         for key in keys:
             told = max(told, await svc(ctx).change_task(task, key, draft[key]))
             task = await svc(ctx).repo.task(task.id) or task
@@ -388,10 +397,11 @@ async def _task_card(update: Update, ctx: BotContext, task: Task) -> None:
     for sl in slots:
         lines.append("• {} – {}".format(slot_when(sl), count_text(sl)))
     rows = [
-        [Button(_("✏️ Name"), cb("ro", "edit", task.id, "title")), Button(_("🕘 Time"), cb("ro", "edit", task.id, "time"))],
-        [Button(_("📍 Place"), cb("ro", "edit", task.id, "place")), Button(_("👥 Number"), cb("ro", "edit", task.id, "needed"))],
-        [Button(_("📝 Note"), cb("ro", "edit", task.id, "note")), Button(_("📊 Gaps"), cb("ro", "ov", task.id))],
-        [Button(_("✅ Who came?"), cb("ro", "past", task.id)), Button(_("🛑 Stop"), cb("ro", "stop", task.id))],
+        [Button(_("✏️ Name"), cb("ro", "edit", task.id, "title")), Button(_("🗓 Days"), cb("ro", "edit", task.id, "when"))],
+        [Button(_("🕘 Time"), cb("ro", "edit", task.id, "time")), Button(_("📍 Place"), cb("ro", "edit", task.id, "place"))],
+        [Button(_("👥 Number"), cb("ro", "edit", task.id, "needed")), Button(_("📝 Note"), cb("ro", "edit", task.id, "note"))],
+        [Button(_("📊 Gaps"), cb("ro", "ov", task.id)), Button(_("✅ Who came?"), cb("ro", "past", task.id))],
+        [Button(_("🛑 Stop"), cb("ro", "stop", task.id))],
     ]
     await show(update, ctx, "\n".join(lines), rows)
 
@@ -406,7 +416,7 @@ async def _task_action(update: Update, ctx: BotContext, task: Task, action: str,
     elif action == "edit" and len(parts) == 4 and parts[3] in EDIT_FIELDS:
         field = parts[3]
         data = {"mode": "edit", "group_id": task.group_id, "task_id": task.id, "field": field, "draft": {}}
-        step = {"title": "title", "time": "start", "place": "place", "needed": "needed", "note": "note"}[field]
+        step = {"when": "rule", "title": "title", "time": "start", "place": "place", "needed": "needed", "note": "note"}[field]
         await s.dialogs.set(ctx.user.id, KIND, step, data, s.clock.now())
         await _ask(update, ctx, step, data)
     elif action == "stop":

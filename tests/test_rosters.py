@@ -347,3 +347,29 @@ async def test_two_simultaneous_take_over_taps_one_wins(h, admin):
     winners = [p for p in (lies, mo) if "take over" in p.last_text() and "already" not in p.last_text()]
     assert len(winners) == 1
     assert len([t for t in jan.texts() if "neemt over" in t]) == 1
+
+
+async def test_change_days_drops_shifts_and_tells_who_signed_up(h, admin):
+    sofie, jan, member_payload = await world(h, admin)
+    ahmed = await volunteer(h, "Ahmed", member_payload)
+    first, second = (await slot_ids(h))[:2]
+    await ahmed.press_data(f"sh:take:{second}")  # Saturday 14 March
+    # Jan: from now on every other Saturday (from 7 March: 7, 21 March, ...).
+    await jan.send("/roster")
+    await jan.press("📋")
+    await jan.press("🗓")
+    await jan.press_data("ro:rule:biweekly")
+    await jan.press_data("ro:wd:5")
+    assert "1" in jan.last_text()
+    text = ahmed.last_text()
+    assert "Changed" in text and "every other Saturday" in text and "cancelled" in text and "14 Mar" in text
+    days = [r[0] for r in await h.rows("SELECT day FROM roster_slots WHERE cancelled_at IS NULL ORDER BY day")]
+    assert days[:3] == ["2026-03-07", "2026-03-21", "2026-04-04"]
+    assert await h.rows("SELECT * FROM roster_shifts") == []
+    # Back to weekly: 14 March comes back, empty.
+    await jan.press("📋")
+    await jan.press("🗓")
+    await jan.press_data("ro:rule:weekly")
+    await jan.press_data("ro:wd:5")
+    days = [r[0] for r in await h.rows("SELECT day FROM roster_slots WHERE cancelled_at IS NULL ORDER BY day")]
+    assert days[:3] == ["2026-03-07", "2026-03-14", "2026-03-21"]

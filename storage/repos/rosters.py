@@ -179,6 +179,20 @@ class RostersRepo:
         await conn.execute(f"UPDATE roster_tasks SET {field} = ? WHERE id = ?", (value, task_id))
 
     @staticmethod
+    async def set_schedule_tx(conn: aiosqlite.Connection, task_id: int, fields: dict[str, Any]) -> None:
+        await conn.execute(
+            "UPDATE roster_tasks SET rule = ?, weekday = ?, nth = ?, dates = ?, start_date = ? WHERE id = ?",
+            (fields["rule"], fields.get("weekday"), fields.get("nth"), fields.get("dates"),
+             fields["start_date"], task_id),
+        )
+
+    @staticmethod
+    async def drop_slot_tx(conn: aiosqlite.Connection, slot_id: int, now: datetime) -> None:
+        """A day the new schedule no longer has: cancelled, its sign-ups removed."""
+        await conn.execute("UPDATE roster_slots SET cancelled_at = ? WHERE id = ?", (to_db(now), slot_id))
+        await conn.execute("DELETE FROM roster_shifts WHERE slot_id = ?", (slot_id,))
+
+    @staticmethod
     async def stop_task_tx(conn: aiosqlite.Connection, task_id: int, now: datetime) -> None:
         await conn.execute(
             "UPDATE roster_tasks SET stopped_at = ? WHERE id = ? AND stopped_at IS NULL",
@@ -210,7 +224,10 @@ class RostersRepo:
     async def add_slot_tx(conn: aiosqlite.Connection, task_id: int, day: date, start: datetime, end: datetime) -> None:
         await conn.execute(
             "INSERT INTO roster_slots (task_id, day, starts_at, ends_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (task_id, day) DO NOTHING",
+            # A day dropped by a schedule change and chosen again comes back (empty).
+            " ON CONFLICT (task_id, day) DO UPDATE SET cancelled_at = NULL,"
+            " starts_at = excluded.starts_at, ends_at = excluded.ends_at"
+            " WHERE roster_slots.cancelled_at IS NOT NULL",
             (task_id, day.isoformat(), to_db(start), to_db(end)),
         )
 
