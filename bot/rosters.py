@@ -569,7 +569,7 @@ class RosterService:
         rows = await self.repo.hours(project_id, frm, to)
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow(["date", "group", "task", "volunteer", "start", "end", "attendance", "hours"])
+        writer.writerow([_("date"), _("group"), _("task"), _("volunteer"), _("start"), _("end"), _("attendance"), _("hours")])
         per_task: dict[str, float] = defaultdict(float)
         per_person: dict[str, float] = defaultdict(float)
         total = 0.0
@@ -578,11 +578,11 @@ class RosterService:
             assert start is not None and end is not None
             name = " ".join(p for p in (r.first_name, r.last_name) if p) or f"#{r.user_id}"
             if not r.confirmed:
-                status, hours = "not confirmed", 0.0
+                status, hours = _("not confirmed"), 0.0
             elif r.attended == 1:
-                status, hours = "present", (end - start).total_seconds() / 3600
+                status, hours = _("present"), (end - start).total_seconds() / 3600
             else:
-                status, hours = "absent", 0.0
+                status, hours = _("absent"), 0.0
             writer.writerow([r.day, r.group_name, r.title, name, start.strftime("%H:%M"), end.strftime("%H:%M"), status, fmt_hours(hours)])
             if hours:
                 per_task[f"{r.title} ({r.group_name})"] += hours
@@ -590,13 +590,13 @@ class RosterService:
                 total += hours
         # Totals per volunteer and per task, after the detail, as separate labelled lines.
         writer.writerow([])
-        writer.writerow(["total per volunteer", "", "", "volunteer", "", "", "", "hours"])
+        writer.writerow([_("total per volunteer"), "", "", _("volunteer"), "", "", "", _("hours")])
         for name, hours in sorted(per_person.items()):
             writer.writerow(["", "", "", name, "", "", "", fmt_hours(hours)])
-        writer.writerow(["total per task", "", "task", "", "", "", "", "hours"])
+        writer.writerow([_("total per task"), "", _("task"), "", "", "", "", _("hours")])
         for title, hours in sorted(per_task.items()):
             writer.writerow(["", "", title, "", "", "", "", fmt_hours(hours)])
-        writer.writerow(["total", "", "", "", "", "", "", fmt_hours(total)])
+        writer.writerow([_("total"), "", "", "", "", "", "", fmt_hours(total)])
         summary = {"total": total, "per_task": dict(per_task), "per_person": dict(per_person), "shifts": len(rows)}
         return buf.getvalue().encode("utf-8-sig"), summary
 
@@ -722,4 +722,5 @@ class RosterService:
                 for manager, (text, rows) in plans:
                     await self._tell(conn, manager, lambda t=text, r=rows: (t, r),
                                      dedupe_key=f"roster:att:{slot.slot_id}:{manager.id}")
+                await self.repo.mark_asked_tx(conn, slot.slot_id, now)
         self.s.outbox.wake()

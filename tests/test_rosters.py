@@ -268,8 +268,8 @@ async def test_attendance_toggle_hours_in_shifts_and_csv_export(h, admin):
     await sofie.press("2026")
     doc = [m for m in sofie.messages() if m.get("document")][-1]
     data = h.api.file_bytes(doc["document"]["file_id"]).decode("utf-8-sig")
-    assert "Ahmed" in data and "present" in data and "absent" in data
-    assert "2026-03-07,Huurders Rabot,Food distribution,Ahmed,09:00,12:00,present,3" in data
+    assert "Ahmed" in data and "aanwezig" in data and "afwezig" in data
+    assert "2026-03-07,Huurders Rabot,Food distribution,Ahmed,09:00,12:00,aanwezig,3" in data
     assert "3" in doc["caption"]
     await jan.send("/hours")
     assert "niet" in jan.last_text().lower() or "can't" in jan.last_text()

@@ -80,6 +80,8 @@ async def test_story_10_food_distribution(h, admin):
     doc = [m for m in sofie.messages() if m.get("document")][-1]
     assert doc["document"]["file_name"] == "volunteer-hours-2026.csv"
     data = h.api.file_bytes(doc["document"]["file_id"]).decode("utf-8-sig")
-    assert "2026-03-07,Huurders Rabot,Food distribution,Lies,09:00,12:00,present,3" in data
-    assert "Ahmed,09:00,12:00,present" not in data.split("2026-03-14")[0]  # he stepped back from 7 March
+    assert "2026-03-07,Huurders Rabot,Food distribution,Lies,09:00,12:00,aanwezig,3" in data
+    assert "Ahmed,09:00,12:00,aanwezig" not in data.split("2026-03-14")[0]  # he stepped back from 7 March
+    assert data.startswith("datum,groep,taak,vrijwilliger")  # Sofie's language
+    assert ",,,Lies,,,,3" in data and "totaal per taak" in data  # hours per volunteer and per task
     assert "12" in doc["caption"]  # 4 volunteers × 3 hours confirmed

@@ -39,6 +39,7 @@ CREATE TABLE roster_slots (
     ends_at         TEXT NOT NULL,             -- UTC
     cancelled_at    TEXT,
     attendance_at   TEXT,                      -- when the organiser confirmed who came
+    attendance_asked_at TEXT,                  -- when the organiser was asked who came
     UNIQUE (task_id, day)
 );
 CREATE INDEX roster_slots_start ON roster_slots(starts_at);

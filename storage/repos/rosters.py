@@ -286,12 +286,15 @@ class RostersRepo:
         rows = await self._all(
             None,
             _SLOT + " WHERE s.ends_at <= ? AND s.ends_at > ? AND s.cancelled_at IS NULL"
-            " AND s.attendance_at IS NULL"
-            " AND EXISTS (SELECT 1 FROM roster_shifts x WHERE x.slot_id = s.id AND x.state = 'signed')"
-            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key LIKE 'roster:att:' || s.id || ':%')",
+            " AND s.attendance_at IS NULL AND s.attendance_asked_at IS NULL"
+            " AND EXISTS (SELECT 1 FROM roster_shifts x WHERE x.slot_id = s.id AND x.state = 'signed')",
             (to_db(now), to_db(since)),
         )
         return [row_to(SlotInfo, r) for r in rows]
+
+    @staticmethod
+    async def mark_asked_tx(conn: aiosqlite.Connection, slot_id: int, now: datetime) -> None:
+        await conn.execute("UPDATE roster_slots SET attendance_asked_at = ? WHERE id = ?", (to_db(now), slot_id))
 
     # ----- volunteers -----
 
