@@ -22,10 +22,11 @@ from typing import Any
 import aiosqlite
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday as rr_weekday
+from dateutil.rrule import MONTHLY, WEEKLY, rrule
+from dateutil.rrule import weekday as rr_weekday
 
 from bot import i18n
-from bot.clock import from_db, to_db
+from bot.clock import from_db
 from bot.i18n import _, ngettext
 from bot.outbox import Outbox
 from bot.ui import Button, cb, clip, esc, text_message
@@ -123,7 +124,7 @@ def fmt_hours(hours: float) -> str:
 
 # ----- parsing short typed answers -----
 
-_TIME = re.compile(r"^\s*(\d{1,2})(?:\s*[:.hu]\s*(\d{2}))?\s*(?:h|u|uur)?\s*$", re.I)
+_TIME = re.compile(r"^\s*(\d{1,2})(?:\s*[:.hu]\s*(\d{2}))?\s*(?:h|u|uur)?\s*$", re.IGNORECASE)
 _DATE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2,4}))?")
 
 
@@ -257,7 +258,6 @@ class RosterService:
                 await self.ensure_slots_tx(conn, task, self.now())
 
     async def create_task(self, group_id: int, draft: dict[str, Any], by: int) -> Task:
-        today = self.now().astimezone(self.tz).date()
         fields = dict(draft, group_id=group_id, created_by=by)
         fields.update(self.schedule_fields(draft))
         async with self.s.db.transaction() as conn:
@@ -654,7 +654,7 @@ class RosterService:
                     continue
                 gone = await self.repo.users_tx(conn, [tk.from_user_id] if tk.from_user_id else [])
                 for manager in await self.repo.managers(slot.group_id, conn):
-                    def render(slot: SlotInfo = slot) -> tuple[str, list[list[Button]]]:
+                    def render(slot: SlotInfo = slot, gone: list[User] = gone) -> tuple[str, list[list[Button]]]:
                         text = _("⚠️ Nobody took over from {name}: {when}.").format(
                             name=esc(gone[0].first_name if gone else "?"), when=slot_when(slot)
                         ) + "\n" + slot_block(slot) + "\n" + count_text(slot)

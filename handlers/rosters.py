@@ -6,7 +6,7 @@ Callback prefixes: ro (roster management), sh (shifts and volunteers), tk (take-
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -22,7 +22,6 @@ from bot.rosters import (
     RosterService,
     count_text,
     fmt_hours,
-    hm,
     parse_dates,
     parse_time,
     slot_block,
