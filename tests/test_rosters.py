@@ -20,6 +20,7 @@ async def test_organiser_defines_weekly_task_with_buttons(h, admin):
     assert "Food distribution" in text and "zaterdag" in text and "9:00–12:00" in text
     slots = await h.rows("SELECT day, starts_at FROM roster_slots ORDER BY day")
     assert slots[0] == ("2026-03-07", "2026-03-07T08:00:00+00:00")  # 9:00 Brussels = 8:00 UTC
+    assert ("2026-04-04", "2026-04-04T07:00:00+00:00") in slots  # still 9:00 after the clocks moved (DST)
     assert len(slots) >= 6
     assert await h.rows("SELECT * FROM dialogs") == []
 
@@ -373,3 +374,25 @@ async def test_change_days_drops_shifts_and_tells_who_signed_up(h, admin):
     await jan.press_data("ro:wd:5")
     days = [r[0] for r in await h.rows("SELECT day FROM roster_slots WHERE cancelled_at IS NULL ORDER BY day")]
     assert days[:3] == ["2026-03-07", "2026-03-14", "2026-03-21"]
+
+
+def test_recurrence_rules():
+    from datetime import date
+
+    from bot.rosters import occurrences, parse_dates, parse_time
+    from storage.repos.rosters import Task
+
+    def task(rule, weekday=None, nth=None, start="2026-03-02", dates=None):
+        return Task(1, 1, "t", rule, weekday, nth, dates, start, 540, 720, "", 1, None, None, "", None)
+
+    frm, to = date(2026, 3, 2), date(2026, 5, 31)
+    assert occurrences(task("monthly", 5, -1), frm, to) == [date(2026, 3, 28), date(2026, 4, 25), date(2026, 5, 30)]
+    assert occurrences(task("monthly", 1, 1), frm, to) == [date(2026, 3, 3), date(2026, 4, 7), date(2026, 5, 5)]
+    assert occurrences(task("biweekly", 5, start="2026-03-07"), frm, date(2026, 4, 5)) == [
+        date(2026, 3, 7), date(2026, 3, 21), date(2026, 4, 4)]
+    # Later windows keep the same fortnight rhythm.
+    assert occurrences(task("biweekly", 5, start="2026-03-07"), date(2026, 3, 22), date(2026, 4, 5)) == [date(2026, 4, 4)]
+    assert occurrences(task("dates", dates='["2026-03-01", "2026-04-01"]'), frm, to) == [date(2026, 4, 1)]
+    assert [parse_time(t) for t in ("9", "9:30", "09.30", "14u", "19h", "25:00", "abc")] == [540, 570, 570, 840, 1140, None, None]
+    assert parse_dates("31/2", date(2026, 3, 2)) is None
+    assert parse_dates("5/3/27, 4-3", date(2026, 3, 2)) == [date(2026, 3, 4), date(2027, 3, 5)]
