@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     report_area_km: float = Field(default=5.0, gt=0)
     # Open reports within this distance of a pin are shown as "similar" (metres).
     report_similar_metres: float = Field(default=300.0, gt=0)
+    # Volunteer rosters: step back until this many hours before a shift; remind this many hours
+    # before; a take-over call stays open this long; weekly gaps overview (0 = Monday, local hour);
+    # how many weeks ahead slots are shown.
+    roster_step_back_hours: int = Field(default=12, ge=0, le=24 * 14)
+    roster_remind_hours: int = Field(default=24, ge=1, le=24 * 7)
+    roster_takeover_hours: int = Field(default=24, ge=1, le=24 * 14)
+    roster_overview_weekday: int = Field(default=0, ge=0, le=6)
+    roster_overview_hour: int = Field(default=9, ge=0, le=23)
+    roster_weeks_ahead: int = Field(default=6, ge=1, le=26)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
