@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     # A conversation with no answer for this long is put aside (kept as a draft where it has one).
     dialog_timeout_minutes: int = Field(default=60, ge=1)
 
+    # Webhook mode (`buurtbot run --webhook`): the public HTTPS address Telegram posts to, the
+    # secret it must send in X-Telegram-Bot-Api-Secret-Token, and where our server listens
+    # (behind a reverse proxy that terminates TLS).
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw and not (len(raw) <= 256 and all(c.isalnum() or c in "_-" for c in raw)):
+            raise ValueError("use 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
