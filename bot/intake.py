@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import warnings
 from collections.abc import Awaitable
 from datetime import datetime, timezone
 from typing import Any
@@ -21,6 +22,9 @@ from telegram.ext import Application, BaseUpdateProcessor
 from storage.db import Database, UpdateScope, current_update
 
 log = logging.getLogger(__name__)
+
+# getUpdates is called raw on purpose (we confirm offsets ourselves); PTB warns about that.
+warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", module="telegram")
 
 ALLOWED_UPDATES = [
     "message",
