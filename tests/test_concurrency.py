@@ -40,17 +40,27 @@ async def test_one_chat_in_order_other_chats_concurrently(slow):
     people = [h.person(f"P{i}", language_code="en") for i in range(8)]
     # Each person alternates two commands with different answers; order must be kept per chat.
     pattern = ["/help", "hello", "hello", "/help", "hello", "/help"]
-    started = time.monotonic()
+    processor = h.runtime.processor
+    peak = 0
+
+    async def watch() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, processor.running)
+            await asyncio.sleep(0.002)
+
+    watcher = asyncio.create_task(watch())
     for step in pattern:
         for p in people:
             h.api.push_update(h.api.text_update(p.tg, step))
     await wait_replies(h, {p.id: len(pattern) for p in people})
-    elapsed = time.monotonic() - started
+    watcher.cancel()
     for p in people:
         got = ["help" if HELP in t else "text" if NOT_UNDERSTOOD in t else t for t in replies(h, p.id)]
         assert got == ["help" if s == "/help" else "text" for s in pattern], got
-    # 48 updates, one 20 ms call each: one at a time would take ≥ 0.96 s; 8 chats at once ≈ 6 steps.
-    assert elapsed < 0.96 * 0.6, elapsed
+    # Several chats were handled at the same time (structural, not wall-clock: CI machines vary;
+    # bench/concurrency.py measures the speed-up).
+    assert peak >= 4, peak
     await h.settle()
     assert await h.rows("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL") == [(0,)]
 
