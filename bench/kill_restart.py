@@ -27,7 +27,7 @@ def main() -> None:
     print(f"memberships: {r.memberships}/{r.memberships_expected}   notes: {r.notes}/{r.notes_expected}")
     print(
         f"outbox: {r.outbox_sent}/{r.outbox_rows} sent, {r.outbox_not_delivered} never delivered,"
-        f" {r.outbox_delivered_twice} delivered twice (on the wire at a SIGKILL)"
+        f" {r.outbox_delivered_twice} delivered twice (on the wire at a SIGKILL, or the outbox re-send race: see tests/test_faults.py)"
     )
     print(
         f"direct replies: {r.replies_missing} missing (killed between commit and reply),"
