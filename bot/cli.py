@@ -20,10 +20,20 @@ log = logging.getLogger("buurtbot")
 EXTRA_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
 
 
-def load_settings(**overrides: object) -> Settings:
+# Verbs that only touch the database: they must work without BOT_TOKEN (e.g. on a backup host).
+OFFLINE_COMMANDS = {"migrate", "backup", "health"}
+_OFFLINE_TOKEN = "0:offline"  # never sent anywhere: these verbs do not talk to Telegram
+
+
+def load_settings(offline: bool = False, **overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
+        missing_token_only = all(
+            err.get("loc", ("",))[0] == "bot_token" for err in exc.errors()
+        )
+        if offline and missing_token_only and "bot_token" not in overrides:
+            return load_settings(offline=False, bot_token=_OFFLINE_TOKEN, **overrides)
         print(f"buurtbot: {describe_validation_error(exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 
@@ -31,7 +41,14 @@ def load_settings(**overrides: object) -> Settings:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="buurtbot", description="Buurtbot, the neighbourhood bot.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (long polling)")
+    run = sub.add_parser("run", help="run the bot (long polling by default)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_LISTEN, WEBHOOK_PORT)",
+    )
+    health = sub.add_parser("health", help="report the health of the bot from its database")
+    health.add_argument("--quiet", action="store_true", help="only the exit code (0 = healthy)")
     sub.add_parser("migrate", help="create or migrate the database, then exit")
     backup = sub.add_parser("backup", help="make an online backup of the database")
     backup.add_argument("path", type=Path)
@@ -40,25 +57,72 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _run(settings: Settings) -> int:
+async def _run(settings: Settings, webhook: bool = False, build: Callable | None = None) -> int:
+    """Run until SIGTERM/SIGINT. ``build`` replaces build_application (test runners add handlers)."""
     from bot.app import build_application
     from bot.runtime import Runtime
 
-    app = build_application(settings)
+    if webhook and not (settings.webhook_url and settings.webhook_secret.get_secret_value()):
+        print("buurtbot: webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET", file=sys.stderr)
+        return 2
+    app = (build or build_application)(settings)
     runtime = Runtime(app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    server = None
     try:
-        await runtime.start(polling=True)
-    except Exception as exc:  # e.g. wrong token, unreachable Bot API
+        await runtime.start(polling=False)
+        if webhook:
+            from bot.webhook import WebhookServer
+
+            server = WebhookServer(
+                runtime,
+                settings.webhook_url,
+                settings.webhook_secret.get_secret_value(),
+                settings.webhook_listen,
+                settings.webhook_port,
+            )
+            await server.start()
+        else:
+            # A webhook left over from an earlier run would make getUpdates fail (409).
+            await app.bot.delete_webhook(drop_pending_updates=False)
+            runtime.intake.start_polling()
+    except Exception as exc:  # e.g. wrong token, unreachable Bot API, port in use
         log.error("could not start: %s", exc)
+        await runtime.stop(flush_seconds=0)
         return 1
     await stop.wait()
     log.info("stopping: finishing updates in flight and flushing the outbox")
+    if server is not None:
+        await server.stop()
     await runtime.stop()
+    log.info("stopped cleanly")
     return 0
+
+
+async def _health(settings: Settings, quiet: bool) -> int:
+    import json
+
+    from bot.health import collect
+    from storage.db import Database
+
+    db = Database(settings.database_path)
+    if not settings.database_path.exists():
+        report = {"database": "missing", "healthy": False, "path": str(settings.database_path)}
+    else:
+        try:
+            await db.open()
+            await db.conn.execute("PRAGMA query_only = ON")  # a health check never writes
+            report = await collect(db, settings.scheduler_tick_seconds)
+        except Exception as exc:
+            report = {"database": "unreachable", "healthy": False, "error": type(exc).__name__}
+        finally:
+            await db.close()
+    if not quiet:
+        print(json.dumps(report, indent=2))
+    return 0 if report.get("healthy") else 1
 
 
 async def _migrate(settings: Settings) -> int:
@@ -95,12 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command in EXTRA_COMMANDS:
         return EXTRA_COMMANDS[args.command][1](args)
-    settings = load_settings()
+    settings = load_settings(offline=args.command in OFFLINE_COMMANDS)
     from bot.logs import setup_logging
 
     setup_logging(settings.log_level, settings.log_format)
     if args.command == "run":
-        return asyncio.run(_run(settings))
+        return asyncio.run(_run(settings, webhook=args.webhook))
+    if args.command == "health":
+        return asyncio.run(_health(settings, args.quiet))
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "backup":

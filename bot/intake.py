@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import warnings
 from collections.abc import Awaitable
 from datetime import datetime, timezone
 from typing import Any
@@ -21,6 +22,9 @@ from telegram.ext import Application, BaseUpdateProcessor
 from storage.db import Database, UpdateScope, current_update
 
 log = logging.getLogger(__name__)
+
+# getUpdates is called raw on purpose (we confirm offsets ourselves); PTB warns about that.
+warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", module="telegram")
 
 ALLOWED_UPDATES = [
     "message",
@@ -48,11 +52,24 @@ def chat_key(raw: dict[str, Any]) -> str:
     return "misc"
 
 
+def update_kind(update: Update) -> str:
+    """The kind of an update for the log (never its content)."""
+    for field in ("message", "edited_message", "callback_query", "my_chat_member", "poll_answer",
+                  "channel_post", "edited_channel_post", "chat_member", "inline_query"):
+        if getattr(update, field, None) is not None:
+            return field
+    return "other"
+
+
 class OrderedUpdateProcessor(BaseUpdateProcessor):
     """Per-chat FIFO, bounded concurrency across chats, and 'processed' recorded in SQLite.
 
     The bound is applied after the per-chat wait, so a flood from one chat holds one slot and
     cannot starve the others (PTB's own semaphore is set wide open for that reason).
+
+    An update is marked processed only when its handlers ran to the end (a transaction inside
+    them marks it atomically with its change). An update cancelled or not yet started when the
+    bot stops stays unprocessed in the inbox and is processed at the next start.
     """
 
     def __init__(self, concurrency: int, db: Database) -> None:
@@ -62,12 +79,23 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         self._slots: asyncio.Semaphore | None = None
         self._tails: dict[str, asyncio.Future[None]] = {}
         self.processed = 0
+        self.errors = 0
+        self.deferred = 0
         self.in_progress = 0
+        self.running = 0  # holding a slot: handlers executing right now
+        self.stopping = False
+        self.last_processed_at: datetime | None = None
 
     async def initialize(self) -> None:
         self._slots = asyncio.Semaphore(self.concurrency)
+        self.stopping = False
+
+    def begin_stop(self) -> None:
+        """Graceful stop: updates not started yet are left for the next start."""
+        self.stopping = True
 
     async def shutdown(self) -> None:
+        self.stopping = True
         pending = [f for f in self._tails.values() if not f.done()]
         if pending:
             await asyncio.wait(pending, timeout=30)
@@ -88,27 +116,53 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
             if previous is not None:
                 await previous
             async with self._slots:
+                if self.stopping:
+                    self._close(coroutine)
+                    self.deferred += 1
+                    log.debug("update %s left for the next start", update.update_id,
+                              extra={"update_id": update.update_id, "outcome": "deferred"})
+                    return
+                self.running += 1
                 scope = UpdateScope(update.update_id)
                 token = current_update.set(scope)
+                started = loop.time()
                 try:
                     await coroutine
                 finally:
                     current_update.reset(token)
-                    if not scope.marked:
-                        await self._mark(update.update_id)
-                    self.processed += 1
+                    self.running -= 1
+                # Reached only when the handlers ran to the end (not cancelled).
+                if not scope.marked:
+                    await self._mark(update.update_id)
+                self.processed += 1
+                self.last_processed_at = datetime.now(timezone.utc)
+                outcome = "ok" if scope.error is None else "error"
+                if scope.error is not None:
+                    self.errors += 1
+                log.info(
+                    "update %s %s %s %.0fms",
+                    update.update_id,
+                    update_kind(update),
+                    outcome,
+                    (loop.time() - started) * 1000,
+                    extra={"update_id": update.update_id, "outcome": outcome,
+                           "event": "update", "kind": update_kind(update)},
+                )
         finally:
             self.in_progress -= 1
             mine.set_result(None)
             if self._tails.get(key) is mine:
                 del self._tails[key]
 
+    @staticmethod
+    def _close(coroutine: Awaitable[Any]) -> None:
+        close = getattr(coroutine, "close", None)
+        if close is not None:
+            close()  # never awaited: no 'coroutine was never awaited' warning
+
     async def _mark(self, update_id: int) -> None:
         try:
-            await self.db.execute(
-                "UPDATE inbox SET processed_at = ? WHERE update_id = ?",
-                (datetime.now(timezone.utc).isoformat(timespec="seconds"), update_id),
-            )
+            await self.db.mark_processed(update_id)
         except Exception:
             log.exception("could not mark update %s processed", update_id)
 

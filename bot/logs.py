@@ -17,7 +17,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for key in ("update_id", "outcome", "event"):
+        for key in ("update_id", "outcome", "event", "kind"):
             if hasattr(record, key):
                 body[key] = getattr(record, key)
         if record.exc_info:

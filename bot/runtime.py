@@ -7,6 +7,7 @@ import logging
 
 from telegram.ext import Application
 
+from bot import health
 from bot.app import api_caller
 
 log = logging.getLogger(__name__)
@@ -34,14 +35,31 @@ class Runtime:
         if polling:
             self.intake.start_polling()
         if scheduler and app.job_queue is not None:
+            await health.beat(self.services.db)
             app.job_queue.run_repeating(
-                self.services.scheduler.tick,
+                self._tick,
                 interval=self.services.settings.scheduler_tick_seconds,
                 first=1.0,
                 name="scheduler:tick",
             )
         self.started = True
         log.info("buurtbot started as @%s", self.services.bot_username)
+
+    async def _tick(self, _context: object = None) -> None:
+        await self.services.scheduler.tick()
+        try:
+            await health.beat(self.services.db)
+        except Exception:
+            log.exception("could not record the scheduler heartbeat")
+
+    async def health(self) -> dict:
+        report = await health.collect(
+            self.services.db, self.services.settings.scheduler_tick_seconds
+        )
+        report["in_flight"] = self.processor.running
+        report["queued"] = self.processor.in_progress - self.processor.running
+        report["outbox_sender"] = "running" if self.started else "stopped"
+        return report
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until every stored update is processed and the outbox has nothing due."""
@@ -62,16 +80,28 @@ class Runtime:
         await asyncio.wait_for(_wait(), timeout)
 
     async def stop(self, flush_seconds: float = 5.0) -> None:
-        """Graceful: stop taking updates, finish those in flight, flush what can be sent."""
+        """Graceful: stop taking updates, finish those in flight, flush what can be sent, close
+        the database. Updates received but not started yet stay in the inbox for the next start."""
         if not self.started:
             return
         self.started = False
         await self.intake.stop()
+        self.processor.begin_stop()
         try:
             await asyncio.wait_for(self._drain_updates(), timeout=30)
         except asyncio.TimeoutError:
             log.warning("stopping with updates still in flight; they are processed at next start")
+        if self.app.job_queue is not None and self.app.job_queue.scheduler.running:
+            for job in self.app.job_queue.get_jobs_by_name("scheduler:tick"):
+                job.schedule_removal()
         await self.services.outbox.stop(flush_seconds=flush_seconds)
+        left = await self.intake.pending()
+        log.info(
+            "stopped: %d updates processed, %d left for the next start, outbox backlog %d",
+            self.processor.processed,
+            left,
+            await self.services.outbox.backlog(),
+        )
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()

@@ -67,6 +67,21 @@ class Settings(BaseSettings):
     roster_overview_weekday: int = Field(default=0, ge=0, le=6)
     roster_overview_hour: int = Field(default=9, ge=0, le=23)
     roster_weeks_ahead: int = Field(default=6, ge=1, le=26)
+    # Webhook mode (`buurtbot run --webhook`): the public HTTPS address Telegram posts to, the
+    # secret it must send in X-Telegram-Bot-Api-Secret-Token, and where our server listens
+    # (behind a reverse proxy that terminates TLS).
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw and not (len(raw) <= 256 and all(c.isalnum() or c in "_-" for c in raw)):
+            raise ValueError("use 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

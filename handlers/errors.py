@@ -10,12 +10,16 @@ from telegram.error import TelegramError
 
 from bot.app import BotContext
 from bot.i18n import _
+from storage.db import current_update
 
 log = logging.getLogger("buurtbot.errors")
 
 
 async def on_error(update: object, ctx: BotContext) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
+    scope = current_update.get()
+    if scope is not None:
+        scope.error = ctx.error  # the processor logs the outcome as 'error'
     log.error(
         "error while handling update %s: %s",
         update_id,

@@ -68,6 +68,9 @@ async def on_ng(update: Update, ctx: BotContext) -> None:
     if not (await roles(ctx)).can_manage_project(project_id):
         await refuse(update, ctx)
         return
+    if await ctx.services.projects.get(project_id) is None:  # forged or deleted (found by fuzzing)
+        await button_expired(update)
+        return
     await answer(update)
     await _ask_name(update, ctx, project_id)
 
@@ -83,7 +86,7 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await reply(update, ctx, _("Please keep the name short (at most {n} characters).").format(n=80))
         return
     project_id = int(dialog.data["project_id"])
-    if not (await roles(ctx)).can_manage_project(project_id):
+    if not (await roles(ctx)).can_manage_project(project_id) or await s.projects.get(project_id) is None:
         await s.dialogs.clear(ctx.user.id)
         await refuse(update, ctx)
         return

@@ -36,6 +36,8 @@ class UpdateScope:
 
     update_id: int
     marked: bool = False
+    # Set by the error handler: the exception a handler raised (outcome 'error' in the log).
+    error: BaseException | None = None
 
 
 current_update: ContextVar[UpdateScope | None] = ContextVar("current_update", default=None)
@@ -140,6 +142,13 @@ class Database:
                 await conn.execute("COMMIT")
                 if scope is not None:
                     scope.marked = True
+
+    async def mark_processed(self, update_id: int) -> None:
+        """Record an update that changed nothing as processed: one autocommit statement."""
+        async with self._lock:
+            await self.conn.execute(
+                "UPDATE inbox SET processed_at = ? WHERE update_id = ?", (_utcnow(), update_id)
+            )
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         async with self._lock:
