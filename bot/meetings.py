@@ -328,7 +328,7 @@ class MeetingsService:
                 return
             until = min(now + timedelta(hours=OFFER_HOURS), self.local(m.starts_at))
             await self.repo.set_rsvp_tx(conn, m.id, nxt.user_id, "offered", now, nxt.waiting_since, until)
-            user = await self.s.users.get(nxt.user_id)
+            user = await self.repo.user_tx(conn, nxt.user_id)
             if user is None or not reachable(user):
                 continue
             with i18n.use_locale(self.lang(user)):

@@ -254,6 +254,11 @@ class MeetingsRepo:
         )
         return [row_to(User, r) for r in rows]
 
+    @staticmethod
+    async def user_tx(conn: aiosqlite.Connection, user_id: int) -> User | None:
+        row = await _one(conn, "SELECT * FROM users WHERE id = ?", (user_id,))
+        return row_to(User, row) if row else None
+
     async def answers_of(self, user_id: int, meeting_ids: Iterable[int]) -> dict[int, str]:
         ids = list(meeting_ids)
         if not ids:
