@@ -26,7 +26,7 @@ from bot import i18n
 from bot.clock import from_db, to_db
 from bot.i18n import _, format_date, format_short_date, format_time
 from bot.outbox import Outbox
-from bot.ui import Button, cb, clip, esc, text_message
+from bot.ui import Button, cb, esc, text_message
 from storage.repos.groups import Group
 from storage.repos.meetings import Meeting, MeetingsRepo, Poll
 from storage.repos.users import User
@@ -160,7 +160,7 @@ class MeetingsService:
 
     def details(self, m: Meeting | Draft, group_name: str, series_rule: str | None = None) -> str:
         lines = [
-            "📅 <b>{}</b>".format(esc(m.title)),
+            f"📅 <b>{esc(m.title)}</b>",
             "👥 " + esc(group_name),
             "🗓 " + self.when_text(m.starts_at),
             "📍 " + esc(m.place),
@@ -587,7 +587,7 @@ class MeetingsService:
 
     def poll_text(self, title: str, group_name: str, place: str) -> str:
         return (
-            "🗳 <b>{}</b>\n👥 {}\n📍 {}\n\n".format(esc(title), esc(group_name), esc(place))
+            f"🗳 <b>{esc(title)}</b>\n👥 {esc(group_name)}\n📍 {esc(place)}\n\n"
             + _("When can you come? Tap every date that suits you.")
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from telegram import InputFile, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import i18n
@@ -475,8 +476,12 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
             return
         await answer(update)
         data = service.ics(m, group.name)
-        await ctx.bot.send_document(update.effective_user.id, InputFile(data, filename=f"meeting-{m.id}.ics"),
-                                    caption=_("Open this file to add the meeting to your calendar."))
+        try:
+            # Always to the private chat, also when tapped under the group chat's post.
+            await ctx.bot.send_document(update.effective_user.id, InputFile(data, filename=f"meeting-{m.id}.ics"),
+                                        caption=_("Open this file to add the meeting to your calendar."))
+        except TelegramError:
+            pass  # they never opened a private chat with the bot: nothing to send it to
         return
     if action == "o":
         if not (r.is_member(m.group_id) or manager):
@@ -606,7 +611,7 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
         if m.group_id not in names:
             names[m.group_id] = (await s.groups.get(m.group_id)).name
         local = service.local(m.starts_at)
-        line = "• {} {} – <b>{}</b> ({})".format(format_short_date(local), format_time(local), esc(m.title), esc(names[m.group_id]))
+        line = f"• {format_short_date(local)} {format_time(local)} – <b>{esc(m.title)}</b> ({esc(names[m.group_id])})"
         if r.is_member(m.group_id):
             line += "\n   " + _("Your answer: {answer}").format(answer=service.answer_label(mine.get(m.id)))
         if m.group_id in managed:
@@ -617,7 +622,7 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
             if counts.get("waiting"):
                 line += " · ⏳ {}".format(counts["waiting"])
         lines.append(line)
-        rows.append([Button(clip("{} {} {}".format(format_short_date(local), format_time(local), m.title), 60), cb("mt", "o", m.id))])
+        rows.append([Button(clip(f"{format_short_date(local)} {format_time(local)} {m.title}", 60), cb("mt", "o", m.id))])
     if not meetings:
         lines.append(_("No meetings planned."))
     for poll in await service.repo.open_polls(managed):
@@ -642,11 +647,11 @@ async def show_history(update: Update, ctx: BotContext) -> None:
         local = service.local(m.starts_at)
         came = ngettext("{n} person came", "{n} people came", counts.get(m.id, 0)).format(n=counts.get(m.id, 0)) \
             if m.attendance_at else _("not noted yet")
-        line = "• {} – <b>{}</b> ({}): {}".format(format_short_date(local), esc(m.title), esc(managed[m.group_id].name), came)
+        line = f"• {format_short_date(local)} – <b>{esc(m.title)}</b> ({esc(managed[m.group_id].name)}): {came}"
         if m.notes:
             line += "\n   📝 " + esc(clip(m.notes, 120))
         lines.append(line)
-        rows.append([Button(clip("✔ {} {}".format(format_short_date(local), m.title), 60), cb("mt", "a", m.id))])
+        rows.append([Button(clip(f"✔ {format_short_date(local)} {m.title}", 60), cb("mt", "a", m.id))])
     if not past:
         lines.append(_("No meetings yet."))
     await show(update, ctx, clip("\n".join(lines), 4000), rows[:20])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.e2e_helpers import setup_world
