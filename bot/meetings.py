@@ -253,6 +253,8 @@ class MeetingsService:
         have = await self.repo.occurrence_days_tx(conn, series.id)
         created = []
         first = date.fromisoformat(series.first_day)
+        # The first occurrence always exists, even when it lies beyond the horizon.
+        end = max(end, datetime.combine(first, time(hh, mm), tzinfo=self.tz))
         for when in occurrences(series.rule, first, time(hh, mm), self.tz, now, end):
             day = when.date().isoformat()
             if day in have:

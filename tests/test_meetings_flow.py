@@ -294,3 +294,35 @@ async def test_attendance_prefilled_with_yeses_and_history(h, admin):
     await jan.send("/meetings")
     await jan.press("📜")
     assert "2 personen waren er" in jan.last_text() and "Goede opkomst" in jan.last_text()
+
+
+async def test_group_picker_and_changing_one_occurrence_only(h, admin):
+    from tests.e2e_helpers import make_group
+
+    sofie, jan, (nl,) = await world(h, admin, langs=("nl",))
+    await make_group(h, sofie, "Buurtkeuken")
+    await sofie.send("/newmeeting")
+    assert set(sofie.button_texts()) == {"Huurders Rabot", "Buurtkeuken"}
+    await sofie.press("Huurders Rabot")
+    await sofie.send("Overleg")
+    await sofie.send("mardi 19h")  # the worker types French: still understood
+    await sofie.press("Om de twee weken")
+    await sofie.send("Buurthuis")
+    await sofie.press("Overslaan")
+    await sofie.press("Geen limiet")
+    await sofie.press("✅ Publiceren")
+    ids = await meeting_ids(h)
+    assert len(ids) == 2  # 3 and 17 March (four weeks ahead)
+    await nl.press("✅", nl.messages()[-2])
+    await sofie.press_data(f"mt:o:{ids[0]}")
+    await sofie.press("🕖")
+    await sofie.press("Alleen deze")
+    await sofie.press("wo 4 mrt")
+    await sofie.press("14:00")
+    assert "gewijzigd" in nl.last_text() and "woensdag 4 maart 2026 om 14:00" in nl.last_text()
+    rows = await h.rows("SELECT starts_at FROM meetings ORDER BY id")
+    assert rows == [("2026-03-04T13:00:00+00:00",), ("2026-03-17T18:00:00+00:00",)]
+    # Answering a cancelled or past meeting is refused kindly.
+    await h.advance_to(local(2026, 3, 4, 15))
+    await nl.press_data(f"mt:y:{ids[0]}")
+    assert "voorbij" in str(h.api.calls_of("answerCallbackQuery")[-1].params.get("text"))
