@@ -490,6 +490,8 @@ class MeetingsService:
             async with self.s.db.transaction(mark=False) as conn:
                 for kind, due in due_kinds:
                     for r in rsvps:
+                        if self.local(r.answered_at) > due:
+                            continue  # answered after the reminder was due: they know already
                         user = users.get(r.user_id)
                         if user is None or not reachable(user):
                             continue

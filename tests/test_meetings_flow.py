@@ -326,3 +326,15 @@ async def test_group_picker_and_changing_one_occurrence_only(h, admin):
     await h.advance_to(local(2026, 3, 4, 15))
     await nl.press_data(f"mt:y:{ids[0]}")
     assert "voorbij" in str(h.api.calls_of("answerCallbackQuery")[-1].params.get("text"))
+
+
+async def test_no_reminder_for_an_answer_given_after_it_was_due(h, admin):
+    sofie, jan, (nl, fr) = await world(h, admin, langs=("nl", "fr"))
+    await plan(h, jan)  # Tuesday 3 March 19:00
+    await nl.press("✅")
+    await h.advance_to(local(2026, 3, 3, 17, 30))  # after the 2-hours-before moment
+    await fr.press("✅")
+    await h.advance(minutes=5)
+    # Only the 2-hours one: the day-before one is not sent late, after the next one is due.
+    assert sum("Herinnering" in t for t in nl.texts()) == 1
+    assert not any("Rappel" in t for t in fr.texts())
