@@ -61,6 +61,12 @@ class Database:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # The task holding the connection in a transaction: its reads and nested transactions
+        # use the connection directly instead of waiting for the lock it already holds.
+        self._holder: asyncio.Task[Any] | None = None
+
+    def _held_by_me(self) -> bool:
+        return self._holder is not None and self._holder is asyncio.current_task()
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -123,8 +129,13 @@ class Database:
     @asynccontextmanager
     async def transaction(self, mark: bool = True) -> AsyncIterator[aiosqlite.Connection]:
         """One atomic change. Inside an update, it also records that update as processed
-        (``mark=False`` for bookkeeping that is not the update's own change, e.g. who sent it)."""
+        (``mark=False`` for bookkeeping that is not the update's own change, e.g. who sent it).
+        A transaction opened inside another one (same task) joins it."""
+        if self._held_by_me():
+            yield self.conn
+            return
         async with self._lock:
+            self._holder = asyncio.current_task()
             conn = self.conn
             await conn.execute("BEGIN IMMEDIATE")
             scope = current_update.get() if mark else None
@@ -142,6 +153,8 @@ class Database:
                 await conn.execute("COMMIT")
                 if scope is not None:
                     scope.marked = True
+            finally:
+                self._holder = None
 
     async def mark_processed(self, update_id: int) -> None:
         """Record an update that changed nothing as processed: one autocommit statement."""
@@ -151,11 +164,17 @@ class Database:
             )
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        if self._held_by_me():
+            async with self.conn.execute(sql, params) as cur:
+                return await cur.fetchone()
         async with self._lock:
             async with self.conn.execute(sql, params) as cur:
                 return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        if self._held_by_me():
+            async with self.conn.execute(sql, params) as cur:
+                return list(await cur.fetchall())
         async with self._lock:
             async with self.conn.execute(sql, params) as cur:
                 return list(await cur.fetchall())

@@ -67,6 +67,11 @@ COMMANDS: dict[str, Row] = {
     "volunteer": Row(ALL),
     "shifts": Row(ALL),
     "hours": Row(ANY_WORKER),
+    # Meetings (issue 4); /linkchat only works in a group chat (in private it is "unknown").
+    "newmeeting": Row(STAFF | {"other_worker"}),
+    "datepoll": Row(STAFF | {"other_worker"}),
+    "meetings": Row(ALL),
+    "linkchat": Row(ALL),
 }
 
 CALLBACKS: dict[str, Row] = {
@@ -82,6 +87,8 @@ CALLBACKS: dict[str, Row] = {
     r"^ro:": Row(STAFF, "ro:new:{group}"),
     r"^sh:": Row(frozenset({"resident", "organiser"}), "sh:join:{group}"),
     r"^tk:": Row(frozenset(), "tk:take:999999", denied="expired"),
+    r"^mt:": Row(STAFF, "mt:rd:{group}"),
+    r"^mp:": Row(frozenset(), "mp:o:999999", denied="expired"),
 }
 
 # Features may register extra world set-up: async fn(h, people, ids) adding placeholders to ids.

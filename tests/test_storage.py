@@ -53,3 +53,34 @@ async def test_backup_is_a_usable_copy(tmp_path):
     assert await copy.fetchval("SELECT tg_id FROM users") == 5
     assert await copy.user_version() == len(migrations())
     await copy.close()
+
+
+async def test_reads_and_nested_transactions_inside_a_transaction_do_not_deadlock(tmp_path):
+    import asyncio
+
+    db = Database(tmp_path / "t.sqlite3")
+    await db.open()
+    await db.migrate()
+    try:
+        async def work():
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO users (tg_id, created_at, last_seen_at) VALUES (7, 'x', 'x')"
+                )
+                # A repository read and a nested transaction from the same task join in.
+                assert await db.fetchval("SELECT COUNT(*) FROM users") == 1
+                await db.execute("UPDATE users SET first_name = 'A' WHERE tg_id = 7")
+            return await db.fetchval("SELECT first_name FROM users WHERE tg_id = 7")
+
+        assert await asyncio.wait_for(work(), 5) == "A"
+        # Another task still waits for the lock (it does not see the open transaction).
+        async def other():
+            return await db.fetchval("SELECT COUNT(*) FROM users")
+
+        async with db.transaction() as conn:
+            task = asyncio.create_task(other())
+            await asyncio.sleep(0.05)
+            assert not task.done()
+        assert await task == 1
+    finally:
+        await db.close()
