@@ -30,7 +30,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 # do_api_request warns when a method also exists on Bot; the outbox sends raw API methods on purpose.
-warnings.filterwarnings("ignore", message="Please use 'Bot.", module="telegram")
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")
 
 SentHook = Callable[[str, int, int | None], Awaitable[None]]  # (ref, chat_id, message_id)
 FailHook = Callable[[str, int, str], Awaitable[None]]  # (ref, chat_id, state)

@@ -316,9 +316,7 @@ def _walk(page: Page, i: int, prefer: list[str], answers: list[str], until: Call
     for _ in range(steps):
         if until():
             return
-        before = page.count(i)
-        last = page.bubbles(i)[-1]
-        labels = [b.text for b in last.find_elements(By.CSS_SELECTOR, ".ib")]
+        before, last_text, labels = _snapshot(page, i)
         choice = next((p for p in prefer if any(p in label for label in labels)), None)
         if choice is not None:
             page.press(i, choice)
@@ -326,10 +324,26 @@ def _walk(page: Page, i: int, prefer: list[str], answers: list[str], until: Call
             page.send(i, answers.pop(0))
         else:
             break
-        last_text = last.text
-        page.wait(lambda n=before, t=last_text: page.count(i) != n or page.last_text(i) != t or until(),
+        page.wait(lambda n=before, t=last_text: _snapshot(page, i)[:2] != (n, t) or until(),
                   what="the next question")
-    assert until(), f"conversation did not finish: {page.last_text(i)!r}"
+    assert until(), f"conversation did not finish: {page.texts(i)[-6:]!r}"
+
+
+def _snapshot(page: Page, i: int) -> tuple[int, str, list[str]]:
+    """(bot message count, last text, last message's button labels), read again if the page
+    re-rendered under us."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(20):
+        try:
+            bubbles = page.bubbles(i)
+            if not bubbles:
+                return 0, "", []
+            last = bubbles[-1]
+            return len(bubbles), last.text, [b.text for b in last.find_elements(By.CSS_SELECTOR, ".ib")]
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    raise AssertionError("the page kept re-rendering")
 
 
 def _command(page: Page, i: int, *candidates: str) -> str:
@@ -370,9 +384,10 @@ def test_story_6_meeting_rsvp_and_reminder(meetings_on, page: Page):
     organiser, fatima, mehmet = 1, 0, 3
     page.choose(mehmet, MEHMET)
     before = {fatima: page.count(fatima), mehmet: page.count(mehmet)}
-    page.send(organiser, _command(page, organiser, "meeting", "vergader"))
+    page.send(organiser, _command(page, organiser, "newmeeting"))
     page.wait_new(organiser, page.count(organiser) - 1)
-    _walk(page, organiser, ["Huurders Rabot", "✅", "📢", "Versturen", "Publish"],
+    # Title, a typed date and time, once, place, no agenda, no limit, publish.
+    _walk(page, organiser, ["Eén keer", "Overslaan", "Geen limiet", "✅"],
           ["Huurdersvergadering", "3/3/2026 19:00", "Buurthuis Rabot"],
           until=lambda: page.count(fatima) > before[fatima] and page.count(mehmet) > before[mehmet])
     # Both residents answer with the RSVP buttons.

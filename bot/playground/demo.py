@@ -199,30 +199,57 @@ async def seed(h: Harness) -> Demo:
 # feature is registered (after the integrator merges it); if a label differs they are skipped.
 
 
+def _labels(message: dict) -> list[str]:
+    from bot.harness import buttons_of
+
+    return [b.get("text", "") for row in buttons_of(message) for b in row]
+
+
+async def _report(d: Demo, p: Person, category: str, text: str, hood: str) -> None:
+    """One report through the real flow: category, text, no photos, neighbourhood, (my own),
+    name hidden, quote allowed, send."""
+    await p.send("/report")
+    if any("🆕" in b for b in p.button_texts()):  # an old draft is offered: start again
+        await p.press("🆕")
+    await p.press(category)
+    await p.send(text)
+    await p.press("✅")  # no (more) photos
+    await p.press(hood)
+    if any("➡️" in b for b in p.button_texts()):  # similar reports shown: send my own
+        await p.press("➡️")
+    await p.press("🙈")
+    await p.press("✅")
+    await p.press("✅")
+
+
 async def _reports_history(d: Demo) -> None:
     h = d.h
-    for who, text in ((RESIDENTS[1], "Er is schimmel in de badkamer."), (RESIDENTS[3], "De lift is kapot.")):
-        p = d[who]
+    stories = (
+        (RESIDENTS[1], "🏠", "Er is schimmel in de badkamer.", "Rabot"),
+        (RESIDENTS[3], "🏠", "De lift is al twee weken kapot.", "Rabot"),
+        (RESIDENTS[5], "🧹", "Sluikstort naast de glasbak.", "Blaisantvest"),
+    )
+    for who, category, text, hood in stories:
         await d.at(h.clock.now() + timedelta(hours=3))
-        await p.send("/report")
-        await press_any(p, "🏠", "Housing", "Wonen", "Konut", "Logement", "السكن")
-        await p.send(text)
-        for _ in range(6):  # answer the remaining questions with the first sensible button
-            try:
-                await press_any(p, "✅", "Rabot", "Blaisantvest", "Brugse Poort", "Yes", "Ja", "Evet", "Oui", "نعم")
-            except AssertionError:
-                break
-        await p.send("/cancel")  # never leave a half-answered conversation behind
+        await _report(d, d[who], category, text, hood)
+    # Sofie has seen the first one; the other two are new for the demo.
+    sofie = d[SOFIE]
+    await d.at(h.clock.now() + timedelta(hours=2))
+    card = next(m for m in sofie.messages() if any("👀" in b for b in _labels(m)))
+    await sofie.press("👀", card)
 
 
 async def _meetings_history(d: Demo) -> None:
+    """Story 6's monthly tenants' meeting: every first Tuesday, 19:00, in the community centre."""
     jan = d[JAN]
-    await jan.send("/meeting")
-    try:
-        await press_any(jan, GROUP, "Huurders")
-        await jan.send("Huurdersvergadering")
-    finally:
-        await jan.send("/cancel")
+    await jan.send("/newmeeting")
+    await jan.send("Huurdersvergadering")
+    await jan.send("3/3 19:00")
+    await press_any(jan, "eerste dinsdag", "Eén keer")
+    await jan.send("Buurthuis Rabot")
+    await jan.press("Overslaan")
+    await jan.press("Geen limiet")
+    await jan.press("✅")
 
 
 FEATURE_STEPS.extend([("reports", _reports_history), ("meetings", _meetings_history)])
