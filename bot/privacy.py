@@ -120,3 +120,54 @@ def retention_notice(settings: Any | None = None) -> str:
             years,
         ).format(n=years)
     )
+
+
+# ----- problem reports (schema 0002_reports) -----
+
+
+def register_reports(services: Any) -> None:
+    """Reports' part of /mydata and /forget, and the retention job."""
+    from storage.repos import report_privacy as rp
+
+    async def forget_reports(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+        from bot import i18n
+        from bot.outbox import Outbox
+        from bot.ui import text_message
+
+        # Before anything is cut: who must hear that the reporter left.
+        notices = await rp.open_reports_to_notify(conn, user_id)
+        await rp.forget_reporter_tx(conn, user_id, now)
+        default = services.settings.default_language
+        for n in notices:
+            lang = i18n.resolve_language(n.worker_language, n.worker_tg_language, default)
+            with i18n.use_locale(lang):
+                text = i18n._(
+                    "Report <b>{reference}</b>: the reporter deleted their data and left. "
+                    "The report stays open; you can no longer send them messages."
+                ).format(reference=n.reference)
+            await Outbox.enqueue_tx(
+                conn,
+                n.worker_tg_id,
+                "sendMessage",
+                text_message(n.worker_tg_id, text),
+                ref=f"pvleft:{n.report_id}",
+                dedupe_key=f"pv:left:{n.report_id}",
+                now=now,
+            )
+
+    register_personal_data("reports", rp.export_reports, forget_reports)
+
+    async def retention(now: datetime) -> None:
+        cutoff = now - timedelta(days=services.settings.retention_days)
+        total = 0
+        while True:
+            ids = await rp.due_for_retention(services.db, cutoff)
+            if not ids:
+                break
+            async with services.db.transaction(mark=False) as conn:
+                await rp.anonymise_reports_tx(conn, ids, now)
+            total += len(ids)
+        if total:
+            log.info("privacy: anonymised %d reports closed before %s", total, cutoff.date())
+
+    services.scheduler.register("privacy:retention", retention)

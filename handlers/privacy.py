@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.app import BotContext
 from bot.i18n import N_, _
-from bot.privacy import PrivacyService
+from bot.privacy import PrivacyService, register_reports
 from bot.ui import Button, cb
 from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, reply, show
@@ -88,6 +88,7 @@ def register(app: Application) -> None:
     service = PrivacyService(s)
     s.features["privacy"] = service
     s.scheduler.register("privacy:prune", service.prune)
+    register_reports(s)
     registry.command("mydata", N_("Get everything we keep about you"), {"everyone"}, order=92)
     registry.command("forget", N_("Delete your data"), {"everyone"}, order=93)
     registry.dialog(KIND, _step)
