@@ -14,6 +14,7 @@ import io
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -73,15 +74,21 @@ def period_bounds(key: str, now: datetime) -> tuple[datetime, datetime]:
 def _hours(start: str, end: str | None) -> float | None:
     if end is None:
         return None
-    a, b = from_db(start), from_db(end)
-    assert a is not None and b is not None
-    return round((b - a).total_seconds() / 3600, 1)
+    # Stored timestamps are UTC ISO strings: fromisoformat is enough for a difference.
+    delta = datetime.fromisoformat(end) - datetime.fromisoformat(start)
+    return round(delta.total_seconds() / 3600, 1)
+
+
+@lru_cache(maxsize=65536)
+def _local_hour_date(utc_hour: str, tz: ZoneInfo) -> str:
+    dt = from_db(utc_hour + ":00:00+00:00", tz)
+    assert dt is not None
+    return dt.date().isoformat()
 
 
 def _local_date(value: str, tz: ZoneInfo) -> str:
-    dt = from_db(value, tz)
-    assert dt is not None
-    return dt.date().isoformat()
+    # The local date only depends on the UTC hour (zone offsets change on the hour): cached.
+    return _local_hour_date(value[:13], tz)
 
 
 # ----- CSV -----
@@ -152,9 +159,7 @@ def compute(rows: list[ExportRow], tz: ZoneInfo, start: datetime, end: datetime)
     first, resolution = [], []
     quotes: list[tuple[str, str]] = []
     for r in rows:
-        created = from_db(r.created_at, tz)
-        assert created is not None
-        key = f"{created.year:04d}-{created.month:02d}"
+        key = _local_date(r.created_at, tz)[:7]
         for bucket in (by_month.setdefault(key, [0, 0]), by_cat[r.category], by_hood[r.neighbourhood]):
             bucket[0] += 1
             bucket[1] += r.me_too

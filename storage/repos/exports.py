@@ -5,7 +5,6 @@ neighbourhood; free text only where the reporter consented to be quoted (redacte
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,42 +56,35 @@ def _where(f: ExportFilter) -> tuple[str, list[object]]:
 
 async def export_rows(db: Database, f: ExportFilter) -> list[ExportRow]:
     where, params = _where(f)
-    me_too: dict[int, int] = {
-        r[0]: r[1]
-        for r in await db.fetchall(
-            "SELECT m.report_id, COUNT(*) FROM report_me_too m JOIN reports r ON r.id = m.report_id"
-            f" WHERE {where} GROUP BY m.report_id",
-            params,
-        )
-    }
-    history: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for rid, status, at in await db.fetchall(
-        "SELECT e.report_id, e.new_status, e.created_at FROM report_events e"
-        " JOIN reports r ON r.id = e.report_id"
-        f" WHERE {where} AND e.new_status IS NOT NULL ORDER BY e.report_id, e.id",
-        params,
-    ):
-        history[rid].append((status, at))
+    # One pass: history and "me too" as correlated look-ups on their (report_id, ...) indexes,
+    # which beats joining and sorting a quarter of a million events for large exports.
     rows = await db.fetchall(
         "SELECT r.id, r.reference, r.created_at, p.name AS project, r.category_key, n.name AS hood,"
         " r.status, r.first_answer_at, r.resolved_at, r.closed_at, r.neighbourhood_id, r.lat, r.lon,"
+        " (SELECT COUNT(*) FROM report_me_too m WHERE m.report_id = r.id) AS me_too,"
+        " (SELECT group_concat(e.new_status || '@' || e.created_at, '>') FROM report_events e"
+        "   WHERE e.report_id = r.id AND e.new_status IS NOT NULL) AS history,"
         " CASE WHEN r.quote_ok = 1 THEN r.text END AS quote,"
         " CASE WHEN r.quote_ok = 1 THEN u.first_name END AS f,"
         " CASE WHEN r.quote_ok = 1 THEN u.last_name END AS l,"
         " CASE WHEN r.quote_ok = 1 THEN u.username END AS un"
         " FROM reports r JOIN projects p ON p.id = r.project_id"
         " LEFT JOIN neighbourhoods n ON n.id = r.neighbourhood_id"
-        " LEFT JOIN users u ON u.id = r.reporter_id"
+        " LEFT JOIN users u ON u.id = r.reporter_id AND r.quote_ok = 1"
         f" WHERE {where} ORDER BY r.created_at, r.id",
         params,
     )
     out: list[ExportRow] = []
     for r in rows:
-        rid = r["id"]
         no_hood = r["neighbourhood_id"] is None
         lat = round(r["lat"], PIN_DECIMALS) if no_hood and r["lat"] is not None else None
         lon = round(r["lon"], PIN_DECIMALS) if no_hood and r["lon"] is not None else None
-        hist = history.get(rid) or [("new", r["created_at"])]
+        raw = r["history"]
+        hist = (
+            tuple(tuple(item.split("@", 1)) for item in raw.split(">"))  # type: ignore[misc]
+            if raw
+            else (("new", r["created_at"]),)
+        )
         out.append(
             ExportRow(
                 reference=r["reference"],
@@ -101,11 +93,11 @@ async def export_rows(db: Database, f: ExportFilter) -> list[ExportRow]:
                 category=r["category_key"],
                 neighbourhood=r["hood"],
                 status=r["status"],
-                history=tuple(hist),
+                history=hist,
                 first_answer_at=r["first_answer_at"],
                 resolved_at=r["resolved_at"],
                 closed_at=r["closed_at"],
-                me_too=me_too.get(rid, 0),
+                me_too=r["me_too"],
                 lat=lat,
                 lon=lon,
                 quote=redact(r["quote"], [r["f"], r["l"], r["un"]]) if r["quote"] else None,
