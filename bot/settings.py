@@ -47,6 +47,22 @@ class Settings(BaseSettings):
     # Reports closed longer than this are anonymised (reporter, voice, photos, free text).
     retention_days: int = Field(default=730, ge=1)
 
+    # Problem reports (issue 3).
+    # Days after "resolved" that the reporter is asked "is it solved?".
+    report_solved_check_days: int = Field(default=3, ge=0, le=90)
+    # Days a report may stay un-Seen before it is flagged in digests and sent to the admins.
+    report_escalate_days: int = Field(default=3, ge=1, le=90)
+    # Days without a first answer after which a report is listed as "waiting" in digests.
+    digest_waiting_days: int = Field(default=2, ge=1, le=90)
+    # Default digest time (HH:MM in TIMEZONE) for workers who did not choose one.
+    digest_time: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # Longest description a resident may type, in characters (a Telegram message holds 4096).
+    report_max_text: int = Field(default=2000, ge=100, le=3500)
+    # A pin further than this from every neighbourhood with coordinates is refused (km).
+    report_area_km: float = Field(default=5.0, gt=0)
+    # Open reports within this distance of a pin are shown as "similar" (metres).
+    report_similar_metres: float = Field(default=300.0, gt=0)
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

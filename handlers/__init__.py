@@ -15,11 +15,11 @@ from __future__ import annotations
 from telegram.ext import Application, TypeHandler
 from telegram import Update
 
-from handlers import admin, errors, export, fallback, groups, privacy, start
+from handlers import admin, errors, export, fallback, groups, privacy, reports, start
 from handlers.common import prepare
 
 # Feature modules, in the order their handlers are tried in group 0.
-FEATURES = [start, admin, groups, privacy, export]
+FEATURES = [start, admin, groups, reports, privacy, export]
 
 
 def register_all(app: Application) -> None:

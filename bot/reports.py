@@ -1,0 +1,678 @@
+"""Problem reports: the rules (routing, status changes, relaying, me-too, the "is it solved?"
+question, escalation and digests). No telegram imports: messages to others are outbox rows."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot import i18n
+from bot.clock import from_db, to_db
+from bot.i18n import N_, _, ngettext
+from bot.ui import Button, cb, clip, esc, text_message
+from storage.repos.dialogs import DialogsRepo
+from storage.repos.reports import OPEN_STATUSES, Category, Report, ReportsRepo
+from storage.repos.users import User
+
+log = logging.getLogger(__name__)
+
+STATUS_LABELS = {
+    "new": N_("New"),
+    "seen": N_("Seen"),
+    "in_progress": N_("In progress"),
+    "forwarded": N_("Forwarded to policy/authority"),
+    "resolved": N_("Resolved"),
+    "not_for_us": N_("Not for us"),
+    "withdrawn": N_("Withdrawn"),
+}
+STATUS_ICONS = {
+    "new": "🆕", "seen": "👀", "in_progress": "🔧", "forwarded": "📨",
+    "resolved": "✅", "not_for_us": "🚫", "withdrawn": "↩️",
+}
+# The default categories' labels (stored as msgids in report_categories.label_msgid).
+CATEGORY_LABELS = (
+    N_("Housing"), N_("Energy"), N_("Street & public space"), N_("Safety"), N_("Cleanliness"),
+    N_("Noise"), N_("Social services & benefits"), N_("Health"), N_("Other"),
+)
+# Short codes in callback data (64-byte limit).
+STATUS_CODES = {"s": "seen", "p": "in_progress", "f": "forwarded", "r": "resolved", "n": "not_for_us"}
+# /problems filters ("w" = new: waiting for someone to look at it).
+FILTER_CODES = {**STATUS_CODES, "w": "new"}
+CODE_OF = {v: k for k, v in FILTER_CODES.items()}
+
+
+def status_label(status: str) -> str:
+    return STATUS_ICONS.get(status, "") + " " + _(STATUS_LABELS.get(status, status))
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6371000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int | None
+    chat_id: int
+    language: str
+
+
+class ReportsService:
+    def __init__(self, services: Any) -> None:
+        self.s = services
+        self.repo = ReportsRepo(services.db)
+
+    # ----- helpers -----
+
+    @property
+    def settings(self):
+        return self.s.settings
+
+    def lang_of(self, user: User | None) -> str:
+        if user is None:
+            return self.settings.default_language
+        return i18n.resolve_language(user.language, user.tg_language, self.settings.default_language)
+
+    async def recipient(self, user_id: int | None) -> Recipient | None:
+        if user_id is None:
+            return None
+        user = await self.s.users.get(user_id)
+        if user is None or user.tg_id is None:
+            return None
+        return Recipient(user.id, user.tg_id, self.lang_of(user))
+
+    async def admin_recipients(self) -> list[Recipient]:
+        out = []
+        for tg in self.settings.admin_ids:
+            user = await self.s.users.by_tg(tg)
+            out.append(Recipient(user.id if user else None, tg, self.lang_of(user)))
+        return out
+
+    def category_label(self, cat: Category | None) -> str:
+        if cat is None:
+            return "?"
+        return f"{cat.emoji} {_(cat.label_msgid)}"
+
+    async def hood_name(self, hood_id: int | None) -> str | None:
+        if not hood_id:
+            return None
+        hood = await self.s.projects.neighbourhood(hood_id)
+        return hood.name if hood else None
+
+    def place_label(self, report: Report, hood_name: str | None) -> str:
+        parts = []
+        if hood_name:
+            parts.append(esc(hood_name))
+        if report.address:
+            parts.append(esc(report.address))
+        if report.lat is not None and not parts:
+            parts.append(_("location pin"))
+        return ", ".join(parts) or _("not given")
+
+    async def project_for(self, roles: Any) -> tuple[int, int | None] | None:
+        """The project a resident reports to: through their group, else a worker's own project,
+        else the only project there is."""
+        if roles.group_projects:
+            gid = min(roles.group_projects)
+            return roles.group_projects[gid], gid
+        if roles.worker_of:
+            return min(roles.worker_of), None
+        projects = await self.s.projects.all()
+        if len(projects) == 1:
+            return projects[0].id, None
+        return None
+
+    # ----- creating a report -----
+
+    async def create(self, user: User, data: dict[str, Any], update_id: int | None) -> Report:
+        """The report, its photos, its routing and the worker's messages in one transaction."""
+        now = self.s.clock.now()
+        project_id = int(data["project_id"])
+        cat = await self.repo.category(project_id, int(data["cat"]))
+        assert cat is not None
+        worker = await self.repo.route(project_id, data.get("hood"), cat.id)
+        targets = [t for t in [await self.recipient(worker)] if t is not None]
+        to_admins = not targets
+        if to_admins:
+            targets = await self.admin_recipients()
+        hood_name = await self.hood_name(data.get("hood"))
+        async with self.s.db.transaction() as conn:
+            if update_id is not None:
+                existing = await ReportsRepo.by_update_tx(conn, update_id)
+                if existing is not None:
+                    return existing
+            seq, reference = await ReportsRepo.next_reference_tx(conn, now.year)
+            report_id = await ReportsRepo.insert_tx(
+                conn,
+                {
+                    "reference": reference, "year": now.year, "seq": seq, "project_id": project_id,
+                    "group_id": data.get("group_id"), "reporter_id": user.id, "category_id": cat.id,
+                    "category_key": cat.key, "text": data.get("text"), "voice_file_id": data.get("voice"),
+                    "voice_duration": data.get("voice_dur"), "neighbourhood_id": data.get("hood"),
+                    "lat": data.get("lat"), "lon": data.get("lon"), "address": data.get("address"),
+                    "show_name": 1 if data.get("show_name") else 0, "quote_ok": 1 if data.get("quote") else 0,
+                    "assigned_to": worker, "language": self.lang_of(user), "created_at": to_db(now),
+                    "updated_at": to_db(now), "source_update_id": update_id,
+                },
+            )
+            photos = list(data.get("photos") or [])
+            if photos:
+                await ReportsRepo.add_photos_tx(conn, report_id, photos, user.id, now)
+            await ReportsRepo.event_tx(conn, report_id, "created", now, actor_id=user.id, new_status="new")
+            if worker is not None:
+                await ReportsRepo.event_tx(conn, report_id, "assigned", now, target_id=worker)
+            report = await ReportsRepo.get_tx(conn, report_id)
+            assert report is not None
+            if to_admins:
+                await ReportsRepo.event_tx(conn, report_id, "to_admins", now, reason="no worker")
+            for t in targets:
+                await self.enqueue_card(conn, report, t, cat, photos, user, now, me_too=0, hood_name=hood_name)
+            await ReportsRepo.drop_draft_tx(conn, user.id)
+            await DialogsRepo.clear_tx(conn, user.id)
+        self.s.outbox.wake()
+        return report
+
+    def worker_buttons(self, report: Report, reporter: User | None) -> list[list[Button]]:
+        rid = report.id
+        rows = [
+            [Button(_("👀 Seen"), cb("rw", "st", rid, "s")), Button(_("🔧 In progress"), cb("rw", "st", rid, "p"))],
+            [Button(_("📨 Forwarded"), cb("rw", "st", rid, "f")), Button(_("✅ Resolved"), cb("rw", "st", rid, "r"))],
+            [Button(_("🚫 Not for us"), cb("rw", "nfu", rid)), Button(_("💬 Reply"), cb("rw", "reply", rid))],
+            [Button(_("👥 Reassign"), cb("rw", "ra", rid))],
+        ]
+        if report.show_name and reporter is not None and reporter.tg_id is not None:
+            url = f"https://t.me/{reporter.username}" if reporter.username else f"tg://user?id={reporter.tg_id}"
+            rows[-1].append(Button(_("✉️ Message reporter"), url=url))
+        return rows
+
+    def card_text(self, report: Report, cat: Category | None, reporter: User | None, me_too: int,
+                  hood_name: str | None) -> str:
+        who = esc(reporter.display_name) if (report.show_name and reporter is not None) else _("anonymous")
+        lines = [
+            _("📣 <b>Report {ref}</b>").format(ref=report.reference),
+            _("Category: {category}").format(category=self.category_label(cat)),
+            _("Where: {place}").format(place=self.place_label(report, hood_name)),
+            _("From: {who}").format(who=who),
+            _("Status: {status}").format(status=status_label(report.status)),
+            ngettext("{n} other household said “me too”.", "{n} other households said “me too”.", me_too).format(n=me_too),
+        ]
+        if report.text:
+            lines += ["", esc(clip(report.text, 3000))]
+        elif report.voice_file_id:
+            lines += ["", _("🎤 Voice note: see below.")]
+        return "\n".join(lines)
+
+    async def enqueue_card(
+        self,
+        conn: aiosqlite.Connection,
+        report: Report,
+        to: Recipient,
+        cat: Category | None,
+        photos: list[str],
+        reporter: User | None,
+        now: datetime,
+        me_too: int,
+        hood_name: str | None,
+        dedupe: str | None = None,
+    ) -> None:
+        """Never awaits the database itself: it runs inside the caller's transaction."""
+        with i18n.use_locale(to.language):
+            text = self.card_text(report, cat, reporter, me_too, hood_name)
+            rows = self.worker_buttons(report, reporter)
+            caption = _("Report {ref}").format(ref=report.reference)
+        ref = f"report:{report.id}"
+        await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text, rows),
+                                       ref=ref, dedupe_key=dedupe, now=now)
+        if report.voice_file_id:
+            await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
+                                           {"voice": report.voice_file_id, "caption": caption}, now=now,
+                                           dedupe_key=f"{dedupe}:v" if dedupe else None)
+        for i, photo in enumerate(photos[:10]):
+            await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendPhoto", {"photo": photo, "caption": caption},
+                                           now=now, dedupe_key=f"{dedupe}:p{i}" if dedupe else None)
+        if report.lat is not None and report.lon is not None:
+            await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendLocation",
+                                           {"latitude": report.lat, "longitude": report.lon}, now=now,
+                                           dedupe_key=f"{dedupe}:l" if dedupe else None)
+
+    # ----- similar reports / me too -----
+
+    async def similar(self, project_id: int, data: dict[str, Any], user_id: int) -> list[Report]:
+        found = await self.repo.similar(project_id, int(data["cat"]), data.get("hood"), user_id)
+        out = []
+        limit = self.settings.report_similar_metres
+        for r in found:
+            if data.get("hood") and r.neighbourhood_id == data.get("hood"):
+                out.append(r)
+            elif data.get("lat") is not None and r.lat is not None and r.lon is not None:
+                if distance_m(data["lat"], data["lon"], r.lat, r.lon) <= limit:
+                    out.append(r)
+        return out[:3]
+
+    async def me_too(self, report: Report, user: User) -> bool:
+        now = self.s.clock.now()
+        async with self.s.db.transaction() as conn:
+            added = await ReportsRepo.me_too_tx(conn, report.id, user.id, now)
+            if added:
+                await ReportsRepo.event_tx(conn, report.id, "me_too", now, actor_id=user.id)
+                await ReportsRepo.update_tx(conn, report.id, {"updated_at": to_db(now)})
+            await ReportsRepo.drop_draft_tx(conn, user.id)
+            await DialogsRepo.clear_tx(conn, user.id)
+        return added
+
+    # ----- where -----
+
+    async def check_location(self, project_id: int, lat: float, lon: float) -> tuple[bool, int | None]:
+        """(inside the area, nearest neighbourhood within the area)."""
+        hoods = [h for h in await self.s.projects.neighbourhoods(project_id) if h.lat is not None and h.lon is not None]
+        if not hoods:
+            return True, None
+        best = min(hoods, key=lambda h: distance_m(lat, lon, h.lat, h.lon))  # type: ignore[arg-type]
+        d = distance_m(lat, lon, best.lat, best.lon)  # type: ignore[arg-type]
+        if d > self.settings.report_area_km * 1000:
+            return False, None
+        return True, best.id
+
+    # ----- worker side -----
+
+    def may_act(self, roles: Any, report: Report) -> bool:
+        return roles.is_admin or report.project_id in roles.worker_of
+
+    async def _notify_reporter_tx(
+        self, conn: aiosqlite.Connection, to: Recipient | None, report: Report, build, now: datetime,
+        dedupe: str | None = None,
+    ) -> None:
+        if to is None:
+            return
+        with i18n.use_locale(to.language):
+            text, rows = build()
+        await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text, rows),
+                                       ref=f"rnote:{report.id}", dedupe_key=dedupe, now=now)
+
+    async def set_status(self, report: Report, actor: User, status: str, reason: str | None = None) -> Report:
+        now = self.s.clock.now()
+        values: dict[str, Any] = {"status": status, "updated_at": to_db(now)}
+        if reason is not None:
+            values["status_reason"] = reason
+        if report.seen_at is None:
+            values["seen_at"] = to_db(now)
+        if report.first_answer_at is None:
+            values["first_answer_at"] = to_db(now)
+        if status == "resolved":
+            values["resolved_at"] = to_db(now)
+            values["solved_asked_at"] = None
+            values["solved_answer"] = None
+        if status in ("resolved", "not_for_us"):
+            values["closed_at"] = to_db(now)
+        cat = await self.repo.category(report.project_id, report.category_id)
+        to = await self.recipient(report.reporter_id)
+        async with self.s.db.transaction() as conn:
+            await ReportsRepo.update_tx(conn, report.id, values)
+            await ReportsRepo.event_tx(conn, report.id, "status", now, actor_id=actor.id,
+                                       old_status=report.status, new_status=status, reason=reason)
+
+            def build():
+                text = _("Update on your report {ref} ({category}): {status}").format(
+                    ref=report.reference, category=self.category_label(cat), status=status_label(status))
+                if reason:
+                    text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
+                return text, [[Button(_("📋 My reports"), cb("rep", "my", report.id))]]
+
+            await self._notify_reporter_tx(conn, to, report, build, now)
+            updated = await ReportsRepo.get_tx(conn, report.id)
+        self.s.outbox.wake()
+        assert updated is not None
+        return updated
+
+    async def relay_to_reporter(self, report: Report, worker: User, text: str | None, voice: str | None) -> bool:
+        now = self.s.clock.now()
+        to = await self.recipient(report.reporter_id)
+        if to is None:
+            return False
+        async with self.s.db.transaction() as conn:
+            await ReportsRepo.message_tx(conn, report.id, "to_reporter", worker.id, now, text=text, voice=voice)
+            values: dict[str, Any] = {"updated_at": to_db(now)}
+            if report.first_answer_at is None:
+                values["first_answer_at"] = to_db(now)
+            if report.seen_at is None:
+                values["seen_at"] = to_db(now)
+            await ReportsRepo.update_tx(conn, report.id, values)
+            with i18n.use_locale(to.language):
+                head = _("💬 Answer from the project worker about your report {ref}:").format(ref=report.reference)
+                rows = [[Button(_("💬 Answer"), cb("rep", "ans", report.id))]]
+            if voice:
+                await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
+                                               {"voice": voice, "caption": head, "parse_mode": "HTML",
+                                                "reply_markup": {"inline_keyboard": [[b.to_dict() for b in rows[0]]]}},
+                                               now=now)
+            else:
+                body = head + "\n\n" + esc(text or "")
+                await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendMessage",
+                                               text_message(to.chat_id, body, rows), now=now)
+        self.s.outbox.wake()
+        return True
+
+    async def relay_to_worker(
+        self, report: Report, reporter: User, text: str | None, voice: str | None, photo: str | None, kind: str
+    ) -> None:
+        """An answer of the reporter, or information they add later, to the responsible worker."""
+        now = self.s.clock.now()
+        targets = [await self.recipient(report.assigned_to)]
+        targets = [t for t in targets if t is not None] or await self.admin_recipients()
+        async with self.s.db.transaction() as conn:
+            await ReportsRepo.message_tx(conn, report.id, "to_worker", reporter.id, now, text=text, voice=voice,
+                                         photo=photo)
+            if photo:
+                await ReportsRepo.add_photos_tx(conn, report.id, [photo], reporter.id, now)
+            await ReportsRepo.event_tx(conn, report.id, kind, now, actor_id=reporter.id)
+            await ReportsRepo.update_tx(conn, report.id, {"updated_at": to_db(now)})
+            for to in targets:
+                with i18n.use_locale(to.language):
+                    who = esc(reporter.display_name) if report.show_name else _("anonymous")
+                    if kind == "info_added":
+                        head = _("➕ More information on report {ref} from {who}:").format(ref=report.reference, who=who)
+                    else:
+                        head = _("💬 Answer on report {ref} from {who}:").format(ref=report.reference, who=who)
+                    rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
+                markup = {"inline_keyboard": [[b.to_dict() for b in rows[0]]]}
+                if voice:
+                    await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
+                                                   {"voice": voice, "caption": head, "parse_mode": "HTML",
+                                                    "reply_markup": markup}, now=now)
+                elif photo:
+                    cap = head + ("\n" + esc(clip(text, 800)) if text else "")
+                    await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendPhoto",
+                                                   {"photo": photo, "caption": cap, "parse_mode": "HTML",
+                                                    "reply_markup": markup}, now=now)
+                else:
+                    await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendMessage",
+                                                   text_message(to.chat_id, head + "\n\n" + esc(text or ""), rows),
+                                                   now=now)
+        self.s.outbox.wake()
+
+    async def reassign(self, report: Report, actor: User, worker_id: int) -> Report:
+        now = self.s.clock.now()
+        to = await self.recipient(worker_id)
+        reporter = await self.s.users.get(report.reporter_id) if report.reporter_id else None
+        cat = await self.repo.category(report.project_id, report.category_id)
+        hood_name = await self.hood_name(report.neighbourhood_id)
+        async with self.s.db.transaction() as conn:
+            await ReportsRepo.update_tx(conn, report.id, {"assigned_to": worker_id, "updated_at": to_db(now)})
+            await ReportsRepo.event_tx(conn, report.id, "assigned", now, actor_id=actor.id, target_id=worker_id)
+            updated = await ReportsRepo.get_tx(conn, report.id)
+            assert updated is not None
+            if to is not None:
+                photos = await self._photos_tx(conn, report.id)
+                count = await self._me_too_tx(conn, report.id)
+                await self.enqueue_card(conn, updated, to, cat, photos, reporter, now, me_too=count,
+                                        hood_name=hood_name)
+        self.s.outbox.wake()
+        return updated
+
+    @staticmethod
+    async def _photos_tx(conn: aiosqlite.Connection, report_id: int) -> list[str]:
+        async with conn.execute("SELECT file_id FROM report_photos WHERE report_id = ? ORDER BY id", (report_id,)) as cur:
+            return [r[0] for r in await cur.fetchall()]
+
+    @staticmethod
+    async def _me_too_tx(conn: aiosqlite.Connection, report_id: int) -> int:
+        async with conn.execute("SELECT COUNT(*) FROM report_me_too WHERE report_id = ?", (report_id,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def on_card_failed(self, ref: str, chat_id: int, state: str) -> None:
+        """The worker cannot be reached (blocked the bot): the project's other workers and the
+        admins get the report instead, and this is recorded."""
+        try:
+            report_id = int(ref.split(":", 1)[1])
+        except (IndexError, ValueError):
+            return
+        report = await self.repo.get(report_id)
+        if report is None:
+            return
+        now = self.s.clock.now()
+        failed = await self.s.users.by_tg(chat_id)
+        targets: dict[int, Recipient] = {}
+        for uid in await self.s.projects.worker_ids(report.project_id):
+            r = await self.recipient(uid)
+            if r is not None and r.chat_id != chat_id:
+                user = await self.s.users.get(uid)
+                if user is not None and user.unreachable_at is None:
+                    targets[r.chat_id] = r
+        for r in await self.admin_recipients():
+            if r.chat_id != chat_id:
+                targets.setdefault(r.chat_id, r)
+        reporter = await self.s.users.get(report.reporter_id) if report.reporter_id else None
+        cat = await self.repo.category(report.project_id, report.category_id)
+        photos = await self.repo.photos(report.id)
+        count = await self.repo.me_too_count(report.id)
+        hood_name = await self.hood_name(report.neighbourhood_id)
+        async with self.s.db.transaction(mark=False) as conn:
+            await ReportsRepo.event_tx(conn, report.id, "undeliverable", now,
+                                       target_id=failed.id if failed else None, reason=state)
+            for to in targets.values():
+                await self.enqueue_card(conn, report, to, cat, photos, reporter, now, me_too=count,
+                                        hood_name=hood_name, dedupe=f"reroute:{report.id}:{to.chat_id}")
+            if targets:
+                await ReportsRepo.event_tx(conn, report.id, "rerouted", now,
+                                           reason=",".join(str(t.user_id or "admin") for t in targets.values()))
+        self.s.outbox.wake()
+
+    # ----- resident side after reporting -----
+
+    async def withdraw(self, report: Report, user: User) -> None:
+        now = self.s.clock.now()
+        to = await self.recipient(report.assigned_to)
+        async with self.s.db.transaction() as conn:
+            await ReportsRepo.update_tx(conn, report.id, {"status": "withdrawn", "updated_at": to_db(now),
+                                                          "closed_at": to_db(now)})
+            await ReportsRepo.event_tx(conn, report.id, "withdrawn", now, actor_id=user.id,
+                                       old_status=report.status, new_status="withdrawn")
+            if to is not None:
+                with i18n.use_locale(to.language):
+                    text = _("↩️ Report {ref} was withdrawn by the reporter.").format(ref=report.reference)
+                await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text), now=now)
+        self.s.outbox.wake()
+
+    async def solved_answer(self, report: Report, user: User, solved: bool, reason: str | None = None) -> None:
+        now = self.s.clock.now()
+        to = await self.recipient(report.assigned_to)
+        targets = [to] if to else await self.admin_recipients()
+        async with self.s.db.transaction() as conn:
+            if solved:
+                await ReportsRepo.update_tx(conn, report.id, {"solved_answer": "yes", "updated_at": to_db(now)})
+                await ReportsRepo.event_tx(conn, report.id, "solved_yes", now, actor_id=user.id)
+            else:
+                await ReportsRepo.update_tx(conn, report.id, {
+                    "solved_answer": "no", "status": "in_progress", "status_reason": reason,
+                    "reopened_count": report.reopened_count + 1, "reopened_at": to_db(now),
+                    "resolved_at": None, "closed_at": None, "updated_at": to_db(now)})
+                await ReportsRepo.event_tx(conn, report.id, "reopened", now, actor_id=user.id,
+                                           old_status=report.status, new_status="in_progress", reason=reason)
+                for t in targets:
+                    with i18n.use_locale(t.language):
+                        text = _("🔁 Report {ref} is not solved, says the reporter. It is open again.").format(
+                            ref=report.reference) + "\n" + _("Reason: {reason}").format(reason=esc(reason or ""))
+                        rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
+                    await self.s.outbox.enqueue_tx(conn, t.chat_id, "sendMessage",
+                                                   text_message(t.chat_id, text, rows), now=now)
+        self.s.outbox.wake()
+
+    # ----- scheduled work -----
+
+    async def ask_solved(self, now: datetime) -> None:
+        cutoff = to_db(now - timedelta(days=self.settings.report_solved_check_days))
+        rows = await self.s.db.fetchall(
+            "SELECT id FROM reports WHERE status = 'resolved' AND solved_asked_at IS NULL"
+            " AND resolved_at <= ? AND reporter_id IS NOT NULL",
+            (cutoff,),
+        )
+        for (rid,) in rows:
+            report = await self.repo.get(rid)
+            if report is None:
+                continue
+            cat = await self.repo.category(report.project_id, report.category_id)
+            to = await self.recipient(report.reporter_id)
+            async with self.s.db.transaction(mark=False) as conn:
+                await ReportsRepo.update_tx(conn, rid, {"solved_asked_at": to_db(now)})
+
+                def build():
+                    text = _("Your report {ref} ({category}) was marked as resolved. Is the problem solved?").format(
+                        ref=report.reference, category=self.category_label(cat))
+                    return text, [[Button(_("👍 Yes, solved"), cb("rep", "sy", rid)),
+                                   Button(_("👎 No"), cb("rep", "sn", rid))]]
+
+                await self._notify_reporter_tx(conn, to, report, build, now,
+                                               dedupe=f"solved:{rid}:{report.resolved_at}")
+        if rows:
+            self.s.outbox.wake()
+
+    async def escalate(self, now: datetime) -> None:
+        cutoff = to_db(now - timedelta(days=self.settings.report_escalate_days))
+        marks = ",".join("?" * len(OPEN_STATUSES))
+        rows = await self.s.db.fetchall(
+            f"SELECT id FROM reports WHERE seen_at IS NULL AND escalated_at IS NULL AND created_at <= ?"
+            f" AND status IN ({marks})",
+            (cutoff, *OPEN_STATUSES),
+        )
+        if not rows:
+            return
+        admins = await self.admin_recipients()
+        for (rid,) in rows:
+            report = await self.repo.get(rid)
+            if report is None:
+                continue
+            project = await self.s.projects.get(report.project_id)
+            cat = await self.repo.category(report.project_id, report.category_id)
+            async with self.s.db.transaction(mark=False) as conn:
+                await ReportsRepo.update_tx(conn, rid, {"escalated_at": to_db(now)})
+                await ReportsRepo.event_tx(conn, rid, "escalated", now)
+                for a in admins:
+                    with i18n.use_locale(a.language):
+                        text = _("⚠️ Report {ref} ({category}, project {project}) has not been seen for {days} days.").format(
+                            ref=report.reference, category=self.category_label(cat),
+                            project=esc(project.name if project else "?"), days=self.settings.report_escalate_days)
+                        rows_ = self.worker_buttons(report, None)
+                    await self.s.outbox.enqueue_tx(conn, a.chat_id, "sendMessage",
+                                                   text_message(a.chat_id, text, rows_),
+                                                   dedupe_key=f"escalate:{rid}:{a.chat_id}", now=now)
+        self.s.outbox.wake()
+
+    # ----- digests -----
+
+    def last_slot(self, now: datetime, frequency: str, time_local: str, weekday: int) -> datetime | None:
+        if frequency == "off":
+            return None
+        local = now.astimezone(self.settings.tz)
+        hh, mm = (int(x) for x in time_local.split(":"))
+        slot = local.replace(hour=hh, minute=mm, second=0, microsecond=0)
+        if frequency == "weekly":
+            slot -= timedelta(days=(slot.weekday() - weekday) % 7)
+            if slot > local:
+                slot -= timedelta(days=7)
+        elif slot > local:
+            slot -= timedelta(days=1)
+        return slot
+
+    async def digest_text(self, worker: User, since: datetime, now: datetime) -> str | None:
+        """The digest for one worker in the current locale; None when there is nothing to say."""
+        s_since, s_now = to_db(since), to_db(now)
+        uid = worker.id
+        new = await self.s.db.fetchall(
+            "SELECT * FROM reports WHERE assigned_to = ? AND created_at > ? AND created_at <= ? ORDER BY id",
+            (uid, s_since, s_now))
+        wait_cut = to_db(now - timedelta(days=self.settings.digest_waiting_days))
+        esc_cut = to_db(now - timedelta(days=self.settings.report_escalate_days))
+        marks = ",".join("?" * len(OPEN_STATUSES))
+        waiting = await self.s.db.fetchall(
+            f"SELECT * FROM reports WHERE assigned_to = ? AND first_answer_at IS NULL AND created_at <= ?"
+            f" AND status IN ({marks}) ORDER BY id", (uid, wait_cut, *OPEN_STATUSES))
+        reopened = await self.s.db.fetchall(
+            "SELECT * FROM reports WHERE assigned_to = ? AND reopened_at > ? AND reopened_at <= ? ORDER BY id",
+            (uid, s_since, s_now))
+        metoo = await self.s.db.fetchall(
+            "SELECT r.reference, COUNT(*) FROM report_me_too m JOIN reports r ON r.id = m.report_id"
+            " WHERE r.assigned_to = ? AND m.created_at > ? AND m.created_at <= ? GROUP BY r.id ORDER BY r.id",
+            (uid, s_since, s_now))
+        if not (new or waiting or reopened or metoo):
+            return None
+        counts = await self.s.db.fetchall(
+            f"SELECT project_id, category_id, COUNT(*) FROM reports WHERE assigned_to = ? AND status IN ({marks})"
+            " GROUP BY project_id, category_id ORDER BY COUNT(*) DESC", (uid, *OPEN_STATUSES))
+
+        async def line(row) -> str:
+            cat = await self.repo.category(row["project_id"], row["category_id"])
+            snippet = esc(clip(row["text"], 60)) if row["text"] else "🎤"
+            return f"• <b>{row['reference']}</b> {self.category_label(cat)} – {snippet}"
+
+        parts = [_("📰 <b>Your digest</b> ({date})").format(date=i18n.format_datetime(now))]
+        if new:
+            parts += ["", ngettext("<b>{n} new report</b>", "<b>{n} new reports</b>", len(new)).format(n=len(new))]
+            parts += [await line(r) for r in new[:30]]
+        if waiting:
+            parts += ["", ngettext("<b>{n} report waiting for a first answer for more than {days} days</b>",
+                                   "<b>{n} reports waiting for a first answer for more than {days} days</b>",
+                                   len(waiting)).format(n=len(waiting), days=self.settings.digest_waiting_days)]
+            for r in waiting[:30]:
+                flag = " ⚠️ " + _("not seen") if (r["seen_at"] is None and r["created_at"] <= esc_cut) else ""
+                parts.append(await line(r) + flag)
+        if reopened:
+            parts += ["", ngettext("<b>{n} report opened again</b>", "<b>{n} reports opened again</b>",
+                                   len(reopened)).format(n=len(reopened))]
+            parts += [await line(r) for r in reopened[:30]]
+        if metoo:
+            parts += ["", _("<b>New “me too”s</b>")]
+            parts += [f"• <b>{ref}</b>: +{n}" for ref, n in metoo[:30]]
+        if counts:
+            parts += ["", _("<b>Open reports per category</b>")]
+            for pid, cid, n in counts:
+                parts.append(f"• {self.category_label(await self.repo.category(pid, cid))}: {n}")
+        return clip("\n".join(parts), 4000)
+
+    async def digest_window_start(self, user_id: int) -> datetime:
+        setting = await self.repo.digest_setting(user_id)
+        if setting.last_sent_at:
+            return from_db(setting.last_sent_at)  # type: ignore[return-value]
+        joined = await self.s.db.fetchval("SELECT MIN(joined_at) FROM project_workers WHERE user_id = ?", (user_id,))
+        # Joined in the same second as a report (tests, fast set-ups) must still see it.
+        return (from_db(joined) or self.s.clock.now()) - timedelta(minutes=1)
+
+    async def mark_digest_sent(self, user_id: int, now: datetime) -> None:
+        await self.repo.set_digest(user_id, now, last_sent_at=to_db(now))
+
+    async def run_digests(self, now: datetime) -> None:
+        rows = await self.s.db.fetchall(
+            "SELECT w.user_id, MIN(w.joined_at), d.frequency, d.time_local, d.weekday, d.last_sent_at"
+            " FROM project_workers w LEFT JOIN digest_settings d ON d.user_id = w.user_id GROUP BY w.user_id")
+        for uid, joined, freq, tlocal, wday, last in rows:
+            slot = self.last_slot(now, freq or "daily", tlocal or self.settings.digest_time, wday or 0)
+            if slot is None:
+                continue
+            since = from_db(last) or ((from_db(joined) or now) - timedelta(minutes=1))
+            if since is None or since >= slot:
+                continue
+            user = await self.s.users.get(uid)
+            if user is None or user.tg_id is None:
+                continue
+            with i18n.use_locale(self.lang_of(user)):
+                text = await self.digest_text(user, since, now)
+                rows_ = [[Button(_("⚙️ Digest settings"), cb("dg", "set"))]]
+            async with self.s.db.transaction(mark=False) as conn:
+                if text:
+                    await self.s.outbox.enqueue_tx(
+                        conn, user.tg_id, "sendMessage", text_message(user.tg_id, text, rows_),
+                        dedupe_key=f"digest:{uid}:{slot.isoformat(timespec='minutes')}", now=now)
+                await conn.execute(
+                    "INSERT INTO digest_settings (user_id, time_local, last_sent_at, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (user_id) DO UPDATE SET last_sent_at = excluded.last_sent_at",
+                    (uid, self.settings.digest_time, to_db(now), to_db(now)))
+            if text:
+                self.s.outbox.wake()

@@ -1,0 +1,411 @@
+"""Problem reports: categories, reports, their history, relayed messages, me-too, routing rules,
+drafts and digest settings. Frozen dataclasses out, parameterised SQL in."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import to_db
+from storage.db import Database
+from storage.repos import row_to
+
+OPEN_STATUSES = ("new", "seen", "in_progress", "forwarded")
+STATUSES = (*OPEN_STATUSES, "resolved", "not_for_us", "withdrawn")
+
+# (key, emoji, English label = gettext msgid in the "reports" domain)
+DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("housing", "🏠", "Housing"),
+    ("energy", "⚡", "Energy"),
+    ("street", "🛣️", "Street & public space"),
+    ("safety", "🛡️", "Safety"),
+    ("cleanliness", "🧹", "Cleanliness"),
+    ("noise", "🔊", "Noise"),
+    ("social", "🧾", "Social services & benefits"),
+    ("health", "🩺", "Health"),
+    ("other", "❓", "Other"),
+)
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    project_id: int
+    key: str
+    emoji: str
+    label_msgid: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    reference: str
+    project_id: int
+    group_id: int | None
+    reporter_id: int | None
+    category_id: int
+    category_key: str
+    text: str | None
+    voice_file_id: str | None
+    neighbourhood_id: int | None
+    lat: float | None
+    lon: float | None
+    address: str | None
+    show_name: int
+    quote_ok: int
+    status: str
+    status_reason: str | None
+    assigned_to: int | None
+    language: str | None
+    created_at: str
+    updated_at: str
+    seen_at: str | None
+    first_answer_at: str | None
+    resolved_at: str | None
+    reopened_count: int
+    solved_asked_at: str | None
+    escalated_at: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class Draft:
+    user_id: int
+    project_id: int | None
+    step: str
+    data: dict[str, Any]
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    project_id: int
+    neighbourhood_id: int | None
+    category_id: int | None
+    worker_id: int
+
+
+@dataclass(frozen=True)
+class DigestSetting:
+    user_id: int
+    frequency: str
+    time_local: str
+    weekday: int
+    last_sent_at: str | None
+
+
+class ReportsRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._seeded: set[int] = set()
+        self._categories: dict[int, list[Category]] = {}
+
+    # ----- categories -----
+
+    async def categories(self, project_id: int) -> list[Category]:
+        """The project's categories; the default set is seeded on first use."""
+        cached = self._categories.get(project_id)
+        if cached is not None:
+            return cached
+        if project_id not in self._seeded:
+            async with self.db.transaction(mark=False) as conn:
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO report_categories (project_id, key, emoji, label_msgid, position)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [(project_id, k, e, label, i) for i, (k, e, label) in enumerate(DEFAULT_CATEGORIES)],
+                )
+            self._seeded.add(project_id)
+        rows = await self.db.fetchall(
+            "SELECT * FROM report_categories WHERE project_id = ? AND active = 1 ORDER BY position, id",
+            (project_id,),
+        )
+        cats = [row_to(Category, r) for r in rows]
+        self._categories[project_id] = cats
+        return cats
+
+    async def category(self, project_id: int, category_id: int) -> Category | None:
+        for c in await self.categories(project_id):
+            if c.id == category_id:
+                return c
+        return None
+
+    # ----- reports -----
+
+    async def get(self, report_id: int) -> Report | None:
+        row = await self.db.fetchone("SELECT * FROM reports WHERE id = ?", (report_id,))
+        return row_to(Report, row) if row else None
+
+    @staticmethod
+    async def get_tx(conn: aiosqlite.Connection, report_id: int) -> Report | None:
+        async with conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)) as cur:
+            row = await cur.fetchone()
+        return row_to(Report, row) if row else None
+
+    @staticmethod
+    async def next_reference_tx(conn: aiosqlite.Connection, year: int) -> tuple[int, str]:
+        async with conn.execute(
+            "INSERT INTO report_counters (year, last_seq) VALUES (?, 1)"
+            " ON CONFLICT (year) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+            (year,),
+        ) as cur:
+            row = await cur.fetchone()
+        seq = int(row[0])
+        return seq, f"R-{year}-{seq:04d}"
+
+    @staticmethod
+    async def insert_tx(conn: aiosqlite.Connection, values: dict[str, Any]) -> int:
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cur = await conn.execute(f"INSERT INTO reports ({cols}) VALUES ({marks})", tuple(values.values()))
+        return int(cur.lastrowid or 0)
+
+    @staticmethod
+    async def by_update_tx(conn: aiosqlite.Connection, update_id: int) -> Report | None:
+        async with conn.execute("SELECT * FROM reports WHERE source_update_id = ?", (update_id,)) as cur:
+            row = await cur.fetchone()
+        return row_to(Report, row) if row else None
+
+    @staticmethod
+    async def update_tx(conn: aiosqlite.Connection, report_id: int, values: dict[str, Any]) -> None:
+        sets = ", ".join(f"{k} = ?" for k in values)
+        await conn.execute(f"UPDATE reports SET {sets} WHERE id = ?", (*values.values(), report_id))
+
+    @staticmethod
+    async def event_tx(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        kind: str,
+        now: datetime,
+        *,
+        actor_id: int | None = None,
+        target_id: int | None = None,
+        old_status: str | None = None,
+        new_status: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO report_events (report_id, kind, old_status, new_status, actor_id, target_id,"
+            " reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (report_id, kind, old_status, new_status, actor_id, target_id, reason, to_db(now)),
+        )
+
+    @staticmethod
+    async def add_photos_tx(
+        conn: aiosqlite.Connection, report_id: int, file_ids: list[str], user_id: int | None, now: datetime
+    ) -> None:
+        await conn.executemany(
+            "INSERT INTO report_photos (report_id, file_id, added_by, created_at) VALUES (?, ?, ?, ?)",
+            [(report_id, f, user_id, to_db(now)) for f in file_ids],
+        )
+
+    @staticmethod
+    async def message_tx(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        direction: str,
+        sender_id: int | None,
+        now: datetime,
+        text: str | None = None,
+        voice: str | None = None,
+        photo: str | None = None,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO report_messages (report_id, direction, sender_id, text, voice_file_id,"
+            " photo_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (report_id, direction, sender_id, text, voice, photo, to_db(now)),
+        )
+
+    async def photos(self, report_id: int) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT file_id FROM report_photos WHERE report_id = ? ORDER BY id", (report_id,)
+        )
+        return [r[0] for r in rows]
+
+    async def me_too_count(self, report_id: int) -> int:
+        return int(
+            await self.db.fetchval("SELECT COUNT(*) FROM report_me_too WHERE report_id = ?", (report_id,))
+        )
+
+    @staticmethod
+    async def me_too_tx(conn: aiosqlite.Connection, report_id: int, user_id: int, now: datetime) -> bool:
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO report_me_too (report_id, user_id, created_at) VALUES (?, ?, ?)",
+            (report_id, user_id, to_db(now)),
+        )
+        return bool(cur.rowcount)
+
+    async def similar(
+        self, project_id: int, category_id: int, neighbourhood_id: int | None, user_id: int
+    ) -> list[Report]:
+        """Open reports of the same category in the project (caller filters on place)."""
+        marks = ",".join("?" * len(OPEN_STATUSES))
+        rows = await self.db.fetchall(
+            f"SELECT * FROM reports WHERE project_id = ? AND category_id = ? AND status IN ({marks})"
+            " AND (reporter_id IS NULL OR reporter_id != ?)"
+            " AND (neighbourhood_id = ? OR lat IS NOT NULL) ORDER BY id DESC LIMIT 50",
+            (project_id, category_id, *OPEN_STATUSES, user_id, neighbourhood_id if neighbourhood_id else -1),
+        )
+        return [row_to(Report, r) for r in rows]
+
+    async def of_reporter(self, user_id: int, limit: int = 10) -> list[Report]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM reports WHERE reporter_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)
+        )
+        return [row_to(Report, r) for r in rows]
+
+    async def latest_event(self, report_id: int) -> tuple[str, str | None, str] | None:
+        row = await self.db.fetchone(
+            "SELECT kind, new_status, created_at FROM report_events WHERE report_id = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (report_id,),
+        )
+        return (row[0], row[1], row[2]) if row else None
+
+    async def list_open(
+        self,
+        project_ids: list[int] | None,
+        status: str | None,
+        category_key: str | None,
+        neighbourhood_id: int | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Report], int]:
+        where = []
+        params: list[Any] = []
+        if project_ids is not None:
+            where.append(f"project_id IN ({','.join('?' * len(project_ids)) or 'NULL'})")
+            params += project_ids
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        else:
+            where.append(f"status IN ({','.join('?' * len(OPEN_STATUSES))})")
+            params += OPEN_STATUSES
+        if category_key:
+            where.append("category_key = ?")
+            params.append(category_key)
+        if neighbourhood_id:
+            where.append("neighbourhood_id = ?")
+            params.append(neighbourhood_id)
+        clause = " AND ".join(where)
+        total = int(await self.db.fetchval(f"SELECT COUNT(*) FROM reports WHERE {clause}", params))
+        rows = await self.db.fetchall(
+            f"SELECT * FROM reports WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [row_to(Report, r) for r in rows], total
+
+    # ----- routing -----
+
+    async def rules(self, project_id: int) -> list[Rule]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM routing_rules WHERE project_id = ? ORDER BY neighbourhood_id, category_id",
+            (project_id,),
+        )
+        return [row_to(Rule, r) for r in rows]
+
+    @staticmethod
+    async def route_tx(
+        conn: aiosqlite.Connection, project_id: int, neighbourhood_id: int | None, category_id: int
+    ) -> int | None:
+        """Most specific rule: (hood, cat) > (hood, any) > (any, cat) > project default."""
+        async with conn.execute(
+            "SELECT worker_id FROM routing_rules WHERE project_id = ?"
+            " AND (neighbourhood_id IS NULL OR neighbourhood_id = ?)"
+            " AND (category_id IS NULL OR category_id = ?)"
+            " ORDER BY (neighbourhood_id IS NOT NULL) * 2 + (category_id IS NOT NULL) DESC LIMIT 1",
+            (project_id, neighbourhood_id or -1, category_id),
+        ) as cur:
+            row = await cur.fetchone()
+        if row:
+            return int(row[0])
+        async with conn.execute("SELECT default_worker_id FROM projects WHERE id = ?", (project_id,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row and row[0] else None
+
+    async def route(self, project_id: int, neighbourhood_id: int | None, category_id: int) -> int | None:
+        """Most specific rule: (hood, cat) > (hood, any) > (any, cat) > project default."""
+        row = await self.db.fetchone(
+            "SELECT worker_id FROM (SELECT worker_id, (neighbourhood_id IS NOT NULL) * 2"
+            " + (category_id IS NOT NULL) + 1 AS rank FROM routing_rules WHERE project_id = ?"
+            " AND (neighbourhood_id IS NULL OR neighbourhood_id = ?)"
+            " AND (category_id IS NULL OR category_id = ?)"
+            " UNION ALL SELECT default_worker_id, 0 FROM projects WHERE id = ? AND default_worker_id IS NOT NULL)"
+            " ORDER BY rank DESC LIMIT 1",
+            (project_id, neighbourhood_id or -1, category_id, project_id),
+        )
+        return int(row[0]) if row else None
+
+    async def set_rule(
+        self, project_id: int, hood: int | None, cat: int | None, worker: int, by: int, now: datetime
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM routing_rules WHERE project_id = ? AND IFNULL(neighbourhood_id, 0) = ?"
+                " AND IFNULL(category_id, 0) = ?",
+                (project_id, hood or 0, cat or 0),
+            )
+            await conn.execute(
+                "INSERT INTO routing_rules (project_id, neighbourhood_id, category_id, worker_id,"
+                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (project_id, hood, cat, worker, by, to_db(now)),
+            )
+
+    async def delete_rule(self, rule_id: int) -> None:
+        await self.db.execute("DELETE FROM routing_rules WHERE id = ?", (rule_id,))
+
+    async def rule(self, rule_id: int) -> Rule | None:
+        row = await self.db.fetchone("SELECT * FROM routing_rules WHERE id = ?", (rule_id,))
+        return row_to(Rule, row) if row else None
+
+    # ----- drafts -----
+
+    async def draft(self, user_id: int) -> Draft | None:
+        row = await self.db.fetchone("SELECT * FROM report_drafts WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        return Draft(row["user_id"], row["project_id"], row["step"], json.loads(row["data"]), row["updated_at"])
+
+    @staticmethod
+    async def save_draft_tx(
+        conn: aiosqlite.Connection, user_id: int, project_id: int | None, step: str, data: dict, now: datetime
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO report_drafts (user_id, project_id, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET project_id = excluded.project_id, step = excluded.step,"
+            " data = excluded.data, updated_at = excluded.updated_at",
+            (user_id, project_id, step, json.dumps(data, ensure_ascii=False), to_db(now)),
+        )
+
+    @staticmethod
+    async def drop_draft_tx(conn: aiosqlite.Connection, user_id: int) -> None:
+        await conn.execute("DELETE FROM report_drafts WHERE user_id = ?", (user_id,))
+
+    # ----- digests -----
+
+    async def digest_setting(self, user_id: int) -> DigestSetting:
+        row = await self.db.fetchone("SELECT * FROM digest_settings WHERE user_id = ?", (user_id,))
+        if row is None:
+            return DigestSetting(user_id, "daily", "08:30", 0, None)
+        return row_to(DigestSetting, row)
+
+    async def set_digest(self, user_id: int, now: datetime, **values: Any) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO digest_settings (user_id, created_at) VALUES (?, ?)",
+                (user_id, to_db(now)),
+            )
+            if values:
+                sets = ", ".join(f"{k} = ?" for k in values)
+                await conn.execute(
+                    f"UPDATE digest_settings SET {sets} WHERE user_id = ?", (*values.values(), user_id)
+                )

@@ -1,0 +1,46 @@
+"""Steps shared by the problem-report tests, done through the bot as people would do them."""
+
+from __future__ import annotations
+
+from bot.harness import Harness, Person
+from bot.i18n import LANGUAGE_NAMES
+
+
+async def join(h: Harness, payload: str, name: str, lang: str = "nl") -> Person:
+    person = h.person(name, language_code=lang)
+    await person.send(f"/start {payload}")
+    await person.press(LANGUAGE_NAMES[lang])  # confirms the language; shows the main menu
+    return person
+
+
+async def file_report(
+    h: Harness,
+    person: Person,
+    *,
+    category: str = "🏠",
+    text: str | None = "Schimmel in de badkamer",
+    voice: bool = False,
+    photos: int = 0,
+    hood: str | None = "Rabot",
+    location: tuple[float, float] | None = None,
+    show_name: bool = False,
+    quote: bool = False,
+) -> None:
+    await person.send("/report")
+    await person.press(category)
+    if voice:
+        await h.push(h.api.voice_update(person.tg, duration=5))
+    else:
+        await person.send(text or "")
+    for _ in range(photos):
+        await h.push(h.api.photo_update(person.tg))
+    await person.press("✅")
+    if location is not None:
+        await h.push(h.api.location_update(person.tg, *location))
+    else:
+        await person.press(hood or "Rabot")
+    if any("➡️" in b for b in person.button_texts()):
+        await person.press("➡️")
+    await person.press("✅" if show_name else "🙈")
+    await person.press("✅" if quote else "❌")
+    await person.press("✅")
