@@ -136,6 +136,8 @@ def register_reports(services: Any) -> None:
 
         # Before anything is cut: who must hear that the reporter left.
         notices = await rp.open_reports_to_notify(conn, user_id)
+        # Cards, voice notes, photos, pins and relayed texts already queued or sent to workers.
+        await repo.scrub_outbox_containing(conn, await rp.outbox_needles(conn, user_id))
         await rp.forget_reporter_tx(conn, user_id, now)
         default = services.settings.default_language
         for n in notices:

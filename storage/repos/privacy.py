@@ -217,3 +217,16 @@ async def prune_inbox(db: Database, older_than: datetime) -> int:
             (to_db(older_than),),
         )
     return deleted
+
+
+async def scrub_outbox_containing(conn: aiosqlite.Connection, needles: list[str]) -> None:
+    """Any queued or delivered message whose payload holds one of ``needles`` (a forgotten
+    person's texts, file ids, exact pins): emptied, and cancelled if not sent yet."""
+    for needle in dict.fromkeys(needles):
+        if not needle or len(needle) < 6:
+            continue
+        await conn.execute(
+            "UPDATE outbox SET payload = '{}', state = CASE WHEN state = 'pending' THEN 'cancelled'"
+            " ELSE state END WHERE instr(payload, ?) > 0",
+            (needle,),
+        )

@@ -9,6 +9,7 @@ category, neighbourhood, status and its history (times), me-too counts, the pin 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -221,3 +222,45 @@ async def due_for_retention(db: Database, cutoff: datetime, limit: int = 1000) -
         (to_db(cutoff), *CLOSED, limit),
     )
     return [r[0] for r in rows]
+
+
+def _text_needles(text: str | None) -> list[str]:
+    """How a text appears inside an outbox payload (JSON, maybe HTML-escaped, maybe clipped)."""
+    if not text:
+        return []
+    out = []
+    for form in (text, html.escape(text, quote=False)):
+        encoded = json.dumps(form, ensure_ascii=False)[1:-1]
+        out.append(encoded[:40])
+    return out
+
+
+async def outbox_needles(conn: aiosqlite.Connection, user_id: int) -> list[str]:
+    """What of this person's report data may sit in outbox payloads to workers: texts, voice
+    and photo file ids, addresses, exact pins (as json.dumps writes them)."""
+    needles: list[str] = []
+    async with conn.execute(
+        "SELECT id, text, voice_file_id, address, lat, lon FROM reports WHERE reporter_id = ?",
+        (user_id,),
+    ) as cur:
+        reports = list(await cur.fetchall())
+    for _rid, text, voice, address, lat, lon in reports:
+        needles += _text_needles(text) + _text_needles(address)
+        if voice:
+            needles.append(voice)
+        if lat is not None and lon is not None:
+            needles.append(f'"latitude":{json.dumps(lat)},"longitude":{json.dumps(lon)}')
+    async with conn.execute(
+        "SELECT p.file_id FROM report_photos p JOIN reports r ON r.id = p.report_id"
+        " WHERE r.reporter_id = ? OR p.added_by = ?",
+        (user_id, user_id),
+    ) as cur:
+        needles += [r[0] for r in await cur.fetchall()]
+    async with conn.execute(
+        "SELECT m.text, m.voice_file_id, m.photo_file_id FROM report_messages m"
+        " JOIN reports r ON r.id = m.report_id WHERE r.reporter_id = ? OR m.sender_id = ?",
+        (user_id, user_id),
+    ) as cur:
+        for text, voice, photo in await cur.fetchall():
+            needles += _text_needles(text) + [v for v in (voice, photo) if v]
+    return needles
