@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -29,7 +30,8 @@ def _docs(h, person):
     return [h.api.file_bytes(m["document"]["file_id"]) for m in person.messages() if m.get("document")]
 
 
-async def test_anonymous_reporter_absent_from_card_digest_export_and_forget_leaves_nothing(h, admin):
+async def test_anonymous_reporter_absent_from_card_digest_export_and_forget_leaves_nothing(h, admin, caplog):
+    caplog.set_level(logging.INFO)
     sofie, jan, payload = await setup_world(h, admin)
     await sofie.send("/routing")
     await sofie.press("👤")
@@ -83,3 +85,7 @@ async def test_anonymous_reporter_absent_from_card_digest_export_and_forget_leav
     await fatima.send("/myreports")
     uid = (await h.rows("SELECT id FROM users WHERE tg_id = ?", (FTG,)))[0][0]
     assert await h.rows("SELECT COUNT(*) FROM reports WHERE reporter_id = ?", (uid,)) == [(0,)]
+    # Nothing of her reached the logs at INFO either.
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for needle in ["Fatimaqx", "Benali", "fatima_bq", str(FTG), TEXT, ANSWER, "51.0612"]:
+        assert needle not in logged, needle
