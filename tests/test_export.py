@@ -180,3 +180,22 @@ async def test_cli_export_needs_only_the_database(h, admin, tmp_path):
         assert needle not in html and needle not in res.stdout.decode()
     bad = _cli(["export", "--database", db, "--project", "Nowhere", "--from", frm, "--to", to], tmp_path)
     assert bad.returncode == 2 and b"Nowhere" in bad.stderr and b"Traceback" not in bad.stderr
+
+
+def test_period_buttons_cover_whole_local_days():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.dossier import period_bounds
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+    assert period_bounds("3m", now) == (datetime(2025, 12, 2, tzinfo=now.tzinfo), datetime(2026, 3, 3, tzinfo=now.tzinfo))
+    assert period_bounds("ty", now)[0] == datetime(2026, 1, 1, tzinfo=now.tzinfo)
+    assert period_bounds("ly", now) == (datetime(2025, 1, 1, tzinfo=now.tzinfo), datetime(2026, 1, 1, tzinfo=now.tzinfo))
+
+
+def test_quotes_are_redacted():
+    from storage.repos.report_privacy import redact
+
+    out = redact("Ik ben Fatima Benali, bel 0475 12 34 56 of fatima@x.be of @fati_b", ["Fatima", "Benali", "fati_b"])
+    assert out == "Ik ben […] […], bel […] of […] of […]"

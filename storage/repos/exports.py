@@ -75,32 +75,30 @@ async def export_rows(db: Database, f: ExportFilter) -> list[ExportRow]:
         params,
     )
     out: list[ExportRow] = []
-    for r in rows:
-        no_hood = r["neighbourhood_id"] is None
-        lat = round(r["lat"], PIN_DECIMALS) if no_hood and r["lat"] is not None else None
-        lon = round(r["lon"], PIN_DECIMALS) if no_hood and r["lon"] is not None else None
-        raw = r["history"]
-        hist = (
-            tuple(tuple(item.split("@", 1)) for item in raw.split(">"))  # type: ignore[misc]
-            if raw
-            else (("new", r["created_at"]),)
-        )
-        out.append(
+    append = out.append
+    for (_id, reference, created_at, project, category, hood, status, first_answer_at, resolved_at,
+         closed_at, hood_id, lat, lon, me_too, raw, quote, f_name, l_name, u_name) in rows:
+        no_hood = hood_id is None
+        append(
             ExportRow(
-                reference=r["reference"],
-                created_at=r["created_at"],
-                project=r["project"],
-                category=r["category_key"],
-                neighbourhood=r["hood"],
-                status=r["status"],
-                history=hist,
-                first_answer_at=r["first_answer_at"],
-                resolved_at=r["resolved_at"],
-                closed_at=r["closed_at"],
-                me_too=r["me_too"],
-                lat=lat,
-                lon=lon,
-                quote=redact(r["quote"], [r["f"], r["l"], r["un"]]) if r["quote"] else None,
+                reference=reference,
+                created_at=created_at,
+                project=project,
+                category=category,
+                neighbourhood=hood,
+                status=status,
+                history=(
+                    tuple(tuple(item.split("@", 1)) for item in raw.split(">"))  # type: ignore[misc]
+                    if raw
+                    else (("new", created_at),)
+                ),
+                first_answer_at=first_answer_at,
+                resolved_at=resolved_at,
+                closed_at=closed_at,
+                me_too=me_too,
+                lat=round(lat, PIN_DECIMALS) if no_hood and lat is not None else None,
+                lon=round(lon, PIN_DECIMALS) if no_hood and lon is not None else None,
+                quote=redact(quote, [f_name, l_name, u_name]) if quote else None,
             )
         )
     return out

@@ -28,6 +28,7 @@ PIN_DECIMALS = 3  # ~110 m north-south, ~70 m east-west in Belgium
 _PHONE = re.compile(r"\+?\d[\d ./-]{6,}\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _HANDLE = re.compile(r"@\w{3,}")
+_WORD = re.compile(r"\w+")
 
 
 def redact(text: str | None, names: list[str | None]) -> str | None:
@@ -38,9 +39,10 @@ def redact(text: str | None, names: list[str | None]) -> str | None:
     out = _EMAIL.sub("[…]", text)
     out = _PHONE.sub("[…]", out)
     out = _HANDLE.sub("[…]", out)
-    for name in names:
-        if name and len(name) >= 2:
-            out = re.sub(rf"\b{re.escape(name)}\b", "[…]", out, flags=re.IGNORECASE)
+    # Word by word with one compiled pattern (a pattern per name would be compiled per report).
+    words = {w.lower() for n in names if n for w in _WORD.findall(n) if len(w) >= 2}
+    if words:
+        out = _WORD.sub(lambda m: "[…]" if m.group(0).lower() in words else m.group(0), out)
     return out
 
 
