@@ -68,6 +68,13 @@ class PrivacyService:
             "exported_at": now.isoformat(timespec="seconds"),
         }
         data.update(await repo.export_core(self.s.db, user_id))
+        you = data.get("you") or {}
+        data["roles"] = {
+            "admin": self.s.settings.is_admin(you.get("telegram_id")),
+            "project_worker": [p["project"] for p in data.get("project_worker_of", [])],
+            "organiser_of": [m["group_name"] for m in data.get("memberships", []) if m["role"] == "organiser"],
+            "member_of": [m["group_name"] for m in data.get("memberships", [])],
+        }
         for name, part in sorted(PERSONAL_DATA.items()):
             data[name] = await part.export(self.s.db, user_id)
         return data

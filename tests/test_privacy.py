@@ -50,6 +50,7 @@ async def test_mydata_sends_everything_as_json(h, admin):
     _doc, body = _document(h, sofie)
     data = json.loads(body)
     assert [p["project"] for p in data["project_worker_of"]] == ["Rabot"]
+    assert data["roles"] == {"admin": False, "project_worker": ["Rabot"], "organiser_of": [], "member_of": []}
     assert [g["name"] for g in data["created_by_you"]["groups"]] == ["Huurders Rabot"]
 
 
