@@ -89,3 +89,22 @@ async def test_anonymous_reporter_absent_from_card_digest_export_and_forget_leav
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for needle in ["Fatimaqx", "Benali", "fatima_bq", str(FTG), TEXT, ANSWER, "51.0612"]:
         assert needle not in logged, needle
+
+
+async def test_retention_anonymises_a_report_two_years_after_it_was_resolved(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await sofie.send("/routing")
+    await sofie.press("👤")
+    await sofie.press("Sofie")
+    fatima = await _join(h, payload)
+    await file_report(h, fatima, text=TEXT, photos=1, location=PIN)
+    await sofie.press("✅ ")  # resolved
+    assert await h.rows("SELECT status FROM reports") == [("resolved",)]
+    await h.advance(days=700)
+    assert await h.rows("SELECT text FROM reports") == [(TEXT,)]
+    await h.advance(days=31)
+    rows = await h.rows("SELECT reporter_id, text, lat, lon, status, anonymised_at IS NOT NULL FROM reports")
+    assert rows == [(None, None, 51.061, 3.712, "resolved", 1)]
+    assert await h.rows("SELECT COUNT(*) FROM report_photos") == [(0,)]
+    # Her account itself stays (she did not ask to be forgotten); only the report lost its link.
+    assert await h.rows("SELECT first_name FROM users WHERE tg_id = ?", (FTG,)) == [("Fatimaqx",)]
