@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(default=20.0, gt=0)
     # A conversation with no answer for this long is put aside (kept as a draft where it has one).
     dialog_timeout_minutes: int = Field(default=60, ge=1)
+    # Privacy: raw updates and delivered message copies are kept this many days, then removed.
+    inbox_retention_days: int = Field(default=3, ge=1)
+    # Reports closed longer than this are anonymised (reporter, voice, photos, free text).
+    retention_days: int = Field(default=730, ge=1)
 
     # Problem reports (issue 3).
     # Days after "resolved" that the reporter is asked "is it solved?".

@@ -15,11 +15,22 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from handlers import admin, errors, fallback, groups, meetings, reports, rosters, start
+from handlers import (
+    admin,
+    errors,
+    export,
+    fallback,
+    groups,
+    meetings,
+    privacy,
+    reports,
+    rosters,
+    start,
+)
 from handlers.common import prepare
 
 # Feature modules, in the order their handlers are tried in group 0.
-FEATURES = [start, admin, groups, reports, meetings, rosters]
+FEATURES = [start, admin, groups, reports, meetings, rosters, privacy, export]
 
 
 def register_all(app: Application) -> None:

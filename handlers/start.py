@@ -45,14 +45,16 @@ async def main_menu_rows(ctx: BotContext) -> list[list[Button]]:
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
-def privacy_text() -> str:
+def privacy_text(settings: object | None = None) -> str:
+    from bot.privacy import retention_notice
+
     return _(
         "<b>Your privacy</b>\n"
         "We keep your name, your language, your groups and what you send to the bot. "
         "Only the project workers of your neighbourhood see your reports, and your name only if "
         "you allow it. We never sell or share your data.\n"
         "Send /mydata to get everything we keep about you. Send /forget to have it removed."
-    )
+    ) + "\n" + retention_notice(settings)
 
 
 async def _use_payload(update: Update, ctx: BotContext, payload: str) -> str:
@@ -107,7 +109,7 @@ async def cmd_start(update: Update, ctx: BotContext) -> None:
     if first_time:
         greeting = _("Hello {name}! I am the neighbourhood bot.").format(name=esc(user.first_name or ""))
         ask = _("I will talk to you in <b>English</b>. Is that right? Tap your language.")
-        text = "\n\n".join([greeting, *parts, ask, privacy_text()])
+        text = "\n\n".join([greeting, *parts, ask, privacy_text(s.settings)])
         ctx.user = await s.users.mark_privacy_seen(user, s.clock.now())
         await reply(update, ctx, text, language_rows())
     else:
@@ -132,7 +134,7 @@ async def cmd_language(update: Update, ctx: BotContext) -> None:
 
 
 async def cmd_privacy(update: Update, ctx: BotContext) -> None:
-    await reply(update, ctx, privacy_text())
+    await reply(update, ctx, privacy_text(ctx.services.settings))
 
 
 async def on_language(update: Update, ctx: BotContext) -> None:

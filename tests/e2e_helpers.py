@@ -48,3 +48,24 @@ async def setup_world(h: Harness, admin: Person):
     member_payload, organiser_payload = await make_group(h, sofie)
     await jan.send(f"/start {organiser_payload}")
     return sofie, jan, member_payload
+
+
+async def personal_traces(h: Harness, texts: list[str], numbers: list[int]) -> list[tuple[str, str, object]]:
+    """Every (table, column, value) in the whole database that holds one of ``texts`` (as a
+    substring, case-insensitive) or one of ``numbers`` (as a value, or inside a text)."""
+    found: list[tuple[str, str, object]] = []
+    tables = [r[0] for r in await h.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    for table in tables:
+        columns = [r[1] for r in await h.rows(f"PRAGMA table_info({table})")]
+        for column in columns:
+            for value in [r[0] for r in await h.rows(f'SELECT "{column}" FROM "{table}"')]:
+                if value is None:
+                    continue
+                if isinstance(value, int) and value in numbers:
+                    found.append((table, column, value))
+                elif isinstance(value, (str, bytes)):
+                    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+                    low = text.lower()
+                    if any(t.lower() in low for t in texts if t) or any(str(n) in text for n in numbers):
+                        found.append((table, column, text[:120]))
+    return found

@@ -1,0 +1,182 @@
+"""Privacy: what we keep about a person (/mydata), removing it (/forget), and retention.
+
+Every feature that stores personal data plugs in with ``register_personal_data``:
+
+    register_personal_data(
+        "reports",
+        export_fn,   # async (db, user_id) -> dict | list: what this feature keeps about them
+        forget_fn,   # async (conn, user_id, now) -> None: remove/anonymise it, inside the
+                     #   ONE /forget transaction (use only ``conn``; never ``db.*``, which
+                     #   would wait for the lock that transaction holds)
+    )
+
+Feature forget functions run before the core one, so they still see the person's users row
+(tg_id, language) to e.g. tell workers "the reporter left" through the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database
+from storage.repos import privacy as repo
+
+log = logging.getLogger(__name__)
+
+ExportFn = Callable[[Database, int], Awaitable[dict[str, Any] | list[Any]]]
+ForgetFn = Callable[[aiosqlite.Connection, int, datetime], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    name: str
+    export: ExportFn
+    forget: ForgetFn
+
+
+# Like handlers/registry.py: filled at registration time, re-registration by name replaces.
+PERSONAL_DATA: dict[str, PersonalData] = {}
+
+
+def register_personal_data(name: str, export_fn: ExportFn, forget_fn: ForgetFn) -> None:
+    PERSONAL_DATA[name] = PersonalData(name, export_fn, forget_fn)
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    user_id: int
+    tg_id: int | None
+
+
+class PrivacyService:
+    """No telegram imports: handlers turn the results into messages and documents."""
+
+    def __init__(self, services: Any) -> None:
+        self.s = services
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        now = self.s.clock.now()
+        data: dict[str, Any] = {
+            "about": "Everything Buurtbot keeps about you, as of this moment.",
+            "exported_at": now.isoformat(timespec="seconds"),
+        }
+        data.update(await repo.export_core(self.s.db, user_id))
+        you = data.get("you") or {}
+        data["roles"] = {
+            "admin": self.s.settings.is_admin(you.get("telegram_id")),
+            "project_worker": [p["project"] for p in data.get("project_worker_of", [])],
+            "organiser_of": [m["group_name"] for m in data.get("memberships", []) if m["role"] == "organiser"],
+            "member_of": [m["group_name"] for m in data.get("memberships", [])],
+        }
+        for name, part in sorted(PERSONAL_DATA.items()):
+            data[name] = await part.export(self.s.db, user_id)
+        return data
+
+    def export_json(self, data: dict[str, Any]) -> bytes:
+        return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+    async def forget(self, user_id: int) -> ForgetResult:
+        """Everything personal, in ONE transaction: feature data first, then the core tables
+        (the users row becomes an empty shell with forgotten_at set)."""
+        s = self.s
+        now = s.clock.now()
+        user = await s.users.get(user_id)
+        names = [] if user is None else [user.first_name, user.last_name, user.username]
+        async with s.db.transaction() as conn:
+            for part in PERSONAL_DATA.values():
+                await part.forget(conn, user_id, now)
+            tg_id = await repo.forget_core(conn, user_id, now)
+            await repo.scrub_sent_mentioning(conn, [n for n in names if n])
+        s.users.forget_cached(tg_id)
+        s.outbox.wake()
+        log.info("personal data removed for user %s", user_id)
+        return ForgetResult(user_id, tg_id)
+
+    async def prune(self, now: datetime) -> None:
+        """Scheduled: raw updates (names, texts) and delivered message copies are kept only a
+        few days; idempotent."""
+        days = self.s.settings.inbox_retention_days
+        deleted = await repo.prune_inbox(self.s.db, now - timedelta(days=days))
+        if deleted:
+            log.info("privacy: pruned %d processed updates older than %d days", deleted, days)
+
+
+def retention_notice(settings: Any | None = None) -> str:
+    """The part of the privacy notice that depends on the retention settings (kept true)."""
+    from bot.i18n import _, ngettext
+
+    inbox_days = getattr(settings, "inbox_retention_days", 3)
+    years = max(1, round(getattr(settings, "retention_days", 730) / 365))
+    return (
+        ngettext(
+            "The messages you send are removed from our records after {n} day.",
+            "The messages you send are removed from our records after {n} days.",
+            inbox_days,
+        ).format(n=inbox_days)
+        + " "
+        + ngettext(
+            "Your reports stay in the statistics without your name, voice notes or photos; {n} year after a report is closed, we do that ourselves.",
+            "Your reports stay in the statistics without your name, voice notes or photos; {n} years after a report is closed, we do that ourselves.",
+            years,
+        ).format(n=years)
+    )
+
+
+# ----- problem reports (schema 0002_reports) -----
+
+
+def register_reports(services: Any) -> None:
+    """Reports' part of /mydata and /forget, and the retention job."""
+    from storage.repos import report_privacy as rp
+
+    async def forget_reports(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+        from bot import i18n
+        from bot.outbox import Outbox
+        from bot.ui import text_message
+
+        # Before anything is cut: who must hear that the reporter left.
+        notices = await rp.open_reports_to_notify(conn, user_id)
+        # Cards, voice notes, photos, pins and relayed texts already queued or sent to workers.
+        await repo.scrub_outbox_containing(conn, await rp.outbox_needles(conn, user_id))
+        await rp.forget_reporter_tx(conn, user_id, now)
+        default = services.settings.default_language
+        for n in notices:
+            lang = i18n.resolve_language(n.worker_language, n.worker_tg_language, default)
+            with i18n.use_locale(lang):
+                text = i18n._(
+                    "Report <b>{reference}</b>: the reporter deleted their data and left. "
+                    "The report stays open; you can no longer send them messages."
+                ).format(reference=n.reference)
+            await Outbox.enqueue_tx(
+                conn,
+                n.worker_tg_id,
+                "sendMessage",
+                text_message(n.worker_tg_id, text),
+                ref=f"pvleft:{n.report_id}",
+                dedupe_key=f"pv:left:{n.report_id}",
+                now=now,
+            )
+
+    register_personal_data("reports", rp.export_reports, forget_reports)
+
+    async def retention(now: datetime) -> None:
+        cutoff = now - timedelta(days=services.settings.retention_days)
+        total = 0
+        while True:
+            ids = await rp.due_for_retention(services.db, cutoff)
+            if not ids:
+                break
+            async with services.db.transaction(mark=False) as conn:
+                await rp.anonymise_reports_tx(conn, ids, now)
+            total += len(ids)
+        if total:
+            log.info("privacy: anonymised %d reports closed before %s", total, cutoff.date())
+
+    services.scheduler.register("privacy:retention", retention)
