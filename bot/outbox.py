@@ -353,17 +353,21 @@ class Outbox:
     async def _send(self, row: aiosqlite.Row) -> None:
         assert self._caller is not None
         row_id, chat_id, ref = row["id"], row["chat_id"], row["ref"]
-        params = json.loads(row["payload"])
         async with self.db.transaction(mark=False) as conn:
             # The row list may be stale: a 403 or a cancellation since then wins.
             cur = await conn.execute(
                 "UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'pending'", (row_id,)
             )
             claimed = cur.rowcount == 1
+            if claimed:
+                # ...and so may its payload: replace_pending_tx may have put a newer one in.
+                async with conn.execute("SELECT method, payload FROM outbox WHERE id = ?", (row_id,)) as c:
+                    fresh = await c.fetchone()
         if not claimed:
             return
+        method, params = fresh["method"], json.loads(fresh["payload"])
         try:
-            result = await self._caller(row["method"], params)
+            result = await self._caller(method, params)
         except SendError as err:
             await self._failed(row, err)
             return

@@ -15,11 +15,12 @@ from __future__ import annotations
 from telegram.ext import Application, TypeHandler
 from telegram import Update
 
-from handlers import admin, errors, fallback, groups, start
+from handlers import actions, admin, errors, fallback, groups, start
 from handlers.common import prepare
 
 # Feature modules, in the order their handlers are tried in group 0.
 FEATURES = [start, admin, groups]
+FEATURES.append(actions)  # action calls, mute, /stop (issue 5)
 
 
 def register_all(app: Application) -> None:
