@@ -2,8 +2,8 @@
 
 Pacing is our own (not PTB's AIORateLimiter, which bursts after a pause, ends a 429 pause early
 and drops messages): one global slot every 1/rate seconds (no catching up, so never a burst), and
-a sliding guard so that no 1-second window ever holds more than ``floor(rate)`` dispatches even
-when the event loop runs late. A chat's next message is due ``chat_interval`` after its previous
+a sliding guard so that no 1-second window ever holds more than ``floor(rate)`` arrivals at
+Telegram, even when the event loop runs late or requests queue behind a new connection. A chat's next message is due ``chat_interval`` after its previous
 one was *answered* (not dispatched), so network jitter can never squeeze two requests to one chat
 into one second at Telegram's end; group chats (chat_id < 0) get 60/20 = 3 s. On 429 every send
 pauses for ``retry_after``; on 403 the recipient is marked unreachable and nothing more is sent
@@ -98,8 +98,9 @@ class Outbox:
         self.max_attempts = max_attempts
         self.max_in_flight = max_in_flight
         self.backoff_seconds = backoff_seconds
-        # Dispatch times of the last floor(rate) sends: the sliding 1-second guard.
-        self._window: deque[float] = deque(maxlen=max(1, int(rate)))
+        # The sliding 1-second guard: answer times of recent sends, and sends on the wire.
+        self._answered: deque[float] = deque()
+        self._on_wire = 0
         self._caller: ApiCaller | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -119,7 +120,6 @@ class Outbox:
     def set_rate(self, rate: float) -> None:
         """Change the overall pace (the crash test and benchmark drive it past Telegram's)."""
         self.rate = rate
-        self._window = deque(self._window, maxlen=max(1, int(rate)))
 
     # ----- enqueueing (inside the caller's transaction) -----
 
@@ -304,6 +304,7 @@ class Outbox:
                     await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
                 await self._wait_for_slot()
                 if self._stopping:
+                    self._on_wire -= 1  # the slot taken is not used
                     break
                 self._busy_chats.add(chat_id)
                 gap = self.group_interval if chat_id < 0 else self.chat_interval
@@ -336,44 +337,67 @@ class Outbox:
 
     async def _wait_for_slot(self) -> None:
         loop = asyncio.get_running_loop()
-        full = self._window.maxlen or 1
+        full = max(1, int(self.rate))
         while True:
             now = loop.time()
             wait = max(self._next_slot, self._paused_until) - now
-            if len(self._window) >= full:
-                # The oldest of the last floor(rate) dispatches must be a full second ago.
-                wait = max(wait, self._window[0] + 1.0 - now)
+            answered = self._answered
+            while answered and answered[0] <= now - 1.0:
+                answered.popleft()
+            if len(answered) + self._on_wire >= full:
+                # A request arrives at Telegram between its dispatch and its answer. Counting
+                # those answered in the last second plus those still on the wire bounds the
+                # arrivals in ANY 1-second window at Telegram's end, whatever the network or
+                # connection set-up did (no start-up burst from requests that were queued).
+                wait = max(wait, (answered[0] + 1.0 - now) if answered else 0.005, 0.001)
             if wait <= 0:
-                # A steady grid: a slot missed is not made up later, so there is never a burst.
-                self._next_slot = max(self._next_slot, now) + 1.0 / self.rate
-                self._window.append(now)
+                # A steady grid: a little lateness (timer overshoot, a DB write) is absorbed by
+                # the next slot so the pace does not drift below the rate; a longer gap (idle,
+                # a 429 pause) restarts the grid from now, so a missed slot is never made up in
+                # a burst. The sliding guard above caps any 1-second window either way.
+                step = 1.0 / self.rate
+                base = self._next_slot if now - self._next_slot < step else now
+                self._next_slot = base + step
+                self._on_wire += 1
                 return
             await asyncio.sleep(wait)
 
     async def _send(self, row: aiosqlite.Row) -> None:
         assert self._caller is not None
         row_id, chat_id, ref = row["id"], row["chat_id"], row["ref"]
-        async with self.db.transaction(mark=False) as conn:
-            # The row list may be stale: a 403 or a cancellation since then wins.
-            cur = await conn.execute(
-                "UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'pending'", (row_id,)
-            )
-            claimed = cur.rowcount == 1
-            if claimed:
-                # ...and so may its payload: replace_pending_tx may have put a newer one in.
-                async with conn.execute("SELECT method, payload FROM outbox WHERE id = ?", (row_id,)) as c:
-                    fresh = await c.fetchone()
-        if not claimed:
-            return
-        method, params = fresh["method"], json.loads(fresh["payload"])
+        loop = asyncio.get_running_loop()
         try:
-            result = await self._caller(method, params)
-        except SendError as err:
-            await self._failed(row, err)
-            return
-        except Exception as exc:  # anything unexpected: retry like a transient error
-            log.warning("outbox: unexpected error for row %s: %s", row_id, type(exc).__name__)
-            await self._failed(row, SendError("transient", type(exc).__name__))
+            async with self.db.transaction(mark=False) as conn:
+                # The row list may be stale: a 403 or a cancellation since then wins.
+                cur = await conn.execute(
+                    "UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'pending'",
+                    (row_id,),
+                )
+                claimed = cur.rowcount == 1
+                if claimed:
+                    # ...and so may its payload: replace_pending_tx may have put a newer one in.
+                    async with conn.execute(
+                        "SELECT method, payload FROM outbox WHERE id = ?", (row_id,)
+                    ) as c:
+                        fresh = await c.fetchone()
+            if not claimed:
+                return
+            method, params = fresh["method"], json.loads(fresh["payload"])
+            try:
+                result = await self._caller(method, params)
+            except SendError as err:
+                error: SendError | None = err
+            except Exception as exc:  # anything unexpected: retry like a transient error
+                log.warning("outbox: unexpected error for row %s: %s", row_id, type(exc).__name__)
+                error = SendError("transient", type(exc).__name__)
+            else:
+                error = None
+        finally:
+            # The request reached Telegram somewhere between dispatch and now.
+            self._on_wire -= 1
+            self._answered.append(loop.time())
+        if error is not None:
+            await self._failed(row, error)
             return
         message_id = _message_id(result)
         await self.db.execute(
