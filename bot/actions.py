@@ -178,15 +178,19 @@ class ActionsService:
                 roles = [(r[0], r[1], r[2]) for r in await cur.fetchall()]
             start = from_db(draft["when"])
             assert start is not None
+            rendered: dict[tuple[str, int], tuple[str, list[list[Button]]]] = {}
             for uid, gid in audience:
                 user = users.get(uid)
                 if user is None or user.tg_id is None:
                     continue
                 await ActionsRepo.add_recipient_tx(conn, aid, uid, gid)
-                view = CallView(aid, draft["what"], start, draft["place"], draft.get("why"),
-                                draft.get("bring"), roles, gid, group_names.get(gid, ""))
-                with i18n.use_locale(self.lang_of(user)):
-                    payload = text_message(user.tg_id, call_text(view), call_rows(view))
+                lang = self.lang_of(user)
+                if (lang, gid) not in rendered:  # the same for everyone of a language and group
+                    view = CallView(aid, draft["what"], start, draft["place"], draft.get("why"),
+                                    draft.get("bring"), roles, gid, group_names.get(gid, ""))
+                    with i18n.use_locale(lang):
+                        rendered[(lang, gid)] = (call_text(view), call_rows(view))
+                payload = text_message(user.tg_id, *rendered[(lang, gid)])
                 await Outbox.enqueue_tx(
                     conn, user.tg_id, "sendMessage", payload, batch=f"action:{aid}",
                     ref=f"acm:{aid}:{uid}", dedupe_key=f"ac:call:{aid}:{uid}",
@@ -331,9 +335,10 @@ class ActionsService:
 
     # ----- reminders, changes, cancellation, follow-up -----
 
-    async def _notify_coming(self, action: Action, render, key: str | None) -> int:
+    async def _notify_coming(self, action: Action, render, key: str | None,
+                             answered_before: datetime | None = None) -> int:
         """One message to everyone who said they are coming (not to people who said /stop)."""
-        ids = await self.repo.coming_user_ids(action.id)
+        ids = await self.repo.coming_user_ids(action.id, answered_before)
         users = [u for u in await self.s.users.many(ids) if u.tg_id is not None and u.stopped_at is None]
         if not users:
             return 0
@@ -361,7 +366,9 @@ class ActionsService:
                 text = _("⏰ Reminder: you said you are coming.") + "\n\n" + self._brief(action)
                 return text, [[Button(_("❌ I can't after all"), cb("ac", "n", action.id))]]
 
-            await self._notify_coming(action, render, f"ac:rem:{action.id}:{{uid}}:{kind}:{action.starts_at}")
+            # Someone who said yes only after a reminder was due needs no reminder of that kind.
+            cutoff = action.start - (REMIND_SOON if kind == "soon" else REMIND_DAY)
+            await self._notify_coming(action, render, f"ac:rem:{action.id}:{{uid}}:{kind}:{action.starts_at}", cutoff)
         for action in await self.repo.just_over(now, now - FOLLOWUP_WINDOW):
             owner = await self.s.users.get(action.created_by) if action.created_by else None
             if owner is None or owner.tg_id is None:

@@ -47,10 +47,6 @@ async def _groups_and_projects(ctx: BotContext):
     return sorted(groups.values(), key=lambda g: g.name.lower()), projects
 
 
-def _may_call(r, ctx_groups) -> bool:
-    return r.is_worker or r.is_organiser
-
-
 # ----- the /action conversation -----
 
 
@@ -184,9 +180,7 @@ async def _next(update: Update, ctx: BotContext, done: str, data: dict) -> None:
 async def _preview(update: Update, ctx: BotContext, data: dict) -> None:
     s = ctx.services
     await s.dialogs.set(ctx.user.id, KIND, "confirm", data, s.clock.now())
-    groups = await svc(ctx).target_groups(data)
-    first = await s.groups.get(groups[0]) if groups else None
-    group_name = first.name if first else ""
+    group_name = await _longest_group_name(ctx, data)
     view = view_of_draft(data, group_name)
     edit_rows = [[Button(_("✏️ What"), cb("ac", "e", "what")), Button(_("✏️ When"), cb("ac", "e", "when")),
                   Button(_("✏️ Where"), cb("ac", "e", "place"))],
@@ -203,12 +197,18 @@ async def _preview(update: Update, ctx: BotContext, data: dict) -> None:
         [[Button(_("📣 Send"), cb("ac", "send"))]] + edit_rows + [[Button(_("✖ Cancel"), cb("ac", "x"))]])
 
 
+async def _longest_group_name(ctx: BotContext, data: dict) -> str:
+    """Each member sees their own group's name: check the length with the longest one."""
+    names = [g.name for g in [await ctx.services.groups.get(gid) for gid in await svc(ctx).target_groups(data)] if g]
+    return max(names, key=len) if names else ""
+
+
 async def _check_audience(ctx: BotContext, data: dict) -> bool:
     """Every target must still be this person's to call (roles can change, data can be forged)."""
     r = await roles(ctx)
     s = ctx.services
     if data.get("project"):
-        return r.can_manage_project(int(data["project"]))
+        return r.can_manage_project(int(data["project"])) and bool(await svc(ctx).target_groups(data))
     if not data.get("groups"):
         return False
     for gid in data["groups"]:
@@ -314,7 +314,7 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
         if not await _check_audience(ctx, data):
             await refuse(update, ctx)
             return
-        if svc(ctx).too_long_by(data, "x" * 60):
+        if not await svc(ctx).target_groups(data) or svc(ctx).too_long_by(data, await _longest_group_name(ctx, data)):
             await button_expired(update)
             return
         await s.dialogs.clear(ctx.user.id)

@@ -36,7 +36,7 @@ async def make_call(jan: Person, *, why: str | None = "Het woonplan", bring: str
     await jan.send("10/03 19:00")
     await jan.send("Stadhuis, Botermarkt 1")
     if why is None:
-        await jan.press("⏭") if False else await jan.press_data("ac:skip")
+        await jan.press_data("ac:skip")
     else:
         await jan.send(why)
     await jan.send(bring)
@@ -122,8 +122,14 @@ async def test_reminders_day_before_and_two_hours_survive_restart(h, admin):
     await h.restart()
     await h.advance(minutes=30)
     assert len(a.messages()) == n_a + 1, "not twice, also after a restart"
+    await h.advance_to(START - timedelta(hours=5))
+    await c.press("✅", call_of(c))  # says yes late: no "day before" reminder any more
+    n_c = len(c.messages())
+    await h.advance(minutes=20)
+    assert len(c.messages()) == n_c
     await h.advance_to(START - timedelta(hours=1, minutes=50))
     assert len(a.messages()) == n_a + 2 and "⏰" in a.last_text()
+    assert len(c.messages()) == n_c + 1 and "⏰" in c.last_text()
     await h.advance(minutes=10)
     assert len(a.messages()) == n_a + 2
 
@@ -282,3 +288,38 @@ async def test_broadcast_with_429_and_blocked_member(h, admin):
     assert "4" in status["text"] and "1" in status["text"]
     assert "5" in status["text"] and "…" not in status["text"], "the final tally"
     assert h.api.counters["429"] == 1
+
+
+async def test_progress_is_one_message_edited_in_place_then_a_final_tally(h, admin):
+    sofie, jan, _payload, people = await world(h, admin, 30)
+    await make_call(jan, roles=())
+    statuses = [m for m in h.api.sent_messages(jan.id) if "⚙️" in str(m.get("reply_markup"))]
+    assert len(statuses) == 1, "one status message, not one per step"
+    edits = [c for c in h.api.calls if c.method == "editMessageText" and c.chat_id == jan.id
+             and c.params.get("message_id") == statuses[0]["message_id"]]
+    assert 2 <= len(edits) <= 12, "throttled: every 10 % or 3 s"
+    assert any("…" in c.params["text"] for c in edits[:-1])
+    final = statuses[0]["text"]
+    assert "30" in final and "…" not in final
+
+
+async def test_when_by_day_and_hour_buttons(h, admin):
+    sofie, jan, _payload, (a,) = await world(h, admin, 1)
+    await jan.send("/action")
+    await jan.send("Buurtfeest")
+    assert len(jan.button_texts()) == 8  # today and the next seven days
+    await jan.press_data("ac:d:20260302")  # today
+    await jan.press("08:00")  # already past at 09:00
+    assert "voorbij" in last_alert(h)
+    await jan.press("20:00")
+    assert "Waar" in jan.last_text()
+    await jan.send("Buurthuis")
+    await jan.press_data("ac:skip")
+    await jan.press_data("ac:skip")
+    await jan.press("➡️")
+    await jan.press("Huurders")
+    await jan.press("👀")
+    await jan.press("📣")
+    [(starts,)] = await h.rows("SELECT starts_at FROM actions")
+    assert starts.startswith("2026-03-02T19:00")  # 20:00 in Brussels
+    assert any("Buurtfeest" in t and "20:00" in t for t in a.texts())

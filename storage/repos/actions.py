@@ -168,11 +168,11 @@ class ActionsRepo:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def coming_user_ids(self, action_id: int) -> list[int]:
+    async def coming_user_ids(self, action_id: int, answered_before: datetime | None = None) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT user_id FROM action_recipients WHERE action_id = ? AND answer = 'coming'"
-            " ORDER BY user_id",
-            (action_id,),
+            " AND (? IS NULL OR answered_at <= ?) ORDER BY user_id",
+            (action_id, *([to_db(answered_before)] * 2 if answered_before else [None, None])),
         )
         return [r[0] for r in rows]
 
