@@ -260,10 +260,10 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
         await _next(update, ctx, "when", data)
         return
     if act == "ra" and step == "roles":
-        await answer(update)
         if len(data.get("roles", [])) >= 8:
             await answer(update, _("That is enough tasks for one call."), alert=True)
             return
+        await answer(update)
         await _ask(update, ctx, "rolename", data)
         return
     if act == "rc" and step == "rolecount" and parse_int(arg) and 1 <= int(arg) <= 500:
