@@ -4,6 +4,8 @@
 -- In-place updates (progress, live views) go before a bulk broadcast.
 ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX outbox_ref_pending ON outbox(ref) WHERE state = 'pending';
+-- The sender's order (priority lane first, then FIFO) without sorting the whole backlog.
+CREATE INDEX outbox_pending_order ON outbox(priority DESC, id) WHERE state = 'pending';
 
 CREATE TABLE actions (
     id                INTEGER PRIMARY KEY,
