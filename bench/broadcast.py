@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import i18n  # noqa: E402
-from bot.botapi_double import FakeBotAPI  # noqa: E402
-from bot.clock import SystemClock, to_db  # noqa: E402
-from bot.harness import hard_kill, max_in_window, spawn_bot  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot import i18n
+from bot.botapi_double import FakeBotAPI
+from bot.clock import SystemClock, to_db
+from bot.harness import hard_kill, max_in_window, spawn_bot
+from bot.settings import Settings
 
 ORGANISER_TG = 42
 FIRST_MEMBER = 1_000_000

@@ -21,7 +21,7 @@ from bot.clock import from_db, to_db
 from bot.i18n import _, ngettext
 from bot.outbox import Outbox
 from bot.ui import MAX_TEXT, Button, cb, esc, inline_keyboard, text_message
-from storage.repos.actions import Action, ActionRole, ActionsRepo, Tally
+from storage.repos.actions import Action, ActionsRepo, Tally
 
 log = logging.getLogger(__name__)
 

@@ -258,7 +258,7 @@ class Outbox:
                 "SELECT MIN(not_before) FROM outbox WHERE state = 'pending' AND not_before > ?",
                 (_ts(_utcnow()),),
             )
-        except Exception:
+        except (aiosqlite.Error, RuntimeError):  # database closing under us at shutdown
             return 1.0
         if not value:
             return 1.0

@@ -69,7 +69,7 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict) -> None:
         await show(update, ctx, _("What is going to happen?"))
     elif step == "when":
         now = s.clock.now()
-        days = [now.date() + timedelta(days=i) for i in range(0, 8)]
+        days = [now.date() + timedelta(days=i) for i in range(8)]
         buttons = [Button(i18n.format_short_date(d), cb("ac", "d", d.strftime("%Y%m%d"))) for d in days]
         await show(update, ctx, _("Which day? Tap a day, or send the date and time like <b>25/03 19:00</b>."),
                    [buttons[i:i + 4] for i in range(0, 8, 4)])

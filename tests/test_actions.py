@@ -62,7 +62,7 @@ def call_of(p: Person) -> dict:
 
 
 async def test_call_reaches_members_in_their_language_with_buttons(h, admin):
-    sofie, jan, _payload, (nl, fr, ar) = await world(h, admin, 3)
+    _sofie, jan, _payload, (nl, fr, ar) = await world(h, admin, 3)
     await make_call(jan, send=False)
     preview = [m for m in jan.messages() if "Botermarkt" in str(m.get("text", ""))][-1]
     # Escaped user text, shown as typed.
@@ -86,7 +86,7 @@ async def test_call_reaches_members_in_their_language_with_buttons(h, admin):
 
 
 async def test_answers_roles_full_change_and_live_view(h, admin):
-    sofie, jan, _payload, people = await world(h, admin, 4)
+    _sofie, jan, _payload, people = await world(h, admin, 4)
     await make_call(jan, roles=(("spandoek vasthouden", "1"),))
     a, b, c, d = people
     await a.press("spandoek", call_of(a))
@@ -111,7 +111,7 @@ async def test_answers_roles_full_change_and_live_view(h, admin):
 
 
 async def test_reminders_day_before_and_two_hours_survive_restart(h, admin):
-    sofie, jan, _payload, (a, b, c) = await world(h, admin, 3)
+    _sofie, jan, _payload, (a, b, c) = await world(h, admin, 3)
     await make_call(jan, roles=())
     await a.press("✅", call_of(a))
     await b.press("❌", call_of(b))
@@ -135,7 +135,7 @@ async def test_reminders_day_before_and_two_hours_survive_restart(h, admin):
 
 
 async def test_change_and_cancel_reach_everyone_coming(h, admin):
-    sofie, jan, _payload, (a, b, c) = await world(h, admin, 3)
+    _sofie, jan, _payload, (a, b, c) = await world(h, admin, 3)
     await make_call(jan, roles=())
     await a.press("✅", call_of(a))
     await c.press("✅", call_of(c))
@@ -159,7 +159,7 @@ async def test_change_and_cancel_reach_everyone_coming(h, admin):
 
 
 async def test_follow_up_once_to_those_who_came(h, admin):
-    sofie, jan, _payload, (a, b, c) = await world(h, admin, 3)
+    _sofie, jan, _payload, (a, b, c) = await world(h, admin, 3)
     await make_call(jan, roles=())
     await a.press("✅", call_of(a))
     await h.advance_to(START + timedelta(hours=3))
@@ -174,7 +174,7 @@ async def test_follow_up_once_to_those_who_came(h, admin):
 
 
 async def test_mute_settings_and_stop(h, admin):
-    sofie, jan, _payload, (a, b, c) = await world(h, admin, 3)
+    _sofie, jan, _payload, (a, b, c) = await world(h, admin, 3)
     await make_call(jan, roles=())
     await a.press("🔕", call_of(a))
     await b.send("/stop")
@@ -195,7 +195,7 @@ async def test_mute_settings_and_stop(h, admin):
 
 
 async def test_stop_is_not_undone_by_just_writing(h, admin):
-    sofie, jan, _payload, (a,) = await world(h, admin, 1)
+    _sofie, jan, _payload, (a,) = await world(h, admin, 1)
     await a.send("/stop")
     await a.send("/help")
     [(stopped,)] = await h.rows("SELECT stopped_at FROM users WHERE tg_id = ?", (a.id,))
@@ -203,7 +203,7 @@ async def test_stop_is_not_undone_by_just_writing(h, admin):
 
 
 async def test_permissions_refused(h, admin):
-    sofie, jan, payload, (a,) = await world(h, admin, 1)
+    sofie, jan, _payload, (a,) = await world(h, admin, 1)
     await a.send("/action")
     assert "organis" in a.last_text().lower() or "opbouw" in a.last_text().lower()
     assert await h.rows("SELECT * FROM dialogs") == []
@@ -245,7 +245,7 @@ async def test_permissions_refused(h, admin):
 
 
 async def test_too_long_call_is_refused_with_how_much_to_cut(h, admin):
-    sofie, jan, _payload, (a,) = await world(h, admin, 1)
+    _sofie, jan, _payload, (a,) = await world(h, admin, 1)
     await jan.send("/action")
     await jan.send("X")
     await jan.send("10/03 19:00")
@@ -265,7 +265,7 @@ async def test_too_long_call_is_refused_with_how_much_to_cut(h, admin):
 
 
 async def test_broadcast_with_429_and_blocked_member(h, admin):
-    sofie, jan, _payload, people = await world(h, admin, 5)
+    _sofie, jan, _payload, people = await world(h, admin, 5)
     blocked = people[1]
     h.api.blocked_users.add(blocked.id)
     await make_call(jan, roles=(), send=False)
@@ -291,7 +291,7 @@ async def test_broadcast_with_429_and_blocked_member(h, admin):
 
 
 async def test_progress_is_one_message_edited_in_place_then_a_final_tally(h, admin):
-    sofie, jan, _payload, people = await world(h, admin, 30)
+    _sofie, jan, _payload, people = await world(h, admin, 30)
     await make_call(jan, roles=())
     statuses = [m for m in h.api.sent_messages(jan.id) if "⚙️" in str(m.get("reply_markup"))]
     assert len(statuses) == 1, "one status message, not one per step"
@@ -304,7 +304,7 @@ async def test_progress_is_one_message_edited_in_place_then_a_final_tally(h, adm
 
 
 async def test_when_by_day_and_hour_buttons(h, admin):
-    sofie, jan, _payload, (a,) = await world(h, admin, 1)
+    _sofie, jan, _payload, (a,) = await world(h, admin, 1)
     await jan.send("/action")
     await jan.send("Buurtfeest")
     assert len(jan.button_texts()) == 8  # today and the next seven days
