@@ -15,7 +15,8 @@ from __future__ import annotations
 from telegram.ext import Application, TypeHandler
 from telegram import Update
 
-from handlers import actions, admin, errors, fallback, groups, start
+from handlers import admin, errors, fallback, groups, start
+from handlers import actions  # issue 5: action calls, mute, /stop
 from handlers.common import prepare
 
 # Feature modules, in the order their handlers are tried in group 0.
