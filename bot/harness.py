@@ -200,3 +200,62 @@ class Harness:
 
     async def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         return [tuple(r) for r in await self.db.fetchall(sql, params)]
+
+
+# ----- the bot in a separate process, for real kills (SIGKILL) in tests and benchmarks -----
+
+
+async def spawn_bot(api: FakeBotAPI, db_path: Path, rate: float = 28.0, chat_interval: float = 1.0):
+    """Start ``python -m bot.process_runner`` against ``api``; returns once it sends."""
+    import sys
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.process_runner", "--api", api.url, "--token", api.token,
+        "--db", str(db_path), "--rate", str(rate), "--chat-interval", str(chat_interval),
+        stdout=asyncio.subprocess.PIPE,
+        cwd=str(Path(__file__).resolve().parent.parent),
+    )
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), 60)
+    if line.strip() != b"ready":
+        proc.kill()
+        raise RuntimeError(f"bot process did not start: {line!r}")
+    return proc
+
+
+def hard_kill(proc) -> None:
+    """SIGKILL: no graceful stop, no flush, whatever was in flight stays in flight."""
+    import signal
+
+    proc.send_signal(signal.SIGKILL)
+
+
+async def seed_outbox(db_path: Path, chat_ids: list[int], text: str = "Actie! {chat}", batch: str = "bench") -> None:
+    """Queue one message per chat in one transaction, as a broadcast does."""
+    from bot.outbox import Outbox
+    from storage.db import Database
+
+    db = Database(db_path)
+    await db.open()
+    try:
+        await db.migrate()
+        async with db.transaction() as conn:
+            for chat in chat_ids:
+                await Outbox.enqueue_tx(
+                    conn, chat, "sendMessage",
+                    {"text": text.format(chat=chat), "parse_mode": "HTML"},
+                    batch=batch, dedupe_key=f"{batch}:{chat}",
+                )
+    finally:
+        await db.close()
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most events in any half-open window of ``window`` seconds (Telegram's way)."""
+    times = sorted(times)
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while times[lo] <= t - window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best

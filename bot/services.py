@@ -52,6 +52,7 @@ class Services:
                 chat_interval=settings.outbox_chat_interval,
                 group_per_minute=settings.outbox_group_per_minute,
                 max_attempts=settings.outbox_max_attempts,
+                backoff_seconds=settings.outbox_backoff_seconds,
             ),
             scheduler=Scheduler(clock),
         )

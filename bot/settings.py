@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     outbox_chat_interval: float = Field(default=1.0, ge=0)
     outbox_group_per_minute: int = Field(default=20, ge=1, le=20)
     outbox_max_attempts: int = Field(default=6, ge=1)
+    # First retry delay after a 5xx/timeout; doubles each attempt (capped at 5 minutes).
+    outbox_backoff_seconds: float = Field(default=2.0, ge=0)
     # How often the scheduler looks in the database for due work.
     scheduler_tick_seconds: float = Field(default=20.0, gt=0)
     # A conversation with no answer for this long is put aside (kept as a draft where it has one).

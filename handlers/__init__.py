@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from handlers import (
+    actions,
     admin,
     errors,
     export,
@@ -30,7 +31,7 @@ from handlers import (
 from handlers.common import prepare
 
 # Feature modules, in the order their handlers are tried in group 0.
-FEATURES = [start, admin, groups, reports, meetings, rosters, privacy, export]
+FEATURES = [start, admin, groups, reports, meetings, actions, rosters, privacy, export]
 
 
 def register_all(app: Application) -> None:

@@ -33,6 +33,8 @@ ADMIN = frozenset({"admin"})
 STAFF_OF_GROUP = STAFF
 
 REFUSED = "Sorry, you can't do that."
+# Features that explain a refusal in their own words.
+REFUSALS = (REFUSED, "Only organisers and project workers can call for action.")
 EXPIRED = "This button no longer works"
 
 
@@ -78,6 +80,11 @@ COMMANDS: dict[str, Row] = {
     "mydata": Row(ALL),
     "forget": Row(ALL),  # asks first; the matrix presses "No" below
     "export": Row(ANY_WORKER),
+    # Action calls (issue 5)
+    "action": Row(frozenset({"organiser", "worker", "other_worker"})),  # admins are not organisers
+    "actions": Row(STAFF | {"other_worker"}),
+    "settings": Row(ALL),
+    "stop": Row(ALL),
 }
 
 CALLBACKS: dict[str, Row] = {
@@ -99,6 +106,9 @@ CALLBACKS: dict[str, Row] = {
     # project, so for them the button is out of step. Forged project ids: tests/test_export*.py.
     r"^ex:": Row(ANY_WORKER, "ex:t:12m", before=("/export",), special=(("admin", "expired"),)),
     r"^pv:": Row(ALL, "pv:no", before=("/forget",)),
+    # Someone else's action: forged presses on real calls are in tests/test_actions.py.
+    r"^ac:": Row(frozenset(), "ac:m:999999", denied="expired"),
+    r"^mute:": Row(frozenset({"resident", "organiser"}), "mute:t:{group}"),
 }
 
 # Features may register extra world set-up: async fn(h, people, ids) adding placeholders to ids.
@@ -129,7 +139,7 @@ def registered(app) -> tuple[set[str], set[str]]:
 
 
 def outcome(texts: list[str]) -> str:
-    if any(REFUSED in t for t in texts):
+    if any(r in t for t in texts for r in REFUSALS):
         return "refused"
     if any(EXPIRED in t for t in texts):
         return "expired"

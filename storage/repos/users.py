@@ -89,9 +89,10 @@ class UsersRepo:
                 )
             else:
                 # Writing again means they can be reached again (they unblocked the bot).
+                # stopped_at stays: only /start undoes /stop (Telegram's convention).
                 await conn.execute(
                     "UPDATE users SET first_name = ?, last_name = ?, username = ?,"
-                    " tg_language = ?, last_seen_at = ?, unreachable_at = NULL, stopped_at = NULL"
+                    " tg_language = ?, last_seen_at = ?, unreachable_at = NULL"
                     " WHERE tg_id = ?",
                     (first_name, last_name, username, language_code, stamp, tg_id),
                 )

@@ -1,0 +1,438 @@
+"""Action calls (story 7): rally people fast, see who comes, remind them, tell them of changes.
+
+No telegram imports: messages are outbox rows built with bot.ui. Every call goes out in one
+transaction (the action, one recipient row per person, one outbox row per person), so a crash
+never half-sends a call; the organiser's live view is one message edited in place through the
+outbox (priority lane, coalesced), throttled to every 3 s or 10 %.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import i18n
+from bot.clock import from_db, to_db
+from bot.i18n import _, ngettext
+from bot.outbox import Outbox
+from bot.ui import MAX_TEXT, Button, cb, esc, inline_keyboard, text_message
+from storage.repos.actions import Action, ActionsRepo, Tally
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 3.0
+REMIND_DAY = timedelta(hours=24)
+REMIND_SOON = timedelta(hours=2)
+FOLLOWUP_WINDOW = timedelta(days=7)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def visible_length(text: str) -> int:
+    """Characters Telegram counts (UTF-16 units of the text without HTML markup)."""
+    plain = html.unescape(_TAGS.sub("", text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class CallView:
+    """What a call says, for a draft (preview) or a sent action."""
+
+    action_id: int | None
+    what: str
+    start: datetime
+    place: str
+    why: str | None
+    bring: str | None
+    roles: list[tuple[int, str, int]]  # (role id or position, name, needed)
+    group_id: int | None
+    group_name: str
+
+
+def view_of_draft(draft: dict[str, Any], group_name: str) -> CallView:
+    start = from_db(draft["when"])
+    assert start is not None
+    roles = [(i, str(n), int(k)) for i, (n, k) in enumerate(draft.get("roles", []))]
+    return CallView(None, draft["what"], start, draft["place"], draft.get("why"), draft.get("bring"),
+                    roles, None, group_name)
+
+
+def call_text(view: CallView, filled: dict[int, int] | None = None, mine: str | None = None) -> str:
+    """The call as a member sees it, in the current language. User text is escaped here."""
+    filled = filled or {}
+    lines = [_("📣 <b>Call for action</b>"), "", "<b>{}</b>".format(esc(view.what))]
+    lines.append(_("🗓 When: {when}").format(when=i18n.format_datetime(view.start)))
+    lines.append(_("📍 Where: {place}").format(place=esc(view.place)))
+    if view.why:
+        lines.append(_("💬 Why: {why}").format(why=esc(view.why)))
+    if view.bring:
+        lines.append(_("🎒 Bring: {bring}").format(bring=esc(view.bring)))
+    if view.roles:
+        lines.append("")
+        lines.append(_("<b>We need:</b>"))
+        for rid, name, needed in view.roles:
+            got = filled.get(rid, 0)
+            if got >= needed:
+                lines.append("• " + _("{role}: full ({needed} of {needed})").format(role=esc(name), needed=needed))
+            else:
+                lines.append("• " + _("{role}: {filled} of {needed}").format(role=esc(name), filled=got, needed=needed))
+    if view.group_name:
+        lines.append("")
+        lines.append(_("From: {group}").format(group=esc(view.group_name)))
+    if mine:
+        lines.append("")
+        lines.append(mine)
+    return "\n".join(lines)
+
+
+def call_rows(view: CallView, filled: dict[int, int] | None = None, preview: bool = False) -> list[list[Button]]:
+    filled = filled or {}
+    aid = view.action_id or 0
+
+    def data(*parts: object) -> str:
+        return cb("ac", "pv") if preview else cb("ac", *parts)
+
+    rows = [[Button(_("✅ I'm coming"), data("y", aid)), Button(_("❌ I can't"), data("n", aid))]]
+    for rid, name, needed in view.roles:
+        if filled.get(rid, 0) >= needed:
+            label = _("⛔ {role}: full").format(role=name)
+        else:
+            label = _("🙋 I'll do it: {role}").format(role=name)
+        rows.append([Button(label[:60], data("r", aid, rid))])
+    if view.group_id is not None or preview:
+        mute = cb("ac", "pv") if preview else cb("mute", "g", view.group_id)
+        rows.append([Button(_("🔕 No more calls from this group"), mute)])
+    return rows
+
+
+def answer_line(answer: str | None, role_name: str | None) -> str | None:
+    if answer == "coming" and role_name:
+        return _("Your answer: I'll do it: {role}").format(role=esc(role_name))
+    if answer == "coming":
+        return _("Your answer: I'm coming")
+    if answer == "cant":
+        return _("Your answer: I can't")
+    return None
+
+
+class ActionsService:
+    def __init__(self, services: Any) -> None:
+        self.s = services
+        self.repo = ActionsRepo(services.db)
+        self._progress_at: dict[int, float] = {}
+        self._progress_bucket: dict[int, int] = {}
+        services.outbox.on_sent("acs", self._status_sent)
+        services.outbox.on_sent("acm", self._member_sent)
+        services.outbox.on_failed("acm", self._member_failed)
+        services.scheduler.register("actions", self.run_due)
+
+    def lang_of(self, user: Any) -> str:
+        return i18n.resolve_language(user.language, user.tg_language, self.s.settings.default_language)
+
+    # ----- audience -----
+
+    async def target_groups(self, draft: dict[str, Any]) -> list[int]:
+        if draft.get("project"):
+            return [g.id for g in await self.s.groups.of_project(int(draft["project"]))]
+        return [int(g) for g in draft.get("groups", [])]
+
+    async def audience(self, draft: dict[str, Any], sender_id: int) -> list[tuple[int, int]]:
+        return [(u, g) for u, g in await self.repo.audience(await self.target_groups(draft)) if u != sender_id]
+
+    async def view(self, action: Action, group_id: int | None) -> CallView:
+        roles = await self.repo.roles(action.id)
+        group = await self.s.groups.get(group_id) if group_id else None
+        return CallView(action.id, action.what, action.start, action.place, action.why, action.bring,
+                        [(r.id, r.name, r.needed) for r in roles], group_id, group.name if group else "")
+
+    def too_long_by(self, draft: dict[str, Any], group_name: str) -> int:
+        """How many characters the longest translation of this call is over one message."""
+        view = view_of_draft(draft, group_name)
+        worst = 0
+        for lang in ("nl", "fr", "en", "ar", "tr"):
+            with i18n.use_locale(lang):
+                worst = max(worst, visible_length(call_text(view, mine=answer_line("coming", "x" * 40))))
+        return max(0, worst - MAX_TEXT)
+
+    # ----- sending -----
+
+    async def send(self, draft: dict[str, Any], sender: Any) -> tuple[int, int]:
+        """The call to everyone in the audience, in one transaction. Returns (action id, reach)."""
+        s = self.s
+        now = s.clock.now()
+        audience = await self.audience(draft, sender.id)
+        users = {u.id: u for u in await s.users.many([u for u, _g in audience])}
+        group_names = {gid: (await s.groups.get(gid)).name for gid in {g for _u, g in audience}}
+        groups = await self.target_groups(draft)
+        first = await s.groups.get(groups[0])
+        assert first is not None
+        async with s.db.transaction() as conn:
+            aid = await ActionsRepo.create_tx(conn, first.project_id, sender.id, draft, now)
+            async with conn.execute(
+                "SELECT id, name, needed FROM action_roles WHERE action_id = ? ORDER BY position", (aid,)
+            ) as cur:
+                roles = [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+            start = from_db(draft["when"])
+            assert start is not None
+            rendered: dict[tuple[str, int], tuple[str, list[list[Button]]]] = {}
+            for uid, gid in audience:
+                user = users.get(uid)
+                if user is None or user.tg_id is None:
+                    continue
+                await ActionsRepo.add_recipient_tx(conn, aid, uid, gid)
+                lang = self.lang_of(user)
+                if (lang, gid) not in rendered:  # the same for everyone of a language and group
+                    view = CallView(aid, draft["what"], start, draft["place"], draft.get("why"),
+                                    draft.get("bring"), roles, gid, group_names.get(gid, ""))
+                    with i18n.use_locale(lang):
+                        rendered[(lang, gid)] = (call_text(view), call_rows(view))
+                payload = text_message(user.tg_id, *rendered[(lang, gid)])
+                await Outbox.enqueue_tx(
+                    conn, user.tg_id, "sendMessage", payload, batch=f"action:{aid}",
+                    ref=f"acm:{aid}:{uid}", dedupe_key=f"ac:call:{aid}:{uid}",
+                )
+            await ActionsRepo.set_total_tx(conn, aid, len(audience))
+            action = await self._get_tx(conn, aid)
+            with i18n.use_locale(self.lang_of(sender)):
+                text, rows = self.status_text(action, roles, Tally(len(audience), 0, 0, {}), None)
+            await Outbox.enqueue_tx(
+                conn, sender.tg_id, "sendMessage", text_message(sender.tg_id, text, rows),
+                ref=f"acs:{aid}", dedupe_key=f"ac:status:{aid}", priority=1,
+            )
+        s.outbox.wake()
+        return aid, len(audience)
+
+    @staticmethod
+    async def _get_tx(conn: Any, aid: int) -> Action:
+        from storage.repos import row_to
+
+        async with conn.execute("SELECT * FROM actions WHERE id = ?", (aid,)) as cur:
+            return row_to(Action, await cur.fetchone())
+
+    # ----- the organiser's live view -----
+
+    def status_text(self, action: Action, roles: list[tuple[int, str, int]], tally: Tally,
+                    progress: dict[str, int] | None) -> tuple[str, list[list[Button]]]:
+        lines = ["📣 <b>{}</b>".format(esc(action.what)), i18n.format_datetime(action.start)]
+        if action.state == "cancelled":
+            lines.append(_("🛑 Cancelled."))
+        total = action.total
+        if progress is not None:
+            sent = progress.get("sent", 0)
+            open_ = progress.get("pending", 0) + progress.get("sending", 0)
+            lost = progress.get("unreachable", 0) + progress.get("failed", 0)
+            if open_ and action.state != "cancelled":
+                lines.append(_("Sending… {sent} of {total} sent").format(sent=sent, total=total))
+            else:
+                lines.append(_("Sent to {sent} of {total} people.").format(sent=sent, total=total))
+            lines.append(_("Not reachable: {n}").format(n=lost))
+        else:
+            lines.append(_("Sending… {sent} of {total} sent").format(sent=0, total=total))
+        lines.append(_("✅ Coming: {coming}   ❌ Can't: {cant}").format(coming=tally.coming, cant=tally.cant))
+        for rid, name, needed in roles:
+            lines.append("• " + _("{role}: {filled} of {needed}").format(
+                role=esc(name), filled=tally.filled.get(rid, 0), needed=needed))
+        rows = [[Button(_("⚙️ Manage"), cb("ac", "m", action.id))]] if action.state == "sent" else []
+        return "\n".join(lines), rows
+
+    async def progress(self, aid: int) -> dict[str, int]:
+        rows = await self.s.db.fetchall(
+            "SELECT state, COUNT(*) FROM outbox WHERE batch = ? GROUP BY state", (f"action:{aid}",)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def status_for(self, action: Action) -> tuple[str, list[list[Button]]]:
+        roles = [(r.id, r.name, r.needed) for r in await self.repo.roles(action.id)]
+        return self.status_text(action, roles, await self.repo.tally(action.id), await self.progress(action.id))
+
+    async def refresh_status(self, aid: int) -> None:
+        """Edit the organiser's live view in place (through the outbox, coalesced)."""
+        action = await self.repo.get(aid)
+        if action is None or action.status_message_id is None or action.created_by is None:
+            return
+        owner = await self.s.users.get(action.created_by)
+        if owner is None or owner.tg_id is None:
+            return
+        with i18n.use_locale(self.lang_of(owner)):
+            text, rows = await self.status_for(action)
+        payload: dict[str, Any] = {
+            "message_id": action.status_message_id, "text": text, "parse_mode": "HTML",
+            "reply_markup": inline_keyboard(rows),
+        }
+        async with self.s.db.transaction(mark=False) as conn:
+            await Outbox.replace_pending_tx(conn, action.status_chat_id or owner.tg_id,
+                                            "editMessageText", payload, ref=f"acu:{aid}")
+        self.s.outbox.wake()
+
+    async def _status_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
+        aid = int(ref.split(":")[1])
+        await self.repo.set_status_message(aid, chat_id, message_id)
+        await self._maybe_progress(aid, force=True)
+
+    async def _member_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
+        await self._maybe_progress(int(ref.split(":")[1]))
+
+    async def _member_failed(self, ref: str, chat_id: int, state: str) -> None:
+        await self._maybe_progress(int(ref.split(":")[1]))
+
+    async def _maybe_progress(self, aid: int, force: bool = False) -> None:
+        """Throttled: every 3 s or each 10 %, and always the final tally."""
+        counts = await self.progress(aid)
+        total = sum(counts.values()) or 1
+        open_ = counts.get("pending", 0) + counts.get("sending", 0)
+        bucket = (total - open_) * 10 // total
+        now = time.monotonic()
+        due = (
+            force
+            or open_ == 0
+            or now - self._progress_at.get(aid, 0.0) >= PROGRESS_EVERY_SECONDS
+            or bucket > self._progress_bucket.get(aid, 0)
+        )
+        if not due:
+            return
+        self._progress_at[aid] = now
+        self._progress_bucket[aid] = bucket
+        await self.refresh_status(aid)
+
+    # ----- members' answers -----
+
+    async def answer(self, aid: int, user_id: int, kind: str, role_id: int | None) -> str:
+        """'ok' | 'full' | 'closed' | 'not_yours' | 'unknown_role'."""
+        action = await self.repo.get(aid)
+        if action is None or action.state != "sent" or action.start <= self.s.clock.now():
+            return "closed"
+        if await self.repo.recipient(aid, user_id) is None:
+            return "not_yours"
+        roles = {r.id: r for r in await self.repo.roles(aid)}
+        if role_id is not None and role_id not in roles:
+            return "unknown_role"
+        async with self.s.db.transaction() as conn:
+            if role_id is not None:
+                taken = await ActionsRepo.role_filled_tx(conn, aid, role_id, user_id)
+                if taken >= roles[role_id].needed:
+                    return "full"
+            await ActionsRepo.answer_tx(conn, aid, user_id, "cant" if kind == "n" else "coming",
+                                        role_id, self.s.clock.now())
+        await self.refresh_status(aid)
+        return "ok"
+
+    async def member_view(self, aid: int, user_id: int) -> tuple[str, list[list[Button]]] | None:
+        action = await self.repo.get(aid)
+        rec = await self.repo.recipient(aid, user_id)
+        if action is None or rec is None:
+            return None
+        view = await self.view(action, rec.group_id)
+        tally = await self.repo.tally(aid)
+        role_name = next((n for rid, n, _k in view.roles if rid == rec.role_id), None)
+        text = call_text(view, tally.filled, answer_line(rec.answer, role_name))
+        if action.state != "sent":
+            return text + "\n\n" + _("🛑 Cancelled."), []
+        return text, call_rows(view, tally.filled)
+
+    # ----- reminders, changes, cancellation, follow-up -----
+
+    async def _notify_coming(self, action: Action, render, key: str | None,
+                             answered_before: datetime | None = None) -> int:
+        """One message to everyone who said they are coming (not to people who said /stop)."""
+        ids = await self.repo.coming_user_ids(action.id, answered_before)
+        users = [u for u in await self.s.users.many(ids) if u.tg_id is not None and u.stopped_at is None]
+        if not users:
+            return 0
+        async with self.s.db.transaction(mark=False) as conn:
+            for user in users:
+                with i18n.use_locale(self.lang_of(user)):
+                    text, rows = render(user)
+                await Outbox.enqueue_tx(
+                    conn, user.tg_id, "sendMessage", text_message(user.tg_id, text, rows),
+                    batch=f"action-note:{action.id}",
+                    dedupe_key=key.format(uid=user.id) if key else None,
+                )
+        self.s.outbox.wake()
+        return len(users)
+
+    def _brief(self, action: Action) -> str:
+        return "<b>{}</b>\n".format(esc(action.what)) + _("🗓 When: {when}").format(
+            when=i18n.format_datetime(action.start)) + "\n" + _("📍 Where: {place}").format(place=esc(action.place))
+
+    async def run_due(self, now: datetime) -> None:
+        for action in await self.repo.upcoming(now, now + REMIND_DAY):
+            kind = "soon" if action.start - now <= REMIND_SOON else "day"
+
+            def render(user: Any, action: Action = action) -> tuple[str, list[list[Button]]]:
+                text = _("⏰ Reminder: you said you are coming.") + "\n\n" + self._brief(action)
+                return text, [[Button(_("❌ I can't after all"), cb("ac", "n", action.id))]]
+
+            # Someone who said yes only after a reminder was due needs no reminder of that kind.
+            cutoff = action.start - (REMIND_SOON if kind == "soon" else REMIND_DAY)
+            await self._notify_coming(action, render, f"ac:rem:{action.id}:{{uid}}:{kind}:{action.starts_at}", cutoff)
+        for action in await self.repo.just_over(now, now - FOLLOWUP_WINDOW):
+            owner = await self.s.users.get(action.created_by) if action.created_by else None
+            if owner is None or owner.tg_id is None:
+                continue
+            coming = len(await self.repo.coming_user_ids(action.id))
+            with i18n.use_locale(self.lang_of(owner)):
+                text = _("<b>{what}</b> is over. Thank the people who came and tell them what happens next?").format(
+                    what=esc(action.what)) + "\n" + ngettext("{n} person said they were coming.",
+                                                            "{n} people said they were coming.", coming).format(n=coming)
+                rows = [[Button(_("💬 Write to them"), cb("ac", "f", action.id))]]
+            async with self.s.db.transaction(mark=False) as conn:
+                await Outbox.enqueue_tx(conn, owner.tg_id, "sendMessage", text_message(owner.tg_id, text, rows),
+                                        dedupe_key=f"ac:after:{action.id}")
+            self.s.outbox.wake()
+
+    async def change(self, aid: int, start: datetime, place: str) -> int:
+        action = await self.repo.get(aid)
+        assert action is not None
+        await self.s.db.execute(
+            "UPDATE actions SET starts_at = ?, place = ? WHERE id = ?", (to_db(start), place, aid)
+        )
+        action = await self.repo.get(aid)
+        assert action is not None
+
+        def render(user: Any) -> tuple[str, list[list[Button]]]:
+            return _("✏️ <b>Changed</b>: the action has a new time or place.") + "\n\n" + self._brief(action), [
+                [Button(_("❌ I can't"), cb("ac", "n", aid))]]
+
+        n = await self._notify_coming(action, render, None)
+        await self.refresh_status(aid)
+        return n
+
+    async def cancel(self, aid: int) -> int:
+        now = self.s.clock.now()
+        async with self.s.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE actions SET state = 'cancelled', cancelled_at = ? WHERE id = ? AND state = 'sent'",
+                (to_db(now), aid),
+            )
+            await Outbox.cancel_batch_tx(conn, f"action:{aid}")
+        action = await self.repo.get(aid)
+        assert action is not None
+
+        def render(user: Any) -> tuple[str, list[list[Button]]]:
+            return _("🛑 <b>Cancelled</b>: this action does not take place.") + "\n\n" + self._brief(action), []
+
+        n = await self._notify_coming(action, render, f"ac:cancel:{aid}:{{uid}}")
+        await self.refresh_status(aid)
+        return n
+
+    async def follow_up(self, aid: int, text: str) -> int | None:
+        """The one message after the action to those who came; None when already sent."""
+        now = self.s.clock.now()
+        async with self.s.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE actions SET followup_sent_at = ? WHERE id = ? AND followup_sent_at IS NULL",
+                (to_db(now), aid),
+            )
+            if cur.rowcount == 0:
+                return None
+        action = await self.repo.get(aid)
+        assert action is not None
+
+        def render(user: Any) -> tuple[str, list[list[Button]]]:
+            return _("💬 After <b>{what}</b>:").format(what=esc(action.what)) + "\n\n" + esc(text), []
+
+        return await self._notify_coming(action, render, f"ac:follow:{aid}:{{uid}}")

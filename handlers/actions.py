@@ -1,0 +1,556 @@
+"""/action (organisers and workers call people to act), members' answers, /actions (live view
+and managing a call), /settings (mute per group), /stop and /start (Telegram's convention)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import i18n
+from bot.actions import ActionsService, call_rows, call_text, view_of_draft
+from bot.app import BotContext
+from bot.clock import from_db, to_db
+from bot.i18n import N_, _, ngettext
+from bot.ui import Button, cb, esc
+from handlers import registry
+from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
+from storage.repos.dialogs import Dialog
+
+PRIVATE = filters.ChatType.PRIVATE
+KIND = "action"
+FIELDS = ("what", "when", "place", "why", "bring")
+LIMITS = {"what": 200, "place": 200, "why": 4000, "bring": 4000, "rolename": 40}
+_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\s+(\d{1,2})[:.h](\d{2})\s*$")
+
+
+def svc(ctx: BotContext) -> ActionsService:
+    return ctx.services.features["actions"]
+
+
+async def _groups_and_projects(ctx: BotContext):
+    """Groups this person may call (organiser of, or in a project they work for) and projects
+    they may call as a whole (workers)."""
+    r = await roles(ctx)
+    s = ctx.services
+    groups = {}
+    for pid in r.worker_of:
+        for g in await s.groups.of_project(pid):
+            groups[g.id] = g
+    for gid in r.organiser_of:
+        g = await s.groups.get(gid)
+        if g is not None:
+            groups[g.id] = g
+    projects = [p for p in [await s.projects.get(pid) for pid in sorted(r.worker_of)] if p]
+    return sorted(groups.values(), key=lambda g: g.name.lower()), projects
+
+
+# ----- the /action conversation -----
+
+
+async def cmd_action(update: Update, ctx: BotContext) -> None:
+    r = await roles(ctx)
+    if not (r.is_worker or r.is_organiser):
+        await reply(update, ctx, _("Only organisers and project workers can call for action."))
+        return
+    s = ctx.services
+    await s.dialogs.set(ctx.user.id, KIND, "what", {}, s.clock.now())
+    await reply(update, ctx, _("<b>Call for action</b>\nWhat is going to happen? For example: <i>Protest at city hall</i>.")
+                + "\n" + _("Send /cancel to stop."))
+
+
+async def _ask(update: Update, ctx: BotContext, step: str, data: dict) -> None:
+    s = ctx.services
+    await s.dialogs.set(ctx.user.id, KIND, step, data, s.clock.now())
+    skip = [[Button(_("Skip"), cb("ac", "skip"))]]
+    if step == "what":
+        await show(update, ctx, _("What is going to happen?"))
+    elif step == "when":
+        now = s.clock.now()
+        days = [now.date() + timedelta(days=i) for i in range(8)]
+        buttons = [Button(i18n.format_short_date(d), cb("ac", "d", d.strftime("%Y%m%d"))) for d in days]
+        await show(update, ctx, _("Which day? Tap a day, or send the date and time like <b>25/03 19:00</b>."),
+                   [buttons[i:i + 4] for i in range(0, 8, 4)])
+    elif step == "place":
+        await show(update, ctx, _("Where? For example: <i>Town hall, Botermarkt 1</i>."))
+    elif step == "why":
+        await show(update, ctx, _("Why? Say it in one or two short sentences."), skip)
+    elif step == "bring":
+        await show(update, ctx, _("What should people bring?"), skip)
+    elif step == "roles":
+        lines = [_("Do you need people for special tasks? For example: 3 people to hold banners.")]
+        for name, n in data.get("roles", []):
+            lines.append("• " + _("{role}: {filled} of {needed}").format(role=esc(name), filled=0, needed=n))
+        await show(update, ctx, "\n".join(lines), [[Button(_("➕ Add a task"), cb("ac", "ra"))],
+                                                   [Button(_("➡️ Next"), cb("ac", "rn"))]])
+    elif step == "rolename":
+        await show(update, ctx, _("What is the task? For example: <i>hold a banner</i>, <i>driver</i>."))
+    elif step == "rolecount":
+        nums = [1, 2, 3, 4, 5, 6, 8, 10]
+        await show(update, ctx, _("How many people for <b>{role}</b>?").format(role=esc(data.get("rolename", ""))),
+                   [[Button(str(n), cb("ac", "rc", n)) for n in nums[:4]], [Button(str(n), cb("ac", "rc", n)) for n in nums[4:]]])
+    elif step == "audience":
+        await _show_audience(update, ctx, data)
+
+
+async def _show_audience(update: Update, ctx: BotContext, data: dict) -> None:
+    groups, projects = await _groups_and_projects(ctx)
+    chosen = set(data.get("groups", []))
+    rows = []
+    for g in groups:
+        mark = "☑️" if g.id in chosen and not data.get("project") else "⬜"
+        rows.append([Button(f"{mark} {g.name}"[:60], cb("ac", "g", g.id))])
+    for p in projects:
+        mark = "☑️" if data.get("project") == p.id else "⬜"
+        rows.append([Button((mark + " " + _("🌍 The whole project {name}").format(name=p.name))[:60], cb("ac", "p", p.id))])
+    reach = len(await svc(ctx).audience(data, ctx.user.id)) if (chosen or data.get("project")) else 0
+    text = _("Who gets the call? Tap one or more groups.") + "\n" + ngettext(
+        "It will reach {n} person.", "It will reach {n} people.", reach).format(n=reach)
+    if reach:
+        rows.append([Button(_("👀 Preview"), cb("ac", "an"))])
+    await show(update, ctx, text, rows)
+
+
+def _parse_when(text: str, now: datetime) -> datetime | None:
+    m = _DATE.match(text)
+    if not m:
+        return None
+    day, month, year, hour, minute = m.groups()
+    try:
+        y = int(year) if year else now.year
+        if y < 100:
+            y += 2000
+        when = datetime(y, int(month), int(day), int(hour), int(minute), tzinfo=now.tzinfo)
+    except ValueError:
+        return None
+    if not year and when < now:
+        when = when.replace(year=when.year + 1)
+    return when
+
+
+async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
+    s = ctx.services
+    data = dict(dialog.data)
+    text = update.effective_message.text if update.effective_message else None
+    if not text or not text.strip():
+        await reply(update, ctx, _("Please send it as a text message."))
+        return
+    text = text.strip()
+    step = dialog.step
+    if step in LIMITS:
+        if len(text) > LIMITS[step]:
+            await reply(update, ctx, _("Please keep it shorter (at most {n} characters).").format(n=LIMITS[step]))
+            return
+        if step == "rolename":
+            data["rolename"] = text
+            await _ask(update, ctx, "rolecount", data)
+            return
+        data[step] = text
+        await _next(update, ctx, step, data)
+        return
+    if step in ("when", "hour"):
+        when = _parse_when(text, s.clock.now())
+        if when is None or when <= s.clock.now():
+            await reply(update, ctx, _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."))
+            return
+        data["when"] = to_db(when)
+        await _next(update, ctx, "when", data)
+        return
+    if step == "rolecount":
+        n = parse_int(text)
+        if n is None or not 1 <= n <= 500:
+            await reply(update, ctx, _("Please tap a number."))
+            return
+        data.setdefault("roles", []).append([data.pop("rolename", "?"), n])
+        await _ask(update, ctx, "roles", data)
+        return
+    await reply(update, ctx, _("Please tap one of the buttons above."))
+
+
+async def _next(update: Update, ctx: BotContext, done: str, data: dict) -> None:
+    if data.pop("back", False):
+        await _preview(update, ctx, data)
+        return
+    order = ["what", "when", "place", "why", "bring", "roles", "audience"]
+    await _ask(update, ctx, order[order.index(done) + 1], data)
+
+
+async def _preview(update: Update, ctx: BotContext, data: dict) -> None:
+    s = ctx.services
+    await s.dialogs.set(ctx.user.id, KIND, "confirm", data, s.clock.now())
+    group_name = await _longest_group_name(ctx, data)
+    view = view_of_draft(data, group_name)
+    edit_rows = [[Button(_("✏️ What"), cb("ac", "e", "what")), Button(_("✏️ When"), cb("ac", "e", "when")),
+                  Button(_("✏️ Where"), cb("ac", "e", "place"))],
+                 [Button(_("✏️ Why"), cb("ac", "e", "why")), Button(_("✏️ Bring"), cb("ac", "e", "bring"))]]
+    over = svc(ctx).too_long_by(data, group_name)
+    if over:
+        await reply(update, ctx, _("This call is too long for one message. Please make it {n} characters shorter.").format(n=over),
+                    edit_rows + [[Button(_("✖ Cancel"), cb("ac", "x"))]])
+        return
+    reach = len(await svc(ctx).audience(data, ctx.user.id))
+    await reply(update, ctx, call_text(view), call_rows(view, preview=True))
+    await reply(update, ctx, _("This is how members will see it.") + "\n" + ngettext(
+        "Send it to {n} person?", "Send it to {n} people?", reach).format(n=reach),
+        [[Button(_("📣 Send"), cb("ac", "send"))]] + edit_rows + [[Button(_("✖ Cancel"), cb("ac", "x"))]])
+
+
+async def _longest_group_name(ctx: BotContext, data: dict) -> str:
+    """Each member sees their own group's name: check the length with the longest one."""
+    names = [g.name for g in [await ctx.services.groups.get(gid) for gid in await svc(ctx).target_groups(data)] if g]
+    return max(names, key=len) if names else ""
+
+
+async def _check_audience(ctx: BotContext, data: dict) -> bool:
+    """Every target must still be this person's to call (roles can change, data can be forged)."""
+    r = await roles(ctx)
+    s = ctx.services
+    if data.get("project"):
+        return r.can_manage_project(int(data["project"])) and bool(await svc(ctx).target_groups(data))
+    if not data.get("groups"):
+        return False
+    for gid in data["groups"]:
+        g = await s.groups.get(int(gid))
+        if g is None or not r.can_manage_group(g.id, g.project_id):
+            return False
+    return True
+
+
+async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) -> None:
+    s = ctx.services
+    r = await roles(ctx)
+    if not (r.is_worker or r.is_organiser or r.is_admin):
+        await refuse(update, ctx)
+        return
+    dialog = await s.dialogs.get(ctx.user.id)
+    if dialog is None or dialog.kind != KIND:
+        await button_expired(update)
+        return
+    data = dict(dialog.data)
+    act, arg = parts[1], (parts[2] if len(parts) > 2 else "")
+    step = dialog.step
+    if act == "x":
+        await s.dialogs.clear(ctx.user.id)
+        await answer(update)
+        await show(update, ctx, _("Stopped. Nothing was sent."))
+        return
+    if act == "skip" and step in ("why", "bring"):
+        await answer(update)
+        data[step] = None
+        await _next(update, ctx, step, data)
+        return
+    if act == "d" and step in ("when", "hour") and re.fullmatch(r"\d{8}", arg):
+        await answer(update)
+        data["day"] = arg
+        await s.dialogs.set(ctx.user.id, KIND, "hour", data, s.clock.now())
+        hours = list(range(8, 22))
+        rows = [[Button(f"{h:02d}:00", cb("ac", "h", h)) for h in hours[i:i + 4]] for i in range(0, len(hours), 4)]
+        await show(update, ctx, _("What time? Tap an hour, or send the date and time like <b>25/03 19:30</b>."), rows)
+        return
+    if act == "h" and step == "hour" and data.get("day") and parse_int(arg) is not None and parse_int(arg) < 24:
+        day = datetime.strptime(data.pop("day"), "%Y%m%d")
+        when = datetime(day.year, day.month, day.day, int(arg), 0, tzinfo=s.clock.tz)
+        if when <= s.clock.now():
+            await answer(update, _("That time has passed. Please choose another."), alert=True)
+            return
+        await answer(update)
+        data["when"] = to_db(when)
+        await _next(update, ctx, "when", data)
+        return
+    if act == "ra" and step == "roles":
+        if len(data.get("roles", [])) >= 8:
+            await answer(update, _("That is enough tasks for one call."), alert=True)
+            return
+        await answer(update)
+        await _ask(update, ctx, "rolename", data)
+        return
+    if act == "rc" and step == "rolecount" and parse_int(arg) and 1 <= int(arg) <= 500:
+        await answer(update)
+        data.setdefault("roles", []).append([data.pop("rolename", "?"), int(arg)])
+        await _ask(update, ctx, "roles", data)
+        return
+    if act == "rn" and step == "roles":
+        await answer(update)
+        await _ask(update, ctx, "audience", data)
+        return
+    if act in ("g", "p") and step == "audience":
+        target = parse_int(arg)
+        if target is None:
+            await button_expired(update)
+            return
+        if act == "g":
+            g = await s.groups.get(target)
+            if g is None or not r.can_manage_group(g.id, g.project_id):
+                await refuse(update, ctx)
+                return
+            chosen = [] if data.get("project") else list(data.get("groups", []))
+            chosen = [x for x in chosen if x != target] if target in chosen else chosen + [target]
+            data["groups"], data["project"] = chosen, None
+        else:
+            if not r.can_manage_project(target):
+                await refuse(update, ctx)
+                return
+            data["project"] = None if data.get("project") == target else target
+            data["groups"] = []
+        await answer(update)
+        await s.dialogs.set(ctx.user.id, KIND, "audience", data, s.clock.now())
+        await _show_audience(update, ctx, data)
+        return
+    if act == "an" and step == "audience":
+        if not await _check_audience(ctx, data):
+            await refuse(update, ctx)
+            return
+        await answer(update)
+        await _preview(update, ctx, data)
+        return
+    if act == "e" and step == "confirm" and arg in FIELDS:
+        await answer(update)
+        data["back"] = True
+        await _ask(update, ctx, arg, data)
+        return
+    if act == "send" and step == "confirm":
+        if not await _check_audience(ctx, data):
+            await refuse(update, ctx)
+            return
+        if not await svc(ctx).target_groups(data) or svc(ctx).too_long_by(data, await _longest_group_name(ctx, data)):
+            await button_expired(update)
+            return
+        await s.dialogs.clear(ctx.user.id)
+        await answer(update)
+        aid, reach = await svc(ctx).send(data, ctx.user)
+        await show(update, ctx, ngettext("📣 Sent to {n} person. You will see who comes below.",
+                                         "📣 Sent to {n} people. You will see who comes below.", reach).format(n=reach))
+        return
+    await button_expired(update)
+
+
+async def _on_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
+    await ctx.services.dialogs.clear(ctx.user.id)
+    return _("Stopped. Nothing was sent.")
+
+
+# ----- members' answers, managing a call -----
+
+
+async def on_ac(update: Update, ctx: BotContext) -> None:
+    data = update.callback_query.data or ""
+    parts = data.split(":")
+    if len(parts) < 2:
+        await button_expired(update)
+        return
+    act = parts[1]
+    if act == "pv":
+        await answer(update, _("This is only a preview."))
+        return
+    if act in ("y", "n", "r"):
+        await _member_answer(update, ctx, parts)
+        return
+    if act in ("m", "c", "cy", "ch", "f"):
+        await _manage(update, ctx, parts)
+        return
+    await on_dialog_button(update, ctx, parts)
+
+
+async def _member_answer(update: Update, ctx: BotContext, parts: list[str]) -> None:
+    aid = parse_int(parts[2]) if len(parts) > 2 else None
+    rid = parse_int(parts[3]) if len(parts) == 4 else None
+    if aid is None or (parts[1] == "r" and rid is None) or (parts[1] != "r" and len(parts) != 3):
+        await button_expired(update)
+        return
+    outcome = await svc(ctx).answer(aid, ctx.user.id, parts[1], rid)
+    if outcome == "not_yours":
+        await refuse(update, ctx)
+        return
+    if outcome in ("closed", "unknown_role"):
+        await answer(update, _("This call is closed."), alert=True)
+        return
+    if outcome == "full":
+        await answer(update, _("Sorry, this task is full. You can still come!"), alert=True)
+    else:
+        await answer(update, _("Thank you! You can change your answer at any time."))
+    shown = await svc(ctx).member_view(aid, ctx.user.id)
+    if shown is not None:
+        await show(update, ctx, *shown)
+
+
+async def _may_manage(ctx: BotContext, action) -> bool:
+    r = await roles(ctx)
+    if action.created_by == ctx.user.id or r.can_manage_project(action.project_id):
+        return True
+    return bool(action.groups) and all(g in r.organiser_of for g in action.groups)
+
+
+async def _manage(update: Update, ctx: BotContext, parts: list[str]) -> None:
+    s = ctx.services
+    aid = parse_int(parts[2]) if len(parts) == 3 else None
+    action = await svc(ctx).repo.get(aid) if aid is not None else None
+    if action is None:
+        await button_expired(update)
+        return
+    if not await _may_manage(ctx, action):
+        await refuse(update, ctx)
+        return
+    await answer(update)
+    act = parts[1]
+    over = action.start <= s.clock.now()
+    if act == "m":
+        text, _rows = await svc(ctx).status_for(action)
+        rows = []
+        if action.state == "sent" and not over:
+            rows = [[Button(_("✏️ Change time or place"), cb("ac", "ch", aid))],
+                    [Button(_("🛑 Cancel the action"), cb("ac", "c", aid))]]
+        if action.state == "sent" and over and action.followup_sent_at is None:
+            rows.append([Button(_("💬 Write to them"), cb("ac", "f", aid))])
+        await reply(update, ctx, text, rows)
+    elif act == "c" and action.state == "sent":
+        await reply(update, ctx, _("Cancel <b>{what}</b>? Everyone who said they are coming is told.").format(what=esc(action.what)),
+                    [[Button(_("🛑 Yes, cancel it"), cb("ac", "cy", aid))]])
+    elif act == "cy" and action.state == "sent":
+        n = await svc(ctx).cancel(aid)
+        await show(update, ctx, ngettext("Cancelled. {n} person is told.", "Cancelled. {n} people are told.", n).format(n=n))
+    elif act == "ch" and action.state == "sent" and not over:
+        await s.dialogs.set(ctx.user.id, "action_change", "when", {"aid": aid}, s.clock.now())
+        await reply(update, ctx, _("Send the new date and time like <b>25/03 19:00</b>."))
+    elif act == "f" and action.followup_sent_at is None and over:
+        await s.dialogs.set(ctx.user.id, "action_follow", "text", {"aid": aid}, s.clock.now())
+        await reply(update, ctx, _("Write your message to everyone who came. It is sent once."))
+    else:
+        await reply(update, ctx, _("This call is closed."))
+
+
+async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
+    s = ctx.services
+    text = (update.effective_message.text or "").strip() if update.effective_message else ""
+    action = await svc(ctx).repo.get(int(dialog.data["aid"]))
+    if action is None or not await _may_manage(ctx, action) or action.state != "sent":
+        await s.dialogs.clear(ctx.user.id)
+        await refuse(update, ctx)
+        return
+    if dialog.step == "when":
+        when = _parse_when(text, s.clock.now())
+        if when is None or when <= s.clock.now():
+            await reply(update, ctx, _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."))
+            return
+        await s.dialogs.set(ctx.user.id, "action_change", "place", {"aid": action.id, "when": to_db(when)}, s.clock.now())
+        await reply(update, ctx, _("And where? Send the place, or <b>=</b> to keep <i>{place}</i>.").format(place=esc(action.place)))
+        return
+    place = action.place if text == "=" or not text else text[: LIMITS["place"]]
+    when = from_db(dialog.data["when"])
+    await s.dialogs.clear(ctx.user.id)
+    n = await svc(ctx).change(action.id, when, place)
+    await reply(update, ctx, ngettext("Changed. {n} person is told.", "Changed. {n} people are told.", n).format(n=n))
+
+
+async def _follow_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
+    s = ctx.services
+    text = (update.effective_message.text or "").strip() if update.effective_message else ""
+    action = await svc(ctx).repo.get(int(dialog.data["aid"]))
+    if action is None or not await _may_manage(ctx, action):
+        await s.dialogs.clear(ctx.user.id)
+        await refuse(update, ctx)
+        return
+    if not text or len(text) > 3000:
+        await reply(update, ctx, _("Please keep it shorter (at most {n} characters).").format(n=3000))
+        return
+    await s.dialogs.clear(ctx.user.id)
+    n = await svc(ctx).follow_up(action.id, text)
+    if n is None:
+        await reply(update, ctx, _("This message was already sent."))
+        return
+    await reply(update, ctx, ngettext("Sent to {n} person.", "Sent to {n} people.", n).format(n=n))
+
+
+async def cmd_actions(update: Update, ctx: BotContext) -> None:
+    r = await roles(ctx)
+    if not (r.is_worker or r.is_organiser or r.is_admin):
+        await refuse(update, ctx)
+        return
+    found = await svc(ctx).repo.of_creator_or_groups(ctx.user.id, sorted(r.organiser_of), sorted(r.worker_of))
+    if not found:
+        await reply(update, ctx, _("No calls for action yet. Send /action to make one."))
+        return
+    for action in found[:5]:
+        text, rows = await svc(ctx).status_for(action)
+        await reply(update, ctx, text, rows)
+
+
+# ----- mute per group, /settings, /stop -----
+
+
+async def _settings_rows(ctx: BotContext) -> tuple[str, list[list[Button]]]:
+    s = ctx.services
+    muted = await svc(ctx).repo.muted_groups(ctx.user.id)
+    rows = []
+    for m in await s.groups.memberships(ctx.user.id):
+        label = ("🔕 " if m.group.id in muted else "🔔 ") + m.group.name
+        rows.append([Button(label[:60], cb("mute", "t", m.group.id))])
+    text = _("<b>Calls for action</b>\n🔔 = you get them, 🔕 = muted. Tap a group to change.")
+    if ctx.user.stopped_at:
+        text += "\n\n" + _("You said /stop: you get no calls at all. Send /start to get them again.")
+    if not rows:
+        text = _("You are not in a group yet.")
+    return text, rows
+
+
+async def cmd_settings(update: Update, ctx: BotContext) -> None:
+    await reply(update, ctx, *(await _settings_rows(ctx)))
+
+
+async def on_mute(update: Update, ctx: BotContext) -> None:
+    parts = parse_cb(update.callback_query.data, 3)
+    gid = parse_int(parts[2]) if parts else None
+    if parts is None or gid is None or parts[1] not in ("g", "t"):
+        await button_expired(update)
+        return
+    r = await roles(ctx)
+    if not r.is_member(gid):
+        await refuse(update, ctx)
+        return
+    s = ctx.services
+    repo = svc(ctx).repo
+    group = await s.groups.get(gid)
+    if parts[1] == "g":
+        await repo.set_muted(ctx.user.id, gid, True, s.clock.now())
+        await answer(update)
+        await reply(update, ctx, _("🔕 You get no more calls for action from <b>{group}</b>.").format(group=esc(group.name)),
+                    [[Button(_("🔔 Unmute"), cb("mute", "t", gid))]])
+        return
+    muted = gid in await repo.muted_groups(ctx.user.id)
+    await repo.set_muted(ctx.user.id, gid, not muted, s.clock.now())
+    await answer(update, _("🔔 Unmuted.") if muted else _("🔕 Muted."))
+    await show(update, ctx, *(await _settings_rows(ctx)))
+
+
+async def cmd_stop(update: Update, ctx: BotContext) -> None:
+    s = ctx.services
+    ctx.user = await s.users.set_stopped(ctx.user, s.clock.now())
+    await reply(update, ctx, _("You will get no more calls or messages from your groups. Send /start to get them again."))
+
+
+async def start_resumes(update: Update, ctx: BotContext) -> None:
+    """Runs before /start itself (own handler group): /start undoes /stop."""
+    if ctx.user is not None and ctx.user.stopped_at is not None:
+        s = ctx.services
+        ctx.user = await s.users.set_stopped(ctx.user, None)
+        await reply(update, ctx, _("Welcome back: you get calls and messages from your groups again."))
+
+
+def register(app: Application) -> None:
+    s = app.bot_data.services
+    s.features["actions"] = ActionsService(s)
+    registry.command("action", N_("Call people to act"), {"organiser", "worker"}, order=30)
+    registry.command("actions", N_("Your calls and who comes"), {"organiser", "worker"}, order=31)
+    registry.command("settings", N_("Mute or unmute calls per group"), {"member"}, order=85)
+    registry.command("stop", N_("Stop all messages from the groups"), {"member"}, order=98)
+    registry.dialog(KIND, _step, _on_cancel)
+    registry.dialog("action_change", _change_step, _on_cancel)
+    registry.dialog("action_follow", _follow_step, _on_cancel)
+    app.add_handler(CommandHandler("start", start_resumes, filters=PRIVATE), group=-10)
+    app.add_handler(CommandHandler("action", cmd_action, filters=PRIVATE))
+    app.add_handler(CommandHandler("actions", cmd_actions, filters=PRIVATE))
+    app.add_handler(CommandHandler("settings", cmd_settings, filters=PRIVATE))
+    app.add_handler(CommandHandler("stop", cmd_stop, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(on_ac, pattern=r"^ac:"))
+    app.add_handler(CallbackQueryHandler(on_mute, pattern=r"^mute:"))
