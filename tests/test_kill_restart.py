@@ -10,7 +10,7 @@ from tests.killtest import run_kill_test
 
 
 async def test_sigkill_loses_nothing_and_applies_nothing_twice(tmp_path):
-    r = await run_kill_test(tmp_path, n_updates=3000, kills=2, seed=11, timeout=50)
+    r = await run_kill_test(tmp_path, n_updates=3000, kills=2, seed=11, timeout=150)
     summary = r.__dict__
     assert r.kills == 2, summary
     assert r.lost == 0, summary
