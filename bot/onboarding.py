@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.services import Services
 from storage.repos.groups import Group
 from storage.repos.invites import Invite, redeem
+from storage.repos.projects import Project
 
 WORKER_PREFIX = "w_"
 ORGANISER_PREFIX = "o_"
@@ -40,21 +41,12 @@ async def create_organiser_invite(s: Services, group: Group, created_by: int) ->
 
 
 async def create_group(s: Services, project_id: int, name: str, created_by: int) -> Group:
-    """The group and the end of the worker's /newgroup conversation, in one transaction."""
-    from bot.clock import to_db
-    from storage.repos import row_to
-    from storage.repos.dialogs import DialogsRepo
-
-    async with s.db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO groups (project_id, name, member_token, created_by, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (project_id, name, new_token(), created_by, to_db(s.clock.now())),
-        )
-        await DialogsRepo.clear_tx(conn, created_by)
-        async with conn.execute("SELECT * FROM groups WHERE id = ?", (cur.lastrowid,)) as c:
-            row = await c.fetchone()
-    return row_to(Group, row)
+    """The group and the end of the worker's /newgroup conversation, in one transaction
+    (the repositories' own transactions join the outer one)."""
+    async with s.db.transaction():
+        group = await s.groups.create(project_id, name, new_token(), created_by, s.clock.now())
+        await s.dialogs.clear(created_by)
+    return group
 
 
 def member_link(s: Services, group: Group) -> str:
@@ -84,28 +76,12 @@ def qr_png(url: str) -> bytes:
     return buf.getvalue()
 
 
-async def create_project(s: Services, name: str, neighbourhoods: list[str], created_by: int):
+async def create_project(s: Services, name: str, neighbourhoods: list[str], created_by: int) -> Project:
     """The project and the end of the admin's /newproject conversation, in one transaction."""
-    from bot.clock import to_db
-    from storage.repos import row_to
-    from storage.repos.dialogs import DialogsRepo
-    from storage.repos.projects import Project
-
-    now = s.clock.now()
-    async with s.db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO projects (name, created_by, created_at) VALUES (?, ?, ?)",
-            (name, created_by, to_db(now)),
-        )
-        project_id = cur.lastrowid
-        await conn.executemany(
-            "INSERT OR IGNORE INTO neighbourhoods (project_id, name) VALUES (?, ?)",
-            [(project_id, n) for n in neighbourhoods],
-        )
-        await DialogsRepo.clear_tx(conn, created_by)
-        async with conn.execute("SELECT * FROM projects WHERE id = ?", (project_id,)) as c:
-            row = await c.fetchone()
-    return row_to(Project, row)
+    async with s.db.transaction():
+        project = await s.projects.create(name, neighbourhoods, created_by, s.clock.now())
+        await s.dialogs.clear(created_by)
+    return project
 
 
 def split_names(text: str, limit: int = 50, length: int = 60) -> list[str]:

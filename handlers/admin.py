@@ -11,7 +11,17 @@ from bot.i18n import N_, _, format_datetime, ngettext
 from bot.onboarding import create_project, create_worker_invite, invite_link, split_names
 from bot.ui import Button, cb, esc
 from handlers import registry
-from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
+from handlers.common import (
+    answer,
+    button_expired,
+    managed_projects,
+    parse_cb,
+    parse_int,
+    refuse,
+    reply,
+    roles,
+    show,
+)
 from storage.repos.dialogs import Dialog
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -109,15 +119,8 @@ async def on_np(update: Update, ctx: BotContext) -> None:
 async def cmd_projects(update: Update, ctx: BotContext) -> None:
     r = await roles(ctx)
     s = ctx.services
-    if r.is_admin:
-        projects = await s.projects.all()
-    elif r.is_worker:
-        projects = await s.projects.projects_of_worker(ctx.user.id)
-    else:
-        await refuse(update, ctx)
-        return
+    projects = await managed_projects(update, ctx)
     if not projects:
-        await reply(update, ctx, _("There are no projects yet. Send /newproject to make one."))
         return
     lines = [_("<b>Projects</b>")]
     rows: list[list[Button]] = []

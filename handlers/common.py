@@ -127,3 +127,20 @@ async def refuse(update: Update, ctx: BotContext) -> None:
 
 async def button_expired(update: Update) -> None:
     await answer(update, i18n._("This button no longer works. Send /help to start again."), alert=True)
+
+
+async def managed_projects(update: Update, ctx: BotContext) -> list | None:
+    """All projects for an admin, their own for a worker. Refuses others (returns None) and
+    answers when there is no project yet (returns [])."""
+    r = await roles(ctx)
+    s = ctx.services
+    if r.is_admin:
+        projects = await s.projects.all()
+    elif r.is_worker:
+        projects = await s.projects.projects_of_worker(ctx.user.id)
+    else:
+        await refuse(update, ctx)
+        return None
+    if not projects:
+        await reply(update, ctx, i18n._("There are no projects yet. Send /newproject to make one."))
+    return projects

@@ -15,6 +15,7 @@ from handlers.common import (
     answer,
     button_expired,
     forget_roles,
+    managed_projects,
     parse_cb,
     parse_int,
     refuse,
@@ -30,17 +31,8 @@ KIND = "newgroup"
 
 
 async def cmd_newgroup(update: Update, ctx: BotContext) -> None:
-    r = await roles(ctx)
-    s = ctx.services
-    if r.is_admin:
-        projects = await s.projects.all()
-    elif r.is_worker:
-        projects = await s.projects.projects_of_worker(ctx.user.id)
-    else:
-        await refuse(update, ctx)
-        return
+    projects = await managed_projects(update, ctx)
     if not projects:
-        await reply(update, ctx, _("There are no projects yet. Send /newproject to make one."))
         return
     if len(projects) == 1:
         await _ask_name(update, ctx, projects[0].id)
