@@ -186,3 +186,24 @@ async def test_retention_turns_old_answers_into_counts_idempotently(h, admin):
     assert await _numbers(h, w) == after
     # She was not forgotten: her account and her volunteer hours keep her name.
     assert await h.rows("SELECT first_name FROM users WHERE tg_id = ?", (FTG,)) == [("Fatimaqx",)]
+
+
+async def test_forget_before_an_action_frees_her_role_and_updates_the_live_view(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    fatima = h.person("Fatimaqx", language_code="nl", user_id=FTG, last_name="Benali", username="fatima_bq")
+    await fatima.send(f"/start {payload}")
+    await make_call(jan, roles=(("spandoek vasthouden", "1"),))
+    await fatima.press("spandoek", call_of(fatima))
+    aid = (await h.rows("SELECT id FROM actions"))[0][0]
+    acts = h.services.features["actions"]
+    assert (await acts.repo.tally(aid)).filled != {}
+    edits_before = len([c for c in h.api.calls if c.method == "editMessageText" and c.chat_id == jan.id])
+    await fatima.send("/forget")
+    await fatima.press("🗑")
+    await h.settle()
+    tally = await acts.repo.tally(aid)
+    assert tally.coming == 0 and tally.filled == {}
+    assert await h.rows("SELECT COUNT(*) FROM anonymous_tallies") == [(0,)]  # nothing to count: withdrawn
+    edits = [c for c in h.api.calls if c.method == "editMessageText" and c.chat_id == jan.id]
+    assert len(edits) > edits_before
+    assert await personal_traces(h, ["Fatimaqx", "Benali", "fatima_bq"], [FTG]) == []
