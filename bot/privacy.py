@@ -110,7 +110,7 @@ class PrivacyService:
 
 def retention_notice(settings: Any | None = None) -> str:
     """The part of the privacy notice that depends on the retention settings (kept true)."""
-    from bot.i18n import _, ngettext
+    from bot.i18n import ngettext
 
     inbox_days = getattr(settings, "inbox_retention_days", 3)
     years = max(1, round(getattr(settings, "retention_days", 730) / 365))
@@ -126,6 +126,24 @@ def retention_notice(settings: Any | None = None) -> str:
             "Your reports stay in the statistics without your name, voice notes or photos; {n} years after a report is closed, we do that ourselves.",
             years,
         ).format(n=years)
+        + "\n"
+        + ngettext(
+            "Organisers of your group see your answers to meetings and calls, and your volunteer shifts and hours. {n} year after a meeting or call, your answers only stay as numbers.",
+            "Organisers of your group see your answers to meetings and calls, and your volunteer shifts and hours. {n} years after a meeting or call, your answers only stay as numbers.",
+            years,
+        ).format(n=years)
+        + " "
+        + forget_features_note()
+    )
+
+
+def forget_features_note() -> str:
+    """What /forget does to meetings, calls and rosters (said in /privacy and at /forget)."""
+    from bot.i18n import _
+
+    return _(
+        "After /forget, your places at meetings and shifts still to come are freed, your answers "
+        "only stay as numbers and your volunteer hours stay without your name."
     )
 
 

@@ -576,7 +576,8 @@ class RosterService:
         for r in rows:
             start, end = from_db(r.starts_at, self.tz), from_db(r.ends_at, self.tz)
             assert start is not None and end is not None
-            name = " ".join(p for p in (r.first_name, r.last_name) if p) or f"#{r.user_id}"
+            # A volunteer who was removed (/forget) keeps their hours, without a name or number.
+            name = " ".join(p for p in (r.first_name, r.last_name) if p) or _("(removed)")
             if not r.confirmed:
                 status, hours = _("not confirmed"), 0.0
             elif r.attended == 1:

@@ -7,7 +7,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.app import BotContext
 from bot.i18n import N_, _
-from bot.privacy import PrivacyService, register_reports
+from bot.privacy import PrivacyService, forget_features_note, register_reports
+from bot.privacy_features import register_features
 from bot.ui import Button, cb
 from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, reply, show
@@ -44,6 +45,8 @@ async def cmd_forget(update: Update, ctx: BotContext) -> None:
             "messages you sent. Your reports stay in the statistics, without your name, voice "
             "notes or photos. This cannot be undone."
         )
+        + "\n"
+        + forget_features_note()
     )
     await reply(
         update,
@@ -89,6 +92,7 @@ def register(app: Application) -> None:
     s.features["privacy"] = service
     s.scheduler.register("privacy:prune", service.prune)
     register_reports(s)
+    register_features(s)  # meetings, action calls, rosters
     registry.command("mydata", N_("Get everything we keep about you"), {"everyone"}, order=92)
     registry.command("forget", N_("Delete your data"), {"everyone"}, order=93)
     registry.dialog(KIND, _step)

@@ -145,6 +145,19 @@ class ActionsRepo:
                     filled[role_id] = filled.get(role_id, 0) + n
             elif answer == "cant":
                 cant += n
+        # Answers of people removed since (/forget, retention) still count, anonymously.
+        for label, n in await self.db.fetchall(
+            "SELECT label, n FROM anonymous_tallies WHERE kind = 'action_answer' AND object_id = ?",
+            (action_id,),
+        ):
+            answer, _, role = label.partition(":")
+            total += n
+            if answer == "coming":
+                coming += n
+                if role:
+                    filled[int(role)] = filled.get(int(role), 0) + n
+            elif answer == "cant":
+                cant += n
         return Tally(total, coming, cant, filled)
 
     @staticmethod

@@ -356,7 +356,15 @@ class MeetingsRepo:
             f"SELECT meeting_id, COUNT(*) FROM meeting_attendance WHERE meeting_id IN ({marks}) GROUP BY meeting_id",
             ids,
         )
-        return {r[0]: r[1] for r in rows}
+        counts = {r[0]: r[1] for r in rows}
+        # People removed (/forget, retention) still count, anonymously.
+        for r in await self.db.fetchall(
+            f"SELECT object_id, SUM(n) FROM anonymous_tallies WHERE kind = 'meeting_attended'"
+            f" AND object_id IN ({marks}) GROUP BY object_id",
+            ids,
+        ):
+            counts[r[0]] = counts.get(r[0], 0) + r[1]
+        return counts
 
     # ----- per-group settings -----
 

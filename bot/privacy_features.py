@@ -1,0 +1,175 @@
+"""/mydata, /forget and retention for meetings, action calls and volunteer rosters.
+
+The privacy module owns these three parts (one place to read what is kept and how it goes);
+the SQL lives in storage/repos/feature_privacy.py. Each forget function runs inside the ONE
+/forget transaction, before the core tables are cleared, and frees what the person held by the
+feature's own rules:
+
+- meetings: a Yes (or a held offer) to a meeting still to come is withdrawn and the place is
+  offered to the first person on the waiting list (MeetingsService._offer_free_place_tx);
+- action calls: a "coming" answer to a call still to come is withdrawn; the organiser's live
+  view is refreshed with the new counts;
+- rosters: a shift still to come is freed and, like a step-back, the group's free volunteers are
+  asked to take over; the organiser hears "a volunteer can no longer come" without a name.
+
+Nothing told to others names the person.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.i18n import _, ngettext
+from bot.privacy import register_personal_data
+from bot.ui import Button, cb, esc
+from storage.repos import feature_privacy as fp
+
+log = logging.getLogger(__name__)
+
+
+async def _user_names(conn: aiosqlite.Connection, user_id: int) -> list[str | None]:
+    async with conn.execute("SELECT first_name, last_name, username FROM users WHERE id = ?", (user_id,)) as cur:
+        row = await cur.fetchone()
+    return list(row) if row else []
+
+
+def register_features(services: Any) -> None:
+    register_meetings(services)
+    register_actions(services)
+    register_rosters(services)
+
+    async def retention(now: datetime) -> None:
+        await run_retention(services, now)
+
+    services.scheduler.register("privacy:features_retention", retention)
+
+
+# ----- meetings -----
+
+
+def register_meetings(services: Any) -> None:
+    async def forget(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+        meetings = services.features.get("meetings")
+        held = [mid for mid, answer in await fp.future_rsvps_tx(conn, user_id, now) if answer in ("yes", "offered")]
+        names = await _user_names(conn, user_id)
+        await fp.forget_meetings_tx(conn, user_id, now)
+        # Their place goes to the waiting list, as when someone says No.
+        if meetings is not None:
+            for mid in held:
+                m = await meetings.repo.get_tx(conn, mid)
+                if m is not None:
+                    await meetings._offer_free_place_tx(conn, m, now)
+        await fp.scrub_names_tx(conn, "meetings", "notes", fp.name_pattern(names))
+
+    register_personal_data("meetings", fp.export_meetings, forget)
+
+
+# ----- action calls -----
+
+
+def register_actions(services: Any) -> None:
+    async def forget(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+        actions = services.features.get("actions")
+        answered = await fp.future_answered_actions_tx(conn, user_id, now)
+        await fp.forget_actions_tx(conn, user_id, now)
+        if actions is not None:
+            # The live view shows the new counts (reads join this task's transaction).
+            for aid in answered:
+                try:
+                    await actions.refresh_status(aid)
+                except Exception:  # a stale view must never block removing someone's data
+                    log.exception("privacy: could not refresh the live view of action %s", aid)
+
+    register_personal_data("actions", fp.export_actions, forget)
+
+
+# ----- volunteer rosters -----
+
+
+def register_rosters(services: Any) -> None:
+    async def forget(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+        rosters = services.features.get("rosters")
+        slots = await fp.future_signed_slots_tx(conn, user_id, now)
+        names = await _user_names(conn, user_id)
+        await fp.forget_rosters_tx(conn, user_id, now)
+        await fp.scrub_names_tx(conn, "roster_tasks", "note", fp.name_pattern(names))
+        if rosters is not None:
+            for slot_id in slots:
+                await _ask_takeover_tx(services, rosters, conn, slot_id, user_id, now)
+
+    register_personal_data("rosters", fp.export_rosters, forget)
+
+
+async def _ask_takeover_tx(services: Any, rosters: Any, conn: aiosqlite.Connection, slot_id: int,
+                           gone_id: int, now: datetime) -> None:
+    """The roster's step-back rule for a freed shift, without the name or a reason."""
+    from bot.rosters import count_text, slot_block, slot_day_time, slot_when
+
+    repo = rosters.repo
+    slot = await repo.slot(slot_id, conn)
+    if slot is None or slot.cancelled_at or slot.start <= now or slot.signed >= slot.needed:
+        return
+    async with conn.execute("SELECT name FROM groups WHERE id = ?", (slot.group_id,)) as cur:
+        row = await cur.fetchone()
+    group_name = row[0] if row else ""
+    expires = min(now + timedelta(hours=services.settings.roster_takeover_hours), slot.start)
+    takeover_id = await repo.create_takeover_tx(conn, slot.slot_id, None, now, expires)
+    asked = 0
+    for other in await repo.free_volunteers(conn, slot.group_id, slot.start, slot.end):
+        if other.id == gone_id:
+            continue
+        lang = rosters.lang_of(other)
+
+        def ask(slot: Any = slot) -> tuple[str, list[list[Button]]]:
+            text = (
+                _("🙋 Who can take over {day_time}?").format(day_time=slot_day_time(slot))
+                + "\n\n" + slot_block(slot) + "\n"
+                + _("Group: {group}").format(group=esc(group_name))
+            )
+            return text, [[Button(_("✋ I'll take it"), cb("tk", "take", takeover_id))]]
+
+        if await rosters._tell(conn, other, ask, ref=f"rtk:{takeover_id}:{other.id}",
+                               dedupe_key=f"roster:tk:{takeover_id}:{other.id}"):
+            await repo.add_ask_tx(conn, takeover_id, other.id, other.tg_id or 0, lang)
+            asked += 1
+    for manager in await repo.managers(slot.group_id, conn):
+        if manager.id == gone_id:
+            continue
+
+        def told(slot: Any = slot, asked: int = asked) -> tuple[str, list[list[Button]]]:
+            text = _("↩️ A volunteer can no longer come to {when}.").format(when=slot_when(slot))
+            text += "\n" + slot_block(slot) + "\n" + count_text(slot) + "\n" + ngettext(
+                "I asked {n} free volunteer to take over.", "I asked {n} free volunteers to take over.", asked
+            ).format(n=asked)
+            return text, []
+
+        await rosters._tell(conn, manager, told, dedupe_key=f"roster:gone:{takeover_id}:{manager.id}")
+
+
+# ----- retention -----
+
+
+async def run_retention(services: Any, now: datetime) -> int:
+    """Answers to meetings and action calls older than RETENTION_DAYS become anonymous tallies;
+    old step-back reasons and take-over links go. Idempotent: only rows not yet done are read."""
+    db = services.db
+    cutoff = now - timedelta(days=services.settings.retention_days)
+    done = 0
+    while ids := await fp.meetings_due_for_retention(db, cutoff):
+        async with db.transaction(mark=False) as conn:
+            await fp.anonymise_meetings_tx(conn, ids, now)
+        done += len(ids)
+    while ids := await fp.actions_due_for_retention(db, cutoff):
+        async with db.transaction(mark=False) as conn:
+            await fp.anonymise_actions_tx(conn, ids, now)
+        done += len(ids)
+    async with db.transaction(mark=False) as conn:
+        await fp.anonymise_old_poll_votes_tx(conn, cutoff)
+        await fp.anonymise_old_roster_traces_tx(conn, cutoff, now)
+    if done:
+        log.info("privacy: answers of %d meetings and action calls before %s made anonymous", done, cutoff.date())
+    return done
