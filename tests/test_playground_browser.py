@@ -184,14 +184,23 @@ class Page:
         return self.phone(i).find_elements(By.CSS_SELECTOR, ".chat .msg.bot .ib")
 
     def press(self, i: int, *labels: str) -> str:
-        """Tap the newest inline button containing one of ``labels`` (first label found wins)."""
-        buttons = list(reversed(self.buttons(i)))
-        for label in labels:
-            for b in buttons:
-                if label in b.text:
-                    b.click()
-                    return label
-        raise AssertionError(f"phone {i}: none of {labels!r} in {[b.text for b in buttons][:12]}")
+        """Tap the newest inline button containing one of ``labels`` (first label found wins).
+        The page re-renders as messages arrive, so a button found a moment ago may be gone:
+        look again."""
+        seen: list[str] = []
+        for _ in range(40):
+            try:
+                buttons = list(reversed(self.buttons(i)))
+                seen = [b.text for b in buttons]
+                for label in labels:
+                    for b in buttons:
+                        if label in b.text:
+                            b.click()
+                            return label
+                break
+            except StaleElementReferenceException:
+                time.sleep(0.05)
+        raise AssertionError(f"phone {i}: none of {labels!r} in {seen[:12]}")
 
     def send(self, i: int, text: str) -> None:
         box = self.phone(i).find_element(By.CSS_SELECTOR, ".composer .text")
