@@ -254,6 +254,7 @@ async def _reports_history(d: Demo) -> None:
 async def _meetings_history(d: Demo) -> None:
     """Story 6's monthly tenants' meeting: every first Tuesday, 19:00, in the community centre."""
     jan = d[JAN]
+    await d.at(START - timedelta(hours=14))  # Sunday evening
     await jan.send("/newmeeting")
     await jan.send("Huurdersvergadering")
     await jan.send("3/3 19:00")
@@ -275,7 +276,7 @@ async def _actions_history(d: Demo) -> None:
     """Story 7: the council discusses the housing plan; Jan calls the tenants to city hall on
     Tuesday 10 March, 19:00, with 3 people to hold banners. A few residents answer."""
     jan = d[JAN]
-    await d.at(START - timedelta(hours=16))  # Sunday afternoon
+    await d.at(START - timedelta(hours=20))  # Sunday, after lunch
     await jan.send("/action")
     await jan.send("Actie: het woonplan in de gemeenteraad")
     await jan.send("10/03 19:00")
@@ -292,7 +293,7 @@ async def _actions_history(d: Demo) -> None:
     answers = ((RESIDENTS[1], "✅"), (RESIDENTS[2], "🙋"), (RESIDENTS[7], "🙋"), (RESIDENTS[8], "❌"),
                (RESIDENTS[9], "✅"))
     for i, (who, label) in enumerate(answers):
-        await d.at(START - timedelta(hours=15 - i))
+        await d.at(START - timedelta(hours=19 - i))
         p = d[who]
         await p.press(label, _call_of(p))
 
@@ -325,5 +326,13 @@ async def _rosters_history(d: Demo) -> None:
             await p.press_data(f"sh:take:{slots[i]}")
 
 
-FEATURE_STEPS.extend([("reports", _reports_history), ("meetings", _meetings_history),
-                      ("rosters", _rosters_history), ("actions", _actions_history)])
+async def _monday_morning(d: Demo) -> None:
+    """Monday 09:00: Jan's weekly roster overview arrives, and he checks who comes to city hall."""
+    await d.at(START)
+    await d[JAN].send("/actions")
+
+
+# In time order: Saturday's reports, Sunday's roster, action call and meeting, Monday morning.
+FEATURE_STEPS.extend([("reports", _reports_history), ("rosters", _rosters_history),
+                      ("actions", _actions_history), ("meetings", _meetings_history),
+                      ("actions", _monday_morning)])
