@@ -89,7 +89,9 @@ def call_text(view: CallView, filled: dict[int, int] | None = None, mine: str | 
     return "\n".join(lines)
 
 
-def call_rows(view: CallView, filled: dict[int, int] | None = None, preview: bool = False) -> list[list[Button]]:
+def call_rows(view: CallView, filled: dict[int, int] | None = None, preview: bool = False,
+              chat: bool = False) -> list[list[Button]]:
+    """The answer buttons; ``chat``: under the post in a group chat (no per-person mute there)."""
     filled = filled or {}
     aid = view.action_id or 0
 
@@ -103,10 +105,15 @@ def call_rows(view: CallView, filled: dict[int, int] | None = None, preview: boo
         else:
             label = _("🙋 I'll do it: {role}").format(role=name)
         rows.append([Button(label[:60], data("r", aid, rid))])
-    if view.group_id is not None or preview:
+    if (view.group_id is not None and not chat) or preview:
         mute = cb("ac", "pv") if preview else cb("mute", "g", view.group_id)
         rows.append([Button(_("🔕 No more calls from this group"), mute)])
     return rows
+
+
+def plus_chats(n: int) -> str:
+    """The reach's "+ group chat" part: the call is also posted in linked group chats."""
+    return ngettext("+ {n} group chat", "+ {n} group chats", n).format(n=n)
 
 
 def answer_line(answer: str | None, role_name: str | None) -> str | None:
@@ -142,6 +149,11 @@ class ActionsService:
 
     async def audience(self, draft: dict[str, Any], sender_id: int) -> list[tuple[int, int]]:
         return [(u, g) for u, g in await self.repo.audience(await self.target_groups(draft)) if u != sender_id]
+
+    async def linked_chats(self, draft: dict[str, Any]) -> list[Any]:
+        """Target groups with a linked Telegram group chat (/linkchat): the call is posted there too."""
+        groups = [await self.s.groups.get(gid) for gid in await self.target_groups(draft)]
+        return [g for g in groups if g is not None and g.chat_id]
 
     async def view(self, action: Action, group_id: int | None) -> CallView:
         roles = await self.repo.roles(action.id)
@@ -195,10 +207,20 @@ class ActionsService:
                     conn, user.tg_id, "sendMessage", payload, batch=f"action:{aid}",
                     ref=f"acm:{aid}:{uid}", dedupe_key=f"ac:call:{aid}:{uid}",
                 )
+            chats = await self.linked_chats(draft)
+            for group in chats:  # one post per linked group chat, paced by the outbox (20/min)
+                view = CallView(aid, draft["what"], start, draft["place"], draft.get("why"),
+                                draft.get("bring"), roles, group.id, group.name)
+                with i18n.use_locale(s.settings.default_language):
+                    payload = text_message(group.chat_id, call_text(view), call_rows(view, chat=True))
+                await Outbox.enqueue_tx(
+                    conn, group.chat_id, "sendMessage", payload, batch=f"action-chat:{aid}",
+                    ref=f"acg:{aid}:{group.id}", dedupe_key=f"ac:chat:{aid}:{group.id}",
+                )
             await ActionsRepo.set_total_tx(conn, aid, len(audience))
             action = await self._get_tx(conn, aid)
             with i18n.use_locale(self.lang_of(sender)):
-                text, rows = self.status_text(action, roles, Tally(len(audience), 0, 0, {}), None)
+                text, rows = self.status_text(action, roles, Tally(len(audience), 0, 0, {}), None, len(chats))
             await Outbox.enqueue_tx(
                 conn, sender.tg_id, "sendMessage", text_message(sender.tg_id, text, rows),
                 ref=f"acs:{aid}", dedupe_key=f"ac:status:{aid}", priority=1,
@@ -216,7 +238,7 @@ class ActionsService:
     # ----- the organiser's live view -----
 
     def status_text(self, action: Action, roles: list[tuple[int, str, int]], tally: Tally,
-                    progress: dict[str, int] | None) -> tuple[str, list[list[Button]]]:
+                    progress: dict[str, int] | None, chats: int = 0) -> tuple[str, list[list[Button]]]:
         lines = ["📣 <b>{}</b>".format(esc(action.what)), i18n.format_datetime(action.start)]
         if action.state == "cancelled":
             lines.append(_("🛑 Cancelled."))
@@ -232,6 +254,8 @@ class ActionsService:
             lines.append(_("Not reachable: {n}").format(n=lost))
         else:
             lines.append(_("Sending… {sent} of {total} sent").format(sent=0, total=total))
+        if chats:
+            lines.append(plus_chats(chats))
         lines.append(_("✅ Coming: {coming}   ❌ Can't: {cant}").format(coming=tally.coming, cant=tally.cant))
         for rid, name, needed in roles:
             lines.append("• " + _("{role}: {filled} of {needed}").format(
@@ -247,7 +271,65 @@ class ActionsService:
 
     async def status_for(self, action: Action) -> tuple[str, list[list[Button]]]:
         roles = [(r.id, r.name, r.needed) for r in await self.repo.roles(action.id)]
-        return self.status_text(action, roles, await self.repo.tally(action.id), await self.progress(action.id))
+        chats = await self.s.db.fetchall(
+            "SELECT COUNT(*) FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'", (f"action-chat:{action.id}",))
+        return self.status_text(action, roles, await self.repo.tally(action.id), await self.progress(action.id),
+                                int(chats[0][0]) if chats else 0)
+
+    # ----- the post in linked group chats -----
+
+    async def chat_group(self, action: Action, chat_id: int) -> Any | None:
+        """The target group of this action whose linked chat is ``chat_id`` (None: not posted there)."""
+        targets = action.groups
+        if action.whole_project:
+            targets = [g.id for g in await self.s.groups.of_project(action.project_id)]
+        for gid in targets:
+            group = await self.s.groups.get(gid)
+            if group is not None and group.chat_id == chat_id:
+                return group
+        return None
+
+    async def answer_in_chat(self, aid: int, user_id: int, group_id: int, kind: str, role_id: int | None) -> str:
+        """An answer tapped under the group chat's post. The caller checked membership; someone
+        who got no private call (muted, joined later, never started the bot) is counted too."""
+        action = await self.repo.get(aid)
+        if action is None or action.state != "sent" or action.start <= self.s.clock.now():
+            return "closed"
+        if await self.repo.recipient(aid, user_id) is None:
+            async with self.s.db.transaction(mark=False) as conn:
+                await ActionsRepo.add_recipient_tx(conn, aid, user_id, group_id)
+        return await self.answer(aid, user_id, kind, role_id)
+
+    async def refresh_chat_posts(self, aid: int, closed_note: str | None = None) -> None:
+        """Keep the group chats' posts in step (tasks filled / full, or cancelled): the newest
+        version replaces a pending one, so a busy call costs the chat few of its 20 sends a minute."""
+        action = await self.repo.get(aid)
+        if action is None:
+            return
+        posts = await self.s.db.fetchall(
+            "SELECT ref, chat_id, state, message_id FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'",
+            (f"action-chat:{aid}",),
+        )
+        if not posts:
+            return
+        tally = await self.repo.tally(aid)
+        async with self.s.db.transaction(mark=False) as conn:
+            for ref, chat_id, state, message_id in posts:
+                gid = int(str(ref).split(":")[2])
+                view = await self.view(action, gid)
+                with i18n.use_locale(self.s.settings.default_language):
+                    text = call_text(view, tally.filled)
+                    rows = call_rows(view, tally.filled, chat=True) if action.state == "sent" else []
+                    if action.state != "sent":
+                        text += "\n\n" + _("🛑 Cancelled.")
+                if state == "pending":
+                    await Outbox.replace_pending_tx(conn, chat_id, "sendMessage", text_message(chat_id, text, rows),
+                                                    ref=ref, priority=0)
+                elif state == "sent" and message_id is not None:
+                    payload: dict[str, Any] = {"message_id": message_id, "text": text, "parse_mode": "HTML",
+                                               "reply_markup": inline_keyboard(rows)}
+                    await Outbox.replace_pending_tx(conn, chat_id, "editMessageText", payload, ref=f"acgu:{aid}:{gid}")
+        self.s.outbox.wake()
 
     async def refresh_status(self, aid: int) -> None:
         """Edit the organiser's live view in place (through the outbox, coalesced)."""
@@ -318,6 +400,8 @@ class ActionsService:
             await ActionsRepo.answer_tx(conn, aid, user_id, "cant" if kind == "n" else "coming",
                                         role_id, self.s.clock.now())
         await self.refresh_status(aid)
+        if roles:  # the group chats' posts show the tasks' counts
+            await self.refresh_chat_posts(aid)
         return "ok"
 
     async def member_view(self, aid: int, user_id: int) -> tuple[str, list[list[Button]]] | None:
@@ -399,6 +483,7 @@ class ActionsService:
 
         n = await self._notify_coming(action, render, None)
         await self.refresh_status(aid)
+        await self.refresh_chat_posts(aid)
         return n
 
     async def cancel(self, aid: int) -> int:
@@ -417,6 +502,7 @@ class ActionsService:
 
         n = await self._notify_coming(action, render, f"ac:cancel:{aid}:{{uid}}")
         await self.refresh_status(aid)
+        await self.refresh_chat_posts(aid)
         return n
 
     async def follow_up(self, aid: int, text: str) -> int | None:

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import i18n
-from bot.actions import ActionsService, call_rows, call_text, view_of_draft
+from bot.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
 from bot.app import BotContext
 from bot.clock import from_db, to_db
 from bot.i18n import N_, _, ngettext
@@ -108,6 +108,9 @@ async def _show_audience(update: Update, ctx: BotContext, data: dict) -> None:
     reach = len(await svc(ctx).audience(data, ctx.user.id)) if (chosen or data.get("project")) else 0
     text = _("Who gets the call? Tap one or more groups.") + "\n" + ngettext(
         "It will reach {n} person.", "It will reach {n} people.", reach).format(n=reach)
+    chats = len(await svc(ctx).linked_chats(data)) if reach else 0
+    if chats:
+        text += "\n" + plus_chats(chats)
     if reach:
         rows.append([Button(_("👀 Preview"), cb("ac", "an"))])
     await show(update, ctx, text, rows)
@@ -191,9 +194,11 @@ async def _preview(update: Update, ctx: BotContext, data: dict) -> None:
                     edit_rows + [[Button(_("✖ Cancel"), cb("ac", "x"))]])
         return
     reach = len(await svc(ctx).audience(data, ctx.user.id))
+    chats = len(await svc(ctx).linked_chats(data))
     await reply(update, ctx, call_text(view), call_rows(view, preview=True))
     await reply(update, ctx, _("This is how members will see it.") + "\n" + ngettext(
-        "Send it to {n} person?", "Send it to {n} people?", reach).format(n=reach),
+        "Send it to {n} person?", "Send it to {n} people?", reach).format(n=reach)
+        + ("\n" + plus_chats(chats) if chats else ""),
         [[Button(_("📣 Send"), cb("ac", "send"))]] + edit_rows + [[Button(_("✖ Cancel"), cb("ac", "x"))]])
 
 
@@ -319,9 +324,11 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
             return
         await s.dialogs.clear(ctx.user.id)
         await answer(update)
+        chats = len(await svc(ctx).linked_chats(data))
         aid, reach = await svc(ctx).send(data, ctx.user)
         await show(update, ctx, ngettext("📣 Sent to {n} person. You will see who comes below.",
-                                         "📣 Sent to {n} people. You will see who comes below.", reach).format(n=reach))
+                                         "📣 Sent to {n} people. You will see who comes below.", reach).format(n=reach)
+                   + ("\n" + plus_chats(chats) if chats else ""))
         return
     await button_expired(update)
 
@@ -347,6 +354,9 @@ async def on_ac(update: Update, ctx: BotContext) -> None:
     if act in ("y", "n", "r"):
         await _member_answer(update, ctx, parts)
         return
+    if update.effective_chat is not None and update.effective_chat.type != "private":
+        await button_expired(update)  # a group chat's post has answer buttons only
+        return
     if act in ("m", "c", "cy", "ch", "f"):
         await _manage(update, ctx, parts)
         return
@@ -359,7 +369,21 @@ async def _member_answer(update: Update, ctx: BotContext, parts: list[str]) -> N
     if aid is None or (parts[1] == "r" and rid is None) or (parts[1] != "r" and len(parts) != 3):
         await button_expired(update)
         return
-    outcome = await svc(ctx).answer(aid, ctx.user.id, parts[1], rid)
+    chat = update.effective_chat
+    in_group_chat = chat is not None and chat.type != "private"
+    if in_group_chat:
+        # Under the post in a linked group chat: only members of that group may answer.
+        action = await svc(ctx).repo.get(aid)
+        group = await svc(ctx).chat_group(action, chat.id) if action is not None else None
+        if group is None:
+            await button_expired(update)
+            return
+        if ctx.user is None or not (await roles(ctx)).is_member(group.id):
+            await refuse(update, ctx)
+            return
+        outcome = await svc(ctx).answer_in_chat(aid, ctx.user.id, group.id, parts[1], rid)
+    else:
+        outcome = await svc(ctx).answer(aid, ctx.user.id, parts[1], rid)
     if outcome == "not_yours":
         await refuse(update, ctx)
         return
@@ -370,6 +394,8 @@ async def _member_answer(update: Update, ctx: BotContext, parts: list[str]) -> N
         await answer(update, _("Sorry, this task is full. You can still come!"), alert=True)
     else:
         await answer(update, _("Thank you! You can change your answer at any time."))
+    if in_group_chat:
+        return  # the post is everyone's: it is kept up to date through the outbox, not edited for one
     shown = await svc(ctx).member_view(aid, ctx.user.id)
     if shown is not None:
         await show(update, ctx, *shown)

@@ -42,6 +42,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 FATIMA, MEHMET, SOFIE, JAN, AMINA = 7101, 7102, 7002, 7003, 7201
+LIES, AHMED = 7104, 7105
 # Default phones on the page: 0 Fatima (resident, ar), 1 Jan (organiser), 2 Sofie (worker), 3 Ann.
 
 
@@ -136,6 +137,16 @@ def meetings_on(playground) -> None:
     require(playground, "meetings", "Story 6 (a meeting with RSVPs and reminders)")
 
 
+@pytest.fixture
+def actions_on(playground) -> None:
+    require(playground, "actions", "Story 7 (a call for action)")
+
+
+@pytest.fixture
+def rosters_on(playground) -> None:
+    require(playground, "rosters", "Story 10 (a volunteer roster)")
+
+
 # ---------------------------------------------------------------------- page driver
 
 
@@ -167,7 +178,12 @@ class Page:
         return self.phone(i).find_elements(By.CSS_SELECTOR, f".chat .msg.{side}")
 
     def texts(self, i: int, side: str = "bot") -> list[str]:
-        return [b.text for b in self.bubbles(i, side)]
+        for _ in range(20):  # the page may re-render under us: read again
+            try:
+                return [b.text for b in self.bubbles(i, side)]
+            except StaleElementReferenceException:
+                time.sleep(0.05)
+        raise AssertionError("the page kept re-rendering")
 
     def last_text(self, i: int) -> str:
         texts = self.texts(i)
@@ -410,3 +426,70 @@ def test_story_6_meeting_rsvp_and_reminder(meetings_on, page: Page):
         page.move_clock("hour")
     assert page.count(fatima) > answered[fatima], "Fatima got no reminder"
     assert page.count(mehmet) > answered[mehmet], "Mehmet got no reminder"
+
+
+# ---------------------------------------------------------------------- stories 7 and 10
+
+
+def _then(page: Page, i: int, do: Callable[[], Any], what: str) -> None:
+    """Do one step of a conversation on phone ``i`` and wait until the bot has answered it
+    (a new bubble, or the last one edited)."""
+    before = _snapshot(page, i)[:2]
+    do()
+    page.wait(lambda: _snapshot(page, i)[:2] != before, what=what)
+
+
+def _bubble_with(page: Page, i: int, *parts: str) -> str:
+    """The newest bot bubble on phone ``i`` holding all of ``parts`` ('' if none)."""
+    return next((t for t in reversed(page.texts(i)) if all(p in t for p in parts)), "")
+
+
+def test_story_7_action_call_answers_and_live_view(actions_on, page: Page):
+    organiser, fatima, mehmet = 1, 0, 3
+    page.choose(mehmet, MEHMET)
+    before = {fatima: page.count(fatima), mehmet: page.count(mehmet)}
+    what = "Spandoekactie stadhuis"
+    _then(page, organiser, lambda: page.send(organiser, _command(page, organiser, "action")), "what?")
+    for text in (what, "10/03 19:00", "Stadhuis, Botermarkt 1", "Het woonplan komt in de gemeenteraad.",
+                 "Een spandoek"):
+        _then(page, organiser, lambda t=text: page.send(organiser, t), f"the question after {text!r}")
+    _then(page, organiser, lambda: page.press(organiser, "➕"), "the task's name")
+    _then(page, organiser, lambda: page.send(organiser, "spandoek vasthouden"), "how many")
+    for label in ("3", "➡️", "Huurders Rabot", "👀"):
+        _then(page, organiser, lambda x=label: page.press(organiser, x), f"the step after {label}")
+    page.wait(lambda: any("📣" in b.text for b in page.buttons(organiser)), what="the send button")
+    page.press(organiser, "📣")
+    # The call reaches both residents' phones, in their language, with the answer buttons.
+    for phone in (fatima, mehmet):
+        page.wait(lambda p=phone: page.count(p) > before[p] and what in page.last_text(p), what="the call")
+    assert "متى" in page.last_text(fatima)  # "When", in Arabic
+    page.press(fatima, "✅")
+    page.press(mehmet, "🙋")  # "I'll do it: spandoek vasthouden"
+    # Jan's live view (one message, edited in place) counts both answers and the task.
+    page.wait(lambda: "Komen: 2" in _bubble_with(page, organiser, what, "Komen"), timeout=15,
+              what="the live view to count two people coming")
+    assert "spandoek vasthouden: 1 van 3" in _bubble_with(page, organiser, what, "Komen")
+    # Their own phones show their answer on the call.
+    def answer_line() -> str:
+        return page.bubbles(mehmet)[-1].find_element(By.CSS_SELECTOR, ".text").text.strip().split("\n")[-1]
+
+    page.wait(lambda: "spandoek vasthouden" in answer_line(), what="Mehmet's answer on his call")
+
+
+def test_story_10_volunteer_steps_back_another_takes_over(rosters_on, page: Page):
+    organiser, ahmed, lies = 1, 0, 3
+    page.choose(ahmed, AHMED)
+    page.choose(lies, LIES)
+    jan_before, lies_before = page.count(organiser), page.count(lies)
+    # Ahmed (Arabic) opens his shifts and steps back from one, giving a reason with one tap.
+    _then(page, ahmed, lambda: page.send(ahmed, _command(page, ahmed, "shifts")), "his shifts")
+    _then(page, ahmed, lambda: page.press(ahmed, "↩️"), "why he can't come")
+    _then(page, ahmed, lambda: page.press(ahmed, "🤒"), "the confirmation")
+    # Lies, free that Saturday, is asked on her phone and takes it over.
+    page.wait(lambda: page.count(lies) > lies_before and "Wie kan" in page.last_text(lies),
+              what="Lies to be asked to take over")
+    _then(page, lies, lambda: page.press(lies, "✋"), "her thanks")
+    assert "overneemt" in page.last_text(lies) or "neemt" in page.last_text(lies) or "✅" in page.last_text(lies)
+    # Jan's phone is told who stepped back and who took over.
+    page.wait(lambda: page.count(organiser) > jan_before and "Lies" in page.last_text(organiser)
+              and "Ahmed" in page.last_text(organiser), what="Jan to be told")

@@ -138,6 +138,18 @@ FEATURE_STEPS: list[tuple[str, FeatureStep]] = []
 
 async def seed(h: Harness) -> Demo:
     """Make the demo world; the clock ends at START."""
+    outbox = h.services.outbox
+    pace = outbox.rate
+    # The history is written in an instant: Telegram's pace (30/s) would make the ~80 messages
+    # of the demo's past cost seconds of start-up. The page then runs at the real pace.
+    outbox.set_rate(5000.0)
+    try:
+        return await _seed(h)
+    finally:
+        outbox.set_rate(pace)
+
+
+async def _seed(h: Harness) -> Demo:
     d = Demo(h)
     h.clock.set(START - timedelta(days=14))
     ann, sofie, jan = d[ANN], d[SOFIE], d[JAN]
@@ -242,6 +254,7 @@ async def _reports_history(d: Demo) -> None:
 async def _meetings_history(d: Demo) -> None:
     """Story 6's monthly tenants' meeting: every first Tuesday, 19:00, in the community centre."""
     jan = d[JAN]
+    await d.at(START - timedelta(hours=14))  # Sunday evening
     await jan.send("/newmeeting")
     await jan.send("Huurdersvergadering")
     await jan.send("3/3 19:00")
@@ -252,4 +265,74 @@ async def _meetings_history(d: Demo) -> None:
     await jan.press("✅")
 
 
-FEATURE_STEPS.extend([("reports", _reports_history), ("meetings", _meetings_history)])
+def _call_of(p: Person) -> dict:
+    """The newest action call this person got (the message with the ✅ answer button)."""
+    return next(m for m in reversed(p.messages())
+                if any(str(b.get("callback_data", "")).startswith("ac:y:")
+                       for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row))
+
+
+async def _actions_history(d: Demo) -> None:
+    """Story 7: the council discusses the housing plan; Jan calls the tenants to city hall on
+    Tuesday 10 March, 19:00, with 3 people to hold banners. A few residents answer."""
+    jan = d[JAN]
+    await d.at(START - timedelta(hours=20))  # Sunday, after lunch
+    await jan.send("/action")
+    await jan.send("Actie: het woonplan in de gemeenteraad")
+    await jan.send("10/03 19:00")
+    await jan.send("Stadhuis, Botermarkt 1")
+    await jan.send("De gemeenteraad bespreekt het woonplan. Wij vragen betaalbare woningen zonder schimmel.")
+    await jan.send("Een spandoek of een bord")
+    await jan.press("➕")
+    await jan.send("spandoek vasthouden")
+    await jan.press("3")
+    await jan.press("➡️")
+    await jan.press(GROUP)
+    await jan.press("👀")
+    await jan.press("📣")
+    answers = ((RESIDENTS[1], "✅"), (RESIDENTS[2], "🙋"), (RESIDENTS[7], "🙋"), (RESIDENTS[8], "❌"),
+               (RESIDENTS[9], "✅"))
+    for i, (who, label) in enumerate(answers):
+        await d.at(START - timedelta(hours=19 - i))
+        p = d[who]
+        await p.press(label, _call_of(p))
+
+
+async def _rosters_history(d: Demo) -> None:
+    """Story 10: the food distribution every Saturday 9:00–12:00 with 4 volunteers; Ahmed and
+    Lies volunteer and each take Saturdays (not the same ones)."""
+    h, jan = d.h, d[JAN]
+    await d.at(START - timedelta(hours=23))  # Sunday morning
+    await jan.send("/roster")
+    await jan.press("➕")
+    await jan.send("Voedselbedeling")
+    await jan.press_data("ro:rule:weekly")
+    await jan.press_data("ro:wd:5")
+    await jan.press_data("ro:sh:540")
+    await jan.press_data("ro:eh:720")
+    await jan.send("Buurthuis Rabot")
+    await jan.press_data("ro:n:4")
+    await jan.send("Breng handschoenen mee.")
+    await jan.press("✅")
+    slots = [r[0] for r in await h.rows(
+        "SELECT id FROM roster_slots WHERE cancelled_at IS NULL ORDER BY starts_at LIMIT 4")]
+    for who, picks in ((RESIDENTS[4], (0, 2)), (RESIDENTS[3], (1, 3))):  # Ahmed, Lies
+        await d.at(h.clock.now() + timedelta(minutes=40))
+        p = d[who]
+        await p.send("/volunteer")
+        await p.press("🙋")
+        for i in picks:
+            await p.send("/volunteer")
+            await p.press_data(f"sh:take:{slots[i]}")
+
+
+async def _monday_morning(d: Demo) -> None:
+    """Monday 09:00: Jan's weekly roster overview arrives, and he checks who comes to city hall."""
+    await d.at(START)
+    await d[JAN].send("/actions")
+
+
+# In time order: Saturday's reports, Sunday's roster, action call and meeting, Monday morning.
+FEATURE_STEPS.extend([("reports", _reports_history), ("rosters", _rosters_history),
+                      ("actions", _actions_history), ("meetings", _meetings_history),
+                      ("actions", _monday_morning)])
