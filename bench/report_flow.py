@@ -32,11 +32,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update  # noqa: E402
-from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
-from telegram.request import HTTPXRequest  # noqa: E402
+from telegram import Update
+from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.request import HTTPXRequest
 
-from bot.botapi_double import FakeBotAPI  # noqa: E402
+from bot.botapi_double import FakeBotAPI
 
 STEPS = 8
 ANSWERS = frozenset({"sendMessage", "editMessageText"})
@@ -48,10 +48,23 @@ ANSWERS = frozenset({"sendMessage", "editMessageText"})
 class BenchAPI(FakeBotAPI):
     """The double plus two batch helpers, so the driver costs one round trip per step."""
 
+    watching: set[int] = set()
+    answered: set[int] = set()
+
+    def _bench_listen(self, call: Any) -> None:
+        if call.method in ANSWERS and call.ok:
+            cid = call.params.get("chat_id")
+            if cid is not None and int(cid) in self.watching:
+                self.answered.add(int(cid))
+
     def bench_push(self, specs: list[tuple[str, dict, str]]) -> int:
         """Queue ("text", user, text) / ("cb", user, data) updates; a button press is on the
         latest bot message in that person's chat. Returns the call marker for bench_answered."""
         marker = len(self.calls)
+        if self._bench_listen not in self._listeners:
+            self.add_listener(self._bench_listen)
+        self.watching = {user["id"] for _k, user, _p in specs}
+        self.answered = set()
         for kind, user, payload in specs:
             if kind == "text":
                 self.push_update(self.text_update(user, payload))
@@ -60,11 +73,9 @@ class BenchAPI(FakeBotAPI):
                 self.push_update(self.callback_update(user, last, payload))
         return marker
 
-    def bench_answered(self, chat_ids: list[int], marker: int) -> int:
-        want = set(chat_ids)
-        got = {c.params.get("chat_id") for c in self.calls[marker:] if c.method in ANSWERS and c.ok}
-        got = {int(x) for x in got if x is not None}
-        return len(want & got)
+    def bench_answered(self) -> int:
+        """How many of the chats of the latest bench_push got an answer since."""
+        return len(self.answered)
 
     def bench_last_texts(self, chat_ids: list[int]) -> list[str]:
         out = []
@@ -92,7 +103,7 @@ def _serve(conn: Any, latency: float) -> None:
                 try:
                     attr = getattr(api, name)
                     conn.send(("ok", attr(*args, **kw) if callable(attr) else attr))
-                except Exception as exc:  # returned to the caller, raised there
+                except Exception as exc:  # noqa: BLE001 -- returned to the caller, raised there
                     conn.send(("err", repr(exc)))
 
         loop.add_reader(conn.fileno(), on_request)
@@ -123,6 +134,24 @@ class RemoteAPI:
             raise RuntimeError(f"double: {name}: {value}")
         return value
 
+    async def acall(self, name: str, *args: Any) -> Any:
+        """Like a method call, but the event loop keeps running while the double answers."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
+        fd = self._conn.fileno()
+
+        def ready() -> None:
+            loop.remove_reader(fd)
+            if not fut.done():
+                fut.set_result(self._conn.recv())
+
+        self._conn.send((name, args, {}))
+        loop.add_reader(fd, ready)
+        status, value = await fut
+        if status != "ok":
+            raise RuntimeError(f"double: {name}: {value}")
+        return value
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
@@ -148,12 +177,12 @@ async def run_steps(api: RemoteAPI, users: list[dict], steps: list[tuple[str, An
     start = time.perf_counter()
     for kind, payload in steps:
         specs = [(kind, u, payload(u) if callable(payload) else payload) for u in users]
-        marker = api.bench_push(specs)
+        await api.acall("bench_push", specs)
         end = time.perf_counter() + timeout
-        while api.bench_answered(ids, marker) < len(ids):
+        while await api.acall("bench_answered") < len(ids):
             if time.perf_counter() > end:
-                raise TimeoutError(f"benchmark step {kind} {payload!r} did not finish: {api.bench_answered(ids, marker)}/{len(ids)}")
-            await asyncio.sleep(0.003)
+                raise TimeoutError(f"benchmark step {kind} {payload!r} did not finish: {api.bench_answered()}/{len(ids)}")
+            await asyncio.sleep(0.005)
     return time.perf_counter() - start
 
 
