@@ -165,7 +165,7 @@ class ReportsService:
                 if existing is not None:
                     return existing
             seq, reference = await ReportsRepo.next_reference_tx(conn, now.year)
-            report_id = await ReportsRepo.insert_tx(
+            report = await ReportsRepo.insert_returning_tx(
                 conn,
                 {
                     "reference": reference, "year": now.year, "seq": seq, "project_id": project_id,
@@ -178,14 +178,13 @@ class ReportsService:
                     "updated_at": to_db(now), "source_update_id": update_id,
                 },
             )
+            report_id = report.id
             photos = list(data.get("photos") or [])
             if photos:
                 await ReportsRepo.add_photos_tx(conn, report_id, photos, user.id, now)
             await ReportsRepo.event_tx(conn, report_id, "created", now, actor_id=user.id, new_status="new")
             if worker is not None:
                 await ReportsRepo.event_tx(conn, report_id, "assigned", now, target_id=worker)
-            report = await ReportsRepo.get_tx(conn, report_id)
-            assert report is not None
             if to_admins:
                 await ReportsRepo.event_tx(conn, report_id, "to_admins", now, reason="no worker")
             for t in targets:

@@ -203,33 +203,36 @@ class ReportsRepo:
 
     @staticmethod
     async def get_tx(conn: aiosqlite.Connection, report_id: int) -> Report | None:
-        async with conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)) as cur:
-            row = await cur.fetchone()
-        return row_to(Report, row) if row else None
+        rows = list(await conn.execute_fetchall("SELECT * FROM reports WHERE id = ?", (report_id,)))
+        return row_to(Report, rows[0]) if rows else None
 
     @staticmethod
     async def next_reference_tx(conn: aiosqlite.Connection, year: int) -> tuple[int, str]:
-        async with conn.execute(
+        rows = list(await conn.execute_fetchall(
             "INSERT INTO report_counters (year, last_seq) VALUES (?, 1)"
             " ON CONFLICT (year) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
             (year,),
-        ) as cur:
-            row = await cur.fetchone()
-        seq = int(row[0])
+        ))
+        seq = int(rows[0][0])
         return seq, f"R-{year}-{seq:04d}"
 
     @staticmethod
     async def insert_tx(conn: aiosqlite.Connection, values: dict[str, Any]) -> int:
+        return (await ReportsRepo.insert_returning_tx(conn, values)).id
+
+    @staticmethod
+    async def insert_returning_tx(conn: aiosqlite.Connection, values: dict[str, Any]) -> Report:
+        """Insert and get the stored row back in the same round trip (no re-read)."""
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        cur = await conn.execute(f"INSERT INTO reports ({cols}) VALUES ({marks})", tuple(values.values()))
-        return int(cur.lastrowid or 0)
+        rows = list(await conn.execute_fetchall(
+            f"INSERT INTO reports ({cols}) VALUES ({marks}) RETURNING *", tuple(values.values())))
+        return row_to(Report, rows[0])
 
     @staticmethod
     async def by_update_tx(conn: aiosqlite.Connection, update_id: int) -> Report | None:
-        async with conn.execute("SELECT * FROM reports WHERE source_update_id = ?", (update_id,)) as cur:
-            row = await cur.fetchone()
-        return row_to(Report, row) if row else None
+        rows = list(await conn.execute_fetchall("SELECT * FROM reports WHERE source_update_id = ?", (update_id,)))
+        return row_to(Report, rows[0]) if rows else None
 
     @staticmethod
     async def update_tx(conn: aiosqlite.Connection, report_id: int, values: dict[str, Any]) -> None:
