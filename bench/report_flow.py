@@ -48,8 +48,10 @@ ANSWERS = frozenset({"sendMessage", "editMessageText"})
 class BenchAPI(FakeBotAPI):
     """The double plus two batch helpers, so the driver costs one round trip per step."""
 
-    watching: set[int] = set()
-    answered: set[int] = set()
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.watching: set[int] = set()
+        self.answered: set[int] = set()
 
     def _bench_listen(self, call: Any) -> None:
         if call.method in ANSWERS and call.ok:
@@ -330,8 +332,8 @@ async def measure(n: int, rounds: int, latency: float) -> None:
 async def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    latencies = [float(sys.argv[3])] if len(sys.argv) > 3 else [0.0, 0.01]
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+    latencies = [float(sys.argv[3])] if len(sys.argv) > 3 else [0.0]
     for latency in latencies:
         await measure(n, rounds, latency)
 

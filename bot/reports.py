@@ -296,16 +296,17 @@ class ReportsService:
             return
         if message_id is None:
             return
-        await self.repo.remember_card(report_id, chat_id, message_id)
-        sent = await self.s.db.fetchval(
-            "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
-            (ref, chat_id, message_id),
-        )
-        sent_text = json.loads(sent).get("text") if sent else None
         async with self.s.db.transaction(mark=False) as conn:
-            if await self.edit_cards_tx(conn, report_id, self.s.clock.now(), only_chat=chat_id,
-                                        unless_text=sent_text):
-                self.s.outbox.wake()
+            await ReportsRepo.remember_card_tx(conn, report_id, chat_id, message_id)
+            sent = list(await conn.execute_fetchall(
+                "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
+                (ref, chat_id, message_id),
+            ))
+            sent_text = json.loads(sent[0][0]).get("text") if sent else None
+            queued = await self.edit_cards_tx(conn, report_id, self.s.clock.now(), only_chat=chat_id,
+                                              unless_text=sent_text)
+        if queued:
+            self.s.outbox.wake()
 
     async def edit_cards_tx(
         self, conn: aiosqlite.Connection, report_id: int, now: datetime, *, only_chat: int | None = None,
@@ -313,10 +314,9 @@ class ReportsService:
     ) -> int:
         """Queue an edit of every delivered card of the report with its current status and
         "me too" count, in each recipient's language. Inside the caller's transaction."""
-        async with conn.execute(
-            "SELECT chat_id, message_id FROM report_cards WHERE report_id = ?", (report_id,)
-        ) as cur:
-            cards = [(int(r[0]), int(r[1])) for r in await cur.fetchall() if only_chat in (None, r[0])]
+        rows = await conn.execute_fetchall(
+            "SELECT chat_id, message_id FROM report_cards WHERE report_id = ?", (report_id,))
+        cards = [(int(r[0]), int(r[1])) for r in rows if only_chat in (None, r[0])]
         if not cards:
             return 0
         report = await ReportsRepo.get_tx(conn, report_id)
@@ -495,9 +495,9 @@ class ReportsService:
 
     @staticmethod
     async def _me_too_tx(conn: aiosqlite.Connection, report_id: int) -> int:
-        async with conn.execute("SELECT COUNT(*) FROM report_me_too WHERE report_id = ?", (report_id,)) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        rows = list(await conn.execute_fetchall("SELECT COUNT(*) FROM report_me_too WHERE report_id = ?",
+                                                (report_id,)))
+        return int(rows[0][0]) if rows else 0
 
     async def on_card_failed(self, ref: str, chat_id: int, state: str) -> None:
         """The worker cannot be reached (blocked the bot): the project's other workers and the

@@ -14,4 +14,7 @@ CREATE TABLE report_cards (
     PRIMARY KEY (report_id, chat_id)
 );
 
+-- The card's text as sent (outbox payload) is looked up by ref when it is delivered.
+CREATE INDEX outbox_ref ON outbox(ref) WHERE ref IS NOT NULL;
+
 PRAGMA user_version = 5;

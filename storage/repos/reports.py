@@ -181,13 +181,13 @@ class ReportsRepo:
 
     # ----- where each worker's card is (edited in place later) -----
 
-    async def remember_card(self, report_id: int, chat_id: int, message_id: int) -> None:
-        async with self.db.transaction(mark=False) as conn:
-            await conn.execute(
-                "INSERT INTO report_cards (report_id, chat_id, message_id) VALUES (?, ?, ?)"
-                " ON CONFLICT (report_id, chat_id) DO UPDATE SET message_id = excluded.message_id",
-                (report_id, chat_id, message_id),
-            )
+    @staticmethod
+    async def remember_card_tx(conn: aiosqlite.Connection, report_id: int, chat_id: int, message_id: int) -> None:
+        await conn.execute(
+            "INSERT INTO report_cards (report_id, chat_id, message_id) VALUES (?, ?, ?)"
+            " ON CONFLICT (report_id, chat_id) DO UPDATE SET message_id = excluded.message_id",
+            (report_id, chat_id, message_id),
+        )
 
     async def cards(self, report_id: int) -> list[tuple[int, int]]:
         rows = await self.db.fetchall(
