@@ -315,7 +315,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
     step = dialog.step
     if action == "cat" and step == "cat":
         cat = await r.repo.category(pid, arg) if arg is not None else None
-        if cat is None:
+        if cat is None or not cat.active:  # hidden ones: an old button, or forged
             await answer(update, _("This category does not exist. Please tap one of the buttons."), alert=True)
             return
         ack(update)
@@ -886,7 +886,7 @@ async def on_rcat(update: Update, ctx: BotContext) -> None:
              Button(_("🙈 Hide") if cat.active else _("👁 Show again"), cb("rcat", "h", cat.id))],
             [Button(_("◀️ Back"), cb("rcat", "p", pid))],
         ]
-        await show(update, ctx, "<b>{}</b>\n{}".format(r.category_label(cat), state), rows)
+        await show(update, ctx, f"<b>{r.category_label(cat)}</b>\n{state}", rows)
     elif cat is not None and action == "rn":
         await s.dialogs.set(ctx.user.id, KIND_CAT, "rename", {"pid": pid, "cid": cat.id}, s.clock.now())
         await reply(update, ctx, _("New name for {category}.").format(category=r.category_label(cat)) + "\n" + _cat_prompt())

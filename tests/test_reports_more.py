@@ -173,6 +173,9 @@ async def test_worker_adds_renames_and_hides_categories(h, admin):
     assert "🚲 Fietsenstalling" in labels and "⚡ Energiefactuur" in labels
     assert not any("🔊" in b for b in labels)
     assert any(b.startswith("🏠") and "Housing" not in b for b in labels)  # default: translated
+    noise = (await h.rows("SELECT id FROM report_categories WHERE key = 'noise'"))[0][0]
+    await fatima.press_data(f"rep:cat:{noise}")  # hidden: refused like an unknown one
+    assert (await h.rows("SELECT step FROM dialogs"))[0][0] == "cat"
     await fatima.press("🚲")
     assert (await h.rows("SELECT step FROM dialogs"))[0][0] == "what"
     # Forged: a resident may not manage categories; an outsider worker neither
