@@ -54,19 +54,19 @@ class Roles:
 
 
 async def load_roles(db: Database, user_id: int, is_admin: bool) -> Roles:
-    workers = await db.fetchall(
-        "SELECT project_id FROM project_workers WHERE user_id = ?", (user_id,)
-    )
-    members = await db.fetchall(
-        "SELECT m.group_id, m.role, g.project_id FROM memberships m"
+    # One query (one round trip) for both: worker rows carry a NULL group.
+    rows = await db.fetchall(
+        "SELECT project_id, NULL, NULL FROM project_workers WHERE user_id = ?"
+        " UNION ALL SELECT g.project_id, m.group_id, m.role FROM memberships m"
         " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?",
-        (user_id,),
+        (user_id, user_id),
     )
+    members = [r for r in rows if r[1] is not None]
     return Roles(
         user_id=user_id,
         is_admin=is_admin,
-        worker_of=frozenset(r[0] for r in workers),
-        organiser_of=frozenset(r[0] for r in members if r[1] == "organiser"),
-        member_of=frozenset(r[0] for r in members),
-        group_projects={r[0]: r[2] for r in members},
+        worker_of=frozenset(r[0] for r in rows if r[1] is None),
+        organiser_of=frozenset(r[1] for r in members if r[2] == "organiser"),
+        member_of=frozenset(r[1] for r in members),
+        group_projects={r[1]: r[0] for r in members},
     )

@@ -21,6 +21,7 @@ from telegram.request import HTTPXRequest
 
 from bot import i18n
 from bot.clock import Clock, SystemClock
+from bot.http import AiohttpRequest
 from bot.intake import Intake, OrderedUpdateProcessor
 from bot.outbox import SendError
 from bot.services import Services
@@ -100,8 +101,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     services = Services.create(settings, clock)
     processor = OrderedUpdateProcessor(settings.max_concurrent_updates, services.db)
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
-    # A modest pool: httpx's pool bookkeeping grows with queued requests; more sockets is slower.
-    request = HTTPXRequest(connection_pool_size=32, pool_timeout=30.0, read_timeout=15.0)
+    # aiohttp for the bot's calls: a fraction of httpx's CPU per request (see bot/http.py).
+    request = AiohttpRequest(connection_pool_size=32, pool_timeout=30.0, read_timeout=15.0)
     app = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())

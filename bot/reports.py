@@ -3,6 +3,7 @@ question, escalation and digests). No telegram imports: messages to others are o
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import dataclass
@@ -97,8 +98,13 @@ class ReportsService:
         return out
 
     def category_label(self, cat: Category | None) -> str:
+        """Default categories translated; a project's own ones as they were typed (they are the
+        organisation's words). Custom labels hold no < > (refused on input), so this is safe in
+        HTML and in button text alike."""
         if cat is None:
             return "?"
+        if cat.custom_label is not None:
+            return f"{cat.emoji} {cat.custom_label}"
         return f"{cat.emoji} {_(cat.label_msgid)}"
 
     async def hood_name(self, hood_id: int | None) -> str | None:
@@ -117,12 +123,21 @@ class ReportsService:
             parts.append(_("location pin"))
         return ", ".join(parts) or _("not given")
 
+    @staticmethod
+    def project_choices(roles: Any) -> list[tuple[int, int]]:
+        """(project, group) per project the person is a group member of: their lowest group id
+        in each project, sorted. More than one means the resident chooses."""
+        seen: dict[int, int] = {}
+        for gid in sorted(roles.group_projects):
+            seen.setdefault(roles.group_projects[gid], gid)
+        return sorted(seen.items(), key=lambda pg: pg[1])
+
     async def project_for(self, roles: Any) -> tuple[int, int | None] | None:
         """The project a resident reports to: through their group, else a worker's own project,
-        else the only project there is."""
-        if roles.group_projects:
-            gid = min(roles.group_projects)
-            return roles.group_projects[gid], gid
+        else the only project there is. (Several projects: see project_choices.)"""
+        choices = self.project_choices(roles)
+        if choices:
+            return choices[0]
         if roles.worker_of:
             return min(roles.worker_of), None
         projects = await self.s.projects.all()
@@ -150,7 +165,7 @@ class ReportsService:
                 if existing is not None:
                     return existing
             seq, reference = await ReportsRepo.next_reference_tx(conn, now.year)
-            report_id = await ReportsRepo.insert_tx(
+            report = await ReportsRepo.insert_returning_tx(
                 conn,
                 {
                     "reference": reference, "year": now.year, "seq": seq, "project_id": project_id,
@@ -163,14 +178,13 @@ class ReportsService:
                     "updated_at": to_db(now), "source_update_id": update_id,
                 },
             )
+            report_id = report.id
             photos = list(data.get("photos") or [])
             if photos:
                 await ReportsRepo.add_photos_tx(conn, report_id, photos, user.id, now)
             await ReportsRepo.event_tx(conn, report_id, "created", now, actor_id=user.id, new_status="new")
             if worker is not None:
                 await ReportsRepo.event_tx(conn, report_id, "assigned", now, target_id=worker)
-            report = await ReportsRepo.get_tx(conn, report_id)
-            assert report is not None
             if to_admins:
                 await ReportsRepo.event_tx(conn, report_id, "to_admins", now, reason="no worker")
             for t in targets:
@@ -264,9 +278,65 @@ class ReportsService:
             if added:
                 await ReportsRepo.event_tx(conn, report.id, "me_too", now, actor_id=user.id)
                 await ReportsRepo.update_tx(conn, report.id, {"updated_at": to_db(now)})
+                await self.edit_cards_tx(conn, report.id, now)
             await ReportsRepo.drop_draft_tx(conn, user.id)
             await DialogsRepo.clear_tx(conn, user.id)
+        if added:
+            self.s.outbox.wake()
         return added
+
+    # ----- the worker's card, kept up to date -----
+
+    async def on_card_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
+        """Outbox hook for "report:<id>": remember where the card is. It was rendered when it
+        was queued; if the report moved on since (status, "me too"), bring it up to date."""
+        try:
+            report_id = int(ref.split(":", 1)[1])
+        except (IndexError, ValueError):
+            return
+        if message_id is None:
+            return
+        async with self.s.db.transaction(mark=False) as conn:
+            await ReportsRepo.remember_card_tx(conn, report_id, chat_id, message_id)
+            sent = list(await conn.execute_fetchall(
+                "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
+                (ref, chat_id, message_id),
+            ))
+            sent_text = json.loads(sent[0][0]).get("text") if sent else None
+            queued = await self.edit_cards_tx(conn, report_id, self.s.clock.now(), only_chat=chat_id,
+                                              unless_text=sent_text)
+        if queued:
+            self.s.outbox.wake()
+
+    async def edit_cards_tx(
+        self, conn: aiosqlite.Connection, report_id: int, now: datetime, *, only_chat: int | None = None,
+        unless_text: str | None = None,
+    ) -> int:
+        """Queue an edit of every delivered card of the report with its current status and
+        "me too" count, in each recipient's language. Inside the caller's transaction."""
+        rows = await conn.execute_fetchall(
+            "SELECT chat_id, message_id FROM report_cards WHERE report_id = ?", (report_id,))
+        cards = [(int(r[0]), int(r[1])) for r in rows if only_chat in (None, r[0])]
+        if not cards:
+            return 0
+        report = await ReportsRepo.get_tx(conn, report_id)
+        if report is None:
+            return 0
+        count = await self._me_too_tx(conn, report_id)
+        cat = await self.repo.category(report.project_id, report.category_id)
+        reporter = await self.s.users.get(report.reporter_id) if report.reporter_id else None
+        hood_name = await self.hood_name(report.neighbourhood_id)
+        queued = 0
+        for chat_id, message_id in cards:
+            with i18n.use_locale(self.lang_of(await self.s.users.by_tg(chat_id))):
+                text = self.card_text(report, cat, reporter, count, hood_name)
+                rows = self.worker_buttons(report, reporter)
+            if text == unless_text:
+                continue
+            await self.s.outbox.enqueue_tx(conn, chat_id, "editMessageText",
+                                           text_message(chat_id, text, rows, message_id=message_id), now=now)
+            queued += 1
+        return queued
 
     # ----- where -----
 
@@ -327,6 +397,7 @@ class ReportsService:
                 return text, [[Button(_("📋 My reports"), cb("rep", "my", report.id))]]
 
             await self._notify_reporter_tx(conn, to, report, build, now)
+            await self.edit_cards_tx(conn, report.id, now)
             updated = await ReportsRepo.get_tx(conn, report.id)
         self.s.outbox.wake()
         assert updated is not None
@@ -424,9 +495,9 @@ class ReportsService:
 
     @staticmethod
     async def _me_too_tx(conn: aiosqlite.Connection, report_id: int) -> int:
-        async with conn.execute("SELECT COUNT(*) FROM report_me_too WHERE report_id = ?", (report_id,)) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        rows = list(await conn.execute_fetchall("SELECT COUNT(*) FROM report_me_too WHERE report_id = ?",
+                                                (report_id,)))
+        return int(rows[0][0]) if rows else 0
 
     async def on_card_failed(self, ref: str, chat_id: int, state: str) -> None:
         """The worker cannot be reached (blocked the bot): the project's other workers and the
@@ -476,6 +547,7 @@ class ReportsService:
                                                           "closed_at": to_db(now)})
             await ReportsRepo.event_tx(conn, report.id, "withdrawn", now, actor_id=user.id,
                                        old_status=report.status, new_status="withdrawn")
+            await self.edit_cards_tx(conn, report.id, now)
             if to is not None:
                 with i18n.use_locale(to.language):
                     text = _("↩️ Report {ref} was withdrawn by the reporter.").format(ref=report.reference)
@@ -497,6 +569,7 @@ class ReportsService:
                     "resolved_at": None, "closed_at": None, "updated_at": to_db(now)})
                 await ReportsRepo.event_tx(conn, report.id, "reopened", now, actor_id=user.id,
                                            old_status=report.status, new_status="in_progress", reason=reason)
+                await self.edit_cards_tx(conn, report.id, now)
                 for t in targets:
                     with i18n.use_locale(t.language):
                         text = _("🔁 Report {ref} is not solved, says the reporter. It is open again.").format(

@@ -27,6 +27,8 @@ PRIVATE = filters.ChatType.PRIVATE
 KIND = "report"
 KIND_REP = "rep_text"  # resident: answer / add info / "not solved" reason
 KIND_RW = "rw_text"  # worker: reply / "not for us" reason
+KIND_CAT = "rep_cat"  # worker/admin: a category's emoji and name (add / rename)
+CAT_NAME_MAX = 40
 PAGE = 8
 STEPS_ORDER = ("cat", "what", "photos", "where", "similar", "name", "quote", "confirm")
 
@@ -63,7 +65,8 @@ def ack(update: Update) -> None:
 async def cmd_report(update: Update, ctx: BotContext) -> None:
     s = ctx.services
     r = svc(ctx)
-    found = await r.project_for(await roles(ctx))
+    rl = await roles(ctx)
+    found = await r.project_for(rl)
     if found is None:
         await reply(update, ctx, _("You are not part of a project yet. Ask your project worker for an invite link."))
         return
@@ -75,7 +78,20 @@ async def cmd_report(update: Update, ctx: BotContext) -> None:
             [[Button(_("▶️ Continue"), cb("rep", "resume")), Button(_("🆕 Start again"), cb("rep", "fresh"))]],
         )
         return
+    if await _choose_project(update, ctx, rl):
+        return
     await _begin(update, ctx, found)
+
+
+async def _choose_project(update: Update, ctx: BotContext, rl: Any) -> bool:
+    """A member of groups in several projects picks the project (by their group's name)."""
+    choices = svc(ctx).project_choices(rl)
+    if len(choices) < 2:
+        return False
+    groups = [await ctx.services.groups.get(gid) for _pid, gid in choices]
+    rows = [[Button(g.name[:40], cb("rep", "proj", g.id))] for g in groups if g is not None]
+    await show(update, ctx, _("📣 Which group is this report for?"), rows)
+    return True
 
 
 async def _begin(update: Update, ctx: BotContext, found: tuple[int, int | None]) -> None:
@@ -271,11 +287,23 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         async with s.db.transaction() as conn:
             await ReportsRepo.drop_draft_tx(conn, ctx.user.id)
             await conn.execute("DELETE FROM dialogs WHERE user_id = ? AND kind = ?", (ctx.user.id, KIND))
-        found = await r.project_for(await roles(ctx))
+        rl = await roles(ctx)
+        found = await r.project_for(rl)
         if found is None:
             await button_expired(update)
             return
+        if await _choose_project(update, ctx, rl):
+            return
         await _begin(update, ctx, found)
+        return
+    if action == "proj":
+        rl = await roles(ctx)
+        gid = parse_int(parts[2]) if len(parts) == 3 else None
+        if gid is None or gid not in rl.group_projects:
+            await button_expired(update)
+            return
+        ack(update)
+        await _begin(update, ctx, (rl.group_projects[gid], gid))
         return
     dialog = await s.dialogs.get(ctx.user.id)
     if dialog is None or dialog.kind != KIND:
@@ -287,7 +315,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
     step = dialog.step
     if action == "cat" and step == "cat":
         cat = await r.repo.category(pid, arg) if arg is not None else None
-        if cat is None:
+        if cat is None or not cat.active:  # hidden ones: an old button, or forged
             await answer(update, _("This category does not exist. Please tap one of the buttons."), alert=True)
             return
         ack(update)
@@ -779,6 +807,136 @@ async def _routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None
         await button_expired(update)
 
 
+# ---------------------------------------------------------------- /categories
+
+
+async def cmd_categories(update: Update, ctx: BotContext) -> None:
+    rl = await roles(ctx)
+    if not (rl.is_admin or rl.is_worker):
+        await refuse(update, ctx)
+        return
+    s = ctx.services
+    projects = await s.projects.all() if rl.is_admin else await s.projects.projects_of_worker(ctx.user.id)
+    if not projects:
+        await reply(update, ctx, _("There are no projects yet. Send /newproject to make one."))
+        return
+    if len(projects) == 1:
+        await _categories_show(update, ctx, projects[0].id, edit=False)
+        return
+    await reply(update, ctx, _("Which project?"), [[Button(p.name[:40], cb("rcat", "p", p.id))] for p in projects])
+
+
+async def _categories_show(update: Update, ctx: BotContext, pid: int, edit: bool = True) -> None:
+    r = svc(ctx)
+    project = await ctx.services.projects.get(pid)
+    cats = await r.repo.categories(pid, hidden=True)
+    lines = [_("<b>Report categories</b> – {project}").format(project=esc(project.name if project else "?")),
+             _("Tap a category to rename or hide it. 🙈 = hidden: residents do not see it.")]
+    buttons = [Button(r.category_label(c) + ("" if c.active else " 🙈"), cb("rcat", "c", c.id)) for c in cats]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([Button(_("➕ Add a category"), cb("rcat", "add", pid))])
+    if edit:
+        await show(update, ctx, "\n".join(lines), rows)
+    else:
+        await reply(update, ctx, "\n".join(lines), rows)
+
+
+def _cat_prompt() -> str:
+    return (_("Send an emoji and a name, for example: 🚲 Bicycles") + "\n"
+            + _("Send /cancel to stop."))
+
+
+async def on_rcat(update: Update, ctx: BotContext) -> None:
+    s = ctx.services
+    r = svc(ctx)
+    parts = parse_cb(update.callback_query.data, 3)
+    num = parse_int(parts[2]) if parts else None
+    if parts is None or num is None or parts[1] not in ("p", "add", "c", "rn", "h"):
+        await button_expired(update)
+        return
+    action = parts[1]
+    cat = None
+    if action in ("p", "add"):
+        pid = num
+    else:
+        cat = await r.repo.category_by_id(num)
+        if cat is None:
+            await button_expired(update)
+            return
+        pid = cat.project_id
+    if not (await roles(ctx)).can_manage_project(pid):
+        await refuse(update, ctx)
+        return
+    if await s.projects.get(pid) is None:
+        await button_expired(update)
+        return
+    if action == "h" and cat is not None and cat.active and len(await r.repo.categories(pid)) <= 1:
+        await answer(update, _("Keep at least one category for residents."), alert=True)
+        return
+    await answer(update)
+    if action == "p":
+        await _categories_show(update, ctx, pid)
+    elif action == "add":
+        await s.dialogs.set(ctx.user.id, KIND_CAT, "add", {"pid": pid}, s.clock.now())
+        await reply(update, ctx, _("A new category for reports.") + "\n" + _cat_prompt())
+    elif cat is not None and action == "c":
+        state = _("Shown to residents.") if cat.active else _("Hidden: residents do not see it. Old reports keep it.")
+        rows = [
+            [Button(_("✏️ Rename"), cb("rcat", "rn", cat.id)),
+             Button(_("🙈 Hide") if cat.active else _("👁 Show again"), cb("rcat", "h", cat.id))],
+            [Button(_("◀️ Back"), cb("rcat", "p", pid))],
+        ]
+        await show(update, ctx, f"<b>{r.category_label(cat)}</b>\n{state}", rows)
+    elif cat is not None and action == "rn":
+        await s.dialogs.set(ctx.user.id, KIND_CAT, "rename", {"pid": pid, "cid": cat.id}, s.clock.now())
+        await reply(update, ctx, _("New name for {category}.").format(category=r.category_label(cat)) + "\n" + _cat_prompt())
+    elif cat is not None and action == "h":
+        await r.repo.change_category(cat, active=0 if cat.active else 1)
+        await _categories_show(update, ctx, pid)
+
+
+def parse_category(text: str) -> tuple[str | None, str] | None:
+    """'🚲 Bicycles' -> ('🚲', 'Bicycles'); 'Bicycles' -> (None, 'Bicycles'); None when unusable."""
+    text = " ".join(text.split())
+    emoji: str | None = None
+    first, _sep, rest = text.partition(" ")
+    if rest and len(first) <= 8 and not any(ch.isalnum() for ch in first):
+        emoji, text = first, rest
+    if not text or len(text) > CAT_NAME_MAX or any(ch in text for ch in "<>&"):
+        return None
+    return emoji, text
+
+
+async def _cat_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
+    s = ctx.services
+    r = svc(ctx)
+    pid = int(dialog.data.get("pid", 0))
+    if not (await roles(ctx)).can_manage_project(pid):
+        await s.dialogs.clear(ctx.user.id)
+        await refuse(update, ctx)
+        return
+    msg = _msg(update)
+    parsed = parse_category(msg.text or "") if msg.text else None
+    if parsed is None:
+        await reply(update, ctx, _("Please send a short name (at most {n} characters, no &lt; &gt; &amp;).").format(n=CAT_NAME_MAX) + "\n" + _cat_prompt())
+        return
+    emoji, name = parsed
+    await s.dialogs.clear(ctx.user.id)
+    if dialog.step == "rename":
+        cat = await r.repo.category(pid, int(dialog.data.get("cid", 0)))
+        if cat is None:
+            await reply(update, ctx, _("This category no longer exists."))
+            return
+        values: dict[str, Any] = {"custom_label": name}
+        if emoji:
+            values["emoji"] = emoji
+        await r.repo.change_category(cat, **values)
+    else:
+        await r.repo.add_category(pid, emoji or "📌", name)
+    await reply(update, ctx, _("Saved."))
+    await _categories_show(update, ctx, pid, edit=False)
+
+
 # ---------------------------------------------------------------- /digest
 
 
@@ -851,6 +1009,7 @@ def register(app: Application) -> None:
     service = ReportsService(s)
     s.features["reports"] = service
     s.outbox.on_failed("report", service.on_card_failed)
+    s.outbox.on_sent("report", service.on_card_sent)
     s.scheduler.register("reports:solved", service.ask_solved)
     s.scheduler.register("reports:escalate", service.escalate)
     s.scheduler.register("reports:digest", service.run_digests)
@@ -859,15 +1018,19 @@ def register(app: Application) -> None:
     registry.command("problems", N_("Open reports of your project"), {"worker", "admin"}, order=20)
     registry.command("routing", N_("Who gets which reports"), {"worker", "admin"}, order=21)
     registry.command("digest", N_("Your digest now, and when you get it"), {"worker"}, order=22)
+    registry.command("categories", N_("Report categories of your project"), {"worker", "admin"}, order=23)
     registry.menu_item("report", N_("📣 Report a problem"), {"everyone"}, _menu_report, order=10)
     registry.dialog(KIND, _report_step, _report_cancel)
     registry.dialog(KIND_REP, _rep_text_step)
     registry.dialog(KIND_RW, _rw_text_step)
+    registry.dialog(KIND_CAT, _cat_text_step)
     app.add_handler(CommandHandler("report", cmd_report, filters=PRIVATE))
     app.add_handler(CommandHandler("myreports", cmd_myreports, filters=PRIVATE))
     app.add_handler(CommandHandler("problems", cmd_problems, filters=PRIVATE))
     app.add_handler(CommandHandler("routing", cmd_routing, filters=PRIVATE))
     app.add_handler(CommandHandler("digest", cmd_digest, filters=PRIVATE))
+    app.add_handler(CommandHandler("categories", cmd_categories, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_rep, pattern=r"^rep:"))
     app.add_handler(CallbackQueryHandler(on_rw, pattern=r"^rw:"))
     app.add_handler(CallbackQueryHandler(on_dg, pattern=r"^dg:"))
+    app.add_handler(CallbackQueryHandler(on_rcat, pattern=r"^rcat:"))

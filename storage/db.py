@@ -163,21 +163,17 @@ class Database:
                 "UPDATE inbox SET processed_at = ? WHERE update_id = ?", (_utcnow(), update_id)
             )
 
+    # Reads use execute_fetchall: one hop to aiosqlite's thread instead of three (execute,
+    # fetch, close) — each hop is a thread handover, the main cost of a small query.
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        if self._held_by_me():
-            async with self.conn.execute(sql, params) as cur:
-                return await cur.fetchone()
-        async with self._lock:
-            async with self.conn.execute(sql, params) as cur:
-                return await cur.fetchone()
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         if self._held_by_me():
-            async with self.conn.execute(sql, params) as cur:
-                return list(await cur.fetchall())
+            return list(await self.conn.execute_fetchall(sql, params))
         async with self._lock:
-            async with self.conn.execute(sql, params) as cur:
-                return list(await cur.fetchall())
+            return list(await self.conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -66,6 +66,7 @@ COMMANDS: dict[str, Row] = {
     "problems": Row(ANY_WORKER),
     "routing": Row(ANY_WORKER),
     "digest": Row(frozenset({"worker", "other_worker"})),  # digests are a worker's own
+    "categories": Row(ANY_WORKER),
     # Volunteer rosters (issue 9)
     "roster": Row(STAFF | {"other_worker"}),
     "volunteer": Row(ALL),
@@ -97,6 +98,7 @@ CALLBACKS: dict[str, Row] = {
     r"^rep:": Row(frozenset({"resident"}), "rep:my:{report}"),
     r"^rw:": Row(WORKERS, "rw:card:{report}"),
     r"^dg:": Row(frozenset({"worker", "other_worker"}), "dg:set"),
+    r"^rcat:": Row(WORKERS, "rcat:p:{project}"),
     r"^ro:": Row(STAFF, "ro:new:{group}"),
     r"^sh:": Row(frozenset({"resident", "organiser"}), "sh:join:{group}"),
     r"^tk:": Row(frozenset(), "tk:take:999999", denied="expired"),

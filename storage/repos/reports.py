@@ -4,6 +4,7 @@ drafts and digest settings. Frozen dataclasses out, parameterised SQL in."""
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,12 @@ class Category:
     emoji: str
     label_msgid: str
     position: int
+    active: int = 1
+    custom_label: str | None = None  # the organisation's own words: shown as typed
+
+    @property
+    def is_custom(self) -> bool:
+        return self.custom_label is not None
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,10 @@ class DigestSetting:
     last_sent_at: str | None
 
 
+def _token() -> str:
+    return secrets.token_hex(3)
+
+
 class ReportsRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -111,11 +122,16 @@ class ReportsRepo:
 
     # ----- categories -----
 
-    async def categories(self, project_id: int) -> list[Category]:
-        """The project's categories; the default set is seeded on first use."""
+    async def categories(self, project_id: int, hidden: bool = False) -> list[Category]:
+        """The project's categories offered to residents (``hidden=True``: also the hidden ones,
+        which old reports keep); the default set is seeded on first use. Cached per project,
+        dropped on every change made through this repository."""
         cached = self._categories.get(project_id)
-        if cached is not None:
-            return cached
+        if cached is None:
+            cached = await self._load_categories(project_id)
+        return cached if hidden else [c for c in cached if c.active]
+
+    async def _load_categories(self, project_id: int) -> list[Category]:
         if project_id not in self._seeded:
             async with self.db.transaction(mark=False) as conn:
                 await conn.executemany(
@@ -125,7 +141,7 @@ class ReportsRepo:
                 )
             self._seeded.add(project_id)
         rows = await self.db.fetchall(
-            "SELECT * FROM report_categories WHERE project_id = ? AND active = 1 ORDER BY position, id",
+            "SELECT * FROM report_categories WHERE project_id = ? ORDER BY position, id",
             (project_id,),
         )
         cats = [row_to(Category, r) for r in rows]
@@ -133,10 +149,51 @@ class ReportsRepo:
         return cats
 
     async def category(self, project_id: int, category_id: int) -> Category | None:
-        for c in await self.categories(project_id):
+        for c in await self.categories(project_id, hidden=True):
             if c.id == category_id:
                 return c
         return None
+
+    async def category_by_id(self, category_id: int) -> Category | None:
+        pid = await self.db.fetchval("SELECT project_id FROM report_categories WHERE id = ?", (category_id,))
+        return await self.category(int(pid), category_id) if pid is not None else None
+
+    async def add_category(self, project_id: int, emoji: str, label: str) -> Category:
+        cats = await self.categories(project_id, hidden=True)
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO report_categories (project_id, key, emoji, label_msgid, position, custom_label)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (project_id, f"c{len(cats) + 1}-{_token()}", emoji, label, max((c.position for c in cats), default=0) + 1,
+                 label),
+            )
+            cid = int(cur.lastrowid or 0)
+        self._categories.pop(project_id, None)
+        found = await self.category(project_id, cid)
+        assert found is not None
+        return found
+
+    async def change_category(self, cat: Category, **values: Any) -> None:
+        """emoji / custom_label / active."""
+        sets = ", ".join(f"{k} = ?" for k in values)
+        await self.db.execute(f"UPDATE report_categories SET {sets} WHERE id = ?", (*values.values(), cat.id))
+        self._categories.pop(cat.project_id, None)
+
+    # ----- where each worker's card is (edited in place later) -----
+
+    @staticmethod
+    async def remember_card_tx(conn: aiosqlite.Connection, report_id: int, chat_id: int, message_id: int) -> None:
+        await conn.execute(
+            "INSERT INTO report_cards (report_id, chat_id, message_id) VALUES (?, ?, ?)"
+            " ON CONFLICT (report_id, chat_id) DO UPDATE SET message_id = excluded.message_id",
+            (report_id, chat_id, message_id),
+        )
+
+    async def cards(self, report_id: int) -> list[tuple[int, int]]:
+        rows = await self.db.fetchall(
+            "SELECT chat_id, message_id FROM report_cards WHERE report_id = ?", (report_id,)
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
 
     # ----- reports -----
 
@@ -146,33 +203,36 @@ class ReportsRepo:
 
     @staticmethod
     async def get_tx(conn: aiosqlite.Connection, report_id: int) -> Report | None:
-        async with conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)) as cur:
-            row = await cur.fetchone()
-        return row_to(Report, row) if row else None
+        rows = list(await conn.execute_fetchall("SELECT * FROM reports WHERE id = ?", (report_id,)))
+        return row_to(Report, rows[0]) if rows else None
 
     @staticmethod
     async def next_reference_tx(conn: aiosqlite.Connection, year: int) -> tuple[int, str]:
-        async with conn.execute(
+        rows = list(await conn.execute_fetchall(
             "INSERT INTO report_counters (year, last_seq) VALUES (?, 1)"
             " ON CONFLICT (year) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
             (year,),
-        ) as cur:
-            row = await cur.fetchone()
-        seq = int(row[0])
+        ))
+        seq = int(rows[0][0])
         return seq, f"R-{year}-{seq:04d}"
 
     @staticmethod
     async def insert_tx(conn: aiosqlite.Connection, values: dict[str, Any]) -> int:
+        return (await ReportsRepo.insert_returning_tx(conn, values)).id
+
+    @staticmethod
+    async def insert_returning_tx(conn: aiosqlite.Connection, values: dict[str, Any]) -> Report:
+        """Insert and get the stored row back in the same round trip (no re-read)."""
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        cur = await conn.execute(f"INSERT INTO reports ({cols}) VALUES ({marks})", tuple(values.values()))
-        return int(cur.lastrowid or 0)
+        rows = list(await conn.execute_fetchall(
+            f"INSERT INTO reports ({cols}) VALUES ({marks}) RETURNING *", tuple(values.values())))
+        return row_to(Report, rows[0])
 
     @staticmethod
     async def by_update_tx(conn: aiosqlite.Connection, update_id: int) -> Report | None:
-        async with conn.execute("SELECT * FROM reports WHERE source_update_id = ?", (update_id,)) as cur:
-            row = await cur.fetchone()
-        return row_to(Report, row) if row else None
+        rows = list(await conn.execute_fetchall("SELECT * FROM reports WHERE source_update_id = ?", (update_id,)))
+        return row_to(Report, rows[0]) if rows else None
 
     @staticmethod
     async def update_tx(conn: aiosqlite.Connection, report_id: int, values: dict[str, Any]) -> None:

@@ -1,0 +1,110 @@
+"""The bot's HTTP transport to the Bot API: PTB's BaseRequest on aiohttp.
+
+Why not PTB's default (httpx): every Bot API call of a report flow pays the client's per-request
+overhead, and a resident's tap costs two calls (answerCallbackQuery + the next question). Profiled
+against the Bot API double, httpx/httpcore spent several times the CPU of aiohttp per request
+(aiohttp is already a dependency for the webhook and the double). Behaviour is PTB's: status and
+body go back to BaseRequest, which maps them to TelegramError subclasses; timeouts become TimedOut,
+connection problems NetworkError.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+
+class AiohttpRequest(BaseRequest):
+    __slots__ = (
+        "_connect_timeout",
+        "_connection_pool_size",
+        "_media_write_timeout",
+        "_pool_timeout",
+        "_read_timeout",
+        "_session",
+        "_write_timeout",
+    )
+
+    def __init__(
+        self,
+        connection_pool_size: int = 32,
+        read_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        write_timeout: float | None = 5.0,
+        media_write_timeout: float | None = 20.0,
+    ) -> None:
+        self._connection_pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._write_timeout = write_timeout
+        self._media_write_timeout = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connection_pool_size),
+                headers={"User-Agent": self.USER_AGENT},
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        files = request_data.multipart_data if request_data else None
+        if isinstance(read_timeout, DefaultValue):
+            read_timeout = self._read_timeout
+        if isinstance(connect_timeout, DefaultValue):
+            connect_timeout = self._connect_timeout
+        if isinstance(pool_timeout, DefaultValue):
+            pool_timeout = self._pool_timeout
+        if isinstance(write_timeout, DefaultValue):
+            write_timeout = self._write_timeout if not files else self._media_write_timeout
+        total = None
+        if read_timeout is not None and write_timeout is not None:
+            total = read_timeout + write_timeout + (connect_timeout or 0) + (pool_timeout or 0)
+        timeout = aiohttp.ClientTimeout(total=total, connect=pool_timeout, sock_connect=connect_timeout,
+                                        sock_read=read_timeout)
+        data: aiohttp.FormData | dict[str, str] | None = None
+        if files:
+            form = aiohttp.FormData()
+            for name, value in (request_data.json_parameters if request_data else {}).items():
+                form.add_field(name, value)
+            for name, part in files.items():
+                if isinstance(part, tuple):
+                    filename, content, *rest = part
+                    form.add_field(name, content, filename=filename,
+                                   content_type=rest[0] if rest else "application/octet-stream")
+                else:
+                    form.add_field(name, part)
+            data = form
+        elif request_data is not None:
+            data = request_data.json_parameters
+        try:
+            async with self._session.request(method, url, data=data, timeout=timeout) as res:
+                return res.status, await res.read()
+        except (TimeoutError, aiohttp.ServerTimeoutError) as err:
+            raise TimedOut from err
+        except aiohttp.ClientError as err:
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
