@@ -17,4 +17,4 @@ CREATE TABLE report_cards (
 -- The card's text as sent (outbox payload) is looked up by ref when it is delivered.
 CREATE INDEX outbox_ref ON outbox(ref) WHERE ref IS NOT NULL;
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 8;
