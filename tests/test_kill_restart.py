@@ -3,7 +3,6 @@ updates, restart it, and check that nothing was lost and nothing applied twice."
 
 from __future__ import annotations
 
-import pytest
 
 from tests.killtest import run_kill_test
 

@@ -77,7 +77,7 @@ async def test_reads_and_nested_transactions_inside_a_transaction_do_not_deadloc
         async def other():
             return await db.fetchval("SELECT COUNT(*) FROM users")
 
-        async with db.transaction() as conn:
+        async with db.transaction():
             task = asyncio.create_task(other())
             await asyncio.sleep(0.05)
             assert not task.done()
