@@ -22,14 +22,14 @@ import json
 import re
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-import handlers.common as common
 from bot.harness import Harness, Person
 from bot.i18n import LANGUAGE_NAMES
+from handlers import common
 from tests.e2e_helpers import setup_world
 from tests.test_actions import make_call
 from tests.test_meetings import plan
@@ -136,7 +136,9 @@ async def test_busy_day_with_ten_percent_faults(flaky):
         lang = ("nl", "ar", "fr", "tr")[i % 4]
         p = h.person(f"Bewoner{i}", language_code=lang)
 
-        async def joining(p=p, lang=lang, tried=[]) -> None:
+        tried: list[int] = []
+
+        async def joining(p=p, lang=lang, tried=tried) -> None:
             # Once they are in, /start again only greets them: they choose via /language.
             await p.send("/language" if tried else f"/start {payload}")
             tried.append(1)
@@ -240,9 +242,8 @@ async def test_busy_day_with_ten_percent_faults(flaky):
     for chat, method, payload in rows:
         text = str(json.loads(payload).get("text", ""))
         outbox_texts.add((chat, text))
-        if method in ("sendMessage", "editMessageText") and text:
-            if delivered[(chat, text)] == 0:
-                missing.append(text[:40])
+        if method in ("sendMessage", "editMessageText") and text and delivered[(chat, text)] == 0:
+            missing.append(text[:40])
     assert not missing, missing[:3]
     assert (await h.db.integrity_check()) == "ok"
 

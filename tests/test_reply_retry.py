@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import handlers.common as common
+from handlers import common
 
 
 @pytest.fixture
