@@ -31,13 +31,13 @@ from bot.harness import Harness, Person
 from bot.i18n import LANGUAGE_NAMES
 from handlers import common
 from tests.e2e_helpers import setup_world
+from tests.resilience_flows import attempt, report, with_data
 from tests.test_actions import make_call
 from tests.test_meetings import plan
 
 BXL = ZoneInfo("Europe/Brussels")
 REF = re.compile(r"R-2026-\d{4}")
 RESIDENTS = 16
-DEBUG = False
 
 
 @pytest.fixture
@@ -68,56 +68,6 @@ async def drain(h: Harness, timeout: float = 60.0) -> None:
             "SELECT state, attempts, error FROM outbox WHERE state IN ('pending','sending')")
         h.services.outbox.wake()
         await asyncio.sleep(0.05)
-
-
-async def attempt(person: Person, flow, stats: Counter, tries: int = 5, label: str = "flow") -> bool:
-    """Run a button flow; when a lost reply leaves the person without the next button, they
-    send /cancel and start again (as people do)."""
-    for _ in range(tries):
-        try:
-            await flow()
-            return True
-        except AssertionError as exc:
-            stats["flows restarted"] += 1
-            if DEBUG:
-                print(label, exc)
-            await person.send("/cancel")
-    stats[f"{label} flows given up"] += 1
-    return False
-
-
-async def report(h: Harness, p: Person, kind: int) -> None:
-    """tests/reports_helpers.file_report, for someone who may have an unfinished report after a
-    lost reply: they answer "start again" when asked."""
-    await p.send("/report")
-    if any("🆕" in b for b in p.button_texts(p.last())):
-        await p.press("🆕", p.last())
-    await p.press("🏠", p.last())
-    if kind == 1:
-        await h.push(h.api.voice_update(p.tg, duration=5))
-    else:
-        await p.send(f"Schimmel in kamer {p.id}")
-    for _ in range(2 if kind == 2 else 0):
-        await h.push(h.api.photo_update(p.tg))
-    await p.press("✅", p.last())
-    await p.press("Rabot", p.last())
-    if any("➡️" in b for b in p.button_texts(p.last())):
-        await p.press("➡️", p.last())
-    await p.press("🙈", p.last())
-    await p.press("❌", p.last())
-    await p.press("✅", p.last())
-
-
-def with_data(person: Person, prefix: str, needle: str = "") -> tuple[dict, str] | None:
-    """The newest message to `person` with a button whose data starts with `prefix`."""
-    for m in reversed(person.messages()):
-        if needle and needle not in str(m.get("text", "")):
-            continue
-        for row in (m.get("reply_markup") or {}).get("inline_keyboard", []):
-            for b in row:
-                if str(b.get("callback_data", "")).startswith(prefix):
-                    return m, b["callback_data"]
-    return None
 
 
 async def test_busy_day_with_ten_percent_faults(flaky):
