@@ -95,6 +95,7 @@ class RemoteHarness:
     async def push(self, update: dict[str, Any], settle: bool = True, timeout: float = 60.0) -> None:
         body = update.get("message") or update.get("callback_query") or {}
         chat = (body.get("from") or {}).get("id")
+        query_id = (update.get("callback_query") or {}).get("id")
         before = len(self.api.calls)
         uid = self.api.push_update(update)["update_id"]
         self.pushed.append(uid)
@@ -103,11 +104,17 @@ class RemoteHarness:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"update {uid} not processed")
             await asyncio.sleep(0.02)
-        # The reply comes after the commit: wait for it, then until that chat is quiet 60 ms.
-        quiet_until = time.monotonic() + 1.5
+
+        def answered() -> int:
+            return sum(1 for c in self.api.calls[before:] if c.chat_id == chat or (
+                query_id is not None and c.params.get("callback_query_id") == query_id))
+
+        # The reply comes after the commit: wait for it (it is lost if the bot was killed in
+        # between), then until this chat is quiet for 60 ms.
+        give_up = time.monotonic() + 2.0
         seen = -1
-        while time.monotonic() < quiet_until:
-            n = sum(1 for c in self.api.calls[before:] if c.chat_id == chat or c.method == "answerCallbackQuery")
+        while time.monotonic() < give_up:
+            n = answered()
             if n and n == seen:
                 break
             seen = n
