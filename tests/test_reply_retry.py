@@ -71,3 +71,11 @@ async def test_attempts_are_bounded(h, waits):
     assert len(waits) == common.REPLY_ATTEMPTS - 1
     # The reply was lost after REPLY_ATTEMPTS tries; the error handler's apology got through.
     assert len(sends_to(h, p)) == common.REPLY_ATTEMPTS + 1
+
+
+async def test_button_whose_edit_keeps_failing_gets_the_apology_in_the_chat(h, admin, waits):
+    await admin.send("/newproject")
+    h.api.fail_next("editMessageText", "500", times=common.REPLY_ATTEMPTS)
+    await admin.press_data("np:cancel", admin.last())
+    # The press was answered already, so the apology cannot be an alert: it comes as a message.
+    assert "niets" in admin.last_text().lower() or "Nothing you sent is lost" in admin.last_text()
