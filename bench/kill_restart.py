@@ -46,7 +46,8 @@ def main() -> None:
     print()
     print(f"real flows: {f.residents} residents, {f.updates} updates, {f.kills} SIGKILLs, {f.seconds:.1f} s")
     print(f"lost: {f.lost}   reports stored: {f.reports}, references told {f.references_told},"
-          f" told but missing {f.references_missing}, stored twice {f.reports_twice}")
+          f" told but missing {f.references_missing}, stored twice {f.reports_twice},"
+          f" filed again after a lost confirmation {f.refiled_after_lost_confirmation}")
     print(f"outbox: {f.outbox_rows} rows, {f.outbox_not_sent} not sent, {f.outbox_not_delivered} never delivered,"
           f" {f.outbox_delivered_twice} delivered twice (on the wire at a SIGKILL)")
     print(f"reminders: meeting {f.meeting_reminders}/{f.meeting_reminders_expected},"

@@ -60,7 +60,8 @@ class FlowKillReport:
     reports: int = 0
     references_told: int = 0
     references_missing: int = 0  # told to the resident but not stored
-    reports_twice: int = 0  # a resident with more than one report, or a reference stored twice
+    reports_twice: int = 0  # a reference stored twice, or a second report nobody filed again
+    refiled_after_lost_confirmation: int = 0  # the resident never saw the first one's reference
     outbox_rows: int = 0
     outbox_not_sent: int = 0  # rows not 'sent' at the end
     outbox_not_delivered: int = 0  # sendMessage rows never seen by Telegram
@@ -266,7 +267,9 @@ def _count(rep: FlowKillReport, api: FakeBotAPI, db_path: Path, remote: RemoteHa
     rep.references_told = len(told)
     rep.references_missing = sum(1 for x in told if stored[x] == 0)
     per_resident = Counter(tg for _, tg in reports)
-    rep.reports_twice = sum(n - 1 for n in per_resident.values() if n > 1) + sum(
+    untold = Counter(tg for ref, tg in reports if (ref, tg) not in told)
+    rep.refiled_after_lost_confirmation = sum(untold.values())
+    rep.reports_twice = sum(max(0, n - 1 - untold[tg]) for tg, n in per_resident.items()) + sum(
         n - 1 for n in Counter(ref for ref, _ in reports).values() if n > 1)
     outbox = q("SELECT id, method, state, dedupe_key FROM outbox WHERE id > ?", (first_row,))
     rep.outbox_rows = len(outbox)

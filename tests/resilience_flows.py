@@ -48,6 +48,11 @@ async def report(h: Any, p: Person, kind: int) -> None:
     await p.press("🙈", p.last())
     await p.press("❌", p.last())
     await p.press("✅", p.last())
+    # They look for their reference number; without it (a reply lost, or a stale button pressed
+    # after a lost edit) they try again. A report whose confirmation was lost is then filed twice
+    # by its author: counted by the tests as such, not as a duplicate update.
+    # (Other messages, e.g. a meeting invitation, may have come in after it.)
+    assert any("R-20" in t for t in p.texts()), "no reference received"
 
 
 def with_data(person: Person, prefix: str, needle: str = "") -> tuple[dict, str] | None:
