@@ -174,6 +174,8 @@ async def run_flow_kill_test(workdir: Path, residents: int = 10, kills: int = 4,
     people = [Person(remote, api.make_user(tg, name, language_code=lang)) for tg, name, lang in ids["residents"]]  # type: ignore[arg-type]
     stop_killing = asyncio.Event()
 
+    started = [time.monotonic()]  # when the current bot process was started
+
     async def killer() -> None:
         loop = asyncio.get_running_loop()
         while rep.kills < kills and not stop_killing.is_set():
@@ -185,13 +187,23 @@ async def run_flow_kill_test(workdir: Path, residents: int = 10, kills: int = 4,
             await loop.run_in_executor(None, proc.wait)
             rep.kills += 1
             state["proc"] = start_bot(env, log_path)
+            started[0] = time.monotonic()
 
     async def resident_flow(i: int, p: Person) -> None:
         await attempt(p, lambda: report(remote, p, i % 3), stats, tries=8, label="report")
 
     async def organiser_flow() -> None:
-        assert await attempt(jan, lambda: plan(remote, jan), stats, label="meeting")
-        assert await attempt(jan, lambda: make_call(jan, roles=()), stats, label="action")
+        # Jan checks it went out (he sees it in /meetings, /actions); if not, he does it again.
+        async def publish() -> None:
+            await plan(remote, jan)
+            assert _q(db_path, "SELECT COUNT(*) FROM meetings WHERE status = 'published'")[0][0], "not published"
+
+        async def call() -> None:
+            await make_call(jan, roles=())
+            assert _q(db_path, "SELECT COUNT(*) FROM actions WHERE state = 'sent'")[0][0], "not sent"
+
+        assert await attempt(jan, publish, stats, label="meeting")
+        assert await attempt(jan, call, stats, label="action")
 
     async def answers() -> None:
         for i, p in enumerate(people):
@@ -231,7 +243,11 @@ async def run_flow_kill_test(workdir: Path, residents: int = 10, kills: int = 4,
         await wait_quiet("answers")
         for when in LATER:
             set_clock_file(clock_file, when)
-            await asyncio.sleep(1.5)  # at least one scheduler tick sees the new time
+            moved = time.monotonic()
+            # A scheduler tick (every second, and at start-up) must see the new time before
+            # "quiet" means done: also when a SIGKILL came just then.
+            while time.monotonic() - moved < 1.5 or time.monotonic() - started[0] < 4.0:
+                await asyncio.sleep(0.1)
             await wait_quiet(f"time {when:%d/%m %H:%M}")
         stop_killing.set()
         await kill_task
