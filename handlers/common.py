@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot import i18n
 from bot.access import Roles, load_roles
@@ -14,6 +17,45 @@ from bot.app import BotContext
 from bot.ui import Button
 
 ButtonRows = Sequence[Sequence[Button]]
+T = TypeVar("T")
+log = logging.getLogger("buurtbot.reply")
+
+# A direct reply that hits 429 / 5xx / a timeout is tried again a few times: the person is
+# waiting for it. Bounded so one chat's retries hold a processing slot for seconds, not minutes
+# (other chats keep being served by the other slots); what still fails is logged and raised.
+REPLY_ATTEMPTS = 3
+REPLY_MAX_WAIT = 5.0  # seconds of waiting in total per reply (retry_after included)
+REPLY_BACKOFF = (0.3, 1.0)
+_sleep = asyncio.sleep  # tests replace it to keep time out of the test
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    ra = exc.retry_after
+    return ra.total_seconds() if hasattr(ra, "total_seconds") else float(ra)
+
+
+async def with_retry(call: Callable[[], Awaitable[T]], what: str = "reply") -> T:
+    """Run one Bot API call; on 429 (waiting retry_after), 5xx or a timeout try again, at most
+    REPLY_ATTEMPTS times and REPLY_MAX_WAIT seconds of waiting. Other errors (400, 403) at once."""
+    waited = 0.0
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await call()
+        except RetryAfter as exc:
+            wait = _retry_after_seconds(exc)
+            error: Exception = exc
+        except BadRequest:
+            raise  # a NetworkError subclass, but trying again will not help
+        except NetworkError as exc:  # 5xx, TimedOut, connection errors
+            wait = REPLY_BACKOFF[min(attempt - 1, len(REPLY_BACKOFF) - 1)]
+            error = exc
+        if attempt >= REPLY_ATTEMPTS or waited + wait > REPLY_MAX_WAIT:
+            log.warning("%s failed after %d attempts: %s", what, attempt, type(error).__name__)
+            raise error
+        waited += wait
+        await _sleep(wait)
 
 
 async def prepare(update: Update, ctx: BotContext) -> None:
@@ -75,7 +117,10 @@ async def reply(
     """Answer in the chat the update came from (HTML; user text must be escaped by the caller)."""
     chat = update.effective_chat
     assert chat is not None
-    return await ctx.bot.send_message(chat.id, text, reply_markup=markup(rows), **kw)  # type: ignore[arg-type]
+    keyboard = markup(rows)
+    return await with_retry(
+        lambda: ctx.bot.send_message(chat.id, text, reply_markup=keyboard, **kw)  # type: ignore[arg-type]
+    )
 
 
 async def show(update: Update, ctx: BotContext, text: str, rows: ButtonRows | None = None) -> None:
@@ -83,7 +128,8 @@ async def show(update: Update, ctx: BotContext, text: str, rows: ButtonRows | No
     query = update.callback_query
     if query is not None and query.message is not None:
         try:
-            await query.edit_message_text(text, reply_markup=markup(rows))
+            keyboard = markup(rows)
+            await with_retry(lambda: query.edit_message_text(text, reply_markup=keyboard), "edit")
             return
         except BadRequest as exc:
             if "not modified" in exc.message.lower():

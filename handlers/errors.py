@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.app import BotContext
 from bot.i18n import _
@@ -34,8 +34,11 @@ async def on_error(update: object, ctx: BotContext) -> None:
     text = _("Sorry, something went wrong on our side. Nothing you sent is lost. Please try again in a moment.")
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
-        else:
-            await ctx.bot.send_message(update.effective_chat.id, text)
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except BadRequest:
+                pass  # already answered by the handler before its reply failed: say it in the chat
+        await ctx.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         pass

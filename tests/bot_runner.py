@@ -4,6 +4,9 @@ Settings come from the environment like `buurtbot run` (the Bot API double runs 
 process). Two test-only commands exercise what features do, without depending on them:
   /note N   one row in kill_notes (no unique key: applied twice would show) + a direct reply
   /bcast N  a kill_notes row and one outbox message to BCAST_CHAT, in the same transaction
+
+CLOCK_FILE=path: the bot's clock reads "now" (ISO, aware) from that file, so a test can move time
+for the subprocess (reminders, digests) and the time survives a SIGKILL and restart.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import datetime
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, filters
@@ -27,8 +31,34 @@ NOTES_SQL = (
 )
 
 
+class FileClock:
+    """services.clock for a subprocess: 'now' is what the test wrote to CLOCK_FILE."""
+
+    def __init__(self, path: str, tz) -> None:
+        self.path, self.tz = path, tz
+        self._stamp: float = -1.0
+        self._now: datetime | None = None
+
+    def now(self) -> datetime:
+        stamp = os.stat(self.path).st_mtime_ns
+        if stamp != self._stamp or self._now is None:
+            with open(self.path) as f:
+                self._now = datetime.fromisoformat(f.read().strip()).astimezone(self.tz)
+            self._stamp = stamp
+        return self._now
+
+
+def set_clock_file(path, when: datetime) -> None:
+    """Atomically move a FileClock (written by the test process)."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write(when.isoformat())
+    os.replace(tmp, path)
+
+
 def build(settings: Settings):
-    app = build_application(settings)
+    clock_file = os.environ.get("CLOCK_FILE")
+    app = build_application(settings, clock=FileClock(clock_file, settings.tz) if clock_file else None)
     bcast_chat = int(os.environ.get("BCAST_CHAT", "0"))
 
     async def note(update: Update, ctx) -> None:
