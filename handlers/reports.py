@@ -530,6 +530,12 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
     rep = await _worker_report(update, ctx, parts[2])
     if rep is None:
         return
+    if action not in ("nfu", "reply"):
+        # A button of another report means the worker moved on: an answer they started for a
+        # different report must not go out to that reporter with their next message.
+        pending = await s.dialogs.get(ctx.user.id)
+        if pending is not None and pending.kind == KIND_RW and pending.data.get("rid") != rep.id:
+            await s.dialogs.clear(ctx.user.id)
     if action == "st" and len(parts) == 4 and parts[3] in STATUS_CODES:
         status = STATUS_CODES[parts[3]]
         if rep.status == "withdrawn":

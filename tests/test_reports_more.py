@@ -187,3 +187,30 @@ async def test_worker_adds_renames_and_hides_categories(h, admin):
     await sofie.press("➕")
     await sofie.send("<b>x</b>")
     assert await h.rows("SELECT step FROM dialogs WHERE kind = 'rep_cat'") == [("add",)]
+
+
+async def test_worker_reply_started_for_one_report_is_dropped_when_she_moves_to_another(h, admin):
+    """Sofie taps Reply on A, then works on B: her next text must not reach A's reporter."""
+    from tests.e2e_helpers import setup_world
+    from tests.reports_helpers import file_report, join
+
+    sofie, jan, payload = await setup_world(h, admin)
+    a = await join(h, payload, "Aya", "nl")
+    b = await join(h, payload, "Bram", "nl")
+    await file_report(h, a, text="Schimmel A")
+    await file_report(h, b, text="Lift B")
+    refs = dict(await h.rows("SELECT text, reference FROM reports"))
+    ref_a, ref_b = refs["Schimmel A"], refs["Lift B"]
+
+    def card(ref):
+        for m in reversed(sofie.messages()):
+            if ref in str(m.get("text", "")) and any("👀" in t for t in sofie.button_texts(m)):
+                return m
+        raise AssertionError(ref)
+
+    await sofie.press("💬", card(ref_a))
+    await sofie.press("👀", card(ref_b))  # she moved on to B without answering A
+    before_a = len(a.messages())
+    await sofie.send("Ik kom donderdag langs")
+    assert len(a.messages()) == before_a, "A's reporter got an answer meant for nobody"
+    assert await h.rows("SELECT COUNT(*) FROM report_messages") == [(0,)]
