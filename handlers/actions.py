@@ -559,7 +559,9 @@ async def start_resumes(update: Update, ctx: BotContext) -> None:
     """Runs before /start itself (own handler group): /start undoes /stop."""
     if ctx.user is not None and ctx.user.stopped_at is not None:
         s = ctx.services
-        ctx.user = await s.users.set_stopped(ctx.user, None)
+        # Not the update's own change: /start itself (group 0) records the update as processed.
+        async with s.db.transaction(mark=False):
+            ctx.user = await s.users.set_stopped(ctx.user, None)
         await reply(update, ctx, _("Welcome back: you get calls and messages from your groups again."))
 
 

@@ -104,13 +104,17 @@ async def cmd_start(update: Update, ctx: BotContext) -> None:
     user = ctx.user
     first_time = user.privacy_seen_at is None
     parts: list[str] = []
-    if ctx.args:
-        parts.append(await _use_payload(update, ctx, ctx.args[0]))
+    # The invite and "privacy notice shown" in one transaction (the repositories join it), so a
+    # crash cannot keep one without the other; the reply follows the commit.
+    async with s.db.transaction():
+        if ctx.args:
+            parts.append(await _use_payload(update, ctx, ctx.args[0]))
+        if first_time:
+            ctx.user = await s.users.mark_privacy_seen(user, s.clock.now())
     if first_time:
         greeting = _("Hello {name}! I am the neighbourhood bot.").format(name=esc(user.first_name or ""))
         ask = _("I will talk to you in <b>English</b>. Is that right? Tap your language.")
         text = "\n\n".join([greeting, *parts, ask, privacy_text(s.settings)])
-        ctx.user = await s.users.mark_privacy_seen(user, s.clock.now())
         await reply(update, ctx, text, language_rows())
     else:
         if not parts:
