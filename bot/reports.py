@@ -82,6 +82,22 @@ class ReportsService:
             return self.settings.default_language
         return i18n.resolve_language(user.language, user.tg_language, self.settings.default_language)
 
+    async def keep_as_draft(self, user_id: int, step: str, data: dict[str, Any]) -> None:
+        """A report conversation put aside (/cancel, time-out) becomes the person's draft."""
+        async with self.s.db.transaction() as conn:
+            await ReportsRepo.save_draft_tx(conn, user_id, data.get("project_id"), step, data, self.s.clock.now())
+            await DialogsRepo.clear_tx(conn, user_id)
+
+    async def start_afresh(self, user_id: int, dialog_kind: str) -> None:
+        """Forget the draft and any open report conversation before a new report."""
+        async with self.s.db.transaction() as conn:
+            await ReportsRepo.drop_draft_tx(conn, user_id)
+            await DialogsRepo.clear_tx(conn, user_id, dialog_kind)
+
+    async def resume_draft(self, user_id: int) -> None:
+        async with self.s.db.transaction() as conn:
+            await ReportsRepo.drop_draft_tx(conn, user_id)
+
     async def recipient(self, user_id: int | None) -> Recipient | None:
         if user_id is None:
             return None

@@ -20,7 +20,7 @@ from bot.ui import Button, cb, clip, esc
 from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog
-from storage.repos.reports import OPEN_STATUSES, Report, ReportsRepo
+from storage.repos.reports import OPEN_STATUSES, Report
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -248,10 +248,7 @@ async def _report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
 
 
 async def _report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
-    s = ctx.services
-    async with s.db.transaction() as conn:
-        await ReportsRepo.save_draft_tx(conn, ctx.user.id, dialog.data.get("project_id"), dialog.step, dialog.data, s.clock.now())
-        await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (ctx.user.id,))
+    await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, dialog.data)
     return _("I kept your report as a draft. Send /report to continue it.")
 
 
@@ -280,13 +277,10 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
                 await _ask(update, ctx, dialog.step, dict(dialog.data))
                 return
             if draft is not None:
-                async with s.db.transaction() as conn:
-                    await ReportsRepo.drop_draft_tx(conn, ctx.user.id)
+                await r.resume_draft(ctx.user.id)
                 await _ask(update, ctx, draft.step, draft.data)
                 return
-        async with s.db.transaction() as conn:
-            await ReportsRepo.drop_draft_tx(conn, ctx.user.id)
-            await conn.execute("DELETE FROM dialogs WHERE user_id = ? AND kind = ?", (ctx.user.id, KIND))
+        await r.start_afresh(ctx.user.id, KIND)
         rl = await roles(ctx)
         found = await r.project_for(rl)
         if found is None:
@@ -413,9 +407,7 @@ async def _rep_report_action(update: Update, ctx: BotContext, action: str, parts
     if action == "my":
         await answer(update)
         cat = await r.repo.category(rep.project_id, rep.category_id)
-        msgs = await s.db.fetchall(
-            "SELECT text, voice_file_id FROM report_messages WHERE report_id = ? AND direction = 'to_reporter'"
-            " ORDER BY id DESC LIMIT 1", (rep.id,))
+        latest = await r.repo.latest_answer(rep.id)
         lines = [
             "<b>{}</b> – {}".format(rep.reference, r.category_label(cat)),
             _("Status: {status}").format(status=status_label(rep.status)),
@@ -423,8 +415,8 @@ async def _rep_report_action(update: Update, ctx: BotContext, action: str, parts
         ]
         if rep.status_reason:
             lines.append(_("Reason: {reason}").format(reason=esc(rep.status_reason)))
-        if msgs:
-            last = esc(clip(msgs[0][0], 300)) if msgs[0][0] else "🎤"
+        if latest is not None:
+            last = esc(clip(latest[0], 300)) if latest[0] else "🎤"
             lines.append(_("Latest answer: {text}").format(text=last))
         rows = []
         if rep.is_open:

@@ -64,8 +64,12 @@ class DialogsRepo:
             return await self.set_tx(conn, user_id, kind, step, data, now)
 
     @staticmethod
-    async def clear_tx(conn: aiosqlite.Connection, user_id: int) -> None:
-        await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,))
+    async def clear_tx(conn: aiosqlite.Connection, user_id: int, kind: str | None = None) -> None:
+        """End the person's conversation (only if it is of ``kind``, when given)."""
+        if kind is None:
+            await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,))
+        else:
+            await conn.execute("DELETE FROM dialogs WHERE user_id = ? AND kind = ?", (user_id, kind))
 
     async def clear(self, user_id: int) -> None:
         async with self.db.transaction() as conn:

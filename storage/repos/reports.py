@@ -330,6 +330,15 @@ class ReportsRepo:
         )
         return (row[0], row[1], row[2]) if row else None
 
+    async def latest_answer(self, report_id: int) -> tuple[str | None, str | None] | None:
+        """(text, voice file id) of the newest message relayed to the reporter."""
+        row = await self.db.fetchone(
+            "SELECT text, voice_file_id FROM report_messages WHERE report_id = ?"
+            " AND direction = 'to_reporter' ORDER BY id DESC LIMIT 1",
+            (report_id,),
+        )
+        return (row[0], row[1]) if row else None
+
     async def list_open(
         self,
         project_ids: list[int] | None,
