@@ -20,7 +20,7 @@ import aiosqlite
 
 from bot.clock import to_db
 from storage.db import Database
-from storage.repos.privacy import _rows
+from storage.repos import dict_rows
 
 REMOVED = "(removed)"
 
@@ -47,7 +47,7 @@ async def tallies(db_or_conn: Any, kind: str, object_ids: list[int]) -> dict[tup
     if not object_ids:
         return {}
     marks = ",".join("?" * len(object_ids))
-    rows = await _rows(
+    rows = await dict_rows(
         db_or_conn,
         f"SELECT object_id, label, n FROM anonymous_tallies WHERE kind = ? AND object_id IN ({marks})",
         (kind, *object_ids),
@@ -81,7 +81,7 @@ async def scrub_names_tx(conn: aiosqlite.Connection, table: str, column: str, pa
 
 async def export_meetings(db: Database, user_id: int) -> dict[str, Any]:
     return {
-        "answers": await _rows(
+        "answers": await dict_rows(
             db,
             "SELECT m.title, g.name AS group_name, m.starts_at, m.status, r.answer, r.answered_at,"
             " r.waiting_since AS on_waiting_list_since, r.offer_until AS place_offered_until"
@@ -89,27 +89,27 @@ async def export_meetings(db: Database, user_id: int) -> dict[str, Any]:
             " WHERE r.user_id = ? ORDER BY m.starts_at",
             (user_id,),
         ),
-        "attended": await _rows(
+        "attended": await dict_rows(
             db,
             "SELECT m.title, g.name AS group_name, m.starts_at FROM meeting_attendance a"
             " JOIN meetings m ON m.id = a.meeting_id JOIN groups g ON g.id = m.group_id"
             " WHERE a.user_id = ? ORDER BY m.starts_at",
             (user_id,),
         ),
-        "date_poll_votes": await _rows(
+        "date_poll_votes": await dict_rows(
             db,
             "SELECT p.title, g.name AS group_name, o.starts_at AS date_you_can FROM date_poll_votes v"
             " JOIN date_poll_options o ON o.id = v.option_id JOIN date_polls p ON p.id = o.poll_id"
             " JOIN groups g ON g.id = p.group_id WHERE v.user_id = ? ORDER BY o.starts_at",
             (user_id,),
         ),
-        "meetings_you_planned": await _rows(
+        "meetings_you_planned": await dict_rows(
             db, "SELECT title, place, starts_at, notes FROM meetings WHERE created_by = ? ORDER BY starts_at", (user_id,)
         ),
-        "series_you_planned": await _rows(
+        "series_you_planned": await dict_rows(
             db, "SELECT title, place, rule, local_time FROM meeting_series WHERE created_by = ? ORDER BY id", (user_id,)
         ),
-        "date_polls_you_made": await _rows(
+        "date_polls_you_made": await dict_rows(
             db, "SELECT title, place, status FROM date_polls WHERE created_by = ? ORDER BY id", (user_id,)
         ),
     }
@@ -205,7 +205,7 @@ async def anonymise_old_poll_votes_tx(conn: aiosqlite.Connection, cutoff: dateti
 
 async def export_actions(db: Database, user_id: int) -> dict[str, Any]:
     return {
-        "calls_you_got": await _rows(
+        "calls_you_got": await dict_rows(
             db,
             "SELECT a.what, a.place, a.starts_at, a.state, g.name AS via_group, r.answer,"
             " ro.name AS role, r.answered_at FROM action_recipients r JOIN actions a ON a.id = r.action_id"
@@ -213,13 +213,13 @@ async def export_actions(db: Database, user_id: int) -> dict[str, Any]:
             " WHERE r.user_id = ? ORDER BY a.starts_at",
             (user_id,),
         ),
-        "muted_groups": await _rows(
+        "muted_groups": await dict_rows(
             db,
             "SELECT g.name AS group_name, x.muted_at FROM action_mutes x JOIN groups g ON g.id = x.group_id"
             " WHERE x.user_id = ? ORDER BY x.muted_at",
             (user_id,),
         ),
-        "calls_you_sent": await _rows(
+        "calls_you_sent": await dict_rows(
             db,
             "SELECT what, place, starts_at, why, bring, state, total AS sent_to FROM actions"
             " WHERE created_by = ? ORDER BY starts_at",
@@ -285,7 +285,7 @@ async def anonymise_actions_tx(conn: aiosqlite.Connection, ids: list[int], now: 
 
 
 async def export_rosters(db: Database, user_id: int) -> dict[str, Any]:
-    shifts = await _rows(
+    shifts = await dict_rows(
         db,
         "SELECT t.title AS task, g.name AS group_name, s.day, s.starts_at, s.ends_at, x.state,"
         " x.signed_at, x.stepped_back_at, x.reason AS step_back_reason, x.attended,"
@@ -300,7 +300,7 @@ async def export_rosters(db: Database, user_id: int) -> dict[str, Any]:
         if r["state"] == "signed" and r["attendance_confirmed"] and r["attended"] == 1
     )
     return {
-        "volunteer_in": await _rows(
+        "volunteer_in": await dict_rows(
             db,
             "SELECT g.name AS group_name, v.joined_at FROM roster_volunteers v JOIN groups g ON g.id = v.group_id"
             " WHERE v.user_id = ? ORDER BY v.joined_at",
@@ -308,7 +308,7 @@ async def export_rosters(db: Database, user_id: int) -> dict[str, Any]:
         ),
         "shifts": shifts,
         "confirmed_hours": round(confirmed, 2),
-        "take_overs": await _rows(
+        "take_overs": await dict_rows(
             db,
             "SELECT t.title AS task, s.day, k.created_at, k.taken_at,"
             " CASE WHEN k.from_user_id = ? THEN 'you stepped back' ELSE 'you took it over' END AS what"
@@ -316,14 +316,14 @@ async def export_rosters(db: Database, user_id: int) -> dict[str, Any]:
             " WHERE k.from_user_id = ? OR k.taken_by = ? ORDER BY k.created_at",
             (user_id, user_id, user_id),
         ),
-        "asked_to_take_over": await _rows(
+        "asked_to_take_over": await dict_rows(
             db,
             "SELECT t.title AS task, s.day, a.language FROM roster_takeover_asks a"
             " JOIN roster_takeovers k ON k.id = a.takeover_id JOIN roster_slots s ON s.id = k.slot_id"
             " JOIN roster_tasks t ON t.id = s.task_id WHERE a.user_id = ? ORDER BY s.day",
             (user_id,),
         ),
-        "tasks_you_made": await _rows(
+        "tasks_you_made": await dict_rows(
             db, "SELECT title, place, note, rule FROM roster_tasks WHERE created_by = ? ORDER BY id", (user_id,)
         ),
     }

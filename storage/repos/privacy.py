@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.clock import to_db
 from storage.db import Database
+from storage.repos import dict_rows
 
 # A scrubbed inbox row keeps its update_id (the polling offset is derived from MAX(update_id)).
 SCRUBBED_PAYLOAD_SQL = "json_object('update_id', update_id)"
@@ -27,19 +28,10 @@ def _needles(tg_id: int) -> tuple[str, str]:
     return (f'%"id":{tg_id},%', f'%"id":{tg_id}}}%')
 
 
-async def _rows(db_or_conn: Any, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-    if isinstance(db_or_conn, Database):
-        rows = await db_or_conn.fetchall(sql, params)
-    else:
-        async with db_or_conn.execute(sql, params) as cur:
-            rows = list(await cur.fetchall())
-    return [dict(r) for r in rows]
-
-
 async def export_core(db: Database, user_id: int) -> dict[str, Any]:
     """Everything the core tables hold about one person, in plain words (no internal ids
     where they mean nothing to the person)."""
-    user = await _rows(
+    user = await dict_rows(
         db,
         "SELECT tg_id AS telegram_id, first_name, last_name, username, tg_language AS"
         " telegram_language, language AS chosen_language, privacy_seen_at, unreachable_at,"
@@ -49,42 +41,42 @@ async def export_core(db: Database, user_id: int) -> dict[str, Any]:
     if not user:
         return {}
     tg_id = user[0]["telegram_id"]
-    memberships = await _rows(
+    memberships = await dict_rows(
         db,
         "SELECT g.name AS group_name, p.name AS project, m.role, m.joined_at FROM memberships m"
         " JOIN groups g ON g.id = m.group_id JOIN projects p ON p.id = g.project_id"
         " WHERE m.user_id = ? ORDER BY m.joined_at",
         (user_id,),
     )
-    worker_of = await _rows(
+    worker_of = await dict_rows(
         db,
         "SELECT p.name AS project, w.joined_at FROM project_workers w"
         " JOIN projects p ON p.id = w.project_id WHERE w.user_id = ? ORDER BY w.joined_at",
         (user_id,),
     )
-    default_worker_of = await _rows(
+    default_worker_of = await dict_rows(
         db, "SELECT name AS project FROM projects WHERE default_worker_id = ?", (user_id,)
     )
     created = {
-        "projects": await _rows(
+        "projects": await dict_rows(
             db, "SELECT name, created_at FROM projects WHERE created_by = ?", (user_id,)
         ),
-        "groups": await _rows(
+        "groups": await dict_rows(
             db, "SELECT name, created_at FROM groups WHERE created_by = ?", (user_id,)
         ),
-        "invites": await _rows(
+        "invites": await dict_rows(
             db,
             "SELECT kind, created_at, expires_at, used_at FROM invites WHERE created_by = ?",
             (user_id,),
         ),
     }
-    invites_used = await _rows(
+    invites_used = await dict_rows(
         db,
         "SELECT i.kind, p.name AS project, i.used_at FROM invites i"
         " JOIN projects p ON p.id = i.project_id WHERE i.used_by = ?",
         (user_id,),
     )
-    dialogs = await _rows(
+    dialogs = await dict_rows(
         db, "SELECT kind, step, data, updated_at FROM dialogs WHERE user_id = ?", (user_id,)
     )
     for d in dialogs:
@@ -93,7 +85,7 @@ async def export_core(db: Database, user_id: int) -> dict[str, Any]:
     sent_to_you: list[dict[str, Any]] = []
     if tg_id is not None:
         like_a, like_b = _needles(tg_id)
-        for r in await _rows(
+        for r in await dict_rows(
             db,
             "SELECT update_id, received_at, processed_at, payload FROM inbox"
             " WHERE chat_key = ? OR payload LIKE ? OR payload LIKE ? ORDER BY update_id",
@@ -101,7 +93,7 @@ async def export_core(db: Database, user_id: int) -> dict[str, Any]:
         ):
             r["update"] = json.loads(r.pop("payload"))
             received.append(r)
-        for r in await _rows(
+        for r in await dict_rows(
             db,
             "SELECT method, payload, state, created_at, sent_at FROM outbox WHERE chat_id = ?"
             " ORDER BY id",

@@ -20,6 +20,7 @@ import aiosqlite
 
 from bot.clock import to_db
 from storage.db import Database
+from storage.repos import dict_rows
 
 CLOSED = ("resolved", "not_for_us", "withdrawn")
 PIN_DECIMALS = 3  # ~110 m north-south, ~70 m east-west in Belgium
@@ -57,17 +58,8 @@ class LeftNotice:
     worker_tg_language: str | None
 
 
-async def _all(conn: Any, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-    if isinstance(conn, Database):
-        rows = await conn.fetchall(sql, params)
-    else:
-        async with conn.execute(sql, params) as cur:
-            rows = list(await cur.fetchall())
-    return [dict(r) for r in rows]
-
-
 async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
-    reports = await _all(
+    reports = await dict_rows(
         db,
         "SELECT r.id, r.reference, r.category_key AS category, r.text, r.voice_file_id IS NOT NULL"
         " AS has_voice_note, n.name AS neighbourhood, r.lat, r.lon, r.address,"
@@ -80,38 +72,38 @@ async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
     for r in reports:
         rid = r.pop("id")
         r["photos"] = (
-            await _all(db, "SELECT COUNT(*) AS n FROM report_photos WHERE report_id = ?", (rid,))
+            await dict_rows(db, "SELECT COUNT(*) AS n FROM report_photos WHERE report_id = ?", (rid,))
         )[0]["n"]
-        r["messages"] = await _all(
+        r["messages"] = await dict_rows(
             db,
             "SELECT direction, text, voice_file_id IS NOT NULL AS voice,"
             " photo_file_id IS NOT NULL AS photo, created_at FROM report_messages"
             " WHERE report_id = ? ORDER BY id",
             (rid,),
         )
-        r["history"] = await _all(
+        r["history"] = await dict_rows(
             db,
             "SELECT kind, new_status, reason, created_at FROM report_events"
             " WHERE report_id = ? ORDER BY id",
             (rid,),
         )
-    me_too = await _all(
+    me_too = await dict_rows(
         db,
         "SELECT r.reference, m.created_at FROM report_me_too m JOIN reports r ON r.id = m.report_id"
         " WHERE m.user_id = ? ORDER BY m.created_at",
         (user_id,),
     )
-    drafts = await _all(
+    drafts = await dict_rows(
         db, "SELECT step, data, updated_at FROM report_drafts WHERE user_id = ?", (user_id,)
     )
     for d in drafts:
         d["data"] = json.loads(d["data"] or "{}")
-    digest = await _all(
+    digest = await dict_rows(
         db,
         "SELECT frequency, time_local, weekday, last_sent_at FROM digest_settings WHERE user_id = ?",
         (user_id,),
     )
-    rules = await _all(
+    rules = await dict_rows(
         db,
         "SELECT p.name AS project, n.name AS neighbourhood, c.key AS category FROM routing_rules x"
         " JOIN projects p ON p.id = x.project_id"
