@@ -160,11 +160,12 @@ def _next_step(draft: dict) -> str:
     return "confirm"
 
 
-def _draft_task(draft: dict) -> Task:
+def _draft_task(draft: dict, today: date) -> Task:
+    """The task as it will be saved, for the confirmation preview (starts today, injected clock)."""
     import json
 
     return Task(0, 0, draft["title"], draft["rule"], draft.get("weekday"), draft.get("nth"),
-                json.dumps(draft.get("dates") or []), date.today().isoformat(), draft["start_min"],
+                json.dumps(draft.get("dates") or []), today.isoformat(), draft["start_min"],
                 draft["end_min"], draft.get("place") or "", draft["needed"], draft.get("note"), None, "", None)
 
 
@@ -212,7 +213,7 @@ async def _got(update: Update, ctx: BotContext, dialog: Dialog, **values: object
     step = _next_step(draft)
     await s.dialogs.set(ctx.user.id, KIND, step, data, s.clock.now())
     if step == "confirm":
-        text = _("New task:") + "\n\n" + task_summary(_draft_task(draft)) + "\n\n" + _("Is this right?")
+        text = _("New task:") + "\n\n" + task_summary(_draft_task(draft, ctx.services.clock.now().date())) + "\n\n" + _("Is this right?")
         await show(update, ctx, text, [[Button(_("✅ Create"), cb("ro", "ok")), Button(_("✖ Cancel"), cb("ro", "no"))]])
         return
     await _ask(update, ctx, step, data)
