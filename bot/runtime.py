@@ -83,6 +83,8 @@ class Runtime:
         """Graceful: stop taking updates, finish those in flight, flush what can be sent, close
         the database. Updates received but not started yet stay in the inbox for the next start."""
         if not self.started:
+            # Start-up failed (e.g. getMe refused): still close the HTTP sessions it opened.
+            await self.app.bot.shutdown()
             return
         self.started = False
         await self.intake.stop()
