@@ -1,7 +1,7 @@
 """Compile the gettext catalogues (.po -> .mo) at install time.
 
 Compiled catalogues are build products: they are made here, by the install, and never
-committed. At run time bot.i18n also compiles in memory when a .mo is missing or stale,
+committed. At run time bot.core.i18n also compiles in memory when a .mo is missing or stale,
 so a plain checkout works too.
 """
 

@@ -22,11 +22,12 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import i18n
-from bot.botapi_double import FakeBotAPI
-from bot.clock import SystemClock, to_db
-from bot.harness import hard_kill, max_in_window, spawn_bot
-from bot.settings import Settings
+from bot.core import i18n
+from bot.playground.botapi_double import FakeBotAPI
+from bot.core.clock import SystemClock
+from storage.timestamps import to_db
+from bot.playground.harness import hard_kill, max_in_window, spawn_bot
+from bot.core.settings import Settings
 
 ORGANISER_TG = 42
 FIRST_MEMBER = 1_000_000
@@ -34,8 +35,8 @@ FIRST_MEMBER = 1_000_000
 
 async def seed_call(db_path: Path, members: int) -> None:
     """Members, a group, an organiser; then /action's service sends the call (one transaction)."""
-    from bot.actions import ActionsService
-    from bot.services import Services
+    from bot.domain.actions import ActionsService
+    from bot.domain.services import Services
 
     settings = Settings(_env_file=None, bot_token="123456:TEST", database_path=db_path)  # type: ignore[call-arg]
     i18n.load("nl", settings.tz)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.botapi_double import FakeBotAPI  # noqa: E402
+from bot.playground.botapi_double import FakeBotAPI  # noqa: E402
 from tests.killtest import bot_env, start_bot  # noqa: E402
 
 LATENCY = 0.05

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import i18n  # noqa: E402
-from bot.dossier import build_export  # noqa: E402
+from bot.core import i18n  # noqa: E402
+from bot.domain.dossier import build_export  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.repos.exports import ExportFilter  # noqa: E402
 

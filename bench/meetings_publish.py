@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.clock import to_db  # noqa: E402
-from bot.harness import Harness  # noqa: E402
-from bot.meetings import Draft  # noqa: E402
-from bot.outbox import Outbox  # noqa: E402
-from bot.ui import text_message  # noqa: E402
+from storage.timestamps import to_db  # noqa: E402
+from bot.playground.harness import Harness  # noqa: E402
+from bot.domain.meetings import Draft  # noqa: E402
+from bot.core.outbox import Outbox  # noqa: E402
+from bot.core.ui import text_message  # noqa: E402
 
 N = 600
 TZ = ZoneInfo("Europe/Brussels")

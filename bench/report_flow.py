@@ -36,7 +36,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
 
-from bot.botapi_double import FakeBotAPI
+from bot.playground.botapi_double import FakeBotAPI
 
 STEPS = 8
 ANSWERS = frozenset({"sendMessage", "editMessageText"})
@@ -228,7 +228,7 @@ class EchoBot:
 
 class ReportBot:
     def __init__(self, api: RemoteAPI, workdir: Path) -> None:
-        from bot.harness import Harness
+        from bot.playground.harness import Harness
 
         self.api = api
         self.h = Harness(workdir, admin_ids=[1])

@@ -44,8 +44,8 @@ def register_all(app: Application) -> None:
 
 
 async def on_startup(app: Application) -> None:
-    from bot import i18n
-    from bot.access import load_roles
+    from bot.core import i18n
+    from bot.core.access import load_roles
     from handlers.menus import set_default_commands, set_user_commands
 
     services = app.bot_data.services

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import i18n
-from bot.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
-from bot.app import BotContext
-from bot.clock import from_db, to_db
-from bot.i18n import N_, _, ngettext
-from bot.ui import Button, cb, esc
+from bot.core import i18n
+from bot.domain.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
+from handlers.context import BotContext
+from storage.timestamps import from_db, to_db
+from bot.core.i18n import N_, _, ngettext
+from bot.core.ui import Button, cb, esc
 from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog

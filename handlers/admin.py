@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.app import BotContext
-from bot.clock import from_db
-from bot.i18n import N_, _, format_datetime, ngettext
-from bot.onboarding import create_project, create_worker_invite, invite_link, split_names
-from bot.ui import Button, cb, esc
+from handlers.context import BotContext
+from storage.timestamps import from_db
+from bot.core.i18n import N_, _, format_datetime, ngettext
+from bot.domain.onboarding import create_project, create_worker_invite, invite_link, split_names
+from bot.core.ui import Button, cb, esc
 from handlers import registry
 from handlers.common import (
     answer,

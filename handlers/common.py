@@ -11,10 +11,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from bot import i18n
-from bot.access import Roles, load_roles
-from bot.app import BotContext
-from bot.ui import Button
+from bot.core import i18n
+from bot.core.access import Roles, load_roles
+from handlers.context import BotContext
+from bot.core.ui import Button
 
 ButtonRows = Sequence[Sequence[Button]]
 T = TypeVar("T")

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot.app import BotContext
-from bot.i18n import _
+from handlers.context import BotContext
+from bot.core.i18n import _
 from storage.db import current_update
 
 log = logging.getLogger("buurtbot.errors")

@@ -6,13 +6,11 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import i18n
-from bot.app import BotContext
-from bot.cli import EXTRA_COMMANDS
-from bot.dossier import PERIODS, build_export, file_stem, period_bounds
-from bot.export_cli import configure, run
-from bot.i18n import N_, _
-from bot.ui import Button, cb, clip
+from bot.core import i18n
+from handlers.context import BotContext
+from bot.domain.dossier import PERIODS, build_export, file_stem, period_bounds
+from bot.core.i18n import N_, _
+from bot.core.ui import Button, cb, clip
 from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog
@@ -22,8 +20,6 @@ PRIVATE = filters.ChatType.PRIVATE
 KIND = "export"
 ALL = "*"
 DONE = "."
-
-EXTRA_COMMANDS["export"] = (configure, run)
 
 
 async def _allowed_projects(ctx: BotContext) -> list | None:

@@ -15,9 +15,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import BotContext
-from bot.i18n import _
-from bot.ui import Button, cb
+from handlers.context import BotContext
+from bot.core.i18n import _
+from bot.core.ui import Button, cb
 from handlers import registry
 from handlers.common import button_expired, reply
 

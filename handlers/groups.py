@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.app import BotContext
-from bot.clock import from_db
-from bot.i18n import N_, _, format_datetime
-from bot.onboarding import create_group, create_organiser_invite, invite_link, member_link, qr_png
-from bot.ui import Button, cb, esc
+from handlers.context import BotContext
+from storage.timestamps import from_db
+from bot.core.i18n import N_, _, format_datetime
+from bot.domain.onboarding import create_group, create_organiser_invite, invite_link, member_link, qr_png
+from bot.core.ui import Button, cb, esc
 from handlers import registry
 from handlers.common import (
     answer,

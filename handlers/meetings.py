@@ -13,12 +13,12 @@ from telegram import InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import i18n
-from bot.app import BotContext
-from bot.dateparse import parse, parse_time
-from bot.i18n import N_, _, format_short_date, format_time, ngettext
-from bot.meetings import USUAL_HOURS, Draft, MeetingsService, rule_choices, rule_label
-from bot.ui import Button, cb, clip, esc
+from bot.core import i18n
+from handlers.context import BotContext
+from bot.core.dateparse import parse, parse_time
+from bot.core.i18n import N_, _, format_short_date, format_time, ngettext
+from bot.domain.meetings import USUAL_HOURS, Draft, MeetingsService, rule_choices, rule_label
+from bot.core.ui import Button, cb, clip, esc
 from handlers import registry
 from handlers.common import answer, button_expired, is_private, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog

@@ -7,9 +7,9 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot import i18n
-from bot.access import Roles
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.core import i18n
+from bot.core.access import Roles
+from bot.core.settings import SUPPORTED_LANGUAGES
 from handlers.registry import commands_for, role_names
 from storage.repos.users import User
 

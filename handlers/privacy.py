@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.app import BotContext
-from bot.i18n import N_, _
-from bot.privacy import PrivacyService, forget_features_note, register_reports
-from bot.privacy_features import register_features
-from bot.ui import Button, cb
+from handlers.context import BotContext
+from bot.core.i18n import N_, _
+from bot.domain.privacy import PrivacyService, forget_features_note, register_reports
+from bot.domain.privacy_features import register_features
+from bot.core.ui import Button, cb
 from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, reply, show
 from storage.repos.dialogs import Dialog

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.access import Roles
-from bot.app import BotContext
+from bot.core.access import Roles
+from handlers.context import BotContext
 from storage.repos.dialogs import Dialog
 
 

@@ -11,12 +11,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import i18n
-from bot.app import BotContext
-from bot.clock import from_db
-from bot.i18n import N_, _, ngettext
-from bot.reports import CODE_OF, FILTER_CODES, STATUS_CODES, ReportsService, status_label
-from bot.ui import Button, cb, clip, esc
+from bot.core import i18n
+from handlers.context import BotContext
+from storage.timestamps import from_db
+from bot.core.i18n import N_, _, ngettext
+from bot.domain.reports import CODE_OF, FILTER_CODES, STATUS_CODES, ReportsService, status_label
+from bot.core.ui import Button, cb, clip, esc
 from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog

@@ -1,5 +1,5 @@
 """Volunteer rosters (story 10): /roster for organisers and workers, /volunteer and /shifts for
-volunteers, take-over buttons, attendance, /hours export. Thin: parse, check, call bot.rosters.
+volunteers, take-over buttons, attendance, /hours export. Thin: parse, check, call bot.domain.rosters.
 
 Callback prefixes: ro (roster management), sh (shifts and volunteers), tk (take-over).
 """
@@ -11,9 +11,9 @@ from datetime import date
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.app import BotContext
-from bot.i18n import N_, _, ngettext
-from bot.rosters import (
+from handlers.context import BotContext
+from bot.core.i18n import N_, _, ngettext
+from bot.domain.rosters import (
     MAX_NOTE,
     MAX_PLACE,
     MAX_REASON,
@@ -29,7 +29,7 @@ from bot.rosters import (
     task_summary,
     weekday_short,
 )
-from bot.ui import Button, cb, esc
+from bot.core.ui import Button, cb, esc
 from handlers import registry
 from handlers.common import answer, button_expired, parse_int, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog

@@ -5,18 +5,18 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import i18n
-from bot.app import BotContext
-from bot.i18n import N_, _
-from bot.onboarding import (
+from bot.core import i18n
+from handlers.context import BotContext
+from bot.core.i18n import N_, _
+from bot.domain.onboarding import (
     MEMBER_PREFIX,
     ORGANISER_PREFIX,
     WORKER_PREFIX,
     use_invite,
     valid_payload,
 )
-from bot.settings import SUPPORTED_LANGUAGES
-from bot.ui import Button, cb, esc
+from bot.core.settings import SUPPORTED_LANGUAGES
+from bot.core.ui import Button, cb, esc
 from handlers import registry
 from handlers.common import (
     answer,
@@ -46,7 +46,7 @@ async def main_menu_rows(ctx: BotContext) -> list[list[Button]]:
 
 
 def privacy_text(settings: object | None = None) -> str:
-    from bot.privacy import retention_notice
+    from bot.domain.privacy import retention_notice
 
     return _(
         "<b>Your privacy</b>\n"

@@ -20,10 +20,10 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, filters
 
 from bot import cli
-from bot.app import build_application
-from bot.logs import setup_logging
-from bot.outbox import Outbox
-from bot.settings import Settings
+from bot.runtime.app import build_application
+from bot.core.logs import setup_logging
+from bot.core.outbox import Outbox
+from bot.core.settings import Settings
 
 NOTES_SQL = (
     "CREATE TABLE IF NOT EXISTS kill_notes (update_id INTEGER NOT NULL, user_tg INTEGER NOT NULL,"

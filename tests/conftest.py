@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.harness import Harness
+from bot.playground.harness import Harness
 
 ADMIN_ID = 1
 

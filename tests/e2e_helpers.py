@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.harness import Harness, Person
+from bot.playground.harness import Harness, Person
 
 LINK = re.compile(r"https://t\.me/\w+\?start=([A-Za-z0-9_-]+)")
 

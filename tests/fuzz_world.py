@@ -2,7 +2,7 @@
 real objects that belong to other people, in a world built through the real flows.
 
 `button_shapes()` reads every `cb("prefix", "action", arg, ...)` call in handlers/ and bot/ (all
-callback data is made with bot.ui.cb), so a new button is fuzzed without touching this file;
+callback data is made with bot.core.ui.cb), so a new button is fuzzed without touching this file;
 `uncovered(patterns)` lists registered CallbackQueryHandler patterns no shape matches (the fuzz
 test fails on them).
 """
@@ -14,8 +14,8 @@ import random
 import re
 from pathlib import Path
 
-from bot.harness import Harness
-from bot.i18n import LANGUAGE_NAMES
+from bot.playground.harness import Harness
+from bot.core.i18n import LANGUAGE_NAMES
 from tests.world import ROLE_IDS
 
 ROOT = Path(__file__).resolve().parent.parent

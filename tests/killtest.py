@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.botapi_double import FakeBotAPI
+from bot.playground.botapi_double import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN_G = "killtestgroup"

@@ -8,7 +8,7 @@ file problem reports through /report (buttons, text, voice, photos), Jan publish
 members answer, the bot is SIGKILLed at random moments and restarted. Then time moves to every
 reminder and to the 08:30 digest, with kills continuing. At the end everything is counted.
 
-People are bot.harness.Person driven through RemoteHarness: a push waits until the bot marked the
+People are bot.playground.harness.Person driven through RemoteHarness: a push waits until the bot marked the
 update processed and its reply arrived. A reply lost at a kill (committed, killed before the
 reply) leaves the person without the next button: they /cancel and start again
 (tests/resilience_flows.attempt) — that is counted, not a failure.
@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.botapi_double import FakeBotAPI
-from bot.harness import Harness, Person
-from bot.i18n import LANGUAGE_NAMES
+from bot.playground.botapi_double import FakeBotAPI
+from bot.playground.harness import Harness, Person
+from bot.core.i18n import LANGUAGE_NAMES
 from tests.bot_runner import set_clock_file
 from tests.killtest import bot_env, start_bot
 from tests.resilience_flows import attempt, report, with_data
@@ -87,7 +87,7 @@ def _q(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
 
 
 class RemoteHarness:
-    """What bot.harness.Person needs (.api, .push) for a bot in another process."""
+    """What bot.playground.harness.Person needs (.api, .push) for a bot in another process."""
 
     def __init__(self, api: FakeBotAPI, db_path: Path) -> None:
         self.api = api

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import to_db
+from storage.timestamps import to_db
 
 CATEGORIES = [("housing", "🏠", "Housing"), ("energy", "⚡", "Energy"), ("noise", "🔊", "Noise")]
 

@@ -1,5 +1,5 @@
 """People's flows that survive lost replies and SIGKILLs: shared by tests/test_busy_day.py and
-tests/killtest_flows.py. They work with bot.harness.Harness and tests.killtest_flows.RemoteHarness
+tests/killtest_flows.py. They work with bot.playground.harness.Harness and tests.killtest_flows.RemoteHarness
 (anything with .push(update) and .api)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from bot.harness import Person
+from bot.playground.harness import Person
 
 DEBUG = False
 OWN_REF = re.compile(r"(?<!• )R-20\d\d-\d{4}")  # "• R-…" lines list others' similar reports

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.harness import Harness, Person
+from bot.playground.harness import Harness, Person
 from tests.e2e_helpers import setup_world
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.harness import Harness, Person
+from bot.playground.harness import Harness, Person
 from tests.e2e_helpers import make_group, setup_world
 
 BXL = ZoneInfo("Europe/Brussels")

@@ -4,7 +4,7 @@ post keeps the tasks' counts; the reach says "+ group chat"."""
 
 from __future__ import annotations
 
-from bot.harness import Harness, Person, buttons_of
+from bot.playground.harness import Harness, Person, buttons_of
 from tests.test_actions import call_of, last_alert, make_call, world
 
 CHAT = -100555

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.botapi_double import FakeBotAPI
+from bot.playground.botapi_double import FakeBotAPI
 
 pytestmark = pytest.mark.asyncio
 

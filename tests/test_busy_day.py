@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.harness import Harness, Person
-from bot.i18n import LANGUAGE_NAMES
+from bot.playground.harness import Harness, Person
+from bot.core.i18n import LANGUAGE_NAMES
 from handlers import common
 from tests.e2e_helpers import setup_world
 from tests.resilience_flows import attempt, report, with_data

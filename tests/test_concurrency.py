@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.harness import Harness
+from bot.playground.harness import Harness
 
 NOT_UNDERSTOOD = "did not understand"
 HELP = "What you can do"

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dateparse import parse, parse_time
+from bot.core.dateparse import parse, parse_time
 
 TZ = ZoneInfo("Europe/Brussels")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday

@@ -186,7 +186,7 @@ def test_period_buttons_cover_whole_local_days():
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from bot.dossier import period_bounds
+    from bot.domain.dossier import period_bounds
 
     now = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
     assert period_bounds("3m", now) == (datetime(2025, 12, 2, tzinfo=now.tzinfo), datetime(2026, 3, 3, tzinfo=now.tzinfo))

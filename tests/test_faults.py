@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from bot.harness import Harness
-from bot.outbox import Outbox
+from bot.playground.harness import Harness
+from bot.core.outbox import Outbox
 from tests.e2e_helpers import setup_world
 
 

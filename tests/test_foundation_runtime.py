@@ -59,7 +59,7 @@ async def test_unprocessed_inbox_rows_are_processed_at_start(h, admin):
     raw["update_id"] = 77_777
     await h.runtime.stop()
     # As if the process died right after committing the update to the inbox.
-    from bot.intake import chat_key
+    from bot.runtime.intake import chat_key
     from storage.db import Database
 
     db = Database(h.workdir / "buurtbot.sqlite3")
@@ -76,7 +76,7 @@ async def test_unprocessed_inbox_rows_are_processed_at_start(h, admin):
 
 
 async def test_outbox_403_marks_unreachable_and_429_pauses(h):
-    from bot.ui import text_message
+    from bot.core.ui import text_message
 
     p = h.person("Rik", language_code="en")
     await p.send("/start")

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections import Counter
 
-from bot.botapi_double import FakeBotAPI
+from bot.playground.botapi_double import FakeBotAPI
 from tests.fuzz_world import build_world, button_shapes, forge, uncovered
 from tests.killtest import bot_env, start_bot
 from tests.world import ROLE_IDS

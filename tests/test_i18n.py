@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import i18n
-from bot.i18n_tool import extract, problems
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.core import i18n
+from bot.tools.i18n_tool import extract, problems
+from bot.core.settings import SUPPORTED_LANGUAGES
 
 
 def test_catalogues_complete_with_same_placeholders():

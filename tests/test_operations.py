@@ -16,7 +16,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.botapi_double import FakeBotAPI
+from bot.playground.botapi_double import FakeBotAPI
 from tests.killtest import ROOT, bot_env, prepare_db, start_bot
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from bot.harness import Harness, max_in_window
+from bot.playground.harness import Harness, max_in_window
 
 PACED = {"outbox_rate": 28.0, "outbox_chat_interval": 1.0}
 

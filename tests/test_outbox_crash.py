@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from bot.botapi_double import FakeBotAPI
-from bot.harness import hard_kill, seed_outbox, spawn_bot
+from bot.playground.botapi_double import FakeBotAPI
+from bot.playground.harness import hard_kill, seed_outbox, spawn_bot
 from storage.db import Database
 
 N = 1000

@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.meetings import Draft
+from bot.domain.meetings import Draft
 from tests.e2e_helpers import personal_traces, setup_world
 from tests.roster_helpers import make_food_task, volunteer
 from tests.test_actions import call_of, make_call

@@ -379,7 +379,7 @@ async def test_change_days_drops_shifts_and_tells_who_signed_up(h, admin):
 def test_recurrence_rules():
     from datetime import date
 
-    from bot.rosters import occurrences, parse_dates, parse_time
+    from bot.domain.rosters import occurrences, parse_dates, parse_time
     from storage.repos.rosters import Task
 
     def task(rule, weekday=None, nth=None, start="2026-03-02", dates=None):

@@ -1,5 +1,6 @@
 """`buurtbot playground`: try the real bot in a browser, no Telegram, no token, nothing leaves
-the machine. The verb is registered here; the heavy parts load only when it runs."""
+the machine. The verb is parsed and run here (bot/cli lists it); the heavy parts load only when
+it runs."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import signal
 import sys
 import webbrowser
 from pathlib import Path
-
-from bot.cli import EXTRA_COMMANDS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -59,11 +58,9 @@ async def _main(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     import warnings
 
-    from bot.logs import setup_logging
+    from bot.core.logs import setup_logging
 
     setup_logging("WARNING", "text")
-    warnings.filterwarnings("ignore", module="bot.intake")  # PTB's hint about do_api_request
+    warnings.filterwarnings("ignore", module="bot.runtime.intake")  # PTB's hint about do_api_request
     return asyncio.run(_main(args))
 
-
-EXTRA_COMMANDS["playground"] = (configure, run)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from bot.harness import Harness, Person
+    from bot.playground.harness import Harness, Person
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ async def _seed(h: Harness) -> Demo:
     await jan.press("Nederlands")
 
     # Residents scan the poster over the following days and confirm their language.
-    from bot.i18n import LANGUAGE_NAMES
+    from bot.core.i18n import LANGUAGE_NAMES
 
     for i, who in enumerate(RESIDENTS):
         await d.at(START - timedelta(days=11 - i // 2, hours=-(i % 5)))
@@ -212,7 +212,7 @@ async def _seed(h: Harness) -> Demo:
 
 
 def _labels(message: dict) -> list[str]:
-    from bot.harness import buttons_of
+    from bot.playground.harness import buttons_of
 
     return [b.get("text", "") for row in buttons_of(message) for b in row]
 

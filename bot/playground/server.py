@@ -20,8 +20,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.botapi_double import Call
-from bot.harness import Harness
+from bot.playground.botapi_double import Call
+from bot.playground.harness import Harness
 from bot.playground import demo
 
 log = logging.getLogger(__name__)

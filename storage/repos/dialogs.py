@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import from_db, to_db
+from storage.timestamps import from_db, to_db
 from storage.db import Database
 
 

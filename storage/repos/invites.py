@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import from_db, to_db
+from storage.timestamps import from_db, to_db
 from storage.db import Database
 from storage.repos import row_to
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import to_db
+from storage.timestamps import to_db
 from storage.db import Database
 from storage.repos import row_to
 from storage.repos.users import User

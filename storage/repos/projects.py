@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import to_db
+from storage.timestamps import to_db
 from storage.db import Database
 from storage.repos import row_to
 

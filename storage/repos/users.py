@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.clock import from_db, to_db
+from storage.timestamps import from_db, to_db
 from storage.db import Database
 from storage.repos import row_to
 

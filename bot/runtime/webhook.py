@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.intake import ALLOWED_UPDATES
-from bot.runtime import Runtime
+from bot.runtime.intake import ALLOWED_UPDATES
+from bot.runtime.runner import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.core.settings import SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ _catalogues: dict[str, NullTranslations] = {}
 
 def locales_dir() -> Path:
     """locales/ of a checkout, or the copy that the wheel carries as bot/locales."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "locales", here / "locales"):
+    package = Path(__file__).resolve().parent.parent  # bot/
+    for candidate in (package.parent / "locales", package / "locales"):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("no locales directory found")

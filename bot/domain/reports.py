@@ -12,10 +12,10 @@ from typing import Any
 
 import aiosqlite
 
-from bot import i18n
-from bot.clock import from_db, to_db
-from bot.i18n import N_, _, ngettext
-from bot.ui import Button, cb, clip, esc, text_message
+from bot.core import i18n
+from storage.timestamps import from_db, to_db
+from bot.core.i18n import N_, _, ngettext
+from bot.core.ui import Button, cb, clip, esc, text_message
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.reports import OPEN_STATUSES, Category, Report, ReportsRepo
 from storage.repos.users import User

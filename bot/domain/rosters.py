@@ -25,11 +25,11 @@ from babel.dates import format_date as babel_format_date
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
 from dateutil.rrule import weekday as rr_weekday
 
-from bot import i18n
-from bot.clock import from_db
-from bot.i18n import _, ngettext
-from bot.outbox import Outbox
-from bot.ui import Button, cb, clip, esc, text_message
+from bot.core import i18n
+from storage.timestamps import from_db
+from bot.core.i18n import _, ngettext
+from bot.core.outbox import Outbox
+from bot.core.ui import Button, cb, clip, esc, text_message
 from storage.repos.rosters import RostersRepo, SlotInfo, Task
 from storage.repos.users import User
 

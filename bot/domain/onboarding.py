@@ -6,7 +6,7 @@ import io
 import secrets
 from datetime import timedelta
 
-from bot.services import Services
+from bot.domain.services import Services
 from storage.repos.groups import Group
 from storage.repos.invites import Invite, redeem
 from storage.repos.projects import Project

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.clock import Clock
-from bot.outbox import Outbox
-from bot.scheduler import Scheduler
-from bot.settings import Settings
+from bot.core.clock import Clock
+from bot.core.outbox import Outbox
+from bot.core.scheduler import Scheduler
+from bot.core.settings import Settings
 from storage.db import Database
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.groups import GroupsRepo

@@ -43,19 +43,3 @@ class FakeClock:
             self.tz
         )
         return self._now
-
-
-def to_db(dt: datetime) -> str:
-    """Timestamps are stored as UTC ISO strings: sortable and zone-free."""
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime")
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def from_db(value: str | None, tz: ZoneInfo | None = None) -> datetime | None:
-    if value is None:
-        return None
-    dt = datetime.fromisoformat(value)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(tz) if tz else dt

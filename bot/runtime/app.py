@@ -12,47 +12,31 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    CallbackContext,
     ContextTypes,
     Defaults,
-    ExtBot,
 )
 from telegram.request import HTTPXRequest
 
-from bot import i18n
-from bot.clock import Clock, SystemClock
-from bot.http import AiohttpRequest
-from bot.intake import Intake, OrderedUpdateProcessor
-from bot.outbox import SendError
-from bot.services import Services
-from bot.settings import Settings
+from bot.core import i18n
+from bot.core.clock import Clock, SystemClock
+from bot.runtime.http import AiohttpRequest
+from bot.runtime.intake import Intake, OrderedUpdateProcessor
+from bot.core.outbox import SendError
+from bot.domain.services import Services
+from handlers.context import BotContext, BotData
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-class BotData:
-    """PTB's bot_data: only a handle on the services (no pickling, no live state elsewhere)."""
+class AppData(BotData):
+    """bot_data as the runtime fills it: the services, and the intake and update processor that
+    the Runtime starts and stops."""
 
     def __init__(self) -> None:
-        self.services: Services | None = None
+        super().__init__()
         self.intake: Intake | None = None
         self.processor: OrderedUpdateProcessor | None = None
-
-
-class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
-    """Typed context. ``prepare`` (handlers/common.py) fills ``user`` for every update."""
-
-    def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):
-        super().__init__(application, chat_id=chat_id, user_id=user_id)
-        self.user: Any = None
-        self.user_created = False
-        self._roles: Any = None
-
-    @property
-    def services(self) -> Services:
-        services = self.bot_data.services
-        assert services is not None
-        return services
 
 
 def api_caller(app: Application):
@@ -100,7 +84,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     i18n.load(settings.default_language, settings.tz)
     services = Services.create(settings, clock)
     processor = OrderedUpdateProcessor(settings.max_concurrent_updates, services.db)
-    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    context_types = ContextTypes(context=BotContext, bot_data=AppData)
     # aiohttp for the bot's calls: a fraction of httpx's CPU per request (see bot/http.py).
     request = AiohttpRequest(connection_pool_size=32, pool_timeout=30.0, read_timeout=15.0)
     app = (

@@ -10,7 +10,7 @@ import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.core.settings import SUPPORTED_LANGUAGES
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,9 +31,9 @@ def run(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from bot import i18n
-    from bot.dossier import build_export
-    from bot.settings import Settings, describe_validation_error
+    from bot.core import i18n
+    from bot.domain.dossier import build_export
+    from bot.core.settings import Settings, describe_validation_error
     from storage.db import Database
     from storage.repos.exports import ExportFilter
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import build_application
-from bot.botapi_double import FakeBotAPI
-from bot.clock import FakeClock
-from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.runtime.app import build_application
+from bot.playground.botapi_double import FakeBotAPI
+from bot.core.clock import FakeClock
+from bot.runtime.runner import Runtime
+from bot.core.settings import Settings
 
 _ids = itertools.count(1001)
 
@@ -206,14 +206,14 @@ class Harness:
 
 
 async def spawn_bot(api: FakeBotAPI, db_path: Path, rate: float = 28.0, chat_interval: float = 1.0):
-    """Start ``python -m bot.process_runner`` against ``api``; returns once it sends."""
+    """Start ``python -m bot.runtime.process_runner`` against ``api``; returns once it sends."""
     import sys
 
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.process_runner", "--api", api.url, "--token", api.token,
+        sys.executable, "-m", "bot.runtime.process_runner", "--api", api.url, "--token", api.token,
         "--db", str(db_path), "--rate", str(rate), "--chat-interval", str(chat_interval),
         stdout=asyncio.subprocess.PIPE,
-        cwd=str(Path(__file__).resolve().parent.parent),
+        cwd=str(Path(__file__).resolve().parents[2]),
     )
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 60)
@@ -232,7 +232,7 @@ def hard_kill(proc) -> None:
 
 async def seed_outbox(db_path: Path, chat_ids: list[int], text: str = "Actie! {chat}", batch: str = "bench") -> None:
     """Queue one message per chat in one transaction, as a broadcast does."""
-    from bot.outbox import Outbox
+    from bot.core.outbox import Outbox
     from storage.db import Database
 
     db = Database(db_path)

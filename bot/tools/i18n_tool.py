@@ -1,4 +1,4 @@
-"""Catalogue checks and upkeep: `python -m bot.i18n_tool check|missing|pot`.
+"""Catalogue checks and upkeep: `python -m bot.tools.i18n_tool check|missing|pot`.
 
 - check:   every message in the code is translated in every shipped language, placeholders equal
 - missing: list what a language still lacks (to fill in the feature's .po file)
@@ -19,9 +19,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.core.settings import SUPPORTED_LANGUAGES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("bot", "handlers")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "gettext_for": (2,)}
 _PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from bot.clock import to_db
+from storage.timestamps import to_db
 from storage.db import Database
 
 log = logging.getLogger(__name__)

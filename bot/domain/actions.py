@@ -1,6 +1,6 @@
 """Action calls (story 7): rally people fast, see who comes, remind them, tell them of changes.
 
-No telegram imports: messages are outbox rows built with bot.ui. Every call goes out in one
+No telegram imports: messages are outbox rows built with bot.core.ui. Every call goes out in one
 transaction (the action, one recipient row per person, one outbox row per person), so a crash
 never half-sends a call; the organiser's live view is one message edited in place through the
 outbox (priority lane, coalesced), throttled to every 3 s or 10 %.
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import i18n
-from bot.clock import from_db, to_db
-from bot.i18n import _, ngettext
-from bot.outbox import Outbox
-from bot.ui import MAX_TEXT, Button, cb, esc, inline_keyboard, text_message
+from bot.core import i18n
+from storage.timestamps import from_db, to_db
+from bot.core.i18n import _, ngettext
+from bot.core.outbox import Outbox
+from bot.core.ui import MAX_TEXT, Button, cb, esc, inline_keyboard, text_message
 from storage.repos.actions import Action, ActionsRepo, Tally
 
 log = logging.getLogger(__name__)

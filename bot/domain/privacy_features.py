@@ -23,9 +23,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.i18n import _, ngettext
-from bot.privacy import register_personal_data
-from bot.ui import Button, cb, esc
+from bot.core.i18n import _, ngettext
+from bot.domain.privacy import register_personal_data
+from bot.core.ui import Button, cb, esc
 from storage.repos import feature_privacy as fp
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def register_rosters(services: Any) -> None:
 async def _ask_takeover_tx(services: Any, rosters: Any, conn: aiosqlite.Connection, slot_id: int,
                            gone_id: int, now: datetime) -> None:
     """The roster's step-back rule for a freed shift, without the name or a reason."""
-    from bot.rosters import count_text, slot_block, slot_day_time, slot_when
+    from bot.domain.rosters import count_text, slot_block, slot_day_time, slot_when
 
     repo = rosters.repo
     slot = await repo.slot(slot_id, conn)

@@ -110,7 +110,7 @@ class PrivacyService:
 
 def retention_notice(settings: Any | None = None) -> str:
     """The part of the privacy notice that depends on the retention settings (kept true)."""
-    from bot.i18n import ngettext
+    from bot.core.i18n import ngettext
 
     inbox_days = getattr(settings, "inbox_retention_days", 3)
     years = max(1, round(getattr(settings, "retention_days", 730) / 365))
@@ -139,7 +139,7 @@ def retention_notice(settings: Any | None = None) -> str:
 
 def forget_features_note() -> str:
     """What /forget does to meetings, calls and rosters (said in /privacy and at /forget)."""
-    from bot.i18n import _
+    from bot.core.i18n import _
 
     return _(
         "After /forget, your places at meetings and shifts still to come are freed, your answers "
@@ -155,9 +155,9 @@ def register_reports(services: Any) -> None:
     from storage.repos import report_privacy as rp
 
     async def forget_reports(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
-        from bot import i18n
-        from bot.outbox import Outbox
-        from bot.ui import text_message
+        from bot.core import i18n
+        from bot.core.outbox import Outbox
+        from bot.core.ui import text_message
 
         # Before anything is cut: who must hear that the reporter left.
         notices = await rp.open_reports_to_notify(conn, user_id)

@@ -7,8 +7,8 @@ import logging
 
 from telegram.ext import Application
 
-from bot import health
-from bot.app import api_caller
+from bot.runtime import health
+from bot.runtime.app import api_caller
 
 log = logging.getLogger(__name__)
 

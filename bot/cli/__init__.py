@@ -1,4 +1,5 @@
-"""`buurtbot` command line: run, migrate, backup (and more verbs added by features)."""
+"""`buurtbot` command line. Every verb is listed here: run, migrate, backup, health, export and
+playground."""
 
 from __future__ import annotations
 
@@ -12,12 +13,20 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.settings import Settings, describe_validation_error
+from bot.core.settings import Settings, describe_validation_error
 
 log = logging.getLogger("buurtbot")
 
-# Extra verbs registered by features: name -> (configure parser, run(args) -> exit code)
-EXTRA_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+Configure = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], int]
+
+
+def _own_verbs() -> dict[str, tuple[Configure, Run]]:
+    """Verbs that parse and run on their own: name -> (configure parser, run(args) -> exit code)."""
+    from bot import playground
+    from bot.cli import export
+
+    return {"export": (export.configure, export.run), "playground": (playground.configure, playground.run)}
 
 
 # Verbs that only touch the database: they must work without BOT_TOKEN (e.g. on a backup host).
@@ -38,7 +47,7 @@ def load_settings(offline: bool = False, **overrides: object) -> Settings:
         raise SystemExit(2) from None
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(own_verbs: dict[str, tuple[Configure, Run]]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="buurtbot", description="Buurtbot, the neighbourhood bot.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot (long polling by default)")
@@ -52,15 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or migrate the database, then exit")
     backup = sub.add_parser("backup", help="make an online backup of the database")
     backup.add_argument("path", type=Path)
-    for name, (configure, _run) in EXTRA_COMMANDS.items():
+    for name, (configure, _run) in own_verbs.items():
         configure(sub.add_parser(name))
     return parser
 
 
 async def _run(settings: Settings, webhook: bool = False, build: Callable | None = None) -> int:
     """Run until SIGTERM/SIGINT. ``build`` replaces build_application (test runners add handlers)."""
-    from bot.app import build_application
-    from bot.runtime import Runtime
+    from bot.runtime.app import build_application
+    from bot.runtime.runner import Runtime
 
     if webhook and not (settings.webhook_url and settings.webhook_secret.get_secret_value()):
         print("buurtbot: webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET", file=sys.stderr)
@@ -75,7 +84,7 @@ async def _run(settings: Settings, webhook: bool = False, build: Callable | None
     try:
         await runtime.start(polling=False)
         if webhook:
-            from bot.webhook import WebhookServer
+            from bot.runtime.webhook import WebhookServer
 
             server = WebhookServer(
                 runtime,
@@ -105,7 +114,7 @@ async def _run(settings: Settings, webhook: bool = False, build: Callable | None
 async def _health(settings: Settings, quiet: bool) -> int:
     import json
 
-    from bot.health import collect
+    from bot.runtime.health import collect
     from storage.db import Database
 
     db = Database(settings.database_path)
@@ -153,14 +162,12 @@ async def _backup(settings: Settings, target: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import handlers  # noqa: F401  (features register their CLI verbs on import)
-    from bot import playground as _playground  # noqa: F401  (registers `buurtbot playground`)
-
-    args = _parser().parse_args(argv)
-    if args.command in EXTRA_COMMANDS:
-        return EXTRA_COMMANDS[args.command][1](args)
+    own_verbs = _own_verbs()
+    args = _parser(own_verbs).parse_args(argv)
+    if args.command in own_verbs:
+        return own_verbs[args.command][1](args)
     settings = load_settings(offline=args.command in OFFLINE_COMMANDS)
-    from bot.logs import setup_logging
+    from bot.core.logs import setup_logging
 
     setup_logging(settings.log_level, settings.log_format)
     if args.command == "run":

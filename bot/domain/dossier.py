@@ -18,10 +18,10 @@ from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import i18n
-from bot.clock import from_db
-from bot.i18n import N_, _
-from bot.ui import esc
+from bot.core import i18n
+from storage.timestamps import from_db
+from bot.core.i18n import N_, _
+from bot.core.ui import esc
 from storage.db import Database
 from storage.repos.exports import ExportFilter, ExportRow, category_labels, export_rows
 

@@ -1,5 +1,5 @@
 """Run the real bot in its own process against a given Bot API (the double), for tests and
-benchmarks that must kill it for real (SIGKILL): ``python -m bot.process_runner --api URL ...``.
+benchmarks that must kill it for real (SIGKILL): ``python -m bot.runtime.process_runner --api URL ...``.
 
 Not for production: ``buurtbot run`` is. Prints "ready" on stdout once the outbox is sending.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 
 async def _main(args: argparse.Namespace) -> None:
-    from bot.app import build_application
-    from bot.runtime import Runtime
-    from bot.settings import Settings
+    from bot.runtime.app import build_application
+    from bot.runtime.runner import Runtime
+    from bot.core.settings import Settings
 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,

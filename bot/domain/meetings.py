@@ -22,11 +22,11 @@ import icalendar
 from babel.dates import get_day_names
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
 
-from bot import i18n
-from bot.clock import from_db, to_db
-from bot.i18n import _, format_date, format_short_date, format_time
-from bot.outbox import Outbox
-from bot.ui import Button, cb, esc, text_message
+from bot.core import i18n
+from storage.timestamps import from_db, to_db
+from bot.core.i18n import _, format_date, format_short_date, format_time
+from bot.core.outbox import Outbox
+from bot.core.ui import Button, cb, esc, text_message
 from storage.repos.groups import Group
 from storage.repos.meetings import Meeting, MeetingsRepo, Poll
 from storage.repos.users import User
