@@ -35,12 +35,11 @@ FIRST_MEMBER = 1_000_000
 
 async def seed_call(db_path: Path, members: int) -> None:
     """Members, a group, an organiser; then /action's service sends the call (one transaction)."""
-    from bot.domain.actions import ActionsService
-    from bot.domain.services import Services
+    from bot.runtime.app import build_services
 
     settings = Settings(_env_file=None, bot_token="123456:TEST", database_path=db_path)  # type: ignore[call-arg]
     i18n.load("nl", settings.tz)
-    s = Services.create(settings, SystemClock(settings.tz))
+    s = build_services(settings, SystemClock(settings.tz))
     await s.db.open()
     await s.db.migrate()
     now = to_db(s.clock.now())
@@ -63,7 +62,7 @@ async def seed_call(db_path: Path, members: int) -> None:
         await conn.executemany(
             "INSERT INTO memberships VALUES (1, ?, 'member', ?)", [(i + 2, now) for i in range(members)]
         )
-    service = ActionsService(s)
+    service = s.actions
     sender = await s.users.get(1)
     start = datetime.now(ZoneInfo("Europe/Brussels")) + timedelta(days=7)
     draft = {"what": "Protest aan het stadhuis", "when": to_db(start), "place": "Stadhuis, Botermarkt 1",

@@ -44,7 +44,7 @@ async def main() -> None:
                     (10_000 + i, f"U{i}", lang, to_db(now), to_db(now)))
                 await conn.execute("INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (1, ?, 'member', ?)",
                                    (cur.lastrowid, to_db(now)))
-        svc = s.features["meetings"]
+        svc = s.meetings
         start = datetime(2026, 3, 5, 19, tzinfo=TZ)
         t0 = time.perf_counter()
         (mid,) = await svc.publish(Draft(1, "Bench", start, "Buurthuis"), 1)

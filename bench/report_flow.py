@@ -242,7 +242,7 @@ class ReportBot:
         admin = self.h.person("Ann", user_id=1)
         _sofie, _jan, self.payload = await setup_world(self.h, admin)
         pid = (await self.h.rows("SELECT id FROM projects"))[0][0]
-        cats = await self.h.services.features["reports"].repo.categories(pid)
+        cats = await self.h.services.reports.repo.categories(pid)
         self.cat_id = next(c.id for c in cats if c.key == "housing")
         await self.intake.stop()
 

@@ -50,7 +50,7 @@ async def on_startup(app: Application) -> None:
 
     services = app.bot_data.services
     settings = services.settings
-    await set_default_commands(app.bot, settings.default_language)
+    await set_default_commands(app.bot, app.bot_data.registry, settings.default_language)
     # Admins get their menu even before they ever wrote to the bot.
     for tg_id in settings.admin_ids:
         user = await services.users.by_tg(tg_id)
@@ -58,8 +58,4 @@ async def on_startup(app: Application) -> None:
             user, _created = await services.users.ensure(tg_id, None, None, None, None, services.clock.now())
         roles = await load_roles(services.db, user.id, True)
         lang = i18n.resolve_language(user.language, user.tg_language, settings.default_language)
-        await set_user_commands(app.bot, user, roles, lang)
-    for module in FEATURES:
-        hook = getattr(module, "on_startup", None)
-        if hook is not None:
-            await hook(app)
+        await set_user_commands(app.bot, app.bot_data.registry, user, roles, lang)

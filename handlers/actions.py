@@ -11,11 +11,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.core import i18n
 from bot.domain.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
-from handlers.context import BotContext
+from handlers.context import BotContext, registry_of
 from storage.timestamps import from_db, to_db
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, esc
-from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog
 
@@ -27,7 +26,7 @@ _DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\s+(\d{1,2})[
 
 
 def svc(ctx: BotContext) -> ActionsService:
-    return ctx.services.features["actions"]
+    return ctx.services.actions
 
 
 async def _groups_and_projects(ctx: BotContext):
@@ -566,8 +565,7 @@ async def start_resumes(update: Update, ctx: BotContext) -> None:
 
 
 def register(app: Application) -> None:
-    s = app.bot_data.services
-    s.features["actions"] = ActionsService(s)
+    registry = registry_of(app)
     registry.command("action", N_("Call people to act"), {"organiser", "worker"}, order=30)
     registry.command("actions", N_("Your calls and who comes"), {"organiser", "worker"}, order=31)
     registry.command("settings", N_("Mute or unmute calls per group"), {"member"}, order=85)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.context import BotContext
+from handlers.context import BotContext, registry_of
 from storage.timestamps import from_db
 from bot.core.i18n import N_, _, format_datetime, ngettext
 from bot.domain.onboarding import create_project, create_worker_invite, invite_link, split_names
 from bot.core.ui import Button, cb, esc
-from handlers import registry
 from handlers.common import (
     answer,
     button_expired,
@@ -162,6 +161,7 @@ async def on_proj(update: Update, ctx: BotContext) -> None:
 
 
 def register(app: Application) -> None:
+    registry = registry_of(app)
     registry.command("newproject", N_("Make a new project"), {"admin"}, order=80)
     registry.command("projects", N_("Projects and worker invites"), {"admin", "worker"}, order=81)
     registry.dialog(KIND, _step)

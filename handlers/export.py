@@ -7,11 +7,10 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from handlers.context import BotContext
+from handlers.context import BotContext, registry_of
 from bot.domain.dossier import PERIODS, build_export, file_stem, period_bounds
 from bot.core.i18n import N_, _
 from bot.core.ui import Button, cb, clip
-from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog
 from storage.repos.exports import ExportFilter, project_categories
@@ -209,6 +208,7 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
 
 
 def register(app: Application) -> None:
+    registry = registry_of(app)
     registry.command("export", N_("Export reports: figures, CSV and a dossier"), {"admin", "worker"}, order=82)
     registry.dialog(KIND, _step)
     app.add_handler(CommandHandler("export", cmd_export, filters=PRIVATE))

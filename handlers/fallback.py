@@ -18,7 +18,6 @@ from telegram.ext import (
 from handlers.context import BotContext
 from bot.core.i18n import _
 from bot.core.ui import Button, cb
-from handlers import registry
 from handlers.common import button_expired, reply
 
 log = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ async def route_dialog(update: Update, ctx: BotContext) -> None:
     if dialog is None:
         await not_understood(update, ctx)
         return
-    kind = registry.DIALOGS.get(dialog.kind)
+    kind = ctx.registry.dialogs.get(dialog.kind)
     if kind is None:
         await s.dialogs.clear(ctx.user.id)
         await not_understood(update, ctx)

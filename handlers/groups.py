@@ -5,12 +5,11 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.context import BotContext
+from handlers.context import BotContext, registry_of
 from storage.timestamps import from_db
 from bot.core.i18n import N_, _, format_datetime
 from bot.domain.onboarding import create_group, create_organiser_invite, invite_link, member_link, qr_png
 from bot.core.ui import Button, cb, esc
-from handlers import registry
 from handlers.common import (
     answer,
     button_expired,
@@ -200,6 +199,7 @@ async def _menu_groups(update: Update, ctx: BotContext) -> None:
 
 
 def register(app: Application) -> None:
+    registry = registry_of(app)
     registry.command("groups", N_("My groups"), {"everyone"}, order=20)
     registry.command("newgroup", N_("Make a new group"), {"worker", "admin"}, order=70)
     registry.menu_item("groups", N_("👥 My groups"), {"everyone"}, _menu_groups, order=60)

@@ -14,12 +14,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from handlers.context import BotContext
+from handlers.context import BotContext, registry_of
 from bot.core.dateparse import parse, parse_time
 from bot.core.i18n import N_, _, format_short_date, format_time, ngettext
 from bot.domain.meetings import USUAL_HOURS, Draft, MeetingsService, rule_choices, rule_label
 from bot.core.ui import Button, cb, clip, esc
-from handlers import registry
 from handlers.common import answer, button_expired, is_private, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog
 from storage.repos.meetings import Meeting
@@ -30,7 +29,7 @@ MAX_OPTIONS = 6
 
 
 def svc(ctx: BotContext) -> MeetingsService:
-    return ctx.services.features["meetings"]
+    return ctx.services.meetings
 
 
 def parts_of(update: Update) -> list[str]:
@@ -773,14 +772,8 @@ async def _menu_meetings(update: Update, ctx: BotContext) -> None:
     await cmd_meetings(update, ctx)
 
 
-async def on_startup(app: Application) -> None:
-    s = app.bot_data.services
-    s.scheduler.register("meetings", s.features["meetings"].tick)
-
-
 def register(app: Application) -> None:
-    s = app.bot_data.services
-    s.features["meetings"] = MeetingsService(s)
+    registry = registry_of(app)
     registry.command("meetings", N_("Meetings of my groups"), {"member", "organiser", "worker", "admin"}, order=30)
     registry.command("newmeeting", N_("Plan a meeting"), {"organiser", "worker", "admin"}, order=40)
     registry.command("datepoll", N_("Let the group choose a date"), {"organiser", "worker", "admin"}, order=41)

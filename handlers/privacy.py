@@ -5,12 +5,10 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.context import BotContext
+from handlers.context import BotContext, registry_of
 from bot.core.i18n import N_, _
-from bot.domain.privacy import PrivacyService, forget_features_note, register_reports
-from bot.domain.privacy_features import register_features
+from bot.domain.privacy import PrivacyService, forget_features_note
 from bot.core.ui import Button, cb
-from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, reply, show
 from storage.repos.dialogs import Dialog
 
@@ -21,7 +19,7 @@ CONFIRM_SECONDS = 15 * 60
 
 
 def _service(ctx: BotContext) -> PrivacyService:
-    return ctx.services.features["privacy"]
+    return ctx.services.privacy
 
 
 async def cmd_mydata(update: Update, ctx: BotContext) -> None:
@@ -87,12 +85,7 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
 
 
 def register(app: Application) -> None:
-    s = app.bot_data.services
-    service = PrivacyService(s)
-    s.features["privacy"] = service
-    s.scheduler.register("privacy:prune", service.prune)
-    register_reports(s)
-    register_features(s)  # meetings, action calls, rosters
+    registry = registry_of(app)
     registry.command("mydata", N_("Get everything we keep about you"), {"everyone"}, order=92)
     registry.command("forget", N_("Delete your data"), {"everyone"}, order=93)
     registry.dialog(KIND, _step)

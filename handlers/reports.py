@@ -12,12 +12,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from handlers.context import BotContext
+from handlers.context import BotContext, registry_of
 from storage.timestamps import from_db
 from bot.core.i18n import N_, _, ngettext
 from bot.domain.reports import CODE_OF, FILTER_CODES, STATUS_CODES, ReportsService, status_label
 from bot.core.ui import Button, cb, clip, esc
-from handlers import registry
 from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog
 from storage.repos.reports import OPEN_STATUSES, Report
@@ -34,7 +33,7 @@ STEPS_ORDER = ("cat", "what", "photos", "where", "similar", "name", "quote", "co
 
 
 def svc(ctx: BotContext) -> ReportsService:
-    return ctx.services.features["reports"]
+    return ctx.services.reports
 
 
 def _msg(update: Update):
@@ -1003,14 +1002,7 @@ async def _menu_report(update: Update, ctx: BotContext) -> None:
 
 
 def register(app: Application) -> None:
-    s = app.bot_data.services
-    service = ReportsService(s)
-    s.features["reports"] = service
-    s.outbox.on_failed("report", service.on_card_failed)
-    s.outbox.on_sent("report", service.on_card_sent)
-    s.scheduler.register("reports:solved", service.ask_solved)
-    s.scheduler.register("reports:escalate", service.escalate)
-    s.scheduler.register("reports:digest", service.run_digests)
+    registry = registry_of(app)
     registry.command("report", N_("Report a problem"), {"everyone"}, order=10)
     registry.command("myreports", N_("My reports and their answers"), {"everyone"}, order=11)
     registry.command("problems", N_("Open reports of your project"), {"worker", "admin"}, order=20)

@@ -11,7 +11,7 @@ from datetime import date
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.context import BotContext
+from handlers.context import BotContext, registry_of
 from bot.core.i18n import N_, _, ngettext
 from bot.domain.rosters import (
     MAX_NOTE,
@@ -30,7 +30,6 @@ from bot.domain.rosters import (
     weekday_short,
 )
 from bot.core.ui import Button, cb, esc
-from handlers import registry
 from handlers.common import answer, button_expired, parse_int, refuse, reply, roles, show
 from storage.repos.dialogs import Dialog
 from storage.repos.rosters import SlotInfo, Task
@@ -43,7 +42,7 @@ EDIT_FIELDS = {"when": ("rule",), "title": ("title",), "time": ("start_min", "en
 
 
 def svc(ctx: BotContext) -> RosterService:
-    return ctx.services.features["rosters"]
+    return ctx.services.rosters
 
 
 def _parts(update: Update) -> list[str]:
@@ -723,11 +722,7 @@ async def _menu_shifts(update: Update, ctx: BotContext) -> None:
 
 
 def register(app: Application) -> None:
-    s = app.bot_data.services
-    service = RosterService(s)
-    s.features["rosters"] = service
-    s.scheduler.register("rosters", service.run_due)
-    s.outbox.on_sent("rtk", service.on_ask_sent)
+    registry = registry_of(app)
     registry.command("volunteer", N_("Help as a volunteer: take a shift"), {"member"}, order=30)
     registry.command("shifts", N_("My volunteer shifts"), {"member"}, order=31)
     registry.command("roster", N_("Volunteer rosters of your group"), {"organiser", "worker", "admin"}, order=60)

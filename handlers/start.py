@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from handlers.context import BotContext
+from handlers.context import BotContext, registry_of, role_names
 from bot.core.i18n import N_, _
 from bot.domain.onboarding import (
     MEMBER_PREFIX,
@@ -17,7 +17,6 @@ from bot.domain.onboarding import (
 )
 from bot.core.settings import SUPPORTED_LANGUAGES
 from bot.core.ui import Button, cb, esc
-from handlers import registry
 from handlers.common import (
     answer,
     button_expired,
@@ -39,8 +38,8 @@ def language_rows() -> list[list[Button]]:
 
 
 async def main_menu_rows(ctx: BotContext) -> list[list[Button]]:
-    names = registry.role_names(await roles(ctx))
-    items = registry.menu_for(names)
+    names = role_names(await roles(ctx))
+    items = ctx.registry.menu_for(names)
     buttons = [Button(_(m.label), cb("menu", m.key)) for m in items]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
@@ -120,13 +119,13 @@ async def cmd_start(update: Update, ctx: BotContext) -> None:
         if not parts:
             parts.append(_("Hello {name}! What do you want to do?").format(name=esc(user.first_name or "")))
         await reply(update, ctx, "\n\n".join(parts), await main_menu_rows(ctx))
-    await set_user_commands(ctx.bot, ctx.user, await roles(ctx), i18n.current_language())
+    await set_user_commands(ctx.bot, ctx.registry, ctx.user, await roles(ctx), i18n.current_language())
 
 
 async def cmd_help(update: Update, ctx: BotContext) -> None:
-    names = registry.role_names(await roles(ctx))
+    names = role_names(await roles(ctx))
     lines = [_("<b>What you can do</b>")]
-    for info in registry.commands_for(names):
+    for info in ctx.registry.commands_for(names):
         lines.append(f"/{info.name} – {_(info.description)}")
     lines.append("")
     lines.append(_("You can also just tap the buttons."))
@@ -152,16 +151,16 @@ async def on_language(update: Update, ctx: BotContext) -> None:
     await answer(update)
     text = _("Good. I will talk to you in <b>English</b>.") + "\n\n" + _("What do you want to do?")
     await show(update, ctx, text, await main_menu_rows(ctx))
-    await set_user_commands(ctx.bot, ctx.user, await roles(ctx), parts[2])
+    await set_user_commands(ctx.bot, ctx.registry, ctx.user, await roles(ctx), parts[2])
 
 
 async def on_menu(update: Update, ctx: BotContext) -> None:
     parts = parse_cb(update.callback_query.data, 2)
-    item = registry.MENU.get(parts[1]) if parts else None
+    item = ctx.registry.menu.get(parts[1]) if parts else None
     if item is None:
         await button_expired(update)
         return
-    if not (item.roles & registry.role_names(await roles(ctx))):
+    if not (item.roles & role_names(await roles(ctx))):
         from handlers.common import refuse
 
         await refuse(update, ctx)
@@ -177,7 +176,7 @@ async def cmd_cancel(update: Update, ctx: BotContext) -> None:
         await reply(update, ctx, _("There is nothing to stop."), await main_menu_rows(ctx))
         return
     text = None
-    kind = registry.DIALOGS.get(dialog.kind)
+    kind = ctx.registry.dialogs.get(dialog.kind)
     if kind is not None and kind.on_cancel is not None:
         text = await kind.on_cancel(update, ctx, dialog)
     else:
@@ -194,6 +193,7 @@ async def _menu_help(update: Update, ctx: BotContext) -> None:
 
 
 def register(app: Application) -> None:
+    registry = registry_of(app)
     registry.command("start", N_("Start, or open the menu"), {"everyone"}, order=0)
     registry.command("help", N_("What can I do here?"), {"everyone"}, order=1)
     registry.command("language", N_("Choose your language"), {"everyone"}, order=90)

@@ -25,7 +25,7 @@ ID = "{id}"
 def button_shapes() -> dict[str, set[tuple[str, ...]]]:
     """prefix -> shapes; a shape is a tuple of literal parts or ID for a computed argument."""
     shapes: dict[str, set[tuple[str, ...]]] = {}
-    for path in sorted([*ROOT.glob("handlers/*.py"), *ROOT.glob("bot/*.py")]):
+    for path in sorted([*ROOT.glob("handlers/**/*.py"), *ROOT.glob("bot/**/*.py")]):
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "cb"):

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from handlers import registry
 from tests.e2e_helpers import make_group, make_project, make_worker
 
 ROLES = ("stranger", "resident", "organiser", "other_worker", "worker", "admin")
@@ -128,7 +127,7 @@ SETUP.append(_a_report)
 
 
 def registered(app) -> tuple[set[str], set[str]]:
-    commands: set[str] = set(registry.COMMANDS)
+    commands: set[str] = set(app.bot_data.registry.commands)
     patterns: set[str] = set()
     for handlers in app.handlers.values():
         for handler in handlers:

@@ -147,7 +147,7 @@ async def test_reminders_day_before_and_two_hours_no_loss_no_double_across_resta
 
 async def test_reminders_at_local_time_across_both_dst_changes(h, admin):
     sofie, jan, (nl,) = await world(h, admin, langs=("nl",))
-    svc = h.services.features["meetings"]
+    svc = h.services.meetings
     from bot.domain.meetings import Draft
 
     # Monday 30 March 19:00 CEST: the day-before reminder is Sunday 29 March 19:00 CEST (23 h before).

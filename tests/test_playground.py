@@ -134,18 +134,18 @@ def test_cli_verb_is_registered(capsys):
 
 async def test_demo_history_has_the_action_call_and_the_roster(client):
     h = client.pg.harness
-    if "actions" in h.services.features:  # story 7: Jan's call to the tenants, a few answers
-        assert await h.rows("SELECT what, place FROM actions") == [
-            ("Actie: het woonplan in de gemeenteraad", "Stadhuis, Botermarkt 1")]
-        answers = dict(await h.rows("SELECT answer, COUNT(*) FROM action_recipients GROUP BY answer"))
-        assert answers["coming"] == 4 and answers["cant"] == 1
-        assert await h.rows("SELECT name, needed FROM action_roles") == [("spandoek vasthouden", 3)]
-        jan = [m.get("text", "") for m in h.api.sent_messages(demo.JAN.id)]
-        assert any("Komen: 4" in t for t in jan)  # his live view, in place
-    if "rosters" in h.services.features:  # story 10: Saturdays 9:00–12:00, Ahmed and Lies
-        shifts = await h.rows("SELECT s.day, u.first_name FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
-                              " JOIN users u ON u.id = x.user_id WHERE x.state = 'signed' ORDER BY s.day")
-        assert shifts == [("2026-03-07", "Ahmed"), ("2026-03-14", "Lies"), ("2026-03-21", "Ahmed"),
-                          ("2026-03-28", "Lies")]
+    # story 7: Jan's call to the tenants, a few answers
+    assert await h.rows("SELECT what, place FROM actions") == [
+        ("Actie: het woonplan in de gemeenteraad", "Stadhuis, Botermarkt 1")]
+    answers = dict(await h.rows("SELECT answer, COUNT(*) FROM action_recipients GROUP BY answer"))
+    assert answers["coming"] == 4 and answers["cant"] == 1
+    assert await h.rows("SELECT name, needed FROM action_roles") == [("spandoek vasthouden", 3)]
+    jan = [m.get("text", "") for m in h.api.sent_messages(demo.JAN.id)]
+    assert any("Komen: 4" in t for t in jan)  # his live view, in place
+    # story 10: Saturdays 9:00–12:00, Ahmed and Lies
+    shifts = await h.rows("SELECT s.day, u.first_name FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
+                          " JOIN users u ON u.id = x.user_id WHERE x.state = 'signed' ORDER BY s.day")
+    assert shifts == [("2026-03-07", "Ahmed"), ("2026-03-14", "Lies"), ("2026-03-21", "Ahmed"),
+                      ("2026-03-28", "Lies")]
     assert await h.rows("SELECT COUNT(*) FROM outbox WHERE state = 'pending'") == [(0,)]
     assert h.services.outbox.rate == h.settings().outbox_rate  # the page runs at Telegram's pace

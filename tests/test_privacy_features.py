@@ -43,7 +43,7 @@ async def _scene(h, admin):
     jan_id, fid, kid = await uid_of(h, jan), await uid_of(h, fatima), await uid_of(h, karel)
     gid = (await h.rows("SELECT id FROM groups"))[0][0]
     pid = (await h.rows("SELECT id FROM projects"))[0][0]
-    ms = s.features["meetings"]
+    ms = s.meetings
     [past] = await ms.publish(Draft(gid, "Huurdersvergadering", local(2026, 3, 3, 19), "Buurthuis"), jan_id)
     [full] = await ms.publish(Draft(gid, "Bewonersavond", local(2026, 3, 20, 19), "Buurthuis", capacity=1), jan_id)
     await fatima.press_data(f"mt:y:{past}")
@@ -66,7 +66,7 @@ async def _scene(h, admin):
     await fatima.send("/volunteer")
     await fatima.press("🙋")
     lies = await volunteer(h, "Lies", payload, lang="nl")
-    rs = s.features["rosters"]
+    rs = s.rosters
     slots = [r[0] for r in await h.rows("SELECT id FROM roster_slots ORDER BY starts_at")]
     for sid in slots[:3]:
         assert (await rs.take_slot(sid, fid)).code == "ok"
@@ -88,7 +88,7 @@ async def _scene(h, admin):
 
 async def _numbers(h, w):
     s = h.services
-    ms, acts, rs = s.features["meetings"], s.features["actions"], s.features["rosters"]
+    ms, acts, rs = s.meetings, s.actions, s.rosters
     tally = await acts.repo.tally(w["aid"])
     _csv, summary = await rs.hours_csv(w["pid"], 2026)
     return {
@@ -139,7 +139,7 @@ async def test_mydata_has_everything_then_forget_leaves_nothing_and_keeps_counts
     # Counts and hours stay; the hours list shows "(removed)" ("(verwijderd)") instead of her name.
     after = await _numbers(h, w)
     assert after == before
-    csv_body, summary = await h.services.features["rosters"].hours_csv(w["pid"], 2026)
+    csv_body, summary = await h.services.rosters.hours_csv(w["pid"], 2026)
     assert "(verwijderd)" in csv_body.decode() and summary["per_person"] == {"(verwijderd)": 3.0}
 
     # Her place at the full meeting goes to Karel (the waiting list), her shift of 14 March to a
@@ -195,7 +195,7 @@ async def test_forget_before_an_action_frees_her_role_and_updates_the_live_view(
     await make_call(jan, roles=(("spandoek vasthouden", "1"),))
     await fatima.press("spandoek", call_of(fatima))
     aid = (await h.rows("SELECT id FROM actions"))[0][0]
-    acts = h.services.features["actions"]
+    acts = h.services.actions
     assert (await acts.repo.tally(aid)).filled != {}
     edits_before = len([c for c in h.api.calls if c.method == "editMessageText" and c.chat_id == jan.id])
     await fatima.send("/forget")

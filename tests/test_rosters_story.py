@@ -28,7 +28,7 @@ async def test_story_10_food_distribution(h, admin):
         ("2026-03-07",), ("2026-04-04",)]
     # The others fill the roster (set-up through the service, the same rule a tap runs);
     # 18 April keeps one gap.
-    roster = h.services.features["rosters"]
+    roster = h.services.rosters
     uid = {n: (await h.rows("SELECT id FROM users WHERE tg_id = ?", (p.id,)))[0][0] for n, p in people.items()}
     for name in ("Mo", "Els", "Bart"):
         for sid in slots[:7]:

@@ -22,6 +22,9 @@ from bot.core.i18n import _, ngettext
 from bot.core.outbox import Outbox
 from bot.core.ui import MAX_TEXT, Button, cb, esc, inline_keyboard, text_message
 from storage.repos.actions import Action, ActionsRepo, Tally
+from storage.repos.groups import GroupsRepo
+from storage.repos.users import UsersRepo
+from bot.domain.deps import Core
 
 log = logging.getLogger(__name__)
 
@@ -127,24 +130,23 @@ def answer_line(answer: str | None, role_name: str | None) -> str | None:
 
 
 class ActionsService:
-    def __init__(self, services: Any) -> None:
-        self.s = services
-        self.repo = ActionsRepo(services.db)
+    def __init__(self, core: Core, *, users: UsersRepo, groups: GroupsRepo) -> None:
+        self.settings, self.clock = core.settings, core.clock
+        self.db, self.outbox = core.db, core.outbox
+        self.users = users
+        self.groups = groups
+        self.repo = ActionsRepo(core.db)
         self._progress_at: dict[int, float] = {}
         self._progress_bucket: dict[int, int] = {}
-        services.outbox.on_sent("acs", self._status_sent)
-        services.outbox.on_sent("acm", self._member_sent)
-        services.outbox.on_failed("acm", self._member_failed)
-        services.scheduler.register("actions", self.run_due)
 
     def lang_of(self, user: Any) -> str:
-        return i18n.resolve_language(user.language, user.tg_language, self.s.settings.default_language)
+        return i18n.resolve_language(user.language, user.tg_language, self.settings.default_language)
 
     # ----- audience -----
 
     async def target_groups(self, draft: dict[str, Any]) -> list[int]:
         if draft.get("project"):
-            return [g.id for g in await self.s.groups.of_project(int(draft["project"]))]
+            return [g.id for g in await self.groups.of_project(int(draft["project"]))]
         return [int(g) for g in draft.get("groups", [])]
 
     async def audience(self, draft: dict[str, Any], sender_id: int) -> list[tuple[int, int]]:
@@ -152,12 +154,12 @@ class ActionsService:
 
     async def linked_chats(self, draft: dict[str, Any]) -> list[Any]:
         """Target groups with a linked Telegram group chat (/linkchat): the call is posted there too."""
-        groups = [await self.s.groups.get(gid) for gid in await self.target_groups(draft)]
+        groups = [await self.groups.get(gid) for gid in await self.target_groups(draft)]
         return [g for g in groups if g is not None and g.chat_id]
 
     async def view(self, action: Action, group_id: int | None) -> CallView:
         roles = await self.repo.roles(action.id)
-        group = await self.s.groups.get(group_id) if group_id else None
+        group = await self.groups.get(group_id) if group_id else None
         return CallView(action.id, action.what, action.start, action.place, action.why, action.bring,
                         [(r.id, r.name, r.needed) for r in roles], group_id, group.name if group else "")
 
@@ -174,15 +176,14 @@ class ActionsService:
 
     async def send(self, draft: dict[str, Any], sender: Any) -> tuple[int, int]:
         """The call to everyone in the audience, in one transaction. Returns (action id, reach)."""
-        s = self.s
-        now = s.clock.now()
+        now = self.clock.now()
         audience = await self.audience(draft, sender.id)
-        users = {u.id: u for u in await s.users.many([u for u, _g in audience])}
-        group_names = {gid: (await s.groups.get(gid)).name for gid in {g for _u, g in audience}}
+        users = {u.id: u for u in await self.users.many([u for u, _g in audience])}
+        group_names = {gid: (await self.groups.get(gid)).name for gid in {g for _u, g in audience}}
         groups = await self.target_groups(draft)
-        first = await s.groups.get(groups[0])
+        first = await self.groups.get(groups[0])
         assert first is not None
-        async with s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             aid = await ActionsRepo.create_tx(conn, first.project_id, sender.id, draft, now)
             async with conn.execute(
                 "SELECT id, name, needed FROM action_roles WHERE action_id = ? ORDER BY position", (aid,)
@@ -211,7 +212,7 @@ class ActionsService:
             for group in chats:  # one post per linked group chat, paced by the outbox (20/min)
                 view = CallView(aid, draft["what"], start, draft["place"], draft.get("why"),
                                 draft.get("bring"), roles, group.id, group.name)
-                with i18n.use_locale(s.settings.default_language):
+                with i18n.use_locale(self.settings.default_language):
                     payload = text_message(group.chat_id, call_text(view), call_rows(view, chat=True))
                 await Outbox.enqueue_tx(
                     conn, group.chat_id, "sendMessage", payload, batch=f"action-chat:{aid}",
@@ -225,7 +226,7 @@ class ActionsService:
                 conn, sender.tg_id, "sendMessage", text_message(sender.tg_id, text, rows),
                 ref=f"acs:{aid}", dedupe_key=f"ac:status:{aid}", priority=1,
             )
-        s.outbox.wake()
+        self.outbox.wake()
         return aid, len(audience)
 
     @staticmethod
@@ -264,14 +265,14 @@ class ActionsService:
         return "\n".join(lines), rows
 
     async def progress(self, aid: int) -> dict[str, int]:
-        rows = await self.s.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT state, COUNT(*) FROM outbox WHERE batch = ? GROUP BY state", (f"action:{aid}",)
         )
         return {r[0]: r[1] for r in rows}
 
     async def status_for(self, action: Action) -> tuple[str, list[list[Button]]]:
         roles = [(r.id, r.name, r.needed) for r in await self.repo.roles(action.id)]
-        chats = await self.s.db.fetchall(
+        chats = await self.db.fetchall(
             "SELECT COUNT(*) FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'", (f"action-chat:{action.id}",))
         return self.status_text(action, roles, await self.repo.tally(action.id), await self.progress(action.id),
                                 int(chats[0][0]) if chats else 0)
@@ -282,9 +283,9 @@ class ActionsService:
         """The target group of this action whose linked chat is ``chat_id`` (None: not posted there)."""
         targets = action.groups
         if action.whole_project:
-            targets = [g.id for g in await self.s.groups.of_project(action.project_id)]
+            targets = [g.id for g in await self.groups.of_project(action.project_id)]
         for gid in targets:
-            group = await self.s.groups.get(gid)
+            group = await self.groups.get(gid)
             if group is not None and group.chat_id == chat_id:
                 return group
         return None
@@ -293,10 +294,10 @@ class ActionsService:
         """An answer tapped under the group chat's post. The caller checked membership; someone
         who got no private call (muted, joined later, never started the bot) is counted too."""
         action = await self.repo.get(aid)
-        if action is None or action.state != "sent" or action.start <= self.s.clock.now():
+        if action is None or action.state != "sent" or action.start <= self.clock.now():
             return "closed"
         if await self.repo.recipient(aid, user_id) is None:
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 await ActionsRepo.add_recipient_tx(conn, aid, user_id, group_id)
         return await self.answer(aid, user_id, kind, role_id)
 
@@ -306,18 +307,18 @@ class ActionsService:
         action = await self.repo.get(aid)
         if action is None:
             return
-        posts = await self.s.db.fetchall(
+        posts = await self.db.fetchall(
             "SELECT ref, chat_id, state, message_id FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'",
             (f"action-chat:{aid}",),
         )
         if not posts:
             return
         tally = await self.repo.tally(aid)
-        async with self.s.db.transaction(mark=False) as conn:
+        async with self.db.transaction(mark=False) as conn:
             for ref, chat_id, state, message_id in posts:
                 gid = int(str(ref).split(":")[2])
                 view = await self.view(action, gid)
-                with i18n.use_locale(self.s.settings.default_language):
+                with i18n.use_locale(self.settings.default_language):
                     text = call_text(view, tally.filled)
                     rows = call_rows(view, tally.filled, chat=True) if action.state == "sent" else []
                     if action.state != "sent":
@@ -329,14 +330,14 @@ class ActionsService:
                     payload: dict[str, Any] = {"message_id": message_id, "text": text, "parse_mode": "HTML",
                                                "reply_markup": inline_keyboard(rows)}
                     await Outbox.replace_pending_tx(conn, chat_id, "editMessageText", payload, ref=f"acgu:{aid}:{gid}")
-        self.s.outbox.wake()
+        self.outbox.wake()
 
     async def refresh_status(self, aid: int) -> None:
         """Edit the organiser's live view in place (through the outbox, coalesced)."""
         action = await self.repo.get(aid)
         if action is None or action.status_message_id is None or action.created_by is None:
             return
-        owner = await self.s.users.get(action.created_by)
+        owner = await self.users.get(action.created_by)
         if owner is None or owner.tg_id is None:
             return
         with i18n.use_locale(self.lang_of(owner)):
@@ -345,20 +346,20 @@ class ActionsService:
             "message_id": action.status_message_id, "text": text, "parse_mode": "HTML",
             "reply_markup": inline_keyboard(rows),
         }
-        async with self.s.db.transaction(mark=False) as conn:
+        async with self.db.transaction(mark=False) as conn:
             await Outbox.replace_pending_tx(conn, action.status_chat_id or owner.tg_id,
                                             "editMessageText", payload, ref=f"acu:{aid}")
-        self.s.outbox.wake()
+        self.outbox.wake()
 
-    async def _status_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
+    async def on_status_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
         aid = int(ref.split(":")[1])
         await self.repo.set_status_message(aid, chat_id, message_id)
         await self._maybe_progress(aid, force=True)
 
-    async def _member_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
+    async def on_member_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
         await self._maybe_progress(int(ref.split(":")[1]))
 
-    async def _member_failed(self, ref: str, chat_id: int, state: str) -> None:
+    async def on_member_failed(self, ref: str, chat_id: int, state: str) -> None:
         await self._maybe_progress(int(ref.split(":")[1]))
 
     async def _maybe_progress(self, aid: int, force: bool = False) -> None:
@@ -385,20 +386,20 @@ class ActionsService:
     async def answer(self, aid: int, user_id: int, kind: str, role_id: int | None) -> str:
         """'ok' | 'full' | 'closed' | 'not_yours' | 'unknown_role'."""
         action = await self.repo.get(aid)
-        if action is None or action.state != "sent" or action.start <= self.s.clock.now():
+        if action is None or action.state != "sent" or action.start <= self.clock.now():
             return "closed"
         if await self.repo.recipient(aid, user_id) is None:
             return "not_yours"
         roles = {r.id: r for r in await self.repo.roles(aid)}
         if role_id is not None and role_id not in roles:
             return "unknown_role"
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             if role_id is not None:
                 taken = await ActionsRepo.role_filled_tx(conn, aid, role_id, user_id)
                 if taken >= roles[role_id].needed:
                     return "full"
             await ActionsRepo.answer_tx(conn, aid, user_id, "cant" if kind == "n" else "coming",
-                                        role_id, self.s.clock.now())
+                                        role_id, self.clock.now())
         await self.refresh_status(aid)
         if roles:  # the group chats' posts show the tasks' counts
             await self.refresh_chat_posts(aid)
@@ -423,10 +424,10 @@ class ActionsService:
                              answered_before: datetime | None = None) -> int:
         """One message to everyone who said they are coming (not to people who said /stop)."""
         ids = await self.repo.coming_user_ids(action.id, answered_before)
-        users = [u for u in await self.s.users.many(ids) if u.tg_id is not None and u.stopped_at is None]
+        users = [u for u in await self.users.many(ids) if u.tg_id is not None and u.stopped_at is None]
         if not users:
             return 0
-        async with self.s.db.transaction(mark=False) as conn:
+        async with self.db.transaction(mark=False) as conn:
             for user in users:
                 with i18n.use_locale(self.lang_of(user)):
                     text, rows = render(user)
@@ -435,7 +436,7 @@ class ActionsService:
                     batch=f"action-note:{action.id}",
                     dedupe_key=key.format(uid=user.id) if key else None,
                 )
-        self.s.outbox.wake()
+        self.outbox.wake()
         return len(users)
 
     def _brief(self, action: Action) -> str:
@@ -454,7 +455,7 @@ class ActionsService:
             cutoff = action.start - (REMIND_SOON if kind == "soon" else REMIND_DAY)
             await self._notify_coming(action, render, f"ac:rem:{action.id}:{{uid}}:{kind}:{action.starts_at}", cutoff)
         for action in await self.repo.just_over(now, now - FOLLOWUP_WINDOW):
-            owner = await self.s.users.get(action.created_by) if action.created_by else None
+            owner = await self.users.get(action.created_by) if action.created_by else None
             if owner is None or owner.tg_id is None:
                 continue
             coming = len(await self.repo.coming_user_ids(action.id))
@@ -463,15 +464,15 @@ class ActionsService:
                     what=esc(action.what)) + "\n" + ngettext("{n} person said they were coming.",
                                                             "{n} people said they were coming.", coming).format(n=coming)
                 rows = [[Button(_("💬 Write to them"), cb("ac", "f", action.id))]]
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 await Outbox.enqueue_tx(conn, owner.tg_id, "sendMessage", text_message(owner.tg_id, text, rows),
                                         dedupe_key=f"ac:after:{action.id}")
-            self.s.outbox.wake()
+            self.outbox.wake()
 
     async def change(self, aid: int, start: datetime, place: str) -> int:
         action = await self.repo.get(aid)
         assert action is not None
-        await self.s.db.execute(
+        await self.db.execute(
             "UPDATE actions SET starts_at = ?, place = ? WHERE id = ?", (to_db(start), place, aid)
         )
         action = await self.repo.get(aid)
@@ -487,8 +488,8 @@ class ActionsService:
         return n
 
     async def cancel(self, aid: int) -> int:
-        now = self.s.clock.now()
-        async with self.s.db.transaction() as conn:
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE actions SET state = 'cancelled', cancelled_at = ? WHERE id = ? AND state = 'sent'",
                 (to_db(now), aid),
@@ -507,8 +508,8 @@ class ActionsService:
 
     async def follow_up(self, aid: int, text: str) -> int | None:
         """The one message after the action to those who came; None when already sent."""
-        now = self.s.clock.now()
-        async with self.s.db.transaction() as conn:
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE actions SET followup_sent_at = ? WHERE id = ? AND followup_sent_at IS NULL",
                 (to_db(now), aid),

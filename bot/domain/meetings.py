@@ -30,6 +30,10 @@ from bot.core.ui import Button, cb, esc, text_message
 from storage.repos.groups import Group
 from storage.repos.meetings import Meeting, MeetingsRepo, Poll
 from storage.repos.users import User
+from storage.repos.groups import GroupsRepo
+from storage.repos.projects import ProjectsRepo
+from storage.repos.users import UsersRepo
+from bot.domain.deps import Core
 
 log = logging.getLogger(__name__)
 
@@ -127,25 +131,31 @@ def occurrences(rule: str, first_day: date, local_time: time, tz: Any, start: da
 
 
 class MeetingsService:
-    def __init__(self, services: Any) -> None:
-        self.s = services
-        self.repo = MeetingsRepo(services.db)
-        self.tz = services.settings.tz
+    def __init__(
+        self, core: Core, *, users: UsersRepo, projects: ProjectsRepo, groups: GroupsRepo
+    ) -> None:
+        self.settings, self.clock = core.settings, core.clock
+        self.db, self.outbox = core.db, core.outbox
+        self.users = users
+        self.projects = projects
+        self.groups = groups
+        self.repo = MeetingsRepo(core.db)
+        self.tz = core.settings.tz
 
     # ----- who -----
 
     async def group(self, group_id: int) -> Group | None:
-        return await self.s.groups.get(group_id)
+        return await self.groups.get(group_id)
 
     async def manager_ids(self, group: Group) -> list[int]:
-        organisers = await self.s.groups.member_ids(group.id, "organiser")
-        return organisers or await self.s.projects.worker_ids(group.project_id)
+        organisers = await self.groups.member_ids(group.id, "organiser")
+        return organisers or await self.projects.worker_ids(group.project_id)
 
     async def _members(self, group_id: int) -> list[User]:
-        return [u for u in await self.s.users.many(await self.s.groups.member_ids(group_id)) if reachable(u)]
+        return [u for u in await self.users.many(await self.groups.member_ids(group_id)) if reachable(u)]
 
     def lang(self, user: User) -> str:
-        return recipient_language(user, self.s.settings.default_language)
+        return recipient_language(user, self.settings.default_language)
 
     # ----- rendering (in the current locale) -----
 
@@ -217,12 +227,12 @@ class MeetingsService:
     async def publish(self, draft: Draft, by: int, close_poll: int | None = None) -> list[int]:
         """Creates the meeting (or the series and its first occurrences) and queues it to every
         member, all in one transaction. Returns the new meeting ids."""
-        now = self.s.clock.now()
+        now = self.clock.now()
         group = await self.group(draft.group_id)
         assert group is not None
         members = await self._members(group.id)
         ids: list[int] = []
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             if draft.rule == "once":
                 mid = await self.repo.insert_meeting_tx(
                     conn, group.id, draft.title, draft.place, draft.agenda, draft.capacity, draft.starts_at, by, now
@@ -240,7 +250,7 @@ class MeetingsService:
                 ids.extend(await self._extend_tx(conn, series, group, members, now))
             if close_poll is not None:
                 await self.repo.close_poll_tx(conn, close_poll, ids[0] if ids else None)
-        self.s.outbox.wake()
+        self.outbox.wake()
         return ids
 
     async def _series_tx(self, conn: Any, sid: int) -> Any:
@@ -278,7 +288,7 @@ class MeetingsService:
                 conn, user.tg_id, "sendMessage", payload, batch=f"meeting:{mid}", dedupe_key=f"mt:new:{mid}:{user.id}"
             )
         if group.chat_id:
-            with i18n.use_locale(self.s.settings.default_language):
+            with i18n.use_locale(self.settings.default_language):
                 payload = text_message(group.chat_id, self.details(m, group.name, rule), self.rsvp_rows(mid))
             await Outbox.enqueue_tx(conn, group.chat_id, "sendMessage", payload, dedupe_key=f"mt:newchat:{mid}")
 
@@ -289,19 +299,19 @@ class MeetingsService:
             if group is None:
                 continue
             members = await self._members(group.id)
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 count += len(await self._extend_tx(conn, series, group, members, now))
         if count:
-            self.s.outbox.wake()
+            self.outbox.wake()
         return count
 
     # ----- answers, capacity and the waitlist -----
 
     async def answer(self, meeting_id: int, user_id: int, code: str) -> AnswerResult | None:
         """code: y | m | n | ok (take the offered place). None when the meeting is gone or past."""
-        now = self.s.clock.now()
+        now = self.clock.now()
         wanted = "yes" if code == "ok" else ANSWERS[code]
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             m = await self.repo.get_tx(conn, meeting_id)
             if m is None or m.status != "published" or self.local(m.starts_at) <= now:
                 return None
@@ -318,7 +328,7 @@ class MeetingsService:
             await self.repo.set_rsvp_tx(conn, meeting_id, user_id, stored, now, waiting_since)
             if previous in ("yes", "offered") and stored not in ("yes",):
                 await self._offer_free_place_tx(conn, m, now)
-        self.s.outbox.wake()
+        self.outbox.wake()
         return AnswerResult(stored, m)
 
     async def _offer_free_place_tx(self, conn: Any, m: Meeting, now: datetime) -> None:
@@ -348,7 +358,7 @@ class MeetingsService:
 
     async def expire_offers(self, now: datetime) -> None:
         for r in await self.repo.expired_offers(now):
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 current = await self.repo.rsvp_tx(conn, r.meeting_id, r.user_id)
                 if current is None or current.answer != "offered":
                     continue
@@ -356,7 +366,7 @@ class MeetingsService:
                 m = await self.repo.get_tx(conn, r.meeting_id)
                 if m is not None and m.status == "published" and self.local(m.starts_at) > now:
                     await self._offer_free_place_tx(conn, m, now)
-            self.s.outbox.wake()
+            self.outbox.wake()
 
     # ----- changes and cancellations -----
 
@@ -364,14 +374,14 @@ class MeetingsService:
                      whole_series: bool = False) -> int:
         """Changes one meeting or every future one of its series; tells everyone coming what
         changed (old → new). Returns how many meetings changed."""
-        now = self.s.clock.now()
+        now = self.clock.now()
         m = await self.repo.get(meeting_id)
         if m is None or m.status != "published":
             return 0
         group = await self.group(m.group_id)
         assert group is not None
         changed = 0
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             targets = [m]
             if whole_series and m.series_id is not None:
                 targets = [t for t in await self.repo.future_of_series_tx(conn, m.series_id, now)]
@@ -400,7 +410,7 @@ class MeetingsService:
                 await self._tell_change_tx(conn, t, group, new_start if "starts_at" in upd else None,
                                            place if "place" in upd else None)
                 changed += 1
-        self.s.outbox.wake()
+        self.outbox.wake()
         return changed
 
     async def _coming_users_tx(self, conn: Any, meeting_id: int) -> list[User]:
@@ -424,20 +434,20 @@ class MeetingsService:
             await Outbox.enqueue_tx(conn, user.tg_id, "sendMessage", payload,
                                     dedupe_key=f"mt:chg:{m.id}:{user.id}:{fresh.sequence}")
         if group.chat_id:
-            with i18n.use_locale(self.s.settings.default_language):
+            with i18n.use_locale(self.settings.default_language):
                 text = _("✏️ <b>{title}</b> has changed:").format(title=esc(m.title)) + "\n\n" + self.details(fresh, group.name)
                 payload = text_message(group.chat_id, text)
             await Outbox.enqueue_tx(conn, group.chat_id, "sendMessage", payload, dedupe_key=f"mt:chgchat:{m.id}:{fresh.sequence}")
 
     async def cancel(self, meeting_id: int, whole_series: bool = False) -> int:
-        now = self.s.clock.now()
+        now = self.clock.now()
         m = await self.repo.get(meeting_id)
         if m is None or m.status != "published":
             return 0
         group = await self.group(m.group_id)
         assert group is not None
         count = 0
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             targets = [m]
             if whole_series and m.series_id is not None:
                 targets = await self.repo.future_of_series_tx(conn, m.series_id, now)
@@ -451,13 +461,13 @@ class MeetingsService:
                         payload = text_message(user.tg_id, text)
                     await Outbox.enqueue_tx(conn, user.tg_id, "sendMessage", payload, dedupe_key=f"mt:cancel:{t.id}:{user.id}")
                 if group.chat_id:
-                    with i18n.use_locale(self.s.settings.default_language):
+                    with i18n.use_locale(self.settings.default_language):
                         text = _("❌ <b>{title}</b> on {when} is cancelled. It will not take place.").format(
                             title=esc(t.title), when=self.when_text(t.starts_at))
                     await Outbox.enqueue_tx(conn, group.chat_id, "sendMessage", text_message(group.chat_id, text),
                                             dedupe_key=f"mt:cancelchat:{t.id}")
                 count += 1
-        self.s.outbox.wake()
+        self.outbox.wake()
         return count
 
     # ----- reminders and the attendance prompt (scheduler) -----
@@ -485,9 +495,9 @@ class MeetingsService:
             if not due_kinds:
                 continue
             rsvps = [r for r in await self.repo.rsvps(m.id) if r.answer in ("yes", "maybe")]
-            users = {u.id: u for u in await self.s.users.many([r.user_id for r in rsvps])}
+            users = {u.id: u for u in await self.users.many([r.user_id for r in rsvps])}
             group = await self.group(m.group_id)
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 for kind, due in due_kinds:
                     for r in rsvps:
                         if self.local(r.answered_at) > due:
@@ -502,7 +512,7 @@ class MeetingsService:
                                                    dedupe_key=f"mt:rem:{m.id}:{user.id}:{kind}:{m.starts_at}"):
                             sent += 1
         if sent:
-            self.s.outbox.wake()
+            self.outbox.wake()
         return sent
 
     async def prompt_attendance(self, now: datetime) -> None:
@@ -512,14 +522,14 @@ class MeetingsService:
             group = await self.group(m.group_id)
             if group is None:
                 continue
-            managers = [u for u in await self.s.users.many(await self.manager_ids(group)) if reachable(u)]
-            async with self.s.db.transaction(mark=False) as conn:
+            managers = [u for u in await self.users.many(await self.manager_ids(group)) if reachable(u)]
+            async with self.db.transaction(mark=False) as conn:
                 for user in managers:
                     with i18n.use_locale(self.lang(user)):
                         text = _("How did <b>{title}</b> go? Tap to note who came.").format(title=esc(m.title))
                         payload = text_message(user.tg_id, text, [[Button(_("✔ Who came"), cb("mt", "a", m.id))]])
                     await Outbox.enqueue_tx(conn, user.tg_id, "sendMessage", payload, dedupe_key=f"mt:att:{m.id}:{user.id}")
-            self.s.outbox.wake()
+            self.outbox.wake()
 
     async def tick(self, now: datetime) -> None:
         await self.extend_series(now)
@@ -530,19 +540,19 @@ class MeetingsService:
     # ----- attendance -----
 
     async def start_attendance(self, meeting_id: int) -> None:
-        async with self.s.db.transaction() as conn:
-            await self.repo.start_attendance_tx(conn, meeting_id, self.s.clock.now())
+        async with self.db.transaction() as conn:
+            await self.repo.start_attendance_tx(conn, meeting_id, self.clock.now())
 
     async def toggle_attendance(self, meeting_id: int, user_id: int) -> bool:
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             return await self.repo.toggle_attendance_tx(conn, meeting_id, user_id)
 
     async def set_notes(self, meeting_id: int, notes: str) -> None:
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await self.repo.update_meeting_tx(conn, meeting_id, notes=notes)
 
     async def set_reminders(self, group_id: int, remind_day: int, remind_hours: int) -> None:
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await self.repo.set_settings_tx(conn, group_id, remind_day, remind_hours)
 
     # ----- calendar file -----
@@ -555,7 +565,7 @@ class MeetingsService:
         ev = icalendar.Event()
         start = self.local(m.starts_at)
         ev.add("uid", f"meeting-{m.id}@buurtbot")
-        ev.add("dtstamp", self.s.clock.now().astimezone(self.tz).replace(microsecond=0))
+        ev.add("dtstamp", self.clock.now().astimezone(self.tz).replace(microsecond=0))
         ev.add("dtstart", start)
         ev.add("dtend", start + timedelta(minutes=m.duration_min))
         ev.add("summary", m.title)
@@ -572,11 +582,11 @@ class MeetingsService:
     # ----- date polls -----
 
     async def publish_poll(self, draft: Draft, options: list[datetime], by: int) -> int:
-        now = self.s.clock.now()
+        now = self.clock.now()
         group = await self.group(draft.group_id)
         assert group is not None
         members = await self._members(group.id)
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             pid = await self.repo.insert_poll_tx(
                 conn, group.id, draft.title, draft.place, draft.agenda, draft.capacity, sorted(options), by, now
             )
@@ -586,7 +596,7 @@ class MeetingsService:
                     payload = text_message(user.tg_id, self.poll_text(draft.title, group.name, draft.place),
                                            self.poll_rows(pid, opts, set()))
                 await Outbox.enqueue_tx(conn, user.tg_id, "sendMessage", payload, dedupe_key=f"mp:new:{pid}:{user.id}")
-        self.s.outbox.wake()
+        self.outbox.wake()
         return pid
 
     def poll_text(self, title: str, group_name: str, place: str) -> str:
@@ -610,7 +620,7 @@ class MeetingsService:
         options = {o.id for o in await self.repo.poll_options(poll_id)}
         if option_id not in options:
             return None
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await self.repo.toggle_vote_tx(conn, option_id, user_id)
         votes = await self.repo.votes(poll_id)
         return {opt for opt, users in votes.items() if user_id in users}

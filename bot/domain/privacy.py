@@ -1,14 +1,15 @@
 """Privacy: what we keep about a person (/mydata), removing it (/forget), and retention.
 
-Every feature that stores personal data plugs in with ``register_personal_data``:
+Every feature that stores personal data plugs in, in the composition root
+(bot/runtime/app.py), with ``PrivacyService.add_part``:
 
-    register_personal_data(
+    privacy.add_part(PersonalData(
         "reports",
         export_fn,   # async (db, user_id) -> dict | list: what this feature keeps about them
         forget_fn,   # async (conn, user_id, now) -> None: remove/anonymise it, inside the
                      #   ONE /forget transaction (use only ``conn``; never ``db.*``, which
                      #   would wait for the lock that transaction holds)
-    )
+    ))
 
 Feature forget functions run before the core one, so they still see the person's users row
 (tg_id, language) to e.g. tell workers "the reporter left" through the outbox.
@@ -26,7 +27,11 @@ from typing import Any
 import aiosqlite
 
 from storage.db import Database
+from storage.repos.users import UsersRepo
 from storage.repos import privacy as repo
+from bot.core.clock import Clock
+from bot.core.outbox import Outbox
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +46,6 @@ class PersonalData:
     forget: ForgetFn
 
 
-# Like handlers/registry.py: filled at registration time, re-registration by name replaces.
-PERSONAL_DATA: dict[str, PersonalData] = {}
-
-
-def register_personal_data(name: str, export_fn: ExportFn, forget_fn: ForgetFn) -> None:
-    PERSONAL_DATA[name] = PersonalData(name, export_fn, forget_fn)
-
-
 @dataclass(frozen=True)
 class ForgetResult:
     user_id: int
@@ -58,25 +55,42 @@ class ForgetResult:
 class PrivacyService:
     """No telegram imports: handlers turn the results into messages and documents."""
 
-    def __init__(self, services: Any) -> None:
-        self.s = services
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        clock: Clock,
+        db: Database,
+        users: UsersRepo,
+        outbox: Outbox,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.db = db
+        self.users = users
+        self.outbox = outbox
+        # Each feature's part of /mydata and /forget, by name (adding a name again replaces it).
+        self.parts: dict[str, PersonalData] = {}
+
+    def add_part(self, part: PersonalData) -> None:
+        self.parts[part.name] = part
 
     async def export(self, user_id: int) -> dict[str, Any]:
-        now = self.s.clock.now()
+        now = self.clock.now()
         data: dict[str, Any] = {
             "about": "Everything Buurtbot keeps about you, as of this moment.",
             "exported_at": now.isoformat(timespec="seconds"),
         }
-        data.update(await repo.export_core(self.s.db, user_id))
+        data.update(await repo.export_core(self.db, user_id))
         you = data.get("you") or {}
         data["roles"] = {
-            "admin": self.s.settings.is_admin(you.get("telegram_id")),
+            "admin": self.settings.is_admin(you.get("telegram_id")),
             "project_worker": [p["project"] for p in data.get("project_worker_of", [])],
             "organiser_of": [m["group_name"] for m in data.get("memberships", []) if m["role"] == "organiser"],
             "member_of": [m["group_name"] for m in data.get("memberships", [])],
         }
-        for name, part in sorted(PERSONAL_DATA.items()):
-            data[name] = await part.export(self.s.db, user_id)
+        for name, part in sorted(self.parts.items()):
+            data[name] = await part.export(self.db, user_id)
         return data
 
     def export_json(self, data: dict[str, Any]) -> bytes:
@@ -85,25 +99,24 @@ class PrivacyService:
     async def forget(self, user_id: int) -> ForgetResult:
         """Everything personal, in ONE transaction: feature data first, then the core tables
         (the users row becomes an empty shell with forgotten_at set)."""
-        s = self.s
-        now = s.clock.now()
-        user = await s.users.get(user_id)
+        now = self.clock.now()
+        user = await self.users.get(user_id)
         names = [] if user is None else [user.first_name, user.last_name, user.username]
-        async with s.db.transaction() as conn:
-            for part in PERSONAL_DATA.values():
+        async with self.db.transaction() as conn:
+            for part in self.parts.values():
                 await part.forget(conn, user_id, now)
             tg_id = await repo.forget_core(conn, user_id, now)
             await repo.scrub_sent_mentioning(conn, [n for n in names if n])
-        s.users.forget_cached(tg_id)
-        s.outbox.wake()
+        self.users.forget_cached(tg_id)
+        self.outbox.wake()
         log.info("personal data removed for user %s", user_id)
         return ForgetResult(user_id, tg_id)
 
     async def prune(self, now: datetime) -> None:
         """Scheduled: raw updates (names, texts) and delivered message copies are kept only a
         few days; idempotent."""
-        days = self.s.settings.inbox_retention_days
-        deleted = await repo.prune_inbox(self.s.db, now - timedelta(days=days))
+        days = self.settings.inbox_retention_days
+        deleted = await repo.prune_inbox(self.db, now - timedelta(days=days))
         if deleted:
             log.info("privacy: pruned %d processed updates older than %d days", deleted, days)
 
@@ -150,13 +163,12 @@ def forget_features_note() -> str:
 # ----- problem reports (schema 0002_reports) -----
 
 
-def register_reports(services: Any) -> None:
-    """Reports' part of /mydata and /forget, and the retention job."""
+def reports_part(privacy: PrivacyService) -> PersonalData:
+    """Reports' part of /mydata and /forget."""
     from storage.repos import report_privacy as rp
 
     async def forget_reports(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
         from bot.core import i18n
-        from bot.core.outbox import Outbox
         from bot.core.ui import text_message
 
         # Before anything is cut: who must hear that the reporter left.
@@ -164,7 +176,7 @@ def register_reports(services: Any) -> None:
         # Cards, voice notes, photos, pins and relayed texts already queued or sent to workers.
         await repo.scrub_outbox_containing(conn, await rp.outbox_needles(conn, user_id))
         await rp.forget_reporter_tx(conn, user_id, now)
-        default = services.settings.default_language
+        default = privacy.settings.default_language
         for n in notices:
             lang = i18n.resolve_language(n.worker_language, n.worker_tg_language, default)
             with i18n.use_locale(lang):
@@ -182,19 +194,21 @@ def register_reports(services: Any) -> None:
                 now=now,
             )
 
-    register_personal_data("reports", rp.export_reports, forget_reports)
+    return PersonalData("reports", rp.export_reports, forget_reports)
 
-    async def retention(now: datetime) -> None:
-        cutoff = now - timedelta(days=services.settings.retention_days)
-        total = 0
-        while True:
-            ids = await rp.due_for_retention(services.db, cutoff)
-            if not ids:
-                break
-            async with services.db.transaction(mark=False) as conn:
-                await rp.anonymise_reports_tx(conn, ids, now)
-            total += len(ids)
-        if total:
-            log.info("privacy: anonymised %d reports closed before %s", total, cutoff.date())
 
-    services.scheduler.register("privacy:retention", retention)
+async def reports_retention(privacy: PrivacyService, now: datetime) -> None:
+    """Scheduled: reports closed more than RETENTION_DAYS ago are anonymised."""
+    from storage.repos import report_privacy as rp
+
+    cutoff = now - timedelta(days=privacy.settings.retention_days)
+    total = 0
+    while True:
+        ids = await rp.due_for_retention(privacy.db, cutoff)
+        if not ids:
+            break
+        async with privacy.db.transaction(mark=False) as conn:
+            await rp.anonymise_reports_tx(conn, ids, now)
+        total += len(ids)
+    if total:
+        log.info("privacy: anonymised %d reports closed before %s", total, cutoff.date())

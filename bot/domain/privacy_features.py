@@ -24,7 +24,12 @@ from typing import Any
 import aiosqlite
 
 from bot.core.i18n import _, ngettext
-from bot.domain.privacy import register_personal_data
+from bot.core.settings import Settings
+from bot.domain.actions import ActionsService
+from bot.domain.meetings import MeetingsService
+from bot.domain.privacy import PersonalData
+from bot.domain.rosters import RosterService
+from storage.db import Database
 from bot.core.ui import Button, cb, esc
 from storage.repos import feature_privacy as fp
 
@@ -37,75 +42,66 @@ async def _user_names(conn: aiosqlite.Connection, user_id: int) -> list[str | No
     return list(row) if row else []
 
 
-def register_features(services: Any) -> None:
-    register_meetings(services)
-    register_actions(services)
-    register_rosters(services)
-
-    async def retention(now: datetime) -> None:
-        await run_retention(services, now)
-
-    services.scheduler.register("privacy:features_retention", retention)
+def feature_parts(
+    meetings: MeetingsService, actions: ActionsService, rosters: RosterService
+) -> list[PersonalData]:
+    """The /mydata and /forget parts of meetings, action calls and rosters."""
+    return [meetings_part(meetings), actions_part(actions), rosters_part(rosters)]
 
 
 # ----- meetings -----
 
 
-def register_meetings(services: Any) -> None:
+def meetings_part(meetings: MeetingsService) -> PersonalData:
     async def forget(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
-        meetings = services.features.get("meetings")
         held = [mid for mid, answer in await fp.future_rsvps_tx(conn, user_id, now) if answer in ("yes", "offered")]
         names = await _user_names(conn, user_id)
         await fp.forget_meetings_tx(conn, user_id, now)
         # Their place goes to the waiting list, as when someone says No.
-        if meetings is not None:
-            for mid in held:
-                m = await meetings.repo.get_tx(conn, mid)
-                if m is not None:
-                    await meetings._offer_free_place_tx(conn, m, now)
+        for mid in held:
+            m = await meetings.repo.get_tx(conn, mid)
+            if m is not None:
+                await meetings._offer_free_place_tx(conn, m, now)
         await fp.scrub_names_tx(conn, "meetings", "notes", fp.name_pattern(names))
 
-    register_personal_data("meetings", fp.export_meetings, forget)
+    return PersonalData("meetings", fp.export_meetings, forget)
 
 
 # ----- action calls -----
 
 
-def register_actions(services: Any) -> None:
+def actions_part(actions: ActionsService) -> PersonalData:
     async def forget(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
-        actions = services.features.get("actions")
         answered = await fp.future_answered_actions_tx(conn, user_id, now)
         await fp.forget_actions_tx(conn, user_id, now)
-        if actions is not None:
-            # The live view shows the new counts (reads join this task's transaction).
-            for aid in answered:
-                try:
-                    await actions.refresh_status(aid)
-                except Exception:  # a stale view must never block removing someone's data
-                    log.exception("privacy: could not refresh the live view of action %s", aid)
+        # The live view shows the new counts (reads join this task's transaction).
+        for aid in answered:
+            try:
+                await actions.refresh_status(aid)
+            except Exception:  # a stale view must never block removing someone's data
+                log.exception("privacy: could not refresh the live view of action %s", aid)
 
-    register_personal_data("actions", fp.export_actions, forget)
+    return PersonalData("actions", fp.export_actions, forget)
 
 
 # ----- volunteer rosters -----
 
 
-def register_rosters(services: Any) -> None:
+def rosters_part(rosters: RosterService) -> PersonalData:
     async def forget(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
-        rosters = services.features.get("rosters")
         slots = await fp.future_signed_slots_tx(conn, user_id, now)
         names = await _user_names(conn, user_id)
         await fp.forget_rosters_tx(conn, user_id, now)
         await fp.scrub_names_tx(conn, "roster_tasks", "note", fp.name_pattern(names))
-        if rosters is not None:
-            for slot_id in slots:
-                await _ask_takeover_tx(services, rosters, conn, slot_id, user_id, now)
+        for slot_id in slots:
+            await _ask_takeover_tx(rosters, conn, slot_id, user_id, now)
 
-    register_personal_data("rosters", fp.export_rosters, forget)
+    return PersonalData("rosters", fp.export_rosters, forget)
 
 
-async def _ask_takeover_tx(services: Any, rosters: Any, conn: aiosqlite.Connection, slot_id: int,
-                           gone_id: int, now: datetime) -> None:
+async def _ask_takeover_tx(
+    rosters: RosterService, conn: aiosqlite.Connection, slot_id: int, gone_id: int, now: datetime
+) -> None:
     """The roster's step-back rule for a freed shift, without the name or a reason."""
     from bot.domain.rosters import count_text, slot_block, slot_day_time, slot_when
 
@@ -116,7 +112,7 @@ async def _ask_takeover_tx(services: Any, rosters: Any, conn: aiosqlite.Connecti
     async with conn.execute("SELECT name FROM groups WHERE id = ?", (slot.group_id,)) as cur:
         row = await cur.fetchone()
     group_name = row[0] if row else ""
-    expires = min(now + timedelta(hours=services.settings.roster_takeover_hours), slot.start)
+    expires = min(now + timedelta(hours=rosters.settings.roster_takeover_hours), slot.start)
     takeover_id = await repo.create_takeover_tx(conn, slot.slot_id, None, now, expires)
     asked = 0
     for other in await repo.free_volunteers(conn, slot.group_id, slot.start, slot.end):
@@ -153,11 +149,10 @@ async def _ask_takeover_tx(services: Any, rosters: Any, conn: aiosqlite.Connecti
 # ----- retention -----
 
 
-async def run_retention(services: Any, now: datetime) -> int:
+async def run_retention(db: Database, settings: Settings, now: datetime) -> int:
     """Answers to meetings and action calls older than RETENTION_DAYS become anonymous tallies;
     old step-back reasons and take-over links go. Idempotent: only rows not yet done are read."""
-    db = services.db
-    cutoff = now - timedelta(days=services.settings.retention_days)
+    cutoff = now - timedelta(days=settings.retention_days)
     done = 0
     while ids := await fp.meetings_due_for_retention(db, cutoff):
         async with db.transaction(mark=False) as conn:

@@ -19,6 +19,9 @@ from bot.core.ui import Button, cb, clip, esc, text_message
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.reports import OPEN_STATUSES, Category, Report, ReportsRepo
 from storage.repos.users import User
+from storage.repos.projects import ProjectsRepo
+from storage.repos.users import UsersRepo
+from bot.domain.deps import Core
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +70,14 @@ class Recipient:
 
 
 class ReportsService:
-    def __init__(self, services: Any) -> None:
-        self.s = services
-        self.repo = ReportsRepo(services.db)
+    def __init__(self, core: Core, *, users: UsersRepo, projects: ProjectsRepo) -> None:
+        self.settings, self.clock = core.settings, core.clock
+        self.db, self.outbox = core.db, core.outbox
+        self.users = users
+        self.projects = projects
+        self.repo = ReportsRepo(core.db)
 
     # ----- helpers -----
-
-    @property
-    def settings(self):
-        return self.s.settings
 
     def lang_of(self, user: User | None) -> str:
         if user is None:
@@ -84,24 +86,24 @@ class ReportsService:
 
     async def keep_as_draft(self, user_id: int, step: str, data: dict[str, Any]) -> None:
         """A report conversation put aside (/cancel, time-out) becomes the person's draft."""
-        async with self.s.db.transaction() as conn:
-            await ReportsRepo.save_draft_tx(conn, user_id, data.get("project_id"), step, data, self.s.clock.now())
+        async with self.db.transaction() as conn:
+            await ReportsRepo.save_draft_tx(conn, user_id, data.get("project_id"), step, data, self.clock.now())
             await DialogsRepo.clear_tx(conn, user_id)
 
     async def start_afresh(self, user_id: int, dialog_kind: str) -> None:
         """Forget the draft and any open report conversation before a new report."""
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await ReportsRepo.drop_draft_tx(conn, user_id)
             await DialogsRepo.clear_tx(conn, user_id, dialog_kind)
 
     async def resume_draft(self, user_id: int) -> None:
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await ReportsRepo.drop_draft_tx(conn, user_id)
 
     async def recipient(self, user_id: int | None) -> Recipient | None:
         if user_id is None:
             return None
-        user = await self.s.users.get(user_id)
+        user = await self.users.get(user_id)
         if user is None or user.tg_id is None:
             return None
         return Recipient(user.id, user.tg_id, self.lang_of(user))
@@ -109,7 +111,7 @@ class ReportsService:
     async def admin_recipients(self) -> list[Recipient]:
         out = []
         for tg in self.settings.admin_ids:
-            user = await self.s.users.by_tg(tg)
+            user = await self.users.by_tg(tg)
             out.append(Recipient(user.id if user else None, tg, self.lang_of(user)))
         return out
 
@@ -126,7 +128,7 @@ class ReportsService:
     async def hood_name(self, hood_id: int | None) -> str | None:
         if not hood_id:
             return None
-        hood = await self.s.projects.neighbourhood(hood_id)
+        hood = await self.projects.neighbourhood(hood_id)
         return hood.name if hood else None
 
     def place_label(self, report: Report, hood_name: str | None) -> str:
@@ -156,7 +158,7 @@ class ReportsService:
             return choices[0]
         if roles.worker_of:
             return min(roles.worker_of), None
-        projects = await self.s.projects.all()
+        projects = await self.projects.all()
         if len(projects) == 1:
             return projects[0].id, None
         return None
@@ -165,7 +167,7 @@ class ReportsService:
 
     async def create(self, user: User, data: dict[str, Any], update_id: int | None) -> Report:
         """The report, its photos, its routing and the worker's messages in one transaction."""
-        now = self.s.clock.now()
+        now = self.clock.now()
         project_id = int(data["project_id"])
         cat = await self.repo.category(project_id, int(data["cat"]))
         assert cat is not None
@@ -175,7 +177,7 @@ class ReportsService:
         if to_admins:
             targets = await self.admin_recipients()
         hood_name = await self.hood_name(data.get("hood"))
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             if update_id is not None:
                 existing = await ReportsRepo.by_update_tx(conn, update_id)
                 if existing is not None:
@@ -207,7 +209,7 @@ class ReportsService:
                 await self.enqueue_card(conn, report, t, cat, photos, user, now, me_too=0, hood_name=hood_name)
             await ReportsRepo.drop_draft_tx(conn, user.id)
             await DialogsRepo.clear_tx(conn, user.id)
-        self.s.outbox.wake()
+        self.outbox.wake()
         return report
 
     def worker_buttons(self, report: Report, reporter: User | None) -> list[list[Button]]:
@@ -259,17 +261,17 @@ class ReportsService:
             rows = self.worker_buttons(report, reporter)
             caption = _("Report {ref}").format(ref=report.reference)
         ref = f"report:{report.id}"
-        await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text, rows),
+        await self.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text, rows),
                                        ref=ref, dedupe_key=dedupe, now=now)
         if report.voice_file_id:
-            await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
+            await self.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
                                            {"voice": report.voice_file_id, "caption": caption}, now=now,
                                            dedupe_key=f"{dedupe}:v" if dedupe else None)
         for i, photo in enumerate(photos[:10]):
-            await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendPhoto", {"photo": photo, "caption": caption},
+            await self.outbox.enqueue_tx(conn, to.chat_id, "sendPhoto", {"photo": photo, "caption": caption},
                                            now=now, dedupe_key=f"{dedupe}:p{i}" if dedupe else None)
         if report.lat is not None and report.lon is not None:
-            await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendLocation",
+            await self.outbox.enqueue_tx(conn, to.chat_id, "sendLocation",
                                            {"latitude": report.lat, "longitude": report.lon}, now=now,
                                            dedupe_key=f"{dedupe}:l" if dedupe else None)
 
@@ -288,8 +290,8 @@ class ReportsService:
         return out[:3]
 
     async def me_too(self, report: Report, user: User) -> bool:
-        now = self.s.clock.now()
-        async with self.s.db.transaction() as conn:
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
             added = await ReportsRepo.me_too_tx(conn, report.id, user.id, now)
             if added:
                 await ReportsRepo.event_tx(conn, report.id, "me_too", now, actor_id=user.id)
@@ -298,7 +300,7 @@ class ReportsService:
             await ReportsRepo.drop_draft_tx(conn, user.id)
             await DialogsRepo.clear_tx(conn, user.id)
         if added:
-            self.s.outbox.wake()
+            self.outbox.wake()
         return added
 
     # ----- the worker's card, kept up to date -----
@@ -312,17 +314,17 @@ class ReportsService:
             return
         if message_id is None:
             return
-        async with self.s.db.transaction(mark=False) as conn:
+        async with self.db.transaction(mark=False) as conn:
             await ReportsRepo.remember_card_tx(conn, report_id, chat_id, message_id)
             sent = list(await conn.execute_fetchall(
                 "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
                 (ref, chat_id, message_id),
             ))
             sent_text = json.loads(sent[0][0]).get("text") if sent else None
-            queued = await self.edit_cards_tx(conn, report_id, self.s.clock.now(), only_chat=chat_id,
+            queued = await self.edit_cards_tx(conn, report_id, self.clock.now(), only_chat=chat_id,
                                               unless_text=sent_text)
         if queued:
-            self.s.outbox.wake()
+            self.outbox.wake()
 
     async def edit_cards_tx(
         self, conn: aiosqlite.Connection, report_id: int, now: datetime, *, only_chat: int | None = None,
@@ -340,16 +342,16 @@ class ReportsService:
             return 0
         count = await self._me_too_tx(conn, report_id)
         cat = await self.repo.category(report.project_id, report.category_id)
-        reporter = await self.s.users.get(report.reporter_id) if report.reporter_id else None
+        reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
         hood_name = await self.hood_name(report.neighbourhood_id)
         queued = 0
         for chat_id, message_id in cards:
-            with i18n.use_locale(self.lang_of(await self.s.users.by_tg(chat_id))):
+            with i18n.use_locale(self.lang_of(await self.users.by_tg(chat_id))):
                 text = self.card_text(report, cat, reporter, count, hood_name)
                 rows = self.worker_buttons(report, reporter)
             if text == unless_text:
                 continue
-            await self.s.outbox.enqueue_tx(conn, chat_id, "editMessageText",
+            await self.outbox.enqueue_tx(conn, chat_id, "editMessageText",
                                            text_message(chat_id, text, rows, message_id=message_id), now=now)
             queued += 1
         return queued
@@ -358,7 +360,7 @@ class ReportsService:
 
     async def check_location(self, project_id: int, lat: float, lon: float) -> tuple[bool, int | None]:
         """(inside the area, nearest neighbourhood within the area)."""
-        hoods = [h for h in await self.s.projects.neighbourhoods(project_id) if h.lat is not None and h.lon is not None]
+        hoods = [h for h in await self.projects.neighbourhoods(project_id) if h.lat is not None and h.lon is not None]
         if not hoods:
             return True, None
         best = min(hoods, key=lambda h: distance_m(lat, lon, h.lat, h.lon))  # type: ignore[arg-type]
@@ -380,11 +382,11 @@ class ReportsService:
             return
         with i18n.use_locale(to.language):
             text, rows = build()
-        await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text, rows),
+        await self.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text, rows),
                                        ref=f"rnote:{report.id}", dedupe_key=dedupe, now=now)
 
     async def set_status(self, report: Report, actor: User, status: str, reason: str | None = None) -> Report:
-        now = self.s.clock.now()
+        now = self.clock.now()
         values: dict[str, Any] = {"status": status, "updated_at": to_db(now)}
         if reason is not None:
             values["status_reason"] = reason
@@ -400,7 +402,7 @@ class ReportsService:
             values["closed_at"] = to_db(now)
         cat = await self.repo.category(report.project_id, report.category_id)
         to = await self.recipient(report.reporter_id)
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await ReportsRepo.update_tx(conn, report.id, values)
             await ReportsRepo.event_tx(conn, report.id, "status", now, actor_id=actor.id,
                                        old_status=report.status, new_status=status, reason=reason)
@@ -415,16 +417,16 @@ class ReportsService:
             await self._notify_reporter_tx(conn, to, report, build, now)
             await self.edit_cards_tx(conn, report.id, now)
             updated = await ReportsRepo.get_tx(conn, report.id)
-        self.s.outbox.wake()
+        self.outbox.wake()
         assert updated is not None
         return updated
 
     async def relay_to_reporter(self, report: Report, worker: User, text: str | None, voice: str | None) -> bool:
-        now = self.s.clock.now()
+        now = self.clock.now()
         to = await self.recipient(report.reporter_id)
         if to is None:
             return False
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await ReportsRepo.message_tx(conn, report.id, "to_reporter", worker.id, now, text=text, voice=voice)
             values: dict[str, Any] = {"updated_at": to_db(now)}
             if report.first_answer_at is None:
@@ -436,25 +438,25 @@ class ReportsService:
                 head = _("💬 Answer from the project worker about your report {ref}:").format(ref=report.reference)
                 rows = [[Button(_("💬 Answer"), cb("rep", "ans", report.id))]]
             if voice:
-                await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
+                await self.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
                                                {"voice": voice, "caption": head, "parse_mode": "HTML",
                                                 "reply_markup": {"inline_keyboard": [[b.to_dict() for b in rows[0]]]}},
                                                now=now)
             else:
                 body = head + "\n\n" + esc(text or "")
-                await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendMessage",
+                await self.outbox.enqueue_tx(conn, to.chat_id, "sendMessage",
                                                text_message(to.chat_id, body, rows), now=now)
-        self.s.outbox.wake()
+        self.outbox.wake()
         return True
 
     async def relay_to_worker(
         self, report: Report, reporter: User, text: str | None, voice: str | None, photo: str | None, kind: str
     ) -> None:
         """An answer of the reporter, or information they add later, to the responsible worker."""
-        now = self.s.clock.now()
+        now = self.clock.now()
         targets = [await self.recipient(report.assigned_to)]
         targets = [t for t in targets if t is not None] or await self.admin_recipients()
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await ReportsRepo.message_tx(conn, report.id, "to_worker", reporter.id, now, text=text, voice=voice,
                                          photo=photo)
             if photo:
@@ -471,27 +473,27 @@ class ReportsService:
                     rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
                 markup = {"inline_keyboard": [[b.to_dict() for b in rows[0]]]}
                 if voice:
-                    await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
+                    await self.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
                                                    {"voice": voice, "caption": head, "parse_mode": "HTML",
                                                     "reply_markup": markup}, now=now)
                 elif photo:
                     cap = head + ("\n" + esc(clip(text, 800)) if text else "")
-                    await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendPhoto",
+                    await self.outbox.enqueue_tx(conn, to.chat_id, "sendPhoto",
                                                    {"photo": photo, "caption": cap, "parse_mode": "HTML",
                                                     "reply_markup": markup}, now=now)
                 else:
-                    await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendMessage",
+                    await self.outbox.enqueue_tx(conn, to.chat_id, "sendMessage",
                                                    text_message(to.chat_id, head + "\n\n" + esc(text or ""), rows),
                                                    now=now)
-        self.s.outbox.wake()
+        self.outbox.wake()
 
     async def reassign(self, report: Report, actor: User, worker_id: int) -> Report:
-        now = self.s.clock.now()
+        now = self.clock.now()
         to = await self.recipient(worker_id)
-        reporter = await self.s.users.get(report.reporter_id) if report.reporter_id else None
+        reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
         cat = await self.repo.category(report.project_id, report.category_id)
         hood_name = await self.hood_name(report.neighbourhood_id)
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await ReportsRepo.update_tx(conn, report.id, {"assigned_to": worker_id, "updated_at": to_db(now)})
             await ReportsRepo.event_tx(conn, report.id, "assigned", now, actor_id=actor.id, target_id=worker_id)
             updated = await ReportsRepo.get_tx(conn, report.id)
@@ -501,7 +503,7 @@ class ReportsService:
                 count = await self._me_too_tx(conn, report.id)
                 await self.enqueue_card(conn, updated, to, cat, photos, reporter, now, me_too=count,
                                         hood_name=hood_name)
-        self.s.outbox.wake()
+        self.outbox.wake()
         return updated
 
     @staticmethod
@@ -525,24 +527,24 @@ class ReportsService:
         report = await self.repo.get(report_id)
         if report is None:
             return
-        now = self.s.clock.now()
-        failed = await self.s.users.by_tg(chat_id)
+        now = self.clock.now()
+        failed = await self.users.by_tg(chat_id)
         targets: dict[int, Recipient] = {}
-        for uid in await self.s.projects.worker_ids(report.project_id):
+        for uid in await self.projects.worker_ids(report.project_id):
             r = await self.recipient(uid)
             if r is not None and r.chat_id != chat_id:
-                user = await self.s.users.get(uid)
+                user = await self.users.get(uid)
                 if user is not None and user.unreachable_at is None:
                     targets[r.chat_id] = r
         for r in await self.admin_recipients():
             if r.chat_id != chat_id:
                 targets.setdefault(r.chat_id, r)
-        reporter = await self.s.users.get(report.reporter_id) if report.reporter_id else None
+        reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
         cat = await self.repo.category(report.project_id, report.category_id)
         photos = await self.repo.photos(report.id)
         count = await self.repo.me_too_count(report.id)
         hood_name = await self.hood_name(report.neighbourhood_id)
-        async with self.s.db.transaction(mark=False) as conn:
+        async with self.db.transaction(mark=False) as conn:
             await ReportsRepo.event_tx(conn, report.id, "undeliverable", now,
                                        target_id=failed.id if failed else None, reason=state)
             for to in targets.values():
@@ -551,14 +553,14 @@ class ReportsService:
             if targets:
                 await ReportsRepo.event_tx(conn, report.id, "rerouted", now,
                                            reason=",".join(str(t.user_id or "admin") for t in targets.values()))
-        self.s.outbox.wake()
+        self.outbox.wake()
 
     # ----- resident side after reporting -----
 
     async def withdraw(self, report: Report, user: User) -> None:
-        now = self.s.clock.now()
+        now = self.clock.now()
         to = await self.recipient(report.assigned_to)
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await ReportsRepo.update_tx(conn, report.id, {"status": "withdrawn", "updated_at": to_db(now),
                                                           "closed_at": to_db(now)})
             await ReportsRepo.event_tx(conn, report.id, "withdrawn", now, actor_id=user.id,
@@ -567,14 +569,14 @@ class ReportsService:
             if to is not None:
                 with i18n.use_locale(to.language):
                     text = _("↩️ Report {ref} was withdrawn by the reporter.").format(ref=report.reference)
-                await self.s.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text), now=now)
-        self.s.outbox.wake()
+                await self.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text), now=now)
+        self.outbox.wake()
 
     async def solved_answer(self, report: Report, user: User, solved: bool, reason: str | None = None) -> None:
-        now = self.s.clock.now()
+        now = self.clock.now()
         to = await self.recipient(report.assigned_to)
         targets = [to] if to else await self.admin_recipients()
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             if solved:
                 await ReportsRepo.update_tx(conn, report.id, {"solved_answer": "yes", "updated_at": to_db(now)})
                 await ReportsRepo.event_tx(conn, report.id, "solved_yes", now, actor_id=user.id)
@@ -591,15 +593,15 @@ class ReportsService:
                         text = _("🔁 Report {ref} is not solved, says the reporter. It is open again.").format(
                             ref=report.reference) + "\n" + _("Reason: {reason}").format(reason=esc(reason or ""))
                         rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
-                    await self.s.outbox.enqueue_tx(conn, t.chat_id, "sendMessage",
+                    await self.outbox.enqueue_tx(conn, t.chat_id, "sendMessage",
                                                    text_message(t.chat_id, text, rows), now=now)
-        self.s.outbox.wake()
+        self.outbox.wake()
 
     # ----- scheduled work -----
 
     async def ask_solved(self, now: datetime) -> None:
         cutoff = to_db(now - timedelta(days=self.settings.report_solved_check_days))
-        rows = await self.s.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT id FROM reports WHERE status = 'resolved' AND solved_asked_at IS NULL"
             " AND resolved_at <= ? AND reporter_id IS NOT NULL",
             (cutoff,),
@@ -610,7 +612,7 @@ class ReportsService:
                 continue
             cat = await self.repo.category(report.project_id, report.category_id)
             to = await self.recipient(report.reporter_id)
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 await ReportsRepo.update_tx(conn, rid, {"solved_asked_at": to_db(now)})
 
                 def build():
@@ -622,12 +624,12 @@ class ReportsService:
                 await self._notify_reporter_tx(conn, to, report, build, now,
                                                dedupe=f"solved:{rid}:{report.resolved_at}")
         if rows:
-            self.s.outbox.wake()
+            self.outbox.wake()
 
     async def escalate(self, now: datetime) -> None:
         cutoff = to_db(now - timedelta(days=self.settings.report_escalate_days))
         marks = ",".join("?" * len(OPEN_STATUSES))
-        rows = await self.s.db.fetchall(
+        rows = await self.db.fetchall(
             f"SELECT id FROM reports WHERE seen_at IS NULL AND escalated_at IS NULL AND created_at <= ?"
             f" AND status IN ({marks})",
             (cutoff, *OPEN_STATUSES),
@@ -639,9 +641,9 @@ class ReportsService:
             report = await self.repo.get(rid)
             if report is None:
                 continue
-            project = await self.s.projects.get(report.project_id)
+            project = await self.projects.get(report.project_id)
             cat = await self.repo.category(report.project_id, report.category_id)
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 await ReportsRepo.update_tx(conn, rid, {"escalated_at": to_db(now)})
                 await ReportsRepo.event_tx(conn, rid, "escalated", now)
                 for a in admins:
@@ -650,10 +652,10 @@ class ReportsService:
                             ref=report.reference, category=self.category_label(cat),
                             project=esc(project.name if project else "?"), days=self.settings.report_escalate_days)
                         rows_ = self.worker_buttons(report, None)
-                    await self.s.outbox.enqueue_tx(conn, a.chat_id, "sendMessage",
+                    await self.outbox.enqueue_tx(conn, a.chat_id, "sendMessage",
                                                    text_message(a.chat_id, text, rows_),
                                                    dedupe_key=f"escalate:{rid}:{a.chat_id}", now=now)
-        self.s.outbox.wake()
+        self.outbox.wake()
 
     # ----- digests -----
 
@@ -675,25 +677,25 @@ class ReportsService:
         """The digest for one worker in the current locale; None when there is nothing to say."""
         s_since, s_now = to_db(since), to_db(now)
         uid = worker.id
-        new = await self.s.db.fetchall(
+        new = await self.db.fetchall(
             "SELECT * FROM reports WHERE assigned_to = ? AND created_at > ? AND created_at <= ? ORDER BY id",
             (uid, s_since, s_now))
         wait_cut = to_db(now - timedelta(days=self.settings.digest_waiting_days))
         esc_cut = to_db(now - timedelta(days=self.settings.report_escalate_days))
         marks = ",".join("?" * len(OPEN_STATUSES))
-        waiting = await self.s.db.fetchall(
+        waiting = await self.db.fetchall(
             f"SELECT * FROM reports WHERE assigned_to = ? AND first_answer_at IS NULL AND created_at <= ?"
             f" AND status IN ({marks}) ORDER BY id", (uid, wait_cut, *OPEN_STATUSES))
-        reopened = await self.s.db.fetchall(
+        reopened = await self.db.fetchall(
             "SELECT * FROM reports WHERE assigned_to = ? AND reopened_at > ? AND reopened_at <= ? ORDER BY id",
             (uid, s_since, s_now))
-        metoo = await self.s.db.fetchall(
+        metoo = await self.db.fetchall(
             "SELECT r.reference, COUNT(*) FROM report_me_too m JOIN reports r ON r.id = m.report_id"
             " WHERE r.assigned_to = ? AND m.created_at > ? AND m.created_at <= ? GROUP BY r.id ORDER BY r.id",
             (uid, s_since, s_now))
         if not (new or waiting or reopened or metoo):
             return None
-        counts = await self.s.db.fetchall(
+        counts = await self.db.fetchall(
             f"SELECT project_id, category_id, COUNT(*) FROM reports WHERE assigned_to = ? AND status IN ({marks})"
             " GROUP BY project_id, category_id ORDER BY COUNT(*) DESC", (uid, *OPEN_STATUSES))
 
@@ -730,15 +732,15 @@ class ReportsService:
         setting = await self.repo.digest_setting(user_id)
         if setting.last_sent_at:
             return from_db(setting.last_sent_at)  # type: ignore[return-value]
-        joined = await self.s.db.fetchval("SELECT MIN(joined_at) FROM project_workers WHERE user_id = ?", (user_id,))
+        joined = await self.db.fetchval("SELECT MIN(joined_at) FROM project_workers WHERE user_id = ?", (user_id,))
         # Joined in the same second as a report (tests, fast set-ups) must still see it.
-        return (from_db(joined) or self.s.clock.now()) - timedelta(minutes=1)
+        return (from_db(joined) or self.clock.now()) - timedelta(minutes=1)
 
     async def mark_digest_sent(self, user_id: int, now: datetime) -> None:
         await self.repo.set_digest(user_id, now, last_sent_at=to_db(now))
 
     async def run_digests(self, now: datetime) -> None:
-        rows = await self.s.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT w.user_id, MIN(w.joined_at), d.frequency, d.time_local, d.weekday, d.last_sent_at"
             " FROM project_workers w LEFT JOIN digest_settings d ON d.user_id = w.user_id GROUP BY w.user_id")
         for uid, joined, freq, tlocal, wday, last in rows:
@@ -748,15 +750,15 @@ class ReportsService:
             since = from_db(last) or ((from_db(joined) or now) - timedelta(minutes=1))
             if since is None or since >= slot:
                 continue
-            user = await self.s.users.get(uid)
+            user = await self.users.get(uid)
             if user is None or user.tg_id is None:
                 continue
             with i18n.use_locale(self.lang_of(user)):
                 text = await self.digest_text(user, since, now)
                 rows_ = [[Button(_("⚙️ Digest settings"), cb("dg", "set"))]]
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 if text:
-                    await self.s.outbox.enqueue_tx(
+                    await self.outbox.enqueue_tx(
                         conn, user.tg_id, "sendMessage", text_message(user.tg_id, text, rows_),
                         dedupe_key=f"digest:{uid}:{slot.isoformat(timespec='minutes')}", now=now)
                 await conn.execute(
@@ -764,4 +766,4 @@ class ReportsService:
                     " ON CONFLICT (user_id) DO UPDATE SET last_sent_at = excluded.last_sent_at",
                     (uid, self.settings.digest_time, to_db(now), to_db(now)))
             if text:
-                self.s.outbox.wake()
+                self.outbox.wake()

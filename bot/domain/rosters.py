@@ -10,6 +10,8 @@ are derived from SQLite on every scheduler tick and deduplicated through the out
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import csv
 import io
 import json
@@ -32,6 +34,8 @@ from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, clip, esc, text_message
 from storage.repos.rosters import RostersRepo, SlotInfo, Task
 from storage.repos.users import User
+from storage.repos.groups import GroupsRepo
+from bot.domain.deps import Core
 
 RULES = ("weekly", "biweekly", "monthly", "dates")
 MAX_TITLE = 60
@@ -194,21 +198,23 @@ class Outcome:
 
 
 class RosterService:
-    def __init__(self, services: Any) -> None:
-        self.s = services
-        self.repo = RostersRepo(services.db)
+    def __init__(self, core: Core, *, groups: GroupsRepo) -> None:
+        self.settings, self.clock = core.settings, core.clock
+        self.db, self.outbox = core.db, core.outbox
+        self.groups = groups
+        self.repo = RostersRepo(core.db)
 
     # ----- helpers -----
 
     @property
-    def tz(self):
-        return self.s.settings.tz
+    def tz(self) -> ZoneInfo:
+        return self.settings.tz
 
     def now(self) -> datetime:
-        return self.s.clock.now()
+        return self.clock.now()
 
     def lang_of(self, user: User) -> str:
-        return i18n.resolve_language(user.language, user.tg_language, self.s.settings.default_language)
+        return i18n.resolve_language(user.language, user.tg_language, self.settings.default_language)
 
     def local(self, day: date, minutes: int) -> datetime:
         return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.tz)
@@ -235,7 +241,7 @@ class RosterService:
         return True
 
     async def group_name(self, group_id: int) -> str:
-        g = await self.s.groups.get(group_id)
+        g = await self.groups.get(group_id)
         return g.name if g else "?"
 
     # ----- tasks -----
@@ -244,7 +250,7 @@ class RosterService:
         if task.stopped_at:
             return
         today = now.astimezone(self.tz).date()
-        horizon = today + timedelta(weeks=self.s.settings.roster_weeks_ahead + 1)
+        horizon = today + timedelta(weeks=self.settings.roster_weeks_ahead + 1)
         for day in occurrences(task, today, horizon):
             start = self.local(day, task.start_min)
             if start > now:
@@ -253,14 +259,14 @@ class RosterService:
     async def ensure_slots(self, tasks: list[Task]) -> None:
         if not tasks:
             return
-        async with self.s.db.transaction(mark=False) as conn:
+        async with self.db.transaction(mark=False) as conn:
             for task in tasks:
                 await self.ensure_slots_tx(conn, task, self.now())
 
     async def create_task(self, group_id: int, draft: dict[str, Any], by: int) -> Task:
         fields = dict(draft, group_id=group_id, created_by=by)
         fields.update(self.schedule_fields(draft))
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             task_id = await self.repo.create_task_tx(conn, fields, self.now())
             task = await self.repo.task(task_id, conn)
             assert task is not None
@@ -271,7 +277,7 @@ class RosterService:
         """Change one field; everyone signed up for a coming slot is told. Returns how many."""
         now = self.now()
         group_name = await self.group_name(task.group_id)
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await self.repo.update_task_tx(conn, task.id, field, value)
             new = await self.repo.task(task.id, conn)
             assert new is not None
@@ -294,7 +300,7 @@ class RosterService:
 
             for user in people.values():
                 await self._tell(conn, user, render, batch=f"roster:change:{task.id}")
-        self.s.outbox.wake()
+        self.outbox.wake()
         return len(people)
 
     def schedule_fields(self, draft: dict[str, Any]) -> dict[str, Any]:
@@ -313,7 +319,7 @@ class RosterService:
         now = self.now()
         group_name = await self.group_name(task.group_id)
         fields = self.schedule_fields(draft)
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await self.repo.set_schedule_tx(conn, task.id, fields)
             new = await self.repo.task(task.id, conn)
             assert new is not None
@@ -337,13 +343,13 @@ class RosterService:
                     return text + "\n\n" + _("Send /shifts to see your shifts."), []
 
                 await self._tell(conn, user, render, batch=f"roster:change:{task.id}")
-        self.s.outbox.wake()
+        self.outbox.wake()
         return len(people)
 
     async def stop_task(self, task: Task) -> int:
         now = self.now()
         group_name = await self.group_name(task.group_id)
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             slots = await self.repo.future_slots(task.id, now, conn)
             people: dict[int, tuple[User, list[SlotInfo]]] = {}
             for slot in slots:
@@ -360,7 +366,7 @@ class RosterService:
                     return "\n".join(lines), []
 
                 await self._tell(conn, user, render, batch=f"roster:stop:{task.id}")
-        self.s.outbox.wake()
+        self.outbox.wake()
         return len(people)
 
     # ----- volunteers and slots -----
@@ -368,11 +374,11 @@ class RosterService:
     async def open_slots(self, group_id: int) -> list[SlotInfo]:
         await self.ensure_slots(await self.repo.active_tasks([group_id]))
         now = self.now()
-        return await self.repo.group_slots([group_id], now, now + timedelta(weeks=self.s.settings.roster_weeks_ahead))
+        return await self.repo.group_slots([group_id], now, now + timedelta(weeks=self.settings.roster_weeks_ahead))
 
     async def take_slot(self, slot_id: int, user_id: int) -> Outcome:
         now = self.now()
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             slot = await self.repo.slot(slot_id, conn)
             if slot is None or slot.cancelled_at or slot.start <= now:
                 return Outcome("past", slot)
@@ -390,13 +396,13 @@ class RosterService:
         return Outcome("ok", slot)
 
     def can_step_back(self, slot: SlotInfo) -> bool:
-        return self.now() < slot.start - timedelta(hours=self.s.settings.roster_step_back_hours)
+        return self.now() < slot.start - timedelta(hours=self.settings.roster_step_back_hours)
 
     async def step_back(self, shift_id: int, user: User, reason: str) -> Outcome:
         """The volunteer steps back; free volunteers of the group are asked to take over."""
         now = self.now()
         group_name = ""
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             shift = await self.repo.shift(shift_id, conn)
             if shift is None or shift.user_id != user.id or shift.state != "signed":
                 return Outcome("gone")
@@ -410,7 +416,7 @@ class RosterService:
             async with conn.execute("SELECT name FROM groups WHERE id = ?", (slot.group_id,)) as cur:
                 row = await cur.fetchone()
             group_name = row[0] if row else ""
-            expires = min(now + timedelta(hours=self.s.settings.roster_takeover_hours), slot.start)
+            expires = min(now + timedelta(hours=self.settings.roster_takeover_hours), slot.start)
             takeover_id = await self.repo.create_takeover_tx(conn, slot.slot_id, user.id, now, expires)
             asked = 0
             for other in await self.repo.free_volunteers(conn, slot.group_id, slot.start, slot.end):
@@ -444,13 +450,13 @@ class RosterService:
                     return text, []
 
                 await self._tell(conn, manager, told, dedupe_key=f"roster:back:{shift_id}:{now.isoformat()}:{manager.id}")
-        self.s.outbox.wake()
+        self.outbox.wake()
         return Outcome("ok", slot, asked)
 
     async def take_over(self, takeover_id: int, user: User) -> Outcome:
         """The first tap takes it: the claim and the shift are one transaction."""
         now = self.now()
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             tk = await self.repo.takeover(takeover_id, conn)
             if tk is None:
                 return Outcome("gone")
@@ -489,7 +495,7 @@ class RosterService:
 
                 await self._tell(conn, manager, told, dedupe_key=f"roster:tkdone:{takeover_id}:{manager.id}")
             slot = await self.repo.slot(slot.slot_id, conn)
-        self.s.outbox.wake()
+        self.outbox.wake()
         return Outcome("ok", slot)
 
     async def _edit_taken(self, conn: aiosqlite.Connection, chat_id: int, message_id: int, lang: str, slot: SlotInfo) -> None:
@@ -513,9 +519,9 @@ class RosterService:
             slot = await self.repo.slot(tk.slot_id)
             asks = {a["user_id"]: a for a in await self.repo.asks(takeover_id)}
             if slot is not None and user_id in asks:
-                async with self.s.db.transaction(mark=False) as conn:
+                async with self.db.transaction(mark=False) as conn:
                     await self._edit_taken(conn, chat_id, message_id, asks[user_id]["language"], slot)
-                self.s.outbox.wake()
+                self.outbox.wake()
 
     async def call_for_volunteers(self, slot: SlotInfo) -> int:
         """A targeted call for one slot: to the group's free volunteers not already in it."""
@@ -523,7 +529,7 @@ class RosterService:
         stamp = now.astimezone(self.tz).strftime("%Y%m%d%H")
         group_name = await self.group_name(slot.group_id)
         count = 0
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             for user in await self.repo.free_volunteers(conn, slot.group_id, slot.start, slot.end):
                 def call() -> tuple[str, list[list[Button]]]:
                     text = (
@@ -535,17 +541,17 @@ class RosterService:
                 if await self._tell(conn, user, call, batch=f"roster:call:{slot.slot_id}",
                                     dedupe_key=f"roster:call:{slot.slot_id}:{user.id}:{stamp}"):
                     count += 1
-        self.s.outbox.wake()
+        self.outbox.wake()
         return count
 
     # ----- attendance and hours -----
 
     async def toggle_attended(self, shift_id: int) -> None:
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await self.repo.toggle_attended_tx(conn, shift_id)
 
     async def confirm_attendance(self, slot_id: int) -> None:
-        async with self.s.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             await self.repo.confirm_attendance_tx(conn, slot_id, self.now())
 
     async def attendance_view(self, slot: SlotInfo) -> tuple[str, list[list[Button]]]:
@@ -615,7 +621,7 @@ class RosterService:
         if await self.repo.job_last_run("roster:slots") == day:
             return
         tasks = await self.repo.active_tasks()
-        async with self.s.db.transaction(mark=False) as conn:
+        async with self.db.transaction(mark=False) as conn:
             for task in tasks:
                 await self.ensure_slots_tx(conn, task, now)
             await conn.execute(
@@ -625,10 +631,10 @@ class RosterService:
             )
 
     async def run_reminders(self, now: datetime) -> None:
-        due = await self.repo.reminders_due(now, now + timedelta(hours=self.s.settings.roster_remind_hours))
+        due = await self.repo.reminders_due(now, now + timedelta(hours=self.settings.roster_remind_hours))
         if not due:
             return
-        async with self.s.db.transaction(mark=False) as conn:
+        async with self.db.transaction(mark=False) as conn:
             for slot_id, user_id in due:
                 slot = await self.repo.slot(slot_id, conn)
                 users = await self.repo.users_tx(conn, [user_id])
@@ -643,11 +649,11 @@ class RosterService:
                     )
 
                 await self._tell(conn, users[0], render, dedupe_key=f"roster:remind:{slot_id}:{user_id}:{slot.starts_at}")
-        self.s.outbox.wake()
+        self.outbox.wake()
 
     async def run_takeover_timeouts(self, now: datetime) -> None:
         for tk in await self.repo.expired_takeovers(now):
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 if not await self.repo.mark_expired_tx(conn, tk.id, now):
                     continue
                 slot = await self.repo.slot(tk.slot_id, conn)
@@ -662,12 +668,12 @@ class RosterService:
                         return text, [[Button(_("📣 Call for a volunteer"), cb("ro", "call", slot.slot_id))]]
 
                     await self._tell(conn, manager, render, dedupe_key=f"roster:tkexp:{tk.id}:{manager.id}")
-        self.s.outbox.wake()
+        self.outbox.wake()
 
     def overview_due(self, now: datetime) -> datetime:
         local = now.astimezone(self.tz)
-        back = (local.weekday() - self.s.settings.roster_overview_weekday) % 7
-        due = datetime.combine(local.date() - timedelta(days=back), time(self.s.settings.roster_overview_hour), tzinfo=self.tz)
+        back = (local.weekday() - self.settings.roster_overview_weekday) % 7
+        due = datetime.combine(local.date() - timedelta(days=back), time(self.settings.roster_overview_hour), tzinfo=self.tz)
         if due > local:
             due -= timedelta(days=7)
         return due
@@ -677,7 +683,7 @@ class RosterService:
         slots = await self.open_slots(group_id)
         group_name = await self.group_name(group_id)
         lines = [_("<b>Roster of {group}</b> – the coming {n} weeks").format(
-            group=esc(group_name), n=self.s.settings.roster_weeks_ahead)]
+            group=esc(group_name), n=self.settings.roster_weeks_ahead)]
         gaps = [sl for sl in slots if sl.missing]
         if not slots:
             lines.append(_("No shifts planned."))
@@ -704,13 +710,13 @@ class RosterService:
             for manager in managers:
                 with i18n.use_locale(self.lang_of(manager)):
                     plans.append((manager, await self.overview(group_id)))
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 for manager, (text, rows) in plans:
                     await self._tell(conn, manager, lambda t=text, r=rows: (t, r),
                                      dedupe_key=f"roster:overview:{group_id}:{manager.id}:{due.date().isoformat()}")
-        async with self.s.db.transaction(mark=False) as conn:
+        async with self.db.transaction(mark=False) as conn:
             await self.repo.set_job_run_tx(conn, "roster:overview", due)
-        self.s.outbox.wake()
+        self.outbox.wake()
 
     async def run_attendance(self, now: datetime) -> None:
         for slot in await self.repo.slots_to_confirm(now, now - timedelta(days=7)):
@@ -719,9 +725,9 @@ class RosterService:
             for manager in managers:
                 with i18n.use_locale(self.lang_of(manager)):
                     plans.append((manager, await self.attendance_view(slot)))
-            async with self.s.db.transaction(mark=False) as conn:
+            async with self.db.transaction(mark=False) as conn:
                 for manager, (text, rows) in plans:
                     await self._tell(conn, manager, lambda t=text, r=rows: (t, r),
                                      dedupe_key=f"roster:att:{slot.slot_id}:{manager.id}")
                 await self.repo.mark_asked_tx(conn, slot.slot_id, now)
-        self.s.outbox.wake()
+        self.outbox.wake()

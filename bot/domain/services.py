@@ -1,15 +1,24 @@
-"""The services one application holds (PTB's bot_data), opened in post_init, closed in
-post_shutdown. All durable state is in SQLite; nothing here is pickled."""
+"""The services one application holds, built by the composition root
+(``bot.runtime.app.build_services``) and handed to handlers as ``ctx.services``.
+
+Every field is typed: a handler reaches a feature as ``ctx.services.reports``, never by a string
+key. Opened in post_init, closed in post_shutdown; all durable state is in SQLite, nothing here
+is pickled.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from bot.core.clock import Clock
 from bot.core.outbox import Outbox
 from bot.core.scheduler import Scheduler
 from bot.core.settings import Settings
+from bot.domain.actions import ActionsService
+from bot.domain.meetings import MeetingsService
+from bot.domain.privacy import PrivacyService
+from bot.domain.reports import ReportsService
+from bot.domain.rosters import RosterService
 from storage.db import Database
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.groups import GroupsRepo
@@ -30,32 +39,12 @@ class Services:
     dialogs: DialogsRepo
     outbox: Outbox
     scheduler: Scheduler
+    reports: ReportsService
+    meetings: MeetingsService
+    actions: ActionsService
+    rosters: RosterService
+    privacy: PrivacyService
     bot_username: str = ""
-    # Feature services register themselves here by name (reports, meetings, actions, ...).
-    features: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def create(cls, settings: Settings, clock: Clock) -> "Services":
-        db = Database(settings.database_path)
-        return cls(
-            settings=settings,
-            clock=clock,
-            db=db,
-            users=UsersRepo(db),
-            projects=ProjectsRepo(db),
-            groups=GroupsRepo(db),
-            invites=InvitesRepo(db),
-            dialogs=DialogsRepo(db),
-            outbox=Outbox(
-                db,
-                rate=settings.outbox_rate,
-                chat_interval=settings.outbox_chat_interval,
-                group_per_minute=settings.outbox_group_per_minute,
-                max_attempts=settings.outbox_max_attempts,
-                backoff_seconds=settings.outbox_backoff_seconds,
-            ),
-            scheduler=Scheduler(clock),
-        )
 
     def deep_link(self, payload: str) -> str:
         return f"https://t.me/{self.bot_username}?start={payload}"

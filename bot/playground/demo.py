@@ -2,9 +2,8 @@
 conversations (admin → project → worker → group → organiser → residents), plus repositories
 where no conversation exists (the neighbourhoods' coordinates).
 
-Features that are not on every branch (reports, meetings, ...) add their demo history through
-``FEATURE_STEPS``: a step runs only when its feature is registered in ``services.features``, and
-a step that fails is logged and skipped, so the playground always starts.
+Each feature (reports, meetings, ...) adds its demo history through ``FEATURE_STEPS``; a step
+that fails is logged and skipped, so the playground always starts.
 """
 
 from __future__ import annotations
@@ -194,10 +193,7 @@ async def _seed(h: Harness) -> Demo:
     await sofie.send("/groups")
     await jan.send("/help")
 
-    features = h.services.features
     for name, step in FEATURE_STEPS:
-        if name not in features:
-            continue
         try:
             await step(d)
         except Exception:  # a demo step must never stop the playground

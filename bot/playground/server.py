@@ -151,7 +151,7 @@ class Playground:
                 for p in demo.PEOPLE
             ],
             "neighbourhoods": [{"name": n.name, "lat": n.lat, "lon": n.lon} for n in demo.NEIGHBOURHOODS],
-            "features": sorted(h.services.features),
+            "features": sorted({name for name, _step in demo.FEATURE_STEPS}),
             "bot": {"username": h.api.bot_username, "name": h.api.bot_first_name},
             "default_phones": [demo.RESIDENTS[0].id, demo.JAN.id, demo.SOFIE.id, demo.ANN.id],
         }

@@ -4,6 +4,7 @@ playground alike."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import LinkPreviewOptions
@@ -22,7 +23,23 @@ from bot.core.clock import Clock, SystemClock
 from bot.runtime.http import AiohttpRequest
 from bot.runtime.intake import Intake, OrderedUpdateProcessor
 from bot.core.outbox import SendError
+from bot.core.outbox import Outbox
+from bot.core.scheduler import Scheduler
+from bot.domain.actions import ActionsService
+from bot.domain.deps import Core
+from bot.domain.meetings import MeetingsService
+from bot.domain.privacy import PrivacyService, reports_part, reports_retention
+from bot.domain.privacy_features import feature_parts
+from bot.domain.privacy_features import run_retention as features_retention
+from bot.domain.reports import ReportsService
+from bot.domain.rosters import RosterService
 from bot.domain.services import Services
+from storage.db import Database
+from storage.repos.dialogs import DialogsRepo
+from storage.repos.groups import GroupsRepo
+from storage.repos.invites import InvitesRepo
+from storage.repos.projects import ProjectsRepo
+from storage.repos.users import UsersRepo
 from handlers.context import BotContext, BotData
 from bot.core.settings import Settings
 
@@ -64,6 +81,73 @@ def api_caller(app: Application):
     return call
 
 
+def build_services(settings: Settings, clock: Clock) -> Services:
+    """The composition root: every repository and service, built with what it needs, and wired
+    (outbox hooks, scheduled work, the privacy parts). Handlers only call what this builds."""
+    db = Database(settings.database_path)
+    users = UsersRepo(db)
+    projects = ProjectsRepo(db)
+    groups = GroupsRepo(db)
+    outbox = Outbox(
+        db,
+        rate=settings.outbox_rate,
+        chat_interval=settings.outbox_chat_interval,
+        group_per_minute=settings.outbox_group_per_minute,
+        max_attempts=settings.outbox_max_attempts,
+        backoff_seconds=settings.outbox_backoff_seconds,
+    )
+    scheduler = Scheduler(clock)
+    core = Core(settings=settings, clock=clock, db=db, outbox=outbox)
+    reports = ReportsService(core, users=users, projects=projects)
+    meetings = MeetingsService(core, users=users, projects=projects, groups=groups)
+    actions = ActionsService(core, users=users, groups=groups)
+    rosters = RosterService(core, groups=groups)
+    privacy = PrivacyService(settings=settings, clock=clock, db=db, users=users, outbox=outbox)
+
+    # What the outbox tells a feature about its messages (by the ref's prefix).
+    outbox.on_failed("report", reports.on_card_failed)
+    outbox.on_sent("report", reports.on_card_sent)
+    outbox.on_sent("acs", actions.on_status_sent)
+    outbox.on_sent("acm", actions.on_member_sent)
+    outbox.on_failed("acm", actions.on_member_failed)
+    outbox.on_sent("rtk", rosters.on_ask_sent)
+    outbox.on_unreachable(lambda conn, chat_id, now: users.mark_unreachable_tx(conn, chat_id, now))
+
+    # Work the scheduler's tick asks for, in this order.
+    scheduler.register("reports:solved", reports.ask_solved)
+    scheduler.register("reports:escalate", reports.escalate)
+    scheduler.register("reports:digest", reports.run_digests)
+    scheduler.register("actions", actions.run_due)
+    scheduler.register("rosters", rosters.run_due)
+    scheduler.register("privacy:prune", privacy.prune)
+    scheduler.register("privacy:retention", partial(reports_retention, privacy))
+    scheduler.register("privacy:features_retention", partial(features_retention, db, settings))
+    scheduler.register("meetings", meetings.tick)
+
+    # Each feature's part of /mydata and /forget; /forget runs them in this order.
+    privacy.add_part(reports_part(privacy))
+    for part in feature_parts(meetings, actions, rosters):
+        privacy.add_part(part)
+
+    return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        users=users,
+        projects=projects,
+        groups=groups,
+        invites=InvitesRepo(db),
+        dialogs=DialogsRepo(db),
+        outbox=outbox,
+        scheduler=scheduler,
+        reports=reports,
+        meetings=meetings,
+        actions=actions,
+        rosters=rosters,
+        privacy=privacy,
+    )
+
+
 async def _post_init(app: Application) -> None:
     services: Services = app.bot_data.services
     await services.db.open()
@@ -82,7 +166,7 @@ async def _post_shutdown(app: Application) -> None:
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
     clock = clock or SystemClock(settings.tz)
     i18n.load(settings.default_language, settings.tz)
-    services = Services.create(settings, clock)
+    services = build_services(settings, clock)
     processor = OrderedUpdateProcessor(settings.max_concurrent_updates, services.db)
     context_types = ContextTypes(context=BotContext, bot_data=AppData)
     # aiohttp for the bot's calls: a fraction of httpx's CPU per request (see bot/http.py).
@@ -111,9 +195,6 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     app.bot_data.services = services
     app.bot_data.processor = processor
     app.bot_data.intake = Intake(app, services.db, settings.polling_timeout)
-    services.outbox.on_unreachable(
-        lambda conn, chat_id, now: services.users.mark_unreachable_tx(conn, chat_id, now)
-    )
     from handlers import register_all
 
     register_all(app)
