@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.db import Database
+from storage.repos.roles import role_rows
 
 
 @dataclass(frozen=True)
@@ -54,19 +55,13 @@ class Roles:
 
 
 async def load_roles(db: Database, user_id: int, is_admin: bool) -> Roles:
-    # One query (one round trip) for both: worker rows carry a NULL group.
-    rows = await db.fetchall(
-        "SELECT project_id, NULL, NULL FROM project_workers WHERE user_id = ?"
-        " UNION ALL SELECT g.project_id, m.group_id, m.role FROM memberships m"
-        " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?",
-        (user_id, user_id),
-    )
-    members = [r for r in rows if r[1] is not None]
+    rows = await role_rows(db, user_id)
+    members = [r for r in rows if r.group_id is not None]
     return Roles(
         user_id=user_id,
         is_admin=is_admin,
-        worker_of=frozenset(r[0] for r in rows if r[1] is None),
-        organiser_of=frozenset(r[1] for r in members if r[2] == "organiser"),
-        member_of=frozenset(r[1] for r in members),
-        group_projects={r[1]: r[0] for r in members},
+        worker_of=frozenset(r.project_id for r in rows if r.group_id is None),
+        organiser_of=frozenset(r.group_id for r in members if r.role == "organiser"),
+        member_of=frozenset(r.group_id for r in members),
+        group_projects={r.group_id: r.project_id for r in members},
     )

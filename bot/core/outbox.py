@@ -23,7 +23,6 @@ once. tests/test_outbox_crash.py proves it with a SIGKILL halfway through 1,000 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import warnings
@@ -35,8 +34,8 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from storage.timestamps import to_db
 from storage.db import Database
+from storage.repos.outbox import OutboxRepo, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +73,6 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _ts(dt: datetime) -> str:
-    """not_before needs sub-second precision (backoff starts at fractions of a second); the
-    same fixed format on both sides keeps the string comparison in SQL right."""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
-
-
 class Outbox:
     def __init__(
         self,
@@ -92,6 +85,7 @@ class Outbox:
         backoff_seconds: float = 2.0,
     ) -> None:
         self.db = db
+        self.repo = OutboxRepo(db)
         self.rate = rate
         self.chat_interval = chat_interval
         self.group_interval = 60.0 / group_per_minute if chat_interval > 0 else 0.0
@@ -138,23 +132,17 @@ class Outbox:
     ) -> int | None:
         """Queue one message inside an open transaction. A repeated dedupe_key is ignored.
         ``priority`` 1 goes before the (priority 0) bulk: progress messages, live views."""
-        body = dict(params)
-        body["chat_id"] = chat_id
-        cur = await conn.execute(
-            "INSERT INTO outbox (chat_id, method, payload, batch, ref, dedupe_key, created_at,"
-            " priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-            (
-                chat_id,
-                method,
-                json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                batch,
-                ref,
-                dedupe_key,
-                to_db(now or _utcnow()),
-                priority,
-            ),
+        return await OutboxRepo.insert_tx(
+            conn,
+            chat_id,
+            method,
+            params,
+            batch=batch,
+            ref=ref,
+            dedupe_key=dedupe_key,
+            created_at=now or _utcnow(),
+            priority=priority,
         )
-        return cur.lastrowid if cur.rowcount else None
 
     @classmethod
     async def replace_pending_tx(
@@ -169,24 +157,14 @@ class Outbox:
     ) -> int | None:
         """An in-place update (e.g. editMessageText of a live view): when one with the same ref
         is still pending, its payload is replaced by this newer one instead of queueing another."""
-        body = dict(params)
-        body["chat_id"] = chat_id
-        cur = await conn.execute(
-            "UPDATE outbox SET payload = ?, method = ? WHERE ref = ? AND chat_id = ?"
-            " AND state = 'pending'",
-            (json.dumps(body, ensure_ascii=False, separators=(",", ":")), method, ref, chat_id),
-        )
-        if cur.rowcount:
+        if await OutboxRepo.replace_pending_tx(conn, chat_id, method, params, ref):
             return None
         return await cls.enqueue_tx(conn, chat_id, method, params, ref=ref, priority=priority)
 
     @staticmethod
     async def cancel_batch_tx(conn: aiosqlite.Connection, batch: str) -> int:
         """Withdraw what of a batch is not sent yet (e.g. a cancelled action call)."""
-        cur = await conn.execute(
-            "UPDATE outbox SET state = 'cancelled' WHERE batch = ? AND state = 'pending'", (batch,)
-        )
-        return cur.rowcount
+        return await OutboxRepo.cancel_batch_tx(conn, batch)
 
     async def enqueue(self, chat_id: int, method: str, params: dict[str, Any], **kw: Any) -> int | None:
         async with self.db.transaction() as conn:
@@ -236,43 +214,25 @@ class Outbox:
 
     async def recover(self) -> int:
         """At start-up: rows left 'sending' by a killed process go back to 'pending'."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
-            return cur.rowcount
+        return await self.repo.recover()
 
-    async def _due_rows(self, limit: int) -> list[aiosqlite.Row]:
-        return await self.db.fetchall(
-            "SELECT id, chat_id, method, payload, attempts, ref,"
-            " EXISTS (SELECT 1 FROM users u WHERE u.tg_id = outbox.chat_id"
-            "         AND u.unreachable_at IS NOT NULL) AS blocked"
-            " FROM outbox"
-            " WHERE state = 'pending' AND (not_before IS NULL OR not_before <= ?)"
-            " ORDER BY priority DESC, id LIMIT ?",
-            (_ts(_utcnow()), limit),
-        )
+    async def _due_rows(self, limit: int) -> list[OutboxRow]:
+        return await self.repo.due(_utcnow(), limit)
 
     async def _next_retry_in(self) -> float:
         """Seconds until the earliest backed-off row is due (1.0 when there is none)."""
         try:
-            value = await self.db.fetchval(
-                "SELECT MIN(not_before) FROM outbox WHERE state = 'pending' AND not_before > ?",
-                (_ts(_utcnow()),),
-            )
+            due = await self.repo.next_not_before(_utcnow())
         except (aiosqlite.Error, RuntimeError):  # database closing under us at shutdown
             return 1.0
-        if not value:
+        if due is None:
             return 1.0
-        due = datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
         return max(0.0, (due - _utcnow()).total_seconds())
 
-    async def _skip_blocked(self, row: aiosqlite.Row) -> None:
+    async def _skip_blocked(self, row: OutboxRow) -> None:
         """A row for someone who blocked the bot: not sent until they write again."""
-        await self.db.execute(
-            "UPDATE outbox SET state = 'unreachable', error = 'blocked' WHERE id = ?"
-            " AND state = 'pending'",
-            (row["id"],),
-        )
-        await self._run_fail_hook(row["ref"], row["chat_id"], "unreachable")
+        await self.repo.skip_blocked(row.id)
+        await self._run_fail_hook(row.ref, row.chat_id, "unreachable")
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -289,10 +249,10 @@ class Outbox:
             for row in rows:
                 if self._stopping or self._fresh:
                     break
-                row_id, chat_id = row["id"], row["chat_id"]
+                row_id, chat_id = row.id, row.chat_id
                 if row_id in self._in_flight or chat_id in self._busy_chats:
                     continue
-                if row["blocked"]:
+                if row.blocked:
                     await self._skip_blocked(row)
                     continue
                 ready = self._chat_ready.get(chat_id, 0.0)
@@ -362,27 +322,17 @@ class Outbox:
                 return
             await asyncio.sleep(wait)
 
-    async def _send(self, row: aiosqlite.Row) -> None:
+    async def _send(self, row: OutboxRow) -> None:
         assert self._caller is not None
-        row_id, chat_id, ref = row["id"], row["chat_id"], row["ref"]
+        row_id, chat_id, ref = row.id, row.chat_id, row.ref
         loop = asyncio.get_running_loop()
         try:
-            async with self.db.transaction(mark=False) as conn:
-                # The row list may be stale: a 403 or a cancellation since then wins.
-                cur = await conn.execute(
-                    "UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'pending'",
-                    (row_id,),
-                )
-                claimed = cur.rowcount == 1
-                if claimed:
-                    # ...and so may its payload: replace_pending_tx may have put a newer one in.
-                    async with conn.execute(
-                        "SELECT method, payload FROM outbox WHERE id = ?", (row_id,)
-                    ) as c:
-                        fresh = await c.fetchone()
-            if not claimed:
+            # The row list may be stale: a 403 or a cancellation since then wins; and so may
+            # its payload: replace_pending_tx may have put a newer one in (claim re-reads it).
+            fresh = await self.repo.claim(row_id)
+            if fresh is None:
                 return
-            method, params = fresh["method"], json.loads(fresh["payload"])
+            method, params = fresh.method, fresh.params()
             try:
                 result = await self._caller(method, params)
             except SendError as err:
@@ -400,11 +350,7 @@ class Outbox:
             await self._failed(row, error)
             return
         message_id = _message_id(result)
-        await self.db.execute(
-            "UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, error = NULL"
-            " WHERE id = ?",
-            (message_id, to_db(_utcnow()), row_id),
-        )
+        await self.repo.mark_sent(row_id, message_id, _utcnow())
         self.sent_count += 1
         if ref:
             hook = self._sent_hooks.get(ref.split(":", 1)[0])
@@ -414,55 +360,39 @@ class Outbox:
                 except Exception:
                     log.exception("outbox: sent-hook failed for %s", ref)
 
-    async def _failed(self, row: aiosqlite.Row, err: SendError) -> None:
+    async def _failed(self, row: OutboxRow, err: SendError) -> None:
         loop = asyncio.get_running_loop()
-        row_id, chat_id, ref = row["id"], row["chat_id"], row["ref"]
+        row_id, chat_id, ref = row.id, row.chat_id, row.ref
         if err.kind == "retry_after":
             self.rate_limited += 1
             pause = max(err.retry_after, 0.5)
             self._paused_until = max(self._paused_until, loop.time() + pause)
             self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), loop.time() + pause)
             log.warning("outbox: 429, pausing all sends for %.1fs", pause)
-            await self.db.execute("UPDATE outbox SET state = 'pending' WHERE id = ?", (row_id,))
+            await self.repo.release(row_id)
             return
         if err.kind == "not_modified":
-            await self.db.execute(
-                "UPDATE outbox SET state = 'sent', sent_at = ? WHERE id = ?",
-                (to_db(_utcnow()), row_id),
-            )
+            await self.repo.mark_unchanged(row_id, _utcnow())
             return
         if err.kind == "forbidden":
             now = _utcnow()
             async with self.db.transaction() as conn:
-                await conn.execute(
-                    "UPDATE outbox SET state = 'unreachable', error = ? WHERE id = ?",
-                    (err.message[:200], row_id),
-                )
+                await OutboxRepo.mark_unreachable_tx(conn, row_id, err.message[:200])
                 # Stop sending to them until they write again.
-                await conn.execute(
-                    "UPDATE outbox SET state = 'unreachable', error = 'blocked'"
-                    " WHERE chat_id = ? AND state = 'pending'",
-                    (chat_id,),
-                )
+                await OutboxRepo.block_chat_tx(conn, chat_id)
                 for hook_fn in self._unreachable_hooks:
                     await hook_fn(conn, chat_id, now)
             await self._run_fail_hook(ref, chat_id, "unreachable")
             return
-        attempts = row["attempts"] + 1
+        attempts = row.attempts + 1
         if err.kind == "bad_request" or attempts >= self.max_attempts:
-            await self.db.execute(
-                "UPDATE outbox SET state = 'failed', attempts = ?, error = ? WHERE id = ?",
-                (attempts, err.message[:200], row_id),
-            )
+            await self.repo.mark_failed(row_id, attempts, err.message[:200])
             log.warning("outbox: row %s failed for good (%s)", row_id, err.kind)
             await self._run_fail_hook(ref, chat_id, "failed")
             return
         backoff = min(300.0, self.backoff_seconds * 2.0 ** (attempts - 1))
-        await self.db.execute(
-            "UPDATE outbox SET state = 'pending', attempts = ?, not_before = ?, error = ?"
-            " WHERE id = ?",
-            (attempts, _ts(_utcnow() + timedelta(seconds=backoff)), err.message[:200], row_id),
-        )
+        not_before = _utcnow() + timedelta(seconds=backoff)
+        await self.repo.retry_later(row_id, attempts, not_before, err.message[:200])
 
     async def _run_fail_hook(self, ref: str | None, chat_id: int, state: str) -> None:
         if not ref:
@@ -486,22 +416,14 @@ class Outbox:
         """Wait until nothing is due or in flight (tests, graceful shutdown)."""
         while True:
             if not self._in_flight:
-                due = await self.db.fetchval(
-                    "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
-                    " AND (not_before IS NULL OR not_before <= ?)",
-                    (_ts(_utcnow()),),
-                )
+                due = await self.repo.due_or_sending(_utcnow())
                 if not due and not self._in_flight:
                     return
             self.wake()
             await asyncio.sleep(poll)
 
     async def stats(self, batch: str | None = None) -> OutboxStats:
-        where, params = ("WHERE batch = ?", (batch,)) if batch else ("", ())
-        rows = await self.db.fetchall(
-            f"SELECT state, COUNT(*) FROM outbox {where} GROUP BY state", params
-        )
-        counts = {r[0]: r[1] for r in rows}
+        counts = await self.repo.count_by_state(batch)
         return OutboxStats(
             pending=counts.get("pending", 0),
             sending=counts.get("sending", 0),
@@ -511,11 +433,7 @@ class Outbox:
         )
 
     async def backlog(self) -> int:
-        return int(
-            await self.db.fetchval(
-                "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')"
-            )
-        )
+        return await self.repo.backlog()
 
 
 def _message_id(result: Any) -> int | None:

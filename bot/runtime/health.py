@@ -10,6 +10,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from storage.db import Database
+from storage.repos import health as health_repo
+from storage.repos.inbox import InboxRepo
+from storage.repos.outbox import OutboxRepo
 
 HEARTBEAT = "scheduler:tick"
 
@@ -30,12 +33,7 @@ def _parse(value: Any) -> datetime | None:
 
 async def beat(db: Database, now: datetime | None = None) -> None:
     """Record that the scheduler ticked (bookkeeping, never part of an update's change)."""
-    async with db.transaction(mark=False) as conn:
-        await conn.execute(
-            "INSERT INTO job_runs (name, last_run) VALUES (?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run",
-            (HEARTBEAT, (now or _utcnow()).isoformat(timespec="seconds")),
-        )
+    await health_repo.record_beat(db, HEARTBEAT, now or _utcnow())
 
 
 async def collect(
@@ -48,21 +46,15 @@ async def collect(
     now = now or _utcnow()
     report: dict[str, Any] = {"database": "unreachable", "healthy": False}
     try:
-        await db.fetchval("SELECT 1")
+        await health_repo.ping(db)
         report["database"] = "ok"
         report["schema_version"] = await db.user_version()
-        last_update = await db.fetchval("SELECT MAX(received_at) FROM inbox")
-        report["last_update_at"] = last_update
-        report["inbox_backlog"] = int(
-            await db.fetchval("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL") or 0
-        )
-        report["outbox_backlog"] = int(
-            await db.fetchval("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')") or 0
-        )
-        report["outbox_failed"] = int(
-            await db.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'failed'") or 0
-        )
-        tick = _parse(await db.fetchval("SELECT last_run FROM job_runs WHERE name = ?", (HEARTBEAT,)))
+        inbox, outbox = InboxRepo(db), OutboxRepo(db)
+        report["last_update_at"] = await inbox.last_received_at()
+        report["inbox_backlog"] = await inbox.unprocessed_count()
+        report["outbox_backlog"] = await outbox.backlog()
+        report["outbox_failed"] = await outbox.failed_count()
+        tick = _parse(await health_repo.last_beat(db, HEARTBEAT))
         report["scheduler_last_tick"] = tick.isoformat(timespec="seconds") if tick else None
         stale = timedelta(seconds=3 * tick_seconds + 60)
         report["scheduler_running"] = tick is not None and now - tick <= stale

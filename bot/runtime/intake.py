@@ -8,7 +8,6 @@ killed process loses what it had fetched. Here the offset only moves after the b
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import warnings
 from collections.abc import Awaitable
@@ -20,6 +19,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor
 
 from storage.db import Database, UpdateScope, current_update
+from storage.repos.inbox import InboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +175,7 @@ class Intake:
     def __init__(self, app: Application, db: Database, polling_timeout: int = 30) -> None:
         self.app = app
         self.db = db
+        self.inbox = InboxRepo(db)
         self.polling_timeout = polling_timeout
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -186,21 +187,10 @@ class Intake:
         if not raw_updates:
             return []
         now = datetime.now(timezone.utc)
-        stamp = now.isoformat(timespec="seconds")
         fresh: list[dict[str, Any]] = []
         async with self.db.transaction() as conn:
             for raw in raw_updates:
-                cur = await conn.execute(
-                    "INSERT OR IGNORE INTO inbox (update_id, chat_key, payload, received_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    (
-                        int(raw["update_id"]),
-                        chat_key(raw),
-                        json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
-                        stamp,
-                    ),
-                )
-                if cur.rowcount:
+                if await InboxRepo.add_tx(conn, int(raw["update_id"]), chat_key(raw), raw, now):
                     fresh.append(raw)
         self.last_update_at = now
         self.received += len(fresh)
@@ -212,10 +202,7 @@ class Intake:
                 update = Update.de_json(raw, self.app.bot)
             except Exception:
                 log.exception("update %s could not be decoded; skipped", raw.get("update_id"))
-                await self.db.execute(
-                    "UPDATE inbox SET processed_at = ? WHERE update_id = ?",
-                    (datetime.now(timezone.utc).isoformat(timespec="seconds"), raw.get("update_id")),
-                )
+                await self.inbox.mark_processed(raw.get("update_id"), datetime.now(timezone.utc))
                 continue
             await self.app.update_queue.put(update)
 
@@ -225,17 +212,15 @@ class Intake:
 
     async def resume(self) -> int:
         """At start-up: everything committed but not processed is processed now, in order."""
-        rows = await self.db.fetchall(
-            "SELECT payload FROM inbox WHERE processed_at IS NULL ORDER BY update_id"
-        )
-        await self.dispatch([json.loads(r[0]) for r in rows])
+        rows = await self.inbox.unprocessed()
+        await self.dispatch(rows)
         if rows:
             log.info("resuming %d updates left unprocessed", len(rows))
         return len(rows)
 
     async def next_offset(self) -> int:
-        last = await self.db.fetchval("SELECT MAX(update_id) FROM inbox")
-        return int(last) + 1 if last is not None else 0
+        last = await self.inbox.max_update_id()
+        return last + 1 if last is not None else 0
 
     def start_polling(self) -> None:
         self._stopping.clear()
@@ -297,6 +282,4 @@ class Intake:
             await self.dispatch(fresh)
 
     async def pending(self) -> int:
-        return int(
-            await self.db.fetchval("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL")
-        )
+        return await self.inbox.unprocessed_count()
