@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core import i18n
-from bot.playground.botapi_double import FakeBotAPI
 from bot.core.clock import SystemClock
-from storage.timestamps import to_db
-from bot.playground.harness import hard_kill, max_in_window, spawn_bot
 from bot.core.settings import Settings
+from bot.playground.botapi_double import FakeBotAPI
+from bot.playground.harness import hard_kill, max_in_window, spawn_bot
+from storage.timestamps import to_db
 
 ORGANISER_TG = 42
 FIRST_MEMBER = 1_000_000
@@ -45,7 +45,9 @@ async def seed_call(db_path: Path, members: int) -> None:
     now = to_db(s.clock.now())
     langs = ["nl", "fr", "ar", "tr", "en"]
     async with s.db.transaction() as conn:
-        await conn.execute("INSERT INTO projects (id, name, created_at) VALUES (1, 'Rabot', ?)", (now,))
+        await conn.execute(
+            "INSERT INTO projects (id, name, created_at) VALUES (1, 'Rabot', ?)", (now,)
+        )
         await conn.execute(
             "INSERT INTO groups (id, project_id, name, member_token, created_at) VALUES (1, 1, 'Huurders Rabot', 'tok', ?)",
             (now,),
@@ -60,21 +62,32 @@ async def seed_call(db_path: Path, members: int) -> None:
             [(i + 2, FIRST_MEMBER + i, langs[i % 5], now, now) for i in range(members)],
         )
         await conn.executemany(
-            "INSERT INTO memberships VALUES (1, ?, 'member', ?)", [(i + 2, now) for i in range(members)]
+            "INSERT INTO memberships VALUES (1, ?, 'member', ?)",
+            [(i + 2, now) for i in range(members)],
         )
     service = s.actions
     sender = await s.users.get(1)
     start = datetime.now(ZoneInfo("Europe/Brussels")) + timedelta(days=7)
-    draft = {"what": "Protest aan het stadhuis", "when": to_db(start), "place": "Stadhuis, Botermarkt 1",
-             "why": "Het woonplan", "bring": "Spandoeken", "roles": [["spandoek vasthouden", 3], ["chauffeur", 2]],
-             "groups": [1]}
+    draft = {
+        "what": "Protest aan het stadhuis",
+        "when": to_db(start),
+        "place": "Stadhuis, Botermarkt 1",
+        "why": "Het woonplan",
+        "bring": "Spandoeken",
+        "roles": [["spandoek vasthouden", 3], ["chauffeur", 2]],
+        "groups": [1],
+    }
     t0 = time.perf_counter()
     await service.send(draft, sender)
-    print(f"  queued {members} personal messages in one transaction in {time.perf_counter() - t0:.2f}s")
+    print(
+        f"  queued {members} personal messages in one transaction in {time.perf_counter() - t0:.2f}s"
+    )
     await s.db.close()
 
 
-def measure(api: FakeBotAPI, members: int, rate: float, label: str, pause: tuple[float, float] | None = None) -> None:
+def measure(
+    api: FakeBotAPI, members: int, rate: float, label: str, pause: tuple[float, float] | None = None
+) -> None:
     ok = [c for c in api.calls if c.method == "sendMessage" and c.ok and c.chat_id >= FIRST_MEMBER]
     counts = Counter(c.chat_id for c in ok)
     times = sorted(c.at for c in ok)
@@ -84,14 +97,20 @@ def measure(api: FakeBotAPI, members: int, rate: float, label: str, pause: tuple
     achieved = (len(times) - 1) / span
     all_sends = sorted(c.at for c in api.calls if c.method == "sendMessage" and c.ok)
     print(f"{label}:")
-    print(f"  achieved rate        {achieved:.2f}/s = {achieved / rate:.3f} of the configured {rate:g}/s")
+    print(
+        f"  achieved rate        {achieved:.2f}/s = {achieved / rate:.3f} of the configured {rate:g}/s"
+    )
     print(f"  429 answers          {api.counters['429']}")
     print(f"  duplicates           {sum(n - 1 for n in counts.values())}")
     print(f"  lost                 {members - len(counts)}")
-    print(f"  max in any 1 s       {max_in_window(all_sends)} (configured {rate:g}, Telegram 30)"
-          f" at the double's end; {_worst_at(all_sends)}")
+    print(
+        f"  max in any 1 s       {max_in_window(all_sends)} (configured {rate:g}, Telegram 30)"
+        f" at the double's end; {_worst_at(all_sends)}"
+    )
     edits = [c for c in api.calls if c.method == "editMessageText" and c.chat_id == ORGANISER_TG]
-    print(f"  progress edits       {len(edits)}; last: {edits[-1].params['text'].splitlines()[2] if edits else '-'}")
+    print(
+        f"  progress edits       {len(edits)}; last: {edits[-1].params['text'].splitlines()[2] if edits else '-'}"
+    )
 
 
 def _worst_at(times: list[float]) -> str:
@@ -106,7 +125,16 @@ def _worst_at(times: list[float]) -> str:
 
 async def wait_delivered(api: FakeBotAPI, n: int, timeout: float) -> None:
     end = time.monotonic() + timeout
-    while len({c.chat_id for c in api.calls if c.method == "sendMessage" and c.ok and c.chat_id >= FIRST_MEMBER}) < n:
+    while (
+        len(
+            {
+                c.chat_id
+                for c in api.calls
+                if c.method == "sendMessage" and c.ok and c.chat_id >= FIRST_MEMBER
+            }
+        )
+        < n
+    ):
         if time.monotonic() > end:
             raise TimeoutError("not everything was delivered")
         await asyncio.sleep(0.05)
@@ -126,7 +154,9 @@ async def run(members: int, rate: float, kill: bool) -> None:
                 hard_kill(proc)
                 await proc.wait()
                 killed_at = time.monotonic()
-                print(f"  SIGKILL after {len({c.chat_id for c in api.calls if c.method == 'sendMessage' and c.ok})} delivered")
+                print(
+                    f"  SIGKILL after {len({c.chat_id for c in api.calls if c.method == 'sendMessage' and c.ok})} delivered"
+                )
                 proc = await spawn_bot(api, db_path, rate=rate, chat_interval=1.0)
                 pause = (killed_at, time.monotonic())
             await wait_delivered(api, members, members / rate * 2 + 30)
@@ -135,7 +165,13 @@ async def run(members: int, rate: float, kill: bool) -> None:
             if proc.returncode is None:
                 hard_kill(proc)
                 await proc.wait()
-        measure(api, members, rate, "after a SIGKILL halfway and a restart" if kill else "one run", pause)
+        measure(
+            api,
+            members,
+            rate,
+            "after a SIGKILL halfway and a restart" if kill else "one run",
+            pause,
+        )
     await api.stop()
 
 

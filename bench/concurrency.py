@@ -10,10 +10,10 @@ Updates are simple but go through the real handlers: /help (roles, menu) and fre
 from __future__ import annotations
 
 import asyncio
+import signal
 import statistics
 import sys
 import tempfile
-import signal
 import time
 from pathlib import Path
 
@@ -35,7 +35,9 @@ async def run(concurrency: int, n: int, rate: float | None, residents: int = 400
         env = bot_env(api, db_path, MAX_CONCURRENT_UPDATES=str(concurrency), LOG_LEVEL="WARNING")
         proc = start_bot(env, Path(tmp) / "bot.log")
         try:
-            people = [api.make_user(3_000_000 + i, f"R{i}", language_code="nl") for i in range(residents)]
+            people = [
+                api.make_user(3_000_000 + i, f"R{i}", language_code="nl") for i in range(residents)
+            ]
             pushed: dict[int, list[float]] = {}
             answered: dict[int, list[float]] = {}
 
@@ -84,10 +86,16 @@ async def run(concurrency: int, n: int, rate: float | None, residents: int = 400
 async def main() -> None:
     seq = await run(1, 150, None, residents=150)
     par = await run(16, 2000, None)
-    print("The bot runs as its own process (tests/bot_runner.py = `buurtbot run`), the double here.")
-    print(f"Bot API double latency {LATENCY * 1000:.0f} ms per call; /help and free text from many residents")
+    print(
+        "The bot runs as its own process (tests/bot_runner.py = `buurtbot run`), the double here."
+    )
+    print(
+        f"Bot API double latency {LATENCY * 1000:.0f} ms per call; /help and free text from many residents"
+    )
     print(f"sequential (MAX_CONCURRENT_UPDATES=1): {seq['rate']:.1f} updates/s")
-    print(f"16 chats at once:                      {par['rate']:.1f} updates/s  = {par['rate'] / seq['rate']:.1f}x sequential")
+    print(
+        f"16 chats at once:                      {par['rate']:.1f} updates/s  = {par['rate'] / seq['rate']:.1f}x sequential"
+    )
     steady = await run(16, 1500, 100.0)
     print(
         f"offered 100 updates/s for 15 s: p50 {steady['p50'] * 1000:.0f} ms, p99 {steady['p99'] * 1000:.0f} ms"

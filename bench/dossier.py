@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,15 +27,44 @@ from storage.db import Database  # noqa: E402
 from storage.repos.exports import ExportFilter  # noqa: E402
 
 TZ = ZoneInfo("Europe/Brussels")
-CATS = ["housing", "energy", "street", "safety", "cleanliness", "noise", "social", "health", "other"]
+CATS = [
+    "housing",
+    "energy",
+    "street",
+    "safety",
+    "cleanliness",
+    "noise",
+    "social",
+    "health",
+    "other",
+]
 EMOJI = ["🏠", "⚡", "🛣", "🚨", "🧹", "🔊", "🤝", "🩺", "❓"]
-LABELS = ["Housing", "Energy", "Street & public space", "Safety", "Cleanliness", "Noise",
-          "Social services & benefits", "Health", "Other"]
-STATUSES = ["new", "seen", "in_progress", "forwarded", "resolved", "resolved", "resolved", "not_for_us", "withdrawn"]
+LABELS = [
+    "Housing",
+    "Energy",
+    "Street & public space",
+    "Safety",
+    "Cleanliness",
+    "Noise",
+    "Social services & benefits",
+    "Health",
+    "Other",
+]
+STATUSES = [
+    "new",
+    "seen",
+    "in_progress",
+    "forwarded",
+    "resolved",
+    "resolved",
+    "resolved",
+    "not_for_us",
+    "withdrawn",
+]
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def generate(path: Path, n_reports: int, n_projects: int, now: datetime) -> None:
@@ -61,7 +90,10 @@ def generate(path: Path, n_reports: int, n_projects: int, now: datetime) -> None
             for k in range(rnd.randint(3, 8)):
                 hid += 1
                 hoods[p].append(hid)
-                con.execute("INSERT INTO neighbourhoods (id, project_id, name) VALUES (?, ?, ?)", (hid, p, f"Wijk {p}-{k}"))
+                con.execute(
+                    "INSERT INTO neighbourhoods (id, project_id, name) VALUES (?, ?, ?)",
+                    (hid, p, f"Wijk {p}-{k}"),
+                )
         cat_ids: dict[tuple[int, str], int] = {}
         cid = 0
         for p in range(1, n_projects + 1):
@@ -84,15 +116,35 @@ def generate(path: Path, n_reports: int, n_projects: int, now: datetime) -> None
             status = rnd.choice(STATUSES)
             hood = rnd.choice(hoods[p]) if rnd.random() < 0.8 else None
             first = created + timedelta(hours=rnd.uniform(1, 200)) if status != "new" else None
-            closed = first + timedelta(days=rnd.uniform(1, 60)) if first and status in ("resolved", "not_for_us", "withdrawn") else None
+            closed = (
+                first + timedelta(days=rnd.uniform(1, 60))
+                if first and status in ("resolved", "not_for_us", "withdrawn")
+                else None
+            )
             quote = rnd.random() < 0.2
-            reports.append((
-                rid, f"R-{created.year}-{seqs[created.year]:05d}", created.year, seqs[created.year], p,
-                rnd.randint(1, n_users), cat_ids[(p, key)], key, f"Probleem {rid} in de wijk", hood,
-                51.05 + rnd.random() / 10, 3.70 + rnd.random() / 10, quote, status, iso(created), iso(created),
-                iso(first) if first else None, iso(closed) if closed and status == "resolved" else None,
-                iso(closed) if closed else None,
-            ))
+            reports.append(
+                (
+                    rid,
+                    f"R-{created.year}-{seqs[created.year]:05d}",
+                    created.year,
+                    seqs[created.year],
+                    p,
+                    rnd.randint(1, n_users),
+                    cat_ids[(p, key)],
+                    key,
+                    f"Probleem {rid} in de wijk",
+                    hood,
+                    51.05 + rnd.random() / 10,
+                    3.70 + rnd.random() / 10,
+                    quote,
+                    status,
+                    iso(created),
+                    iso(created),
+                    iso(first) if first else None,
+                    iso(closed) if closed and status == "resolved" else None,
+                    iso(closed) if closed else None,
+                )
+            )
             eid += 1
             events.append((eid, rid, "created", None, "new", iso(created)))
             if first:
@@ -113,7 +165,10 @@ def generate(path: Path, n_reports: int, n_projects: int, now: datetime) -> None
             "INSERT INTO report_events (id, report_id, kind, old_status, new_status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             events,
         )
-        con.executemany("INSERT OR IGNORE INTO report_me_too (report_id, user_id, created_at) VALUES (?, ?, ?)", me_too)
+        con.executemany(
+            "INSERT OR IGNORE INTO report_me_too (report_id, user_id, created_at) VALUES (?, ?, ?)",
+            me_too,
+        )
     con.execute("ANALYZE")
     con.close()
 
@@ -134,10 +189,14 @@ async def main() -> None:
         await db.close()
         t0 = time.perf_counter()
         generate(path, args.reports, args.projects, now)
-        print(f"generated {args.reports:,} reports in {args.projects} projects in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"generated {args.reports:,} reports in {args.projects} projects in {time.perf_counter() - t0:.1f} s"
+        )
         db = Database(path)
         await db.open()
-        await build_export(db, ExportFilter(now - timedelta(days=30), now, (1,)), TZ, "nl", "warm-up")
+        await build_export(
+            db, ExportFilter(now - timedelta(days=30), now, (1,)), TZ, "nl", "warm-up"
+        )
         start, end = now - timedelta(days=365), now
         csv_times, html_times, rows = [], [], []
         for p in range(1, min(args.sample, args.projects) + 1):
@@ -149,9 +208,15 @@ async def main() -> None:
             await build_export(db, f, TZ, "nl", f"Project {p}", formats=("html",))
             html_times.append(time.perf_counter() - t)
             rows.append(files.rows)
-        print(f"one project, last 12 months (median {statistics.median(rows):.0f} reports, {len(rows)} projects timed):")
-        print(f"  CSV : median {statistics.median(csv_times) * 1000:.0f} ms, max {max(csv_times) * 1000:.0f} ms per dossier")
-        print(f"  HTML: median {statistics.median(html_times) * 1000:.0f} ms, max {max(html_times) * 1000:.0f} ms per dossier")
+        print(
+            f"one project, last 12 months (median {statistics.median(rows):.0f} reports, {len(rows)} projects timed):"
+        )
+        print(
+            f"  CSV : median {statistics.median(csv_times) * 1000:.0f} ms, max {max(csv_times) * 1000:.0f} ms per dossier"
+        )
+        print(
+            f"  HTML: median {statistics.median(html_times) * 1000:.0f} ms, max {max(html_times) * 1000:.0f} ms per dossier"
+        )
         f = ExportFilter(now - timedelta(days=4 * 365), end, None)
         t = time.perf_counter()
         files = await build_export(db, f, TZ, "nl", "all projects", formats=("csv",))

@@ -27,9 +27,13 @@ def main() -> None:
     kills = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     with tempfile.TemporaryDirectory() as tmp:
         r = asyncio.run(run_kill_test(Path(tmp), n, kills, seed=7, timeout=110))
-    print(f"backlog {r.updates} updates, {r.kills} SIGKILLs, {r.restarts} restarts, {r.seconds:.1f} s")
+    print(
+        f"backlog {r.updates} updates, {r.kills} SIGKILLs, {r.restarts} restarts, {r.seconds:.1f} s"
+    )
     print(f"lost: {r.lost}   applied twice: {r.applied_twice}")
-    print(f"memberships: {r.memberships}/{r.memberships_expected}   notes: {r.notes}/{r.notes_expected}")
+    print(
+        f"memberships: {r.memberships}/{r.memberships_expected}   notes: {r.notes}/{r.notes_expected}"
+    )
     print(
         f"outbox: {r.outbox_sent}/{r.outbox_rows} sent, {r.outbox_not_delivered} never delivered,"
         f" {r.outbox_delivered_twice} delivered twice (on the wire at a SIGKILL, or the outbox re-send race: see tests/test_faults.py)"
@@ -42,18 +46,30 @@ def main() -> None:
 
     residents = int(sys.argv[3]) if len(sys.argv) > 3 else 20
     with tempfile.TemporaryDirectory() as tmp:
-        f = asyncio.run(run_flow_kill_test(Path(tmp), residents=residents, kills=6, seed=5, timeout=100))
+        f = asyncio.run(
+            run_flow_kill_test(Path(tmp), residents=residents, kills=6, seed=5, timeout=100)
+        )
     print()
-    print(f"real flows: {f.residents} residents, {f.updates} updates, {f.kills} SIGKILLs, {f.seconds:.1f} s")
-    print(f"lost: {f.lost}   reports stored: {f.reports}, references told {f.references_told},"
-          f" told but missing {f.references_missing}, stored twice {f.reports_twice},"
-          f" filed again after a lost confirmation {f.refiled_after_lost_confirmation}")
-    print(f"outbox: {f.outbox_rows} rows, {f.outbox_not_sent} not sent, {f.outbox_not_delivered} never delivered,"
-          f" {f.outbox_delivered_twice} delivered twice (on the wire at a SIGKILL)")
-    print(f"reminders: meeting {f.meeting_reminders}/{f.meeting_reminders_expected},"
-          f" action {f.action_reminders}/{f.action_reminders_expected}; digests sent {f.digests}")
-    print(f"flows restarted by people after a reply lost at a kill: {f.flows_restarted};"
-          f" residents without a report: {len(f.extra.get('residents without a report', []))}")
+    print(
+        f"real flows: {f.residents} residents, {f.updates} updates, {f.kills} SIGKILLs, {f.seconds:.1f} s"
+    )
+    print(
+        f"lost: {f.lost}   reports stored: {f.reports}, references told {f.references_told},"
+        f" told but missing {f.references_missing}, stored twice {f.reports_twice},"
+        f" filed again after a lost confirmation {f.refiled_after_lost_confirmation}"
+    )
+    print(
+        f"outbox: {f.outbox_rows} rows, {f.outbox_not_sent} not sent, {f.outbox_not_delivered} never delivered,"
+        f" {f.outbox_delivered_twice} delivered twice (on the wire at a SIGKILL)"
+    )
+    print(
+        f"reminders: meeting {f.meeting_reminders}/{f.meeting_reminders_expected},"
+        f" action {f.action_reminders}/{f.action_reminders_expected}; digests sent {f.digests}"
+    )
+    print(
+        f"flows restarted by people after a reply lost at a kill: {f.flows_restarted};"
+        f" residents without a report: {len(f.extra.get('residents without a report', []))}"
+    )
     print(f"integrity_check: {f.integrity}   exit code after SIGTERM: {f.sigterm_exit}")
 
 

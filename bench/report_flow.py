@@ -91,7 +91,9 @@ def _serve(conn: Any, latency: float) -> None:
     async def main() -> None:
         api = BenchAPI(latency=latency)
         await api.start()
-        conn.send({"token": api.token, "base_url": api.base_url, "base_file_url": api.base_file_url})
+        conn.send(
+            {"token": api.token, "base_url": api.base_url, "base_file_url": api.base_file_url}
+        )
         loop = asyncio.get_running_loop()
         done = asyncio.Event()
 
@@ -173,7 +175,9 @@ class RemoteAPI:
 # ----------------------------------------------------------------- driving one round
 
 
-async def run_steps(api: RemoteAPI, users: list[dict], steps: list[tuple[str, Any]], timeout: float = 90.0) -> float:
+async def run_steps(
+    api: RemoteAPI, users: list[dict], steps: list[tuple[str, Any]], timeout: float = 90.0
+) -> float:
     """Each step: queue one update per person, wait until every person got the bot's answer."""
     ids = [u["id"] for u in users]
     start = time.perf_counter()
@@ -183,7 +187,9 @@ async def run_steps(api: RemoteAPI, users: list[dict], steps: list[tuple[str, An
         end = time.perf_counter() + timeout
         while await api.acall("bench_answered") < len(ids):
             if time.perf_counter() > end:
-                raise TimeoutError(f"benchmark step {kind} {payload!r} did not finish: {api.bench_answered()}/{len(ids)}")
+                raise TimeoutError(
+                    f"benchmark step {kind} {payload!r} did not finish: {api.bench_answered()}/{len(ids)}"
+                )
             await asyncio.sleep(0.005)
     return time.perf_counter() - start
 
@@ -268,8 +274,10 @@ class ReportBot:
 
     async def _run(self, n: int) -> float:
         base = 500000 + self.round * 10000
-        users = [self.api.make_user(base + i, f"R{i}", language_code=("nl", "ar", "fr", "tr")[i % 4])
-                 for i in range(n)]
+        users = [
+            self.api.make_user(base + i, f"R{i}", language_code=("nl", "ar", "fr", "tr")[i % 4])
+            for i in range(n)
+        ]
         # Joining the group is not part of the measured flow.
         await run_steps(self.api, users, [("text", f"/start {self.payload}")])
         await self.h.settle(60)

@@ -55,7 +55,9 @@ async def on_startup(app: Application) -> None:
     for tg_id in settings.admin_ids:
         user = await services.users.by_tg(tg_id)
         if user is None:
-            user, _created = await services.users.ensure(tg_id, None, None, None, None, services.clock.now())
+            user, _created = await services.users.ensure(
+                tg_id, None, None, None, None, services.clock.now()
+            )
         roles = await load_roles(services.db, user.id, True)
         lang = i18n.resolve_language(user.language, user.tg_language, settings.default_language)
         await set_user_commands(app.bot, app.bot_data.registry, user, roles, lang)

@@ -10,13 +10,13 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from bot.domain.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
-from handlers.context import BotContext, registry_of
-from storage.timestamps import from_db, to_db
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, esc
+from bot.domain.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
 from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
+from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
+from storage.timestamps import from_db, to_db
 
 PRIVATE = filters.ChatType.PRIVATE
 KIND = "action"
@@ -56,8 +56,15 @@ async def cmd_action(update: Update, ctx: BotContext) -> None:
         return
     s = ctx.services
     await s.dialogs.set(ctx.user.id, KIND, "what", {}, s.clock.now())
-    await reply(update, ctx, _("<b>Call for action</b>\nWhat is going to happen? For example: <i>Protest at city hall</i>.")
-                + "\n" + _("Send /cancel to stop."))
+    await reply(
+        update,
+        ctx,
+        _(
+            "<b>Call for action</b>\nWhat is going to happen? For example: <i>Protest at city hall</i>."
+        )
+        + "\n"
+        + _("Send /cancel to stop."),
+    )
 
 
 async def _ask(update: Update, ctx: BotContext, step: str, data: dict) -> None:
@@ -69,9 +76,15 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict) -> None:
     elif step == "when":
         now = s.clock.now()
         days = [now.date() + timedelta(days=i) for i in range(8)]
-        buttons = [Button(i18n.format_short_date(d), cb("ac", "d", d.strftime("%Y%m%d"))) for d in days]
-        await show(update, ctx, _("Which day? Tap a day, or send the date and time like <b>25/03 19:00</b>."),
-                   [buttons[i:i + 4] for i in range(0, 8, 4)])
+        buttons = [
+            Button(i18n.format_short_date(d), cb("ac", "d", d.strftime("%Y%m%d"))) for d in days
+        ]
+        await show(
+            update,
+            ctx,
+            _("Which day? Tap a day, or send the date and time like <b>25/03 19:00</b>."),
+            [buttons[i : i + 4] for i in range(0, 8, 4)],
+        )
     elif step == "place":
         await show(update, ctx, _("Where? For example: <i>Town hall, Botermarkt 1</i>."))
     elif step == "why":
@@ -81,15 +94,30 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict) -> None:
     elif step == "roles":
         lines = [_("Do you need people for special tasks? For example: 3 people to hold banners.")]
         for name, n in data.get("roles", []):
-            lines.append("• " + _("{role}: {filled} of {needed}").format(role=esc(name), filled=0, needed=n))
-        await show(update, ctx, "\n".join(lines), [[Button(_("➕ Add a task"), cb("ac", "ra"))],
-                                                   [Button(_("➡️ Next"), cb("ac", "rn"))]])
+            lines.append(
+                "• " + _("{role}: {filled} of {needed}").format(role=esc(name), filled=0, needed=n)
+            )
+        await show(
+            update,
+            ctx,
+            "\n".join(lines),
+            [[Button(_("➕ Add a task"), cb("ac", "ra"))], [Button(_("➡️ Next"), cb("ac", "rn"))]],
+        )
     elif step == "rolename":
-        await show(update, ctx, _("What is the task? For example: <i>hold a banner</i>, <i>driver</i>."))
+        await show(
+            update, ctx, _("What is the task? For example: <i>hold a banner</i>, <i>driver</i>.")
+        )
     elif step == "rolecount":
         nums = [1, 2, 3, 4, 5, 6, 8, 10]
-        await show(update, ctx, _("How many people for <b>{role}</b>?").format(role=esc(data.get("rolename", ""))),
-                   [[Button(str(n), cb("ac", "rc", n)) for n in nums[:4]], [Button(str(n), cb("ac", "rc", n)) for n in nums[4:]]])
+        await show(
+            update,
+            ctx,
+            _("How many people for <b>{role}</b>?").format(role=esc(data.get("rolename", ""))),
+            [
+                [Button(str(n), cb("ac", "rc", n)) for n in nums[:4]],
+                [Button(str(n), cb("ac", "rc", n)) for n in nums[4:]],
+            ],
+        )
     elif step == "audience":
         await _show_audience(update, ctx, data)
 
@@ -103,10 +131,22 @@ async def _show_audience(update: Update, ctx: BotContext, data: dict) -> None:
         rows.append([Button(f"{mark} {g.name}"[:60], cb("ac", "g", g.id))])
     for p in projects:
         mark = "☑️" if data.get("project") == p.id else "⬜"
-        rows.append([Button((mark + " " + _("🌍 The whole project {name}").format(name=p.name))[:60], cb("ac", "p", p.id))])
-    reach = len(await svc(ctx).audience(data, ctx.user.id)) if (chosen or data.get("project")) else 0
-    text = _("Who gets the call? Tap one or more groups.") + "\n" + ngettext(
-        "It will reach {n} person.", "It will reach {n} people.", reach).format(n=reach)
+        rows.append(
+            [
+                Button(
+                    (mark + " " + _("🌍 The whole project {name}").format(name=p.name))[:60],
+                    cb("ac", "p", p.id),
+                )
+            ]
+        )
+    reach = (
+        len(await svc(ctx).audience(data, ctx.user.id)) if (chosen or data.get("project")) else 0
+    )
+    text = (
+        _("Who gets the call? Tap one or more groups.")
+        + "\n"
+        + ngettext("It will reach {n} person.", "It will reach {n} people.", reach).format(n=reach)
+    )
     chats = len(await svc(ctx).linked_chats(data)) if reach else 0
     if chats:
         text += "\n" + plus_chats(chats)
@@ -143,7 +183,11 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     step = dialog.step
     if step in LIMITS:
         if len(text) > LIMITS[step]:
-            await reply(update, ctx, _("Please keep it shorter (at most {n} characters).").format(n=LIMITS[step]))
+            await reply(
+                update,
+                ctx,
+                _("Please keep it shorter (at most {n} characters).").format(n=LIMITS[step]),
+            )
             return
         if step == "rolename":
             data["rolename"] = text
@@ -155,7 +199,11 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     if step in ("when", "hour"):
         when = _parse_when(text, s.clock.now())
         if when is None or when <= s.clock.now():
-            await reply(update, ctx, _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."))
+            await reply(
+                update,
+                ctx,
+                _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."),
+            )
             return
         data["when"] = to_db(when)
         await _next(update, ctx, "when", data)
@@ -184,26 +232,48 @@ async def _preview(update: Update, ctx: BotContext, data: dict) -> None:
     await s.dialogs.set(ctx.user.id, KIND, "confirm", data, s.clock.now())
     group_name = await _longest_group_name(ctx, data)
     view = view_of_draft(data, group_name)
-    edit_rows = [[Button(_("✏️ What"), cb("ac", "e", "what")), Button(_("✏️ When"), cb("ac", "e", "when")),
-                  Button(_("✏️ Where"), cb("ac", "e", "place"))],
-                 [Button(_("✏️ Why"), cb("ac", "e", "why")), Button(_("✏️ Bring"), cb("ac", "e", "bring"))]]
+    edit_rows = [
+        [
+            Button(_("✏️ What"), cb("ac", "e", "what")),
+            Button(_("✏️ When"), cb("ac", "e", "when")),
+            Button(_("✏️ Where"), cb("ac", "e", "place")),
+        ],
+        [Button(_("✏️ Why"), cb("ac", "e", "why")), Button(_("✏️ Bring"), cb("ac", "e", "bring"))],
+    ]
     over = svc(ctx).too_long_by(data, group_name)
     if over:
-        await reply(update, ctx, _("This call is too long for one message. Please make it {n} characters shorter.").format(n=over),
-                    edit_rows + [[Button(_("✖ Cancel"), cb("ac", "x"))]])
+        await reply(
+            update,
+            ctx,
+            _(
+                "This call is too long for one message. Please make it {n} characters shorter."
+            ).format(n=over),
+            edit_rows + [[Button(_("✖ Cancel"), cb("ac", "x"))]],
+        )
         return
     reach = len(await svc(ctx).audience(data, ctx.user.id))
     chats = len(await svc(ctx).linked_chats(data))
     await reply(update, ctx, call_text(view), call_rows(view, preview=True))
-    await reply(update, ctx, _("This is how members will see it.") + "\n" + ngettext(
-        "Send it to {n} person?", "Send it to {n} people?", reach).format(n=reach)
+    await reply(
+        update,
+        ctx,
+        _("This is how members will see it.")
+        + "\n"
+        + ngettext("Send it to {n} person?", "Send it to {n} people?", reach).format(n=reach)
         + ("\n" + plus_chats(chats) if chats else ""),
-        [[Button(_("📣 Send"), cb("ac", "send"))]] + edit_rows + [[Button(_("✖ Cancel"), cb("ac", "x"))]])
+        [[Button(_("📣 Send"), cb("ac", "send"))]]
+        + edit_rows
+        + [[Button(_("✖ Cancel"), cb("ac", "x"))]],
+    )
 
 
 async def _longest_group_name(ctx: BotContext, data: dict) -> str:
     """Each member sees their own group's name: check the length with the longest one."""
-    names = [g.name for g in [await ctx.services.groups.get(gid) for gid in await svc(ctx).target_groups(data)] if g]
+    names = [
+        g.name
+        for g in [await ctx.services.groups.get(gid) for gid in await svc(ctx).target_groups(data)]
+        if g
+    ]
     return max(names, key=len) if names else ""
 
 
@@ -212,7 +282,9 @@ async def _check_audience(ctx: BotContext, data: dict) -> bool:
     r = await roles(ctx)
     s = ctx.services
     if data.get("project"):
-        return r.can_manage_project(int(data["project"])) and bool(await svc(ctx).target_groups(data))
+        return r.can_manage_project(int(data["project"])) and bool(
+            await svc(ctx).target_groups(data)
+        )
     if not data.get("groups"):
         return False
     for gid in data["groups"]:
@@ -250,10 +322,24 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
         data["day"] = arg
         await s.dialogs.set(ctx.user.id, KIND, "hour", data, s.clock.now())
         hours = list(range(8, 22))
-        rows = [[Button(f"{h:02d}:00", cb("ac", "h", h)) for h in hours[i:i + 4]] for i in range(0, len(hours), 4)]
-        await show(update, ctx, _("What time? Tap an hour, or send the date and time like <b>25/03 19:30</b>."), rows)
+        rows = [
+            [Button(f"{h:02d}:00", cb("ac", "h", h)) for h in hours[i : i + 4]]
+            for i in range(0, len(hours), 4)
+        ]
+        await show(
+            update,
+            ctx,
+            _("What time? Tap an hour, or send the date and time like <b>25/03 19:30</b>."),
+            rows,
+        )
         return
-    if act == "h" and step == "hour" and data.get("day") and parse_int(arg) is not None and parse_int(arg) < 24:
+    if (
+        act == "h"
+        and step == "hour"
+        and data.get("day")
+        and parse_int(arg) is not None
+        and parse_int(arg) < 24
+    ):
         day = datetime.strptime(data.pop("day"), "%Y%m%d")
         when = datetime(day.year, day.month, day.day, int(arg), 0, tzinfo=s.clock.tz)
         if when <= s.clock.now():
@@ -318,16 +404,25 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
         if not await _check_audience(ctx, data):
             await refuse(update, ctx)
             return
-        if not await svc(ctx).target_groups(data) or svc(ctx).too_long_by(data, await _longest_group_name(ctx, data)):
+        if not await svc(ctx).target_groups(data) or svc(ctx).too_long_by(
+            data, await _longest_group_name(ctx, data)
+        ):
             await button_expired(update)
             return
         await s.dialogs.clear(ctx.user.id)
         await answer(update)
         chats = len(await svc(ctx).linked_chats(data))
         aid, reach = await svc(ctx).send(data, ctx.user)
-        await show(update, ctx, ngettext("📣 Sent to {n} person. You will see who comes below.",
-                                         "📣 Sent to {n} people. You will see who comes below.", reach).format(n=reach)
-                   + ("\n" + plus_chats(chats) if chats else ""))
+        await show(
+            update,
+            ctx,
+            ngettext(
+                "📣 Sent to {n} person. You will see who comes below.",
+                "📣 Sent to {n} people. You will see who comes below.",
+                reach,
+            ).format(n=reach)
+            + ("\n" + plus_chats(chats) if chats else ""),
+        )
         return
     await button_expired(update)
 
@@ -424,17 +519,31 @@ async def _manage(update: Update, ctx: BotContext, parts: list[str]) -> None:
         text, _rows = await svc(ctx).status_for(action)
         rows = []
         if action.state == "sent" and not over:
-            rows = [[Button(_("✏️ Change time or place"), cb("ac", "ch", aid))],
-                    [Button(_("🛑 Cancel the action"), cb("ac", "c", aid))]]
+            rows = [
+                [Button(_("✏️ Change time or place"), cb("ac", "ch", aid))],
+                [Button(_("🛑 Cancel the action"), cb("ac", "c", aid))],
+            ]
         if action.state == "sent" and over and action.followup_sent_at is None:
             rows.append([Button(_("💬 Write to them"), cb("ac", "f", aid))])
         await reply(update, ctx, text, rows)
     elif act == "c" and action.state == "sent":
-        await reply(update, ctx, _("Cancel <b>{what}</b>? Everyone who said they are coming is told.").format(what=esc(action.what)),
-                    [[Button(_("🛑 Yes, cancel it"), cb("ac", "cy", aid))]])
+        await reply(
+            update,
+            ctx,
+            _("Cancel <b>{what}</b>? Everyone who said they are coming is told.").format(
+                what=esc(action.what)
+            ),
+            [[Button(_("🛑 Yes, cancel it"), cb("ac", "cy", aid))]],
+        )
     elif act == "cy" and action.state == "sent":
         n = await svc(ctx).cancel(aid)
-        await show(update, ctx, ngettext("Cancelled. {n} person is told.", "Cancelled. {n} people are told.", n).format(n=n))
+        await show(
+            update,
+            ctx,
+            ngettext("Cancelled. {n} person is told.", "Cancelled. {n} people are told.", n).format(
+                n=n
+            ),
+        )
     elif act == "ch" and action.state == "sent" and not over:
         await s.dialogs.set(ctx.user.id, "action_change", "when", {"aid": aid}, s.clock.now())
         await reply(update, ctx, _("Send the new date and time like <b>25/03 19:00</b>."))
@@ -456,16 +565,36 @@ async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     if dialog.step == "when":
         when = _parse_when(text, s.clock.now())
         if when is None or when <= s.clock.now():
-            await reply(update, ctx, _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."))
+            await reply(
+                update,
+                ctx,
+                _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."),
+            )
             return
-        await s.dialogs.set(ctx.user.id, "action_change", "place", {"aid": action.id, "when": to_db(when)}, s.clock.now())
-        await reply(update, ctx, _("And where? Send the place, or <b>=</b> to keep <i>{place}</i>.").format(place=esc(action.place)))
+        await s.dialogs.set(
+            ctx.user.id,
+            "action_change",
+            "place",
+            {"aid": action.id, "when": to_db(when)},
+            s.clock.now(),
+        )
+        await reply(
+            update,
+            ctx,
+            _("And where? Send the place, or <b>=</b> to keep <i>{place}</i>.").format(
+                place=esc(action.place)
+            ),
+        )
         return
     place = action.place if text == "=" or not text else text[: LIMITS["place"]]
     when = from_db(dialog.data["when"])
     await s.dialogs.clear(ctx.user.id)
     n = await svc(ctx).change(action.id, when, place)
-    await reply(update, ctx, ngettext("Changed. {n} person is told.", "Changed. {n} people are told.", n).format(n=n))
+    await reply(
+        update,
+        ctx,
+        ngettext("Changed. {n} person is told.", "Changed. {n} people are told.", n).format(n=n),
+    )
 
 
 async def _follow_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
@@ -477,7 +606,9 @@ async def _follow_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await refuse(update, ctx)
         return
     if not text or len(text) > 3000:
-        await reply(update, ctx, _("Please keep it shorter (at most {n} characters).").format(n=3000))
+        await reply(
+            update, ctx, _("Please keep it shorter (at most {n} characters).").format(n=3000)
+        )
         return
     await s.dialogs.clear(ctx.user.id)
     n = await svc(ctx).follow_up(action.id, text)
@@ -492,7 +623,9 @@ async def cmd_actions(update: Update, ctx: BotContext) -> None:
     if not (r.is_worker or r.is_organiser or r.is_admin):
         await refuse(update, ctx)
         return
-    found = await svc(ctx).repo.of_creator_or_groups(ctx.user.id, sorted(r.organiser_of), sorted(r.worker_of))
+    found = await svc(ctx).repo.of_creator_or_groups(
+        ctx.user.id, sorted(r.organiser_of), sorted(r.worker_of)
+    )
     if not found:
         await reply(update, ctx, _("No calls for action yet. Send /action to make one."))
         return
@@ -513,7 +646,9 @@ async def _settings_rows(ctx: BotContext) -> tuple[str, list[list[Button]]]:
         rows.append([Button(label[:60], cb("mute", "t", m.group.id))])
     text = _("<b>Calls for action</b>\n🔔 = you get them, 🔕 = muted. Tap a group to change.")
     if ctx.user.stopped_at:
-        text += "\n\n" + _("You said /stop: you get no calls at all. Send /start to get them again.")
+        text += "\n\n" + _(
+            "You said /stop: you get no calls at all. Send /start to get them again."
+        )
     if not rows:
         text = _("You are not in a group yet.")
     return text, rows
@@ -539,8 +674,14 @@ async def on_mute(update: Update, ctx: BotContext) -> None:
     if parts[1] == "g":
         await repo.set_muted(ctx.user.id, gid, True, s.clock.now())
         await answer(update)
-        await reply(update, ctx, _("🔕 You get no more calls for action from <b>{group}</b>.").format(group=esc(group.name)),
-                    [[Button(_("🔔 Unmute"), cb("mute", "t", gid))]])
+        await reply(
+            update,
+            ctx,
+            _("🔕 You get no more calls for action from <b>{group}</b>.").format(
+                group=esc(group.name)
+            ),
+            [[Button(_("🔔 Unmute"), cb("mute", "t", gid))]],
+        )
         return
     muted = gid in await repo.muted_groups(ctx.user.id)
     await repo.set_muted(ctx.user.id, gid, not muted, s.clock.now())
@@ -551,7 +692,13 @@ async def on_mute(update: Update, ctx: BotContext) -> None:
 async def cmd_stop(update: Update, ctx: BotContext) -> None:
     s = ctx.services
     ctx.user = await s.users.set_stopped(ctx.user, s.clock.now())
-    await reply(update, ctx, _("You will get no more calls or messages from your groups. Send /start to get them again."))
+    await reply(
+        update,
+        ctx,
+        _(
+            "You will get no more calls or messages from your groups. Send /start to get them again."
+        ),
+    )
 
 
 async def start_resumes(update: Update, ctx: BotContext) -> None:
@@ -561,7 +708,9 @@ async def start_resumes(update: Update, ctx: BotContext) -> None:
         # Not the update's own change: /start itself (group 0) records the update as processed.
         async with s.db.transaction(mark=False):
             ctx.user = await s.users.set_stopped(ctx.user, None)
-        await reply(update, ctx, _("Welcome back: you get calls and messages from your groups again."))
+        await reply(
+            update, ctx, _("Welcome back: you get calls and messages from your groups again.")
+        )
 
 
 def register(app: Application) -> None:

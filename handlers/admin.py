@@ -5,11 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.context import BotContext, registry_of
-from storage.timestamps import from_db
 from bot.core.i18n import N_, _, format_datetime, ngettext
-from bot.domain.onboarding import create_project, create_worker_invite, invite_link, split_names
 from bot.core.ui import Button, cb, esc
+from bot.domain.onboarding import create_project, create_worker_invite, invite_link, split_names
 from handlers.common import (
     answer,
     button_expired,
@@ -21,7 +19,9 @@ from handlers.common import (
     roles,
     show,
 )
+from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
+from storage.timestamps import from_db
 
 PRIVATE = filters.ChatType.PRIVATE
 KIND = "newproject"
@@ -36,7 +36,9 @@ async def cmd_newproject(update: Update, ctx: BotContext) -> None:
     await reply(
         update,
         ctx,
-        _("What is the name of the new project? For example: <i>Rabot</i>.") + "\n" + _("Send /cancel to stop."),
+        _("What is the name of the new project? For example: <i>Rabot</i>.")
+        + "\n"
+        + _("Send /cancel to stop."),
     )
 
 
@@ -49,7 +51,9 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     text = text.strip()
     if dialog.step == "name":
         if not 1 <= len(text) <= 80:
-            await reply(update, ctx, _("Please keep the name short (at most {n} characters).").format(n=80))
+            await reply(
+                update, ctx, _("Please keep the name short (at most {n} characters).").format(n=80)
+            )
             return
         await s.dialogs.set(ctx.user.id, KIND, "hoods", {"name": text}, s.clock.now())
         await reply(
@@ -101,16 +105,22 @@ async def on_np(update: Update, ctx: BotContext) -> None:
         await s.dialogs.clear(ctx.user.id)
         await show(update, ctx, _("Stopped. Nothing was changed."))
     elif action == "create" and dialog.step == "confirm":
-        project = await create_project(s, dialog.data["name"], dialog.data.get("hoods", []), ctx.user.id)
+        project = await create_project(
+            s, dialog.data["name"], dialog.data.get("hoods", []), ctx.user.id
+        )
         count = len(dialog.data.get("hoods", []))
         text = (
             _("Project <b>{name}</b> is ready.").format(name=esc(project.name))
             + " "
-            + ngettext("It has {n} neighbourhood.", "It has {n} neighbourhoods.", count).format(n=count)
+            + ngettext("It has {n} neighbourhood.", "It has {n} neighbourhoods.", count).format(
+                n=count
+            )
             + "\n\n"
             + _("Now invite the project workers: tap the button and send them the link.")
         )
-        await show(update, ctx, text, [[Button(_("➕ Invite a worker"), cb("proj", "invite", project.id))]])
+        await show(
+            update, ctx, text, [[Button(_("➕ Invite a worker"), cb("proj", "invite", project.id))]]
+        )
     else:
         await button_expired(update)
 
@@ -127,13 +137,20 @@ async def cmd_projects(update: Update, ctx: BotContext) -> None:
         hoods = await s.projects.neighbourhoods(p.id)
         workers = await s.projects.worker_ids(p.id)
         lines.append(
-            "• <b>{}</b> – ".format(esc(p.name))
+            f"• <b>{esc(p.name)}</b> – "
             + ngettext("{n} worker", "{n} workers", len(workers)).format(n=len(workers))
             + ", "
             + ngettext("{n} neighbourhood", "{n} neighbourhoods", len(hoods)).format(n=len(hoods))
         )
         if r.is_admin:
-            rows.append([Button(_("➕ Invite a worker for {name}").format(name=p.name)[:60], cb("proj", "invite", p.id))])
+            rows.append(
+                [
+                    Button(
+                        _("➕ Invite a worker for {name}").format(name=p.name)[:60],
+                        cb("proj", "invite", p.id),
+                    )
+                ]
+            )
     await reply(update, ctx, "\n".join(lines), rows)
 
 

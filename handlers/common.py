@@ -13,8 +13,8 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.core import i18n
 from bot.core.access import Roles, load_roles
-from handlers.context import BotContext
 from bot.core.ui import Button
+from handlers.context import BotContext
 
 ButtonRows = Sequence[Sequence[Button]]
 T = TypeVar("T")
@@ -172,7 +172,9 @@ async def refuse(update: Update, ctx: BotContext) -> None:
 
 
 async def button_expired(update: Update) -> None:
-    await answer(update, i18n._("This button no longer works. Send /help to start again."), alert=True)
+    await answer(
+        update, i18n._("This button no longer works. Send /help to start again."), alert=True
+    )
 
 
 async def managed_projects(update: Update, ctx: BotContext) -> list | None:

@@ -34,7 +34,9 @@ class BotData:
 class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
     """Typed context. ``prepare`` (handlers/common.py) fills ``user`` for every update."""
 
-    def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):
+    def __init__(
+        self, application: Application, chat_id: int | None = None, user_id: int | None = None
+    ):
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self.user: Any = None
         self.user_created = False

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from handlers.context import BotContext
 from bot.core.i18n import _
+from handlers.context import BotContext
 from storage.db import current_update
 
 log = logging.getLogger("buurtbot.errors")
@@ -31,7 +31,9 @@ async def on_error(update: object, ctx: BotContext) -> None:
         return
     if update.effective_chat.type != ChatType.PRIVATE:
         return
-    text = _("Sorry, something went wrong on our side. Nothing you sent is lost. Please try again in a moment.")
+    text = _(
+        "Sorry, something went wrong on our side. Nothing you sent is lost. Please try again in a moment."
+    )
     try:
         if update.callback_query is not None:
             try:

@@ -7,11 +7,11 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from handlers.context import BotContext, registry_of
-from bot.domain.dossier import PERIODS, build_export, file_stem, period_bounds
 from bot.core.i18n import N_, _
 from bot.core.ui import Button, cb, clip
+from bot.domain.dossier import PERIODS, build_export, file_stem, period_bounds
 from handlers.common import answer, button_expired, parse_cb, refuse, reply, roles, show
+from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
 from storage.repos.exports import ExportFilter, project_categories
 
@@ -55,7 +55,10 @@ async def _ask_period(update: Update, ctx: BotContext, data: dict) -> None:
     s = ctx.services
     await s.dialogs.set(ctx.user.id, KIND, "period", data, s.clock.now())
     keys = list(PERIODS)
-    rows = [[Button(_(PERIODS[k]), cb("ex", "t", k)) for k in keys[i : i + 2]] for i in range(0, len(keys), 2)]
+    rows = [
+        [Button(_(PERIODS[k]), cb("ex", "t", k)) for k in keys[i : i + 2]]
+        for i in range(0, len(keys), 2)
+    ]
     await show(update, ctx, _("Which period?"), rows)
 
 
@@ -72,8 +75,12 @@ async def _ask_categories(update: Update, ctx: BotContext, data: dict) -> None:
         [Button(("✅ " if key in chosen else "") + f"{emoji} {_(label)}", cb("ex", "c", key))]
         for key, emoji, label in cats
     ]
-    rows.append([Button(("✅ " if not chosen else "") + _("All categories"), cb("ex", "c", ALL)),
-                 Button(_("Next ➡"), cb("ex", "c", DONE))])
+    rows.append(
+        [
+            Button(("✅ " if not chosen else "") + _("All categories"), cb("ex", "c", ALL)),
+            Button(_("Next ➡"), cb("ex", "c", DONE)),
+        ]
+    )
     await show(update, ctx, _("Which categories? Tap to choose, then tap Next."), rows)
 
 
@@ -85,10 +92,19 @@ async def _ask_hoods(update: Update, ctx: BotContext, data: dict) -> None:
     await s.dialogs.set(ctx.user.id, KIND, "hoods", data, s.clock.now())
     chosen = set(data.get("n") or [])
     hoods = await s.projects.neighbourhoods(int(data["p"]))
-    rows = [[Button(("✅ " if h.id in chosen else "") + clip(h.name, 40), cb("ex", "n", h.id))] for h in hoods]
-    rows.append([Button(("✅ " if not chosen else "") + _("All neighbourhoods"), cb("ex", "n", ALL)),
-                 Button(_("Make the export"), cb("ex", "n", DONE))])
-    await show(update, ctx, _("Which neighbourhoods? Tap to choose, then tap Make the export."), rows)
+    rows = [
+        [Button(("✅ " if h.id in chosen else "") + clip(h.name, 40), cb("ex", "n", h.id))]
+        for h in hoods
+    ]
+    rows.append(
+        [
+            Button(("✅ " if not chosen else "") + _("All neighbourhoods"), cb("ex", "n", ALL)),
+            Button(_("Make the export"), cb("ex", "n", DONE)),
+        ]
+    )
+    await show(
+        update, ctx, _("Which neighbourhoods? Tap to choose, then tap Make the export."), rows
+    )
 
 
 async def _build(update: Update, ctx: BotContext, data: dict) -> None:
@@ -109,7 +125,9 @@ async def _build(update: Update, ctx: BotContext, data: dict) -> None:
     if project_ids is not None:
         hood_names = {h.id: h.name for h in await s.projects.neighbourhoods(project_ids[0])}
     filters_text = (
-        _("Categories: {list}").format(list=", ".join(labels.get(c, c) for c in chosen_c) if chosen_c else _("all"))
+        _("Categories: {list}").format(
+            list=", ".join(labels.get(c, c) for c in chosen_c) if chosen_c else _("all")
+        )
         + " · "
         + _("Neighbourhoods: {list}").format(
             list=", ".join(hood_names.get(n, "?") for n in chosen_n) if chosen_n else _("all")
@@ -122,11 +140,15 @@ async def _build(update: Update, ctx: BotContext, data: dict) -> None:
     stem = file_stem(title, start, end)
     chat_id = update.effective_chat.id
     await ctx.bot.send_document(
-        chat_id, InputFile(files.csv, filename=f"{stem}.csv"),
-        caption=i18n.ngettext("{n} report, one row each (CSV).", "{n} reports, one row each (CSV).", files.rows).format(n=files.rows),
+        chat_id,
+        InputFile(files.csv, filename=f"{stem}.csv"),
+        caption=i18n.ngettext(
+            "{n} report, one row each (CSV).", "{n} reports, one row each (CSV).", files.rows
+        ).format(n=files.rows),
     )
     await ctx.bot.send_document(
-        chat_id, InputFile(files.html, filename=f"{stem}.html"),
+        chat_id,
+        InputFile(files.html, filename=f"{stem}.html"),
         caption=_("The dossier with figures and charts. Open it in a browser."),
     )
 
@@ -209,8 +231,9 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
 
 def register(app: Application) -> None:
     registry = registry_of(app)
-    registry.command("export", N_("Export reports: figures, CSV and a dossier"), {"admin", "worker"}, order=82)
+    registry.command(
+        "export", N_("Export reports: figures, CSV and a dossier"), {"admin", "worker"}, order=82
+    )
     registry.dialog(KIND, _step)
     app.add_handler(CommandHandler("export", cmd_export, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_ex, pattern=r"^ex:"))
-

@@ -15,10 +15,10 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.context import BotContext
 from bot.core.i18n import _
 from bot.core.ui import Button, cb
 from handlers.common import button_expired, reply
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -124,7 +124,10 @@ def register(app: Application) -> None:
     app.add_handler(ChatMemberHandler(chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(
         MessageHandler(
-            (filters.ChatType.GROUPS & filters.Regex(r"^/(start|help|groups|language)(@\w+)?(\s|$)")),
+            (
+                filters.ChatType.GROUPS
+                & filters.Regex(r"^/(start|help|groups|language)(@\w+)?(\s|$)")
+            ),
             group_command,
         )
     )

@@ -5,11 +5,15 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.context import BotContext, registry_of
-from storage.timestamps import from_db
 from bot.core.i18n import N_, _, format_datetime
-from bot.domain.onboarding import create_group, create_organiser_invite, invite_link, member_link, qr_png
 from bot.core.ui import Button, cb, esc
+from bot.domain.onboarding import (
+    create_group,
+    create_organiser_invite,
+    invite_link,
+    member_link,
+    qr_png,
+)
 from handlers.common import (
     answer,
     button_expired,
@@ -22,8 +26,10 @@ from handlers.common import (
     roles,
     show,
 )
+from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
 from storage.repos.groups import Group
+from storage.timestamps import from_db
 
 PRIVATE = filters.ChatType.PRIVATE
 KIND = "newgroup"
@@ -46,7 +52,9 @@ async def _ask_name(update: Update, ctx: BotContext, project_id: int) -> None:
     await show(
         update,
         ctx,
-        _("What is the name of the group? For example: <i>Huurders Rabot</i>.") + "\n" + _("Send /cancel to stop."),
+        _("What is the name of the group? For example: <i>Huurders Rabot</i>.")
+        + "\n"
+        + _("Send /cancel to stop."),
     )
 
 
@@ -74,10 +82,15 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         return
     name = " ".join(text.split())
     if len(name) > 80:
-        await reply(update, ctx, _("Please keep the name short (at most {n} characters).").format(n=80))
+        await reply(
+            update, ctx, _("Please keep the name short (at most {n} characters).").format(n=80)
+        )
         return
     project_id = int(dialog.data["project_id"])
-    if not (await roles(ctx)).can_manage_project(project_id) or await s.projects.get(project_id) is None:
+    if (
+        not (await roles(ctx)).can_manage_project(project_id)
+        or await s.projects.get(project_id) is None
+    ):
         await s.dialogs.clear(ctx.user.id)
         await refuse(update, ctx)
         return
@@ -103,7 +116,9 @@ async def _send_links(update: Update, ctx: BotContext, group: Group) -> None:
         + "\n\n"
         + _("For members (share it, print the QR code on a poster):\n{link}").format(link=link)
         + "\n\n"
-        + _("An organiser is a volunteer who runs the group. Tap the button to make a link for one.")
+        + _(
+            "An organiser is a volunteer who runs the group. Tap the button to make a link for one."
+        )
     )
     rows = [[Button(_("➕ Link for an organiser"), cb("grp", "org", group.id))]]
     await reply(update, ctx, text, rows)
@@ -118,7 +133,11 @@ async def cmd_groups(update: Update, ctx: BotContext) -> None:
     for m in memberships:
         label = _("organiser") if m.role == "organiser" else _("member")
         lines.append(f"• <b>{esc(m.group.name)}</b> ({label})")
-        row = [Button(_("Leave {group}").format(group=m.group.name)[:60], cb("grp", "leave", m.group.id))]
+        row = [
+            Button(
+                _("Leave {group}").format(group=m.group.name)[:60], cb("grp", "leave", m.group.id)
+            )
+        ]
         if r.can_manage_group(m.group.id, m.group.project_id):
             row.insert(0, Button(_("Links"), cb("grp", "links", m.group.id)))
         rows.append(row)
@@ -131,12 +150,16 @@ async def cmd_groups(update: Update, ctx: BotContext) -> None:
         for g in managed:
             members = await s.groups.count_members(g.id)
             lines.append(f"• <b>{esc(g.name)}</b> – " + _("{n} people").format(n=members))
-            rows.append([Button(_("Links for {group}").format(group=g.name)[:60], cb("grp", "links", g.id))])
+            rows.append(
+                [Button(_("Links for {group}").format(group=g.name)[:60], cb("grp", "links", g.id))]
+            )
     if len(lines) == 1:
         await reply(
             update,
             ctx,
-            _("You are not in a group yet. Ask your group for its link or scan the QR code on the poster."),
+            _(
+                "You are not in a group yet. Ask your group for its link or scan the QR code on the poster."
+            ),
         )
         return
     await reply(update, ctx, "\n".join(lines), rows)
@@ -163,7 +186,11 @@ async def on_grp(update: Update, ctx: BotContext) -> None:
         invite = await create_organiser_invite(s, group, ctx.user.id)
         text = _(
             "Send this link to the organiser of <b>{group}</b>. It works once, until {date}:\n{link}"
-        ).format(group=esc(group.name), date=format_datetime(from_db(invite.expires_at)), link=invite_link(s, invite))
+        ).format(
+            group=esc(group.name),
+            date=format_datetime(from_db(invite.expires_at)),
+            link=invite_link(s, invite),
+        )
         await reply(update, ctx, text)
         return
     if action == "leave":
@@ -175,7 +202,12 @@ async def on_grp(update: Update, ctx: BotContext) -> None:
             update,
             ctx,
             _("Do you really want to leave <b>{group}</b>?").format(group=esc(group.name)),
-            [[Button(_("Yes, leave"), cb("grp", "leaveyes", group.id)), Button(_("No, stay"), cb("grp", "stay", group.id))]],
+            [
+                [
+                    Button(_("Yes, leave"), cb("grp", "leaveyes", group.id)),
+                    Button(_("No, stay"), cb("grp", "stay", group.id)),
+                ]
+            ],
         )
         return
     if action == "leaveyes":
@@ -183,13 +215,23 @@ async def on_grp(update: Update, ctx: BotContext) -> None:
         forget_roles(ctx)
         await answer(update)
         if left:
-            await show(update, ctx, _("You left <b>{group}</b>. You will not get its messages any more.").format(group=esc(group.name)))
+            await show(
+                update,
+                ctx,
+                _("You left <b>{group}</b>. You will not get its messages any more.").format(
+                    group=esc(group.name)
+                ),
+            )
         else:
-            await show(update, ctx, _("You are not in <b>{group}</b>.").format(group=esc(group.name)))
+            await show(
+                update, ctx, _("You are not in <b>{group}</b>.").format(group=esc(group.name))
+            )
         return
     if action == "stay":
         await answer(update)
-        await show(update, ctx, _("Good, you stay in <b>{group}</b>.").format(group=esc(group.name)))
+        await show(
+            update, ctx, _("Good, you stay in <b>{group}</b>.").format(group=esc(group.name))
+        )
         return
     await button_expired(update)
 

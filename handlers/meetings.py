@@ -14,12 +14,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from handlers.context import BotContext, registry_of
 from bot.core.dateparse import parse, parse_time
 from bot.core.i18n import N_, _, format_short_date, format_time, ngettext
-from bot.domain.meetings import USUAL_HOURS, Draft, MeetingsService, rule_choices, rule_label
 from bot.core.ui import Button, cb, clip, esc
+from bot.domain.meetings import USUAL_HOURS, Draft, MeetingsService, rule_choices, rule_label
 from handlers.common import answer, button_expired, is_private, refuse, reply, roles, show
+from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
 from storage.repos.meetings import Meeting
 
@@ -102,8 +102,20 @@ async def cmd_datepoll(update: Update, ctx: BotContext) -> None:
 
 async def _start(update: Update, ctx: BotContext, group_id: int, mode: str) -> None:
     s = ctx.services
-    await s.dialogs.set(ctx.user.id, KIND, "title", {"mode": mode, "group_id": group_id, "options": []}, s.clock.now())
-    await show(update, ctx, _("What is the meeting called? For example: <i>Tenants' meeting</i>.") + "\n" + _("Send /cancel to stop."))
+    await s.dialogs.set(
+        ctx.user.id,
+        KIND,
+        "title",
+        {"mode": mode, "group_id": group_id, "options": []},
+        s.clock.now(),
+    )
+    await show(
+        update,
+        ctx,
+        _("What is the meeting called? For example: <i>Tenants' meeting</i>.")
+        + "\n"
+        + _("Send /cancel to stop."),
+    )
 
 
 def day_rows(ctx: BotContext, mode: str) -> list[list[Button]]:
@@ -125,9 +137,9 @@ def day_rows(ctx: BotContext, mode: str) -> list[list[Button]]:
 async def ask_when(update: Update, ctx: BotContext, data: dict, note: str | None = None) -> None:
     s = ctx.services
     await s.dialogs.set(ctx.user.id, KIND, "when", data, s.clock.now())
-    text = _("Which day? Tap a day, or type the date and time, for example: <i>{example}</i>.").format(
-        example=_("Tuesday 19:00")
-    )
+    text = _(
+        "Which day? Tap a day, or type the date and time, for example: <i>{example}</i>."
+    ).format(example=_("Tuesday 19:00"))
     if note:
         text = note + "\n\n" + text
     await show(update, ctx, text, day_rows(ctx, data["mode"]))
@@ -138,9 +150,17 @@ async def ask_hour(update: Update, ctx: BotContext, data: dict, day: date) -> No
     data = dict(data, day=day.isoformat())
     await s.dialogs.set(ctx.user.id, KIND, "hour", data, s.clock.now())
     base = datetime.combine(day, time(0), tzinfo=s.settings.tz)
-    rows = [[Button(f"{h:02d}:00", cb("mt", "t", stamp(base.replace(hour=h)))) for h in USUAL_HOURS]]
-    await show(update, ctx, _("{day}: at what time? Tap one, or type it, for example <i>19:30</i>.").format(
-        day=i18n.format_date(day)), rows)
+    rows = [
+        [Button(f"{h:02d}:00", cb("mt", "t", stamp(base.replace(hour=h)))) for h in USUAL_HOURS]
+    ]
+    await show(
+        update,
+        ctx,
+        _("{day}: at what time? Tap one, or type it, for example <i>19:30</i>.").format(
+            day=i18n.format_date(day)
+        ),
+        rows,
+    )
 
 
 async def ask_pick(update: Update, ctx: BotContext, question: str, candidates) -> None:
@@ -174,8 +194,12 @@ async def on_moment(update: Update, ctx: BotContext, dialog: Dialog, when: datet
         return
     data["starts"] = when.isoformat()
     await s.dialogs.set(ctx.user.id, KIND, "repeat", data, s.clock.now())
-    rows = [[Button(rule_label(r, when.date()), cb("mt", "r", r))] for r in rule_choices(when.date())]
-    await show(update, ctx, _("{when}. Does it repeat?").format(when=svc(ctx).when_text(when)), rows)
+    rows = [
+        [Button(rule_label(r, when.date()), cb("mt", "r", r))] for r in rule_choices(when.date())
+    ]
+    await show(
+        update, ctx, _("{when}. Does it repeat?").format(when=svc(ctx).when_text(when)), rows
+    )
 
 
 def changed_text(n: int) -> str:
@@ -183,7 +207,8 @@ def changed_text(n: int) -> str:
         return _("Nothing changed.")
     return ngettext(
         "Changed {n} meeting. Everyone who said yes or maybe is told.",
-        "Changed {n} meetings. Everyone who said yes or maybe is told.", n,
+        "Changed {n} meetings. Everyone who said yes or maybe is told.",
+        n,
     ).format(n=n)
 
 
@@ -214,22 +239,38 @@ async def ask_place(update: Update, ctx: BotContext, data: dict) -> None:
 async def ask_agenda(update: Update, ctx: BotContext, data: dict) -> None:
     s = ctx.services
     await s.dialogs.set(ctx.user.id, KIND, "agenda", data, s.clock.now())
-    await reply(update, ctx, _("What will you talk about? Send a short agenda, or tap Skip."),
-                [[Button(_("Skip"), cb("mt", "sk"))]])
+    await reply(
+        update,
+        ctx,
+        _("What will you talk about? Send a short agenda, or tap Skip."),
+        [[Button(_("Skip"), cb("mt", "sk"))]],
+    )
 
 
 async def ask_capacity(update: Update, ctx: BotContext, data: dict) -> None:
     s = ctx.services
     await s.dialogs.set(ctx.user.id, KIND, "capacity", data, s.clock.now())
-    rows = [[Button(_("No limit"), cb("mt", "c", 0))] + [Button(str(n), cb("mt", "c", n)) for n in (10, 15, 20, 30)]]
+    rows = [
+        [Button(_("No limit"), cb("mt", "c", 0))]
+        + [Button(str(n), cb("mt", "c", n)) for n in (10, 15, 20, 30)]
+    ]
     await show(update, ctx, _("How many people can come at most? Tap or type a number."), rows)
 
 
 def draft_of(data: dict, tz) -> Draft:
-    starts = datetime.fromisoformat(data["starts"]).astimezone(tz) if data.get("starts") else datetime.fromisoformat(data["options"][0])
+    starts = (
+        datetime.fromisoformat(data["starts"]).astimezone(tz)
+        if data.get("starts")
+        else datetime.fromisoformat(data["options"][0])
+    )
     return Draft(
-        group_id=int(data["group_id"]), title=data["title"], starts_at=starts, place=data["place"],
-        agenda=data.get("agenda"), capacity=data.get("capacity") or None, rule=data.get("rule", "once"),
+        group_id=int(data["group_id"]),
+        title=data["title"],
+        starts_at=starts,
+        place=data["place"],
+        agenda=data.get("agenda"),
+        capacity=data.get("capacity") or None,
+        rule=data.get("rule", "once"),
     )
 
 
@@ -246,15 +287,24 @@ async def preview(update: Update, ctx: BotContext, data: dict) -> None:
                 self.id, self.starts_at = -i - 1, datetime.fromisoformat(iso).astimezone(tz)
 
         opts = [_O(i, o) for i, o in enumerate(data["options"])]
-        await show(update, ctx, service.poll_text(data["title"], group.name, data["place"]),
-                   [[Button(r[0].text, cb("mt", "pv"))] for r in service.poll_rows(0, opts, set())])
+        await show(
+            update,
+            ctx,
+            service.poll_text(data["title"], group.name, data["place"]),
+            [[Button(r[0].text, cb("mt", "pv"))] for r in service.poll_rows(0, opts, set())],
+        )
     else:
         draft = draft_of(data, s.settings.tz)
-        await show(update, ctx, service.member_text(draft, group.name, draft.rule), service.rsvp_rows(None))
+        await show(
+            update, ctx, service.member_text(draft, group.name, draft.rule), service.rsvp_rows(None)
+        )
     members = await s.groups.count_members(group.id)
     await reply(
-        update, ctx,
-        _("☝️ This is what the members see. Send it to {n} members of {group}?").format(n=members, group=esc(group.name)),
+        update,
+        ctx,
+        _("☝️ This is what the members see. Send it to {n} members of {group}?").format(
+            n=members, group=esc(group.name)
+        ),
         [[Button(_("✅ Publish"), cb("mt", "pub")), Button(_("✖ Cancel"), cb("mt", "x"))]],
     )
 
@@ -271,7 +321,9 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     lang = i18n.current_language()
     if step == "title":
         if len(text) > 100:
-            await reply(update, ctx, _("Please keep the name short (at most {n} characters).").format(n=100))
+            await reply(
+                update, ctx, _("Please keep the name short (at most {n} characters).").format(n=100)
+            )
             return
         data["title"] = " ".join(text.split())
         await ask_when(update, ctx, data)
@@ -283,12 +335,16 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         elif result.problem == "ambiguous":
             await ask_pick(update, ctx, _("Which one do you mean?"), result.candidates)
         elif result.problem == "past" and result.candidates:
-            await ask_pick(update, ctx, _("That date has passed. Do you mean next year?"), result.candidates)
+            await ask_pick(
+                update, ctx, _("That date has passed. Do you mean next year?"), result.candidates
+            )
         elif result.problem == "past":
             await reply(update, ctx, _("That date has passed. Please choose a date in the future."))
         elif result.problem == "no_time" and result.day is not None:
             if result.day < now.date():
-                await reply(update, ctx, _("That date has passed. Please choose a date in the future."))
+                await reply(
+                    update, ctx, _("That date has passed. Please choose a date in the future.")
+                )
             else:
                 await ask_hour(update, ctx, data, result.day)
         elif result.problem == "no_date" and result.clock is not None:
@@ -304,13 +360,18 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(update, ctx, _("Please type a time like <i>19:30</i>."))
         elif ambiguous:
             tz = s.settings.tz
-            cands = [datetime.combine(day, clock, tzinfo=tz), datetime.combine(day, time(clock.hour + 12, clock.minute), tzinfo=tz)]
+            cands = [
+                datetime.combine(day, clock, tzinfo=tz),
+                datetime.combine(day, time(clock.hour + 12, clock.minute), tzinfo=tz),
+            ]
             await ask_pick(update, ctx, _("Which one do you mean?"), cands)
         else:
             await on_moment(update, ctx, dialog, datetime.combine(day, clock, tzinfo=s.settings.tz))
     elif step == "place":
         if len(text) > 200:
-            await reply(update, ctx, _("Please keep it short (at most {n} characters).").format(n=200))
+            await reply(
+                update, ctx, _("Please keep it short (at most {n} characters).").format(n=200)
+            )
             return
         place = " ".join(text.split())
         if data["mode"] == "edit":
@@ -320,7 +381,11 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             if m is None or not await can_manage(ctx, m.group_id):
                 await refuse(update, ctx)
                 return
-            await reply(update, ctx, changed_text(await svc(ctx).change(mid, place=place, whole_series=scope == "s")))
+            await reply(
+                update,
+                ctx,
+                changed_text(await svc(ctx).change(mid, place=place, whole_series=scope == "s")),
+            )
             return
         data["place"] = place
         await ask_agenda(update, ctx, data)
@@ -375,7 +440,9 @@ async def on_dialog_button(update: Update, ctx: BotContext, p: list[str]) -> Non
             await button_expired(update)
         elif data.get("clock"):
             hh, mm = (int(x) for x in data.pop("clock").split(":"))
-            await on_moment(update, ctx, dialog, datetime.combine(day.date(), time(hh, mm), tzinfo=tz))
+            await on_moment(
+                update, ctx, dialog, datetime.combine(day.date(), time(hh, mm), tzinfo=tz)
+            )
         else:
             await ask_hour(update, ctx, data, day.date())
     elif action == "t" and dialog.step in ("when", "hour") and len(p) == 3:
@@ -409,11 +476,22 @@ async def on_dialog_button(update: Update, ctx: BotContext, p: list[str]) -> Non
             options = [datetime.fromisoformat(o).astimezone(tz) for o in data["options"]]
             data["starts"] = data["options"][0]
             await service.publish_poll(draft_of(data, tz), options, ctx.user.id)
-            await show(update, ctx, _("The date poll is sent. See the votes in /meetings and pick a date there."))
+            await show(
+                update,
+                ctx,
+                _("The date poll is sent. See the votes in /meetings and pick a date there."),
+            )
         else:
             ids = await service.publish(draft_of(data, tz), ctx.user.id)
-            await show(update, ctx, ngettext("Published: {n} meeting is sent to the members.",
-                                             "Published: {n} meetings are sent to the members.", len(ids)).format(n=len(ids)))
+            await show(
+                update,
+                ctx,
+                ngettext(
+                    "Published: {n} meeting is sent to the members.",
+                    "Published: {n} meetings are sent to the members.",
+                    len(ids),
+                ).format(n=len(ids)),
+            )
     elif action == "x":
         await s.dialogs.clear(ctx.user.id)
         await show(update, ctx, _("Stopped. Nothing was changed."))
@@ -477,8 +555,11 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
         data = service.ics(m, group.name)
         try:
             # Always to the private chat, also when tapped under the group chat's post.
-            await ctx.bot.send_document(update.effective_user.id, InputFile(data, filename=f"meeting-{m.id}.ics"),
-                                        caption=_("Open this file to add the meeting to your calendar."))
+            await ctx.bot.send_document(
+                update.effective_user.id,
+                InputFile(data, filename=f"meeting-{m.id}.ics"),
+                caption=_("Open this file to add the meeting to your calendar."),
+            )
         except TelegramError:
             pass  # they never opened a private chat with the bot: nothing to send it to
         return
@@ -496,41 +577,79 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
     scope = p[3] if len(p) == 4 and p[3] in ("o", "s") else None
     s = ctx.services
     if action in ("et", "ep", "ec") and m.series_id is not None and scope is None:
-        await show(update, ctx, _("Only this meeting, or every next meeting of the series?"), [
-            [Button(_("Only this one"), cb("mt", action, m.id, "o"))],
-            [Button(_("The whole series"), cb("mt", action, m.id, "s"))],
-        ])
+        await show(
+            update,
+            ctx,
+            _("Only this meeting, or every next meeting of the series?"),
+            [
+                [Button(_("Only this one"), cb("mt", action, m.id, "o"))],
+                [Button(_("The whole series"), cb("mt", action, m.id, "s"))],
+            ],
+        )
         return
     scope = scope or "o"
     if m.status != "published" and action in ("et", "ep", "ec", "cx"):
         await show(update, ctx, _("This meeting is cancelled."))
         return
     if action == "et":
-        await ask_when(update, ctx, {"mode": "edit", "group_id": m.group_id, "mid": m.id, "scope": scope})
+        await ask_when(
+            update, ctx, {"mode": "edit", "group_id": m.group_id, "mid": m.id, "scope": scope}
+        )
     elif action == "ep":
-        await ask_place(update, ctx, {"mode": "edit", "group_id": m.group_id, "mid": m.id, "scope": scope})
+        await ask_place(
+            update, ctx, {"mode": "edit", "group_id": m.group_id, "mid": m.id, "scope": scope}
+        )
     elif action == "ec":
-        await show(update, ctx, _("Cancel <b>{title}</b>? Everyone who said yes or maybe is told.").format(title=esc(m.title)), [
-            [Button(_("Yes, cancel it"), cb("mt", "cx", m.id, scope)), Button(_("No"), cb("mt", "o", m.id))]])
+        await show(
+            update,
+            ctx,
+            _("Cancel <b>{title}</b>? Everyone who said yes or maybe is told.").format(
+                title=esc(m.title)
+            ),
+            [
+                [
+                    Button(_("Yes, cancel it"), cb("mt", "cx", m.id, scope)),
+                    Button(_("No"), cb("mt", "o", m.id)),
+                ]
+            ],
+        )
     elif action == "cx":
         n = await service.cancel(m.id, whole_series=scope == "s")
-        await show(update, ctx, ngettext("Cancelled {n} meeting. Everyone who said yes or maybe is told.",
-                                         "{n} meetings cancelled. Everyone who said yes or maybe is told.", n).format(n=n))
+        await show(
+            update,
+            ctx,
+            ngettext(
+                "Cancelled {n} meeting. Everyone who said yes or maybe is told.",
+                "{n} meetings cancelled. Everyone who said yes or maybe is told.",
+                n,
+            ).format(n=n),
+        )
     elif action == "a":
         if service.local(m.starts_at) > s.clock.now():
-            await answer(update, _("You can note who came when the meeting has started."), alert=True)
+            await answer(
+                update, _("You can note who came when the meeting has started."), alert=True
+            )
             return
         await service.start_attendance(m.id)
         await show_attendance(update, ctx, m)
     elif action == "at" and len(p) == 4 and num(p[3]) is not None:
         uid = num(p[3])
-        if uid not in await s.groups.member_ids(m.group_id) or (await service.repo.get(m.id)).attendance_at is None:
+        if (
+            uid not in await s.groups.member_ids(m.group_id)
+            or (await service.repo.get(m.id)).attendance_at is None
+        ):
             await button_expired(update)
             return
         await service.toggle_attendance(m.id, uid)
         await show_attendance(update, ctx, m)
     elif action == "an":
-        await s.dialogs.set(ctx.user.id, KIND, "notes", {"mode": "notes", "group_id": m.group_id, "mid": m.id}, s.clock.now())
+        await s.dialogs.set(
+            ctx.user.id,
+            KIND,
+            "notes",
+            {"mode": "notes", "group_id": m.group_id, "mid": m.id},
+            s.clock.now(),
+        )
         await reply(update, ctx, _("Send a few words about the meeting."))
     else:
         await button_expired(update)
@@ -543,13 +662,25 @@ async def answer_meeting(update: Update, ctx: BotContext, m: Meeting, group, cod
         await answer(update, _("This meeting is over or cancelled."), alert=True)
         return
     if result.answer == "waiting":
-        await answer(update, _("The meeting is full. You are on the waiting list; we tell you when a place is free."), alert=True)
+        await answer(
+            update,
+            _(
+                "The meeting is full. You are on the waiting list; we tell you when a place is free."
+            ),
+            alert=True,
+        )
     else:
-        await answer(update, _("Your answer: {answer}").format(answer=service.answer_label(result.answer)))
+        await answer(
+            update, _("Your answer: {answer}").format(answer=service.answer_label(result.answer))
+        )
     if is_private(update):
         fresh = await service.repo.get(m.id)
-        await show(update, ctx, service.member_text(fresh, group.name, await service.rule_of(fresh), result.answer),
-                   service.rsvp_rows(m.id))
+        await show(
+            update,
+            ctx,
+            service.member_text(fresh, group.name, await service.rule_of(fresh), result.answer),
+            service.rsvp_rows(m.id),
+        )
 
 
 async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: bool) -> None:
@@ -563,12 +694,21 @@ async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: boo
         users = {u.id: u for u in await ctx.services.users.many([r.user_id for r in rsvps])}
         lines = []
         for key in ("yes", "maybe", "no", "waiting", "offered"):
-            names = [esc(users[r.user_id].display_name) for r in rsvps if r.answer == key and r.user_id in users]
+            names = [
+                esc(users[r.user_id].display_name)
+                for r in rsvps
+                if r.answer == key and r.user_id in users
+            ]
             if names:
-                lines.append("{} ({}): {}".format(service.answer_label(key), len(names), ", ".join(names)))
+                lines.append(
+                    "{} ({}): {}".format(service.answer_label(key), len(names), ", ".join(names))
+                )
         text += "\n\n" + ("\n".join(lines) if lines else _("Nobody answered yet."))
         rows = rows + [
-            [Button(_("🕖 Change time"), cb("mt", "et", m.id)), Button(_("📍 Change place"), cb("mt", "ep", m.id))],
+            [
+                Button(_("🕖 Change time"), cb("mt", "et", m.id)),
+                Button(_("📍 Change place"), cb("mt", "ep", m.id)),
+            ],
             [Button(_("❌ Cancel meeting"), cb("mt", "ec", m.id))],
         ]
     await show(update, ctx, clip(text, 4000), rows)
@@ -581,13 +721,27 @@ async def show_attendance(update: Update, ctx: BotContext, m: Meeting) -> None:
     answers = {r.user_id: r.answer for r in await service.repo.rsvps(m.id)}
     member_ids = await s.groups.member_ids(m.group_id)
     order = {"yes": 0, "maybe": 1, "offered": 2, "waiting": 3}
-    people = sorted(await s.users.many(member_ids), key=lambda u: (order.get(answers.get(u.id, ""), 9), u.display_name.lower()))
-    rows = [[Button(("✅ " if u.id in present else "▫️ ") + clip(u.display_name, 40), cb("mt", "at", m.id, u.id))]
-            for u in people[:40]]
+    people = sorted(
+        await s.users.many(member_ids),
+        key=lambda u: (order.get(answers.get(u.id, ""), 9), u.display_name.lower()),
+    )
+    rows = [
+        [
+            Button(
+                ("✅ " if u.id in present else "▫️ ") + clip(u.display_name, 40),
+                cb("mt", "at", m.id, u.id),
+            )
+        ]
+        for u in people[:40]
+    ]
     rows.append([Button(_("📝 Notes"), cb("mt", "an", m.id)), Button(_("✔ Done"), cb("mt", "l"))])
-    text = _("Who came to <b>{title}</b> ({when})? Tap a name to change it.").format(
-        title=esc(m.title), when=service.when_text(m.starts_at)) + "\n" + ngettext(
-        "{n} person came.", "{n} people came.", len(present)).format(n=len(present))
+    text = (
+        _("Who came to <b>{title}</b> ({when})? Tap a name to change it.").format(
+            title=esc(m.title), when=service.when_text(m.starts_at)
+        )
+        + "\n"
+        + ngettext("{n} person came.", "{n} people came.", len(present)).format(n=len(present))
+    )
     await show(update, ctx, text, rows)
 
 
@@ -598,7 +752,13 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
     managed = {g.id: g for g in await managed_groups(ctx)}
     group_ids = set(r.member_of) | set(managed)
     if not group_ids:
-        await reply(update, ctx, _("You are not in a group yet. Ask your group for its link or scan the QR code on the poster."))
+        await reply(
+            update,
+            ctx,
+            _(
+                "You are not in a group yet. Ask your group for its link or scan the QR code on the poster."
+            ),
+        )
         return
     now = s.clock.now()
     meetings = await service.repo.upcoming(group_ids, now)
@@ -612,23 +772,39 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
         local = service.local(m.starts_at)
         line = f"• {format_short_date(local)} {format_time(local)} – <b>{esc(m.title)}</b> ({esc(names[m.group_id])})"
         if r.is_member(m.group_id):
-            line += "\n   " + _("Your answer: {answer}").format(answer=service.answer_label(mine.get(m.id)))
+            line += "\n   " + _("Your answer: {answer}").format(
+                answer=service.answer_label(mine.get(m.id))
+            )
         if m.group_id in managed:
             counts = {}
             for x in await service.repo.rsvps(m.id):
                 counts[x.answer] = counts.get(x.answer, 0) + 1
-            line += "\n   ✅ {} · 🤔 {} · ❌ {}".format(counts.get("yes", 0), counts.get("maybe", 0), counts.get("no", 0))
+            line += "\n   ✅ {} · 🤔 {} · ❌ {}".format(
+                counts.get("yes", 0), counts.get("maybe", 0), counts.get("no", 0)
+            )
             if counts.get("waiting"):
                 line += " · ⏳ {}".format(counts["waiting"])
         lines.append(line)
-        rows.append([Button(clip(f"{format_short_date(local)} {format_time(local)} {m.title}", 60), cb("mt", "o", m.id))])
+        rows.append(
+            [
+                Button(
+                    clip(f"{format_short_date(local)} {format_time(local)} {m.title}", 60),
+                    cb("mt", "o", m.id),
+                )
+            ]
+        )
     if not meetings:
         lines.append(_("No meetings planned."))
     for poll in await service.repo.open_polls(managed):
         lines.append("🗳 " + _("Date poll: <b>{title}</b>").format(title=esc(poll.title)))
         rows.append([Button(clip("🗳 " + poll.title, 60), cb("mp", "o", poll.id))])
     if managed:
-        rows.append([Button(_("📜 History"), cb("mt", "h")), Button(_("⏰ Reminders"), cb("mt", "rs", min(managed)))])
+        rows.append(
+            [
+                Button(_("📜 History"), cb("mt", "h")),
+                Button(_("⏰ Reminders"), cb("mt", "rs", min(managed))),
+            ]
+        )
     await show(update, ctx, clip("\n".join(lines), 4000), rows)
 
 
@@ -644,13 +820,20 @@ async def show_history(update: Update, ctx: BotContext) -> None:
     rows = []
     for m in past:
         local = service.local(m.starts_at)
-        came = ngettext("{n} person came", "{n} people came", counts.get(m.id, 0)).format(n=counts.get(m.id, 0)) \
-            if m.attendance_at else _("not noted yet")
+        came = (
+            ngettext("{n} person came", "{n} people came", counts.get(m.id, 0)).format(
+                n=counts.get(m.id, 0)
+            )
+            if m.attendance_at
+            else _("not noted yet")
+        )
         line = f"• {format_short_date(local)} – <b>{esc(m.title)}</b> ({esc(managed[m.group_id].name)}): {came}"
         if m.notes:
             line += "\n   📝 " + esc(clip(m.notes, 120))
         lines.append(line)
-        rows.append([Button(clip(f"✔ {format_short_date(local)} {m.title}", 60), cb("mt", "a", m.id))])
+        rows.append(
+            [Button(clip(f"✔ {format_short_date(local)} {m.title}", 60), cb("mt", "a", m.id))]
+        )
     if not past:
         lines.append(_("No meetings yet."))
     await show(update, ctx, clip("\n".join(lines), 4000), rows[:20])
@@ -675,7 +858,13 @@ async def on_group_button(update: Update, ctx: BotContext, p: list[str]) -> None
             return
         await s.groups.link_chat(group.id, chat.id)
         await answer(update)
-        await show(update, ctx, _("This chat is now linked to <b>{group}</b>. New meetings will be posted here.").format(group=esc(group.name)))
+        await show(
+            update,
+            ctx,
+            _(
+                "This chat is now linked to <b>{group}</b>. New meetings will be posted here."
+            ).format(group=esc(group.name)),
+        )
         return
     current = await service.repo.settings(group.id)
     day, hours = current.remind_day, current.remind_hours
@@ -686,12 +875,27 @@ async def on_group_button(update: Update, ctx: BotContext, p: list[str]) -> None
     if action in ("rd", "rh"):
         await service.set_reminders(group.id, day, hours)
     await answer(update)
-    text = _("<b>Reminders for {group}</b>").format(group=esc(group.name)) + "\n" + \
-        _("The day before: {state}").format(state=_("on") if day else _("off")) + "\n" + \
-        (_("Reminder {n} h before").format(n=hours) if hours else _("No reminder on the day itself."))
-    rows = [[Button(_("The day before: on/off"), cb("mt", "rd", group.id))],
-            [Button(("• " if hours == h else "") + (_("{n} h before").format(n=h) if h else _("off")), cb("mt", "rh", group.id, h))
-             for h in (0, 1, 2, 3)]]
+    text = (
+        _("<b>Reminders for {group}</b>").format(group=esc(group.name))
+        + "\n"
+        + _("The day before: {state}").format(state=_("on") if day else _("off"))
+        + "\n"
+        + (
+            _("Reminder {n} h before").format(n=hours)
+            if hours
+            else _("No reminder on the day itself.")
+        )
+    )
+    rows = [
+        [Button(_("The day before: on/off"), cb("mt", "rd", group.id))],
+        [
+            Button(
+                ("• " if hours == h else "") + (_("{n} h before").format(n=h) if h else _("off")),
+                cb("mt", "rh", group.id, h),
+            )
+            for h in (0, 1, 2, 3)
+        ],
+    ]
     others = [g for g in await managed_groups(ctx) if g.id != group.id][:10]
     rows += [[Button(clip(g.name, 60), cb("mt", "rs", g.id))] for g in others]
     await show(update, ctx, text, rows)
@@ -732,7 +936,12 @@ async def on_mp(update: Update, ctx: BotContext) -> None:
             return
         await answer(update, _("Thank you, your choice is saved."))
         options = await service.repo.poll_options(poll.id)
-        await show(update, ctx, service.poll_text(poll.title, group.name, poll.place), service.poll_rows(poll.id, options, mine))
+        await show(
+            update,
+            ctx,
+            service.poll_text(poll.title, group.name, poll.place),
+            service.poll_rows(poll.id, options, mine),
+        )
         return
     if not r.can_manage_group(group.id, group.project_id):
         await refuse(update, ctx)
@@ -741,16 +950,33 @@ async def on_mp(update: Update, ctx: BotContext) -> None:
         await answer(update)
         options = await service.repo.poll_options(poll.id)
         votes = await service.repo.votes(poll.id)
-        users = {u.id: u for u in await ctx.services.users.many(sorted({u for v in votes.values() for u in v}))}
+        users = {
+            u.id: u
+            for u in await ctx.services.users.many(sorted({u for v in votes.values() for u in v}))
+        }
         lines = [service.poll_text(poll.title, group.name, poll.place).split("\n\n")[0], ""]
         rows = []
         for o in options:
             voters = votes.get(o.id, [])
             local = service.local(o.starts_at)
             names = ", ".join(esc(users[u].display_name) for u in voters if u in users)
-            lines.append("• {} – {}{}".format(i18n.format_datetime(local), ngettext("{n} vote", "{n} votes", len(voters)).format(n=len(voters)),
-                                             (": " + names) if names else ""))
-            rows.append([Button(_("✅ Pick {date}").format(date=format_short_date(local) + " " + format_time(local)), cb("mp", "k", poll.id, o.id))])
+            lines.append(
+                "• {} – {}{}".format(
+                    i18n.format_datetime(local),
+                    ngettext("{n} vote", "{n} votes", len(voters)).format(n=len(voters)),
+                    (": " + names) if names else "",
+                )
+            )
+            rows.append(
+                [
+                    Button(
+                        _("✅ Pick {date}").format(
+                            date=format_short_date(local) + " " + format_time(local)
+                        ),
+                        cb("mp", "k", poll.id, o.id),
+                    )
+                ]
+            )
         if poll.status != "open":
             rows = []
         await show(update, ctx, clip("\n".join(lines), 4000), rows)
@@ -774,10 +1000,19 @@ async def _menu_meetings(update: Update, ctx: BotContext) -> None:
 
 def register(app: Application) -> None:
     registry = registry_of(app)
-    registry.command("meetings", N_("Meetings of my groups"), {"member", "organiser", "worker", "admin"}, order=30)
+    registry.command(
+        "meetings",
+        N_("Meetings of my groups"),
+        {"member", "organiser", "worker", "admin"},
+        order=30,
+    )
     registry.command("newmeeting", N_("Plan a meeting"), {"organiser", "worker", "admin"}, order=40)
-    registry.command("datepoll", N_("Let the group choose a date"), {"organiser", "worker", "admin"}, order=41)
-    registry.menu_item("meetings", N_("📅 Meetings"), {"member", "organiser", "worker"}, _menu_meetings, order=30)
+    registry.command(
+        "datepoll", N_("Let the group choose a date"), {"organiser", "worker", "admin"}, order=41
+    )
+    registry.menu_item(
+        "meetings", N_("📅 Meetings"), {"member", "organiser", "worker"}, _menu_meetings, order=30
+    )
     registry.dialog(KIND, _step, _on_cancel)
     app.add_handler(CommandHandler("newmeeting", cmd_newmeeting, filters=PRIVATE))
     app.add_handler(CommandHandler("datepoll", cmd_datepoll, filters=PRIVATE))

@@ -29,10 +29,14 @@ async def set_default_commands(bot: Bot, registry: Registry, default_language: s
         for lang in SUPPORTED_LANGUAGES:
             with i18n.use_locale(lang):
                 await bot.set_my_commands(
-                    _commands(registry, BASE_ROLES), scope=BotCommandScopeDefault(), language_code=lang
+                    _commands(registry, BASE_ROLES),
+                    scope=BotCommandScopeDefault(),
+                    language_code=lang,
                 )
         with i18n.use_locale(default_language):
-            await bot.set_my_commands(_commands(registry, BASE_ROLES), scope=BotCommandScopeDefault())
+            await bot.set_my_commands(
+                _commands(registry, BASE_ROLES), scope=BotCommandScopeDefault()
+            )
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", exc)
 
@@ -49,6 +53,8 @@ async def set_user_commands(
         return
     try:
         with i18n.use_locale(language):
-            await bot.set_my_commands(_commands(registry, names), scope=BotCommandScopeChat(user.tg_id))
+            await bot.set_my_commands(
+                _commands(registry, names), scope=BotCommandScopeChat(user.tg_id)
+            )
     except TelegramError as exc:
         log.warning("could not set a personal command menu: %s", exc)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.context import BotContext, registry_of
 from bot.core.i18n import N_, _
-from bot.domain.privacy import PrivacyService, forget_features_note
 from bot.core.ui import Button, cb
+from bot.domain.privacy import PrivacyService, forget_features_note
 from handlers.common import answer, button_expired, parse_cb, reply, show
+from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -50,7 +50,10 @@ async def cmd_forget(update: Update, ctx: BotContext) -> None:
         update,
         ctx,
         text,
-        [[Button(_("🗑 Yes, delete my data"), cb("pv", "yes"))], [Button(_("✖ No, keep it"), cb("pv", "no"))]],
+        [
+            [Button(_("🗑 Yes, delete my data"), cb("pv", "yes"))],
+            [Button(_("✖ No, keep it"), cb("pv", "no"))],
+        ],
     )
 
 
@@ -76,7 +79,9 @@ async def on_pv(update: Update, ctx: BotContext) -> None:
     await show(
         update,
         ctx,
-        _("Your data is deleted. Goodbye! If you write to the bot again, you start as a new person."),
+        _(
+            "Your data is deleted. Goodbye! If you write to the bot again, you start as a new person."
+        ),
     )
 
 

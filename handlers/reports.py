@@ -12,14 +12,14 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from handlers.context import BotContext, registry_of
-from storage.timestamps import from_db
 from bot.core.i18n import N_, _, ngettext
-from bot.domain.reports import CODE_OF, FILTER_CODES, STATUS_CODES, ReportsService, status_label
 from bot.core.ui import Button, cb, clip, esc
+from bot.domain.reports import CODE_OF, FILTER_CODES, STATUS_CODES, ReportsService, status_label
 from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
+from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
 from storage.repos.reports import OPEN_STATUSES, Report
+from storage.timestamps import from_db
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -67,14 +67,25 @@ async def cmd_report(update: Update, ctx: BotContext) -> None:
     rl = await roles(ctx)
     found = await r.project_for(rl)
     if found is None:
-        await reply(update, ctx, _("You are not part of a project yet. Ask your project worker for an invite link."))
+        await reply(
+            update,
+            ctx,
+            _("You are not part of a project yet. Ask your project worker for an invite link."),
+        )
         return
     dialog = await s.dialogs.get(ctx.user.id)
     draft = await r.repo.draft(ctx.user.id)
     if (dialog is not None and dialog.kind == KIND) or draft is not None:
         await reply(
-            update, ctx, _("You have a report that you did not finish. Do you want to continue it?"),
-            [[Button(_("▶️ Continue"), cb("rep", "resume")), Button(_("🆕 Start again"), cb("rep", "fresh"))]],
+            update,
+            ctx,
+            _("You have a report that you did not finish. Do you want to continue it?"),
+            [
+                [
+                    Button(_("▶️ Continue"), cb("rep", "resume")),
+                    Button(_("🆕 Start again"), cb("rep", "fresh")),
+                ]
+            ],
         )
         return
     if await _choose_project(update, ctx, rl):
@@ -114,17 +125,33 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict[str, Any])
         cats = await r.repo.categories(pid)
         buttons = [Button(r.category_label(c), cb("rep", "cat", c.id)) for c in cats]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        await show(update, ctx, _("📣 What is the problem about? Tap one.") + "\n" + _("Send /cancel to stop."), rows)
+        await show(
+            update,
+            ctx,
+            _("📣 What is the problem about? Tap one.") + "\n" + _("Send /cancel to stop."),
+            rows,
+        )
     elif step == "what":
         await show(update, ctx, _("Tell us what is wrong. Type it, or send a voice note 🎤."))
     elif step == "photos":
-        await show(update, ctx, _("Do you have photos? Send one or more. Tap “Done” when you are ready."),
-                   [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]])
+        await show(
+            update,
+            ctx,
+            _("Do you have photos? Send one or more. Tap “Done” when you are ready."),
+            [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]],
+        )
     elif step == "where":
         hoods = await s.projects.neighbourhoods(pid)
         buttons = [Button(h.name[:40], cb("rep", "hood", h.id)) for h in hoods[:30]]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        await show(update, ctx, _("📍 Where is it? Share your location (📎 → Location), tap your neighbourhood, or type the address."), rows)
+        await show(
+            update,
+            ctx,
+            _(
+                "📍 Where is it? Share your location (📎 → Location), tap your neighbourhood, or type the address."
+            ),
+            rows,
+        )
     elif step == "similar":
         lines = [_("Other people already reported something like this nearby:")]
         rows = []
@@ -134,23 +161,51 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict[str, Any])
                 continue
             snippet = esc(clip(rep.text, 80)) if rep.text else "🎤"
             count = await r.repo.me_too_count(rid) + 1
-            lines.append("• <b>{}</b> – {} ({})".format(
-                rep.reference, snippet,
-                ngettext("{n} household", "{n} households", count).format(n=count)))
-            rows.append([Button(_("🙋 Me too: {ref}").format(ref=rep.reference), cb("rep", "mt", rid))])
+            lines.append(
+                "• <b>{}</b> – {} ({})".format(
+                    rep.reference,
+                    snippet,
+                    ngettext("{n} household", "{n} households", count).format(n=count),
+                )
+            )
+            rows.append(
+                [Button(_("🙋 Me too: {ref}").format(ref=rep.reference), cb("rep", "mt", rid))]
+            )
         lines.append("")
         lines.append(_("Is it the same problem? Tap “Me too”. Or send your own report."))
         rows.append([Button(_("➡️ Send my own report"), cb("rep", "own"))])
         await show(update, ctx, "\n".join(lines), rows)
     elif step == "name":
-        await show(update, ctx, _("May the project worker see your name?"),
-                   [[Button(_("✅ Yes"), cb("rep", "name", 1)), Button(_("🙈 No, keep me anonymous"), cb("rep", "name", 0))]])
+        await show(
+            update,
+            ctx,
+            _("May the project worker see your name?"),
+            [
+                [
+                    Button(_("✅ Yes"), cb("rep", "name", 1)),
+                    Button(_("🙈 No, keep me anonymous"), cb("rep", "name", 0)),
+                ]
+            ],
+        )
     elif step == "quote":
-        await show(update, ctx, _("May we use your story, without your name, to show policy makers what is going on?"),
-                   [[Button(_("✅ Yes"), cb("rep", "quote", 1)), Button(_("❌ No"), cb("rep", "quote", 0))]])
+        await show(
+            update,
+            ctx,
+            _("May we use your story, without your name, to show policy makers what is going on?"),
+            [
+                [
+                    Button(_("✅ Yes"), cb("rep", "quote", 1)),
+                    Button(_("❌ No"), cb("rep", "quote", 0)),
+                ]
+            ],
+        )
     elif step == "confirm":
-        await show(update, ctx, await _summary(ctx, data),
-                   [[Button(_("✅ Send"), cb("rep", "ok")), Button(_("✏️ Change"), cb("rep", "chg"))]])
+        await show(
+            update,
+            ctx,
+            await _summary(ctx, data),
+            [[Button(_("✅ Send"), cb("rep", "ok")), Button(_("✏️ Change"), cb("rep", "chg"))]],
+        )
 
 
 async def _summary(ctx: BotContext, data: dict[str, Any]) -> str:
@@ -171,7 +226,9 @@ async def _summary(ctx: BotContext, data: dict[str, Any]) -> str:
         _("Photos: {n}").format(n=len(data.get("photos") or [])),
         _("Where: {place}").format(place=", ".join(place) or _("not given")),
         _("Worker may see your name: {answer}").format(answer=yes if data.get("show_name") else no),
-        _("Story may be quoted without your name: {answer}").format(answer=yes if data.get("quote") else no),
+        _("Story may be quoted without your name: {answer}").format(
+            answer=yes if data.get("quote") else no
+        ),
         "",
         _("Is this right?"),
     ]
@@ -196,11 +253,23 @@ async def _report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         elif msg.text:
             text = msg.text.strip()
             if len(text) > limit:
-                await reply(update, ctx, _("That is too long: {n} characters. Please keep it under {limit}, or send a voice note.").format(n=len(text), limit=limit))
+                await reply(
+                    update,
+                    ctx,
+                    _(
+                        "That is too long: {n} characters. Please keep it under {limit}, or send a voice note."
+                    ).format(n=len(text), limit=limit),
+                )
                 return
             data.update(text=text, voice=None)
         elif msg.sticker is not None:
-            await reply(update, ctx, _("A sticker does not tell us what is wrong 🙂 Please type a few words, or send a voice note."))
+            await reply(
+                update,
+                ctx,
+                _(
+                    "A sticker does not tell us what is wrong 🙂 Please type a few words, or send a voice note."
+                ),
+            )
             return
         else:
             await reply(update, ctx, _("Please type what is wrong, or send a voice note."))
@@ -210,21 +279,45 @@ async def _report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         if msg.photo:
             photos = list(data.get("photos") or [])
             if len(photos) >= 10:
-                await reply(update, ctx, _("That is enough photos (10). Tap “Done”."), [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]])
+                await reply(
+                    update,
+                    ctx,
+                    _("That is enough photos (10). Tap “Done”."),
+                    [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]],
+                )
                 return
             photos.append(msg.photo[-1].file_id)
             data["photos"] = photos
             await s.dialogs.set(ctx.user.id, KIND, "photos", data, s.clock.now())
-            await reply(update, ctx, ngettext("{n} photo received. Send more, or tap “Done”.", "{n} photos received. Send more, or tap “Done”.", len(photos)).format(n=len(photos)),
-                        [[Button(_("✅ Done"), cb("rep", "pdone"))]])
+            await reply(
+                update,
+                ctx,
+                ngettext(
+                    "{n} photo received. Send more, or tap “Done”.",
+                    "{n} photos received. Send more, or tap “Done”.",
+                    len(photos),
+                ).format(n=len(photos)),
+                [[Button(_("✅ Done"), cb("rep", "pdone"))]],
+            )
         else:
-            await reply(update, ctx, _("Please send a photo, or tap “Done”."), [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]])
+            await reply(
+                update,
+                ctx,
+                _("Please send a photo, or tap “Done”."),
+                [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]],
+            )
     elif dialog.step == "where":
         if msg.location is not None:
             lat, lon = msg.location.latitude, msg.location.longitude
             inside, hood = await svc(ctx).check_location(int(data["project_id"]), lat, lon)
             if not inside:
-                await reply(update, ctx, _("That place is too far from the neighbourhoods of this project. Please tap your neighbourhood or type the address."))
+                await reply(
+                    update,
+                    ctx,
+                    _(
+                        "That place is too far from the neighbourhoods of this project. Please tap your neighbourhood or type the address."
+                    ),
+                )
                 return
             data.update(lat=lat, lon=lon)
             if hood and not data.get("hood"):
@@ -232,14 +325,28 @@ async def _report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         elif msg.text:
             text = msg.text.strip()
             if len(text) > 200:
-                await reply(update, ctx, _("Please keep the address short (at most {n} characters).").format(n=200))
+                await reply(
+                    update,
+                    ctx,
+                    _("Please keep the address short (at most {n} characters).").format(n=200),
+                )
                 return
             data["address"] = text
         elif msg.sticker is not None:
-            await reply(update, ctx, _("A sticker is not a place 🙂 Please share your location, tap your neighbourhood, or type the address."))
+            await reply(
+                update,
+                ctx,
+                _(
+                    "A sticker is not a place 🙂 Please share your location, tap your neighbourhood, or type the address."
+                ),
+            )
             return
         else:
-            await reply(update, ctx, _("Please share your location, tap your neighbourhood, or type the address."))
+            await reply(
+                update,
+                ctx,
+                _("Please share your location, tap your neighbourhood, or type the address."),
+            )
             return
         await _ask(update, ctx, _next("where", data), data)
     else:
@@ -309,7 +416,11 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
     if action == "cat" and step == "cat":
         cat = await r.repo.category(pid, arg) if arg is not None else None
         if cat is None or not cat.active:  # hidden ones: an old button, or forged
-            await answer(update, _("This category does not exist. Please tap one of the buttons."), alert=True)
+            await answer(
+                update,
+                _("This category does not exist. Please tap one of the buttons."),
+                alert=True,
+            )
             return
         ack(update)
         data["cat"] = cat.id
@@ -333,8 +444,14 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         ack(update)
         added = await r.me_too(rep, ctx.user)
         count = await r.repo.me_too_count(rep.id) + 1
-        text = (_("Thank you! We counted you for report {ref}.") if added else _("You were already counted for report {ref}.")).format(ref=rep.reference)
-        text += " " + ngettext("Now {n} household has this problem.", "Now {n} households have this problem.", count).format(n=count)
+        text = (
+            _("Thank you! We counted you for report {ref}.")
+            if added
+            else _("You were already counted for report {ref}.")
+        ).format(ref=rep.reference)
+        text += " " + ngettext(
+            "Now {n} household has this problem.", "Now {n} households have this problem.", count
+        ).format(n=count)
         await show(update, ctx, text)
     elif action == "own" and step == "similar":
         ack(update)
@@ -346,17 +463,34 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
     elif action == "ok" and step == "confirm":
         ack(update)
         report = await r.create(ctx.user, data, update.update_id)
-        await show(update, ctx, _("✅ Thank you! Your report is sent to the project worker.\nYour reference: <b>{ref}</b>").format(ref=report.reference),
-                   [[Button(_("📋 My reports"), cb("rep", "list"))]])
+        await show(
+            update,
+            ctx,
+            _(
+                "✅ Thank you! Your report is sent to the project worker.\nYour reference: <b>{ref}</b>"
+            ).format(ref=report.reference),
+            [[Button(_("📋 My reports"), cb("rep", "list"))]],
+        )
     elif action == "chg" and step == "confirm":
         ack(update)
         rows = [
-            [Button(_("Category"), cb("rep", "edit", "cat")), Button(_("What"), cb("rep", "edit", "what"))],
-            [Button(_("Photos"), cb("rep", "edit", "photos")), Button(_("Where"), cb("rep", "edit", "where"))],
+            [
+                Button(_("Category"), cb("rep", "edit", "cat")),
+                Button(_("What"), cb("rep", "edit", "what")),
+            ],
+            [
+                Button(_("Photos"), cb("rep", "edit", "photos")),
+                Button(_("Where"), cb("rep", "edit", "where")),
+            ],
             [Button(_("Name and quote"), cb("rep", "edit", "name"))],
         ]
         await show(update, ctx, _("What do you want to change?"), rows)
-    elif action == "edit" and step == "confirm" and len(parts) == 3 and parts[2] in ("cat", "what", "photos", "where", "name"):
+    elif (
+        action == "edit"
+        and step == "confirm"
+        and len(parts) == 3
+        and parts[2] in ("cat", "what", "photos", "where", "name")
+    ):
         ack(update)
         data["back"] = True
         if parts[2] == "photos":
@@ -373,14 +507,16 @@ async def cmd_myreports(update: Update, ctx: BotContext) -> None:
     r = svc(ctx)
     reports = await r.repo.of_reporter(ctx.user.id)
     if not reports:
-        await reply(update, ctx, _("You have not reported anything yet. Send /report to report a problem."))
+        await reply(
+            update, ctx, _("You have not reported anything yet. Send /report to report a problem.")
+        )
         return
     lines = [_("<b>Your reports</b>")]
     rows = []
     for rep in reports:
         latest = await r.repo.latest_event(rep.id)
         when = i18n.format_short_date(from_db(latest[2] if latest else rep.updated_at))  # type: ignore[arg-type]
-        lines.append("• <b>{}</b> – {} ({})".format(rep.reference, status_label(rep.status), when))
+        lines.append(f"• <b>{rep.reference}</b> – {status_label(rep.status)} ({when})")
         rows.append([Button(rep.reference, cb("rep", "my", rep.id))])
     await reply(update, ctx, "\n".join(lines), rows)
 
@@ -397,7 +533,9 @@ async def _own_report(update: Update, ctx: BotContext, parts: list[str]) -> Repo
     return rep
 
 
-async def _rep_report_action(update: Update, ctx: BotContext, action: str, parts: list[str]) -> None:
+async def _rep_report_action(
+    update: Update, ctx: BotContext, action: str, parts: list[str]
+) -> None:
     s = ctx.services
     r = svc(ctx)
     rep = await _own_report(update, ctx, parts)
@@ -408,7 +546,7 @@ async def _rep_report_action(update: Update, ctx: BotContext, action: str, parts
         cat = await r.repo.category(rep.project_id, rep.category_id)
         latest = await r.repo.latest_answer(rep.id)
         lines = [
-            "<b>{}</b> – {}".format(rep.reference, r.category_label(cat)),
+            f"<b>{rep.reference}</b> – {r.category_label(cat)}",
             _("Status: {status}").format(status=status_label(rep.status)),
             _("Sent on {date}").format(date=i18n.format_datetime(from_db(rep.created_at))),  # type: ignore[arg-type]
         ]
@@ -419,15 +557,29 @@ async def _rep_report_action(update: Update, ctx: BotContext, action: str, parts
             lines.append(_("Latest answer: {text}").format(text=last))
         rows = []
         if rep.is_open:
-            rows.append([Button(_("➕ Add information"), cb("rep", "info", rep.id)), Button(_("↩️ Withdraw"), cb("rep", "wd", rep.id))])
+            rows.append(
+                [
+                    Button(_("➕ Add information"), cb("rep", "info", rep.id)),
+                    Button(_("↩️ Withdraw"), cb("rep", "wd", rep.id)),
+                ]
+            )
         await show(update, ctx, "\n".join(lines), rows)
     elif action == "wd":
         if not rep.is_open:
             await button_expired(update)
             return
         await answer(update)
-        await show(update, ctx, _("Do you really want to withdraw report {ref}?").format(ref=rep.reference),
-                   [[Button(_("✅ Yes, withdraw"), cb("rep", "wdy", rep.id)), Button(_("❌ No"), cb("rep", "my", rep.id))]])
+        await show(
+            update,
+            ctx,
+            _("Do you really want to withdraw report {ref}?").format(ref=rep.reference),
+            [
+                [
+                    Button(_("✅ Yes, withdraw"), cb("rep", "wdy", rep.id)),
+                    Button(_("❌ No"), cb("rep", "my", rep.id)),
+                ]
+            ],
+        )
     elif action == "wdy":
         if not rep.is_open:
             await button_expired(update)
@@ -476,16 +628,30 @@ async def _rep_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> Non
         await reply(update, ctx, _("Please send text or a voice note."))
         return
     if text and len(text) > s.settings.report_max_text:
-        await reply(update, ctx, _("That is too long: {n} characters. Please keep it under {limit}, or send a voice note.").format(n=len(text), limit=s.settings.report_max_text))
+        await reply(
+            update,
+            ctx,
+            _(
+                "That is too long: {n} characters. Please keep it under {limit}, or send a voice note."
+            ).format(n=len(text), limit=s.settings.report_max_text),
+        )
         return
     await s.dialogs.clear(ctx.user.id)
     if dialog.step == "no":
         await r.solved_answer(rep, ctx.user, False, reason=text or _("(voice note)"))
         if voice:
             await r.relay_to_worker(rep, ctx.user, None, voice, None, "answer")
-        await reply(update, ctx, _("Thank you. Report {ref} is open again; the project worker is told.").format(ref=rep.reference))
+        await reply(
+            update,
+            ctx,
+            _("Thank you. Report {ref} is open again; the project worker is told.").format(
+                ref=rep.reference
+            ),
+        )
         return
-    await r.relay_to_worker(rep, ctx.user, text, voice, photo, "info_added" if dialog.step == "info" else "answer")
+    await r.relay_to_worker(
+        rep, ctx.user, text, voice, photo, "info_added" if dialog.step == "info" else "answer"
+    )
     await reply(update, ctx, _("Sent to the project worker."))
 
 
@@ -537,20 +703,34 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
             return
         await answer(update)
         await r.set_status(rep, ctx.user, status)
-        await reply(update, ctx, _("{ref} is now: {status}. The reporter is told.").format(ref=rep.reference, status=status_label(status)))
+        await reply(
+            update,
+            ctx,
+            _("{ref} is now: {status}. The reporter is told.").format(
+                ref=rep.reference, status=status_label(status)
+            ),
+        )
     elif action in ("nfu", "reply") and len(parts) == 3:
         await answer(update)
         mode = "nfu" if action == "nfu" else "reply"
         await s.dialogs.set(ctx.user.id, KIND_RW, mode, {"rid": rep.id}, s.clock.now())
         if mode == "nfu":
-            text = _("Why is report {ref} not for us? The reporter will read your answer.").format(ref=rep.reference)
+            text = _("Why is report {ref} not for us? The reporter will read your answer.").format(
+                ref=rep.reference
+            )
         else:
-            text = _("Send your answer to the reporter of {ref}: text or a voice note. Your name is not shown.").format(ref=rep.reference)
+            text = _(
+                "Send your answer to the reporter of {ref}: text or a voice note. Your name is not shown."
+            ).format(ref=rep.reference)
         await reply(update, ctx, text + "\n" + _("Send /cancel to stop."))
     elif action == "ra" and len(parts) == 3:
         await answer(update)
         workers = await s.users.many(await s.projects.worker_ids(rep.project_id))
-        rows = [[Button(w.display_name[:40], cb("rw", "rat", rep.id, w.id))] for w in workers if w.id != rep.assigned_to]
+        rows = [
+            [Button(w.display_name[:40], cb("rw", "rat", rep.id, w.id))]
+            for w in workers
+            if w.id != rep.assigned_to
+        ]
         if not rows:
             await reply(update, ctx, _("There is no other worker in this project."))
             return
@@ -563,12 +743,24 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
         await answer(update)
         await r.reassign(rep, ctx.user, uid)
         target = await s.users.get(uid)
-        await show(update, ctx, _("Report {ref} is now with {name}.").format(ref=rep.reference, name=esc(target.display_name if target else "?")))
+        await show(
+            update,
+            ctx,
+            _("Report {ref} is now with {name}.").format(
+                ref=rep.reference, name=esc(target.display_name if target else "?")
+            ),
+        )
     elif action == "card" and len(parts) == 3:
         await answer(update)
         reporter = await s.users.get(rep.reporter_id) if rep.reporter_id else None
         cat = await r.repo.category(rep.project_id, rep.category_id)
-        text = r.card_text(rep, cat, reporter, await r.repo.me_too_count(rep.id), await r.hood_name(rep.neighbourhood_id))
+        text = r.card_text(
+            rep,
+            cat,
+            reporter,
+            await r.repo.me_too_count(rep.id),
+            await r.hood_name(rep.neighbourhood_id),
+        )
         await reply(update, ctx, text, r.worker_buttons(rep, reporter))
         if rep.voice_file_id:
             await ctx.bot.send_voice(update.effective_chat.id, rep.voice_file_id)
@@ -588,15 +780,33 @@ async def _rw_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None
     text = (msg.text or "").strip() or None
     voice = msg.voice.file_id if msg.voice else None
     if msg.sticker is not None or not (text or voice) or (dialog.step == "nfu" and not text):
-        await reply(update, ctx, _("Please send text or a voice note.") if dialog.step == "reply" else _("Please type the reason."))
+        await reply(
+            update,
+            ctx,
+            _("Please send text or a voice note.")
+            if dialog.step == "reply"
+            else _("Please type the reason."),
+        )
         return
     if text and len(text) > 3000:
-        await reply(update, ctx, _("That is too long: {n} characters. Please keep it under {limit}, or send a voice note.").format(n=len(text), limit=3000))
+        await reply(
+            update,
+            ctx,
+            _(
+                "That is too long: {n} characters. Please keep it under {limit}, or send a voice note."
+            ).format(n=len(text), limit=3000),
+        )
         return
     await s.dialogs.clear(ctx.user.id)
     if dialog.step == "nfu":
         await r.set_status(rep, ctx.user, "not_for_us", reason=text)
-        await reply(update, ctx, _("{ref} is now: {status}. The reporter is told.").format(ref=rep.reference, status=status_label("not_for_us")))
+        await reply(
+            update,
+            ctx,
+            _("{ref} is now: {status}. The reporter is told.").format(
+                ref=rep.reference, status=status_label("not_for_us")
+            ),
+        )
         return
     if await r.relay_to_reporter(rep, ctx.user, text, voice):
         await reply(update, ctx, _("Sent to the reporter of {ref}.").format(ref=rep.reference))
@@ -615,12 +825,16 @@ async def cmd_problems(update: Update, ctx: BotContext) -> None:
     await _problems_page(update, ctx, "a", "-", 0, 0, edit=False)
 
 
-async def _problems_page(update: Update, ctx: BotContext, st: str, cat: str, hood: int, page: int, edit: bool = True) -> None:
+async def _problems_page(
+    update: Update, ctx: BotContext, st: str, cat: str, hood: int, page: int, edit: bool = True
+) -> None:
     r = svc(ctx)
     rl = await roles(ctx)
     projects = None if rl.is_admin else sorted(rl.worker_of)
     status = FILTER_CODES.get(st)
-    reports, total = await r.repo.list_open(projects, status, None if cat == "-" else cat, hood or None, PAGE, page * PAGE)
+    reports, total = await r.repo.list_open(
+        projects, status, None if cat == "-" else cat, hood or None, PAGE, page * PAGE
+    )
     lines = [_("<b>Open reports</b>") + f" ({total})"]
     if not reports:
         lines.append(_("Nothing to show."))
@@ -628,14 +842,22 @@ async def _problems_page(update: Update, ctx: BotContext, st: str, cat: str, hoo
     for rep in reports:
         c = await r.repo.category(rep.project_id, rep.category_id)
         snippet = esc(clip(rep.text, 50)) if rep.text else "🎤"
-        lines.append("• <b>{}</b> {} {} – {}".format(rep.reference, c.emoji if c else "", STATUS_ICONS_SHORT.get(rep.status, ""), snippet))
-        rows.append([Button("{} {}".format(rep.reference, c.emoji if c else ""), cb("rw", "card", rep.id))])
+        lines.append(
+            "• <b>{}</b> {} {} – {}".format(
+                rep.reference, c.emoji if c else "", STATUS_ICONS_SHORT.get(rep.status, ""), snippet
+            )
+        )
+        rows.append(
+            [Button("{} {}".format(rep.reference, c.emoji if c else ""), cb("rw", "card", rep.id))]
+        )
     rows = [sum(rows[i : i + 2], []) for i in range(0, len(rows), 2)]
-    rows.append([
-        Button(_("Status ▾"), cb("rw", "fs", cat, hood)),
-        Button(_("Category ▾"), cb("rw", "fc", st, hood)),
-        Button(_("Neighbourhood ▾"), cb("rw", "fh", st, cat)),
-    ])
+    rows.append(
+        [
+            Button(_("Status ▾"), cb("rw", "fs", cat, hood)),
+            Button(_("Category ▾"), cb("rw", "fc", st, hood)),
+            Button(_("Neighbourhood ▾"), cb("rw", "fh", st, cat)),
+        ]
+    )
     nav = []
     if page > 0:
         nav.append(Button(_("◀️ Newer"), cb("rw", "pl", st, cat, hood, page - 1)))
@@ -672,7 +894,9 @@ async def _problems_cb(update: Update, ctx: BotContext, parts: list[str]) -> Non
         for status in OPEN_STATUSES:
             code = CODE_OF.get(status)
             if code:
-                rows.append([Button(status_label(status), cb("rw", "pl", code, parts[2], parts[3], 0))])
+                rows.append(
+                    [Button(status_label(status), cb("rw", "pl", code, parts[2], parts[3], 0))]
+                )
         await show(update, ctx, _("Show which status?"), rows)
     elif action == "fc" and len(parts) == 4:
         await answer(update)
@@ -681,7 +905,10 @@ async def _problems_cb(update: Update, ctx: BotContext, parts: list[str]) -> Non
         for pid in pids[:5]:
             for c in await r.repo.categories(pid):
                 seen.setdefault(c.key, c)
-        buttons = [Button(r.category_label(c), cb("rw", "pl", parts[2], c.key, parts[3], 0)) for c in seen.values()]
+        buttons = [
+            Button(r.category_label(c), cb("rw", "pl", parts[2], c.key, parts[3], 0))
+            for c in seen.values()
+        ]
         rows = [[Button(_("All categories"), cb("rw", "pl", parts[2], "-", parts[3], 0))]]
         rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         await show(update, ctx, _("Show which category?"), rows)
@@ -703,7 +930,9 @@ async def _problems_cb(update: Update, ctx: BotContext, parts: list[str]) -> Non
 async def cmd_routing(update: Update, ctx: BotContext) -> None:
     rl = await roles(ctx)
     s = ctx.services
-    projects = await s.projects.all() if rl.is_admin else await s.projects.projects_of_worker(ctx.user.id)
+    projects = (
+        await s.projects.all() if rl.is_admin else await s.projects.projects_of_worker(ctx.user.id)
+    )
     if not (rl.is_admin or rl.is_worker):
         await refuse(update, ctx)
         return
@@ -713,7 +942,12 @@ async def cmd_routing(update: Update, ctx: BotContext) -> None:
     if len(projects) == 1:
         await _routing_show(update, ctx, projects[0].id, edit=False)
         return
-    await reply(update, ctx, _("Which project?"), [[Button(p.name[:40], cb("rw", "rt", p.id))] for p in projects])
+    await reply(
+        update,
+        ctx,
+        _("Which project?"),
+        [[Button(p.name[:40], cb("rw", "rt", p.id))] for p in projects],
+    )
 
 
 async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = True) -> None:
@@ -721,19 +955,55 @@ async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = 
     r = svc(ctx)
     project = await s.projects.get(pid)
     rules = await r.repo.rules(pid)
-    names = {u.id: u.display_name for u in await s.users.many(list({x.worker_id for x in rules} | ({project.default_worker_id} if project.default_worker_id else set())))}
+    names = {
+        u.id: u.display_name
+        for u in await s.users.many(
+            list(
+                {x.worker_id for x in rules}
+                | ({project.default_worker_id} if project.default_worker_id else set())
+            )
+        )
+    }
     hoods = {h.id: h.name for h in await s.projects.neighbourhoods(pid)}
     cats = {c.id: c for c in await r.repo.categories(pid)}
-    default = esc(names.get(project.default_worker_id, "")) if project.default_worker_id else _("nobody (the admins get it)")
-    lines = [_("<b>Who gets which reports</b> – {project}").format(project=esc(project.name)),
-             _("Default: {name}").format(name=default)]
+    default = (
+        esc(names.get(project.default_worker_id, ""))
+        if project.default_worker_id
+        else _("nobody (the admins get it)")
+    )
+    lines = [
+        _("<b>Who gets which reports</b> – {project}").format(project=esc(project.name)),
+        _("Default: {name}").format(name=default),
+    ]
     rows = []
     for rule in rules:
-        where = esc(hoods.get(rule.neighbourhood_id, "")) if rule.neighbourhood_id else _("all neighbourhoods")
-        what = r.category_label(cats.get(rule.category_id)) if rule.category_id else _("all categories")
+        where = (
+            esc(hoods.get(rule.neighbourhood_id, ""))
+            if rule.neighbourhood_id
+            else _("all neighbourhoods")
+        )
+        what = (
+            r.category_label(cats.get(rule.category_id))
+            if rule.category_id
+            else _("all categories")
+        )
         lines.append(f"• {where} · {what} → {esc(names.get(rule.worker_id, '?'))}")
-        rows.append([Button(_("🗑 Delete: {rule}").format(rule=f"{hoods.get(rule.neighbourhood_id, '*')} · {cats[rule.category_id].emoji if rule.category_id in cats else '*'}")[:60], cb("rw", "rd", rule.id))])
-    rows.append([Button(_("➕ Add a rule"), cb("rw", "rn", pid)), Button(_("👤 Default worker"), cb("rw", "rdef", pid))])
+        rows.append(
+            [
+                Button(
+                    _("🗑 Delete: {rule}").format(
+                        rule=f"{hoods.get(rule.neighbourhood_id, '*')} · {cats[rule.category_id].emoji if rule.category_id in cats else '*'}"
+                    )[:60],
+                    cb("rw", "rd", rule.id),
+                )
+            ]
+        )
+    rows.append(
+        [
+            Button(_("➕ Add a rule"), cb("rw", "rn", pid)),
+            Button(_("👤 Default worker"), cb("rw", "rdef", pid)),
+        ]
+    )
     if edit:
         await show(update, ctx, "\n".join(lines), rows)
     else:
@@ -771,7 +1041,10 @@ async def _routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None
         await _routing_show(update, ctx, pid)
     elif action == "rn":
         rows = [[Button(_("All neighbourhoods"), cb("rw", "rh", pid, 0))]]
-        rows += [[Button(h.name[:40], cb("rw", "rh", pid, h.id))] for h in await s.projects.neighbourhoods(pid)]
+        rows += [
+            [Button(h.name[:40], cb("rw", "rh", pid, h.id))]
+            for h in await s.projects.neighbourhoods(pid)
+        ]
         await show(update, ctx, _("Which neighbourhood?"), rows[:40])
     elif action == "rh" and len(nums) == 2:
         cats = await r.repo.categories(pid)
@@ -781,11 +1054,25 @@ async def _routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None
         await show(update, ctx, _("Which category?"), rows)
     elif action == "rc" and len(nums) == 3:
         workers = await s.users.many(await s.projects.worker_ids(pid))
-        rows = [[Button(w.display_name[:40], cb("rw", "rs", pid, nums[1], nums[2], w.id))] for w in workers]
-        await show(update, ctx, _("Which worker gets these reports?") if rows else _("There is no worker in this project yet."), rows)
+        rows = [
+            [Button(w.display_name[:40], cb("rw", "rs", pid, nums[1], nums[2], w.id))]
+            for w in workers
+        ]
+        await show(
+            update,
+            ctx,
+            _("Which worker gets these reports?")
+            if rows
+            else _("There is no worker in this project yet."),
+            rows,
+        )
     elif action == "rs" and len(nums) == 4:
         _p, hood, cat, uid = nums
-        if not await s.projects.is_worker(pid, uid) or (hood and (await s.projects.neighbourhood(hood) or None) is None) or (cat and await r.repo.category(pid, cat) is None):
+        if (
+            not await s.projects.is_worker(pid, uid)
+            or (hood and (await s.projects.neighbourhood(hood) or None) is None)
+            or (cat and await r.repo.category(pid, cat) is None)
+        ):
             await button_expired(update)
             return
         await r.repo.set_rule(pid, hood or None, cat or None, uid, ctx.user.id, s.clock.now())
@@ -793,7 +1080,14 @@ async def _routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None
     elif action == "rdef":
         workers = await s.users.many(await s.projects.worker_ids(pid))
         rows = [[Button(w.display_name[:40], cb("rw", "rdw", pid, w.id))] for w in workers]
-        await show(update, ctx, _("Who is the default worker?") if rows else _("There is no worker in this project yet."), rows)
+        await show(
+            update,
+            ctx,
+            _("Who is the default worker?")
+            if rows
+            else _("There is no worker in this project yet."),
+            rows,
+        )
     elif action == "rdw" and len(nums) == 2:
         if not await s.projects.is_worker(pid, nums[1]):
             await button_expired(update)
@@ -813,23 +1107,37 @@ async def cmd_categories(update: Update, ctx: BotContext) -> None:
         await refuse(update, ctx)
         return
     s = ctx.services
-    projects = await s.projects.all() if rl.is_admin else await s.projects.projects_of_worker(ctx.user.id)
+    projects = (
+        await s.projects.all() if rl.is_admin else await s.projects.projects_of_worker(ctx.user.id)
+    )
     if not projects:
         await reply(update, ctx, _("There are no projects yet. Send /newproject to make one."))
         return
     if len(projects) == 1:
         await _categories_show(update, ctx, projects[0].id, edit=False)
         return
-    await reply(update, ctx, _("Which project?"), [[Button(p.name[:40], cb("rcat", "p", p.id))] for p in projects])
+    await reply(
+        update,
+        ctx,
+        _("Which project?"),
+        [[Button(p.name[:40], cb("rcat", "p", p.id))] for p in projects],
+    )
 
 
 async def _categories_show(update: Update, ctx: BotContext, pid: int, edit: bool = True) -> None:
     r = svc(ctx)
     project = await ctx.services.projects.get(pid)
     cats = await r.repo.categories(pid, hidden=True)
-    lines = [_("<b>Report categories</b> – {project}").format(project=esc(project.name if project else "?")),
-             _("Tap a category to rename or hide it. 🙈 = hidden: residents do not see it.")]
-    buttons = [Button(r.category_label(c) + ("" if c.active else " 🙈"), cb("rcat", "c", c.id)) for c in cats]
+    lines = [
+        _("<b>Report categories</b> – {project}").format(
+            project=esc(project.name if project else "?")
+        ),
+        _("Tap a category to rename or hide it. 🙈 = hidden: residents do not see it."),
+    ]
+    buttons = [
+        Button(r.category_label(c) + ("" if c.active else " 🙈"), cb("rcat", "c", c.id))
+        for c in cats
+    ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([Button(_("➕ Add a category"), cb("rcat", "add", pid))])
     if edit:
@@ -839,8 +1147,9 @@ async def _categories_show(update: Update, ctx: BotContext, pid: int, edit: bool
 
 
 def _cat_prompt() -> str:
-    return (_("Send an emoji and a name, for example: 🚲 Bicycles") + "\n"
-            + _("Send /cancel to stop."))
+    return (
+        _("Send an emoji and a name, for example: 🚲 Bicycles") + "\n" + _("Send /cancel to stop.")
+    )
 
 
 async def on_rcat(update: Update, ctx: BotContext) -> None:
@@ -877,16 +1186,30 @@ async def on_rcat(update: Update, ctx: BotContext) -> None:
         await s.dialogs.set(ctx.user.id, KIND_CAT, "add", {"pid": pid}, s.clock.now())
         await reply(update, ctx, _("A new category for reports.") + "\n" + _cat_prompt())
     elif cat is not None and action == "c":
-        state = _("Shown to residents.") if cat.active else _("Hidden: residents do not see it. Old reports keep it.")
+        state = (
+            _("Shown to residents.")
+            if cat.active
+            else _("Hidden: residents do not see it. Old reports keep it.")
+        )
         rows = [
-            [Button(_("✏️ Rename"), cb("rcat", "rn", cat.id)),
-             Button(_("🙈 Hide") if cat.active else _("👁 Show again"), cb("rcat", "h", cat.id))],
+            [
+                Button(_("✏️ Rename"), cb("rcat", "rn", cat.id)),
+                Button(_("🙈 Hide") if cat.active else _("👁 Show again"), cb("rcat", "h", cat.id)),
+            ],
             [Button(_("◀️ Back"), cb("rcat", "p", pid))],
         ]
         await show(update, ctx, f"<b>{r.category_label(cat)}</b>\n{state}", rows)
     elif cat is not None and action == "rn":
-        await s.dialogs.set(ctx.user.id, KIND_CAT, "rename", {"pid": pid, "cid": cat.id}, s.clock.now())
-        await reply(update, ctx, _("New name for {category}.").format(category=r.category_label(cat)) + "\n" + _cat_prompt())
+        await s.dialogs.set(
+            ctx.user.id, KIND_CAT, "rename", {"pid": pid, "cid": cat.id}, s.clock.now()
+        )
+        await reply(
+            update,
+            ctx,
+            _("New name for {category}.").format(category=r.category_label(cat))
+            + "\n"
+            + _cat_prompt(),
+        )
     elif cat is not None and action == "h":
         await r.repo.change_category(cat, active=0 if cat.active else 1)
         await _categories_show(update, ctx, pid)
@@ -915,7 +1238,15 @@ async def _cat_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> Non
     msg = _msg(update)
     parsed = parse_category(msg.text or "") if msg.text else None
     if parsed is None:
-        await reply(update, ctx, _("Please send a short name (at most {n} characters, no &lt; &gt; &amp;).").format(n=CAT_NAME_MAX) + "\n" + _cat_prompt())
+        await reply(
+            update,
+            ctx,
+            _("Please send a short name (at most {n} characters, no &lt; &gt; &amp;).").format(
+                n=CAT_NAME_MAX
+            )
+            + "\n"
+            + _cat_prompt(),
+        )
         return
     emoji, name = parsed
     await s.dialogs.clear(ctx.user.id)
@@ -947,8 +1278,15 @@ def _digest_settings_text(setting) -> str:
 
 def _digest_rows() -> list[list[Button]]:
     return [
-        [Button(_("Daily"), cb("dg", "f", "daily")), Button(_("Weekly"), cb("dg", "f", "weekly")), Button(_("Off"), cb("dg", "f", "off"))],
-        [Button(t, cb("dg", "t", t.replace(":", ""))) for t in ("07:00", "08:30", "12:00", "17:00")],
+        [
+            Button(_("Daily"), cb("dg", "f", "daily")),
+            Button(_("Weekly"), cb("dg", "f", "weekly")),
+            Button(_("Off"), cb("dg", "f", "off")),
+        ],
+        [
+            Button(t, cb("dg", "t", t.replace(":", "")))
+            for t in ("07:00", "08:30", "12:00", "17:00")
+        ],
     ]
 
 
@@ -1008,7 +1346,9 @@ def register(app: Application) -> None:
     registry.command("problems", N_("Open reports of your project"), {"worker", "admin"}, order=20)
     registry.command("routing", N_("Who gets which reports"), {"worker", "admin"}, order=21)
     registry.command("digest", N_("Your digest now, and when you get it"), {"worker"}, order=22)
-    registry.command("categories", N_("Report categories of your project"), {"worker", "admin"}, order=23)
+    registry.command(
+        "categories", N_("Report categories of your project"), {"worker", "admin"}, order=23
+    )
     registry.menu_item("report", N_("📣 Report a problem"), {"everyone"}, _menu_report, order=10)
     registry.dialog(KIND, _report_step, _report_cancel)
     registry.dialog(KIND_REP, _rep_text_step)

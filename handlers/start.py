@@ -6,8 +6,9 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from handlers.context import BotContext, registry_of, role_names
 from bot.core.i18n import N_, _
+from bot.core.settings import SUPPORTED_LANGUAGES
+from bot.core.ui import Button, cb, esc
 from bot.domain.onboarding import (
     MEMBER_PREFIX,
     ORGANISER_PREFIX,
@@ -15,8 +16,6 @@ from bot.domain.onboarding import (
     use_invite,
     valid_payload,
 )
-from bot.core.settings import SUPPORTED_LANGUAGES
-from bot.core.ui import Button, cb, esc
 from handlers.common import (
     answer,
     button_expired,
@@ -26,6 +25,7 @@ from handlers.common import (
     roles,
     show,
 )
+from handlers.context import BotContext, registry_of, role_names
 from handlers.menus import set_user_commands
 from storage.repos.invites import RedeemResult
 
@@ -33,7 +33,9 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 def language_rows() -> list[list[Button]]:
-    buttons = [Button(i18n.LANGUAGE_NAMES[code], cb("lang", "set", code)) for code in SUPPORTED_LANGUAGES]
+    buttons = [
+        Button(i18n.LANGUAGE_NAMES[code], cb("lang", "set", code)) for code in SUPPORTED_LANGUAGES
+    ]
     return [buttons[0:2], buttons[2:4], buttons[4:]]
 
 
@@ -47,13 +49,17 @@ async def main_menu_rows(ctx: BotContext) -> list[list[Button]]:
 def privacy_text(settings: object | None = None) -> str:
     from bot.domain.privacy import retention_notice
 
-    return _(
-        "<b>Your privacy</b>\n"
-        "We keep your name, your language, your groups and what you send to the bot. "
-        "Only the project workers of your neighbourhood see your reports, and your name only if "
-        "you allow it. We never sell or share your data.\n"
-        "Send /mydata to get everything we keep about you. Send /forget to have it removed."
-    ) + "\n" + retention_notice(settings)
+    return (
+        _(
+            "<b>Your privacy</b>\n"
+            "We keep your name, your language, your groups and what you send to the bot. "
+            "Only the project workers of your neighbourhood see your reports, and your name only if "
+            "you allow it. We never sell or share your data.\n"
+            "Send /mydata to get everything we keep about you. Send /forget to have it removed."
+        )
+        + "\n"
+        + retention_notice(settings)
+    )
 
 
 async def _use_payload(update: Update, ctx: BotContext, payload: str) -> str:
@@ -84,7 +90,9 @@ async def _use_payload(update: Update, ctx: BotContext, payload: str) -> str:
             project = await s.projects.get(invite.project_id)
             name = esc(project.name) if project else "?"
             if outcome == RedeemResult.ALREADY:
-                return _("You are already a project worker of <b>{project}</b>.").format(project=name)
+                return _("You are already a project worker of <b>{project}</b>.").format(
+                    project=name
+                )
             return _(
                 "You are now a project worker of <b>{project}</b>. Send /newgroup to start a group."
             ).format(project=name)
@@ -92,9 +100,9 @@ async def _use_payload(update: Update, ctx: BotContext, payload: str) -> str:
         name = esc(group.name) if group else "?"
         if outcome == RedeemResult.ALREADY:
             return _("You are already an organiser of <b>{group}</b>.").format(group=name)
-        return _("You are now an organiser of <b>{group}</b>. Send /help to see what you can do.").format(
-            group=name
-        )
+        return _(
+            "You are now an organiser of <b>{group}</b>. Send /help to see what you can do."
+        ).format(group=name)
     return _("This link does not work. Ask the person who gave it to you for a new one.")
 
 
@@ -111,15 +119,21 @@ async def cmd_start(update: Update, ctx: BotContext) -> None:
         if first_time:
             ctx.user = await s.users.mark_privacy_seen(user, s.clock.now())
     if first_time:
-        greeting = _("Hello {name}! I am the neighbourhood bot.").format(name=esc(user.first_name or ""))
+        greeting = _("Hello {name}! I am the neighbourhood bot.").format(
+            name=esc(user.first_name or "")
+        )
         ask = _("I will talk to you in <b>English</b>. Is that right? Tap your language.")
         text = "\n\n".join([greeting, *parts, ask, privacy_text(s.settings)])
         await reply(update, ctx, text, language_rows())
     else:
         if not parts:
-            parts.append(_("Hello {name}! What do you want to do?").format(name=esc(user.first_name or "")))
+            parts.append(
+                _("Hello {name}! What do you want to do?").format(name=esc(user.first_name or ""))
+            )
         await reply(update, ctx, "\n\n".join(parts), await main_menu_rows(ctx))
-    await set_user_commands(ctx.bot, ctx.registry, ctx.user, await roles(ctx), i18n.current_language())
+    await set_user_commands(
+        ctx.bot, ctx.registry, ctx.user, await roles(ctx), i18n.current_language()
+    )
 
 
 async def cmd_help(update: Update, ctx: BotContext) -> None:

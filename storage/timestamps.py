@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -10,7 +10,7 @@ def to_db(dt: datetime) -> str:
     """Timestamps are stored as UTC ISO strings: sortable and zone-free."""
     if dt.tzinfo is None:
         raise ValueError("naive datetime")
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def from_db(value: str | None, tz: ZoneInfo | None = None) -> datetime | None:
@@ -18,5 +18,5 @@ def from_db(value: str | None, tz: ZoneInfo | None = None) -> datetime | None:
         return None
     dt = datetime.fromisoformat(value)
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(tz) if tz else dt

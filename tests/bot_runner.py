@@ -20,10 +20,10 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, filters
 
 from bot import cli
-from bot.runtime.app import build_application
 from bot.core.logs import setup_logging
 from bot.core.outbox import Outbox
 from bot.core.settings import Settings
+from bot.runtime.app import build_application
 
 NOTES_SQL = (
     "CREATE TABLE IF NOT EXISTS kill_notes (update_id INTEGER NOT NULL, user_tg INTEGER NOT NULL,"
@@ -58,7 +58,9 @@ def set_clock_file(path, when: datetime) -> None:
 
 def build(settings: Settings):
     clock_file = os.environ.get("CLOCK_FILE")
-    app = build_application(settings, clock=FileClock(clock_file, settings.tz) if clock_file else None)
+    app = build_application(
+        settings, clock=FileClock(clock_file, settings.tz) if clock_file else None
+    )
     bcast_chat = int(os.environ.get("BCAST_CHAT", "0"))
 
     async def note(update: Update, ctx) -> None:

@@ -13,7 +13,9 @@ def links_in(text: str) -> list[str]:
     return LINK.findall(text)
 
 
-async def make_project(h: Harness, admin: Person, name: str = "Rabot", hoods: str = "Rabot, Blaisantvest") -> int:
+async def make_project(
+    h: Harness, admin: Person, name: str = "Rabot", hoods: str = "Rabot, Blaisantvest"
+) -> int:
     await admin.send("/newproject")
     await admin.send(name)
     await admin.send(hoods)
@@ -22,7 +24,9 @@ async def make_project(h: Harness, admin: Person, name: str = "Rabot", hoods: st
     return rows[-1][0]
 
 
-async def make_worker(h: Harness, admin: Person, worker: Person, project_name: str = "Rabot") -> None:
+async def make_worker(
+    h: Harness, admin: Person, worker: Person, project_name: str = "Rabot"
+) -> None:
     await admin.send("/projects")
     await admin.press(project_name)
     payload = links_in(admin.last_text())[-1]
@@ -50,11 +54,18 @@ async def setup_world(h: Harness, admin: Person):
     return sofie, jan, member_payload
 
 
-async def personal_traces(h: Harness, texts: list[str], numbers: list[int]) -> list[tuple[str, str, object]]:
+async def personal_traces(
+    h: Harness, texts: list[str], numbers: list[int]
+) -> list[tuple[str, str, object]]:
     """Every (table, column, value) in the whole database that holds one of ``texts`` (as a
     substring, case-insensitive) or one of ``numbers`` (as a value, or inside a text)."""
     found: list[tuple[str, str, object]] = []
-    tables = [r[0] for r in await h.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    tables = [
+        r[0]
+        for r in await h.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
     for table in tables:
         columns = [r[1] for r in await h.rows(f"PRAGMA table_info({table})")]
         for column in columns:
@@ -66,6 +77,8 @@ async def personal_traces(h: Harness, texts: list[str], numbers: list[int]) -> l
                 elif isinstance(value, (str, bytes)):
                     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
                     low = text.lower()
-                    if any(t.lower() in low for t in texts if t) or any(str(n) in text for n in numbers):
+                    if any(t.lower() in low for t in texts if t) or any(
+                        str(n) in text for n in numbers
+                    ):
                         found.append((table, column, text[:120]))
     return found

@@ -14,8 +14,8 @@ import random
 import re
 from pathlib import Path
 
-from bot.playground.harness import Harness
 from bot.core.i18n import LANGUAGE_NAMES
+from bot.playground.harness import Harness
 from tests.world import ROLE_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,13 +28,15 @@ def button_shapes() -> dict[str, set[tuple[str, ...]]]:
     for path in sorted([*ROOT.glob("handlers/**/*.py"), *ROOT.glob("bot/**/*.py")]):
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "cb"):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "cb"
+            ):
                 continue
             if not node.args or not isinstance(node.args[0], ast.Constant):
                 continue
-            parts = tuple(
-                str(a.value) if isinstance(a, ast.Constant) else ID for a in node.args
-            )
+            parts = tuple(str(a.value) if isinstance(a, ast.Constant) else ID for a in node.args)
             shapes.setdefault(parts[0], set()).add(parts)
     return shapes
 
@@ -61,7 +63,11 @@ def forge(rng: random.Random, shapes: dict[str, set[tuple[str, ...]]], ids: list
             if r < 0.7:
                 out.append(str(rng.choice(ids)))
             else:
-                out.append(rng.choice(["0", "-1", "999999", "9" * 25, "abc", "", "nl", "1.5", "s", "x" * 10]))
+                out.append(
+                    rng.choice(
+                        ["0", "-1", "999999", "9" * 25, "abc", "", "nl", "1.5", "s", "x" * 10]
+                    )
+                )
         else:
             out.append(part)
     r = rng.random()
@@ -84,7 +90,10 @@ async def build_world(workdir: Path) -> tuple[Path, list[int], list[str], set[st
     h = Harness(workdir, admin_ids=[ROLE_IDS["admin"]])
     await h.start()
     try:
-        p = {role: h.person(role.title(), language_code="nl", user_id=tg) for role, tg in ROLE_IDS.items()}
+        p = {
+            role: h.person(role.title(), language_code="nl", user_id=tg)
+            for role, tg in ROLE_IDS.items()
+        }
         await make_project(h, p["admin"], "Rabot", "Rabot")
         await make_worker(h, p["admin"], p["worker"], "Rabot")
         await make_project(h, p["admin"], "Ledeberg", "Ledeberg")
@@ -100,7 +109,15 @@ async def build_world(workdir: Path) -> tuple[Path, list[int], list[str], set[st
         for person in p.values():
             await person.send("/cancel")
         ids: set[int] = set()
-        for table in ("projects", "groups", "users", "reports", "meetings", "actions", "action_roles"):
+        for table in (
+            "projects",
+            "groups",
+            "users",
+            "reports",
+            "meetings",
+            "actions",
+            "action_roles",
+        ):
             ids |= {r[0] for r in await h.rows(f"SELECT id FROM {table}")}
         tokens = [member, other_member, organiser]
         commands, patterns = registered(h.app)

@@ -54,7 +54,13 @@ class KillReport:
 
 
 def bot_env(api: FakeBotAPI, db_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_", "WEBHOOK_", "LOG_", "OUTBOX_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_", "WEBHOOK_", "LOG_", "OUTBOX_")
+        )
+    }
     env.update(
         BOT_TOKEN=api.token,
         TELEGRAM_API_BASE_URL=api.base_url,
@@ -212,7 +218,11 @@ async def run_kill_test(
 
 
 async def _count(
-    api: FakeBotAPI, db_path: Path, kinds: dict[int, str], owners: dict[int, int], report: KillReport
+    api: FakeBotAPI,
+    db_path: Path,
+    kinds: dict[int, str],
+    owners: dict[int, int],
+    report: KillReport,
 ) -> None:
     loop = asyncio.get_running_loop()
 
@@ -230,7 +240,9 @@ async def _count(
     report.lost += sum(1 for u in expected_notes if notes.get(u, 0) == 0)
     report.applied_twice = sum(c - 1 for c in notes.values() if c > 1)
     report.memberships_expected = sum(1 for k in kinds.values() if k == "join")
-    report.memberships = (await loop.run_in_executor(None, q, "SELECT COUNT(*) FROM memberships"))[0][0]
+    report.memberships = (await loop.run_in_executor(None, q, "SELECT COUNT(*) FROM memberships"))[
+        0
+    ][0]
     outbox = await loop.run_in_executor(None, q, "SELECT id, state, payload FROM outbox")
     report.outbox_rows = len(outbox)
     report.outbox_sent = sum(1 for r in outbox if r[1] == "sent")

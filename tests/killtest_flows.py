@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.i18n import LANGUAGE_NAMES
 from bot.playground.botapi_double import FakeBotAPI
 from bot.playground.harness import Harness, Person
-from bot.core.i18n import LANGUAGE_NAMES
 from tests.bot_runner import set_clock_file
 from tests.killtest import bot_env, start_bot
 from tests.resilience_flows import attempt, report, with_data
@@ -94,7 +94,9 @@ class RemoteHarness:
         self.db_path = db_path
         self.pushed: list[int] = []
 
-    async def push(self, update: dict[str, Any], settle: bool = True, timeout: float = 60.0) -> None:
+    async def push(
+        self, update: dict[str, Any], settle: bool = True, timeout: float = 60.0
+    ) -> None:
         body = update.get("message") or update.get("callback_query") or {}
         chat = (body.get("from") or {}).get("id")
         query_id = (update.get("callback_query") or {}).get("id")
@@ -102,14 +104,22 @@ class RemoteHarness:
         uid = self.api.push_update(update)["update_id"]
         self.pushed.append(uid)
         deadline = time.monotonic() + timeout
-        while not _q(self.db_path, "SELECT 1 FROM inbox WHERE update_id = ? AND processed_at IS NOT NULL", (uid,)):
+        while not _q(
+            self.db_path,
+            "SELECT 1 FROM inbox WHERE update_id = ? AND processed_at IS NOT NULL",
+            (uid,),
+        ):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"update {uid} not processed")
             await asyncio.sleep(0.02)
 
         def answered() -> int:
-            return sum(1 for c in self.api.calls[before:] if c.chat_id == chat or (
-                query_id is not None and c.params.get("callback_query_id") == query_id))
+            return sum(
+                1
+                for c in self.api.calls[before:]
+                if c.chat_id == chat
+                or (query_id is not None and c.params.get("callback_query_id") == query_id)
+            )
 
         # The reply comes after the commit: wait for it (it is lost if the bot was killed in
         # between), then until this chat is quiet for 60 ms.
@@ -147,8 +157,9 @@ async def build_world(workdir: Path, residents: int) -> tuple[dict[str, Any], Pa
     return ids, workdir / "buurtbot.sqlite3"
 
 
-async def run_flow_kill_test(workdir: Path, residents: int = 10, kills: int = 4, seed: int = 3,
-                             timeout: float = 150.0) -> FlowKillReport:
+async def run_flow_kill_test(
+    workdir: Path, residents: int = 10, kills: int = 4, seed: int = 3, timeout: float = 150.0
+) -> FlowKillReport:
     from tests.test_actions import make_call
     from tests.test_meetings import plan
 
@@ -163,15 +174,27 @@ async def run_flow_kill_test(workdir: Path, residents: int = 10, kills: int = 4,
     api = FakeBotAPI(latency=0.0)
     await api.start()
     # Telegram's update ids and message ids go on from where the world's left off.
-    (last_update, first_row), = _q(db_path, "SELECT (SELECT MAX(update_id) FROM inbox), (SELECT COALESCE(MAX(id), 0) FROM outbox)")
+    ((last_update, first_row),) = _q(
+        db_path,
+        "SELECT (SELECT MAX(update_id) FROM inbox), (SELECT COALESCE(MAX(id), 0) FROM outbox)",
+    )
     api._next_update_id = int(last_update) + 1
     t0 = time.monotonic()
-    env = bot_env(api, db_path, CLOCK_FILE=str(clock_file), ADMIN_IDS="1", DEFAULT_LANGUAGE="nl",
-                  TIMEZONE="Europe/Brussels")
+    env = bot_env(
+        api,
+        db_path,
+        CLOCK_FILE=str(clock_file),
+        ADMIN_IDS="1",
+        DEFAULT_LANGUAGE="nl",
+        TIMEZONE="Europe/Brussels",
+    )
     state: dict[str, Any] = {"proc": start_bot(env, log_path)}
     remote = RemoteHarness(api, db_path)
     jan = Person(remote, api.make_user(ids["jan"], "Jan", language_code="nl"))  # type: ignore[arg-type]
-    people = [Person(remote, api.make_user(tg, name, language_code=lang)) for tg, name, lang in ids["residents"]]  # type: ignore[arg-type]
+    people = [
+        Person(remote, api.make_user(tg, name, language_code=lang))
+        for tg, name, lang in ids["residents"]
+    ]  # type: ignore[arg-type]
     stop_killing = asyncio.Event()
 
     started = [time.monotonic()]  # when the current bot process was started
@@ -196,11 +219,15 @@ async def run_flow_kill_test(workdir: Path, residents: int = 10, kills: int = 4,
         # Jan checks it went out (he sees it in /meetings, /actions); if not, he does it again.
         async def publish() -> None:
             await plan(remote, jan)
-            assert _q(db_path, "SELECT COUNT(*) FROM meetings WHERE status = 'published'")[0][0], "not published"
+            assert _q(db_path, "SELECT COUNT(*) FROM meetings WHERE status = 'published'")[0][0], (
+                "not published"
+            )
 
         async def call() -> None:
             await make_call(jan, roles=())
-            assert _q(db_path, "SELECT COUNT(*) FROM actions WHERE state = 'sent'")[0][0], "not sent"
+            assert _q(db_path, "SELECT COUNT(*) FROM actions WHERE state = 'sent'")[0][0], (
+                "not sent"
+            )
 
         assert await attempt(jan, publish, stats, label="meeting")
         assert await attempt(jan, call, stats, label="action")
@@ -218,8 +245,11 @@ async def run_flow_kill_test(workdir: Path, residents: int = 10, kills: int = 4,
     # retention (RETENTION_DAYS) empties the payloads of old sent rows as the clock moves on
 
     def take_snapshot() -> None:
-        for rid, chat, method, payload in _q(db_path, "SELECT id, chat_id, method, payload FROM outbox"
-                                             " WHERE id > ? AND payload != '{}'", (first_row,)):
+        for rid, chat, method, payload in _q(
+            db_path,
+            "SELECT id, chat_id, method, payload FROM outbox WHERE id > ? AND payload != '{}'",
+            (first_row,),
+        ):
             snapshot.setdefault(rid, (chat, method, str(json.loads(payload).get("text", ""))))
 
     async def wait_quiet(what: str) -> None:
@@ -228,8 +258,11 @@ async def run_flow_kill_test(workdir: Path, residents: int = 10, kills: int = 4,
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{what}: not done in time; see {log_path}")
             if not api.pending_updates():
-                (unprocessed, open_rows), = _q(db_path, "SELECT (SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL),"
-                                              " (SELECT COUNT(*) FROM outbox WHERE state IN ('pending','sending'))")
+                ((unprocessed, open_rows),) = _q(
+                    db_path,
+                    "SELECT (SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL),"
+                    " (SELECT COUNT(*) FROM outbox WHERE state IN ('pending','sending'))",
+                )
                 if unprocessed == 0 and open_rows == 0:
                     take_snapshot()
                     return
@@ -255,7 +288,9 @@ async def run_flow_kill_test(workdir: Path, residents: int = 10, kills: int = 4,
         await wait_quiet("end")
         proc = state["proc"]
         proc.send_signal(signal.SIGTERM)
-        rep.sigterm_exit = await asyncio.get_running_loop().run_in_executor(None, lambda: proc.wait(timeout=30))
+        rep.sigterm_exit = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: proc.wait(timeout=30)
+        )
         rep.seconds = time.monotonic() - t0
         _count(rep, api, db_path, remote, people, stats, first_row, snapshot)
     finally:
@@ -268,9 +303,16 @@ async def run_flow_kill_test(workdir: Path, residents: int = 10, kills: int = 4,
     return rep
 
 
-def _count(rep: FlowKillReport, api: FakeBotAPI, db_path: Path, remote: RemoteHarness,
-           people: list[Person], stats: Counter, first_row: int,
-           snapshot: dict[int, tuple[int, str, str]]) -> None:
+def _count(
+    rep: FlowKillReport,
+    api: FakeBotAPI,
+    db_path: Path,
+    remote: RemoteHarness,
+    people: list[Person],
+    stats: Counter,
+    first_row: int,
+    snapshot: dict[int, tuple[int, str, str]],
+) -> None:
     def q(sql: str, params: tuple = ()) -> list[tuple]:
         return _q(db_path, sql, params)
 
@@ -287,7 +329,8 @@ def _count(rep: FlowKillReport, api: FakeBotAPI, db_path: Path, remote: RemoteHa
     untold = Counter(tg for ref, tg in reports if (ref, tg) not in told)
     rep.refiled_after_lost_confirmation = sum(untold.values())
     rep.reports_twice = sum(max(0, n - 1 - untold[tg]) for tg, n in per_resident.items()) + sum(
-        n - 1 for n in Counter(ref for ref, _ in reports).values() if n > 1)
+        n - 1 for n in Counter(ref for ref, _ in reports).values() if n > 1
+    )
     outbox = q("SELECT id, method, state, dedupe_key FROM outbox WHERE id > ?", (first_row,))
     rep.outbox_rows = len(outbox)
     rep.outbox_not_sent = sum(1 for r in outbox if r[2] != "sent")
@@ -310,10 +353,14 @@ def _count(rep: FlowKillReport, api: FakeBotAPI, db_path: Path, remote: RemoteHa
     keys = {r[3]: r[2] for r in outbox if r[3]}
     coming = q("SELECT user_id FROM meeting_rsvps WHERE answer IN ('yes', 'maybe')")
     rep.meeting_reminders_expected = 2 * len(coming)
-    rep.meeting_reminders = sum(1 for k, s in keys.items() if k.startswith("mt:rem:") and s == "sent")
+    rep.meeting_reminders = sum(
+        1 for k, s in keys.items() if k.startswith("mt:rem:") and s == "sent"
+    )
     acting = q("SELECT user_id FROM action_recipients WHERE answer = 'coming'")
     rep.action_reminders_expected = 2 * len(acting)
-    rep.action_reminders = sum(1 for k, s in keys.items() if k.startswith("ac:rem:") and s == "sent")
+    rep.action_reminders = sum(
+        1 for k, s in keys.items() if k.startswith("ac:rem:") and s == "sent"
+    )
     rep.digests = sum(1 for k, s in keys.items() if k.startswith("digest:") and s == "sent")
     rep.flows_restarted = stats["flows restarted"]
     rep.extra.update({k: v for k, v in stats.items() if k != "flows restarted"})

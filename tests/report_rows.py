@@ -28,7 +28,11 @@ async def user_id(h, tg_id: int) -> int:
 
 
 async def hood_id(h, project_id: int, name: str) -> int:
-    return (await h.rows("SELECT id FROM neighbourhoods WHERE project_id = ? AND name = ?", (project_id, name)))[0][0]
+    return (
+        await h.rows(
+            "SELECT id FROM neighbourhoods WHERE project_id = ? AND name = ?", (project_id, name)
+        )
+    )[0][0]
 
 
 _seq = {"n": 0}
@@ -62,13 +66,34 @@ async def add_report(
     _seq["n"] += 1
     year = created.year
     seq = _seq["n"]
-    closed = created + resolved if (resolved and status in ("resolved", "not_for_us", "withdrawn")) else None
+    closed = (
+        created + resolved
+        if (resolved and status in ("resolved", "not_for_us", "withdrawn"))
+        else None
+    )
     row: dict[str, Any] = dict(
-        reference=f"R-{year}-{seq:04d}", year=year, seq=seq, project_id=project_id, reporter_id=reporter_id,
-        category_id=cats[category], category_key=category, text=text, voice_file_id=voice,
-        neighbourhood_id=hood, lat=lat, lon=lon, address=address, show_name=show_name, quote_ok=quote_ok,
-        status=status, status_reason=reason, assigned_to=assigned_to, language="nl", created_at=to_db(created),
-        updated_at=to_db(created), first_answer_at=to_db(created + first_answer) if first_answer else None,
+        reference=f"R-{year}-{seq:04d}",
+        year=year,
+        seq=seq,
+        project_id=project_id,
+        reporter_id=reporter_id,
+        category_id=cats[category],
+        category_key=category,
+        text=text,
+        voice_file_id=voice,
+        neighbourhood_id=hood,
+        lat=lat,
+        lon=lon,
+        address=address,
+        show_name=show_name,
+        quote_ok=quote_ok,
+        status=status,
+        status_reason=reason,
+        assigned_to=assigned_to,
+        language="nl",
+        created_at=to_db(created),
+        updated_at=to_db(created),
+        first_answer_at=to_db(created + first_answer) if first_answer else None,
         seen_at=to_db(created + first_answer) if first_answer else None,
         resolved_at=to_db(created + resolved) if resolved and status == "resolved" else None,
         closed_at=to_db(closed) if closed else None,
@@ -76,7 +101,9 @@ async def add_report(
     cols = ", ".join(row)
     marks = ", ".join("?" * len(row))
     async with h.db.transaction(mark=False) as conn:
-        cur = await conn.execute(f"INSERT INTO reports ({cols}) VALUES ({marks})", tuple(row.values()))
+        cur = await conn.execute(
+            f"INSERT INTO reports ({cols}) VALUES ({marks})", tuple(row.values())
+        )
         rid = cur.lastrowid
         await conn.execute(
             "INSERT INTO report_events (report_id, kind, new_status, actor_id, created_at) VALUES (?, 'created', 'new', ?, ?)",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.playground.harness import Harness, Person
 from bot.core.i18n import LANGUAGE_NAMES
+from bot.playground.harness import Harness, Person
 
 
 async def join(h: Harness, payload: str, name: str, lang: str = "nl") -> Person:

@@ -14,7 +14,9 @@ DEBUG = False
 OWN_REF = re.compile(r"(?<!• )R-20\d\d-\d{4}")  # "• R-…" lines list others' similar reports
 
 
-async def attempt(person: Person, flow, stats: Counter, tries: int = 5, label: str = "flow") -> bool:
+async def attempt(
+    person: Person, flow, stats: Counter, tries: int = 5, label: str = "flow"
+) -> bool:
     """Run a button flow; when a lost reply leaves the person without the next button, they
     send /cancel and start again (as people do)."""
     for _ in range(tries):

@@ -36,4 +36,9 @@ async def world(h: Harness, admin: Person, needed: int = 4):
 
 
 async def slot_ids(h: Harness) -> list[int]:
-    return [r[0] for r in await h.rows("SELECT id FROM roster_slots WHERE cancelled_at IS NULL ORDER BY starts_at")]
+    return [
+        r[0]
+        for r in await h.rows(
+            "SELECT id FROM roster_slots WHERE cancelled_at IS NULL ORDER BY starts_at"
+        )
+    ]

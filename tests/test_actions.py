@@ -28,9 +28,15 @@ async def world(h: Harness, admin: Person, members: int = 3, langs=("nl", "fr", 
     return sofie, jan, payload, people
 
 
-async def make_call(jan: Person, *, why: str | None = "Het woonplan", bring: str = "Spandoeken & <fluitjes>",
-                    roles=(("spandoek vasthouden", "3"), ("chauffeur", "2")), groups=("Huurders Rabot",),
-                    send: bool = True) -> None:
+async def make_call(
+    jan: Person,
+    *,
+    why: str | None = "Het woonplan",
+    bring: str = "Spandoeken & <fluitjes>",
+    roles=(("spandoek vasthouden", "3"), ("chauffeur", "2")),
+    groups=("Huurders Rabot",),
+    send: bool = True,
+) -> None:
     await jan.send("/action")
     await jan.send("Protest <stadhuis>")
     await jan.send("10/03 19:00")
@@ -54,9 +60,11 @@ async def make_call(jan: Person, *, why: str | None = "Het woonplan", bring: str
 
 def call_of(p: Person) -> dict:
     for m in reversed(p.messages()):
-        if "Botermarkt" in str(m.get("text", "")) and any("ac:y:" in b.get("callback_data", "")
-                                                          for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
-                                                          for b in row):
+        if "Botermarkt" in str(m.get("text", "")) and any(
+            "ac:y:" in b.get("callback_data", "")
+            for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+            for b in row
+        ):
             return m
     raise AssertionError(f"no call for {p.id}: {p.texts()[-3:]}")
 
@@ -78,11 +86,15 @@ async def test_call_reaches_members_in_their_language_with_buttons(h, admin):
     assert nl_msg["text"] == preview["text"]
     assert "Wanneer" in nl_msg["text"] and "Quand" in fr_msg["text"] and "متى" in ar_msg["text"]
     labels = Person.button_texts(nl, nl_msg)
-    assert any("kom" in b.lower() for b in labels) and any("spandoek vasthouden" in b for b in labels)
+    assert any("kom" in b.lower() for b in labels) and any(
+        "spandoek vasthouden" in b for b in labels
+    )
     assert any("chauffeur" in b for b in labels) and any("🔕" in b for b in labels)
     rows = await h.rows("SELECT COUNT(*) FROM action_recipients")
     assert rows == [(3,)]
-    assert await h.rows("SELECT state, COUNT(*) FROM outbox WHERE batch = 'action:1' GROUP BY state") == [("sent", 3)]
+    assert await h.rows(
+        "SELECT state, COUNT(*) FROM outbox WHERE batch = 'action:1' GROUP BY state"
+    ) == [("sent", 3)]
 
 
 async def test_answers_roles_full_change_and_live_view(h, admin):
@@ -94,7 +106,9 @@ async def test_answers_roles_full_change_and_live_view(h, admin):
     await b.press("spandoek", call_of(b))
     assert last_alert(h)  # full: told so
     [(b_answer,)] = await h.rows(
-        "SELECT answer FROM action_recipients r JOIN users u ON u.id = r.user_id WHERE u.tg_id = ?", (b.id,))
+        "SELECT answer FROM action_recipients r JOIN users u ON u.id = r.user_id WHERE u.tg_id = ?",
+        (b.id,),
+    )
     assert b_answer is None
     assert any("⛔" in t for t in b.button_texts(b.messages()[-1]))
     await b.press("✅", call_of(b))
@@ -232,7 +246,9 @@ async def test_permissions_refused(h, admin):
     await sofie.press_data("ac:skip")
     await sofie.press_data("ac:skip")
     await sofie.press("➡️")
-    assert any("Buurtcomité" in t for t in sofie.button_texts()) and any("🌍" in t for t in sofie.button_texts())
+    assert any("Buurtcomité" in t for t in sofie.button_texts()) and any(
+        "🌍" in t for t in sofie.button_texts()
+    )
     # A member who did not get call 1 cannot answer it.
     await sofie.press("🌍")
     await sofie.press("👀")
@@ -272,8 +288,13 @@ async def test_broadcast_with_429_and_blocked_member(h, admin):
     h.api.fail_next("sendMessage", {"error_code": 429, "retry_after": 1})
     await jan.press("📣")
     import asyncio
+
     for _ in range(300):
-        states = dict(await h.rows("SELECT state, COUNT(*) FROM outbox WHERE batch = 'action:1' GROUP BY state"))
+        states = dict(
+            await h.rows(
+                "SELECT state, COUNT(*) FROM outbox WHERE batch = 'action:1' GROUP BY state"
+            )
+        )
         if states.get("sent", 0) + states.get("unreachable", 0) == 5:
             break
         await asyncio.sleep(0.01)
@@ -295,8 +316,13 @@ async def test_progress_is_one_message_edited_in_place_then_a_final_tally(h, adm
     await make_call(jan, roles=())
     statuses = [m for m in h.api.sent_messages(jan.id) if "⚙️" in str(m.get("reply_markup"))]
     assert len(statuses) == 1, "one status message, not one per step"
-    edits = [c for c in h.api.calls if c.method == "editMessageText" and c.chat_id == jan.id
-             and c.params.get("message_id") == statuses[0]["message_id"]]
+    edits = [
+        c
+        for c in h.api.calls
+        if c.method == "editMessageText"
+        and c.chat_id == jan.id
+        and c.params.get("message_id") == statuses[0]["message_id"]
+    ]
     assert 2 <= len(edits) <= 12, "throttled: every 10 % or 3 s"
     assert any("…" in c.params["text"] for c in edits[:-1])
     final = statuses[0]["text"]

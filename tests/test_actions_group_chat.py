@@ -44,8 +44,10 @@ async def test_call_is_posted_in_the_linked_chat_and_members_answer_there(h, adm
     assert "+ 1 groepschat" in jan.last_text()
     [(aid,)] = await h.rows("SELECT MAX(id) FROM actions")
     # Through the outbox, once, in the group's default language, answer buttons but no mute.
-    assert await h.rows("SELECT state, ref FROM outbox WHERE chat_id = ? AND method = 'sendMessage'"
-                        " AND batch = ?", (CHAT, f"action-chat:{aid}")) == [("sent", f"acg:{aid}:1")]
+    assert await h.rows(
+        "SELECT state, ref FROM outbox WHERE chat_id = ? AND method = 'sendMessage' AND batch = ?",
+        (CHAT, f"action-chat:{aid}"),
+    ) == [("sent", f"acg:{aid}:1")]
     post = post_of(h)
     labels = [btn["text"] for row in buttons_of(post) for btn in row]
     assert "Wanneer" in post["text"] and "Huurders Rabot" in post["text"]
@@ -58,8 +60,11 @@ async def test_call_is_posted_in_the_linked_chat_and_members_answer_there(h, adm
     # post is not turned into her personal view.
     await tap(h, a, post, "spandoek")
     assert last_alert(h)
-    assert await h.rows("SELECT r.answer, r.role_id IS NOT NULL FROM action_recipients r JOIN users u"
-                        " ON u.id = r.user_id WHERE u.tg_id = ? AND r.action_id = ?", (a.id, aid)) == [("coming", 1)]
+    assert await h.rows(
+        "SELECT r.answer, r.role_id IS NOT NULL FROM action_recipients r JOIN users u"
+        " ON u.id = r.user_id WHERE u.tg_id = ? AND r.action_id = ?",
+        (a.id, aid),
+    ) == [("coming", 1)]
     post = post_of(h)
     assert "⛔" in str(post["reply_markup"]) and "Uw antwoord" not in post["text"]
     # Full for the next one; he can still come.
@@ -68,13 +73,17 @@ async def test_call_is_posted_in_the_linked_chat_and_members_answer_there(h, adm
     await tap(h, b, post, "✅")
     # The muted member answers from the chat: counted although the private call did not reach her.
     await tap(h, c, post, "✅")
-    assert await h.rows("SELECT COUNT(*) FROM action_recipients WHERE action_id = ? AND answer = 'coming'",
-                        (aid,)) == [(3,)]
+    assert await h.rows(
+        "SELECT COUNT(*) FROM action_recipients WHERE action_id = ? AND answer = 'coming'", (aid,)
+    ) == [(3,)]
     # Someone who is not in the group is refused, and nothing is stored for them.
     await tap(h, stranger, post, "✅")
     assert "Sorry" in last_alert(h)
-    assert await h.rows("SELECT COUNT(*) FROM action_recipients r JOIN users u ON u.id = r.user_id"
-                        " WHERE u.tg_id = ?", (stranger.id,)) == [(0,)]
+    assert await h.rows(
+        "SELECT COUNT(*) FROM action_recipients r JOIN users u ON u.id = r.user_id"
+        " WHERE u.tg_id = ?",
+        (stranger.id,),
+    ) == [(0,)]
     # Jan's live view counts the answers from the chat.
     status = [m for m in h.api.sent_messages(jan.id) if "⚙️" in str(m.get("reply_markup"))][-1]
     assert "Komen: 3" in status["text"] or ": 3" in status["text"]
@@ -107,6 +116,8 @@ async def test_chat_posts_are_paced_and_edits_coalesced(h, admin):
         await h.push(h.api.callback_update(p.tg, post, data_of(post, "spandoek")), settle=False)
     await h.settle(timeout=20)
     [(aid,)] = await h.rows("SELECT MAX(id) FROM actions")
-    edits = await h.rows("SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND ref = ?", (CHAT, f"acgu:{aid}:1"))
+    edits = await h.rows(
+        "SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND ref = ?", (CHAT, f"acgu:{aid}:1")
+    )
     assert edits[0][0] <= 3  # coalesced: not one edit per tap
     assert "⛔" in str(post_of(h)["reply_markup"])  # the final state arrives

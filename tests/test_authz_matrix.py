@@ -184,7 +184,10 @@ async def test_authorisation_matrix(h):
     commands, patterns = registered(h.app)
     wrong: list[str] = []
     cases = [(f"/{c}", COMMANDS[c], False) for c in sorted(commands & set(COMMANDS))]
-    cases += [(CALLBACKS[p].data.format(**ids), CALLBACKS[p], True) for p in sorted(patterns & set(CALLBACKS))]
+    cases += [
+        (CALLBACKS[p].data.format(**ids), CALLBACKS[p], True)
+        for p in sorted(patterns & set(CALLBACKS))
+    ]
     for what, row, is_button in cases:
         for role in ROLES:
             person = people[role]

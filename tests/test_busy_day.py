@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.playground.harness import Harness, Person
 from bot.core.i18n import LANGUAGE_NAMES
+from bot.playground.harness import Harness, Person
 from handlers import common
 from tests.e2e_helpers import setup_world
 from tests.resilience_flows import attempt, report, with_data
@@ -48,7 +48,9 @@ async def flaky(tmp_path, monkeypatch):
 
     monkeypatch.setattr(common, "_sleep", quick_sleep)
     harness = Harness(
-        tmp_path, admin_ids=[1], api_options={"timeout_sleep": 0.05},
+        tmp_path,
+        admin_ids=[1],
+        api_options={"timeout_sleep": 0.05},
         overrides={"outbox_backoff_seconds": 0.05},
     )
     await harness.start()
@@ -66,7 +68,8 @@ async def drain(h: Harness, timeout: float = 60.0) -> None:
         if not await h.services.outbox.backlog():
             return
         assert time.monotonic() < deadline, await h.rows(
-            "SELECT state, attempts, error FROM outbox WHERE state IN ('pending','sending')")
+            "SELECT state, attempts, error FROM outbox WHERE state IN ('pending','sending')"
+        )
         h.services.outbox.wake()
         await asyncio.sleep(0.05)
 
@@ -102,11 +105,22 @@ async def test_busy_day_with_ten_percent_faults(flaky):
         await attempt(p, lambda p=p, kind=kind: report(h, p, kind), stats, label="report")
     await drain(h)
 
-    reports = await h.rows("SELECT r.reference, u.tg_id, r.source_update_id, r.id FROM reports r JOIN users u ON u.id = r.reporter_id")
+    reports = await h.rows(
+        "SELECT r.reference, u.tg_id, r.source_update_id, r.id FROM reports r JOIN users u ON u.id = r.reporter_id"
+    )
     # Every reference a resident was told is stored, once; nobody's report is stored twice.
     told = {(ref, p.id) for p in residents for t in p.texts() for ref in REF.findall(t)}
     stored = Counter((ref, tg) for ref, tg, *_ in reports)
-    assert all(stored[x] == 1 for x in told), (told - set(stored), reports, [t[:80] for p in residents for t in p.texts() if "R-20" in t and p.id in {x[1] for x in told - set(stored)}])
+    assert all(stored[x] == 1 for x in told), (
+        told - set(stored),
+        reports,
+        [
+            t[:80]
+            for p in residents
+            for t in p.texts()
+            if "R-20" in t and p.id in {x[1] for x in told - set(stored)}
+        ],
+    )
     per_resident = Counter(tg for _, tg, *_ in reports)
     untold = Counter(tg for ref, tg, *_ in reports if (ref, tg) not in told)
     # A second report only from someone who never saw the first one's reference (and tried again).
@@ -118,6 +132,7 @@ async def test_busy_day_with_ten_percent_faults(flaky):
     # The worker looks at every report, answers half of them and solves a third.
     acted: dict[str, str] = {}
     for n, (ref, tg, _, rid) in enumerate(sorted(reports)):
+
         async def work(ref=ref, n=n, rid=rid) -> None:
             card = with_data(sofie, "rw:st:", ref)
             if card is None:  # the card did not reach her (403): she opens it from /problems
@@ -139,7 +154,10 @@ async def test_busy_day_with_ten_percent_faults(flaky):
     await drain(h)
     statuses = dict(await h.rows("SELECT reference, status FROM reports"))
     for ref, want in acted.items():
-        assert statuses[ref] == want if want == "resolved" else statuses[ref] != "new", (ref, statuses[ref])
+        assert statuses[ref] == want if want == "resolved" else statuses[ref] != "new", (
+            ref,
+            statuses[ref],
+        )
 
     # Jan publishes a meeting for tomorrow 19:00 and calls for action on 10 March 19:00.
     assert await attempt(jan, lambda: plan(h, jan), stats)
@@ -155,14 +173,25 @@ async def test_busy_day_with_ten_percent_faults(flaky):
         if call:
             await p.press_data(call[1], call[0])
     await drain(h)
-    rsvps = await h.rows("SELECT u.tg_id, r.answer FROM meeting_rsvps r JOIN users u ON u.id = r.user_id WHERE r.meeting_id = ?", (mid,))
+    rsvps = await h.rows(
+        "SELECT u.tg_id, r.answer FROM meeting_rsvps r JOIN users u ON u.id = r.user_id WHERE r.meeting_id = ?",
+        (mid,),
+    )
     stats["meeting answers"] = len(rsvps)
-    coming = await h.rows("SELECT COUNT(*) FROM action_recipients WHERE action_id = ? AND answer IS NOT NULL", (aid,))
+    coming = await h.rows(
+        "SELECT COUNT(*) FROM action_recipients WHERE action_id = ? AND answer IS NOT NULL", (aid,)
+    )
     stats["action answers"] = coming[0][0]
 
     # The day passes: meeting reminders (day before, 2 h before), the 08:30 digest, the action's.
-    for when in (datetime(2026, 3, 2, 19, 1), datetime(2026, 3, 3, 8, 31), datetime(2026, 3, 3, 17, 1),
-                 datetime(2026, 3, 9, 20, 1), datetime(2026, 3, 10, 17, 1), datetime(2026, 3, 10, 23, 0)):
+    for when in (
+        datetime(2026, 3, 2, 19, 1),
+        datetime(2026, 3, 3, 8, 31),
+        datetime(2026, 3, 3, 17, 1),
+        datetime(2026, 3, 9, 20, 1),
+        datetime(2026, 3, 10, 17, 1),
+        datetime(2026, 3, 10, 23, 0),
+    ):
         h.clock.set(when.replace(tzinfo=BXL))
         await h.services.scheduler.run_due()
         await drain(h)
@@ -171,16 +200,30 @@ async def test_busy_day_with_ten_percent_faults(flaky):
     assert await h.rows("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL") == [(0,)]
     states = Counter(dict(await h.rows("SELECT state, COUNT(*) FROM outbox GROUP BY state")))
     assert set(states) <= {"sent", "unreachable"}, states
-    unreachable = {r[0] for r in await h.rows("SELECT DISTINCT chat_id FROM outbox WHERE state = 'unreachable'")}
-    marked = {r[0] for r in await h.rows("SELECT tg_id FROM users WHERE unreachable_at IS NOT NULL")}
+    unreachable = {
+        r[0]
+        for r in await h.rows("SELECT DISTINCT chat_id FROM outbox WHERE state = 'unreachable'")
+    }
+    marked = {
+        r[0] for r in await h.rows("SELECT tg_id FROM users WHERE unreachable_at IS NOT NULL")
+    }
     # Reminders: one per person coming (yes/maybe) and kind, for everyone Telegram let us reach.
-    reminders = Counter(k.split(":")[4] for (k,) in await h.rows("SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'mt:rem:%'"))
+    reminders = Counter(
+        k.split(":")[4]
+        for (k,) in await h.rows("SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'mt:rem:%'")
+    )
     coming_tg = {tg for tg, a in rsvps if a in ("yes", "maybe")}
     reachable_coming = {tg for tg in coming_tg if tg not in unreachable and tg not in marked}
     for kind, n in reminders.items():
-        assert reachable_coming and len(reachable_coming) <= n <= len(coming_tg), (kind, n, coming_tg)
+        assert reachable_coming and len(reachable_coming) <= n <= len(coming_tg), (
+            kind,
+            n,
+            coming_tg,
+        )
     assert len(reminders) == 2, reminders
-    rem_keys = [k for (k,) in await h.rows("SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'ac:rem:%'")]
+    rem_keys = [
+        k for (k,) in await h.rows("SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'ac:rem:%'")
+    ]
     assert len(rem_keys) == len(set(rem_keys)) and rem_keys
     digests = await h.rows("SELECT state FROM outbox WHERE dedupe_key LIKE 'digest:%'")
     assert digests, "the 08:30 digest"
@@ -211,7 +254,11 @@ async def test_busy_day_with_ten_percent_faults(flaky):
     stats["direct replies lost (by error)"] = dict(lost)  # type: ignore[assignment]
     stats["faults injected"] = dict(h.api.counters)  # type: ignore[assignment]
     stats["outbox rows"] = dict(states)  # type: ignore[assignment]
-    bad = [(c.method, c.response.get("description")) for c in h.api.calls if c.response.get("error_code") == 400]
+    bad = [
+        (c.method, c.response.get("description"))
+        for c in h.api.calls
+        if c.response.get("error_code") == 400
+    ]
     stats["400 answers"] = Counter(bad)  # type: ignore[assignment]
     print("\nbusy day:", dict(stats))
     assert h.api.counters["429"] and h.api.counters["5xx"] and h.api.counters["timeout"]

@@ -11,10 +11,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(args, env_extra, cwd):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_", "TIMEZONE", "DEFAULT_LANG", "LOG_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_", "TIMEZONE", "DEFAULT_LANG", "LOG_")
+        )
+    }
     env.update(env_extra)
     env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_missing_token_is_one_clear_line(tmp_path):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.playground.harness import Harness
 from bot.domain.services import Services
+from bot.playground.harness import Harness
 
 
 def _service_objects(services: Services) -> list[object]:

@@ -25,7 +25,9 @@ async def slow(tmp_path):
 
 
 def replies(h: Harness, chat_id: int) -> list[str]:
-    return [str(c.params.get("text", "")) for c in h.api.calls_of("sendMessage") if c.chat_id == chat_id]
+    return [
+        str(c.params.get("text", "")) for c in h.api.calls_of("sendMessage") if c.chat_id == chat_id
+    ]
 
 
 async def wait_replies(h: Harness, chats: dict[int, int], timeout: float = 20.0) -> None:
@@ -56,7 +58,9 @@ async def test_one_chat_in_order_other_chats_concurrently(slow):
     await wait_replies(h, {p.id: len(pattern) for p in people})
     watcher.cancel()
     for p in people:
-        got = ["help" if HELP in t else "text" if NOT_UNDERSTOOD in t else t for t in replies(h, p.id)]
+        got = [
+            "help" if HELP in t else "text" if NOT_UNDERSTOOD in t else t for t in replies(h, p.id)
+        ]
         assert got == ["help" if s == "/help" else "text" for s in pattern], got
     # Several chats were handled at the same time (structural, not wall-clock: CI machines vary;
     # bench/concurrency.py measures the speed-up).

@@ -56,8 +56,16 @@ def test_day_first_numeric_dates_belgium():
     assert parse("4-5-2026 19:00", "fr", NOW).when == at(5, 4, 19)
 
 
-@pytest.mark.parametrize("lang, text", [("nl", "1/3 19u"), ("fr", "1er mars 19h"), ("en", "1 March 7pm"),
-                                        ("ar", "1 مارس 19:00"), ("tr", "1 Mart 19:00")])
+@pytest.mark.parametrize(
+    "lang, text",
+    [
+        ("nl", "1/3 19u"),
+        ("fr", "1er mars 19h"),
+        ("en", "1 March 7pm"),
+        ("ar", "1 مارس 19:00"),
+        ("tr", "1 Mart 19:00"),
+    ],
+)
 def test_past_date_asks_and_offers_next_year(lang, text):
     result = parse(text, lang, NOW)
     assert result.problem == "past"
@@ -69,8 +77,16 @@ def test_past_with_explicit_year_has_no_candidate():
     assert result.problem == "past" and result.candidates == ()
 
 
-@pytest.mark.parametrize("lang, text", [("nl", "dinsdag 7u"), ("en", "tuesday 7"), ("fr", "mardi 7h"),
-                                        ("ar", "الثلاثاء 7"), ("tr", "salı 7")])
+@pytest.mark.parametrize(
+    "lang, text",
+    [
+        ("nl", "dinsdag 7u"),
+        ("en", "tuesday 7"),
+        ("fr", "mardi 7h"),
+        ("ar", "الثلاثاء 7"),
+        ("tr", "salı 7"),
+    ],
+)
 def test_bare_early_hour_is_a_question(lang, text):
     result = parse(text, lang, NOW)
     assert result.problem == "ambiguous"

@@ -23,7 +23,9 @@ LAT, LON = 51.0612345, 3.7123456
 
 async def _world(h, admin):
     sofie, jan, member_payload = await setup_world(h, admin)
-    r = h.person("Rikqxz", language_code="nl", user_id=RTG, last_name="Verstraeten", username="rikq")
+    r = h.person(
+        "Rikqxz", language_code="nl", user_id=RTG, last_name="Verstraeten", username="rikq"
+    )
     q = h.person("Quintenqx", language_code="nl", user_id=QTG)
     await r.send(f"/start {member_payload}")
     await q.send(f"/start {member_payload}")
@@ -32,19 +34,49 @@ async def _world(h, admin):
     now = h.clock.now()
     hood = await hood_id(h, pid, "Rabot")
     refs = {}
-    refs["pin"] = await add_report(h, pid, rid, created=now - timedelta(days=40), text=SECRET, lat=LAT, lon=LON,
-                                   address="Rabotstraat 12", voice="VOICE-R", photos=["PHOTO-R"], show_name=1,
-                                   status="resolved", assigned_to=sid, first_answer=timedelta(hours=6),
-                                   resolved=timedelta(days=4), me_too=[qid])
-    refs["hood"] = await add_report(h, pid, qid, created=now - timedelta(days=20), text=QUOTE, category="energy",
-                                    hood=hood, lat=LAT, lon=LON, quote_ok=1, status="seen", assigned_to=sid,
-                                    first_answer=timedelta(hours=30))
+    refs["pin"] = await add_report(
+        h,
+        pid,
+        rid,
+        created=now - timedelta(days=40),
+        text=SECRET,
+        lat=LAT,
+        lon=LON,
+        address="Rabotstraat 12",
+        voice="VOICE-R",
+        photos=["PHOTO-R"],
+        show_name=1,
+        status="resolved",
+        assigned_to=sid,
+        first_answer=timedelta(hours=6),
+        resolved=timedelta(days=4),
+        me_too=[qid],
+    )
+    refs["hood"] = await add_report(
+        h,
+        pid,
+        qid,
+        created=now - timedelta(days=20),
+        text=QUOTE,
+        category="energy",
+        hood=hood,
+        lat=LAT,
+        lon=LON,
+        quote_ok=1,
+        status="seen",
+        assigned_to=sid,
+        first_answer=timedelta(hours=30),
+    )
     refs["old"] = await add_report(h, pid, rid, created=now - timedelta(days=400), text=SECRET)
     return sofie, r, q, pid, refs
 
 
 def _docs(h, person):
-    return [(m["document"]["file_name"], h.api.file_bytes(m["document"]["file_id"])) for m in person.messages() if m.get("document")]
+    return [
+        (m["document"]["file_name"], h.api.file_bytes(m["document"]["file_id"]))
+        for m in person.messages()
+        if m.get("document")
+    ]
 
 
 def _csv_rows(body: bytes):
@@ -53,8 +85,21 @@ def _csv_rows(body: bytes):
     return list(csv.DictReader(io.StringIO("\n".join(lines))))
 
 
-FORBIDDEN = ["Rikqxz", "Verstraeten", "rikq", "Quintenqx", SECRET, "Rabotstraat", "VOICE-R", "PHOTO-R",
-             "0486", str(RTG), str(QTG), "51.0612", "3.7123"]
+FORBIDDEN = [
+    "Rikqxz",
+    "Verstraeten",
+    "rikq",
+    "Quintenqx",
+    SECRET,
+    "Rabotstraat",
+    "VOICE-R",
+    "PHOTO-R",
+    "0486",
+    str(RTG),
+    str(QTG),
+    "51.0612",
+    "3.7123",
+]
 
 
 async def test_worker_exports_csv_and_dossier_with_buttons(h, admin):
@@ -72,10 +117,18 @@ async def test_worker_exports_csv_and_dossier_with_buttons(h, admin):
     by_cat = {row["category"]: row for row in rows}
     pin = by_cat["housing"]
     assert pin["neighbourhood"] == "" and (pin["lat"], pin["lon"]) == ("51.061", "3.712")
-    assert pin["first_answer_hours"] == "6" and pin["resolution_hours"] == "96" and pin["me_too"] == "1"
+    assert (
+        pin["first_answer_hours"] == "6"
+        and pin["resolution_hours"] == "96"
+        and pin["me_too"] == "1"
+    )
     assert pin["status_history"].startswith("new@") and ">resolved@" in pin["status_history"]
     hood = by_cat["energy"]
-    assert hood["neighbourhood"] == "Rabot" and hood["lat"] == "" and hood["first_answer_hours"] == "30"
+    assert (
+        hood["neighbourhood"] == "Rabot"
+        and hood["lat"] == ""
+        and hood["first_answer_hours"] == "30"
+    )
     assert b"#   me_too:" in csv_body
     html = html_body.decode()
     assert "<svg" in html and "Rabot" in html
@@ -114,9 +167,13 @@ async def test_only_workers_and_admins_and_only_their_projects(h, admin):
     await h.services.dialogs.set(olga_uid, "export", "project", {}, h.clock.now())
     # A forged project id of another project is refused; forged categories/hoods are outdated.
     await olga.press_data(f"ex:p:{pid}")
-    assert (await h.rows("SELECT step FROM dialogs WHERE user_id = ?", (olga_uid,))) == [("project",)]
+    assert (await h.rows("SELECT step FROM dialogs WHERE user_id = ?", (olga_uid,))) == [
+        ("project",)
+    ]
     await olga.press_data("ex:p:*")  # all projects: admins only
-    assert (await h.rows("SELECT step FROM dialogs WHERE user_id = ?", (olga_uid,))) == [("project",)]
+    assert (await h.rows("SELECT step FROM dialogs WHERE user_id = ?", (olga_uid,))) == [
+        ("project",)
+    ]
     await olga.press_data(f"ex:p:{other_pid}")
     await olga.press_data("ex:t:6m")
     await olga.press_data("ex:c:weapons")
@@ -156,9 +213,15 @@ async def test_forgotten_reporter_is_absent_from_exports(h, admin):
 
 
 def _cli(args, cwd):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_"))
+    }
     env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=cwd, capture_output=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], env=env, cwd=cwd, capture_output=True, timeout=60
+    )
 
 
 async def test_cli_export_needs_only_the_database(h, admin, tmp_path):
@@ -167,18 +230,53 @@ async def test_cli_export_needs_only_the_database(h, admin, tmp_path):
     now = h.clock.now()
     frm, to = (now - timedelta(days=60)).date().isoformat(), now.date().isoformat()
     out = tmp_path / "x.html"
-    res = _cli(["export", "--database", db, "--project", "Rabot", "--from", frm, "--to", to, "--format", "csv"], tmp_path)
+    res = _cli(
+        [
+            "export",
+            "--database",
+            db,
+            "--project",
+            "Rabot",
+            "--from",
+            frm,
+            "--to",
+            to,
+            "--format",
+            "csv",
+        ],
+        tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     rows = _csv_rows(res.stdout)
     assert len(rows) == 2
-    res = _cli(["export", "--database", db, "--project", str(pid), "--from", frm, "--to", to, "--format", "html",
-                "--output", str(out), "--language", "fr"], tmp_path)
+    res = _cli(
+        [
+            "export",
+            "--database",
+            db,
+            "--project",
+            str(pid),
+            "--from",
+            frm,
+            "--to",
+            to,
+            "--format",
+            "html",
+            "--output",
+            str(out),
+            "--language",
+            "fr",
+        ],
+        tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     html = out.read_text()
     assert "<svg" in html and "lang='fr'" in html
     for needle in FORBIDDEN:
         assert needle not in html and needle not in res.stdout.decode()
-    bad = _cli(["export", "--database", db, "--project", "Nowhere", "--from", frm, "--to", to], tmp_path)
+    bad = _cli(
+        ["export", "--database", db, "--project", "Nowhere", "--from", frm, "--to", to], tmp_path
+    )
     assert bad.returncode == 2 and b"Nowhere" in bad.stderr and b"Traceback" not in bad.stderr
 
 
@@ -189,13 +287,22 @@ def test_period_buttons_cover_whole_local_days():
     from bot.domain.dossier import period_bounds
 
     now = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
-    assert period_bounds("3m", now) == (datetime(2025, 12, 2, tzinfo=now.tzinfo), datetime(2026, 3, 3, tzinfo=now.tzinfo))
+    assert period_bounds("3m", now) == (
+        datetime(2025, 12, 2, tzinfo=now.tzinfo),
+        datetime(2026, 3, 3, tzinfo=now.tzinfo),
+    )
     assert period_bounds("ty", now)[0] == datetime(2026, 1, 1, tzinfo=now.tzinfo)
-    assert period_bounds("ly", now) == (datetime(2025, 1, 1, tzinfo=now.tzinfo), datetime(2026, 1, 1, tzinfo=now.tzinfo))
+    assert period_bounds("ly", now) == (
+        datetime(2025, 1, 1, tzinfo=now.tzinfo),
+        datetime(2026, 1, 1, tzinfo=now.tzinfo),
+    )
 
 
 def test_quotes_are_redacted():
     from storage.repos.report_privacy import redact
 
-    out = redact("Ik ben Fatima Benali, bel 0475 12 34 56 of fatima@x.be of @fati_b", ["Fatima", "Benali", "fati_b"])
+    out = redact(
+        "Ik ben Fatima Benali, bel 0475 12 34 56 of fatima@x.be of @fati_b",
+        ["Fatima", "Benali", "fati_b"],
+    )
     assert out == "Ik ben […] […], bel […] of […] of […]"

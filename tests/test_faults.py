@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from bot.playground.harness import Harness
 from bot.core.outbox import Outbox
+from bot.playground.harness import Harness
 from tests.e2e_helpers import setup_world
 
 
@@ -27,7 +27,9 @@ async def flaky(tmp_path):
 async def wait_outbox_done(h: Harness, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while await h.services.outbox.backlog():
-        assert time.monotonic() < deadline, await h.rows("SELECT state, attempts, error FROM outbox WHERE state IN ('pending','sending')")
+        assert time.monotonic() < deadline, await h.rows(
+            "SELECT state, attempts, error FROM outbox WHERE state IN ('pending','sending')"
+        )
         h.services.outbox.wake()
         await asyncio.sleep(0.05)
 
@@ -37,7 +39,9 @@ async def test_busy_day_with_ten_percent_faults_loses_nothing(flaky):
     admin = h.person("Ann", language_code="nl", user_id=1)
     sofie, jan, member_payload = await setup_world(h, admin)  # set up before the faults start
     h.api.set_fault_rate(0.1, kinds=("429", "500", "timeout", "403"), seed=5)
-    residents = [h.person(f"R{i}", language_code=("nl", "ar", "fr", "tr")[i % 4]) for i in range(60)]
+    residents = [
+        h.person(f"R{i}", language_code=("nl", "ar", "fr", "tr")[i % 4]) for i in range(60)
+    ]
     for r in residents:
         h.api.push_update(h.api.text_update(r.tg, f"/start {member_payload}"))
         h.api.push_update(h.api.text_update(r.tg, "/help"))
@@ -53,8 +57,12 @@ async def test_busy_day_with_ten_percent_faults_loses_nothing(flaky):
         async with h.db.transaction(mark=False) as conn:
             for (tg,) in members:
                 await Outbox.enqueue_tx(
-                    conn, tg, "sendMessage", {"text": f"Bericht {n} voor {tg}"},
-                    batch=f"bcast:{n}", dedupe_key=f"bcast:{n}:{tg}",
+                    conn,
+                    tg,
+                    "sendMessage",
+                    {"text": f"Bericht {n} voor {tg}"},
+                    batch=f"bcast:{n}",
+                    dedupe_key=f"bcast:{n}:{tg}",
                 )
         h.services.outbox.wake()
     await wait_outbox_done(h)
@@ -66,13 +74,30 @@ async def test_busy_day_with_ten_percent_faults_loses_nothing(flaky):
     states = Counter(dict(await h.rows("SELECT state, COUNT(*) FROM outbox GROUP BY state")))
     assert set(states) <= {"sent", "unreachable"}, states
     assert states["sent"] + states["unreachable"] == 3 * len(members)
-    unreachable_chats = {r[0] for r in await h.rows("SELECT DISTINCT chat_id FROM outbox WHERE state = 'unreachable'")}
-    marked = {r[0] for r in await h.rows("SELECT tg_id FROM users WHERE unreachable_at IS NOT NULL")}
+    unreachable_chats = {
+        r[0]
+        for r in await h.rows("SELECT DISTINCT chat_id FROM outbox WHERE state = 'unreachable'")
+    }
+    marked = {
+        r[0] for r in await h.rows("SELECT tg_id FROM users WHERE unreachable_at IS NOT NULL")
+    }
     assert unreachable_chats <= marked
     # Each sent row reached Telegram exactly once (timeouts here do not deliver).
-    delivered = Counter(m.get("text") for r in residents for m in h.api.sent_messages(r.id) if str(m.get("text", "")).startswith("Bericht"))
-    sent_texts = [r[0] for r in await h.rows("SELECT json_extract(payload, '$.text') FROM outbox WHERE state = 'sent'")]
-    assert all(delivered[t] >= 1 for t in sent_texts), [t for t in sent_texts if not delivered[t]][:5]
+    delivered = Counter(
+        m.get("text")
+        for r in residents
+        for m in h.api.sent_messages(r.id)
+        if str(m.get("text", "")).startswith("Bericht")
+    )
+    sent_texts = [
+        r[0]
+        for r in await h.rows(
+            "SELECT json_extract(payload, '$.text') FROM outbox WHERE state = 'sent'"
+        )
+    ]
+    assert all(delivered[t] >= 1 for t in sent_texts), [t for t in sent_texts if not delivered[t]][
+        :5
+    ]
     assert h.api.counters["429"] and h.api.counters["5xx"] and h.api.counters["timeout"]
     assert (await h.db.integrity_check()) == "ok"
     # No fault here delivers a message and then fails, so nothing may arrive twice.

@@ -19,11 +19,23 @@ async def test_command_menu_set_per_language_and_per_role(h, admin):
     assert any("مساعد" in c["description"] or "ماذا" in c["description"] for c in ar_commands)
     # Staff get a personal menu (chat scope) with their commands once their role is known.
     sofie, jan, _payload = await setup_world(h, admin)
-    scoped = [c for c in h.api.calls if c.method == "setMyCommands" and "chat" in json.dumps(c.params.get("scope", ""))]
+    scoped = [
+        c
+        for c in h.api.calls
+        if c.method == "setMyCommands" and "chat" in json.dumps(c.params.get("scope", ""))
+    ]
     chats = {}
     for c in scoped:
-        scope = c.params["scope"] if isinstance(c.params["scope"], dict) else json.loads(c.params["scope"])
-        cmds = c.params["commands"] if isinstance(c.params["commands"], list) else json.loads(c.params["commands"])
+        scope = (
+            c.params["scope"]
+            if isinstance(c.params["scope"], dict)
+            else json.loads(c.params["scope"])
+        )
+        cmds = (
+            c.params["commands"]
+            if isinstance(c.params["commands"], list)
+            else json.loads(c.params["commands"])
+        )
         chats[scope["chat_id"]] = {x["command"] for x in cmds}
     assert "newgroup" in chats[sofie.id]
     assert "newproject" in chats[admin.id]
@@ -72,7 +84,9 @@ async def test_unprocessed_inbox_rows_are_processed_at_start(h, admin):
     await h.boot()
     await h.settle()
     assert "Huurders Rabot" in rik.last_text()
-    assert await h.rows("SELECT processed_at IS NOT NULL FROM inbox WHERE update_id = 77777") == [(1,)]
+    assert await h.rows("SELECT processed_at IS NOT NULL FROM inbox WHERE update_id = 77777") == [
+        (1,)
+    ]
 
 
 async def test_outbox_403_marks_unreachable_and_429_pauses(h):
@@ -89,9 +103,13 @@ async def test_outbox_403_marks_unreachable_and_429_pauses(h):
     h.api.blocked_users.add(p.id)
     await outbox.enqueue(p.id, "sendMessage", text_message(p.id, "two"))
     await h.settle()
-    assert await h.rows("SELECT unreachable_at IS NOT NULL FROM users WHERE tg_id = ?", (p.id,)) == [(1,)]
+    assert await h.rows(
+        "SELECT unreachable_at IS NOT NULL FROM users WHERE tg_id = ?", (p.id,)
+    ) == [(1,)]
     assert await h.rows("SELECT state FROM outbox ORDER BY id") == [("sent",), ("unreachable",)]
     # Writing again makes them reachable again.
     h.api.blocked_users.discard(p.id)
     await p.send("/help")
-    assert await h.rows("SELECT unreachable_at IS NULL FROM users WHERE tg_id = ?", (p.id,)) == [(1,)]
+    assert await h.rows("SELECT unreachable_at IS NULL FROM users WHERE tg_id = ?", (p.id,)) == [
+        (1,)
+    ]

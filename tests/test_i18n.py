@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from bot.core import i18n
-from bot.tools.i18n_tool import extract, problems
 from bot.core.settings import SUPPORTED_LANGUAGES
+from bot.tools.i18n_tool import extract, problems
 
 
 def test_catalogues_complete_with_same_placeholders():
     found = problems()
-    assert not found, "\n".join(found[:50]) + (f"\n… {len(found) - 50} more" if len(found) > 50 else "")
+    assert not found, "\n".join(found[:50]) + (
+        f"\n… {len(found) - 50} more" if len(found) > 50 else ""
+    )
 
 
 def test_messages_are_extracted():

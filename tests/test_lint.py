@@ -17,7 +17,18 @@ def test_ruff_finds_no_errors():
     if not Path(ruff).exists():
         pytest.skip("ruff is not installed (pip install -e '.[test]')")
     result = subprocess.run(
-        [ruff, "check", "--select", "F,E9", "--no-cache", "bot", "handlers", "storage", "tests", "bench"],
+        [
+            ruff,
+            "check",
+            "--select",
+            "F,E9",
+            "--no-cache",
+            "bot",
+            "handlers",
+            "storage",
+            "tests",
+            "bench",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

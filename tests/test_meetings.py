@@ -19,8 +19,17 @@ async def world(h, admin, langs=("nl", "ar", "fr")):
     return sofie, jan, members
 
 
-async def plan(h, jan, title="Huurdersvergadering", day_label=None, hour="19:00", repeat=None, place="Buurthuis",
-               agenda=None, capacity="Geen limiet"):
+async def plan(
+    h,
+    jan,
+    title="Huurdersvergadering",
+    day_label=None,
+    hour="19:00",
+    repeat=None,
+    place="Buurthuis",
+    agenda=None,
+    capacity="Geen limiet",
+):
     await jan.send("/newmeeting")
     await jan.send(title)
     if day_label is None:
@@ -59,7 +68,15 @@ async def test_organiser_plans_with_buttons_and_members_get_it_in_their_language
     await jan.press("✅")
     assert any("Gepubliceerd" in t for t in jan.texts())
     rows = await h.rows("SELECT title, place, agenda, capacity, starts_at FROM meetings")
-    assert rows == [("Huurdersvergadering", "Buurthuis <Rabot>", "Huur & schimmel", 20, "2026-03-03T18:00:00+00:00")]
+    assert rows == [
+        (
+            "Huurdersvergadering",
+            "Buurthuis <Rabot>",
+            "Huur & schimmel",
+            20,
+            "2026-03-03T18:00:00+00:00",
+        )
+    ]
     assert "Komt u?" in nl.last_text() and "dinsdag 3 maart 2026" in nl.last_text()
     assert "هل ستحضر" in ar.last_text()
     assert "Vous venez ?" in fr.last_text() or "Venez-vous" in fr.last_text()
@@ -68,7 +85,10 @@ async def test_organiser_plans_with_buttons_and_members_get_it_in_their_language
     await nl.press("✅")
     assert "Uw antwoord: ✅ Ja" in nl.last_text()
     await ar.press("🤔")
-    assert await h.rows("SELECT answer FROM meeting_rsvps ORDER BY user_id") == [("yes",), ("maybe",)]
+    assert await h.rows("SELECT answer FROM meeting_rsvps ORDER BY user_id") == [
+        ("yes",),
+        ("maybe",),
+    ]
 
 
 async def test_typed_dates_and_questions_back(h, admin):
@@ -92,9 +112,20 @@ async def test_only_managers_plan_and_only_members_answer(h, admin):
     mid = (await h.rows("SELECT id FROM meetings"))[0][0]
     for data in (f"mt:y:{mid}", f"mt:ics:{mid}", f"mt:o:{mid}"):
         await outsider.press_data(data)
-    for data in (f"mt:ec:{mid}", f"mt:cx:{mid}:o", f"mt:et:{mid}", f"mt:a:{mid}", "mt:rd:1", "mt:lk:1", "mp:o:1", "mt:pub"):
+    for data in (
+        f"mt:ec:{mid}",
+        f"mt:cx:{mid}:o",
+        f"mt:et:{mid}",
+        f"mt:a:{mid}",
+        "mt:rd:1",
+        "mt:lk:1",
+        "mp:o:1",
+        "mt:pub",
+    ):
         await nl.press_data(data)
     assert await h.rows("SELECT * FROM meeting_rsvps") == []
     assert await h.rows("SELECT status FROM meetings") == [("published",)]
-    refusals = [c for c in h.api.calls_of("answerCallbackQuery") if "niet" in str(c.params.get("text", ""))]
+    refusals = [
+        c for c in h.api.calls_of("answerCallbackQuery") if "niet" in str(c.params.get("text", ""))
+    ]
     assert len(refusals) >= 9

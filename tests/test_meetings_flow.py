@@ -57,7 +57,10 @@ async def test_skip_one_and_change_whole_series(h, admin):
     await jan.press("Ja, aflassen")
     assert "afgelast" in nl.last_text() and "10 maart" in nl.last_text()
     assert await h.rows("SELECT status FROM meetings ORDER BY starts_at") == [
-        ("published",), ("cancelled",), ("published",)]
+        ("published",),
+        ("cancelled",),
+        ("published",),
+    ]
     # Change the time of the whole series: every future occurrence moves, members are told old → new.
     await jan.press_data(f"mt:o:{ids[2]}")
     await jan.press("🕖 Uur wijzigen")
@@ -67,12 +70,19 @@ async def test_skip_one_and_change_whole_series(h, admin):
     changes = [t for t in nl.texts() if "is gewijzigd" in t]
     assert len(changes) == 2
     assert "om 19:00 → <b>" not in changes[0] and "19:00 → " in changes[0] and "20:00" in changes[0]
-    times = [r[0] for r in await h.rows("SELECT starts_at FROM meetings WHERE status = 'published' ORDER BY starts_at")]
+    times = [
+        r[0]
+        for r in await h.rows(
+            "SELECT starts_at FROM meetings WHERE status = 'published' ORDER BY starts_at"
+        )
+    ]
     assert times == ["2026-03-03T19:00:00+00:00", "2026-03-17T19:00:00+00:00"]
     assert await h.rows("SELECT local_time FROM meeting_series") == [("20:00",)]
     # The skipped one is not created again by the scheduler.
     await h.advance(hours=1)
-    assert await h.rows("SELECT COUNT(*) FROM meetings WHERE occurrence_day = '2026-03-10'") == [(1,)]
+    assert await h.rows("SELECT COUNT(*) FROM meetings WHERE occurrence_day = '2026-03-10'") == [
+        (1,)
+    ]
 
 
 async def test_linked_group_chat_gets_the_meeting(h, admin):
@@ -104,20 +114,29 @@ async def test_capacity_waitlist_and_freed_place_with_deadline(h, admin):
     await c.press("✅")
     assert "wachtlijst" not in c.last_text()
     assert "Bekleme listesinde" in c.last_text()
-    assert await h.rows("SELECT answer FROM meeting_rsvps ORDER BY answered_at, user_id") == [("yes",), ("yes",), ("waiting",)]
+    assert await h.rows("SELECT answer FROM meeting_rsvps ORDER BY answered_at, user_id") == [
+        ("yes",),
+        ("yes",),
+        ("waiting",),
+    ]
     # A frees her place: C is offered it with a deadline, and confirms.
     await a.press("❌")
     assert "boşaldı" in c.last_text()
     await c.press("Evet, geliyorum")
-    assert await h.rows("SELECT u.first_name, r.answer FROM meeting_rsvps r JOIN users u ON u.id = r.user_id ORDER BY u.first_name") == [
-        ("Lid0", "no"), ("Lid1", "yes"), ("Lid2", "yes")]
+    assert await h.rows(
+        "SELECT u.first_name, r.answer FROM meeting_rsvps r JOIN users u ON u.id = r.user_id ORDER BY u.first_name"
+    ) == [("Lid0", "no"), ("Lid1", "yes"), ("Lid2", "yes")]
     # B frees a place; A (now waiting again) does not answer in time: it moves on to nobody, A loses it.
     await a.press("✅", a.messages()[0] if False else None)
-    assert await h.rows("SELECT answer FROM meeting_rsvps WHERE user_id = (SELECT id FROM users WHERE first_name='Lid0')") == [("waiting",)]
+    assert await h.rows(
+        "SELECT answer FROM meeting_rsvps WHERE user_id = (SELECT id FROM users WHERE first_name='Lid0')"
+    ) == [("waiting",)]
     await b.press("❌")
     assert "libre" not in a.last_text() and "vrij" in a.last_text()
     await h.advance(hours=13)
-    assert await h.rows("SELECT answer FROM meeting_rsvps WHERE user_id = (SELECT id FROM users WHERE first_name='Lid0')") == [("no",)]
+    assert await h.rows(
+        "SELECT answer FROM meeting_rsvps WHERE user_id = (SELECT id FROM users WHERE first_name='Lid0')"
+    ) == [("no",)]
 
 
 async def test_reminders_day_before_and_two_hours_no_loss_no_double_across_restart(h, admin):
@@ -154,7 +173,9 @@ async def test_reminders_at_local_time_across_both_dst_changes(h, admin):
     group_id = (await h.rows("SELECT id FROM groups"))[0][0]
     jan_id = (await h.rows("SELECT id FROM users WHERE tg_id = ?", (jan.id,)))[0][0]
     (m1,) = await svc.publish(Draft(group_id, "Lente", local(2026, 3, 30, 19), "Buurthuis"), jan_id)
-    (m2,) = await svc.publish(Draft(group_id, "Herfst", local(2026, 10, 26, 19), "Buurthuis"), jan_id)
+    (m2,) = await svc.publish(
+        Draft(group_id, "Herfst", local(2026, 10, 26, 19), "Buurthuis"), jan_id
+    )
     await h.settle()
     await nl.press_data(f"mt:y:{m1}")
     await nl.press_data(f"mt:y:{m2}")
@@ -198,8 +219,13 @@ async def test_change_place_and_cancel_reach_yes_and_maybe_only(h, admin):
     await jan.press_data(f"mt:o:{mid}")
     await jan.press("📍 Plaats wijzigen")
     await jan.send("Stadhuis")
-    assert "Buurthuis → <b>Stadhuis</b>" in nl.messages()[-1]["text"] or "Buurthuis → Stadhuis" in nl.last_text()
-    assert "Buurthuis" in ar.last_text() and "Stadhuis" in ar.last_text() and "تغيّر" in ar.last_text()
+    assert (
+        "Buurthuis → <b>Stadhuis</b>" in nl.messages()[-1]["text"]
+        or "Buurthuis → Stadhuis" in nl.last_text()
+    )
+    assert (
+        "Buurthuis" in ar.last_text() and "Stadhuis" in ar.last_text() and "تغيّر" in ar.last_text()
+    )
     assert not any("Stadhuis" in t for t in fr.texts())
     await jan.press_data(f"mt:o:{mid}")
     await jan.press("❌ Vergadering aflassen")
@@ -266,7 +292,9 @@ async def test_date_poll_votes_tally_and_pick(h, admin):
     assert await h.rows("SELECT status FROM date_polls") == [("open",)]
     await jan.press("✅ Kies do 5 mrt")
     assert await h.rows("SELECT status FROM date_polls") == [("closed",)]
-    assert await h.rows("SELECT title, starts_at FROM meetings") == [("Buurtfeest", "2026-03-05T13:00:00+00:00")]
+    assert await h.rows("SELECT title, starts_at FROM meetings") == [
+        ("Buurtfeest", "2026-03-05T13:00:00+00:00")
+    ]
     assert "Komt u?" in nl.last_text() and "donderdag 5 maart" in nl.last_text()
     await nl.press_data("mp:v:1:1")
     assert await h.rows("SELECT COUNT(*) FROM date_poll_votes") == [(3,)]
@@ -281,7 +309,9 @@ async def test_attendance_prefilled_with_yeses_and_history(h, admin):
     await jan.press_data(f"mt:a:{mid}")  # too early
     assert await h.rows("SELECT attendance_at FROM meetings") == [(None,)]
     await h.advance_to(local(2026, 3, 3, 21, 30))
-    assert "Wie was er" in jan.button_texts()[0] or any("Wie was er" in b for b in jan.button_texts())
+    assert "Wie was er" in jan.button_texts()[0] or any(
+        "Wie was er" in b for b in jan.button_texts()
+    )
     await jan.press("✔ Wie was er")
     assert "2 personen waren er" in jan.last_text()
     await jan.press("Lid1")  # Lid1 said yes but did not come
@@ -289,7 +319,9 @@ async def test_attendance_prefilled_with_yeses_and_history(h, admin):
     await jan.press("📝")
     await jan.send("Goede opkomst, huur besproken")
     await nl.press_data(f"mt:at:{mid}:1")  # members cannot change attendance
-    names = await h.rows("SELECT u.first_name FROM meeting_attendance a JOIN users u ON u.id = a.user_id ORDER BY 1")
+    names = await h.rows(
+        "SELECT u.first_name FROM meeting_attendance a JOIN users u ON u.id = a.user_id ORDER BY 1"
+    )
     assert names == [("Lid0",), ("Lid2",)]
     await jan.send("/meetings")
     await jan.press("📜")

@@ -9,7 +9,9 @@ from tests.e2e_helpers import links_in, make_group, make_project, make_worker, s
 
 async def test_admin_creates_project_with_neighbourhoods(h, admin):
     project_id = await make_project(h, admin, "Rabot", "Rabot, Blaisantvest,  Brugse Poort, rabot")
-    hoods = await h.rows("SELECT name FROM neighbourhoods WHERE project_id = ? ORDER BY name", (project_id,))
+    hoods = await h.rows(
+        "SELECT name FROM neighbourhoods WHERE project_id = ? ORDER BY name", (project_id,)
+    )
     assert hoods == [("Blaisantvest",), ("Brugse Poort",), ("Rabot",)]
     text = admin.last_text()
     assert "Rabot" in text and "3" in text
@@ -33,7 +35,9 @@ async def test_worker_invite_is_one_time_and_expires(h, admin):
     sofie = h.person("Sofie")
     other = h.person("Olga")
     await make_worker(h, admin, sofie)
-    assert await h.rows("SELECT p.name FROM project_workers w JOIN projects p ON p.id = w.project_id") == [("Rabot",)]
+    assert await h.rows(
+        "SELECT p.name FROM project_workers w JOIN projects p ON p.id = w.project_id"
+    ) == [("Rabot",)]
     assert "Rabot" in sofie.last_text()
     # The same link again, by someone else: used.
     used_payload = links_in(admin.texts()[-1])[-1]
@@ -57,7 +61,11 @@ async def test_worker_makes_group_with_links_and_qr(h, admin):
     photos = [m for m in sofie.messages() if m.get("photo")]
     assert photos, "a QR code photo was sent"
     assert member_payload in photos[-1]["caption"]
-    data = h.api.file_bytes(photos[-1]["photo"][-1]["file_id"]) if hasattr(h.api, "file_bytes") else None
+    data = (
+        h.api.file_bytes(photos[-1]["photo"][-1]["file_id"])
+        if hasattr(h.api, "file_bytes")
+        else None
+    )
     if data is not None:
         assert data.startswith(b"\x89PNG")
     assert organiser_payload.startswith("o_")
@@ -75,7 +83,8 @@ async def test_resident_joins_in_arabic_and_confirms_language(h, admin):
     assert "مرحب" in text
     assert set(fatima.button_texts()) >= {"Nederlands", "Français", "English", "العربية", "Türkçe"}
     rows = await h.rows(
-        "SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.tg_id = ?", (fatima.id,)
+        "SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.tg_id = ?",
+        (fatima.id,),
     )
     assert rows == [("member",)]
     await fatima.press("العربية")
@@ -107,7 +116,8 @@ async def test_invalid_payloads_get_a_clear_answer(h):
 async def test_organiser_invite_and_roles_in_help(h, admin):
     sofie, jan, member_payload = await setup_world(h, admin)
     rows = await h.rows(
-        "SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.tg_id = ?", (jan.id,)
+        "SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.tg_id = ?",
+        (jan.id,),
     )
     assert rows == [("organiser",)]
     resident = h.person("Rik", language_code="en")
@@ -131,7 +141,13 @@ async def test_groups_list_and_leave(h, admin):
     await rik.press("Leave")
     await rik.press("Yes")
     assert "left" in rik.last_text()
-    assert await h.rows("SELECT * FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.tg_id = ?", (rik.id,)) == []
+    assert (
+        await h.rows(
+            "SELECT * FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.tg_id = ?",
+            (rik.id,),
+        )
+        == []
+    )
     # A forged leave for a group they are not in changes nothing.
     await rik.press_data("grp:leaveyes:1")
     await rik.press_data("grp:links:1")
@@ -182,4 +198,6 @@ async def test_repeated_update_is_applied_once(h, admin):
     await h.runtime.intake.accept([dict(raw)])
     await h.settle()
     assert len(await h.rows("SELECT * FROM projects")) == 1
-    assert await h.rows("SELECT processed_at IS NOT NULL FROM inbox WHERE update_id = 50000") == [(1,)]
+    assert await h.rows("SELECT processed_at IS NOT NULL FROM inbox WHERE update_id = 50000") == [
+        (1,)
+    ]

@@ -42,9 +42,20 @@ async def until(predicate, timeout: float = 15.0) -> None:
 
 
 def cli(args: list[str], env_extra: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_", "LOG_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_", "LOG_"))
+    }
     env.update(env_extra, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 async def test_sigterm_finishes_in_flight_and_next_start_continues(tmp_path):
@@ -55,7 +66,10 @@ async def test_sigterm_finishes_in_flight_and_next_start_continues(tmp_path):
     await api.start()
     try:
         users = [api.make_user(4_000_000 + i, f"U{i}", language_code="en") for i in range(40)]
-        ids = [api.push_update(api.text_update(users[i % 40], "/note"))["update_id"] for i in range(400)]
+        ids = [
+            api.push_update(api.text_update(users[i % 40], "/note"))["update_id"]
+            for i in range(400)
+        ]
         env = bot_env(api, db_path)
         proc = start_bot(env, log_path)
         await until(lambda: len(api.calls_of("sendMessage")) >= 50)
@@ -67,10 +81,15 @@ async def test_sigterm_finishes_in_flight_and_next_start_continues(tmp_path):
         log = log_path.read_text()
         assert "left for the next start" in log and "stopped cleanly" in log
         done_first = q(db_path, "SELECT COUNT(*) FROM inbox WHERE processed_at IS NOT NULL")[0][0]
-        assert 0 < done_first
+        assert done_first > 0
         proc = start_bot(env, log_path)
-        await until(lambda: q(db_path, "SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL")[0][0] == 0
-                    and q(db_path, "SELECT COUNT(*) FROM inbox")[0][0] == 400, timeout=30)
+        await until(
+            lambda: (
+                q(db_path, "SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL")[0][0] == 0
+                and q(db_path, "SELECT COUNT(*) FROM inbox")[0][0] == 400
+            ),
+            timeout=30,
+        )
         proc.send_signal(signal.SIGTERM)
         assert await loop.run_in_executor(None, lambda: proc.wait(timeout=20)) == 0
         notes = dict(q(db_path, "SELECT update_id, COUNT(*) FROM kill_notes GROUP BY update_id"))
@@ -89,8 +108,13 @@ async def test_webhook_checks_secret_stores_before_200_and_reports_health(tmp_pa
     await api.start()
     port = free_port()
     env = bot_env(
-        api, db_path, WEBHOOK_URL="https://bot.example.org/tg/hook", WEBHOOK_SECRET="s3cret-Token_1",
-        WEBHOOK_PORT=str(port), WEBHOOK_LISTEN="127.0.0.1", LOG_FORMAT="json",
+        api,
+        db_path,
+        WEBHOOK_URL="https://bot.example.org/tg/hook",
+        WEBHOOK_SECRET="s3cret-Token_1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_LISTEN="127.0.0.1",
+        LOG_FORMAT="json",
     )
     proc = start_bot(env, log_path, "--webhook")
     url = f"http://127.0.0.1:{port}"
@@ -108,23 +132,40 @@ async def test_webhook_checks_secret_stores_before_200_and_reports_health(tmp_pa
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
             assert health["database"] == "ok" and health["mode"] == "webhook"
-            assert {"scheduler_running", "last_update_at", "outbox_backlog", "inbox_backlog"} <= set(health)
+            assert {
+                "scheduler_running",
+                "last_update_at",
+                "outbox_backlog",
+                "inbox_backlog",
+            } <= set(health)
             async with http.post(f"{url}/tg/hook", json=update) as resp:
                 assert resp.status == 403
-            async with http.post(f"{url}/tg/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as resp:
+            async with http.post(
+                f"{url}/tg/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+            ) as resp:
                 assert resp.status == 403
             assert q(db_path, "SELECT COUNT(*) FROM inbox")[0][0] == 0
-            async with http.post(f"{url}/tg/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}) as resp:
+            async with http.post(
+                f"{url}/tg/hook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"},
+            ) as resp:
                 assert resp.status == 200
                 # Committed before the 200 left the bot.
                 assert q(db_path, "SELECT COUNT(*) FROM inbox WHERE update_id = 777")[0][0] == 1
             await until(lambda: api.sent_messages(user["id"]))
-            async with http.post(f"{url}/tg/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}) as resp:
+            async with http.post(
+                f"{url}/tg/hook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"},
+            ) as resp:
                 assert resp.status == 200  # a redelivery is accepted and ignored
         proc.send_signal(signal.SIGTERM)
         assert await loop.run_in_executor(None, lambda: proc.wait(timeout=20)) == 0
         assert len(api.sent_messages(user["id"])) == 1
-        records = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+        records = [
+            json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")
+        ]
         assert any(r.get("update_id") == 777 and r.get("outcome") == "ok" for r in records)
     finally:
         if proc.poll() is None:
@@ -134,7 +175,11 @@ async def test_webhook_checks_secret_stores_before_200_and_reports_health(tmp_pa
     # `buurtbot health` reads the same database, without BOT_TOKEN.
     r = cli(["health"], {"DATABASE_PATH": str(db_path)}, tmp_path)
     report = json.loads(r.stdout)
-    assert report["database"] == "ok" and report["inbox_backlog"] == 0 and report["outbox_backlog"] == 0
+    assert (
+        report["database"] == "ok"
+        and report["inbox_backlog"] == 0
+        and report["outbox_backlog"] == 0
+    )
     assert report["last_update_at"] and report["scheduler_last_tick"]
     assert r.returncode == 0, r.stdout
     r = cli(["health"], {"DATABASE_PATH": str(tmp_path / "nope.sqlite3")}, tmp_path)

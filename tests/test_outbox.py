@@ -26,7 +26,11 @@ async def queue(h: Harness, chat_ids: list[int], batch: str = "t") -> None:
     async with h.db.transaction() as conn:
         for i, chat in enumerate(chat_ids):
             await h.services.outbox.enqueue_tx(
-                conn, chat, "sendMessage", {"text": f"m{i} &lt;ok&gt;", "parse_mode": "HTML"}, batch=batch
+                conn,
+                chat,
+                "sendMessage",
+                {"text": f"m{i} &lt;ok&gt;", "parse_mode": "HTML"},
+                batch=batch,
             )
     h.services.outbox.wake()
 
@@ -108,7 +112,9 @@ async def test_403_marks_unreachable_until_they_write_again(h):
     await wait_until(lambda: _count(h, "unreachable", 2))
     [(stamp,)] = await h.rows("SELECT unreachable_at FROM users WHERE tg_id = ?", (rik.id,))
     assert stamp is not None
-    blocked_calls = len([c for c in h.api.calls if c.chat_id == rik.id and c.method == "sendMessage"])
+    blocked_calls = len(
+        [c for c in h.api.calls if c.chat_id == rik.id and c.method == "sendMessage"]
+    )
     assert blocked_calls == 1, "the second row was not even tried"
     # Later messages are not tried either, until Rik writes again.
     await queue(h, [rik.id])

@@ -41,7 +41,9 @@ async def test_kill_halfway_then_restart_sends_each_message_once(tmp_path):
 
         db = Database(db_path)
         await db.open()
-        uncertain = {r[0] for r in await db.fetchall("SELECT chat_id FROM outbox WHERE state = 'sending'")}
+        uncertain = {
+            r[0] for r in await db.fetchall("SELECT chat_id FROM outbox WHERE state = 'sending'")
+        }
         await db.close()
 
         proc = await spawn_bot(api, db_path, rate=1000, chat_interval=0)
@@ -59,7 +61,9 @@ async def test_kill_halfway_then_restart_sends_each_message_once(tmp_path):
     twice = {chat for chat, n in counts.items() if n > 1}
     # Telegram has no idempotency key: only a request that was on the wire at the kill (its row
     # still 'sending') can have reached Telegram unrecorded; nothing else is ever sent twice.
-    assert twice <= uncertain, f"sent twice without being in flight: {sorted(twice - uncertain)[:5]}"
+    assert twice <= uncertain, (
+        f"sent twice without being in flight: {sorted(twice - uncertain)[:5]}"
+    )
     assert max(counts.values()) <= 2
     assert len(twice) <= 16  # at most max_in_flight
 

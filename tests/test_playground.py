@@ -37,11 +37,24 @@ async def test_demo_world_is_made_through_the_bot(client):
     pg = client.pg
     h = pg.harness
     assert await h.rows("SELECT name, lat IS NOT NULL FROM neighbourhoods ORDER BY name") == [
-        ("Blaisantvest", 1), ("Brugse Poort", 1), ("Rabot", 1)]
+        ("Blaisantvest", 1),
+        ("Brugse Poort", 1),
+        ("Rabot", 1),
+    ]
     assert await h.rows("SELECT name FROM groups") == [(demo.GROUP,)]
-    roles = dict(await h.rows("SELECT u.first_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id"))
-    assert roles["Jan"] == "organiser" and roles["Fatima"] == "member" and len(roles) == 1 + len(demo.RESIDENTS)
-    assert await h.rows("SELECT u.first_name FROM project_workers w JOIN users u ON u.id = w.user_id") == [("Sofie",)]
+    roles = dict(
+        await h.rows(
+            "SELECT u.first_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id"
+        )
+    )
+    assert (
+        roles["Jan"] == "organiser"
+        and roles["Fatima"] == "member"
+        and len(roles) == 1 + len(demo.RESIDENTS)
+    )
+    assert await h.rows(
+        "SELECT u.first_name FROM project_workers w JOIN users u ON u.id = w.user_id"
+    ) == [("Sofie",)]
     langs = dict(await h.rows("SELECT first_name, language FROM users"))
     assert langs["Fatima"] == "ar" and langs["Mehmet"] == "tr" and langs["Claire"] == "fr"
     assert h.clock.now() == demo.START
@@ -59,23 +72,43 @@ async def test_demo_world_is_made_through_the_bot(client):
 async def test_page_actions_drive_the_real_bot(client):
     amina = demo.NEWCOMERS[0].id
     poster = (await state(client))["posters"][0]
-    resp = await client.post("/api/send", json={"user": amina, "text": f"/start {poster['payload']}"})
+    resp = await client.post(
+        "/api/send", json={"user": amina, "text": f"/start {poster['payload']}"}
+    )
     assert resp.status == 200
     msgs = (await state(client, amina))["chats"][str(amina)]["messages"]
     greeting = msgs[-1]
     assert "Huurders Rabot" in greeting["text"] and greeting["buttons"]
-    data = next(b["callback_data"] for row in greeting["buttons"] for b in row if b["text"] == "العربية")
-    await client.post("/api/press", json={"user": amina, "message_id": greeting["id"], "data": data})
+    data = next(
+        b["callback_data"] for row in greeting["buttons"] for b in row if b["text"] == "العربية"
+    )
+    await client.post(
+        "/api/press", json={"user": amina, "message_id": greeting["id"], "data": data}
+    )
     msgs = (await state(client, amina))["chats"][str(amina)]["messages"]
     assert len(msgs) == 2 and msgs[-1]["edited"] and msgs[-1]["id"] == greeting["id"]
 
-    form = {"user": str(amina), "kind": "photo", "caption": "", "file": io.BytesIO(b"\x89PNG\r\n\x1a\nfake")}
+    form = {
+        "user": str(amina),
+        "kind": "photo",
+        "caption": "",
+        "file": io.BytesIO(b"\x89PNG\r\n\x1a\nfake"),
+    }
     assert (await client.post("/api/upload", data=form)).status == 200
-    form = {"user": str(amina), "kind": "voice", "duration": "4", "file": io.BytesIO(b"OggS\x00\x02")}
+    form = {
+        "user": str(amina),
+        "kind": "voice",
+        "duration": "4",
+        "file": io.BytesIO(b"OggS\x00\x02"),
+    }
     assert (await client.post("/api/upload", data=form)).status == 200
     hood = demo.NEIGHBOURHOODS[1]
     await client.post("/api/location", json={"user": amina, "lat": hood.lat, "lon": hood.lon})
-    mine = [m for m in (await state(client, amina))["chats"][str(amina)]["messages"] if m["from"] == "me"]
+    mine = [
+        m
+        for m in (await state(client, amina))["chats"][str(amina)]["messages"]
+        if m["from"] == "me"
+    ]
     assert mine[-3].get("photo") and mine[-2].get("audio") and mine[-2]["duration"] == 4
     assert mine[-1]["location"]["near"] == hood.name
 
@@ -90,8 +123,11 @@ async def test_page_actions_drive_the_real_bot(client):
 
 async def test_clock_and_reset(client):
     pg = client.pg
-    for action, expected in (("hour", "2026-03-02T10:00:00+01:00"), ("day", "2026-03-03T10:00:00+01:00"),
-                             ("0830", "2026-03-04T08:30:00+01:00")):
+    for action, expected in (
+        ("hour", "2026-03-02T10:00:00+01:00"),
+        ("day", "2026-03-03T10:00:00+01:00"),
+        ("0830", "2026-03-04T08:30:00+01:00"),
+    ):
         body = await (await client.post("/api/clock", json={"action": action})).json()
         assert body["clock"]["iso"] == expected
     assert (await client.post("/api/clock", json={"action": "year"})).status == 400
@@ -116,10 +152,19 @@ async def test_long_poll_wakes_on_a_bot_message(client):
 
 def test_next_0830():
     tz = demo.TZ
-    assert next_time_of_day(datetime(2026, 3, 2, 8, 0, tzinfo=tz), datetime.min.time().replace(hour=8, minute=30)) == datetime(2026, 3, 2, 8, 30, tzinfo=tz)
-    assert next_time_of_day(datetime(2026, 3, 2, 8, 30, tzinfo=tz), datetime.min.time().replace(hour=8, minute=30)) == datetime(2026, 3, 3, 8, 30, tzinfo=tz)
+    assert next_time_of_day(
+        datetime(2026, 3, 2, 8, 0, tzinfo=tz), datetime.min.time().replace(hour=8, minute=30)
+    ) == datetime(2026, 3, 2, 8, 30, tzinfo=tz)
+    assert next_time_of_day(
+        datetime(2026, 3, 2, 8, 30, tzinfo=tz), datetime.min.time().replace(hour=8, minute=30)
+    ) == datetime(2026, 3, 3, 8, 30, tzinfo=tz)
     # Across the change to summer time (29 March 2026) it is still 08:30 local.
-    assert next_time_of_day(datetime(2026, 3, 28, 9, 0, tzinfo=tz), datetime.min.time().replace(hour=8, minute=30)).hour == 8
+    assert (
+        next_time_of_day(
+            datetime(2026, 3, 28, 9, 0, tzinfo=tz), datetime.min.time().replace(hour=8, minute=30)
+        ).hour
+        == 8
+    )
 
 
 def test_cli_verb_is_registered(capsys):
@@ -136,16 +181,23 @@ async def test_demo_history_has_the_action_call_and_the_roster(client):
     h = client.pg.harness
     # story 7: Jan's call to the tenants, a few answers
     assert await h.rows("SELECT what, place FROM actions") == [
-        ("Actie: het woonplan in de gemeenteraad", "Stadhuis, Botermarkt 1")]
+        ("Actie: het woonplan in de gemeenteraad", "Stadhuis, Botermarkt 1")
+    ]
     answers = dict(await h.rows("SELECT answer, COUNT(*) FROM action_recipients GROUP BY answer"))
     assert answers["coming"] == 4 and answers["cant"] == 1
     assert await h.rows("SELECT name, needed FROM action_roles") == [("spandoek vasthouden", 3)]
     jan = [m.get("text", "") for m in h.api.sent_messages(demo.JAN.id)]
     assert any("Komen: 4" in t for t in jan)  # his live view, in place
     # story 10: Saturdays 9:00–12:00, Ahmed and Lies
-    shifts = await h.rows("SELECT s.day, u.first_name FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
-                          " JOIN users u ON u.id = x.user_id WHERE x.state = 'signed' ORDER BY s.day")
-    assert shifts == [("2026-03-07", "Ahmed"), ("2026-03-14", "Lies"), ("2026-03-21", "Ahmed"),
-                      ("2026-03-28", "Lies")]
+    shifts = await h.rows(
+        "SELECT s.day, u.first_name FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
+        " JOIN users u ON u.id = x.user_id WHERE x.state = 'signed' ORDER BY s.day"
+    )
+    assert shifts == [
+        ("2026-03-07", "Ahmed"),
+        ("2026-03-14", "Lies"),
+        ("2026-03-21", "Ahmed"),
+        ("2026-03-28", "Lies"),
+    ]
     assert await h.rows("SELECT COUNT(*) FROM outbox WHERE state = 'pending'") == [(0,)]
     assert h.services.outbox.rate == h.settings().outbox_rate  # the page runs at Telegram's pace

@@ -34,7 +34,9 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         "Chromium or chromedriver missing (apt-get install chromium chromium-driver)",
         allow_module_level=True,
     )
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
+webdriver = pytest.importorskip(
+    "selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')"
+)
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -59,12 +61,27 @@ def _free_port() -> int:
 def playground(tmp_path_factory) -> Iterator[str]:
     port = _free_port()
     workdir = tmp_path_factory.mktemp("playground")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))
+    }
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "playground", "--port", str(port), "--no-browser",
-         "--db", str(workdir / "playground.sqlite3")],
-        cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "playground",
+            "--port",
+            str(port),
+            "--no-browser",
+            "--db",
+            str(workdir / "playground.sqlite3"),
+        ],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -74,7 +91,9 @@ def playground(tmp_path_factory) -> Iterator[str]:
             if "ready" in line:
                 break
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the playground did not start: {line}{proc.stdout.read() if proc.stdout else ''}")
+                pytest.fail(
+                    f"the playground did not start: {line}{proc.stdout.read() if proc.stdout else ''}"
+                )
         yield url
     finally:
         proc.terminate()
@@ -89,9 +108,18 @@ def browser() -> Iterator[Any]:
     profile = tempfile.mkdtemp(prefix="buurtbot-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1480,900"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1480,900",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
@@ -102,7 +130,9 @@ def browser() -> Iterator[Any]:
 
 
 def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
-    req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req, timeout=60) as resp:
         return json.loads(resp.read())
 
@@ -112,7 +142,9 @@ def page(playground, browser) -> Iterator[Page]:
     _post(playground + "api/reset", {})
     browser.get(playground)
     p = Page(browser, playground)
-    p.wait(lambda: "ready" in (browser.find_element(By.TAG_NAME, "body").get_attribute("class") or ""))
+    p.wait(
+        lambda: "ready" in (browser.find_element(By.TAG_NAME, "body").get_attribute("class") or "")
+    )
     yield p
 
 
@@ -171,7 +203,9 @@ class Page:
         return self.d.find_element(By.ID, f"phone-{i}")
 
     def choose(self, i: int, user_id: int) -> None:
-        Select(self.phone(i).find_element(By.CSS_SELECTOR, "select.who")).select_by_value(str(user_id))
+        Select(self.phone(i).find_element(By.CSS_SELECTOR, "select.who")).select_by_value(
+            str(user_id)
+        )
         self.wait(lambda: self.phone(i).get_attribute("data-user") == str(user_id))
 
     def bubbles(self, i: int, side: str = "bot") -> list[WebElement]:
@@ -244,7 +278,10 @@ class Page:
 
     def command_names(self, i: int) -> list[str]:
         self.phone(i).find_element(By.CSS_SELECTOR, ".composer .commands").click()
-        names = [b.text.split()[0] for b in self.phone(i).find_elements(By.CSS_SELECTOR, ".menu .cmd-item")]
+        names = [
+            b.text.split()[0]
+            for b in self.phone(i).find_elements(By.CSS_SELECTOR, ".menu .cmd-item")
+        ]
         self.phone(i).find_element(By.CSS_SELECTOR, ".composer .commands").click()
         return names
 
@@ -253,10 +290,16 @@ def _png(path: Path) -> Path:
     raw = b"".join(b"\x00" + b"\x80\x40\x20" * 8 for _ in range(8))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -271,11 +314,18 @@ def test_join_by_poster_in_arabic_buttons_and_clock(page: Page):
     assert photos >= 1
     before = page.count(worker)
     page.press(worker, "Links voor Huurders Rabot")
-    page.wait(lambda: len(page.phone(worker).find_elements(By.CSS_SELECTOR, ".msg.bot .photo img")) > photos,
-              what="a new QR poster")
+    page.wait(
+        lambda: (
+            len(page.phone(worker).find_elements(By.CSS_SELECTOR, ".msg.bot .photo img")) > photos
+        ),
+        what="a new QR poster",
+    )
     page.wait_new(worker, before + 1, "the links message")
     qr = page.phone(worker).find_elements(By.CSS_SELECTOR, ".msg.bot .photo img")[-1]
-    page.wait(lambda: page.d.execute_script("return arguments[0].naturalWidth", qr) > 100, what="the QR image")
+    page.wait(
+        lambda: page.d.execute_script("return arguments[0].naturalWidth", qr) > 100,
+        what="the QR image",
+    )
 
     # Amina, who never used the bot, scans the poster: greeted in Arabic, right to left.
     page.choose(0, AMINA)
@@ -284,7 +334,9 @@ def test_join_by_poster_in_arabic_buttons_and_clock(page: Page):
     greeting = page.wait_new(0, 0, "the greeting")
     assert "Huurders Rabot" in greeting and "مرحب" in greeting
     text_el = page.bubbles(0)[-1].find_element(By.CSS_SELECTOR, ".text")
-    assert page.d.execute_script("return getComputedStyle(arguments[0]).direction", text_el) == "rtl"
+    assert (
+        page.d.execute_script("return getComputedStyle(arguments[0]).direction", text_el) == "rtl"
+    )
     greeting_id = page.bubbles(0)[-1].get_attribute("data-id")
 
     # She confirms Arabic: the same bubble is edited in place, with the main menu.
@@ -310,7 +362,9 @@ def test_join_by_poster_in_arabic_buttons_and_clock(page: Page):
 
     # Reset starts the demo over: Amina is new again, the clock is back.
     page.d.find_element(By.ID, "reset").click()
-    page.wait(lambda: page.clock() == "Mon 02 Mar 2026, 09:00" and page.count(0) == 0, what="the reset")
+    page.wait(
+        lambda: page.clock() == "Mon 02 Mar 2026, 09:00" and page.count(0) == 0, what="the reset"
+    )
 
 
 def test_resident_sends_photo_voice_and_location(page: Page, tmp_path):
@@ -318,7 +372,10 @@ def test_resident_sends_photo_voice_and_location(page: Page, tmp_path):
     page.upload(0, "photo", _png(tmp_path / "mould.png"))
     page.wait(lambda: page.count(0, "me") == before + 1, what="the photo bubble")
     img = page.bubbles(0, "me")[-1].find_element(By.CSS_SELECTOR, "img")
-    page.wait(lambda: page.d.execute_script("return arguments[0].naturalWidth", img) == 8, what="the photo")
+    page.wait(
+        lambda: page.d.execute_script("return arguments[0].naturalWidth", img) == 8,
+        what="the photo",
+    )
     voice = tmp_path / "note.ogg"
     voice.write_bytes(b"OggS\x00\x02" + b"\x00" * 58)
     page.upload(0, "voice", voice)
@@ -334,7 +391,14 @@ def test_resident_sends_photo_voice_and_location(page: Page, tmp_path):
 # ---------------------------------------------------------------------- stories 2 and 6
 
 
-def _walk(page: Page, i: int, prefer: list[str], answers: list[str], until: Callable[[], bool], steps: int = 12) -> None:
+def _walk(
+    page: Page,
+    i: int,
+    prefer: list[str],
+    answers: list[str],
+    until: Callable[[], bool],
+    steps: int = 12,
+) -> None:
     """Answer a conversation as a person would: tap a preferred button when there is one, else
     type the next answer; stop when ``until()``."""
     answers = list(answers)
@@ -349,8 +413,10 @@ def _walk(page: Page, i: int, prefer: list[str], answers: list[str], until: Call
             page.send(i, answers.pop(0))
         else:
             break
-        page.wait(lambda n=before, t=last_text: _snapshot(page, i)[:2] != (n, t) or until(),
-                  what="the next question")
+        page.wait(
+            lambda n=before, t=last_text: _snapshot(page, i)[:2] != (n, t) or until(),
+            what="the next question",
+        )
     assert until(), f"conversation did not finish: {page.texts(i)[-6:]!r}"
 
 
@@ -365,7 +431,11 @@ def _snapshot(page: Page, i: int) -> tuple[int, str, list[str]]:
             if not bubbles:
                 return 0, "", []
             last = bubbles[-1]
-            return len(bubbles), last.text, [b.text for b in last.find_elements(By.CSS_SELECTOR, ".ib")]
+            return (
+                len(bubbles),
+                last.text,
+                [b.text for b in last.find_elements(By.CSS_SELECTOR, ".ib")],
+            )
         except StaleElementReferenceException:
             time.sleep(0.05)
     raise AssertionError("the page kept re-rendering")
@@ -395,11 +465,17 @@ def test_story_2_report_reaches_worker_who_taps_seen(reports_on, page: Page, tmp
     page.upload(resident, "photo", _png(tmp_path / "mould.png"))
     page.wait(lambda: page.count(resident) > n, what="the bot to take the photo")
     # Done with photos, neighbourhood, (send my own), name yes, quote yes, confirm.
-    _walk(page, resident, ["✅", "Rabot", "➡️"], [], until=lambda: page.count(worker) > worker_before)
+    _walk(
+        page, resident, ["✅", "Rabot", "➡️"], [], until=lambda: page.count(worker) > worker_before
+    )
     page.wait(lambda: "R-2026-" in page.last_text(resident), what="the reference number")
     # Sofie's phone has it at once, with buttons; she taps Seen and Fatima is told.
-    page.wait(lambda: any("👀" in b.text for b in page.phone(worker).find_elements(By.CSS_SELECTOR, ".ib")),
-              what="the report card with its buttons")
+    page.wait(
+        lambda: any(
+            "👀" in b.text for b in page.phone(worker).find_elements(By.CSS_SELECTOR, ".ib")
+        ),
+        what="the report card with its buttons",
+    )
     told = page.count(resident)
     page.press(worker, "👀", "Gezien", "Seen")
     page.wait_new(resident, told, "the resident to be told")
@@ -412,9 +488,13 @@ def test_story_6_meeting_rsvp_and_reminder(meetings_on, page: Page):
     page.send(organiser, _command(page, organiser, "newmeeting"))
     page.wait_new(organiser, page.count(organiser) - 1)
     # Title, a typed date and time, once, place, no agenda, no limit, publish.
-    _walk(page, organiser, ["Eén keer", "Overslaan", "Geen limiet", "✅"],
-          ["Huurdersvergadering", "3/3/2026 19:00", "Buurthuis Rabot"],
-          until=lambda: page.count(fatima) > before[fatima] and page.count(mehmet) > before[mehmet])
+    _walk(
+        page,
+        organiser,
+        ["Eén keer", "Overslaan", "Geen limiet", "✅"],
+        ["Huurdersvergadering", "3/3/2026 19:00", "Buurthuis Rabot"],
+        until=lambda: page.count(fatima) > before[fatima] and page.count(mehmet) > before[mehmet],
+    )
     # Both residents answer with the RSVP buttons.
     for phone in (fatima, mehmet):
         page.press(phone, "✅", "👍")
@@ -449,10 +529,19 @@ def test_story_7_action_call_answers_and_live_view(actions_on, page: Page):
     page.choose(mehmet, MEHMET)
     before = {fatima: page.count(fatima), mehmet: page.count(mehmet)}
     what = "Spandoekactie stadhuis"
-    _then(page, organiser, lambda: page.send(organiser, _command(page, organiser, "action")), "what?")
-    for text in (what, "10/03 19:00", "Stadhuis, Botermarkt 1", "Het woonplan komt in de gemeenteraad.",
-                 "Een spandoek"):
-        _then(page, organiser, lambda t=text: page.send(organiser, t), f"the question after {text!r}")
+    _then(
+        page, organiser, lambda: page.send(organiser, _command(page, organiser, "action")), "what?"
+    )
+    for text in (
+        what,
+        "10/03 19:00",
+        "Stadhuis, Botermarkt 1",
+        "Het woonplan komt in de gemeenteraad.",
+        "Een spandoek",
+    ):
+        _then(
+            page, organiser, lambda t=text: page.send(organiser, t), f"the question after {text!r}"
+        )
     _then(page, organiser, lambda: page.press(organiser, "➕"), "the task's name")
     _then(page, organiser, lambda: page.send(organiser, "spandoek vasthouden"), "how many")
     for label in ("3", "➡️", "Huurders Rabot", "👀"):
@@ -461,17 +550,28 @@ def test_story_7_action_call_answers_and_live_view(actions_on, page: Page):
     page.press(organiser, "📣")
     # The call reaches both residents' phones, in their language, with the answer buttons.
     for phone in (fatima, mehmet):
-        page.wait(lambda p=phone: page.count(p) > before[p] and what in page.last_text(p), what="the call")
+        page.wait(
+            lambda p=phone: page.count(p) > before[p] and what in page.last_text(p), what="the call"
+        )
     assert "متى" in page.last_text(fatima)  # "When", in Arabic
     page.press(fatima, "✅")
     page.press(mehmet, "🙋")  # "I'll do it: spandoek vasthouden"
     # Jan's live view (one message, edited in place) counts both answers and the task.
-    page.wait(lambda: "Komen: 2" in _bubble_with(page, organiser, what, "Komen"), timeout=15,
-              what="the live view to count two people coming")
+    page.wait(
+        lambda: "Komen: 2" in _bubble_with(page, organiser, what, "Komen"),
+        timeout=15,
+        what="the live view to count two people coming",
+    )
     assert "spandoek vasthouden: 1 van 3" in _bubble_with(page, organiser, what, "Komen")
+
     # Their own phones show their answer on the call.
     def answer_line() -> str:
-        return page.bubbles(mehmet)[-1].find_element(By.CSS_SELECTOR, ".text").text.strip().split("\n")[-1]
+        return (
+            page.bubbles(mehmet)[-1]
+            .find_element(By.CSS_SELECTOR, ".text")
+            .text.strip()
+            .split("\n")[-1]
+        )
 
     page.wait(lambda: "spandoek vasthouden" in answer_line(), what="Mehmet's answer on his call")
 
@@ -486,10 +586,22 @@ def test_story_10_volunteer_steps_back_another_takes_over(rosters_on, page: Page
     _then(page, ahmed, lambda: page.press(ahmed, "↩️"), "why he can't come")
     _then(page, ahmed, lambda: page.press(ahmed, "🤒"), "the confirmation")
     # Lies, free that Saturday, is asked on her phone and takes it over.
-    page.wait(lambda: page.count(lies) > lies_before and "Wie kan" in page.last_text(lies),
-              what="Lies to be asked to take over")
+    page.wait(
+        lambda: page.count(lies) > lies_before and "Wie kan" in page.last_text(lies),
+        what="Lies to be asked to take over",
+    )
     _then(page, lies, lambda: page.press(lies, "✋"), "her thanks")
-    assert "overneemt" in page.last_text(lies) or "neemt" in page.last_text(lies) or "✅" in page.last_text(lies)
+    assert (
+        "overneemt" in page.last_text(lies)
+        or "neemt" in page.last_text(lies)
+        or "✅" in page.last_text(lies)
+    )
     # Jan's phone is told who stepped back and who took over.
-    page.wait(lambda: page.count(organiser) > jan_before and "Lies" in page.last_text(organiser)
-              and "Ahmed" in page.last_text(organiser), what="Jan to be told")
+    page.wait(
+        lambda: (
+            page.count(organiser) > jan_before
+            and "Lies" in page.last_text(organiser)
+            and "Ahmed" in page.last_text(organiser)
+        ),
+        what="Jan to be told",
+    )

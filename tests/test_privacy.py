@@ -14,7 +14,9 @@ SECRET = "Schimmel in de badkamer achter de kast"
 
 
 async def _resident(h, member_payload):
-    zainab = h.person("Zainabqx", language_code="nl", user_id=ZAINAB_TG, last_name="Elqadiri", username="zainab_q")
+    zainab = h.person(
+        "Zainabqx", language_code="nl", user_id=ZAINAB_TG, last_name="Elqadiri", username="zainab_q"
+    )
     await zainab.send(f"/start {member_payload}")
     await zainab.send(SECRET)  # not understood, but stored in the inbox
     return zainab
@@ -39,18 +41,31 @@ async def test_mydata_sends_everything_as_json(h, admin):
     assert data["you"]["telegram_id"] == ZAINAB_TG
     assert "id" not in data["you"]  # internal ids mean nothing to the person
     assert data["memberships"] == [
-        {"group_name": "Huurders Rabot", "project": "Rabot", "role": "member", "joined_at": data["memberships"][0]["joined_at"]}
+        {
+            "group_name": "Huurders Rabot",
+            "project": "Rabot",
+            "role": "member",
+            "joined_at": data["memberships"][0]["joined_at"],
+        }
     ]
     sent = json.dumps(data["messages_you_sent_recently"], ensure_ascii=False)
     assert SECRET in sent
-    assert any("Huurders Rabot" in (m["text"] or "") for m in data["messages_to_you"]) or data["messages_to_you"] == []
+    assert (
+        any("Huurders Rabot" in (m["text"] or "") for m in data["messages_to_you"])
+        or data["messages_to_you"] == []
+    )
     assert "/forget" in (doc.get("caption") or "")
     # A worker sees their worker role and what they created.
     await sofie.send("/mydata")
     _doc, body = _document(h, sofie)
     data = json.loads(body)
     assert [p["project"] for p in data["project_worker_of"]] == ["Rabot"]
-    assert data["roles"] == {"admin": False, "project_worker": ["Rabot"], "organiser_of": [], "member_of": []}
+    assert data["roles"] == {
+        "admin": False,
+        "project_worker": ["Rabot"],
+        "organiser_of": [],
+        "member_of": [],
+    }
     assert [g["name"] for g in data["created_by_you"]["groups"]] == ["Huurders Rabot"]
 
 
@@ -60,11 +75,15 @@ async def test_forget_asks_first_and_no_keeps_everything(h, admin):
     await zainab.send("/forget")
     assert "statistiek" in zainab.last_text().lower()
     await zainab.press("✖")
-    assert await h.rows("SELECT first_name FROM users WHERE tg_id = ?", (ZAINAB_TG,)) == [("Zainabqx",)]
+    assert await h.rows("SELECT first_name FROM users WHERE tg_id = ?", (ZAINAB_TG,)) == [
+        ("Zainabqx",)
+    ]
     # The old button again, or a forged one without a question: nothing is deleted.
     await zainab.press_data("pv:yes")
     await zainab.press_data("pv:zap")
-    assert await h.rows("SELECT first_name FROM users WHERE tg_id = ?", (ZAINAB_TG,)) == [("Zainabqx",)]
+    assert await h.rows("SELECT first_name FROM users WHERE tg_id = ?", (ZAINAB_TG,)) == [
+        ("Zainabqx",)
+    ]
     assert len(await h.rows("SELECT * FROM memberships")) == 2  # jan (organiser) + zainab
 
 
@@ -78,7 +97,9 @@ async def test_forget_leaves_no_personal_data_in_any_table(h, admin):
     await zainab.press("🗑")
     assert "verwijderd" in zainab.last_text().lower()
     assert await personal_traces(h, ["Zainabqx", "Elqadiri", "zainab_q", SECRET], [ZAINAB_TG]) == []
-    shell = await h.rows("SELECT tg_id, first_name, language, forgotten_at FROM users WHERE forgotten_at IS NOT NULL")
+    shell = await h.rows(
+        "SELECT tg_id, first_name, language, forgotten_at FROM users WHERE forgotten_at IS NOT NULL"
+    )
     assert len(shell) == 1 and shell[0][:3] == (None, None, None)
     # Others are untouched.
     assert await h.rows("SELECT COUNT(*) FROM memberships") == [(1,)]
@@ -91,9 +112,13 @@ async def test_after_forget_the_same_account_is_a_new_empty_person(h, admin):
     await zainab.send("/forget")
     await zainab.press("🗑")
     await zainab.send("/start")
-    rows = await h.rows("SELECT id, first_name, privacy_seen_at FROM users WHERE tg_id = ?", (ZAINAB_TG,))
+    rows = await h.rows(
+        "SELECT id, first_name, privacy_seen_at FROM users WHERE tg_id = ?", (ZAINAB_TG,)
+    )
     assert len(rows) == 1 and rows[0][1] == "Zainabqx"
-    assert await h.rows("SELECT COUNT(*) FROM memberships WHERE user_id = ?", (rows[0][0],)) == [(0,)]
+    assert await h.rows("SELECT COUNT(*) FROM memberships WHERE user_id = ?", (rows[0][0],)) == [
+        (0,)
+    ]
     assert "/forget" in zainab.last_text()  # a new person sees the privacy notice again
     await zainab.send("/mydata")
     _doc, body = _document(h, zainab)
@@ -122,7 +147,9 @@ async def test_inbox_is_pruned_after_a_few_days_keeping_the_newest(h, admin):
     assert (await h.rows("SELECT COUNT(*) FROM inbox"))[0][0] == count
     # Received-at is wall-clock time; move the injected clock well past it.
     await h.advance_to(datetime.now(ZoneInfo("Europe/Brussels")) + timedelta(days=4))
-    assert await h.rows("SELECT update_id, payload FROM inbox") == [(newest, json.dumps({"update_id": newest}, separators=(",", ":")))]
+    assert await h.rows("SELECT update_id, payload FROM inbox") == [
+        (newest, json.dumps({"update_id": newest}, separators=(",", ":")))
+    ]
     assert await personal_traces(h, [SECRET], []) == []
     # Idempotent, and the bot still works and does not see old updates again.
     await h.advance(hours=1)
@@ -131,7 +158,13 @@ async def test_inbox_is_pruned_after_a_few_days_keeping_the_newest(h, admin):
 
 
 async def test_privacy_notice_in_every_language(h):
-    for lang, word in (("nl", "/forget"), ("fr", "/forget"), ("en", "/forget"), ("ar", "/forget"), ("tr", "/forget")):
+    for lang, word in (
+        ("nl", "/forget"),
+        ("fr", "/forget"),
+        ("en", "/forget"),
+        ("ar", "/forget"),
+        ("tr", "/forget"),
+    ):
         p = h.person("P", language_code=lang)
         await p.send("/privacy")
         assert "/mydata" in p.last_text() and word in p.last_text()
@@ -147,5 +180,13 @@ async def test_logs_hold_no_texts_or_names_at_info(h, admin, caplog):
     await h.advance_to(datetime.now(ZoneInfo("Europe/Brussels")) + timedelta(days=4))
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert logged  # something was logged
-    for needle in ("Zainabqx", "Elqadiri", "zainab_q", SECRET, "Sofie", "Huurders Rabot", str(ZAINAB_TG)):
+    for needle in (
+        "Zainabqx",
+        "Elqadiri",
+        "zainab_q",
+        SECRET,
+        "Sofie",
+        "Huurders Rabot",
+        str(ZAINAB_TG),
+    ):
         assert needle not in logged

@@ -20,17 +20,23 @@ PIN = (51.0612345, 3.7123456)
 
 
 async def _join(h, payload):
-    fatima = h.person("Fatimaqx", language_code="nl", user_id=FTG, last_name="Benali", username="fatima_bq")
+    fatima = h.person(
+        "Fatimaqx", language_code="nl", user_id=FTG, last_name="Benali", username="fatima_bq"
+    )
     await fatima.send(f"/start {payload}")
     await fatima.press("Nederlands")
     return fatima
 
 
 def _docs(h, person):
-    return [h.api.file_bytes(m["document"]["file_id"]) for m in person.messages() if m.get("document")]
+    return [
+        h.api.file_bytes(m["document"]["file_id"]) for m in person.messages() if m.get("document")
+    ]
 
 
-async def test_anonymous_reporter_absent_from_card_digest_export_and_forget_leaves_nothing(h, admin, caplog):
+async def test_anonymous_reporter_absent_from_card_digest_export_and_forget_leaves_nothing(
+    h, admin, caplog
+):
     caplog.set_level(logging.INFO)
     sofie, jan, payload = await setup_world(h, admin)
     await sofie.send("/routing")
@@ -41,7 +47,10 @@ async def test_anonymous_reporter_absent_from_card_digest_export_and_forget_leav
     # And a voice report in her neighbourhood.
     await file_report(h, fatima, voice=True, hood="Rabot")
     assert await h.rows("SELECT COUNT(*) FROM reports") == [(2,)]
-    media = [r[0] for r in await h.rows("SELECT voice_file_id FROM reports WHERE voice_file_id IS NOT NULL")]
+    media = [
+        r[0]
+        for r in await h.rows("SELECT voice_file_id FROM reports WHERE voice_file_id IS NOT NULL")
+    ]
     media += [r[0] for r in await h.rows("SELECT file_id FROM report_photos")]
     assert len(media) == 2
     never = ["Fatimaqx", "Benali", "fatima_bq", str(FTG), "51.0612", "3.7123"]
@@ -67,7 +76,15 @@ async def test_anonymous_reporter_absent_from_card_digest_export_and_forget_leav
     await sofie.press("Volgende")
     await sofie.press("Maak de export")
     csv_body, html_body = _docs(h, sofie)
-    rows = list(csv.DictReader(io.StringIO("\n".join(l for l in csv_body.decode("utf-8-sig").splitlines() if not l.startswith("#")))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                "\n".join(
+                    l for l in csv_body.decode("utf-8-sig").splitlines() if not l.startswith("#")
+                )
+            )
+        )
+    )
     assert len(rows) == 2
     for body in (csv_body.decode("utf-8-sig"), html_body.decode()):
         for needle in never + [TEXT, ANSWER] + media:
@@ -76,7 +93,11 @@ async def test_anonymous_reporter_absent_from_card_digest_export_and_forget_leav
     await fatima.send("/forget")
     await fatima.press("🗑")
     assert "melder" in sofie.last_text().lower()
-    traces = await personal_traces(h, ["Fatimaqx", "Benali", "fatima_bq", TEXT, ANSWER, "51.0612345", "3.7123456", *media], [FTG])
+    traces = await personal_traces(
+        h,
+        ["Fatimaqx", "Benali", "fatima_bq", TEXT, ANSWER, "51.0612345", "3.7123456", *media],
+        [FTG],
+    )
     assert traces == []
     pins = await h.rows("SELECT lat, lon FROM reports WHERE lat IS NOT NULL")
     assert pins == [(51.061, 3.712)]
@@ -103,7 +124,9 @@ async def test_retention_anonymises_a_report_two_years_after_it_was_resolved(h, 
     await h.advance(days=700)
     assert await h.rows("SELECT text FROM reports") == [(TEXT,)]
     await h.advance(days=31)
-    rows = await h.rows("SELECT reporter_id, text, lat, lon, status, anonymised_at IS NOT NULL FROM reports")
+    rows = await h.rows(
+        "SELECT reporter_id, text, lat, lon, status, anonymised_at IS NOT NULL FROM reports"
+    )
     assert rows == [(None, None, 51.061, 3.712, "resolved", 1)]
     assert await h.rows("SELECT COUNT(*) FROM report_photos") == [(0,)]
     # Her account itself stays (she did not ask to be forgotten); only the report lost its link.

@@ -36,7 +36,9 @@ async def uid_of(h, person) -> int:
 async def _scene(h, admin):
     s = h.services
     _sofie, jan, payload = await setup_world(h, admin)
-    fatima = h.person("Fatimaqx", language_code="nl", user_id=FTG, last_name="Benali", username="fatima_bq")
+    fatima = h.person(
+        "Fatimaqx", language_code="nl", user_id=FTG, last_name="Benali", username="fatima_bq"
+    )
     await fatima.send(f"/start {payload}")
     karel = h.person("Karel", language_code="nl")
     await karel.send(f"/start {payload}")
@@ -44,16 +46,28 @@ async def _scene(h, admin):
     gid = (await h.rows("SELECT id FROM groups"))[0][0]
     pid = (await h.rows("SELECT id FROM projects"))[0][0]
     ms = s.meetings
-    [past] = await ms.publish(Draft(gid, "Huurdersvergadering", local(2026, 3, 3, 19), "Buurthuis"), jan_id)
-    [full] = await ms.publish(Draft(gid, "Bewonersavond", local(2026, 3, 20, 19), "Buurthuis", capacity=1), jan_id)
+    [past] = await ms.publish(
+        Draft(gid, "Huurdersvergadering", local(2026, 3, 3, 19), "Buurthuis"), jan_id
+    )
+    [full] = await ms.publish(
+        Draft(gid, "Bewonersavond", local(2026, 3, 20, 19), "Buurthuis", capacity=1), jan_id
+    )
     await fatima.press_data(f"mt:y:{past}")
     await fatima.press_data(f"mt:y:{full}")
     await karel.press_data(f"mt:y:{full}")
-    assert await h.rows("SELECT user_id, answer FROM meeting_rsvps WHERE meeting_id = ? ORDER BY user_id", (full,)) == [
-        (fid, "yes"), (kid, "waiting")]
-    poll = await ms.publish_poll(Draft(gid, "Buurtfeest", local(2026, 5, 1, 14), "Plein"),
-                                 [local(2026, 5, 1, 14), local(2026, 5, 8, 14)], jan_id)
-    option = (await h.rows("SELECT id FROM date_poll_options WHERE poll_id = ? ORDER BY starts_at", (poll,)))[0][0]
+    assert await h.rows(
+        "SELECT user_id, answer FROM meeting_rsvps WHERE meeting_id = ? ORDER BY user_id", (full,)
+    ) == [(fid, "yes"), (kid, "waiting")]
+    poll = await ms.publish_poll(
+        Draft(gid, "Buurtfeest", local(2026, 5, 1, 14), "Plein"),
+        [local(2026, 5, 1, 14), local(2026, 5, 8, 14)],
+        jan_id,
+    )
+    option = (
+        await h.rows(
+            "SELECT id FROM date_poll_options WHERE poll_id = ? ORDER BY starts_at", (poll,)
+        )
+    )[0][0]
     await fatima.press_data(f"mp:v:{poll}:{option}")
     # An action call for 10 March with a role; she takes the role and mutes the group.
     await make_call(jan, roles=(("spandoek vasthouden", "2"),))
@@ -70,7 +84,11 @@ async def _scene(h, admin):
     slots = [r[0] for r in await h.rows("SELECT id FROM roster_slots ORDER BY starts_at")]
     for sid in slots[:3]:
         assert (await rs.take_slot(sid, fid)).code == "ok"
-    shift3 = (await h.rows("SELECT id FROM roster_shifts WHERE slot_id = ? AND user_id = ?", (slots[2], fid)))[0][0]
+    shift3 = (
+        await h.rows(
+            "SELECT id FROM roster_shifts WHERE slot_id = ? AND user_id = ?", (slots[2], fid)
+        )
+    )[0][0]
     assert (await rs.step_back(shift3, await s.users.get(fid), REASON)).code == "ok"
     await h.settle()
     assert "Fatimaqx" in jan.last_text() and REASON in jan.last_text()
@@ -82,8 +100,22 @@ async def _scene(h, admin):
     await h.advance_to(local(2026, 3, 7, 12, 10))
     await rs.confirm_attendance(slots[0])
     await h.advance_to(local(2026, 3, 11, 10))
-    return {"jan": jan, "fatima": fatima, "karel": karel, "lies": lies, "fid": fid, "kid": kid, "gid": gid, "pid": pid,
-                "past": past, "full": full, "poll": poll, "option": option, "aid": aid, "slots": slots}
+    return {
+        "jan": jan,
+        "fatima": fatima,
+        "karel": karel,
+        "lies": lies,
+        "fid": fid,
+        "kid": kid,
+        "gid": gid,
+        "pid": pid,
+        "past": past,
+        "full": full,
+        "poll": poll,
+        "option": option,
+        "aid": aid,
+        "slots": slots,
+    }
 
 
 async def _numbers(h, w):
@@ -111,7 +143,10 @@ async def test_mydata_has_everything_then_forget_leaves_nothing_and_keeps_counts
     doc = [m for m in fatima.messages() if m.get("document")][-1]
     data = json.loads(h.api.file_bytes(doc["document"]["file_id"]))
     mt, ac, ro = data["meetings"], data["actions"], data["rosters"]
-    assert {(a["title"], a["answer"]) for a in mt["answers"]} == {("Huurdersvergadering", "yes"), ("Bewonersavond", "yes")}
+    assert {(a["title"], a["answer"]) for a in mt["answers"]} == {
+        ("Huurdersvergadering", "yes"),
+        ("Bewonersavond", "yes"),
+    }
     assert [a["title"] for a in mt["attended"]] == ["Huurdersvergadering"]
     assert [v["title"] for v in mt["date_poll_votes"]] == ["Buurtfeest"]
     [call] = ac["calls_you_got"]
@@ -130,10 +165,21 @@ async def test_mydata_has_everything_then_forget_leaves_nothing_and_keeps_counts
     # Nothing of her anywhere: name, username, Telegram id, her typed reason, the note's name.
     traces = await personal_traces(h, ["Fatimaqx", "Benali", "fatima_bq", "Amirazq"], [FTG])
     assert traces == []
-    for table in ("meeting_rsvps", "meeting_attendance", "date_poll_votes", "action_recipients",
-                  "action_mutes", "roster_volunteers", "roster_takeover_asks"):
-        assert await h.rows(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (w["fid"],)) == [(0,)], table
-    assert await h.rows("SELECT notes FROM meetings WHERE id = ?", (w["past"],)) == [("(removed) bracht soep mee",)]
+    for table in (
+        "meeting_rsvps",
+        "meeting_attendance",
+        "date_poll_votes",
+        "action_recipients",
+        "action_mutes",
+        "roster_volunteers",
+        "roster_takeover_asks",
+    ):
+        assert await h.rows(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (w["fid"],)) == [
+            (0,)
+        ], table
+    assert await h.rows("SELECT notes FROM meetings WHERE id = ?", (w["past"],)) == [
+        ("(removed) bracht soep mee",)
+    ]
     assert await h.rows("SELECT COUNT(*) FROM roster_shifts WHERE reason IS NOT NULL") == [(0,)]
 
     # Counts and hours stay; the hours list shows "(removed)" ("(verwijderd)") instead of her name.
@@ -144,8 +190,9 @@ async def test_mydata_has_everything_then_forget_leaves_nothing_and_keeps_counts
 
     # Her place at the full meeting goes to Karel (the waiting list), her shift of 14 March to a
     # take-over call; Jan hears a volunteer can no longer come, without her name.
-    assert await h.rows("SELECT user_id, answer FROM meeting_rsvps WHERE meeting_id = ?", (w["full"],)) == [
-        (w["kid"], "offered")]
+    assert await h.rows(
+        "SELECT user_id, answer FROM meeting_rsvps WHERE meeting_id = ?", (w["full"],)
+    ) == [(w["kid"], "offered")]
     assert "plaats" in karel.last_text().lower()
     new_lies = lies.texts()[lies_before:]
     assert any("Wie kan" in t or "take over" in t for t in new_lies), new_lies
@@ -154,8 +201,10 @@ async def test_mydata_has_everything_then_forget_leaves_nothing_and_keeps_counts
     for t in new_jan + new_lies + karel.texts():
         assert "Fatimaqx" not in t and "Benali" not in t
     await lies.press("✋")
-    assert await h.rows("SELECT COUNT(*) FROM roster_shifts WHERE slot_id = ? AND state = 'signed'",
-                        (w["slots"][1],)) == [(1,)]
+    assert await h.rows(
+        "SELECT COUNT(*) FROM roster_shifts WHERE slot_id = ? AND state = 'signed'",
+        (w["slots"][1],),
+    ) == [(1,)]
 
 
 async def test_retention_turns_old_answers_into_counts_idempotently(h, admin):
@@ -163,18 +212,28 @@ async def test_retention_turns_old_answers_into_counts_idempotently(h, admin):
     before = await _numbers(h, w)
     # Not yet: the meeting of 3 March is younger than RETENTION_DAYS.
     await h.advance_to(local(2027, 3, 1, 10))
-    assert await h.rows("SELECT COUNT(*) FROM meeting_rsvps WHERE meeting_id = ?", (w["past"],)) == [(1,)]
+    assert await h.rows(
+        "SELECT COUNT(*) FROM meeting_rsvps WHERE meeting_id = ?", (w["past"],)
+    ) == [(1,)]
     # Two years after the events.
     await h.advance_to(local(2028, 5, 20, 10))
     for table in ("meeting_attendance", "date_poll_votes", "action_recipients"):
         assert await h.rows(f"SELECT COUNT(*) FROM {table}") == [(0,)], table
-    assert await h.rows("SELECT COUNT(*) FROM meeting_rsvps WHERE meeting_id IN (?, ?)", (w["past"], w["full"])) == [(0,)]
+    assert await h.rows(
+        "SELECT COUNT(*) FROM meeting_rsvps WHERE meeting_id IN (?, ?)", (w["past"], w["full"])
+    ) == [(0,)]
     assert await h.rows("SELECT COUNT(*) FROM roster_shifts WHERE reason IS NOT NULL") == [(0,)]
     assert await h.rows("SELECT COUNT(*) FROM roster_takeover_asks") == [(0,)]
-    assert await h.rows("SELECT COUNT(*) FROM roster_takeovers WHERE from_user_id IS NOT NULL OR taken_by IS NOT NULL") == [(0,)]
-    assert await h.rows("SELECT COUNT(*) FROM meetings WHERE anonymised_at IS NULL AND starts_at < '2026-04-01'") == [(0,)]
-    tallies = await h.rows("SELECT kind, label, n FROM anonymous_tallies WHERE kind = 'meeting_rsvp' AND object_id = ?",
-                           (w["past"],))
+    assert await h.rows(
+        "SELECT COUNT(*) FROM roster_takeovers WHERE from_user_id IS NOT NULL OR taken_by IS NOT NULL"
+    ) == [(0,)]
+    assert await h.rows(
+        "SELECT COUNT(*) FROM meetings WHERE anonymised_at IS NULL AND starts_at < '2026-04-01'"
+    ) == [(0,)]
+    tallies = await h.rows(
+        "SELECT kind, label, n FROM anonymous_tallies WHERE kind = 'meeting_rsvp' AND object_id = ?",
+        (w["past"],),
+    )
     assert tallies == [("meeting_rsvp", "yes", 1)]
     after = await _numbers(h, w)
     assert after["attended"] == before["attended"] and after["action"] == before["action"]
@@ -182,7 +241,9 @@ async def test_retention_turns_old_answers_into_counts_idempotently(h, admin):
     snapshot = await h.rows("SELECT * FROM anonymous_tallies ORDER BY kind, object_id, label")
     await h.restart()
     await h.advance(days=3)
-    assert await h.rows("SELECT * FROM anonymous_tallies ORDER BY kind, object_id, label") == snapshot
+    assert (
+        await h.rows("SELECT * FROM anonymous_tallies ORDER BY kind, object_id, label") == snapshot
+    )
     assert await _numbers(h, w) == after
     # She was not forgotten: her account and her volunteer hours keep her name.
     assert await h.rows("SELECT first_name FROM users WHERE tg_id = ?", (FTG,)) == [("Fatimaqx",)]
@@ -190,20 +251,26 @@ async def test_retention_turns_old_answers_into_counts_idempotently(h, admin):
 
 async def test_forget_before_an_action_frees_her_role_and_updates_the_live_view(h, admin):
     sofie, jan, payload = await setup_world(h, admin)
-    fatima = h.person("Fatimaqx", language_code="nl", user_id=FTG, last_name="Benali", username="fatima_bq")
+    fatima = h.person(
+        "Fatimaqx", language_code="nl", user_id=FTG, last_name="Benali", username="fatima_bq"
+    )
     await fatima.send(f"/start {payload}")
     await make_call(jan, roles=(("spandoek vasthouden", "1"),))
     await fatima.press("spandoek", call_of(fatima))
     aid = (await h.rows("SELECT id FROM actions"))[0][0]
     acts = h.services.actions
     assert (await acts.repo.tally(aid)).filled != {}
-    edits_before = len([c for c in h.api.calls if c.method == "editMessageText" and c.chat_id == jan.id])
+    edits_before = len(
+        [c for c in h.api.calls if c.method == "editMessageText" and c.chat_id == jan.id]
+    )
     await fatima.send("/forget")
     await fatima.press("🗑")
     await h.settle()
     tally = await acts.repo.tally(aid)
     assert tally.coming == 0 and tally.filled == {}
-    assert await h.rows("SELECT COUNT(*) FROM anonymous_tallies") == [(0,)]  # nothing to count: withdrawn
+    assert await h.rows("SELECT COUNT(*) FROM anonymous_tallies") == [
+        (0,)
+    ]  # nothing to count: withdrawn
     edits = [c for c in h.api.calls if c.method == "editMessageText" and c.chat_id == jan.id]
     assert len(edits) > edits_before
     assert await personal_traces(h, ["Fatimaqx", "Benali", "fatima_bq"], [FTG]) == []

@@ -26,7 +26,9 @@ async def test_fatima_reports_mould_with_voice_photo_and_location(h, admin):
     assert ref == "R-2026-0001"
     assert ref in fatima.last_text()
     assert "شكر" in fatima.last_text()  # Arabic
-    rows = await h.rows("SELECT status, show_name, quote_ok, voice_file_id IS NOT NULL, assigned_to FROM reports")
+    rows = await h.rows(
+        "SELECT status, show_name, quote_ok, voice_file_id IS NOT NULL, assigned_to FROM reports"
+    )
     sofie_id = (await h.rows("SELECT id FROM users WHERE tg_id = ?", (sofie.id,)))[0][0]
     assert rows == [("new", 1, 1, 1, None)] or rows[0][4] in (None, sofie_id)
     assert len(await h.rows("SELECT * FROM report_photos")) == 2

@@ -34,7 +34,9 @@ async def test_change_each_part_of_the_summary(h, admin):
     await rik.press("✏️")
     await rik.press_data("rep:edit:what")
     await rik.send("Geen verwarming sinds maandag")
-    assert "Geen verwarming sinds maandag" in rik.last_text() and "Lift kapot" not in rik.last_text()
+    assert (
+        "Geen verwarming sinds maandag" in rik.last_text() and "Lift kapot" not in rik.last_text()
+    )
     # Photos (changing starts the photo list again)
     await rik.press("✏️")
     await rik.press_data("rep:edit:photos")
@@ -57,7 +59,9 @@ async def test_change_each_part_of_the_summary(h, admin):
     await rik.press("✅")  # send
     rows = await h.rows("SELECT category_key, text, show_name, quote_ok FROM reports")
     assert rows == [("energy", "Geen verwarming sinds maandag", 1, 1)]
-    hood = await h.rows("SELECT n.name FROM reports r JOIN neighbourhoods n ON n.id = r.neighbourhood_id")
+    hood = await h.rows(
+        "SELECT n.name FROM reports r JOIN neighbourhoods n ON n.id = r.neighbourhood_id"
+    )
     assert hood == [("Blaisantvest",)]
     assert len(await h.rows("SELECT * FROM report_photos")) == 2
 
@@ -116,10 +120,15 @@ async def test_worker_card_shows_current_status_and_me_too_count(h, admin):
     await rik.press("🙋")
     await h.settle()
     edited = h.api.message(sofie.id, mid)
-    assert "1 ander gezin" in edited["text"] or "1 " in edited["text"].split("\n")[5], edited["text"]
+    assert "1 ander gezin" in edited["text"] or "1 " in edited["text"].split("\n")[5], edited[
+        "text"
+    ]
     await sofie.press("🔧", edited)
     await h.settle()
-    assert "In behandeling" in h.api.message(sofie.id, mid)["text"] or "🔧" in h.api.message(sofie.id, mid)["text"]
+    assert (
+        "In behandeling" in h.api.message(sofie.id, mid)["text"]
+        or "🔧" in h.api.message(sofie.id, mid)["text"]
+    )
 
 
 async def test_resident_in_two_projects_chooses_the_group(h, admin):
@@ -132,7 +141,9 @@ async def test_resident_in_two_projects_chooses_the_group(h, admin):
     await rik.send(f"/start {payload2}")
     await rik.send("/report")
     labels = rik.button_texts()
-    assert any("Huurders Rabot" in b for b in labels) and any("Buurtkeuken BP" in b for b in labels), labels
+    assert any("Huurders Rabot" in b for b in labels) and any(
+        "Buurtkeuken BP" in b for b in labels
+    ), labels
     await rik.press("Buurtkeuken BP")
     await rik.press("🏠")
     await rik.send("Lek in het dak")
@@ -141,8 +152,10 @@ async def test_resident_in_two_projects_chooses_the_group(h, admin):
     await rik.press("🙈")
     await rik.press("❌")
     await rik.press("✅")
-    rows = await h.rows("SELECT p.name, g.name FROM reports r JOIN projects p ON p.id = r.project_id"
-                        " JOIN groups g ON g.id = r.group_id")
+    rows = await h.rows(
+        "SELECT p.name, g.name FROM reports r JOIN projects p ON p.id = r.project_id"
+        " JOIN groups g ON g.id = r.group_id"
+    )
     assert rows == [("Brugse Poort", "Buurtkeuken BP")]
     # A group the resident is not in (forged): refused as outdated
     await rik.send("/report")

@@ -31,7 +31,9 @@ async def test_no_rule_and_no_default_goes_to_admins(h, admin):
     rik = await join(h, payload, "Rik")
     await file_report(h, rik)
     assert any("R-2026-0001" in t for t in admin.texts())
-    assert await h.rows("SELECT kind FROM report_events WHERE kind = 'to_admins'") == [("to_admins",)]
+    assert await h.rows("SELECT kind FROM report_events WHERE kind = 'to_admins'") == [
+        ("to_admins",)
+    ]
 
 
 async def test_rule_on_neighbourhood_and_category_wins(h, admin):
@@ -72,7 +74,10 @@ async def test_seen_reply_and_answer_relay_anonymously(h, admin):
     await h.push(h.api.voice_update(fatima.tg, duration=4))
     voice = h.api.calls_to(sofie.id, "sendVoice")
     assert voice and "Fatima" not in str(voice[-1].params.get("caption"))
-    assert await h.rows("SELECT direction FROM report_messages ORDER BY id") == [("to_reporter",), ("to_worker",)]
+    assert await h.rows("SELECT direction FROM report_messages ORDER BY id") == [
+        ("to_reporter",),
+        ("to_worker",),
+    ]
 
 
 async def test_buttons_refused_for_non_workers_and_other_projects(h, admin):
@@ -96,7 +101,9 @@ async def test_not_for_us_asks_reason_and_tells_reporter(h, admin):
     await file_report(h, rik)
     await sofie.press("🚫")
     await sofie.send("Dit is voor de woonmaatschappij")
-    assert await h.rows("SELECT status, status_reason FROM reports") == [("not_for_us", "Dit is voor de woonmaatschappij")]
+    assert await h.rows("SELECT status, status_reason FROM reports") == [
+        ("not_for_us", "Dit is voor de woonmaatschappij")
+    ]
     assert "woonmaatschappij" in rik.last_text()
 
 
@@ -145,7 +152,16 @@ async def test_problems_list_filters_and_pages(h, admin):
     assert "(9)" in sofie.last_text()
     await sofie.send("/problems")
     msg = sofie.last()
-    await sofie.press_data(sofie.button_texts() and [b["callback_data"] for r in msg["reply_markup"]["inline_keyboard"] for b in r if b["callback_data"].startswith("rw:fc")][0], msg)
+    await sofie.press_data(
+        sofie.button_texts()
+        and [
+            b["callback_data"]
+            for r in msg["reply_markup"]["inline_keyboard"]
+            for b in r
+            if b["callback_data"].startswith("rw:fc")
+        ][0],
+        msg,
+    )
     await sofie.press("⚡")
     assert "(1)" in sofie.last_text()
 
@@ -182,7 +198,9 @@ async def test_digest_settings_and_digest_now(h, admin):
     assert "08:30" in sofie.last_text()
     await sofie.press("17:00")
     await sofie.press_data("dg:f:weekly")
-    assert await h.rows("SELECT frequency, time_local FROM digest_settings") == [("weekly", "17:00")]
+    assert await h.rows("SELECT frequency, time_local FROM digest_settings") == [
+        ("weekly", "17:00")
+    ]
     rik = await join(h, payload, "Rik")
     await file_report(h, rik)
     await h.advance_to(datetime(2026, 3, 2, 16, 0, tzinfo=BXL))  # Monday, before 17:00
@@ -191,7 +209,9 @@ async def test_digest_settings_and_digest_now(h, admin):
     assert "📰" in sofie.last_text() and "R-2026-0001" in sofie.last_text()
     await sofie.press_data("dg:f:off")
     await h.advance(days=8)
-    assert sum("📰" in t for t in sofie.texts()) == 0  # the /digest message was edited into settings
+    assert (
+        sum("📰" in t for t in sofie.texts()) == 0
+    )  # the /digest message was edited into settings
     await rik.send("/digest")
     assert "R-2026" not in rik.last_text()
 

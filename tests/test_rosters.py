@@ -14,13 +14,20 @@ TZ = ZoneInfo("Europe/Brussels")
 async def test_organiser_defines_weekly_task_with_buttons(h, admin):
     sofie, jan, member_payload = await setup_world(h, admin)
     await make_food_task(jan)
-    rows = await h.rows("SELECT title, rule, weekday, start_min, end_min, place, needed, note FROM roster_tasks")
-    assert rows == [("Food distribution", "weekly", 5, 540, 720, "Buurthuis Rabot", 4, "Bring gloves")]
+    rows = await h.rows(
+        "SELECT title, rule, weekday, start_min, end_min, place, needed, note FROM roster_tasks"
+    )
+    assert rows == [
+        ("Food distribution", "weekly", 5, 540, 720, "Buurthuis Rabot", 4, "Bring gloves")
+    ]
     text = jan.last_text()
     assert "Food distribution" in text and "zaterdag" in text and "9:00–12:00" in text
     slots = await h.rows("SELECT day, starts_at FROM roster_slots ORDER BY day")
     assert slots[0] == ("2026-03-07", "2026-03-07T08:00:00+00:00")  # 9:00 Brussels = 8:00 UTC
-    assert ("2026-04-04", "2026-04-04T07:00:00+00:00") in slots  # still 9:00 after the clocks moved (DST)
+    assert (
+        "2026-04-04",
+        "2026-04-04T07:00:00+00:00",
+    ) in slots  # still 9:00 after the clocks moved (DST)
     assert len(slots) >= 6
     assert await h.rows("SELECT * FROM dialogs") == []
 
@@ -38,7 +45,9 @@ async def test_change_and_stop_reach_those_signed_up(h, admin):
     await jan.send("13:00")
     assert "1" in jan.last_text()
     assert "Changed" in ahmed.last_text() and "10:00" in ahmed.last_text()
-    assert (await h.rows("SELECT starts_at FROM roster_slots WHERE id = ?", (first,))) == [("2026-03-07T09:00:00+00:00",)]
+    assert (await h.rows("SELECT starts_at FROM roster_slots WHERE id = ?", (first,))) == [
+        ("2026-03-07T09:00:00+00:00",)
+    ]
     # Jan changes the note; then stops the task.
     await jan.press("📋")
     await jan.press("📝")
@@ -49,7 +58,11 @@ async def test_change_and_stop_reach_those_signed_up(h, admin):
     task_id = (await h.rows("SELECT id FROM roster_tasks"))[0][0]
     await jan.press_data(f"ro:stopyes:{task_id}")
     assert "stopped" in ahmed.last_text() and "cancelled" in ahmed.last_text()
-    assert (await h.rows("SELECT COUNT(*) FROM roster_slots WHERE cancelled_at IS NULL AND starts_at > '2026-03-02'")) == [(0,)]
+    assert (
+        await h.rows(
+            "SELECT COUNT(*) FROM roster_slots WHERE cancelled_at IS NULL AND starts_at > '2026-03-02'"
+        )
+    ) == [(0,)]
 
 
 async def test_volunteer_takes_slot_full_slot_says_so_and_can_stop(h, admin):
@@ -64,7 +77,11 @@ async def test_volunteer_takes_slot_full_slot_says_so_and_can_stop(h, admin):
     await lies.press_data(f"sh:take:{first}")
     answers = [c for c in h.api.calls_of("answerCallbackQuery")]
     assert "full" in answers[-1].params.get("text", "")
-    assert (await h.rows("SELECT COUNT(*) FROM roster_shifts WHERE slot_id = ? AND state = 'signed'", (first,))) == [(1,)]
+    assert (
+        await h.rows(
+            "SELECT COUNT(*) FROM roster_shifts WHERE slot_id = ? AND state = 'signed'", (first,)
+        )
+    ) == [(1,)]
     # A member who is not a volunteer cannot take a slot (forged button).
     rik = h.person("Rik", language_code="en")
     await rik.send(f"/start {member_payload}")
@@ -148,8 +165,11 @@ async def _ahmed_steps_back(h, admin):
 async def test_take_over_first_tap_wins_others_see_it_taken_organiser_told(h, admin):
     sofie, jan, ahmed, lies, mo, els, first = await _ahmed_steps_back(h, admin)
     assert "stepped back" in ahmed.last_text()
-    assert (await h.rows("SELECT state, reason FROM roster_shifts WHERE slot_id = ? ORDER BY id", (first,)))[0] == (
-        "stepped_back", "My mother is in hospital")
+    assert (
+        await h.rows(
+            "SELECT state, reason FROM roster_shifts WHERE slot_id = ? ORDER BY id", (first,)
+        )
+    )[0] == ("stepped_back", "My mother is in hospital")
     # Lies and Mo are free; Els is already in that slot, Ahmed stepped back: not asked.
     assert "Who can take over Saturday 9:00" in lies.last_text()
     assert "Who can take over Saturday 9:00" in mo.last_text()
@@ -165,7 +185,9 @@ async def test_take_over_first_tap_wins_others_see_it_taken_organiser_told(h, ad
     assert "Lies" in jan.last_text() and "Ahmed" in jan.last_text()
     signed = await h.rows(
         "SELECT u.first_name FROM roster_shifts x JOIN users u ON u.id = x.user_id"
-        " WHERE x.slot_id = ? AND x.state = 'signed' ORDER BY u.first_name", (first,))
+        " WHERE x.slot_id = ? AND x.state = 'signed' ORDER BY u.first_name",
+        (first,),
+    )
     assert signed == [("Els",), ("Lies",)]
     # A forged take-over tap from someone who is not a volunteer of the group is refused.
     stranger = h.person("Zoe", language_code="en")
@@ -204,8 +226,16 @@ async def test_take_over_question_skips_volunteer_in_overlapping_shift(h, admin)
     await jan.press_data("ro:ok")
     ahmed = await volunteer(h, "Ahmed", member_payload)
     mo = await volunteer(h, "Mo", member_payload)
-    food = (await h.rows("SELECT s.id FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Food distribution' ORDER BY s.day"))[0][0]
-    homework = (await h.rows("SELECT s.id FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Homework help' ORDER BY s.day"))[0][0]
+    food = (
+        await h.rows(
+            "SELECT s.id FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Food distribution' ORDER BY s.day"
+        )
+    )[0][0]
+    homework = (
+        await h.rows(
+            "SELECT s.id FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Homework help' ORDER BY s.day"
+        )
+    )[0][0]
     await ahmed.press_data(f"sh:take:{food}")
     await mo.press_data(f"sh:take:{homework}")
     await ahmed.send("/shifts")
@@ -237,7 +267,9 @@ async def test_weekly_overview_marks_gaps_and_one_tap_calls(h, admin):
     await lies.press("✋")
     await ahmed.press("✋")
     assert "full" in h.api.calls_of("answerCallbackQuery")[-1].params.get("text", "")
-    gap = (await h.rows("SELECT slot_id FROM roster_shifts x JOIN users u ON u.id = x.user_id WHERE u.first_name = 'Lies'"))
+    gap = await h.rows(
+        "SELECT slot_id FROM roster_shifts x JOIN users u ON u.id = x.user_id WHERE u.first_name = 'Lies'"
+    )
     assert len(gap) == 1
     # Forged: a volunteer cannot call for volunteers or see the overview.
     await lies.press_data(f"ro:call:{slots[0]}")
@@ -285,7 +317,15 @@ async def test_roster_refused_for_members_and_forged_buttons(h, admin):
     await rik.send("/roster")
     assert "can't" in rik.last_text()
     task_id = (await h.rows("SELECT id FROM roster_tasks"))[0][0]
-    for data in (f"ro:task:{task_id}", f"ro:stopyes:{task_id}", f"ro:edit:{task_id}:title", "ro:new:1", "ro:ok", "ro:att:1", "ro:attok:1"):
+    for data in (
+        f"ro:task:{task_id}",
+        f"ro:stopyes:{task_id}",
+        f"ro:edit:{task_id}:title",
+        "ro:new:1",
+        "ro:ok",
+        "ro:att:1",
+        "ro:attok:1",
+    ):
         await rik.press_data(data)
     assert (await h.rows("SELECT stopped_at FROM roster_tasks")) == [(None,)]
     assert await h.rows("SELECT * FROM dialogs") == []
@@ -325,12 +365,21 @@ async def test_monthly_first_saturday_and_chosen_dates_with_typed_answers(h, adm
     await jan.press_data("ro:n:6")
     await jan.send("Bring a cake")
     await jan.press("✅")
-    task = (await h.rows("SELECT dates FROM roster_tasks WHERE title = 'Neighbourhood party'"))[0][0]
+    task = (await h.rows("SELECT dates FROM roster_tasks WHERE title = 'Neighbourhood party'"))[0][
+        0
+    ]
     assert task == '["2026-06-20", "2026-06-21", "2027-03-01"]'
     # Slots are written a few weeks ahead: June is not there yet, but appears when it comes near.
-    assert await h.rows("SELECT s.day FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Neighbourhood party'") == []
+    assert (
+        await h.rows(
+            "SELECT s.day FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Neighbourhood party'"
+        )
+        == []
+    )
     await h.advance_to(datetime(2026, 5, 20, 10, 0, tzinfo=TZ))
-    got = await h.rows("SELECT s.day FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Neighbourhood party' ORDER BY s.day")
+    got = await h.rows(
+        "SELECT s.day FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Neighbourhood party' ORDER BY s.day"
+    )
     assert got == [("2026-06-20",), ("2026-06-21",)]
 
 
@@ -343,9 +392,13 @@ async def test_two_simultaneous_take_over_taps_one_wins(h, admin):
     await h.settle()
     rows = await h.rows("SELECT taken_by FROM roster_takeovers WHERE id = ?", (tk,))
     assert rows[0][0] is not None
-    signed = await h.rows("SELECT COUNT(*) FROM roster_shifts WHERE slot_id = ? AND state = 'signed'", (first,))
+    signed = await h.rows(
+        "SELECT COUNT(*) FROM roster_shifts WHERE slot_id = ? AND state = 'signed'", (first,)
+    )
     assert signed == [(2,)]  # Els + exactly one of Lies and Mo
-    winners = [p for p in (lies, mo) if "take over" in p.last_text() and "already" not in p.last_text()]
+    winners = [
+        p for p in (lies, mo) if "take over" in p.last_text() and "already" not in p.last_text()
+    ]
     assert len(winners) == 1
     assert len([t for t in jan.texts() if "neemt over" in t]) == 1
 
@@ -363,8 +416,18 @@ async def test_change_days_drops_shifts_and_tells_who_signed_up(h, admin):
     await jan.press_data("ro:wd:5")
     assert "1" in jan.last_text()
     text = ahmed.last_text()
-    assert "Changed" in text and "every other Saturday" in text and "cancelled" in text and "14 Mar" in text
-    days = [r[0] for r in await h.rows("SELECT day FROM roster_slots WHERE cancelled_at IS NULL ORDER BY day")]
+    assert (
+        "Changed" in text
+        and "every other Saturday" in text
+        and "cancelled" in text
+        and "14 Mar" in text
+    )
+    days = [
+        r[0]
+        for r in await h.rows(
+            "SELECT day FROM roster_slots WHERE cancelled_at IS NULL ORDER BY day"
+        )
+    ]
     assert days[:3] == ["2026-03-07", "2026-03-21", "2026-04-04"]
     assert await h.rows("SELECT * FROM roster_shifts") == []
     # Back to weekly: 14 March comes back, empty.
@@ -372,7 +435,12 @@ async def test_change_days_drops_shifts_and_tells_who_signed_up(h, admin):
     await jan.press("🗓")
     await jan.press_data("ro:rule:weekly")
     await jan.press_data("ro:wd:5")
-    days = [r[0] for r in await h.rows("SELECT day FROM roster_slots WHERE cancelled_at IS NULL ORDER BY day")]
+    days = [
+        r[0]
+        for r in await h.rows(
+            "SELECT day FROM roster_slots WHERE cancelled_at IS NULL ORDER BY day"
+        )
+    ]
     assert days[:3] == ["2026-03-07", "2026-03-14", "2026-03-21"]
 
 
@@ -383,16 +451,41 @@ def test_recurrence_rules():
     from storage.repos.rosters import Task
 
     def task(rule, weekday=None, nth=None, start="2026-03-02", dates=None):
-        return Task(1, 1, "t", rule, weekday, nth, dates, start, 540, 720, "", 1, None, None, "", None)
+        return Task(
+            1, 1, "t", rule, weekday, nth, dates, start, 540, 720, "", 1, None, None, "", None
+        )
 
     frm, to = date(2026, 3, 2), date(2026, 5, 31)
-    assert occurrences(task("monthly", 5, -1), frm, to) == [date(2026, 3, 28), date(2026, 4, 25), date(2026, 5, 30)]
-    assert occurrences(task("monthly", 1, 1), frm, to) == [date(2026, 3, 3), date(2026, 4, 7), date(2026, 5, 5)]
+    assert occurrences(task("monthly", 5, -1), frm, to) == [
+        date(2026, 3, 28),
+        date(2026, 4, 25),
+        date(2026, 5, 30),
+    ]
+    assert occurrences(task("monthly", 1, 1), frm, to) == [
+        date(2026, 3, 3),
+        date(2026, 4, 7),
+        date(2026, 5, 5),
+    ]
     assert occurrences(task("biweekly", 5, start="2026-03-07"), frm, date(2026, 4, 5)) == [
-        date(2026, 3, 7), date(2026, 3, 21), date(2026, 4, 4)]
+        date(2026, 3, 7),
+        date(2026, 3, 21),
+        date(2026, 4, 4),
+    ]
     # Later windows keep the same fortnight rhythm.
-    assert occurrences(task("biweekly", 5, start="2026-03-07"), date(2026, 3, 22), date(2026, 4, 5)) == [date(2026, 4, 4)]
-    assert occurrences(task("dates", dates='["2026-03-01", "2026-04-01"]'), frm, to) == [date(2026, 4, 1)]
-    assert [parse_time(t) for t in ("9", "9:30", "09.30", "14u", "19h", "25:00", "abc")] == [540, 570, 570, 840, 1140, None, None]
+    assert occurrences(
+        task("biweekly", 5, start="2026-03-07"), date(2026, 3, 22), date(2026, 4, 5)
+    ) == [date(2026, 4, 4)]
+    assert occurrences(task("dates", dates='["2026-03-01", "2026-04-01"]'), frm, to) == [
+        date(2026, 4, 1)
+    ]
+    assert [parse_time(t) for t in ("9", "9:30", "09.30", "14u", "19h", "25:00", "abc")] == [
+        540,
+        570,
+        570,
+        840,
+        1140,
+        None,
+        None,
+    ]
     assert parse_dates("31/2", date(2026, 3, 2)) is None
     assert parse_dates("5/3/27, 4-3", date(2026, 3, 2)) == [date(2026, 3, 4), date(2027, 3, 5)]

@@ -18,18 +18,32 @@ async def test_story_10_food_distribution(h, admin):
     ahmed, lies = people["Ahmed"], people["Lies"]
     slots = await slot_ids(h)
     days = [r[0] for r in await h.rows("SELECT day FROM roster_slots ORDER BY day")]
-    assert days[:7] == ["2026-03-07", "2026-03-14", "2026-03-21", "2026-03-28", "2026-04-04", "2026-04-11", "2026-04-18"]
+    assert days[:7] == [
+        "2026-03-07",
+        "2026-03-14",
+        "2026-03-21",
+        "2026-03-28",
+        "2026-04-04",
+        "2026-04-11",
+        "2026-04-18",
+    ]
     # Ahmed taps /volunteer and takes two Saturdays (7 March and 4 April) with one tap each.
     await ahmed.send("/volunteer")
     await ahmed.press("Mar")
     await ahmed.send("/volunteer")
     await ahmed.press("Apr")
-    assert (await h.rows("SELECT s.day FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id ORDER BY s.day")) == [
-        ("2026-03-07",), ("2026-04-04",)]
+    assert (
+        await h.rows(
+            "SELECT s.day FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id ORDER BY s.day"
+        )
+    ) == [("2026-03-07",), ("2026-04-04",)]
     # The others fill the roster (set-up through the service, the same rule a tap runs);
     # 18 April keeps one gap.
     roster = h.services.rosters
-    uid = {n: (await h.rows("SELECT id FROM users WHERE tg_id = ?", (p.id,)))[0][0] for n, p in people.items()}
+    uid = {
+        n: (await h.rows("SELECT id FROM users WHERE tg_id = ?", (p.id,)))[0][0]
+        for n, p in people.items()
+    }
     for name in ("Mo", "Els", "Bart"):
         for sid in slots[:7]:
             assert (await roster.take_slot(sid, uid[name])).code == "ok"
@@ -69,9 +83,12 @@ async def test_story_10_food_distribution(h, admin):
     assert "needs a volunteer" in lies.last_text()
     assert not any("needs a volunteer" in t for t in people["Mo"].texts())
     await lies.press("✋")
-    assert (await h.rows(
-        "SELECT COUNT(*) FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
-        " WHERE s.day = '2026-04-18' AND x.state = 'signed'")) == [(4,)]
+    assert (
+        await h.rows(
+            "SELECT COUNT(*) FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
+            " WHERE s.day = '2026-04-18' AND x.state = 'signed'"
+        )
+    ) == [(4,)]
 
     # At year's end Sofie exports the volunteer hours for the annual report.
     await h.advance_to(datetime(2026, 12, 31, 16, 0, tzinfo=TZ))
@@ -81,7 +98,9 @@ async def test_story_10_food_distribution(h, admin):
     assert doc["document"]["file_name"] == "volunteer-hours-2026.csv"
     data = h.api.file_bytes(doc["document"]["file_id"]).decode("utf-8-sig")
     assert "2026-03-07,Huurders Rabot,Food distribution,Lies,09:00,12:00,aanwezig,3" in data
-    assert "Ahmed,09:00,12:00,aanwezig" not in data.split("2026-03-14")[0]  # he stepped back from 7 March
+    assert (
+        "Ahmed,09:00,12:00,aanwezig" not in data.split("2026-03-14")[0]
+    )  # he stepped back from 7 March
     assert data.startswith("datum,groep,taak,vrijwilliger")  # Sofie's language
     assert ",,,Lies,,,,3" in data and "totaal per taak" in data  # hours per volunteer and per task
     assert "12" in doc["caption"]  # 4 volunteers × 3 hours confirmed

@@ -62,6 +62,7 @@ async def test_reads_and_nested_transactions_inside_a_transaction_do_not_deadloc
     await db.open()
     await db.migrate()
     try:
+
         async def work():
             async with db.transaction() as conn:
                 await conn.execute(
@@ -73,6 +74,7 @@ async def test_reads_and_nested_transactions_inside_a_transaction_do_not_deadloc
             return await db.fetchval("SELECT first_name FROM users WHERE tg_id = 7")
 
         assert await asyncio.wait_for(work(), 5) == "A"
+
         # Another task still waits for the lock (it does not see the open transaction).
         async def other():
             return await db.fetchval("SELECT COUNT(*) FROM users")

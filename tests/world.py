@@ -32,9 +32,16 @@ async def write_world(db_path: Path) -> None:
                 " created_at, last_seen_at) VALUES (?, ?, 'nl', 'nl', ?, ?, ?)",
                 (tg, name.title(), STAMP, STAMP, STAMP),
             )
-        uid = {r[1]: r[0] for r in await (await conn.execute("SELECT id, tg_id FROM users")).fetchall()}
-        await conn.execute("INSERT INTO projects (id, name, created_at) VALUES (1, 'Rabot', ?), (2, 'Ledeberg', ?)", (STAMP, STAMP))
-        await conn.execute("INSERT INTO neighbourhoods (project_id, name) VALUES (1, 'Rabot'), (2, 'Ledeberg')")
+        uid = {
+            r[1]: r[0] for r in await (await conn.execute("SELECT id, tg_id FROM users")).fetchall()
+        }
+        await conn.execute(
+            "INSERT INTO projects (id, name, created_at) VALUES (1, 'Rabot', ?), (2, 'Ledeberg', ?)",
+            (STAMP, STAMP),
+        )
+        await conn.execute(
+            "INSERT INTO neighbourhoods (project_id, name) VALUES (1, 'Rabot'), (2, 'Ledeberg')"
+        )
         for gid, pid in ((1, 1), (2, 2)):
             await conn.execute(
                 "INSERT INTO groups (id, project_id, name, member_token, created_at) VALUES (?, ?, ?, ?, ?)",

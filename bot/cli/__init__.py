@@ -26,7 +26,10 @@ def _own_verbs() -> dict[str, tuple[Configure, Run]]:
     from bot import playground
     from bot.cli import export
 
-    return {"export": (export.configure, export.run), "playground": (playground.configure, playground.run)}
+    return {
+        "export": (export.configure, export.run),
+        "playground": (playground.configure, playground.run),
+    }
 
 
 # Verbs that only touch the database: they must work without BOT_TOKEN (e.g. on a backup host).
@@ -38,9 +41,7 @@ def load_settings(offline: bool = False, **overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        missing_token_only = all(
-            err.get("loc", ("",))[0] == "bot_token" for err in exc.errors()
-        )
+        missing_token_only = all(err.get("loc", ("",))[0] == "bot_token" for err in exc.errors())
         if offline and missing_token_only and "bot_token" not in overrides:
             return load_settings(offline=False, bot_token=_OFFLINE_TOKEN, **overrides)
         print(f"buurtbot: {describe_validation_error(exc)}", file=sys.stderr)
@@ -48,7 +49,9 @@ def load_settings(offline: bool = False, **overrides: object) -> Settings:
 
 
 def _parser(own_verbs: dict[str, tuple[Configure, Run]]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="buurtbot", description="Buurtbot, the neighbourhood bot.")
+    parser = argparse.ArgumentParser(
+        prog="buurtbot", description="Buurtbot, the neighbourhood bot."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot (long polling by default)")
     run.add_argument(

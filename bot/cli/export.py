@@ -16,8 +16,16 @@ from bot.core.settings import SUPPORTED_LANGUAGES
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = "Export problem reports of a project as CSV or an HTML dossier."
     parser.add_argument("--project", required=True, help="project name or id, or 'all'")
-    parser.add_argument("--from", dest="start", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", required=True, type=date.fromisoformat, help="last day (included), YYYY-MM-DD")
+    parser.add_argument(
+        "--from", dest="start", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD"
+    )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        required=True,
+        type=date.fromisoformat,
+        help="last day (included), YYYY-MM-DD",
+    )
     parser.add_argument("--format", choices=("csv", "html"), default="csv")
     parser.add_argument("--output", type=Path, help="file to write (default: standard output)")
     parser.add_argument("--language", choices=SUPPORTED_LANGUAGES, help="language of the dossier")
@@ -32,8 +40,8 @@ async def _run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from bot.core import i18n
-    from bot.domain.dossier import build_export
     from bot.core.settings import Settings, describe_validation_error
+    from bot.domain.dossier import build_export
     from storage.db import Database
     from storage.repos.exports import ExportFilter
 
@@ -62,7 +70,9 @@ async def _run(args: argparse.Namespace) -> int:
         else:
             row = None
             if args.project.isdigit():
-                row = await db.fetchone("SELECT id, name FROM projects WHERE id = ?", (int(args.project),))
+                row = await db.fetchone(
+                    "SELECT id, name FROM projects WHERE id = ?", (int(args.project),)
+                )
             if row is None:
                 row = await db.fetchone(
                     "SELECT id, name FROM projects WHERE name = ? COLLATE NOCASE", (args.project,)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,7 @@ class FakeClock:
         self._now = when.astimezone(self.tz)
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        self._now = (self._now.astimezone(timezone.utc) + (delta or timedelta(**kwargs))).astimezone(
-            self.tz
-        )
+        self._now = (
+            self._now.astimezone(UTC) + (delta or timedelta(**kwargs))
+        ).astimezone(self.tz)
         return self._now

@@ -18,39 +18,172 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 WEEKDAYS: dict[str, list[str]] = {  # Monday first
-    "nl": ["maandag ma", "dinsdag di", "woensdag wo", "donderdag do", "vrijdag vr", "zaterdag za", "zondag zo"],
-    "fr": ["lundi lun", "mardi mar", "mercredi mer", "jeudi jeu", "vendredi ven", "samedi sam", "dimanche dim"],
-    "en": ["monday mon", "tuesday tue tues", "wednesday wed", "thursday thu thur thurs", "friday fri",
-           "saturday sat", "sunday sun"],
-    "ar": ["الاثنين الإثنين اثنين", "الثلاثاء ثلاثاء", "الأربعاء الاربعاء أربعاء اربعاء", "الخميس خميس",
-           "الجمعة جمعة", "السبت سبت", "الأحد الاحد أحد احد"],
-    "tr": ["pazartesi pzt", "salı sali", "çarşamba carsamba çarş", "perşembe persembe perş", "cuma",
-           "cumartesi cmt", "pazar"],
+    "nl": [
+        "maandag ma",
+        "dinsdag di",
+        "woensdag wo",
+        "donderdag do",
+        "vrijdag vr",
+        "zaterdag za",
+        "zondag zo",
+    ],
+    "fr": [
+        "lundi lun",
+        "mardi mar",
+        "mercredi mer",
+        "jeudi jeu",
+        "vendredi ven",
+        "samedi sam",
+        "dimanche dim",
+    ],
+    "en": [
+        "monday mon",
+        "tuesday tue tues",
+        "wednesday wed",
+        "thursday thu thur thurs",
+        "friday fri",
+        "saturday sat",
+        "sunday sun",
+    ],
+    "ar": [
+        "الاثنين الإثنين اثنين",
+        "الثلاثاء ثلاثاء",
+        "الأربعاء الاربعاء أربعاء اربعاء",
+        "الخميس خميس",
+        "الجمعة جمعة",
+        "السبت سبت",
+        "الأحد الاحد أحد احد",
+    ],
+    "tr": [
+        "pazartesi pzt",
+        "salı sali",
+        "çarşamba carsamba çarş",
+        "perşembe persembe perş",
+        "cuma",
+        "cumartesi cmt",
+        "pazar",
+    ],
 }
 MONTHS: dict[str, list[str]] = {
-    "nl": ["januari jan", "februari feb", "maart mrt", "april apr", "mei", "juni jun", "juli jul",
-           "augustus aug", "september sep sept", "oktober okt", "november nov", "december dec"],
-    "fr": ["janvier janv", "février fevrier févr fevr", "mars", "avril avr", "mai", "juin", "juillet juil",
-           "août aout", "septembre sept", "octobre oct", "novembre nov", "décembre decembre déc dec"],
-    "en": ["january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul",
-           "august aug", "september sep sept", "october oct", "november nov", "december dec"],
-    "ar": ["يناير كانون الثاني جانفي", "فبراير شباط فيفري", "مارس آذار اذار", "أبريل ابريل نيسان أفريل",
-           "مايو أيار ايار ماي", "يونيو حزيران جوان", "يوليو تموز جويلية", "أغسطس اغسطس آب اب أوت",
-           "سبتمبر أيلول ايلول", "أكتوبر اكتوبر تشرين الأول", "نوفمبر تشرين الثاني", "ديسمبر كانون الأول"],
-    "tr": ["ocak", "şubat subat", "mart", "nisan", "mayıs mayis", "haziran", "temmuz", "ağustos agustos",
-           "eylül eylul", "ekim", "kasım kasim", "aralık aralik"],
+    "nl": [
+        "januari jan",
+        "februari feb",
+        "maart mrt",
+        "april apr",
+        "mei",
+        "juni jun",
+        "juli jul",
+        "augustus aug",
+        "september sep sept",
+        "oktober okt",
+        "november nov",
+        "december dec",
+    ],
+    "fr": [
+        "janvier janv",
+        "février fevrier févr fevr",
+        "mars",
+        "avril avr",
+        "mai",
+        "juin",
+        "juillet juil",
+        "août aout",
+        "septembre sept",
+        "octobre oct",
+        "novembre nov",
+        "décembre decembre déc dec",
+    ],
+    "en": [
+        "january jan",
+        "february feb",
+        "march mar",
+        "april apr",
+        "may",
+        "june jun",
+        "july jul",
+        "august aug",
+        "september sep sept",
+        "october oct",
+        "november nov",
+        "december dec",
+    ],
+    "ar": [
+        "يناير كانون الثاني جانفي",
+        "فبراير شباط فيفري",
+        "مارس آذار اذار",
+        "أبريل ابريل نيسان أفريل",
+        "مايو أيار ايار ماي",
+        "يونيو حزيران جوان",
+        "يوليو تموز جويلية",
+        "أغسطس اغسطس آب اب أوت",
+        "سبتمبر أيلول ايلول",
+        "أكتوبر اكتوبر تشرين الأول",
+        "نوفمبر تشرين الثاني",
+        "ديسمبر كانون الأول",
+    ],
+    "tr": [
+        "ocak",
+        "şubat subat",
+        "mart",
+        "nisan",
+        "mayıs mayis",
+        "haziran",
+        "temmuz",
+        "ağustos agustos",
+        "eylül eylul",
+        "ekim",
+        "kasım kasim",
+        "aralık aralik",
+    ],
 }
-TODAY = {"nl": "vandaag", "fr": "aujourd'hui aujourdhui", "en": "today", "ar": "اليوم", "tr": "bugün bugun"}
-TOMORROW = {"nl": "morgen", "fr": "demain", "en": "tomorrow", "ar": "غدا غداً غدًا بكرة بكره", "tr": "yarın yarin"}
-AFTER_TOMORROW = ["overmorgen", "après-demain", "apres-demain", "day after tomorrow", "بعد غد",
-                  "بعد بكرة", "öbür gün", "obur gun", "öbürgün", "yarından sonra"]
-NEXT = {"nl": "volgende volgend", "fr": "prochain prochaine", "en": "next",
-        "ar": "القادم القادمة المقبل المقبلة الجاي", "tr": "gelecek önümüzdeki onumuzdeki haftaya"}
+TODAY = {
+    "nl": "vandaag",
+    "fr": "aujourd'hui aujourdhui",
+    "en": "today",
+    "ar": "اليوم",
+    "tr": "bugün bugun",
+}
+TOMORROW = {
+    "nl": "morgen",
+    "fr": "demain",
+    "en": "tomorrow",
+    "ar": "غدا غداً غدًا بكرة بكره",
+    "tr": "yarın yarin",
+}
+AFTER_TOMORROW = [
+    "overmorgen",
+    "après-demain",
+    "apres-demain",
+    "day after tomorrow",
+    "بعد غد",
+    "بعد بكرة",
+    "öbür gün",
+    "obur gun",
+    "öbürgün",
+    "yarından sonra",
+]
+NEXT = {
+    "nl": "volgende volgend",
+    "fr": "prochain prochaine",
+    "en": "next",
+    "ar": "القادم القادمة المقبل المقبلة الجاي",
+    "tr": "gelecek önümüzdeki onumuzdeki haftaya",
+}
 # Words that make an hour afternoon/evening (pm) or morning (am).
-PM = {"nl": "avond namiddag 's avonds savonds", "fr": "soir après-midi", "en": "pm p.m. evening",
-      "ar": "مساء مساءً مساءا م العصر", "tr": "akşam aksam öğleden ogleden"}
-AM = {"nl": "ochtend voormiddag 's morgens smorgens", "fr": "matin", "en": "am a.m. morning",
-      "ar": "صباحا صباحاً ص", "tr": "sabah"}
+PM = {
+    "nl": "avond namiddag 's avonds savonds",
+    "fr": "soir après-midi",
+    "en": "pm p.m. evening",
+    "ar": "مساء مساءً مساءا م العصر",
+    "tr": "akşam aksam öğleden ogleden",
+}
+AM = {
+    "nl": "ochtend voormiddag 's morgens smorgens",
+    "fr": "matin",
+    "en": "am a.m. morning",
+    "ar": "صباحا صباحاً ص",
+    "tr": "sabah",
+}
 
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
@@ -100,15 +233,21 @@ def _has(text: str, table: dict[str, str], lang: str) -> bool:
 
 _TIME_PATTERNS = [
     # 19:00, 19.30, 19u, 19u30, 19h, 19h30, 7pm, 7:30 pm, 19'da (Turkish suffix)
-    re.compile(r"(?<![\d/.\-])(\d{1,2})\s*(?:[:.](\d{2})|([uh])\s*(\d{2})?)(?:\s*(am|pm|a\.m\.|p\.m\.))?(?![\d/\-])"),
+    re.compile(
+        r"(?<![\d/.\-])(\d{1,2})\s*(?:[:.](\d{2})|([uh])\s*(\d{2})?)(?:\s*(am|pm|a\.m\.|p\.m\.))?(?![\d/\-])"
+    ),
     re.compile(r"(?<![\d/.\-])(\d{1,2})()()()\s*(am|pm|a\.m\.|p\.m\.)"),
     re.compile(r"(?<!\w)(?:om|à|a|at|saat|الساعة|ساعة)\s+(\d{1,2})()()()(?:\s*(am|pm))?(?![\d/])"),
     re.compile(r"(?<![\d/.\-])(\d{1,2})()()()\s*['’]?(?:de|da|te|ta|'de|'da)()(?!\w)"),
     # Last resort: a bare hour as the last word ("tuesday 7", "salı akşam 7").
     re.compile(r"(?<![\d/.\-:])(\d{1,2})()()()()$"),
 ]
-_NUM_DATE = re.compile(r"(?<![\d:])(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{2,4}))?(?![\d:])")
-_DAY_MONTH = re.compile(r"(?<![\d:])(\d{1,2})(?:e|er|ste|de|st|nd|rd|th|\.)?\s+([^\W\d]+(?:\s[^\W\d]+)?)", re.UNICODE)
+_NUM_DATE = re.compile(
+    r"(?<![\d:])(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{2,4}))?(?![\d:])"
+)
+_DAY_MONTH = re.compile(
+    r"(?<![\d:])(\d{1,2})(?:e|er|ste|de|st|nd|rd|th|\.)?\s+([^\W\d]+(?:\s[^\W\d]+)?)", re.UNICODE
+)
 _MONTH_DAY = re.compile(r"([^\W\d]+)\s+(\d{1,2})(?:st|nd|rd|th)?(?![\d:])", re.UNICODE)
 
 
@@ -121,7 +260,7 @@ def _find_time(text: str, lang: str) -> tuple[time | None, bool, str]:
         hour = int(m.group(1))
         minute = int(m.group(2) or m.group(4) or 0)
         marker = (m.group(5) or "").replace(".", "")
-        rest = (text[: m.start()] + " " + text[m.end():]).strip()
+        rest = (text[: m.start()] + " " + text[m.end() :]).strip()
         if minute > 59 or hour > 24:
             continue
         pm = marker == "pm" or _has(rest, PM, lang)
@@ -223,10 +362,18 @@ def parse(text: str, lang: str, now: datetime) -> Parsed:
                 nxt = tuple(datetime.combine(later, h, tzinfo=tz) for h in hours)
                 return Parsed(problem="past", candidates=nxt, day=days[0])
         return Parsed(problem="past", day=days[0])
-    if len(future) == 1 and not ambiguous_hour and not (maybe_today and len(moments) > 1 and moments[0] > now):
+    if (
+        len(future) == 1
+        and not ambiguous_hour
+        and not (maybe_today and len(moments) > 1 and moments[0] > now)
+    ):
         return Parsed(when=future[0])
     if len(future) == 1:
-        return Parsed(when=future[0]) if not ambiguous_hour else Parsed(problem="ambiguous", candidates=tuple(future))
+        return (
+            Parsed(when=future[0])
+            if not ambiguous_hour
+            else Parsed(problem="ambiguous", candidates=tuple(future))
+        )
     return Parsed(problem="ambiguous", candidates=tuple(sorted(future)))
 
 

@@ -130,7 +130,9 @@ def use_locale(lang: str | None) -> Iterator[str]:
         _current.reset(token)
 
 
-def resolve_language(chosen: str | None, telegram_code: str | None, default: str | None = None) -> str:
+def resolve_language(
+    chosen: str | None, telegram_code: str | None, default: str | None = None
+) -> str:
     """Stored choice, then Telegram's language_code (e.g. 'ar', 'nl-BE'), then the default."""
     if chosen in SUPPORTED_LANGUAGES:
         return chosen  # type: ignore[return-value]
@@ -157,8 +159,10 @@ def format_datetime(dt: datetime) -> str:
     """e.g. 'di 3 mrt. 2026, 19:00' / 'Tue, Mar 3, 2026, 7:00 PM', in the configured zone."""
     loc = _locale()
     local = _local(dt)
-    return _babel_format_date(local, "EEE d MMM y", locale=loc) + ", " + _babel_format_time(
-        local, "short", locale=loc
+    return (
+        _babel_format_date(local, "EEE d MMM y", locale=loc)
+        + ", "
+        + _babel_format_time(local, "short", locale=loc)
     )
 
 

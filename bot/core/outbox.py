@@ -29,7 +29,7 @@ import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import aiosqlite
@@ -70,7 +70,7 @@ class OutboxStats:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Outbox:
@@ -107,7 +107,9 @@ class Outbox:
         self._fresh = False
         self._sent_hooks: dict[str, SentHook] = {}
         self._fail_hooks: dict[str, FailHook] = {}
-        self._unreachable_hooks: list[Callable[[aiosqlite.Connection, int, datetime], Awaitable[None]]] = []
+        self._unreachable_hooks: list[
+            Callable[[aiosqlite.Connection, int, datetime], Awaitable[None]]
+        ] = []
         self.sent_count = 0
         self.rate_limited = 0
 
@@ -166,7 +168,9 @@ class Outbox:
         """Withdraw what of a batch is not sent yet (e.g. a cancelled action call)."""
         return await OutboxRepo.cancel_batch_tx(conn, batch)
 
-    async def enqueue(self, chat_id: int, method: str, params: dict[str, Any], **kw: Any) -> int | None:
+    async def enqueue(
+        self, chat_id: int, method: str, params: dict[str, Any], **kw: Any
+    ) -> int | None:
         async with self.db.transaction() as conn:
             row_id = await self.enqueue_tx(conn, chat_id, method, params, **kw)
         self.wake()
@@ -200,14 +204,14 @@ class Outbox:
         if flush_seconds > 0:
             try:
                 await asyncio.wait_for(self.idle(), timeout=flush_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         self._stopping = True
         self._wake.set()
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, timeout=10)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
         if self._in_flight:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
@@ -261,7 +265,9 @@ class Outbox:
                     soonest = min(soonest, ready)
                     continue
                 while len(self._in_flight) >= self.max_in_flight and not self._stopping:
-                    await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(
+                        list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED
+                    )
                 await self._wait_for_slot()
                 if self._stopping:
                     self._on_wire -= 1  # the slot taken is not used
@@ -278,7 +284,7 @@ class Outbox:
                 timeout = max(0.01, min(1.0, soonest - loop.time(), await self._next_retry_in()))
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             if len(self._chat_ready) > 10_000:
                 cutoff = loop.time()

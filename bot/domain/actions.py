@@ -17,14 +17,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core import i18n
-from storage.timestamps import from_db, to_db
 from bot.core.i18n import _, ngettext
 from bot.core.outbox import Outbox
 from bot.core.ui import MAX_TEXT, Button, cb, esc, inline_keyboard, text_message
+from bot.domain.deps import Core
 from storage.repos.actions import Action, ActionsRepo, Tally
 from storage.repos.groups import GroupsRepo
 from storage.repos.users import UsersRepo
-from bot.domain.deps import Core
+from storage.timestamps import from_db, to_db
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,23 @@ def view_of_draft(draft: dict[str, Any], group_name: str) -> CallView:
     start = from_db(draft["when"])
     assert start is not None
     roles = [(i, str(n), int(k)) for i, (n, k) in enumerate(draft.get("roles", []))]
-    return CallView(None, draft["what"], start, draft["place"], draft.get("why"), draft.get("bring"),
-                    roles, None, group_name)
+    return CallView(
+        None,
+        draft["what"],
+        start,
+        draft["place"],
+        draft.get("why"),
+        draft.get("bring"),
+        roles,
+        None,
+        group_name,
+    )
 
 
 def call_text(view: CallView, filled: dict[int, int] | None = None, mine: str | None = None) -> str:
     """The call as a member sees it, in the current language. User text is escaped here."""
     filled = filled or {}
-    lines = [_("📣 <b>Call for action</b>"), "", "<b>{}</b>".format(esc(view.what))]
+    lines = [_("📣 <b>Call for action</b>"), "", f"<b>{esc(view.what)}</b>"]
     lines.append(_("🗓 When: {when}").format(when=i18n.format_datetime(view.start)))
     lines.append(_("📍 Where: {place}").format(place=esc(view.place)))
     if view.why:
@@ -80,9 +89,17 @@ def call_text(view: CallView, filled: dict[int, int] | None = None, mine: str | 
         for rid, name, needed in view.roles:
             got = filled.get(rid, 0)
             if got >= needed:
-                lines.append("• " + _("{role}: full ({needed} of {needed})").format(role=esc(name), needed=needed))
+                lines.append(
+                    "• "
+                    + _("{role}: full ({needed} of {needed})").format(role=esc(name), needed=needed)
+                )
             else:
-                lines.append("• " + _("{role}: {filled} of {needed}").format(role=esc(name), filled=got, needed=needed))
+                lines.append(
+                    "• "
+                    + _("{role}: {filled} of {needed}").format(
+                        role=esc(name), filled=got, needed=needed
+                    )
+                )
     if view.group_name:
         lines.append("")
         lines.append(_("From: {group}").format(group=esc(view.group_name)))
@@ -92,8 +109,9 @@ def call_text(view: CallView, filled: dict[int, int] | None = None, mine: str | 
     return "\n".join(lines)
 
 
-def call_rows(view: CallView, filled: dict[int, int] | None = None, preview: bool = False,
-              chat: bool = False) -> list[list[Button]]:
+def call_rows(
+    view: CallView, filled: dict[int, int] | None = None, preview: bool = False, chat: bool = False
+) -> list[list[Button]]:
     """The answer buttons; ``chat``: under the post in a group chat (no per-person mute there)."""
     filled = filled or {}
     aid = view.action_id or 0
@@ -140,7 +158,9 @@ class ActionsService:
         self._progress_bucket: dict[int, int] = {}
 
     def lang_of(self, user: Any) -> str:
-        return i18n.resolve_language(user.language, user.tg_language, self.settings.default_language)
+        return i18n.resolve_language(
+            user.language, user.tg_language, self.settings.default_language
+        )
 
     # ----- audience -----
 
@@ -150,7 +170,11 @@ class ActionsService:
         return [int(g) for g in draft.get("groups", [])]
 
     async def audience(self, draft: dict[str, Any], sender_id: int) -> list[tuple[int, int]]:
-        return [(u, g) for u, g in await self.repo.audience(await self.target_groups(draft)) if u != sender_id]
+        return [
+            (u, g)
+            for u, g in await self.repo.audience(await self.target_groups(draft))
+            if u != sender_id
+        ]
 
     async def linked_chats(self, draft: dict[str, Any]) -> list[Any]:
         """Target groups with a linked Telegram group chat (/linkchat): the call is posted there too."""
@@ -160,8 +184,17 @@ class ActionsService:
     async def view(self, action: Action, group_id: int | None) -> CallView:
         roles = await self.repo.roles(action.id)
         group = await self.groups.get(group_id) if group_id else None
-        return CallView(action.id, action.what, action.start, action.place, action.why, action.bring,
-                        [(r.id, r.name, r.needed) for r in roles], group_id, group.name if group else "")
+        return CallView(
+            action.id,
+            action.what,
+            action.start,
+            action.place,
+            action.why,
+            action.bring,
+            [(r.id, r.name, r.needed) for r in roles],
+            group_id,
+            group.name if group else "",
+        )
 
     def too_long_by(self, draft: dict[str, Any], group_name: str) -> int:
         """How many characters the longest translation of this call is over one message."""
@@ -169,7 +202,9 @@ class ActionsService:
         worst = 0
         for lang in ("nl", "fr", "en", "ar", "tr"):
             with i18n.use_locale(lang):
-                worst = max(worst, visible_length(call_text(view, mine=answer_line("coming", "x" * 40))))
+                worst = max(
+                    worst, visible_length(call_text(view, mine=answer_line("coming", "x" * 40)))
+                )
         return max(0, worst - MAX_TEXT)
 
     # ----- sending -----
@@ -186,7 +221,8 @@ class ActionsService:
         async with self.db.transaction() as conn:
             aid = await ActionsRepo.create_tx(conn, first.project_id, sender.id, draft, now)
             async with conn.execute(
-                "SELECT id, name, needed FROM action_roles WHERE action_id = ? ORDER BY position", (aid,)
+                "SELECT id, name, needed FROM action_roles WHERE action_id = ? ORDER BY position",
+                (aid,),
             ) as cur:
                 roles = [(r[0], r[1], r[2]) for r in await cur.fetchall()]
             start = from_db(draft["when"])
@@ -199,32 +235,69 @@ class ActionsService:
                 await ActionsRepo.add_recipient_tx(conn, aid, uid, gid)
                 lang = self.lang_of(user)
                 if (lang, gid) not in rendered:  # the same for everyone of a language and group
-                    view = CallView(aid, draft["what"], start, draft["place"], draft.get("why"),
-                                    draft.get("bring"), roles, gid, group_names.get(gid, ""))
+                    view = CallView(
+                        aid,
+                        draft["what"],
+                        start,
+                        draft["place"],
+                        draft.get("why"),
+                        draft.get("bring"),
+                        roles,
+                        gid,
+                        group_names.get(gid, ""),
+                    )
                     with i18n.use_locale(lang):
                         rendered[(lang, gid)] = (call_text(view), call_rows(view))
                 payload = text_message(user.tg_id, *rendered[(lang, gid)])
                 await Outbox.enqueue_tx(
-                    conn, user.tg_id, "sendMessage", payload, batch=f"action:{aid}",
-                    ref=f"acm:{aid}:{uid}", dedupe_key=f"ac:call:{aid}:{uid}",
+                    conn,
+                    user.tg_id,
+                    "sendMessage",
+                    payload,
+                    batch=f"action:{aid}",
+                    ref=f"acm:{aid}:{uid}",
+                    dedupe_key=f"ac:call:{aid}:{uid}",
                 )
             chats = await self.linked_chats(draft)
             for group in chats:  # one post per linked group chat, paced by the outbox (20/min)
-                view = CallView(aid, draft["what"], start, draft["place"], draft.get("why"),
-                                draft.get("bring"), roles, group.id, group.name)
+                view = CallView(
+                    aid,
+                    draft["what"],
+                    start,
+                    draft["place"],
+                    draft.get("why"),
+                    draft.get("bring"),
+                    roles,
+                    group.id,
+                    group.name,
+                )
                 with i18n.use_locale(self.settings.default_language):
-                    payload = text_message(group.chat_id, call_text(view), call_rows(view, chat=True))
+                    payload = text_message(
+                        group.chat_id, call_text(view), call_rows(view, chat=True)
+                    )
                 await Outbox.enqueue_tx(
-                    conn, group.chat_id, "sendMessage", payload, batch=f"action-chat:{aid}",
-                    ref=f"acg:{aid}:{group.id}", dedupe_key=f"ac:chat:{aid}:{group.id}",
+                    conn,
+                    group.chat_id,
+                    "sendMessage",
+                    payload,
+                    batch=f"action-chat:{aid}",
+                    ref=f"acg:{aid}:{group.id}",
+                    dedupe_key=f"ac:chat:{aid}:{group.id}",
                 )
             await ActionsRepo.set_total_tx(conn, aid, len(audience))
             action = await self._get_tx(conn, aid)
             with i18n.use_locale(self.lang_of(sender)):
-                text, rows = self.status_text(action, roles, Tally(len(audience), 0, 0, {}), None, len(chats))
+                text, rows = self.status_text(
+                    action, roles, Tally(len(audience), 0, 0, {}), None, len(chats)
+                )
             await Outbox.enqueue_tx(
-                conn, sender.tg_id, "sendMessage", text_message(sender.tg_id, text, rows),
-                ref=f"acs:{aid}", dedupe_key=f"ac:status:{aid}", priority=1,
+                conn,
+                sender.tg_id,
+                "sendMessage",
+                text_message(sender.tg_id, text, rows),
+                ref=f"acs:{aid}",
+                dedupe_key=f"ac:status:{aid}",
+                priority=1,
             )
         self.outbox.wake()
         return aid, len(audience)
@@ -238,9 +311,15 @@ class ActionsService:
 
     # ----- the organiser's live view -----
 
-    def status_text(self, action: Action, roles: list[tuple[int, str, int]], tally: Tally,
-                    progress: dict[str, int] | None, chats: int = 0) -> tuple[str, list[list[Button]]]:
-        lines = ["📣 <b>{}</b>".format(esc(action.what)), i18n.format_datetime(action.start)]
+    def status_text(
+        self,
+        action: Action,
+        roles: list[tuple[int, str, int]],
+        tally: Tally,
+        progress: dict[str, int] | None,
+        chats: int = 0,
+    ) -> tuple[str, list[list[Button]]]:
+        lines = [f"📣 <b>{esc(action.what)}</b>", i18n.format_datetime(action.start)]
         if action.state == "cancelled":
             lines.append(_("🛑 Cancelled."))
         total = action.total
@@ -257,10 +336,16 @@ class ActionsService:
             lines.append(_("Sending… {sent} of {total} sent").format(sent=0, total=total))
         if chats:
             lines.append(plus_chats(chats))
-        lines.append(_("✅ Coming: {coming}   ❌ Can't: {cant}").format(coming=tally.coming, cant=tally.cant))
+        lines.append(
+            _("✅ Coming: {coming}   ❌ Can't: {cant}").format(coming=tally.coming, cant=tally.cant)
+        )
         for rid, name, needed in roles:
-            lines.append("• " + _("{role}: {filled} of {needed}").format(
-                role=esc(name), filled=tally.filled.get(rid, 0), needed=needed))
+            lines.append(
+                "• "
+                + _("{role}: {filled} of {needed}").format(
+                    role=esc(name), filled=tally.filled.get(rid, 0), needed=needed
+                )
+            )
         rows = [[Button(_("⚙️ Manage"), cb("ac", "m", action.id))]] if action.state == "sent" else []
         return "\n".join(lines), rows
 
@@ -273,9 +358,16 @@ class ActionsService:
     async def status_for(self, action: Action) -> tuple[str, list[list[Button]]]:
         roles = [(r.id, r.name, r.needed) for r in await self.repo.roles(action.id)]
         chats = await self.db.fetchall(
-            "SELECT COUNT(*) FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'", (f"action-chat:{action.id}",))
-        return self.status_text(action, roles, await self.repo.tally(action.id), await self.progress(action.id),
-                                int(chats[0][0]) if chats else 0)
+            "SELECT COUNT(*) FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'",
+            (f"action-chat:{action.id}",),
+        )
+        return self.status_text(
+            action,
+            roles,
+            await self.repo.tally(action.id),
+            await self.progress(action.id),
+            int(chats[0][0]) if chats else 0,
+        )
 
     # ----- the post in linked group chats -----
 
@@ -290,7 +382,9 @@ class ActionsService:
                 return group
         return None
 
-    async def answer_in_chat(self, aid: int, user_id: int, group_id: int, kind: str, role_id: int | None) -> str:
+    async def answer_in_chat(
+        self, aid: int, user_id: int, group_id: int, kind: str, role_id: int | None
+    ) -> str:
         """An answer tapped under the group chat's post. The caller checked membership; someone
         who got no private call (muted, joined later, never started the bot) is counted too."""
         action = await self.repo.get(aid)
@@ -320,16 +414,30 @@ class ActionsService:
                 view = await self.view(action, gid)
                 with i18n.use_locale(self.settings.default_language):
                     text = call_text(view, tally.filled)
-                    rows = call_rows(view, tally.filled, chat=True) if action.state == "sent" else []
+                    rows = (
+                        call_rows(view, tally.filled, chat=True) if action.state == "sent" else []
+                    )
                     if action.state != "sent":
                         text += "\n\n" + _("🛑 Cancelled.")
                 if state == "pending":
-                    await Outbox.replace_pending_tx(conn, chat_id, "sendMessage", text_message(chat_id, text, rows),
-                                                    ref=ref, priority=0)
+                    await Outbox.replace_pending_tx(
+                        conn,
+                        chat_id,
+                        "sendMessage",
+                        text_message(chat_id, text, rows),
+                        ref=ref,
+                        priority=0,
+                    )
                 elif state == "sent" and message_id is not None:
-                    payload: dict[str, Any] = {"message_id": message_id, "text": text, "parse_mode": "HTML",
-                                               "reply_markup": inline_keyboard(rows)}
-                    await Outbox.replace_pending_tx(conn, chat_id, "editMessageText", payload, ref=f"acgu:{aid}:{gid}")
+                    payload: dict[str, Any] = {
+                        "message_id": message_id,
+                        "text": text,
+                        "parse_mode": "HTML",
+                        "reply_markup": inline_keyboard(rows),
+                    }
+                    await Outbox.replace_pending_tx(
+                        conn, chat_id, "editMessageText", payload, ref=f"acgu:{aid}:{gid}"
+                    )
         self.outbox.wake()
 
     async def refresh_status(self, aid: int) -> None:
@@ -343,12 +451,19 @@ class ActionsService:
         with i18n.use_locale(self.lang_of(owner)):
             text, rows = await self.status_for(action)
         payload: dict[str, Any] = {
-            "message_id": action.status_message_id, "text": text, "parse_mode": "HTML",
+            "message_id": action.status_message_id,
+            "text": text,
+            "parse_mode": "HTML",
             "reply_markup": inline_keyboard(rows),
         }
         async with self.db.transaction(mark=False) as conn:
-            await Outbox.replace_pending_tx(conn, action.status_chat_id or owner.tg_id,
-                                            "editMessageText", payload, ref=f"acu:{aid}")
+            await Outbox.replace_pending_tx(
+                conn,
+                action.status_chat_id or owner.tg_id,
+                "editMessageText",
+                payload,
+                ref=f"acu:{aid}",
+            )
         self.outbox.wake()
 
     async def on_status_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
@@ -398,8 +513,9 @@ class ActionsService:
                 taken = await ActionsRepo.role_filled_tx(conn, aid, role_id, user_id)
                 if taken >= roles[role_id].needed:
                     return "full"
-            await ActionsRepo.answer_tx(conn, aid, user_id, "cant" if kind == "n" else "coming",
-                                        role_id, self.clock.now())
+            await ActionsRepo.answer_tx(
+                conn, aid, user_id, "cant" if kind == "n" else "coming", role_id, self.clock.now()
+            )
         await self.refresh_status(aid)
         if roles:  # the group chats' posts show the tasks' counts
             await self.refresh_chat_posts(aid)
@@ -420,11 +536,14 @@ class ActionsService:
 
     # ----- reminders, changes, cancellation, follow-up -----
 
-    async def _notify_coming(self, action: Action, render, key: str | None,
-                             answered_before: datetime | None = None) -> int:
+    async def _notify_coming(
+        self, action: Action, render, key: str | None, answered_before: datetime | None = None
+    ) -> int:
         """One message to everyone who said they are coming (not to people who said /stop)."""
         ids = await self.repo.coming_user_ids(action.id, answered_before)
-        users = [u for u in await self.users.many(ids) if u.tg_id is not None and u.stopped_at is None]
+        users = [
+            u for u in await self.users.many(ids) if u.tg_id is not None and u.stopped_at is None
+        ]
         if not users:
             return 0
         async with self.db.transaction(mark=False) as conn:
@@ -432,7 +551,10 @@ class ActionsService:
                 with i18n.use_locale(self.lang_of(user)):
                     text, rows = render(user)
                 await Outbox.enqueue_tx(
-                    conn, user.tg_id, "sendMessage", text_message(user.tg_id, text, rows),
+                    conn,
+                    user.tg_id,
+                    "sendMessage",
+                    text_message(user.tg_id, text, rows),
                     batch=f"action-note:{action.id}",
                     dedupe_key=key.format(uid=user.id) if key else None,
                 )
@@ -440,8 +562,12 @@ class ActionsService:
         return len(users)
 
     def _brief(self, action: Action) -> str:
-        return "<b>{}</b>\n".format(esc(action.what)) + _("🗓 When: {when}").format(
-            when=i18n.format_datetime(action.start)) + "\n" + _("📍 Where: {place}").format(place=esc(action.place))
+        return (
+            f"<b>{esc(action.what)}</b>\n"
+            + _("🗓 When: {when}").format(when=i18n.format_datetime(action.start))
+            + "\n"
+            + _("📍 Where: {place}").format(place=esc(action.place))
+        )
 
     async def run_due(self, now: datetime) -> None:
         for action in await self.repo.upcoming(now, now + REMIND_DAY):
@@ -453,20 +579,35 @@ class ActionsService:
 
             # Someone who said yes only after a reminder was due needs no reminder of that kind.
             cutoff = action.start - (REMIND_SOON if kind == "soon" else REMIND_DAY)
-            await self._notify_coming(action, render, f"ac:rem:{action.id}:{{uid}}:{kind}:{action.starts_at}", cutoff)
+            await self._notify_coming(
+                action, render, f"ac:rem:{action.id}:{{uid}}:{kind}:{action.starts_at}", cutoff
+            )
         for action in await self.repo.just_over(now, now - FOLLOWUP_WINDOW):
             owner = await self.users.get(action.created_by) if action.created_by else None
             if owner is None or owner.tg_id is None:
                 continue
             coming = len(await self.repo.coming_user_ids(action.id))
             with i18n.use_locale(self.lang_of(owner)):
-                text = _("<b>{what}</b> is over. Thank the people who came and tell them what happens next?").format(
-                    what=esc(action.what)) + "\n" + ngettext("{n} person said they were coming.",
-                                                            "{n} people said they were coming.", coming).format(n=coming)
+                text = (
+                    _(
+                        "<b>{what}</b> is over. Thank the people who came and tell them what happens next?"
+                    ).format(what=esc(action.what))
+                    + "\n"
+                    + ngettext(
+                        "{n} person said they were coming.",
+                        "{n} people said they were coming.",
+                        coming,
+                    ).format(n=coming)
+                )
                 rows = [[Button(_("💬 Write to them"), cb("ac", "f", action.id))]]
             async with self.db.transaction(mark=False) as conn:
-                await Outbox.enqueue_tx(conn, owner.tg_id, "sendMessage", text_message(owner.tg_id, text, rows),
-                                        dedupe_key=f"ac:after:{action.id}")
+                await Outbox.enqueue_tx(
+                    conn,
+                    owner.tg_id,
+                    "sendMessage",
+                    text_message(owner.tg_id, text, rows),
+                    dedupe_key=f"ac:after:{action.id}",
+                )
             self.outbox.wake()
 
     async def change(self, aid: int, start: datetime, place: str) -> int:
@@ -479,8 +620,9 @@ class ActionsService:
         assert action is not None
 
         def render(user: Any) -> tuple[str, list[list[Button]]]:
-            return _("✏️ <b>Changed</b>: the action has a new time or place.") + "\n\n" + self._brief(action), [
-                [Button(_("❌ I can't"), cb("ac", "n", aid))]]
+            return _(
+                "✏️ <b>Changed</b>: the action has a new time or place."
+            ) + "\n\n" + self._brief(action), [[Button(_("❌ I can't"), cb("ac", "n", aid))]]
 
         n = await self._notify_coming(action, render, None)
         await self.refresh_status(aid)
@@ -499,7 +641,9 @@ class ActionsService:
         assert action is not None
 
         def render(user: Any) -> tuple[str, list[list[Button]]]:
-            return _("🛑 <b>Cancelled</b>: this action does not take place.") + "\n\n" + self._brief(action), []
+            return _(
+                "🛑 <b>Cancelled</b>: this action does not take place."
+            ) + "\n\n" + self._brief(action), []
 
         n = await self._notify_coming(action, render, f"ac:cancel:{aid}:{{uid}}")
         await self.refresh_status(aid)
@@ -520,6 +664,8 @@ class ActionsService:
         assert action is not None
 
         def render(user: Any) -> tuple[str, list[list[Button]]]:
-            return _("💬 After <b>{what}</b>:").format(what=esc(action.what)) + "\n\n" + esc(text), []
+            return _("💬 After <b>{what}</b>:").format(what=esc(action.what)) + "\n\n" + esc(
+                text
+            ), []
 
         return await self._notify_coming(action, render, f"ac:follow:{aid}:{{uid}}")

@@ -14,16 +14,16 @@ import io
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.core import i18n
-from storage.timestamps import from_db
 from bot.core.i18n import N_, _
 from bot.core.ui import esc
 from storage.db import Database
 from storage.repos.exports import ExportFilter, ExportRow, category_labels, export_rows
+from storage.timestamps import from_db
 
 OPEN = ("new", "seen", "in_progress", "forwarded")
 CLOSED = ("resolved", "not_for_us", "withdrawn")
@@ -33,11 +33,20 @@ CSV_COLUMNS: list[tuple[str, str]] = [
     ("reference", "report reference, e.g. R-2026-0042"),
     ("created_date", "date the report was made (YYYY-MM-DD, local time)"),
     ("project", "project name"),
-    ("category", "category key (housing, energy, street, safety, cleanliness, noise, social, health, other, ...)"),
+    (
+        "category",
+        "category key (housing, energy, street, safety, cleanliness, noise, social, health, other, ...)",
+    ),
     ("neighbourhood", "neighbourhood name; empty when the reporter gave none"),
-    ("status", "current status: new, seen, in_progress, forwarded, resolved, not_for_us, withdrawn"),
+    (
+        "status",
+        "current status: new, seen, in_progress, forwarded, resolved, not_for_us, withdrawn",
+    ),
     ("status_history", "status changes in order as status@YYYY-MM-DD, separated by '>'"),
-    ("first_answer_hours", "hours from the report to the first answer or status change by a worker; empty if none yet"),
+    (
+        "first_answer_hours",
+        "hours from the report to the first answer or status change by a worker; empty if none yet",
+    ),
     ("resolution_hours", "hours from the report to 'resolved'; empty if not resolved"),
     ("me_too", "number of other households that said 'me too'"),
     ("lat", "latitude rounded to 3 decimals (~100 m), only when there is no neighbourhood"),
@@ -51,6 +60,7 @@ PERIODS = {
     "ty": N_("This year"),
     "ly": N_("Last year"),
 }
+
 
 def _months_back(d: date, months: int) -> date:
     y, m = divmod(d.year * 12 + (d.month - 1) - months, 12)
@@ -160,7 +170,11 @@ def compute(rows: list[ExportRow], tz: ZoneInfo, start: datetime, end: datetime)
     quotes: list[tuple[str, str]] = []
     for r in rows:
         key = _local_date(r.created_at, tz)[:7]
-        for bucket in (by_month.setdefault(key, [0, 0]), by_cat[r.category], by_hood[r.neighbourhood]):
+        for bucket in (
+            by_month.setdefault(key, [0, 0]),
+            by_cat[r.category],
+            by_hood[r.neighbourhood],
+        ):
             bucket[0] += 1
             bucket[1] += r.me_too
         status[r.status] += 1
@@ -181,8 +195,12 @@ def compute(rows: list[ExportRow], tz: ZoneInfo, start: datetime, end: datetime)
         median_first_answer_h=statistics.median(first) if first else None,
         median_resolution_h=statistics.median(resolution) if resolution else None,
         per_month=[(m, v[0], v[1]) for m, v in sorted(by_month.items())],
-        per_category=sorted(((k, v[0], v[1]) for k, v in by_cat.items()), key=lambda x: (-x[1], x[0])),
-        per_hood=sorted(((k, v[0], v[1]) for k, v in by_hood.items()), key=lambda x: (-x[1], x[0] or "")),
+        per_category=sorted(
+            ((k, v[0], v[1]) for k, v in by_cat.items()), key=lambda x: (-x[1], x[0])
+        ),
+        per_hood=sorted(
+            ((k, v[0], v[1]) for k, v in by_hood.items()), key=lambda x: (-x[1], x[0] or "")
+        ),
         quotes=quotes[-30:],
     )
 
@@ -217,7 +235,12 @@ def _bar_chart(labels: list[str], reports: list[int], me_too: list[int], horizon
     else:
         ax.bar(positions, reports, color="#2b6cb0", label=r_label)
         ax.bar(positions, me_too, bottom=reports, color="#90cdf4", label=m_label)
-        ax.set_xticks(positions, labels, rotation=45 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center")
+        ax.set_xticks(
+            positions,
+            labels,
+            rotation=45 if len(labels) > 6 else 0,
+            ha="right" if len(labels) > 6 else "center",
+        )
     ax.legend(frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -254,7 +277,8 @@ def render_html(
 ) -> str:
     with i18n.use_locale(lang):
         period = _("{start} to {end}").format(
-            start=i18n.format_date(start.date()), end=i18n.format_date((end - timedelta(seconds=1)).date())
+            start=i18n.format_date(start.date()),
+            end=i18n.format_date((end - timedelta(seconds=1)).date()),
         )
         no_hood = _("(no neighbourhood)")
         parts = [
@@ -269,42 +293,84 @@ def render_html(
                     [esc(_("Still open")), str(stats.open)],
                     [esc(_("Resolved")), str(stats.resolved)],
                     [esc(_("Closed otherwise (not for us, withdrawn)")), str(stats.other_closed)],
-                    [esc(_("Median time to a first answer")), esc(_duration(stats.median_first_answer_h))],
-                    [esc(_("Median time to resolution")), esc(_duration(stats.median_resolution_h))],
+                    [
+                        esc(_("Median time to a first answer")),
+                        esc(_duration(stats.median_first_answer_h)),
+                    ],
+                    [
+                        esc(_("Median time to resolution")),
+                        esc(_duration(stats.median_resolution_h)),
+                    ],
                 ],
             ),
         ]
         if stats.total:
             parts.append("<h2>" + esc(_("Per month")) + "</h2>")
             parts.append(
-                _bar_chart([m for m, _r, _m in stats.per_month], [r for _x, r, _m in stats.per_month],
-                           [m for _x, _r, m in stats.per_month], horizontal=False)
+                _bar_chart(
+                    [m for m, _r, _m in stats.per_month],
+                    [r for _x, r, _m in stats.per_month],
+                    [m for _x, _r, m in stats.per_month],
+                    horizontal=False,
+                )
             )
-            parts.append(_table([_("Month"), _("Reports"), _("Me too")],
-                                [[m, str(r), str(t)] for m, r, t in stats.per_month]))
+            parts.append(
+                _table(
+                    [_("Month"), _("Reports"), _("Me too")],
+                    [[m, str(r), str(t)] for m, r, t in stats.per_month],
+                )
+            )
             cats = [_cat_label(k, labels) for k, _r, _m in stats.per_category]
             parts.append("<h2>" + esc(_("Per category")) + "</h2>")
             chart_cats = [_cat_label(k, labels, emoji=False) for k, _r, _m in stats.per_category]
-            parts.append(_bar_chart(chart_cats, [r for _k, r, _m in stats.per_category],
-                                    [m for _k, _r, m in stats.per_category], horizontal=True))
-            parts.append(_table([_("Category"), _("Reports"), _("Me too")],
-                                [[esc(c), str(r), str(t)] for c, (_k, r, t) in zip(cats, stats.per_category)]))
+            parts.append(
+                _bar_chart(
+                    chart_cats,
+                    [r for _k, r, _m in stats.per_category],
+                    [m for _k, _r, m in stats.per_category],
+                    horizontal=True,
+                )
+            )
+            parts.append(
+                _table(
+                    [_("Category"), _("Reports"), _("Me too")],
+                    [[esc(c), str(r), str(t)] for c, (_k, r, t) in zip(cats, stats.per_category)],
+                )
+            )
             hoods = [h or no_hood for h, _r, _m in stats.per_hood]
             parts.append("<h2>" + esc(_("Per neighbourhood")) + "</h2>")
             if len(hoods) > 1:
-                parts.append(_bar_chart(hoods[:25], [r for _h, r, _m in stats.per_hood][:25],
-                                        [m for _h, _r, m in stats.per_hood][:25], horizontal=True))
-            parts.append(_table([_("Neighbourhood"), _("Reports"), _("Me too")],
-                                [[esc(h), str(r), str(t)] for h, (_k, r, t) in zip(hoods, stats.per_hood)]))
+                parts.append(
+                    _bar_chart(
+                        hoods[:25],
+                        [r for _h, r, _m in stats.per_hood][:25],
+                        [m for _h, _r, m in stats.per_hood][:25],
+                        horizontal=True,
+                    )
+                )
+            parts.append(
+                _table(
+                    [_("Neighbourhood"), _("Reports"), _("Me too")],
+                    [[esc(h), str(r), str(t)] for h, (_k, r, t) in zip(hoods, stats.per_hood)],
+                )
+            )
         parts.append("<h2>" + esc(_("In their own words")) + "</h2>")
         if stats.quotes:
-            parts.append("<p class='meta'>" + esc(_("Only from people who agreed to be quoted, without names.")) + "</p>")
+            parts.append(
+                "<p class='meta'>"
+                + esc(_("Only from people who agreed to be quoted, without names."))
+                + "</p>"
+            )
             for key, quote in stats.quotes:
-                parts.append(f"<blockquote>{esc(quote)}<br><small>{esc(_cat_label(key, labels))}</small></blockquote>")
+                parts.append(
+                    f"<blockquote>{esc(quote)}<br><small>{esc(_cat_label(key, labels))}</small></blockquote>"
+                )
         else:
             parts.append("<p>" + esc(_("Nobody in this selection agreed to be quoted.")) + "</p>")
         parts.append(
-            "<p class='meta'>" + esc(_("This dossier holds no names, Telegram ids or exact locations.")) + "</p>"
+            "<p class='meta'>"
+            + esc(_("This dossier holds no names, Telegram ids or exact locations."))
+            + "</p>"
         )
         direction = "rtl" if lang in i18n.RTL_LANGUAGES else "ltr"
     style = (
@@ -346,8 +412,9 @@ async def build_export(
     if "html" in formats:
         labels = await category_labels(db, {r.category for r in rows})
         stats = compute(rows, tz, f.start.astimezone(tz), f.end.astimezone(tz))
-        html_bytes = render_html(stats, labels, title, f.start.astimezone(tz), f.end.astimezone(tz),
-                                 filters_text, lang).encode("utf-8")
+        html_bytes = render_html(
+            stats, labels, title, f.start.astimezone(tz), f.end.astimezone(tz), filters_text, lang
+        ).encode("utf-8")
     return ExportFiles(len(rows), csv_bytes, html_bytes)
 
 

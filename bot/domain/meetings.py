@@ -23,17 +23,15 @@ from babel.dates import get_day_names
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
 
 from bot.core import i18n
-from storage.timestamps import from_db, to_db
 from bot.core.i18n import _, format_date, format_short_date, format_time
 from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, esc, text_message
-from storage.repos.groups import Group
-from storage.repos.meetings import Meeting, MeetingsRepo, Poll
-from storage.repos.users import User
-from storage.repos.groups import GroupsRepo
-from storage.repos.projects import ProjectsRepo
-from storage.repos.users import UsersRepo
 from bot.domain.deps import Core
+from storage.repos.groups import Group, GroupsRepo
+from storage.repos.meetings import Meeting, MeetingsRepo, Poll
+from storage.repos.projects import ProjectsRepo
+from storage.repos.users import User, UsersRepo
+from storage.timestamps import from_db, to_db
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +65,12 @@ def recipient_language(user: User, default: str) -> str:
 
 
 def reachable(user: User) -> bool:
-    return user.tg_id is not None and not user.stopped_at and not user.forgotten_at and not user.unreachable_at
+    return (
+        user.tg_id is not None
+        and not user.stopped_at
+        and not user.forgotten_at
+        and not user.unreachable_at
+    )
 
 
 def nth_weekday(day: date) -> tuple[int, bool]:
@@ -108,7 +111,9 @@ def rule_choices(day: date) -> list[str]:
     return rules
 
 
-def occurrences(rule: str, first_day: date, local_time: time, tz: Any, start: datetime, end: datetime) -> list[datetime]:
+def occurrences(
+    rule: str, first_day: date, local_time: time, tz: Any, start: datetime, end: datetime
+) -> list[datetime]:
     """Local wall-clock occurrences in [start, end]: 19:00 stays 19:00 across DST."""
     first = datetime.combine(first_day, local_time)
     if rule == "weekly":
@@ -152,7 +157,9 @@ class MeetingsService:
         return organisers or await self.projects.worker_ids(group.project_id)
 
     async def _members(self, group_id: int) -> list[User]:
-        return [u for u in await self.users.many(await self.groups.member_ids(group_id)) if reachable(u)]
+        return [
+            u for u in await self.users.many(await self.groups.member_ids(group_id)) if reachable(u)
+        ]
 
     def lang(self, user: User) -> str:
         return recipient_language(user, self.settings.default_language)
@@ -180,7 +187,9 @@ class MeetingsService:
         if m.agenda:
             lines.append("📝 " + esc(m.agenda))
         if m.capacity:
-            lines.append("🪑 " + i18n.ngettext("{n} place", "{n} places", m.capacity).format(n=m.capacity))
+            lines.append(
+                "🪑 " + i18n.ngettext("{n} place", "{n} places", m.capacity).format(n=m.capacity)
+            )
         return "\n".join(lines)
 
     def answer_label(self, answer: str | None) -> str:
@@ -192,7 +201,13 @@ class MeetingsService:
             "offered": _("🎟 A place is free for you"),
         }.get(answer or "", _("no answer yet"))
 
-    def member_text(self, m: Meeting | Draft, group_name: str, series_rule: str | None, answer: str | None = None) -> str:
+    def member_text(
+        self,
+        m: Meeting | Draft,
+        group_name: str,
+        series_rule: str | None,
+        answer: str | None = None,
+    ) -> str:
         text = self.details(m, group_name, series_rule) + "\n\n"
         if answer:
             text += _("Your answer: {answer}").format(answer=self.answer_label(answer))
@@ -204,7 +219,11 @@ class MeetingsService:
         if meeting_id is None:  # the organiser's preview: same look, inert buttons
             ident = ("pv",)
             return [
-                [Button(_("✅ Yes"), cb("mt", *ident)), Button(_("🤔 Maybe"), cb("mt", *ident)), Button(_("❌ No"), cb("mt", *ident))],
+                [
+                    Button(_("✅ Yes"), cb("mt", *ident)),
+                    Button(_("🤔 Maybe"), cb("mt", *ident)),
+                    Button(_("❌ No"), cb("mt", *ident)),
+                ],
                 [Button(_("📅 Add to calendar"), cb("mt", *ident))],
             ]
         return [
@@ -235,7 +254,15 @@ class MeetingsService:
         async with self.db.transaction() as conn:
             if draft.rule == "once":
                 mid = await self.repo.insert_meeting_tx(
-                    conn, group.id, draft.title, draft.place, draft.agenda, draft.capacity, draft.starts_at, by, now
+                    conn,
+                    group.id,
+                    draft.title,
+                    draft.place,
+                    draft.agenda,
+                    draft.capacity,
+                    draft.starts_at,
+                    by,
+                    now,
                 )
                 assert mid is not None
                 await self._announce_tx(conn, mid, group, members, None)
@@ -243,8 +270,17 @@ class MeetingsService:
             else:
                 local = draft.starts_at.astimezone(self.tz)
                 sid = await self.repo.insert_series_tx(
-                    conn, group.id, draft.rule, local.strftime("%H:%M"), local.date().isoformat(),
-                    draft.title, draft.place, draft.agenda, draft.capacity, by, now,
+                    conn,
+                    group.id,
+                    draft.rule,
+                    local.strftime("%H:%M"),
+                    local.date().isoformat(),
+                    draft.title,
+                    draft.place,
+                    draft.agenda,
+                    draft.capacity,
+                    by,
+                    now,
                 )
                 series = await self._series_tx(conn, sid)
                 ids.extend(await self._extend_tx(conn, series, group, members, now))
@@ -256,7 +292,9 @@ class MeetingsService:
     async def _series_tx(self, conn: Any, sid: int) -> Any:
         return await self.repo.series_tx(conn, sid)
 
-    async def _extend_tx(self, conn: Any, series: Any, group: Group, members: list[User], now: datetime) -> list[int]:
+    async def _extend_tx(
+        self, conn: Any, series: Any, group: Group, members: list[User], now: datetime
+    ) -> list[int]:
         kind = series.rule.split(":")[0]
         end = now + timedelta(days=HORIZON.get(kind, 28))
         hh, mm = (int(x) for x in series.local_time.split(":"))
@@ -270,27 +308,49 @@ class MeetingsService:
             if day in have:
                 continue
             mid = await self.repo.insert_meeting_tx(
-                conn, group.id, series.title, series.place, series.agenda, series.capacity, when,
-                series.created_by, now, series_id=series.id, occurrence_day=day,
+                conn,
+                group.id,
+                series.title,
+                series.place,
+                series.agenda,
+                series.capacity,
+                when,
+                series.created_by,
+                now,
+                series_id=series.id,
+                occurrence_day=day,
             )
             if mid is not None:
                 await self._announce_tx(conn, mid, group, members, series.rule)
                 created.append(mid)
         return created
 
-    async def _announce_tx(self, conn: Any, mid: int, group: Group, members: list[User], rule: str | None) -> None:
+    async def _announce_tx(
+        self, conn: Any, mid: int, group: Group, members: list[User], rule: str | None
+    ) -> None:
         m = await self.repo.get_tx(conn, mid)
         assert m is not None
         for user in members:
             with i18n.use_locale(self.lang(user)):
-                payload = text_message(user.tg_id, self.member_text(m, group.name, rule), self.rsvp_rows(mid))
+                payload = text_message(
+                    user.tg_id, self.member_text(m, group.name, rule), self.rsvp_rows(mid)
+                )
             await Outbox.enqueue_tx(
-                conn, user.tg_id, "sendMessage", payload, batch=f"meeting:{mid}", dedupe_key=f"mt:new:{mid}:{user.id}"
+                conn,
+                user.tg_id,
+                "sendMessage",
+                payload,
+                batch=f"meeting:{mid}",
+                dedupe_key=f"mt:new:{mid}:{user.id}",
             )
         if group.chat_id:
             with i18n.use_locale(self.settings.default_language):
-                payload = text_message(group.chat_id, self.details(m, group.name, rule), self.rsvp_rows(mid))
-            await Outbox.enqueue_tx(conn, group.chat_id, "sendMessage", payload, dedupe_key=f"mt:newchat:{mid}")
+                payload = text_message(
+                    group.chat_id, self.details(m, group.name, rule), self.rsvp_rows(mid)
+                )
+            await Outbox.enqueue_tx(
+                conn, group.chat_id, "sendMessage", payload, dedupe_key=f"mt:newchat:{mid}"
+            )
 
     async def extend_series(self, now: datetime) -> int:
         count = 0
@@ -320,7 +380,11 @@ class MeetingsService:
             stored = wanted
             if wanted == "yes" and previous in ("yes", "offered"):
                 stored = "yes"
-            elif wanted == "yes" and m.capacity and await self.repo.taken_tx(conn, meeting_id) >= m.capacity:
+            elif (
+                wanted == "yes"
+                and m.capacity
+                and await self.repo.taken_tx(conn, meeting_id) >= m.capacity
+            ):
                 stored = "waiting"
             if stored == "waiting" and previous == "waiting":
                 return AnswerResult("waiting", m)
@@ -339,21 +403,33 @@ class MeetingsService:
             if nxt is None:
                 return
             until = min(now + timedelta(hours=OFFER_HOURS), self.local(m.starts_at))
-            await self.repo.set_rsvp_tx(conn, m.id, nxt.user_id, "offered", now, nxt.waiting_since, until)
+            await self.repo.set_rsvp_tx(
+                conn, m.id, nxt.user_id, "offered", now, nxt.waiting_since, until
+            )
             user = await self.repo.user_tx(conn, nxt.user_id)
             if user is None or not reachable(user):
                 continue
             with i18n.use_locale(self.lang(user)):
-                text = (
-                    _("🎟 A place is free for you at <b>{title}</b> ({when}). Do you take it? Please answer before {deadline}.").format(
-                        title=esc(m.title), when=self.when_text(m.starts_at),
-                        deadline=i18n.format_datetime(until),
-                    )
+                text = _(
+                    "🎟 A place is free for you at <b>{title}</b> ({when}). Do you take it? Please answer before {deadline}."
+                ).format(
+                    title=esc(m.title),
+                    when=self.when_text(m.starts_at),
+                    deadline=i18n.format_datetime(until),
                 )
-                rows = [[Button(_("✅ Yes, I come"), cb("mt", "ok", m.id)), Button(_("❌ No"), cb("mt", "n", m.id))]]
+                rows = [
+                    [
+                        Button(_("✅ Yes, I come"), cb("mt", "ok", m.id)),
+                        Button(_("❌ No"), cb("mt", "n", m.id)),
+                    ]
+                ]
                 payload = text_message(user.tg_id, text, rows)
             await Outbox.enqueue_tx(
-                conn, user.tg_id, "sendMessage", payload, dedupe_key=f"mt:offer:{m.id}:{user.id}:{to_db(now)}"
+                conn,
+                user.tg_id,
+                "sendMessage",
+                payload,
+                dedupe_key=f"mt:offer:{m.id}:{user.id}:{to_db(now)}",
             )
 
     async def expire_offers(self, now: datetime) -> None:
@@ -370,8 +446,14 @@ class MeetingsService:
 
     # ----- changes and cancellations -----
 
-    async def change(self, meeting_id: int, *, starts_at: datetime | None = None, place: str | None = None,
-                     whole_series: bool = False) -> int:
+    async def change(
+        self,
+        meeting_id: int,
+        *,
+        starts_at: datetime | None = None,
+        place: str | None = None,
+        whole_series: bool = False,
+    ) -> int:
         """Changes one meeting or every future one of its series; tells everyone coming what
         changed (old → new). Returns how many meetings changed."""
         now = self.clock.now()
@@ -396,7 +478,9 @@ class MeetingsService:
                 if starts_at is not None:
                     if whole_series and t.occurrence_day:
                         local = starts_at.astimezone(self.tz)
-                        new_start = datetime.combine(date.fromisoformat(t.occurrence_day), local.time(), tzinfo=self.tz)
+                        new_start = datetime.combine(
+                            date.fromisoformat(t.occurrence_day), local.time(), tzinfo=self.tz
+                        )
                     else:
                         new_start = starts_at
                 upd: dict[str, Any] = {}
@@ -407,37 +491,71 @@ class MeetingsService:
                 if not upd:
                     continue
                 await self.repo.update_meeting_tx(conn, t.id, **upd)
-                await self._tell_change_tx(conn, t, group, new_start if "starts_at" in upd else None,
-                                           place if "place" in upd else None)
+                await self._tell_change_tx(
+                    conn,
+                    t,
+                    group,
+                    new_start if "starts_at" in upd else None,
+                    place if "place" in upd else None,
+                )
                 changed += 1
         self.outbox.wake()
         return changed
 
     async def _coming_users_tx(self, conn: Any, meeting_id: int) -> list[User]:
-        return [u for u in await self.repo.users_answered_tx(conn, meeting_id, COMING) if reachable(u)]
+        return [
+            u for u in await self.repo.users_answered_tx(conn, meeting_id, COMING) if reachable(u)
+        ]
 
-    async def _tell_change_tx(self, conn: Any, m: Meeting, group: Group, new_start: datetime | None,
-                              new_place: str | None) -> None:
+    async def _tell_change_tx(
+        self, conn: Any, m: Meeting, group: Group, new_start: datetime | None, new_place: str | None
+    ) -> None:
         fresh = await self.repo.get_tx(conn, m.id)
         assert fresh is not None
         for user in await self._coming_users_tx(conn, m.id):
             with i18n.use_locale(self.lang(user)):
                 lines = [_("✏️ <b>{title}</b> has changed:").format(title=esc(m.title))]
                 if new_start is not None:
-                    lines.append("🕖 " + _("{old} → <b>{new}</b>").format(
-                        old=self.when_text(m.starts_at), new=self.when_text(new_start)))
+                    lines.append(
+                        "🕖 "
+                        + _("{old} → <b>{new}</b>").format(
+                            old=self.when_text(m.starts_at), new=self.when_text(new_start)
+                        )
+                    )
                 if new_place is not None:
-                    lines.append("📍 " + _("{old} → <b>{new}</b>").format(old=esc(m.place), new=esc(new_place)))
+                    lines.append(
+                        "📍 "
+                        + _("{old} → <b>{new}</b>").format(old=esc(m.place), new=esc(new_place))
+                    )
                 rsvp = await self.repo.rsvp_tx(conn, m.id, user.id)
-                text = "\n".join(lines) + "\n\n" + self.member_text(fresh, group.name, None, rsvp.answer if rsvp else None)
+                text = (
+                    "\n".join(lines)
+                    + "\n\n"
+                    + self.member_text(fresh, group.name, None, rsvp.answer if rsvp else None)
+                )
                 payload = text_message(user.tg_id, text, self.rsvp_rows(m.id))
-            await Outbox.enqueue_tx(conn, user.tg_id, "sendMessage", payload,
-                                    dedupe_key=f"mt:chg:{m.id}:{user.id}:{fresh.sequence}")
+            await Outbox.enqueue_tx(
+                conn,
+                user.tg_id,
+                "sendMessage",
+                payload,
+                dedupe_key=f"mt:chg:{m.id}:{user.id}:{fresh.sequence}",
+            )
         if group.chat_id:
             with i18n.use_locale(self.settings.default_language):
-                text = _("✏️ <b>{title}</b> has changed:").format(title=esc(m.title)) + "\n\n" + self.details(fresh, group.name)
+                text = (
+                    _("✏️ <b>{title}</b> has changed:").format(title=esc(m.title))
+                    + "\n\n"
+                    + self.details(fresh, group.name)
+                )
                 payload = text_message(group.chat_id, text)
-            await Outbox.enqueue_tx(conn, group.chat_id, "sendMessage", payload, dedupe_key=f"mt:chgchat:{m.id}:{fresh.sequence}")
+            await Outbox.enqueue_tx(
+                conn,
+                group.chat_id,
+                "sendMessage",
+                payload,
+                dedupe_key=f"mt:chgchat:{m.id}:{fresh.sequence}",
+            )
 
     async def cancel(self, meeting_id: int, whole_series: bool = False) -> int:
         now = self.clock.now()
@@ -453,26 +571,43 @@ class MeetingsService:
                 targets = await self.repo.future_of_series_tx(conn, m.series_id, now)
                 await self.repo.update_series_tx(conn, m.series_id, ended_at=to_db(now))
             for t in targets:
-                await self.repo.update_meeting_tx(conn, t.id, status="cancelled", cancelled_at=to_db(now))
+                await self.repo.update_meeting_tx(
+                    conn, t.id, status="cancelled", cancelled_at=to_db(now)
+                )
                 for user in await self._coming_users_tx(conn, t.id):
                     with i18n.use_locale(self.lang(user)):
-                        text = _("❌ <b>{title}</b> on {when} is cancelled. It will not take place.").format(
-                            title=esc(t.title), when=self.when_text(t.starts_at))
+                        text = _(
+                            "❌ <b>{title}</b> on {when} is cancelled. It will not take place."
+                        ).format(title=esc(t.title), when=self.when_text(t.starts_at))
                         payload = text_message(user.tg_id, text)
-                    await Outbox.enqueue_tx(conn, user.tg_id, "sendMessage", payload, dedupe_key=f"mt:cancel:{t.id}:{user.id}")
+                    await Outbox.enqueue_tx(
+                        conn,
+                        user.tg_id,
+                        "sendMessage",
+                        payload,
+                        dedupe_key=f"mt:cancel:{t.id}:{user.id}",
+                    )
                 if group.chat_id:
                     with i18n.use_locale(self.settings.default_language):
-                        text = _("❌ <b>{title}</b> on {when} is cancelled. It will not take place.").format(
-                            title=esc(t.title), when=self.when_text(t.starts_at))
-                    await Outbox.enqueue_tx(conn, group.chat_id, "sendMessage", text_message(group.chat_id, text),
-                                            dedupe_key=f"mt:cancelchat:{t.id}")
+                        text = _(
+                            "❌ <b>{title}</b> on {when} is cancelled. It will not take place."
+                        ).format(title=esc(t.title), when=self.when_text(t.starts_at))
+                    await Outbox.enqueue_tx(
+                        conn,
+                        group.chat_id,
+                        "sendMessage",
+                        text_message(group.chat_id, text),
+                        dedupe_key=f"mt:cancelchat:{t.id}",
+                    )
                 count += 1
         self.outbox.wake()
         return count
 
     # ----- reminders and the attendance prompt (scheduler) -----
 
-    def reminder_times(self, m: Meeting, remind_day: int, remind_hours: int) -> list[tuple[str, datetime, datetime]]:
+    def reminder_times(
+        self, m: Meeting, remind_day: int, remind_hours: int
+    ) -> list[tuple[str, datetime, datetime]]:
         """(kind, due, until) — 'day' is the day before at the same local time (23 or 25 hours
         across a DST change), 'hours' is N real hours before."""
         start = self.local(m.starts_at)
@@ -491,7 +626,11 @@ class MeetingsService:
         for m in await self.repo.starting_between(now, now + timedelta(hours=26)):
             gs = settings.get(m.group_id)
             day, hours = (gs.remind_day, gs.remind_hours) if gs else (1, 2)
-            due_kinds = [(k, due) for k, due, until in self.reminder_times(m, day, hours) if due <= now < until]
+            due_kinds = [
+                (k, due)
+                for k, due, until in self.reminder_times(m, day, hours)
+                if due <= now < until
+            ]
             if not due_kinds:
                 continue
             rsvps = [r for r in await self.repo.rsvps(m.id) if r.answer in ("yes", "maybe")]
@@ -506,10 +645,19 @@ class MeetingsService:
                         if user is None or not reachable(user):
                             continue
                         with i18n.use_locale(self.lang(user)):
-                            text = _("⏰ Reminder") + "\n\n" + self.member_text(m, group.name if group else "", None, r.answer)
+                            text = (
+                                _("⏰ Reminder")
+                                + "\n\n"
+                                + self.member_text(m, group.name if group else "", None, r.answer)
+                            )
                             payload = text_message(user.tg_id, text, self.rsvp_rows(m.id))
-                        if await Outbox.enqueue_tx(conn, user.tg_id, "sendMessage", payload,
-                                                   dedupe_key=f"mt:rem:{m.id}:{user.id}:{kind}:{m.starts_at}"):
+                        if await Outbox.enqueue_tx(
+                            conn,
+                            user.tg_id,
+                            "sendMessage",
+                            payload,
+                            dedupe_key=f"mt:rem:{m.id}:{user.id}:{kind}:{m.starts_at}",
+                        ):
                             sent += 1
         if sent:
             self.outbox.wake()
@@ -517,18 +665,33 @@ class MeetingsService:
 
     async def prompt_attendance(self, now: datetime) -> None:
         for m in await self.repo.starting_between(now - timedelta(days=2), now):
-            if m.attendance_at is not None or self.local(m.starts_at) + timedelta(minutes=m.duration_min) > now:
+            if (
+                m.attendance_at is not None
+                or self.local(m.starts_at) + timedelta(minutes=m.duration_min) > now
+            ):
                 continue
             group = await self.group(m.group_id)
             if group is None:
                 continue
-            managers = [u for u in await self.users.many(await self.manager_ids(group)) if reachable(u)]
+            managers = [
+                u for u in await self.users.many(await self.manager_ids(group)) if reachable(u)
+            ]
             async with self.db.transaction(mark=False) as conn:
                 for user in managers:
                     with i18n.use_locale(self.lang(user)):
-                        text = _("How did <b>{title}</b> go? Tap to note who came.").format(title=esc(m.title))
-                        payload = text_message(user.tg_id, text, [[Button(_("✔ Who came"), cb("mt", "a", m.id))]])
-                    await Outbox.enqueue_tx(conn, user.tg_id, "sendMessage", payload, dedupe_key=f"mt:att:{m.id}:{user.id}")
+                        text = _("How did <b>{title}</b> go? Tap to note who came.").format(
+                            title=esc(m.title)
+                        )
+                        payload = text_message(
+                            user.tg_id, text, [[Button(_("✔ Who came"), cb("mt", "a", m.id))]]
+                        )
+                    await Outbox.enqueue_tx(
+                        conn,
+                        user.tg_id,
+                        "sendMessage",
+                        payload,
+                        dedupe_key=f"mt:att:{m.id}:{user.id}",
+                    )
             self.outbox.wake()
 
     async def tick(self, now: datetime) -> None:
@@ -588,21 +751,33 @@ class MeetingsService:
         members = await self._members(group.id)
         async with self.db.transaction() as conn:
             pid = await self.repo.insert_poll_tx(
-                conn, group.id, draft.title, draft.place, draft.agenda, draft.capacity, sorted(options), by, now
+                conn,
+                group.id,
+                draft.title,
+                draft.place,
+                draft.agenda,
+                draft.capacity,
+                sorted(options),
+                by,
+                now,
             )
             opts = await self.repo.poll_options_tx(conn, pid)
             for user in members:
                 with i18n.use_locale(self.lang(user)):
-                    payload = text_message(user.tg_id, self.poll_text(draft.title, group.name, draft.place),
-                                           self.poll_rows(pid, opts, set()))
-                await Outbox.enqueue_tx(conn, user.tg_id, "sendMessage", payload, dedupe_key=f"mp:new:{pid}:{user.id}")
+                    payload = text_message(
+                        user.tg_id,
+                        self.poll_text(draft.title, group.name, draft.place),
+                        self.poll_rows(pid, opts, set()),
+                    )
+                await Outbox.enqueue_tx(
+                    conn, user.tg_id, "sendMessage", payload, dedupe_key=f"mp:new:{pid}:{user.id}"
+                )
         self.outbox.wake()
         return pid
 
     def poll_text(self, title: str, group_name: str, place: str) -> str:
-        return (
-            f"🗳 <b>{esc(title)}</b>\n👥 {esc(group_name)}\n📍 {esc(place)}\n\n"
-            + _("When can you come? Tap every date that suits you.")
+        return f"🗳 <b>{esc(title)}</b>\n👥 {esc(group_name)}\n📍 {esc(place)}\n\n" + _(
+            "When can you come? Tap every date that suits you."
         )
 
     def poll_rows(self, poll_id: int, options: list[Any], mine: set[int]) -> list[list[Button]]:
@@ -610,7 +785,14 @@ class MeetingsService:
         for o in options:
             local = self.local(o.starts_at)
             mark = "☑️" if o.id in mine else "⬜"
-            rows.append([Button(f"{mark} {format_short_date(local)} {format_time(local)}", cb("mp", "v", poll_id, o.id))])
+            rows.append(
+                [
+                    Button(
+                        f"{mark} {format_short_date(local)} {format_time(local)}",
+                        cb("mp", "v", poll_id, o.id),
+                    )
+                ]
+            )
         return rows
 
     async def vote(self, poll_id: int, option_id: int, user_id: int) -> set[int] | None:
@@ -629,6 +811,13 @@ class MeetingsService:
         opts = {o.id: o for o in await self.repo.poll_options(poll.id)}
         if option_id not in opts or poll.status != "open":
             return None
-        draft = Draft(poll.group_id, poll.title, self.local(opts[option_id].starts_at), poll.place, poll.agenda, poll.capacity)
+        draft = Draft(
+            poll.group_id,
+            poll.title,
+            self.local(opts[option_id].starts_at),
+            poll.place,
+            poll.agenda,
+            poll.capacity,
+        )
         ids = await self.publish(draft, by, close_poll=poll.id)
         return ids[0]

@@ -28,14 +28,24 @@ def valid_payload(payload: str) -> bool:
 
 async def create_worker_invite(s: Services, project_id: int, created_by: int) -> Invite:
     return await s.invites.create(
-        new_token(), "worker", project_id, None, created_by, s.clock.now(),
+        new_token(),
+        "worker",
+        project_id,
+        None,
+        created_by,
+        s.clock.now(),
         timedelta(hours=s.settings.invite_ttl_hours),
     )
 
 
 async def create_organiser_invite(s: Services, group: Group, created_by: int) -> Invite:
     return await s.invites.create(
-        new_token(), "organiser", group.project_id, group.id, created_by, s.clock.now(),
+        new_token(),
+        "organiser",
+        group.project_id,
+        group.id,
+        created_by,
+        s.clock.now(),
         timedelta(hours=s.settings.invite_ttl_hours),
     )
 
@@ -76,7 +86,9 @@ def qr_png(url: str) -> bytes:
     return buf.getvalue()
 
 
-async def create_project(s: Services, name: str, neighbourhoods: list[str], created_by: int) -> Project:
+async def create_project(
+    s: Services, name: str, neighbourhoods: list[str], created_by: int
+) -> Project:
     """The project and the end of the admin's /newproject conversation, in one transaction."""
     async with s.db.transaction():
         project = await s.projects.create(name, neighbourhoods, created_by, s.clock.now())

@@ -26,12 +26,12 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import Database
-from storage.repos.users import UsersRepo
-from storage.repos import privacy as repo
 from bot.core.clock import Clock
 from bot.core.outbox import Outbox
 from bot.core.settings import Settings
+from storage.db import Database
+from storage.repos import privacy as repo
+from storage.repos.users import UsersRepo
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,9 @@ class PrivacyService:
         data["roles"] = {
             "admin": self.settings.is_admin(you.get("telegram_id")),
             "project_worker": [p["project"] for p in data.get("project_worker_of", [])],
-            "organiser_of": [m["group_name"] for m in data.get("memberships", []) if m["role"] == "organiser"],
+            "organiser_of": [
+                m["group_name"] for m in data.get("memberships", []) if m["role"] == "organiser"
+            ],
             "member_of": [m["group_name"] for m in data.get("memberships", [])],
         }
         for name, part in sorted(self.parts.items()):

@@ -25,19 +25,21 @@ import aiosqlite
 
 from bot.core.i18n import _, ngettext
 from bot.core.settings import Settings
+from bot.core.ui import Button, cb, esc
 from bot.domain.actions import ActionsService
 from bot.domain.meetings import MeetingsService
 from bot.domain.privacy import PersonalData
 from bot.domain.rosters import RosterService
 from storage.db import Database
-from bot.core.ui import Button, cb, esc
 from storage.repos import feature_privacy as fp
 
 log = logging.getLogger(__name__)
 
 
 async def _user_names(conn: aiosqlite.Connection, user_id: int) -> list[str | None]:
-    async with conn.execute("SELECT first_name, last_name, username FROM users WHERE id = ?", (user_id,)) as cur:
+    async with conn.execute(
+        "SELECT first_name, last_name, username FROM users WHERE id = ?", (user_id,)
+    ) as cur:
         row = await cur.fetchone()
     return list(row) if row else []
 
@@ -54,7 +56,11 @@ def feature_parts(
 
 def meetings_part(meetings: MeetingsService) -> PersonalData:
     async def forget(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
-        held = [mid for mid, answer in await fp.future_rsvps_tx(conn, user_id, now) if answer in ("yes", "offered")]
+        held = [
+            mid
+            for mid, answer in await fp.future_rsvps_tx(conn, user_id, now)
+            if answer in ("yes", "offered")
+        ]
         names = await _user_names(conn, user_id)
         await fp.forget_meetings_tx(conn, user_id, now)
         # Their place goes to the waiting list, as when someone says No.
@@ -123,13 +129,20 @@ async def _ask_takeover_tx(
         def ask(slot: Any = slot) -> tuple[str, list[list[Button]]]:
             text = (
                 _("🙋 Who can take over {day_time}?").format(day_time=slot_day_time(slot))
-                + "\n\n" + slot_block(slot) + "\n"
+                + "\n\n"
+                + slot_block(slot)
+                + "\n"
                 + _("Group: {group}").format(group=esc(group_name))
             )
             return text, [[Button(_("✋ I'll take it"), cb("tk", "take", takeover_id))]]
 
-        if await rosters._tell(conn, other, ask, ref=f"rtk:{takeover_id}:{other.id}",
-                               dedupe_key=f"roster:tk:{takeover_id}:{other.id}"):
+        if await rosters._tell(
+            conn,
+            other,
+            ask,
+            ref=f"rtk:{takeover_id}:{other.id}",
+            dedupe_key=f"roster:tk:{takeover_id}:{other.id}",
+        ):
             await repo.add_ask_tx(conn, takeover_id, other.id, other.tg_id or 0, lang)
             asked += 1
     for manager in await repo.managers(slot.group_id, conn):
@@ -138,12 +151,23 @@ async def _ask_takeover_tx(
 
         def told(slot: Any = slot, asked: int = asked) -> tuple[str, list[list[Button]]]:
             text = _("↩️ A volunteer can no longer come to {when}.").format(when=slot_when(slot))
-            text += "\n" + slot_block(slot) + "\n" + count_text(slot) + "\n" + ngettext(
-                "I asked {n} free volunteer to take over.", "I asked {n} free volunteers to take over.", asked
-            ).format(n=asked)
+            text += (
+                "\n"
+                + slot_block(slot)
+                + "\n"
+                + count_text(slot)
+                + "\n"
+                + ngettext(
+                    "I asked {n} free volunteer to take over.",
+                    "I asked {n} free volunteers to take over.",
+                    asked,
+                ).format(n=asked)
+            )
             return text, []
 
-        await rosters._tell(conn, manager, told, dedupe_key=f"roster:gone:{takeover_id}:{manager.id}")
+        await rosters._tell(
+            conn, manager, told, dedupe_key=f"roster:gone:{takeover_id}:{manager.id}"
+        )
 
 
 # ----- retention -----
@@ -166,5 +190,9 @@ async def run_retention(db: Database, settings: Settings, now: datetime) -> int:
         await fp.anonymise_old_poll_votes_tx(conn, cutoff)
         await fp.anonymise_old_roster_traces_tx(conn, cutoff, now)
     if done:
-        log.info("privacy: answers of %d meetings and action calls before %s made anonymous", done, cutoff.date())
+        log.info(
+            "privacy: answers of %d meetings and action calls before %s made anonymous",
+            done,
+            cutoff.date(),
+        )
     return done

@@ -13,15 +13,14 @@ from typing import Any
 import aiosqlite
 
 from bot.core import i18n
-from storage.timestamps import from_db, to_db
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc, text_message
-from storage.repos.dialogs import DialogsRepo
-from storage.repos.reports import OPEN_STATUSES, Category, Report, ReportsRepo
-from storage.repos.users import User
-from storage.repos.projects import ProjectsRepo
-from storage.repos.users import UsersRepo
 from bot.domain.deps import Core
+from storage.repos.dialogs import DialogsRepo
+from storage.repos.projects import ProjectsRepo
+from storage.repos.reports import OPEN_STATUSES, Category, Report, ReportsRepo
+from storage.repos.users import User, UsersRepo
+from storage.timestamps import from_db, to_db
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +34,34 @@ STATUS_LABELS = {
     "withdrawn": N_("Withdrawn"),
 }
 STATUS_ICONS = {
-    "new": "🆕", "seen": "👀", "in_progress": "🔧", "forwarded": "📨",
-    "resolved": "✅", "not_for_us": "🚫", "withdrawn": "↩️",
+    "new": "🆕",
+    "seen": "👀",
+    "in_progress": "🔧",
+    "forwarded": "📨",
+    "resolved": "✅",
+    "not_for_us": "🚫",
+    "withdrawn": "↩️",
 }
 # The default categories' labels (stored as msgids in report_categories.label_msgid).
 CATEGORY_LABELS = (
-    N_("Housing"), N_("Energy"), N_("Street & public space"), N_("Safety"), N_("Cleanliness"),
-    N_("Noise"), N_("Social services & benefits"), N_("Health"), N_("Other"),
+    N_("Housing"),
+    N_("Energy"),
+    N_("Street & public space"),
+    N_("Safety"),
+    N_("Cleanliness"),
+    N_("Noise"),
+    N_("Social services & benefits"),
+    N_("Health"),
+    N_("Other"),
 )
 # Short codes in callback data (64-byte limit).
-STATUS_CODES = {"s": "seen", "p": "in_progress", "f": "forwarded", "r": "resolved", "n": "not_for_us"}
+STATUS_CODES = {
+    "s": "seen",
+    "p": "in_progress",
+    "f": "forwarded",
+    "r": "resolved",
+    "n": "not_for_us",
+}
 # /problems filters ("w" = new: waiting for someone to look at it).
 FILTER_CODES = {**STATUS_CODES, "w": "new"}
 CODE_OF = {v: k for k, v in FILTER_CODES.items()}
@@ -82,12 +99,16 @@ class ReportsService:
     def lang_of(self, user: User | None) -> str:
         if user is None:
             return self.settings.default_language
-        return i18n.resolve_language(user.language, user.tg_language, self.settings.default_language)
+        return i18n.resolve_language(
+            user.language, user.tg_language, self.settings.default_language
+        )
 
     async def keep_as_draft(self, user_id: int, step: str, data: dict[str, Any]) -> None:
         """A report conversation put aside (/cancel, time-out) becomes the person's draft."""
         async with self.db.transaction() as conn:
-            await ReportsRepo.save_draft_tx(conn, user_id, data.get("project_id"), step, data, self.clock.now())
+            await ReportsRepo.save_draft_tx(
+                conn, user_id, data.get("project_id"), step, data, self.clock.now()
+            )
             await DialogsRepo.clear_tx(conn, user_id)
 
     async def start_afresh(self, user_id: int, dialog_kind: str) -> None:
@@ -186,27 +207,45 @@ class ReportsService:
             report = await ReportsRepo.insert_returning_tx(
                 conn,
                 {
-                    "reference": reference, "year": now.year, "seq": seq, "project_id": project_id,
-                    "group_id": data.get("group_id"), "reporter_id": user.id, "category_id": cat.id,
-                    "category_key": cat.key, "text": data.get("text"), "voice_file_id": data.get("voice"),
-                    "voice_duration": data.get("voice_dur"), "neighbourhood_id": data.get("hood"),
-                    "lat": data.get("lat"), "lon": data.get("lon"), "address": data.get("address"),
-                    "show_name": 1 if data.get("show_name") else 0, "quote_ok": 1 if data.get("quote") else 0,
-                    "assigned_to": worker, "language": self.lang_of(user), "created_at": to_db(now),
-                    "updated_at": to_db(now), "source_update_id": update_id,
+                    "reference": reference,
+                    "year": now.year,
+                    "seq": seq,
+                    "project_id": project_id,
+                    "group_id": data.get("group_id"),
+                    "reporter_id": user.id,
+                    "category_id": cat.id,
+                    "category_key": cat.key,
+                    "text": data.get("text"),
+                    "voice_file_id": data.get("voice"),
+                    "voice_duration": data.get("voice_dur"),
+                    "neighbourhood_id": data.get("hood"),
+                    "lat": data.get("lat"),
+                    "lon": data.get("lon"),
+                    "address": data.get("address"),
+                    "show_name": 1 if data.get("show_name") else 0,
+                    "quote_ok": 1 if data.get("quote") else 0,
+                    "assigned_to": worker,
+                    "language": self.lang_of(user),
+                    "created_at": to_db(now),
+                    "updated_at": to_db(now),
+                    "source_update_id": update_id,
                 },
             )
             report_id = report.id
             photos = list(data.get("photos") or [])
             if photos:
                 await ReportsRepo.add_photos_tx(conn, report_id, photos, user.id, now)
-            await ReportsRepo.event_tx(conn, report_id, "created", now, actor_id=user.id, new_status="new")
+            await ReportsRepo.event_tx(
+                conn, report_id, "created", now, actor_id=user.id, new_status="new"
+            )
             if worker is not None:
                 await ReportsRepo.event_tx(conn, report_id, "assigned", now, target_id=worker)
             if to_admins:
                 await ReportsRepo.event_tx(conn, report_id, "to_admins", now, reason="no worker")
             for t in targets:
-                await self.enqueue_card(conn, report, t, cat, photos, user, now, me_too=0, hood_name=hood_name)
+                await self.enqueue_card(
+                    conn, report, t, cat, photos, user, now, me_too=0, hood_name=hood_name
+                )
             await ReportsRepo.drop_draft_tx(conn, user.id)
             await DialogsRepo.clear_tx(conn, user.id)
         self.outbox.wake()
@@ -215,26 +254,51 @@ class ReportsService:
     def worker_buttons(self, report: Report, reporter: User | None) -> list[list[Button]]:
         rid = report.id
         rows = [
-            [Button(_("👀 Seen"), cb("rw", "st", rid, "s")), Button(_("🔧 In progress"), cb("rw", "st", rid, "p"))],
-            [Button(_("📨 Forwarded"), cb("rw", "st", rid, "f")), Button(_("✅ Resolved"), cb("rw", "st", rid, "r"))],
-            [Button(_("🚫 Not for us"), cb("rw", "nfu", rid)), Button(_("💬 Reply"), cb("rw", "reply", rid))],
+            [
+                Button(_("👀 Seen"), cb("rw", "st", rid, "s")),
+                Button(_("🔧 In progress"), cb("rw", "st", rid, "p")),
+            ],
+            [
+                Button(_("📨 Forwarded"), cb("rw", "st", rid, "f")),
+                Button(_("✅ Resolved"), cb("rw", "st", rid, "r")),
+            ],
+            [
+                Button(_("🚫 Not for us"), cb("rw", "nfu", rid)),
+                Button(_("💬 Reply"), cb("rw", "reply", rid)),
+            ],
             [Button(_("👥 Reassign"), cb("rw", "ra", rid))],
         ]
         if report.show_name and reporter is not None and reporter.tg_id is not None:
-            url = f"https://t.me/{reporter.username}" if reporter.username else f"tg://user?id={reporter.tg_id}"
+            url = (
+                f"https://t.me/{reporter.username}"
+                if reporter.username
+                else f"tg://user?id={reporter.tg_id}"
+            )
             rows[-1].append(Button(_("✉️ Message reporter"), url=url))
         return rows
 
-    def card_text(self, report: Report, cat: Category | None, reporter: User | None, me_too: int,
-                  hood_name: str | None) -> str:
-        who = esc(reporter.display_name) if (report.show_name and reporter is not None) else _("anonymous")
+    def card_text(
+        self,
+        report: Report,
+        cat: Category | None,
+        reporter: User | None,
+        me_too: int,
+        hood_name: str | None,
+    ) -> str:
+        who = (
+            esc(reporter.display_name)
+            if (report.show_name and reporter is not None)
+            else _("anonymous")
+        )
         lines = [
             _("📣 <b>Report {ref}</b>").format(ref=report.reference),
             _("Category: {category}").format(category=self.category_label(cat)),
             _("Where: {place}").format(place=self.place_label(report, hood_name)),
             _("From: {who}").format(who=who),
             _("Status: {status}").format(status=status_label(report.status)),
-            ngettext("{n} other household said “me too”.", "{n} other households said “me too”.", me_too).format(n=me_too),
+            ngettext(
+                "{n} other household said “me too”.", "{n} other households said “me too”.", me_too
+            ).format(n=me_too),
         ]
         if report.text:
             lines += ["", esc(clip(report.text, 3000))]
@@ -261,19 +325,42 @@ class ReportsService:
             rows = self.worker_buttons(report, reporter)
             caption = _("Report {ref}").format(ref=report.reference)
         ref = f"report:{report.id}"
-        await self.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text, rows),
-                                       ref=ref, dedupe_key=dedupe, now=now)
+        await self.outbox.enqueue_tx(
+            conn,
+            to.chat_id,
+            "sendMessage",
+            text_message(to.chat_id, text, rows),
+            ref=ref,
+            dedupe_key=dedupe,
+            now=now,
+        )
         if report.voice_file_id:
-            await self.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
-                                           {"voice": report.voice_file_id, "caption": caption}, now=now,
-                                           dedupe_key=f"{dedupe}:v" if dedupe else None)
+            await self.outbox.enqueue_tx(
+                conn,
+                to.chat_id,
+                "sendVoice",
+                {"voice": report.voice_file_id, "caption": caption},
+                now=now,
+                dedupe_key=f"{dedupe}:v" if dedupe else None,
+            )
         for i, photo in enumerate(photos[:10]):
-            await self.outbox.enqueue_tx(conn, to.chat_id, "sendPhoto", {"photo": photo, "caption": caption},
-                                           now=now, dedupe_key=f"{dedupe}:p{i}" if dedupe else None)
+            await self.outbox.enqueue_tx(
+                conn,
+                to.chat_id,
+                "sendPhoto",
+                {"photo": photo, "caption": caption},
+                now=now,
+                dedupe_key=f"{dedupe}:p{i}" if dedupe else None,
+            )
         if report.lat is not None and report.lon is not None:
-            await self.outbox.enqueue_tx(conn, to.chat_id, "sendLocation",
-                                           {"latitude": report.lat, "longitude": report.lon}, now=now,
-                                           dedupe_key=f"{dedupe}:l" if dedupe else None)
+            await self.outbox.enqueue_tx(
+                conn,
+                to.chat_id,
+                "sendLocation",
+                {"latitude": report.lat, "longitude": report.lon},
+                now=now,
+                dedupe_key=f"{dedupe}:l" if dedupe else None,
+            )
 
     # ----- similar reports / me too -----
 
@@ -316,24 +403,33 @@ class ReportsService:
             return
         async with self.db.transaction(mark=False) as conn:
             await ReportsRepo.remember_card_tx(conn, report_id, chat_id, message_id)
-            sent = list(await conn.execute_fetchall(
-                "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
-                (ref, chat_id, message_id),
-            ))
+            sent = list(
+                await conn.execute_fetchall(
+                    "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
+                    (ref, chat_id, message_id),
+                )
+            )
             sent_text = json.loads(sent[0][0]).get("text") if sent else None
-            queued = await self.edit_cards_tx(conn, report_id, self.clock.now(), only_chat=chat_id,
-                                              unless_text=sent_text)
+            queued = await self.edit_cards_tx(
+                conn, report_id, self.clock.now(), only_chat=chat_id, unless_text=sent_text
+            )
         if queued:
             self.outbox.wake()
 
     async def edit_cards_tx(
-        self, conn: aiosqlite.Connection, report_id: int, now: datetime, *, only_chat: int | None = None,
+        self,
+        conn: aiosqlite.Connection,
+        report_id: int,
+        now: datetime,
+        *,
+        only_chat: int | None = None,
         unless_text: str | None = None,
     ) -> int:
         """Queue an edit of every delivered card of the report with its current status and
         "me too" count, in each recipient's language. Inside the caller's transaction."""
         rows = await conn.execute_fetchall(
-            "SELECT chat_id, message_id FROM report_cards WHERE report_id = ?", (report_id,))
+            "SELECT chat_id, message_id FROM report_cards WHERE report_id = ?", (report_id,)
+        )
         cards = [(int(r[0]), int(r[1])) for r in rows if only_chat in (None, r[0])]
         if not cards:
             return 0
@@ -351,16 +447,27 @@ class ReportsService:
                 rows = self.worker_buttons(report, reporter)
             if text == unless_text:
                 continue
-            await self.outbox.enqueue_tx(conn, chat_id, "editMessageText",
-                                           text_message(chat_id, text, rows, message_id=message_id), now=now)
+            await self.outbox.enqueue_tx(
+                conn,
+                chat_id,
+                "editMessageText",
+                text_message(chat_id, text, rows, message_id=message_id),
+                now=now,
+            )
             queued += 1
         return queued
 
     # ----- where -----
 
-    async def check_location(self, project_id: int, lat: float, lon: float) -> tuple[bool, int | None]:
+    async def check_location(
+        self, project_id: int, lat: float, lon: float
+    ) -> tuple[bool, int | None]:
         """(inside the area, nearest neighbourhood within the area)."""
-        hoods = [h for h in await self.projects.neighbourhoods(project_id) if h.lat is not None and h.lon is not None]
+        hoods = [
+            h
+            for h in await self.projects.neighbourhoods(project_id)
+            if h.lat is not None and h.lon is not None
+        ]
         if not hoods:
             return True, None
         best = min(hoods, key=lambda h: distance_m(lat, lon, h.lat, h.lon))  # type: ignore[arg-type]
@@ -375,17 +482,31 @@ class ReportsService:
         return roles.is_admin or report.project_id in roles.worker_of
 
     async def _notify_reporter_tx(
-        self, conn: aiosqlite.Connection, to: Recipient | None, report: Report, build, now: datetime,
+        self,
+        conn: aiosqlite.Connection,
+        to: Recipient | None,
+        report: Report,
+        build,
+        now: datetime,
         dedupe: str | None = None,
     ) -> None:
         if to is None:
             return
         with i18n.use_locale(to.language):
             text, rows = build()
-        await self.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text, rows),
-                                       ref=f"rnote:{report.id}", dedupe_key=dedupe, now=now)
+        await self.outbox.enqueue_tx(
+            conn,
+            to.chat_id,
+            "sendMessage",
+            text_message(to.chat_id, text, rows),
+            ref=f"rnote:{report.id}",
+            dedupe_key=dedupe,
+            now=now,
+        )
 
-    async def set_status(self, report: Report, actor: User, status: str, reason: str | None = None) -> Report:
+    async def set_status(
+        self, report: Report, actor: User, status: str, reason: str | None = None
+    ) -> Report:
         now = self.clock.now()
         values: dict[str, Any] = {"status": status, "updated_at": to_db(now)}
         if reason is not None:
@@ -404,12 +525,23 @@ class ReportsService:
         to = await self.recipient(report.reporter_id)
         async with self.db.transaction() as conn:
             await ReportsRepo.update_tx(conn, report.id, values)
-            await ReportsRepo.event_tx(conn, report.id, "status", now, actor_id=actor.id,
-                                       old_status=report.status, new_status=status, reason=reason)
+            await ReportsRepo.event_tx(
+                conn,
+                report.id,
+                "status",
+                now,
+                actor_id=actor.id,
+                old_status=report.status,
+                new_status=status,
+                reason=reason,
+            )
 
             def build():
                 text = _("Update on your report {ref} ({category}): {status}").format(
-                    ref=report.reference, category=self.category_label(cat), status=status_label(status))
+                    ref=report.reference,
+                    category=self.category_label(cat),
+                    status=status_label(status),
+                )
                 if reason:
                     text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
                 return text, [[Button(_("📋 My reports"), cb("rep", "my", report.id))]]
@@ -421,13 +553,17 @@ class ReportsService:
         assert updated is not None
         return updated
 
-    async def relay_to_reporter(self, report: Report, worker: User, text: str | None, voice: str | None) -> bool:
+    async def relay_to_reporter(
+        self, report: Report, worker: User, text: str | None, voice: str | None
+    ) -> bool:
         now = self.clock.now()
         to = await self.recipient(report.reporter_id)
         if to is None:
             return False
         async with self.db.transaction() as conn:
-            await ReportsRepo.message_tx(conn, report.id, "to_reporter", worker.id, now, text=text, voice=voice)
+            await ReportsRepo.message_tx(
+                conn, report.id, "to_reporter", worker.id, now, text=text, voice=voice
+            )
             values: dict[str, Any] = {"updated_at": to_db(now)}
             if report.first_answer_at is None:
                 values["first_answer_at"] = to_db(now)
@@ -435,30 +571,48 @@ class ReportsService:
                 values["seen_at"] = to_db(now)
             await ReportsRepo.update_tx(conn, report.id, values)
             with i18n.use_locale(to.language):
-                head = _("💬 Answer from the project worker about your report {ref}:").format(ref=report.reference)
+                head = _("💬 Answer from the project worker about your report {ref}:").format(
+                    ref=report.reference
+                )
                 rows = [[Button(_("💬 Answer"), cb("rep", "ans", report.id))]]
             if voice:
-                await self.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
-                                               {"voice": voice, "caption": head, "parse_mode": "HTML",
-                                                "reply_markup": {"inline_keyboard": [[b.to_dict() for b in rows[0]]]}},
-                                               now=now)
+                await self.outbox.enqueue_tx(
+                    conn,
+                    to.chat_id,
+                    "sendVoice",
+                    {
+                        "voice": voice,
+                        "caption": head,
+                        "parse_mode": "HTML",
+                        "reply_markup": {"inline_keyboard": [[b.to_dict() for b in rows[0]]]},
+                    },
+                    now=now,
+                )
             else:
                 body = head + "\n\n" + esc(text or "")
-                await self.outbox.enqueue_tx(conn, to.chat_id, "sendMessage",
-                                               text_message(to.chat_id, body, rows), now=now)
+                await self.outbox.enqueue_tx(
+                    conn, to.chat_id, "sendMessage", text_message(to.chat_id, body, rows), now=now
+                )
         self.outbox.wake()
         return True
 
     async def relay_to_worker(
-        self, report: Report, reporter: User, text: str | None, voice: str | None, photo: str | None, kind: str
+        self,
+        report: Report,
+        reporter: User,
+        text: str | None,
+        voice: str | None,
+        photo: str | None,
+        kind: str,
     ) -> None:
         """An answer of the reporter, or information they add later, to the responsible worker."""
         now = self.clock.now()
         targets = [await self.recipient(report.assigned_to)]
         targets = [t for t in targets if t is not None] or await self.admin_recipients()
         async with self.db.transaction() as conn:
-            await ReportsRepo.message_tx(conn, report.id, "to_worker", reporter.id, now, text=text, voice=voice,
-                                         photo=photo)
+            await ReportsRepo.message_tx(
+                conn, report.id, "to_worker", reporter.id, now, text=text, voice=voice, photo=photo
+            )
             if photo:
                 await ReportsRepo.add_photos_tx(conn, report.id, [photo], reporter.id, now)
             await ReportsRepo.event_tx(conn, report.id, kind, now, actor_id=reporter.id)
@@ -467,24 +621,50 @@ class ReportsService:
                 with i18n.use_locale(to.language):
                     who = esc(reporter.display_name) if report.show_name else _("anonymous")
                     if kind == "info_added":
-                        head = _("➕ More information on report {ref} from {who}:").format(ref=report.reference, who=who)
+                        head = _("➕ More information on report {ref} from {who}:").format(
+                            ref=report.reference, who=who
+                        )
                     else:
-                        head = _("💬 Answer on report {ref} from {who}:").format(ref=report.reference, who=who)
+                        head = _("💬 Answer on report {ref} from {who}:").format(
+                            ref=report.reference, who=who
+                        )
                     rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
                 markup = {"inline_keyboard": [[b.to_dict() for b in rows[0]]]}
                 if voice:
-                    await self.outbox.enqueue_tx(conn, to.chat_id, "sendVoice",
-                                                   {"voice": voice, "caption": head, "parse_mode": "HTML",
-                                                    "reply_markup": markup}, now=now)
+                    await self.outbox.enqueue_tx(
+                        conn,
+                        to.chat_id,
+                        "sendVoice",
+                        {
+                            "voice": voice,
+                            "caption": head,
+                            "parse_mode": "HTML",
+                            "reply_markup": markup,
+                        },
+                        now=now,
+                    )
                 elif photo:
                     cap = head + ("\n" + esc(clip(text, 800)) if text else "")
-                    await self.outbox.enqueue_tx(conn, to.chat_id, "sendPhoto",
-                                                   {"photo": photo, "caption": cap, "parse_mode": "HTML",
-                                                    "reply_markup": markup}, now=now)
+                    await self.outbox.enqueue_tx(
+                        conn,
+                        to.chat_id,
+                        "sendPhoto",
+                        {
+                            "photo": photo,
+                            "caption": cap,
+                            "parse_mode": "HTML",
+                            "reply_markup": markup,
+                        },
+                        now=now,
+                    )
                 else:
-                    await self.outbox.enqueue_tx(conn, to.chat_id, "sendMessage",
-                                                   text_message(to.chat_id, head + "\n\n" + esc(text or ""), rows),
-                                                   now=now)
+                    await self.outbox.enqueue_tx(
+                        conn,
+                        to.chat_id,
+                        "sendMessage",
+                        text_message(to.chat_id, head + "\n\n" + esc(text or ""), rows),
+                        now=now,
+                    )
         self.outbox.wake()
 
     async def reassign(self, report: Report, actor: User, worker_id: int) -> Report:
@@ -494,27 +674,37 @@ class ReportsService:
         cat = await self.repo.category(report.project_id, report.category_id)
         hood_name = await self.hood_name(report.neighbourhood_id)
         async with self.db.transaction() as conn:
-            await ReportsRepo.update_tx(conn, report.id, {"assigned_to": worker_id, "updated_at": to_db(now)})
-            await ReportsRepo.event_tx(conn, report.id, "assigned", now, actor_id=actor.id, target_id=worker_id)
+            await ReportsRepo.update_tx(
+                conn, report.id, {"assigned_to": worker_id, "updated_at": to_db(now)}
+            )
+            await ReportsRepo.event_tx(
+                conn, report.id, "assigned", now, actor_id=actor.id, target_id=worker_id
+            )
             updated = await ReportsRepo.get_tx(conn, report.id)
             assert updated is not None
             if to is not None:
                 photos = await self._photos_tx(conn, report.id)
                 count = await self._me_too_tx(conn, report.id)
-                await self.enqueue_card(conn, updated, to, cat, photos, reporter, now, me_too=count,
-                                        hood_name=hood_name)
+                await self.enqueue_card(
+                    conn, updated, to, cat, photos, reporter, now, me_too=count, hood_name=hood_name
+                )
         self.outbox.wake()
         return updated
 
     @staticmethod
     async def _photos_tx(conn: aiosqlite.Connection, report_id: int) -> list[str]:
-        async with conn.execute("SELECT file_id FROM report_photos WHERE report_id = ? ORDER BY id", (report_id,)) as cur:
+        async with conn.execute(
+            "SELECT file_id FROM report_photos WHERE report_id = ? ORDER BY id", (report_id,)
+        ) as cur:
             return [r[0] for r in await cur.fetchall()]
 
     @staticmethod
     async def _me_too_tx(conn: aiosqlite.Connection, report_id: int) -> int:
-        rows = list(await conn.execute_fetchall("SELECT COUNT(*) FROM report_me_too WHERE report_id = ?",
-                                                (report_id,)))
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT COUNT(*) FROM report_me_too WHERE report_id = ?", (report_id,)
+            )
+        )
         return int(rows[0][0]) if rows else 0
 
     async def on_card_failed(self, ref: str, chat_id: int, state: str) -> None:
@@ -545,14 +735,35 @@ class ReportsService:
         count = await self.repo.me_too_count(report.id)
         hood_name = await self.hood_name(report.neighbourhood_id)
         async with self.db.transaction(mark=False) as conn:
-            await ReportsRepo.event_tx(conn, report.id, "undeliverable", now,
-                                       target_id=failed.id if failed else None, reason=state)
+            await ReportsRepo.event_tx(
+                conn,
+                report.id,
+                "undeliverable",
+                now,
+                target_id=failed.id if failed else None,
+                reason=state,
+            )
             for to in targets.values():
-                await self.enqueue_card(conn, report, to, cat, photos, reporter, now, me_too=count,
-                                        hood_name=hood_name, dedupe=f"reroute:{report.id}:{to.chat_id}")
+                await self.enqueue_card(
+                    conn,
+                    report,
+                    to,
+                    cat,
+                    photos,
+                    reporter,
+                    now,
+                    me_too=count,
+                    hood_name=hood_name,
+                    dedupe=f"reroute:{report.id}:{to.chat_id}",
+                )
             if targets:
-                await ReportsRepo.event_tx(conn, report.id, "rerouted", now,
-                                           reason=",".join(str(t.user_id or "admin") for t in targets.values()))
+                await ReportsRepo.event_tx(
+                    conn,
+                    report.id,
+                    "rerouted",
+                    now,
+                    reason=",".join(str(t.user_id or "admin") for t in targets.values()),
+                )
         self.outbox.wake()
 
     # ----- resident side after reporting -----
@@ -561,40 +772,82 @@ class ReportsService:
         now = self.clock.now()
         to = await self.recipient(report.assigned_to)
         async with self.db.transaction() as conn:
-            await ReportsRepo.update_tx(conn, report.id, {"status": "withdrawn", "updated_at": to_db(now),
-                                                          "closed_at": to_db(now)})
-            await ReportsRepo.event_tx(conn, report.id, "withdrawn", now, actor_id=user.id,
-                                       old_status=report.status, new_status="withdrawn")
+            await ReportsRepo.update_tx(
+                conn,
+                report.id,
+                {"status": "withdrawn", "updated_at": to_db(now), "closed_at": to_db(now)},
+            )
+            await ReportsRepo.event_tx(
+                conn,
+                report.id,
+                "withdrawn",
+                now,
+                actor_id=user.id,
+                old_status=report.status,
+                new_status="withdrawn",
+            )
             await self.edit_cards_tx(conn, report.id, now)
             if to is not None:
                 with i18n.use_locale(to.language):
-                    text = _("↩️ Report {ref} was withdrawn by the reporter.").format(ref=report.reference)
-                await self.outbox.enqueue_tx(conn, to.chat_id, "sendMessage", text_message(to.chat_id, text), now=now)
+                    text = _("↩️ Report {ref} was withdrawn by the reporter.").format(
+                        ref=report.reference
+                    )
+                await self.outbox.enqueue_tx(
+                    conn, to.chat_id, "sendMessage", text_message(to.chat_id, text), now=now
+                )
         self.outbox.wake()
 
-    async def solved_answer(self, report: Report, user: User, solved: bool, reason: str | None = None) -> None:
+    async def solved_answer(
+        self, report: Report, user: User, solved: bool, reason: str | None = None
+    ) -> None:
         now = self.clock.now()
         to = await self.recipient(report.assigned_to)
         targets = [to] if to else await self.admin_recipients()
         async with self.db.transaction() as conn:
             if solved:
-                await ReportsRepo.update_tx(conn, report.id, {"solved_answer": "yes", "updated_at": to_db(now)})
+                await ReportsRepo.update_tx(
+                    conn, report.id, {"solved_answer": "yes", "updated_at": to_db(now)}
+                )
                 await ReportsRepo.event_tx(conn, report.id, "solved_yes", now, actor_id=user.id)
             else:
-                await ReportsRepo.update_tx(conn, report.id, {
-                    "solved_answer": "no", "status": "in_progress", "status_reason": reason,
-                    "reopened_count": report.reopened_count + 1, "reopened_at": to_db(now),
-                    "resolved_at": None, "closed_at": None, "updated_at": to_db(now)})
-                await ReportsRepo.event_tx(conn, report.id, "reopened", now, actor_id=user.id,
-                                           old_status=report.status, new_status="in_progress", reason=reason)
+                await ReportsRepo.update_tx(
+                    conn,
+                    report.id,
+                    {
+                        "solved_answer": "no",
+                        "status": "in_progress",
+                        "status_reason": reason,
+                        "reopened_count": report.reopened_count + 1,
+                        "reopened_at": to_db(now),
+                        "resolved_at": None,
+                        "closed_at": None,
+                        "updated_at": to_db(now),
+                    },
+                )
+                await ReportsRepo.event_tx(
+                    conn,
+                    report.id,
+                    "reopened",
+                    now,
+                    actor_id=user.id,
+                    old_status=report.status,
+                    new_status="in_progress",
+                    reason=reason,
+                )
                 await self.edit_cards_tx(conn, report.id, now)
                 for t in targets:
                     with i18n.use_locale(t.language):
-                        text = _("🔁 Report {ref} is not solved, says the reporter. It is open again.").format(
-                            ref=report.reference) + "\n" + _("Reason: {reason}").format(reason=esc(reason or ""))
+                        text = (
+                            _(
+                                "🔁 Report {ref} is not solved, says the reporter. It is open again."
+                            ).format(ref=report.reference)
+                            + "\n"
+                            + _("Reason: {reason}").format(reason=esc(reason or ""))
+                        )
                         rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
-                    await self.outbox.enqueue_tx(conn, t.chat_id, "sendMessage",
-                                                   text_message(t.chat_id, text, rows), now=now)
+                    await self.outbox.enqueue_tx(
+                        conn, t.chat_id, "sendMessage", text_message(t.chat_id, text, rows), now=now
+                    )
         self.outbox.wake()
 
     # ----- scheduled work -----
@@ -616,13 +869,19 @@ class ReportsService:
                 await ReportsRepo.update_tx(conn, rid, {"solved_asked_at": to_db(now)})
 
                 def build():
-                    text = _("Your report {ref} ({category}) was marked as resolved. Is the problem solved?").format(
-                        ref=report.reference, category=self.category_label(cat))
-                    return text, [[Button(_("👍 Yes, solved"), cb("rep", "sy", rid)),
-                                   Button(_("👎 No"), cb("rep", "sn", rid))]]
+                    text = _(
+                        "Your report {ref} ({category}) was marked as resolved. Is the problem solved?"
+                    ).format(ref=report.reference, category=self.category_label(cat))
+                    return text, [
+                        [
+                            Button(_("👍 Yes, solved"), cb("rep", "sy", rid)),
+                            Button(_("👎 No"), cb("rep", "sn", rid)),
+                        ]
+                    ]
 
-                await self._notify_reporter_tx(conn, to, report, build, now,
-                                               dedupe=f"solved:{rid}:{report.resolved_at}")
+                await self._notify_reporter_tx(
+                    conn, to, report, build, now, dedupe=f"solved:{rid}:{report.resolved_at}"
+                )
         if rows:
             self.outbox.wake()
 
@@ -648,18 +907,30 @@ class ReportsService:
                 await ReportsRepo.event_tx(conn, rid, "escalated", now)
                 for a in admins:
                     with i18n.use_locale(a.language):
-                        text = _("⚠️ Report {ref} ({category}, project {project}) has not been seen for {days} days.").format(
-                            ref=report.reference, category=self.category_label(cat),
-                            project=esc(project.name if project else "?"), days=self.settings.report_escalate_days)
+                        text = _(
+                            "⚠️ Report {ref} ({category}, project {project}) has not been seen for {days} days."
+                        ).format(
+                            ref=report.reference,
+                            category=self.category_label(cat),
+                            project=esc(project.name if project else "?"),
+                            days=self.settings.report_escalate_days,
+                        )
                         rows_ = self.worker_buttons(report, None)
-                    await self.outbox.enqueue_tx(conn, a.chat_id, "sendMessage",
-                                                   text_message(a.chat_id, text, rows_),
-                                                   dedupe_key=f"escalate:{rid}:{a.chat_id}", now=now)
+                    await self.outbox.enqueue_tx(
+                        conn,
+                        a.chat_id,
+                        "sendMessage",
+                        text_message(a.chat_id, text, rows_),
+                        dedupe_key=f"escalate:{rid}:{a.chat_id}",
+                        now=now,
+                    )
         self.outbox.wake()
 
     # ----- digests -----
 
-    def last_slot(self, now: datetime, frequency: str, time_local: str, weekday: int) -> datetime | None:
+    def last_slot(
+        self, now: datetime, frequency: str, time_local: str, weekday: int
+    ) -> datetime | None:
         if frequency == "off":
             return None
         local = now.astimezone(self.settings.tz)
@@ -679,25 +950,32 @@ class ReportsService:
         uid = worker.id
         new = await self.db.fetchall(
             "SELECT * FROM reports WHERE assigned_to = ? AND created_at > ? AND created_at <= ? ORDER BY id",
-            (uid, s_since, s_now))
+            (uid, s_since, s_now),
+        )
         wait_cut = to_db(now - timedelta(days=self.settings.digest_waiting_days))
         esc_cut = to_db(now - timedelta(days=self.settings.report_escalate_days))
         marks = ",".join("?" * len(OPEN_STATUSES))
         waiting = await self.db.fetchall(
             f"SELECT * FROM reports WHERE assigned_to = ? AND first_answer_at IS NULL AND created_at <= ?"
-            f" AND status IN ({marks}) ORDER BY id", (uid, wait_cut, *OPEN_STATUSES))
+            f" AND status IN ({marks}) ORDER BY id",
+            (uid, wait_cut, *OPEN_STATUSES),
+        )
         reopened = await self.db.fetchall(
             "SELECT * FROM reports WHERE assigned_to = ? AND reopened_at > ? AND reopened_at <= ? ORDER BY id",
-            (uid, s_since, s_now))
+            (uid, s_since, s_now),
+        )
         metoo = await self.db.fetchall(
             "SELECT r.reference, COUNT(*) FROM report_me_too m JOIN reports r ON r.id = m.report_id"
             " WHERE r.assigned_to = ? AND m.created_at > ? AND m.created_at <= ? GROUP BY r.id ORDER BY r.id",
-            (uid, s_since, s_now))
+            (uid, s_since, s_now),
+        )
         if not (new or waiting or reopened or metoo):
             return None
         counts = await self.db.fetchall(
             f"SELECT project_id, category_id, COUNT(*) FROM reports WHERE assigned_to = ? AND status IN ({marks})"
-            " GROUP BY project_id, category_id ORDER BY COUNT(*) DESC", (uid, *OPEN_STATUSES))
+            " GROUP BY project_id, category_id ORDER BY COUNT(*) DESC",
+            (uid, *OPEN_STATUSES),
+        )
 
         async def line(row) -> str:
             cat = await self.repo.category(row["project_id"], row["category_id"])
@@ -706,18 +984,38 @@ class ReportsService:
 
         parts = [_("📰 <b>Your digest</b> ({date})").format(date=i18n.format_datetime(now))]
         if new:
-            parts += ["", ngettext("<b>{n} new report</b>", "<b>{n} new reports</b>", len(new)).format(n=len(new))]
+            parts += [
+                "",
+                ngettext("<b>{n} new report</b>", "<b>{n} new reports</b>", len(new)).format(
+                    n=len(new)
+                ),
+            ]
             parts += [await line(r) for r in new[:30]]
         if waiting:
-            parts += ["", ngettext("<b>{n} report waiting for a first answer for more than {days} days</b>",
-                                   "<b>{n} reports waiting for a first answer for more than {days} days</b>",
-                                   len(waiting)).format(n=len(waiting), days=self.settings.digest_waiting_days)]
+            parts += [
+                "",
+                ngettext(
+                    "<b>{n} report waiting for a first answer for more than {days} days</b>",
+                    "<b>{n} reports waiting for a first answer for more than {days} days</b>",
+                    len(waiting),
+                ).format(n=len(waiting), days=self.settings.digest_waiting_days),
+            ]
             for r in waiting[:30]:
-                flag = " ⚠️ " + _("not seen") if (r["seen_at"] is None and r["created_at"] <= esc_cut) else ""
+                flag = (
+                    " ⚠️ " + _("not seen")
+                    if (r["seen_at"] is None and r["created_at"] <= esc_cut)
+                    else ""
+                )
                 parts.append(await line(r) + flag)
         if reopened:
-            parts += ["", ngettext("<b>{n} report opened again</b>", "<b>{n} reports opened again</b>",
-                                   len(reopened)).format(n=len(reopened))]
+            parts += [
+                "",
+                ngettext(
+                    "<b>{n} report opened again</b>",
+                    "<b>{n} reports opened again</b>",
+                    len(reopened),
+                ).format(n=len(reopened)),
+            ]
             parts += [await line(r) for r in reopened[:30]]
         if metoo:
             parts += ["", _("<b>New “me too”s</b>")]
@@ -732,7 +1030,9 @@ class ReportsService:
         setting = await self.repo.digest_setting(user_id)
         if setting.last_sent_at:
             return from_db(setting.last_sent_at)  # type: ignore[return-value]
-        joined = await self.db.fetchval("SELECT MIN(joined_at) FROM project_workers WHERE user_id = ?", (user_id,))
+        joined = await self.db.fetchval(
+            "SELECT MIN(joined_at) FROM project_workers WHERE user_id = ?", (user_id,)
+        )
         # Joined in the same second as a report (tests, fast set-ups) must still see it.
         return (from_db(joined) or self.clock.now()) - timedelta(minutes=1)
 
@@ -742,9 +1042,12 @@ class ReportsService:
     async def run_digests(self, now: datetime) -> None:
         rows = await self.db.fetchall(
             "SELECT w.user_id, MIN(w.joined_at), d.frequency, d.time_local, d.weekday, d.last_sent_at"
-            " FROM project_workers w LEFT JOIN digest_settings d ON d.user_id = w.user_id GROUP BY w.user_id")
+            " FROM project_workers w LEFT JOIN digest_settings d ON d.user_id = w.user_id GROUP BY w.user_id"
+        )
         for uid, joined, freq, tlocal, wday, last in rows:
-            slot = self.last_slot(now, freq or "daily", tlocal or self.settings.digest_time, wday or 0)
+            slot = self.last_slot(
+                now, freq or "daily", tlocal or self.settings.digest_time, wday or 0
+            )
             if slot is None:
                 continue
             since = from_db(last) or ((from_db(joined) or now) - timedelta(minutes=1))
@@ -759,11 +1062,17 @@ class ReportsService:
             async with self.db.transaction(mark=False) as conn:
                 if text:
                     await self.outbox.enqueue_tx(
-                        conn, user.tg_id, "sendMessage", text_message(user.tg_id, text, rows_),
-                        dedupe_key=f"digest:{uid}:{slot.isoformat(timespec='minutes')}", now=now)
+                        conn,
+                        user.tg_id,
+                        "sendMessage",
+                        text_message(user.tg_id, text, rows_),
+                        dedupe_key=f"digest:{uid}:{slot.isoformat(timespec='minutes')}",
+                        now=now,
+                    )
                 await conn.execute(
                     "INSERT INTO digest_settings (user_id, time_local, last_sent_at, created_at) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (user_id) DO UPDATE SET last_sent_at = excluded.last_sent_at",
-                    (uid, self.settings.digest_time, to_db(now), to_db(now)))
+                    (uid, self.settings.digest_time, to_db(now), to_db(now)),
+                )
             if text:
                 self.outbox.wake()

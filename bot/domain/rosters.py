@@ -10,8 +10,6 @@ are derived from SQLite on every scheduler tick and deduplicated through the out
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import csv
 import io
 import json
@@ -20,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 from babel import Locale
@@ -28,14 +27,14 @@ from dateutil.rrule import MONTHLY, WEEKLY, rrule
 from dateutil.rrule import weekday as rr_weekday
 
 from bot.core import i18n
-from storage.timestamps import from_db
 from bot.core.i18n import _, ngettext
 from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, clip, esc, text_message
+from bot.domain.deps import Core
+from storage.repos.groups import GroupsRepo
 from storage.repos.rosters import RostersRepo, SlotInfo, Task
 from storage.repos.users import User
-from storage.repos.groups import GroupsRepo
-from bot.domain.deps import Core
+from storage.timestamps import from_db
 
 RULES = ("weekly", "biweekly", "monthly", "dates")
 MAX_TITLE = 60
@@ -45,6 +44,7 @@ MAX_REASON = 200
 
 
 # ----- words and times, rendered in the current locale -----
+
 
 def _locale() -> Locale:
     lang = i18n.current_language()
@@ -66,13 +66,15 @@ def hm(minutes: int) -> str:
 
 def slot_when(slot: SlotInfo) -> str:
     """e.g. 'za 7 mrt., 9:00–12:00'."""
-    return "{}, {}–{}".format(i18n.format_short_date(slot.start), i18n.format_time(slot.start), i18n.format_time(slot.end))
+    return f"{i18n.format_short_date(slot.start)}, {i18n.format_time(slot.start)}–{i18n.format_time(slot.end)}"
 
 
 def slot_day_time(slot: SlotInfo) -> str:
     """e.g. 'Saturday 9:00' (the words of the take-over question)."""
     local = i18n._local(slot.start)
-    return "{} {}".format(babel_format_date(local, "EEEE", locale=_locale()), i18n.format_time(slot.start))
+    return "{} {}".format(
+        babel_format_date(local, "EEEE", locale=_locale()), i18n.format_time(slot.start)
+    )
 
 
 def rule_text(task: Task) -> str:
@@ -95,18 +97,26 @@ def rule_text(task: Task) -> str:
 
 
 def task_summary(task: Task, group_name: str | None = None) -> str:
-    lines = ["<b>{}</b>".format(esc(task.title)) + (" – {}".format(esc(group_name)) if group_name else "")]
-    lines.append("🗓 {}, {}–{}".format(rule_text(task), hm(task.start_min), hm(task.end_min)))
+    lines = [
+        f"<b>{esc(task.title)}</b>"
+        + (f" – {esc(group_name)}" if group_name else "")
+    ]
+    lines.append(f"🗓 {rule_text(task)}, {hm(task.start_min)}–{hm(task.end_min)}")
     if task.place:
         lines.append("📍 " + esc(task.place))
-    lines.append("👥 " + ngettext("{n} volunteer per time", "{n} volunteers per time", task.needed).format(n=task.needed))
+    lines.append(
+        "👥 "
+        + ngettext("{n} volunteer per time", "{n} volunteers per time", task.needed).format(
+            n=task.needed
+        )
+    )
     if task.note:
         lines.append("📝 " + esc(task.note))
     return "\n".join(lines)
 
 
 def slot_block(slot: SlotInfo) -> str:
-    lines = ["<b>{}</b>".format(esc(slot.title)), "🗓 " + slot_when(slot)]
+    lines = [f"<b>{esc(slot.title)}</b>", "🗓 " + slot_when(slot)]
     if slot.place:
         lines.append("📍 " + esc(slot.place))
     if slot.note:
@@ -116,14 +126,14 @@ def slot_block(slot: SlotInfo) -> str:
 
 def count_text(slot: SlotInfo) -> str:
     if slot.missing:
-        return "⚠️ {}/{} – ".format(slot.signed, slot.needed) + ngettext(
+        return f"⚠️ {slot.signed}/{slot.needed} – " + ngettext(
             "{n} missing", "{n} missing", slot.missing
         ).format(n=slot.missing)
-    return "✅ {}/{}".format(slot.signed, slot.needed)
+    return f"✅ {slot.signed}/{slot.needed}"
 
 
 def fmt_hours(hours: float) -> str:
-    return ("{:.1f}".format(hours)).rstrip("0").rstrip(".")
+    return (f"{hours:.1f}").rstrip("0").rstrip(".")
 
 
 # ----- parsing short typed answers -----
@@ -164,6 +174,7 @@ def parse_dates(text: str, today: date) -> list[date] | None:
 
 # ----- recurrence -----
 
+
 def occurrences(task: Task, frm: date, to: date) -> list[date]:
     """Days of the task in [frm, to] (local dates), never before its start date."""
     anchor = date.fromisoformat(task.start_date)
@@ -176,7 +187,13 @@ def occurrences(task: Task, frm: date, to: date) -> list[date]:
     start = datetime.combine(anchor, time())
     until = datetime.combine(to, time(23, 59))
     if task.rule in ("weekly", "biweekly"):
-        rule = rrule(WEEKLY, interval=2 if task.rule == "biweekly" else 1, byweekday=wd, dtstart=start, until=until)
+        rule = rrule(
+            WEEKLY,
+            interval=2 if task.rule == "biweekly" else 1,
+            byweekday=wd,
+            dtstart=start,
+            until=until,
+        )
     else:
         rule = rrule(MONTHLY, byweekday=rr_weekday(wd)(task.nth or 1), dtstart=start, until=until)
     return [d.date() for d in rule if d.date() >= lo]
@@ -184,8 +201,24 @@ def occurrences(task: Task, frm: date, to: date) -> list[date]:
 
 def first_occurrence(fields: dict[str, Any], today: date) -> date:
     """The anchor: the first matching day from today (every-two-weeks counts from it)."""
-    probe = Task(0, 0, "", fields["rule"], fields.get("weekday"), fields.get("nth"), fields.get("dates"),
-                 today.isoformat(), 0, 0, "", 1, None, None, "", None)
+    probe = Task(
+        0,
+        0,
+        "",
+        fields["rule"],
+        fields.get("weekday"),
+        fields.get("nth"),
+        fields.get("dates"),
+        today.isoformat(),
+        0,
+        0,
+        "",
+        1,
+        None,
+        None,
+        "",
+        None,
+    )
     days = occurrences(probe, today, today + timedelta(days=400))
     return days[0] if days else today
 
@@ -214,7 +247,9 @@ class RosterService:
         return self.clock.now()
 
     def lang_of(self, user: User) -> str:
-        return i18n.resolve_language(user.language, user.tg_language, self.settings.default_language)
+        return i18n.resolve_language(
+            user.language, user.tg_language, self.settings.default_language
+        )
 
     def local(self, day: date, minutes: int) -> datetime:
         return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.tz)
@@ -235,8 +270,14 @@ class RosterService:
         with i18n.use_locale(self.lang_of(user)):
             text, rows = render()
         await Outbox.enqueue_tx(
-            conn, user.tg_id, "sendMessage", text_message(user.tg_id, clip(text, 4096), rows),
-            batch=batch, ref=ref, dedupe_key=dedupe_key, now=self.now(),
+            conn,
+            user.tg_id,
+            "sendMessage",
+            text_message(user.tg_id, clip(text, 4096), rows),
+            batch=batch,
+            ref=ref,
+            dedupe_key=dedupe_key,
+            now=self.now(),
         )
         return True
 
@@ -254,7 +295,9 @@ class RosterService:
         for day in occurrences(task, today, horizon):
             start = self.local(day, task.start_min)
             if start > now:
-                await self.repo.add_slot_tx(conn, task.id, day, start, self.local(day, task.end_min))
+                await self.repo.add_slot_tx(
+                    conn, task.id, day, start, self.local(day, task.end_min)
+                )
 
     async def ensure_slots(self, tasks: list[Task]) -> None:
         if not tasks:
@@ -285,7 +328,12 @@ class RosterService:
             if field in ("start_min", "end_min"):
                 for slot in slots:
                     day = date.fromisoformat(slot.day)
-                    await self.repo.move_slot_tx(conn, slot.slot_id, self.local(day, new.start_min), self.local(day, new.end_min))
+                    await self.repo.move_slot_tx(
+                        conn,
+                        slot.slot_id,
+                        self.local(day, new.start_min),
+                        self.local(day, new.end_min),
+                    )
             people: dict[int, User] = {}
             for slot in slots:
                 for _shift, user in await self.repo.signed_users(slot.slot_id, conn):
@@ -293,8 +341,11 @@ class RosterService:
 
             def render() -> tuple[str, list[list[Button]]]:
                 return (
-                    _("ℹ️ <b>Changed</b>: a task you signed up for is now:") + "\n\n" + task_summary(new, group_name)
-                    + "\n\n" + _("Send /shifts to see your shifts."),
+                    _("ℹ️ <b>Changed</b>: a task you signed up for is now:")
+                    + "\n\n"
+                    + task_summary(new, group_name)
+                    + "\n\n"
+                    + _("Send /shifts to see your shifts."),
                     [],
                 )
 
@@ -336,10 +387,20 @@ class RosterService:
                     await self.repo.drop_slot_tx(conn, slot.slot_id, now)
             await self.ensure_slots_tx(conn, new, now)
             for user, dropped in people.values():
+
                 def render(dropped: list[SlotInfo] = dropped) -> tuple[str, list[list[Button]]]:
-                    text = _("ℹ️ <b>Changed</b>: a task you signed up for is now:") + "\n\n" + task_summary(new, group_name)
+                    text = (
+                        _("ℹ️ <b>Changed</b>: a task you signed up for is now:")
+                        + "\n\n"
+                        + task_summary(new, group_name)
+                    )
                     if dropped:
-                        text += "\n\n" + _("These shifts are cancelled:") + "\n" + "\n".join("• " + slot_when(sl) for sl in dropped)
+                        text += (
+                            "\n\n"
+                            + _("These shifts are cancelled:")
+                            + "\n"
+                            + "\n".join("• " + slot_when(sl) for sl in dropped)
+                        )
                     return text + "\n\n" + _("Send /shifts to see your shifts."), []
 
                 await self._tell(conn, user, render, batch=f"roster:change:{task.id}")
@@ -358,9 +419,13 @@ class RosterService:
             await self.repo.stop_task_tx(conn, task.id, now)
             await self.repo.cancel_future_slots_tx(conn, task.id, now)
             for user, mine in people.values():
+
                 def render(mine: list[SlotInfo] = mine) -> tuple[str, list[list[Button]]]:
-                    lines = [_("🛑 <b>{title}</b> ({group}) has stopped. These shifts are cancelled:").format(
-                        title=esc(task.title), group=esc(group_name))]
+                    lines = [
+                        _(
+                            "🛑 <b>{title}</b> ({group}) has stopped. These shifts are cancelled:"
+                        ).format(title=esc(task.title), group=esc(group_name))
+                    ]
                     lines += ["• " + slot_when(sl) for sl in mine]
                     lines.append(_("Thank you for your help!"))
                     return "\n".join(lines), []
@@ -374,7 +439,9 @@ class RosterService:
     async def open_slots(self, group_id: int) -> list[SlotInfo]:
         await self.ensure_slots(await self.repo.active_tasks([group_id]))
         now = self.now()
-        return await self.repo.group_slots([group_id], now, now + timedelta(weeks=self.settings.roster_weeks_ahead))
+        return await self.repo.group_slots(
+            [group_id], now, now + timedelta(weeks=self.settings.roster_weeks_ahead)
+        )
 
     async def take_slot(self, slot_id: int, user_id: int) -> Outcome:
         now = self.now()
@@ -413,11 +480,15 @@ class RosterService:
             if not self.can_step_back(slot):
                 return Outcome("late", slot)
             await self.repo.step_back_tx(conn, shift_id, reason, now)
-            async with conn.execute("SELECT name FROM groups WHERE id = ?", (slot.group_id,)) as cur:
+            async with conn.execute(
+                "SELECT name FROM groups WHERE id = ?", (slot.group_id,)
+            ) as cur:
                 row = await cur.fetchone()
             group_name = row[0] if row else ""
             expires = min(now + timedelta(hours=self.settings.roster_takeover_hours), slot.start)
-            takeover_id = await self.repo.create_takeover_tx(conn, slot.slot_id, user.id, now, expires)
+            takeover_id = await self.repo.create_takeover_tx(
+                conn, slot.slot_id, user.id, now, expires
+            )
             asked = 0
             for other in await self.repo.free_volunteers(conn, slot.group_id, slot.start, slot.end):
                 if other.id == user.id:
@@ -427,13 +498,20 @@ class RosterService:
                 def ask() -> tuple[str, list[list[Button]]]:
                     text = (
                         _("🙋 Who can take over {day_time}?").format(day_time=slot_day_time(slot))
-                        + "\n\n" + slot_block(slot) + "\n"
+                        + "\n\n"
+                        + slot_block(slot)
+                        + "\n"
                         + _("Group: {group}").format(group=esc(group_name))
                     )
                     return text, [[Button(_("✋ I'll take it"), cb("tk", "take", takeover_id))]]
 
-                if await self._tell(conn, other, ask, ref=f"rtk:{takeover_id}:{other.id}",
-                                    dedupe_key=f"roster:tk:{takeover_id}:{other.id}"):
+                if await self._tell(
+                    conn,
+                    other,
+                    ask,
+                    ref=f"rtk:{takeover_id}:{other.id}",
+                    dedupe_key=f"roster:tk:{takeover_id}:{other.id}",
+                ):
                     await self.repo.add_ask_tx(conn, takeover_id, other.id, other.tg_id or 0, lang)
                     asked += 1
             for manager in await self.repo.managers(slot.group_id, conn):
@@ -441,15 +519,28 @@ class RosterService:
                     continue
 
                 def told() -> tuple[str, list[list[Button]]]:
-                    text = _("↩️ {name} stepped back from {when}.").format(
-                        name=esc(user.first_name or ""), when=slot_when(slot)
-                    ) + "\n" + slot_block(slot) + "\n" + _("Reason: {reason}").format(reason=esc(reason))
+                    text = (
+                        _("↩️ {name} stepped back from {when}.").format(
+                            name=esc(user.first_name or ""), when=slot_when(slot)
+                        )
+                        + "\n"
+                        + slot_block(slot)
+                        + "\n"
+                        + _("Reason: {reason}").format(reason=esc(reason))
+                    )
                     text += "\n" + ngettext(
-                        "I asked {n} free volunteer to take over.", "I asked {n} free volunteers to take over.", asked
+                        "I asked {n} free volunteer to take over.",
+                        "I asked {n} free volunteers to take over.",
+                        asked,
                     ).format(n=asked)
                     return text, []
 
-                await self._tell(conn, manager, told, dedupe_key=f"roster:back:{shift_id}:{now.isoformat()}:{manager.id}")
+                await self._tell(
+                    conn,
+                    manager,
+                    told,
+                    dedupe_key=f"roster:back:{shift_id}:{now.isoformat()}:{manager.id}",
+                )
         self.outbox.wake()
         return Outcome("ok", slot, asked)
 
@@ -480,31 +571,51 @@ class RosterService:
             await self.repo.sign_tx(conn, slot.slot_id, user.id, now)
             for ask in await self.repo.asks(takeover_id, conn):
                 if ask["user_id"] != user.id and ask["message_id"]:
-                    await self._edit_taken(conn, ask["chat_id"], ask["message_id"], ask["language"], slot)
-            gone_user = (await self.repo.users_tx(conn, [tk.from_user_id]) if tk.from_user_id else [None])[0]
+                    await self._edit_taken(
+                        conn, ask["chat_id"], ask["message_id"], ask["language"], slot
+                    )
+            gone_user = (
+                await self.repo.users_tx(conn, [tk.from_user_id]) if tk.from_user_id else [None]
+            )[0]
             for manager in await self.repo.managers(slot.group_id, conn):
+
                 def told() -> tuple[str, list[list[Button]]]:
                     return (
                         _("✅ {name} takes over from {other}: {when}.").format(
                             name=esc(user.first_name or ""),
                             other=esc(gone_user.first_name if gone_user else "?"),
                             when=slot_when(slot),
-                        ) + "\n" + slot_block(slot),
+                        )
+                        + "\n"
+                        + slot_block(slot),
                         [],
                     )
 
-                await self._tell(conn, manager, told, dedupe_key=f"roster:tkdone:{takeover_id}:{manager.id}")
+                await self._tell(
+                    conn, manager, told, dedupe_key=f"roster:tkdone:{takeover_id}:{manager.id}"
+                )
             slot = await self.repo.slot(slot.slot_id, conn)
         self.outbox.wake()
         return Outcome("ok", slot)
 
-    async def _edit_taken(self, conn: aiosqlite.Connection, chat_id: int, message_id: int, lang: str, slot: SlotInfo) -> None:
+    async def _edit_taken(
+        self, conn: aiosqlite.Connection, chat_id: int, message_id: int, lang: str, slot: SlotInfo
+    ) -> None:
         with i18n.use_locale(lang):
-            text = _("Someone already took over {day_time}. Thank you!").format(day_time=slot_day_time(slot)) + "\n\n" + slot_block(slot)
+            text = (
+                _("Someone already took over {day_time}. Thank you!").format(
+                    day_time=slot_day_time(slot)
+                )
+                + "\n\n"
+                + slot_block(slot)
+            )
         await Outbox.enqueue_tx(
-            conn, chat_id, "editMessageText",
+            conn,
+            chat_id,
+            "editMessageText",
             {"chat_id": chat_id, "message_id": message_id, "text": text, "parse_mode": "HTML"},
-            dedupe_key=f"roster:tkedit:{slot.slot_id}:{chat_id}:{message_id}", now=self.now(),
+            dedupe_key=f"roster:tkedit:{slot.slot_id}:{chat_id}:{message_id}",
+            now=self.now(),
         )
 
     async def on_ask_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
@@ -520,7 +631,9 @@ class RosterService:
             asks = {a["user_id"]: a for a in await self.repo.asks(takeover_id)}
             if slot is not None and user_id in asks:
                 async with self.db.transaction(mark=False) as conn:
-                    await self._edit_taken(conn, chat_id, message_id, asks[user_id]["language"], slot)
+                    await self._edit_taken(
+                        conn, chat_id, message_id, asks[user_id]["language"], slot
+                    )
                 self.outbox.wake()
 
     async def call_for_volunteers(self, slot: SlotInfo) -> int:
@@ -531,15 +644,24 @@ class RosterService:
         count = 0
         async with self.db.transaction() as conn:
             for user in await self.repo.free_volunteers(conn, slot.group_id, slot.start, slot.end):
+
                 def call() -> tuple[str, list[list[Button]]]:
                     text = (
-                        _("📣 <b>{group}</b> needs a volunteer:").format(group=esc(group_name)) + "\n\n"
-                        + slot_block(slot) + "\n" + count_text(slot)
+                        _("📣 <b>{group}</b> needs a volunteer:").format(group=esc(group_name))
+                        + "\n\n"
+                        + slot_block(slot)
+                        + "\n"
+                        + count_text(slot)
                     )
                     return text, [[Button(_("✋ I'll come"), cb("sh", "take", slot.slot_id))]]
 
-                if await self._tell(conn, user, call, batch=f"roster:call:{slot.slot_id}",
-                                    dedupe_key=f"roster:call:{slot.slot_id}:{user.id}:{stamp}"):
+                if await self._tell(
+                    conn,
+                    user,
+                    call,
+                    batch=f"roster:call:{slot.slot_id}",
+                    dedupe_key=f"roster:call:{slot.slot_id}:{user.id}:{stamp}",
+                ):
                     count += 1
         self.outbox.wake()
         return count
@@ -565,7 +687,14 @@ class RosterService:
         for shift, user in people:
             came = shift.attended is None or shift.attended == 1
             mark = "✅" if came else "❌"
-            rows.append([Button("{} {}".format(mark, (user.first_name or "?")[:40]), cb("ro", "tog", shift.id))])
+            rows.append(
+                [
+                    Button(
+                        "{} {}".format(mark, (user.first_name or "?")[:40]),
+                        cb("ro", "tog", shift.id),
+                    )
+                ]
+            )
         rows.append([Button(_("💾 Confirm"), cb("ro", "attok", slot.slot_id))])
         return "\n".join(lines), rows
 
@@ -575,7 +704,18 @@ class RosterService:
         rows = await self.repo.hours(project_id, frm, to)
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow([_("date"), _("group"), _("task"), _("volunteer"), _("start"), _("end"), _("attendance"), _("hours")])
+        writer.writerow(
+            [
+                _("date"),
+                _("group"),
+                _("task"),
+                _("volunteer"),
+                _("start"),
+                _("end"),
+                _("attendance"),
+                _("hours"),
+            ]
+        )
         per_task: dict[str, float] = defaultdict(float)
         per_person: dict[str, float] = defaultdict(float)
         total = 0.0
@@ -590,7 +730,18 @@ class RosterService:
                 status, hours = _("present"), (end - start).total_seconds() / 3600
             else:
                 status, hours = _("absent"), 0.0
-            writer.writerow([r.day, r.group_name, r.title, name, start.strftime("%H:%M"), end.strftime("%H:%M"), status, fmt_hours(hours)])
+            writer.writerow(
+                [
+                    r.day,
+                    r.group_name,
+                    r.title,
+                    name,
+                    start.strftime("%H:%M"),
+                    end.strftime("%H:%M"),
+                    status,
+                    fmt_hours(hours),
+                ]
+            )
             if hours:
                 per_task[f"{r.title} ({r.group_name})"] += hours
                 per_person[name] += hours
@@ -604,7 +755,12 @@ class RosterService:
         for title, hours in sorted(per_task.items()):
             writer.writerow(["", "", title, "", "", "", "", fmt_hours(hours)])
         writer.writerow([_("total"), "", "", "", "", "", "", fmt_hours(total)])
-        summary = {"total": total, "per_task": dict(per_task), "per_person": dict(per_person), "shifts": len(rows)}
+        summary = {
+            "total": total,
+            "per_task": dict(per_task),
+            "per_person": dict(per_person),
+            "shifts": len(rows),
+        }
         return buf.getvalue().encode("utf-8-sig"), summary
 
     # ----- scheduled work (each idempotent; what is due is read from SQLite) -----
@@ -631,7 +787,9 @@ class RosterService:
             )
 
     async def run_reminders(self, now: datetime) -> None:
-        due = await self.repo.reminders_due(now, now + timedelta(hours=self.settings.roster_remind_hours))
+        due = await self.repo.reminders_due(
+            now, now + timedelta(hours=self.settings.roster_remind_hours)
+        )
         if not due:
             return
         async with self.db.transaction(mark=False) as conn:
@@ -643,12 +801,20 @@ class RosterService:
 
                 def render(slot: SlotInfo = slot) -> tuple[str, list[list[Button]]]:
                     return (
-                        _("⏰ Reminder: you help {when}.").format(when=slot_when(slot)) + "\n\n" + slot_block(slot)
-                        + "\n\n" + _("Can't come? Send /shifts."),
+                        _("⏰ Reminder: you help {when}.").format(when=slot_when(slot))
+                        + "\n\n"
+                        + slot_block(slot)
+                        + "\n\n"
+                        + _("Can't come? Send /shifts."),
                         [],
                     )
 
-                await self._tell(conn, users[0], render, dedupe_key=f"roster:remind:{slot_id}:{user_id}:{slot.starts_at}")
+                await self._tell(
+                    conn,
+                    users[0],
+                    render,
+                    dedupe_key=f"roster:remind:{slot_id}:{user_id}:{slot.starts_at}",
+                )
         self.outbox.wake()
 
     async def run_takeover_timeouts(self, now: datetime) -> None:
@@ -661,19 +827,36 @@ class RosterService:
                     continue
                 gone = await self.repo.users_tx(conn, [tk.from_user_id] if tk.from_user_id else [])
                 for manager in await self.repo.managers(slot.group_id, conn):
-                    def render(slot: SlotInfo = slot, gone: list[User] = gone) -> tuple[str, list[list[Button]]]:
-                        text = _("⚠️ Nobody took over from {name}: {when}.").format(
-                            name=esc(gone[0].first_name if gone else "?"), when=slot_when(slot)
-                        ) + "\n" + slot_block(slot) + "\n" + count_text(slot)
-                        return text, [[Button(_("📣 Call for a volunteer"), cb("ro", "call", slot.slot_id))]]
 
-                    await self._tell(conn, manager, render, dedupe_key=f"roster:tkexp:{tk.id}:{manager.id}")
+                    def render(
+                        slot: SlotInfo = slot, gone: list[User] = gone
+                    ) -> tuple[str, list[list[Button]]]:
+                        text = (
+                            _("⚠️ Nobody took over from {name}: {when}.").format(
+                                name=esc(gone[0].first_name if gone else "?"), when=slot_when(slot)
+                            )
+                            + "\n"
+                            + slot_block(slot)
+                            + "\n"
+                            + count_text(slot)
+                        )
+                        return text, [
+                            [Button(_("📣 Call for a volunteer"), cb("ro", "call", slot.slot_id))]
+                        ]
+
+                    await self._tell(
+                        conn, manager, render, dedupe_key=f"roster:tkexp:{tk.id}:{manager.id}"
+                    )
         self.outbox.wake()
 
     def overview_due(self, now: datetime) -> datetime:
         local = now.astimezone(self.tz)
         back = (local.weekday() - self.settings.roster_overview_weekday) % 7
-        due = datetime.combine(local.date() - timedelta(days=back), time(self.settings.roster_overview_hour), tzinfo=self.tz)
+        due = datetime.combine(
+            local.date() - timedelta(days=back),
+            time(self.settings.roster_overview_hour),
+            tzinfo=self.tz,
+        )
         if due > local:
             due -= timedelta(days=7)
         return due
@@ -682,16 +865,31 @@ class RosterService:
         """The coming slots of a group with the gaps marked, and a call button per gap."""
         slots = await self.open_slots(group_id)
         group_name = await self.group_name(group_id)
-        lines = [_("<b>Roster of {group}</b> – the coming {n} weeks").format(
-            group=esc(group_name), n=self.settings.roster_weeks_ahead)]
+        lines = [
+            _("<b>Roster of {group}</b> – the coming {n} weeks").format(
+                group=esc(group_name), n=self.settings.roster_weeks_ahead
+            )
+        ]
         gaps = [sl for sl in slots if sl.missing]
         if not slots:
             lines.append(_("No shifts planned."))
         for sl in slots[:60]:
-            lines.append("• {} {} – {}".format(slot_when(sl), esc(sl.title), count_text(sl)))
+            lines.append(f"• {slot_when(sl)} {esc(sl.title)} – {count_text(sl)}")
         lines.append("")
-        lines.append(ngettext("{n} shift with a gap.", "{n} shifts with a gap.", len(gaps)).format(n=len(gaps)))
-        rows = [[Button(_("📣 Call for {when}").format(when=slot_when(sl))[:60], cb("ro", "call", sl.slot_id))] for sl in gaps[:10]]
+        lines.append(
+            ngettext("{n} shift with a gap.", "{n} shifts with a gap.", len(gaps)).format(
+                n=len(gaps)
+            )
+        )
+        rows = [
+            [
+                Button(
+                    _("📣 Call for {when}").format(when=slot_when(sl))[:60],
+                    cb("ro", "call", sl.slot_id),
+                )
+            ]
+            for sl in gaps[:10]
+        ]
         return "\n".join(lines), rows
 
     async def run_overview(self, now: datetime) -> None:
@@ -712,8 +910,12 @@ class RosterService:
                     plans.append((manager, await self.overview(group_id)))
             async with self.db.transaction(mark=False) as conn:
                 for manager, (text, rows) in plans:
-                    await self._tell(conn, manager, lambda t=text, r=rows: (t, r),
-                                     dedupe_key=f"roster:overview:{group_id}:{manager.id}:{due.date().isoformat()}")
+                    await self._tell(
+                        conn,
+                        manager,
+                        lambda t=text, r=rows: (t, r),
+                        dedupe_key=f"roster:overview:{group_id}:{manager.id}:{due.date().isoformat()}",
+                    )
         async with self.db.transaction(mark=False) as conn:
             await self.repo.set_job_run_tx(conn, "roster:overview", due)
         self.outbox.wake()
@@ -727,7 +929,11 @@ class RosterService:
                     plans.append((manager, await self.attendance_view(slot)))
             async with self.db.transaction(mark=False) as conn:
                 for manager, (text, rows) in plans:
-                    await self._tell(conn, manager, lambda t=text, r=rows: (t, r),
-                                     dedupe_key=f"roster:att:{slot.slot_id}:{manager.id}")
+                    await self._tell(
+                        conn,
+                        manager,
+                        lambda t=text, r=rows: (t, r),
+                        dedupe_key=f"roster:att:{slot.slot_id}:{manager.id}",
+                    )
                 await self.repo.mark_asked_tx(conn, slot.slot_id, now)
         self.outbox.wake()

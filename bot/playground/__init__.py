@@ -18,9 +18,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "with phones side by side (resident, organiser, worker, admin)."
     )
     parser.add_argument("--port", type=int, default=8080, help="port of the page (default 8080)")
-    parser.add_argument("--host", default="127.0.0.1", help="address of the page (default 127.0.0.1)")
-    parser.add_argument("--db", type=Path, default=Path("data/playground.sqlite3"),
-                        help="the playground's own database file; made anew at every start")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address of the page (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=Path("data/playground.sqlite3"),
+        help="the playground's own database file; made anew at every start",
+    )
     parser.add_argument("--no-browser", action="store_true", help="only print the address")
 
 
@@ -38,7 +44,10 @@ async def _main(args: argparse.Namespace) -> int:
     try:
         pg, runner, url = await serve(args.db, args.host, args.port)
     except OSError as exc:
-        print(f"buurtbot playground: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"buurtbot playground: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return 1
     print(f"Buurtbot playground is ready: {url}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
@@ -61,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.core.logs import setup_logging
 
     setup_logging("WARNING", "text")
-    warnings.filterwarnings("ignore", module="bot.runtime.intake")  # PTB's hint about do_api_request
+    warnings.filterwarnings(
+        "ignore", module="bot.runtime.intake"
+    )  # PTB's hint about do_api_request
     return asyncio.run(_main(args))
-

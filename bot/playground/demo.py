@@ -263,9 +263,15 @@ async def _meetings_history(d: Demo) -> None:
 
 def _call_of(p: Person) -> dict:
     """The newest action call this person got (the message with the ✅ answer button)."""
-    return next(m for m in reversed(p.messages())
-                if any(str(b.get("callback_data", "")).startswith("ac:y:")
-                       for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row))
+    return next(
+        m
+        for m in reversed(p.messages())
+        if any(
+            str(b.get("callback_data", "")).startswith("ac:y:")
+            for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+            for b in row
+        )
+    )
 
 
 async def _actions_history(d: Demo) -> None:
@@ -277,7 +283,9 @@ async def _actions_history(d: Demo) -> None:
     await jan.send("Actie: het woonplan in de gemeenteraad")
     await jan.send("10/03 19:00")
     await jan.send("Stadhuis, Botermarkt 1")
-    await jan.send("De gemeenteraad bespreekt het woonplan. Wij vragen betaalbare woningen zonder schimmel.")
+    await jan.send(
+        "De gemeenteraad bespreekt het woonplan. Wij vragen betaalbare woningen zonder schimmel."
+    )
     await jan.send("Een spandoek of een bord")
     await jan.press("➕")
     await jan.send("spandoek vasthouden")
@@ -286,8 +294,13 @@ async def _actions_history(d: Demo) -> None:
     await jan.press(GROUP)
     await jan.press("👀")
     await jan.press("📣")
-    answers = ((RESIDENTS[1], "✅"), (RESIDENTS[2], "🙋"), (RESIDENTS[7], "🙋"), (RESIDENTS[8], "❌"),
-               (RESIDENTS[9], "✅"))
+    answers = (
+        (RESIDENTS[1], "✅"),
+        (RESIDENTS[2], "🙋"),
+        (RESIDENTS[7], "🙋"),
+        (RESIDENTS[8], "❌"),
+        (RESIDENTS[9], "✅"),
+    )
     for i, (who, label) in enumerate(answers):
         await d.at(START - timedelta(hours=19 - i))
         p = d[who]
@@ -310,8 +323,12 @@ async def _rosters_history(d: Demo) -> None:
     await jan.press_data("ro:n:4")
     await jan.send("Breng handschoenen mee.")
     await jan.press("✅")
-    slots = [r[0] for r in await h.rows(
-        "SELECT id FROM roster_slots WHERE cancelled_at IS NULL ORDER BY starts_at LIMIT 4")]
+    slots = [
+        r[0]
+        for r in await h.rows(
+            "SELECT id FROM roster_slots WHERE cancelled_at IS NULL ORDER BY starts_at LIMIT 4"
+        )
+    ]
     for who, picks in ((RESIDENTS[4], (0, 2)), (RESIDENTS[3], (1, 3))):  # Ahmed, Lies
         await d.at(h.clock.now() + timedelta(minutes=40))
         p = d[who]
@@ -329,6 +346,12 @@ async def _monday_morning(d: Demo) -> None:
 
 
 # In time order: Saturday's reports, Sunday's roster, action call and meeting, Monday morning.
-FEATURE_STEPS.extend([("reports", _reports_history), ("rosters", _rosters_history),
-                      ("actions", _actions_history), ("meetings", _meetings_history),
-                      ("actions", _monday_morning)])
+FEATURE_STEPS.extend(
+    [
+        ("reports", _reports_history),
+        ("rosters", _rosters_history),
+        ("actions", _actions_history),
+        ("meetings", _meetings_history),
+        ("actions", _monday_morning),
+    ]
+)

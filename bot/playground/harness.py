@@ -12,18 +12,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.runtime.app import build_application
-from bot.playground.botapi_double import FakeBotAPI
 from bot.core.clock import FakeClock
-from bot.runtime.runner import Runtime
 from bot.core.settings import Settings
+from bot.playground.botapi_double import FakeBotAPI
+from bot.runtime.app import build_application
+from bot.runtime.runner import Runtime
 
 _ids = itertools.count(1001)
 
 
 @dataclass
 class Person:
-    harness: "Harness"
+    harness: Harness
     tg: dict[str, Any]
     seen: int = 0  # how many bot messages were already read with new_messages()
 
@@ -75,14 +75,18 @@ class Person:
     def texts(self) -> list[str]:
         return [str(m.get("text") or m.get("caption") or "") for m in self.messages()]
 
-    def find_button(self, label: str, message: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
+    def find_button(
+        self, label: str, message: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], str]:
         candidates = [message] if message is not None else list(reversed(self.messages()))
         for msg in candidates:
             for row in buttons_of(msg):
                 for button in row:
                     if label in button.get("text", "") and "callback_data" in button:
                         return msg, button["callback_data"]
-        raise AssertionError(f"no button {label!r} for user {self.id}; last: {self.last_text()[:200]!r}")
+        raise AssertionError(
+            f"no button {label!r} for user {self.id}; last: {self.last_text()[:200]!r}"
+        )
 
     def button_texts(self, message: dict[str, Any] | None = None) -> list[str]:
         msg = message or self.last()
@@ -143,7 +147,7 @@ class Harness:
         values.update(self.overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
-    async def start(self) -> "Harness":
+    async def start(self) -> Harness:
         self.api = FakeBotAPI(**self.api_options)
         await self.api.start()
         await self.boot()
@@ -166,7 +170,13 @@ class Harness:
             self.runtime = None
         await self.api.stop()
 
-    def person(self, first_name: str = "Test", language_code: str | None = "nl", user_id: int | None = None, **kw: Any) -> Person:
+    def person(
+        self,
+        first_name: str = "Test",
+        language_code: str | None = "nl",
+        user_id: int | None = None,
+        **kw: Any,
+    ) -> Person:
         uid = user_id if user_id is not None else next(_ids)
         return Person(self, self.api.make_user(uid, first_name, language_code=language_code, **kw))
 
@@ -210,8 +220,19 @@ async def spawn_bot(api: FakeBotAPI, db_path: Path, rate: float = 28.0, chat_int
     import sys
 
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.runtime.process_runner", "--api", api.url, "--token", api.token,
-        "--db", str(db_path), "--rate", str(rate), "--chat-interval", str(chat_interval),
+        sys.executable,
+        "-m",
+        "bot.runtime.process_runner",
+        "--api",
+        api.url,
+        "--token",
+        api.token,
+        "--db",
+        str(db_path),
+        "--rate",
+        str(rate),
+        "--chat-interval",
+        str(chat_interval),
         stdout=asyncio.subprocess.PIPE,
         cwd=str(Path(__file__).resolve().parents[2]),
     )
@@ -230,7 +251,9 @@ def hard_kill(proc) -> None:
     proc.send_signal(signal.SIGKILL)
 
 
-async def seed_outbox(db_path: Path, chat_ids: list[int], text: str = "Actie! {chat}", batch: str = "bench") -> None:
+async def seed_outbox(
+    db_path: Path, chat_ids: list[int], text: str = "Actie! {chat}", batch: str = "bench"
+) -> None:
     """Queue one message per chat in one transaction, as a broadcast does."""
     from bot.core.outbox import Outbox
     from storage.db import Database
@@ -242,9 +265,12 @@ async def seed_outbox(db_path: Path, chat_ids: list[int], text: str = "Actie! {c
         async with db.transaction() as conn:
             for chat in chat_ids:
                 await Outbox.enqueue_tx(
-                    conn, chat, "sendMessage",
+                    conn,
+                    chat,
+                    "sendMessage",
                     {"text": text.format(chat=chat), "parse_mode": "HTML"},
-                    batch=batch, dedupe_key=f"{batch}:{chat}",
+                    batch=batch,
+                    dedupe_key=f"{batch}:{chat}",
                 )
     finally:
         await db.close()

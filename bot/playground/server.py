@@ -20,17 +20,29 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.playground import demo
 from bot.playground.botapi_double import Call
 from bot.playground.harness import Harness
-from bot.playground import demo
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
 BOT_USERNAME = "BuurtbotDemoBot"
 # Methods that change what a phone shows (getUpdates every second must not wake the page).
-_QUIET = frozenset({"getUpdates", "getMe", "getFile", "getMyCommands", "getChat", "logOut", "close",
-                    "deleteWebhook", "setWebhook", "getWebhookInfo"})
+_QUIET = frozenset(
+    {
+        "getUpdates",
+        "getMe",
+        "getFile",
+        "getMyCommands",
+        "getChat",
+        "logOut",
+        "close",
+        "deleteWebhook",
+        "setWebhook",
+        "getWebhookInfo",
+    }
+)
 
 
 @dataclass
@@ -123,8 +135,11 @@ class Playground:
         if call.method == "answerCallbackQuery" and call.params.get("text") and self.h:
             uid = self.h.callback_users.get(str(call.params.get("callback_query_id")))
             if uid is not None:
-                self.toasts[uid] = {"text": str(call.params["text"]), "alert": bool(call.params.get("show_alert")),
-                                    "version": self.version + 1}
+                self.toasts[uid] = {
+                    "text": str(call.params["text"]),
+                    "alert": bool(call.params.get("show_alert")),
+                    "version": self.version + 1,
+                }
         self._bump()
 
     async def wait_change(self, since: int, timeout: float) -> None:
@@ -150,7 +165,9 @@ class Playground:
                 {"id": p.id, "name": p.name, "lang": p.lang, "role": p.role, "label": p.label}
                 for p in demo.PEOPLE
             ],
-            "neighbourhoods": [{"name": n.name, "lat": n.lat, "lon": n.lon} for n in demo.NEIGHBOURHOODS],
+            "neighbourhoods": [
+                {"name": n.name, "lat": n.lat, "lon": n.lon} for n in demo.NEIGHBOURHOODS
+            ],
             "features": sorted({name for name, _step in demo.FEATURE_STEPS}),
             "bot": {"username": h.api.bot_username, "name": h.api.bot_first_name},
             "default_phones": [demo.RESIDENTS[0].id, demo.JAN.id, demo.SOFIE.id, demo.ANN.id],
@@ -166,7 +183,9 @@ class Playground:
         if mine:
             return mine
         user = api.users.get(user_id) or {}
-        return api.get_commands(None, str(user.get("language_code") or "")) or api.get_commands(None, "")
+        return api.get_commands(None, str(user.get("language_code") or "")) or api.get_commands(
+            None, ""
+        )
 
     def chat(self, user_id: int) -> dict[str, Any]:
         h = self.harness
@@ -189,7 +208,13 @@ class Playground:
                 for payload in demo.payloads(m["caption"]):
                     if payload.startswith("g_"):
                         title = m["caption"].split("\n")[0]
-                        out.append({"payload": payload, "title": title, "file_id": m["photo"][-1]["file_id"]})
+                        out.append(
+                            {
+                                "payload": payload,
+                                "title": title,
+                                "file_id": m["photo"][-1]["file_id"],
+                            }
+                        )
         seen: set[str] = set()
         return [p for p in reversed(out) if not (p["payload"] in seen or seen.add(p["payload"]))]
 
@@ -229,10 +254,16 @@ class Playground:
         await self.push(api.callback_update(self.person(user_id), message, data))
 
     async def send_photo(self, user_id: int, data: bytes, caption: str | None) -> None:
-        await self.push(self.harness.api.photo_update(self.person(user_id), data=data, caption=caption or None))
+        await self.push(
+            self.harness.api.photo_update(self.person(user_id), data=data, caption=caption or None)
+        )
 
     async def send_voice(self, user_id: int, data: bytes, duration: int) -> None:
-        await self.push(self.harness.api.voice_update(self.person(user_id), data=data, duration=max(1, duration)))
+        await self.push(
+            self.harness.api.voice_update(
+                self.person(user_id), data=data, duration=max(1, duration)
+            )
+        )
 
     async def send_location(self, user_id: int, lat: float, lon: float) -> None:
         await self.push(self.harness.api.location_update(self.person(user_id), lat, lon))
@@ -255,8 +286,12 @@ class Playground:
 
 def _view(m: dict[str, Any], side: str) -> dict[str, Any]:
     """A message as the page draws it (plain text + Telegram entities: drawn safely in JS)."""
-    out: dict[str, Any] = {"id": m["message_id"], "from": side, "date": m.get("date", 0),
-                           "edited": "edit_date" in m}
+    out: dict[str, Any] = {
+        "id": m["message_id"],
+        "from": side,
+        "date": m.get("date", 0),
+        "edited": "edit_date" in m,
+    }
     if "text" in m:
         out["text"] = m["text"]
         out["entities"] = m.get("entities", [])
@@ -271,11 +306,20 @@ def _view(m: dict[str, Any], side: str) -> dict[str, Any]:
             out["duration"] = m[kind].get("duration")
     if m.get("document"):
         doc = m["document"]
-        out["document"] = {"file_id": doc["file_id"], "name": doc.get("file_name") or "file",
-                           "mime": doc.get("mime_type") or "", "size": doc.get("file_size", 0)}
+        out["document"] = {
+            "file_id": doc["file_id"],
+            "name": doc.get("file_name") or "file",
+            "mime": doc.get("mime_type") or "",
+            "size": doc.get("file_size", 0),
+        }
     if m.get("location"):
         out["location"] = {"lat": m["location"]["latitude"], "lon": m["location"]["longitude"]}
-        near = min(demo.NEIGHBOURHOODS, key=lambda n: (n.lat - out["location"]["lat"]) ** 2 + (n.lon - out["location"]["lon"]) ** 2)
+        near = min(
+            demo.NEIGHBOURHOODS,
+            key=lambda n: (
+                (n.lat - out["location"]["lat"]) ** 2 + (n.lon - out["location"]["lon"]) ** 2
+            ),
+        )
         out["location"]["near"] = near.name
     markup = m.get("reply_markup")
     if isinstance(markup, str):
@@ -312,7 +356,11 @@ def make_app(pg: Playground) -> web.Application:
         wait = min(float(request.query.get("wait", "0")), 25.0)
         if wait > 0:
             await pg.wait_change(since, wait)
-        users = [int(u) for u in request.query.get("users", "").split(",") if u.strip().lstrip("-").isdigit()]
+        users = [
+            int(u)
+            for u in request.query.get("users", "").split(",")
+            if u.strip().lstrip("-").isdigit()
+        ]
         return web.json_response(pg.state(users))
 
     @routes.get("/files/{file_id}")
@@ -320,7 +368,11 @@ def make_app(pg: Playground) -> web.Application:
         sf = pg.harness.api.files.get(request.match_info["file_id"])
         if sf is None:
             raise web.HTTPNotFound()
-        ctype = sf.content_type or mimetypes.guess_type(sf.filename or "")[0] or "application/octet-stream"
+        ctype = (
+            sf.content_type
+            or mimetypes.guess_type(sf.filename or "")[0]
+            or "application/octet-stream"
+        )
         headers = {"Cache-Control": "no-store"}
         if request.query.get("download"):
             name = sf.filename or sf.file_path.rsplit("/", 1)[-1]
@@ -401,7 +453,9 @@ async def serve(db_path: Path, host: str, port: int) -> tuple[Playground, web.Ap
     """Start the bot, seed the demo and serve the page; returns (playground, runner, url)."""
     pg = Playground(db_path)
     await pg.start()
-    runner = web.AppRunner(make_app(pg), access_log=None, handle_signals=False, shutdown_timeout=0.5)
+    runner = web.AppRunner(
+        make_app(pg), access_log=None, handle_signals=False, shutdown_timeout=0.5
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

@@ -20,11 +20,9 @@ from telegram.request import HTTPXRequest
 
 from bot.core import i18n
 from bot.core.clock import Clock, SystemClock
-from bot.runtime.http import AiohttpRequest
-from bot.runtime.intake import Intake, OrderedUpdateProcessor
-from bot.core.outbox import SendError
-from bot.core.outbox import Outbox
+from bot.core.outbox import Outbox, SendError
 from bot.core.scheduler import Scheduler
+from bot.core.settings import Settings
 from bot.domain.actions import ActionsService
 from bot.domain.deps import Core
 from bot.domain.meetings import MeetingsService
@@ -34,14 +32,15 @@ from bot.domain.privacy_features import run_retention as features_retention
 from bot.domain.reports import ReportsService
 from bot.domain.rosters import RosterService
 from bot.domain.services import Services
+from bot.runtime.http import AiohttpRequest
+from bot.runtime.intake import Intake, OrderedUpdateProcessor
+from handlers.context import BotContext, BotData
 from storage.db import Database
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.groups import GroupsRepo
 from storage.repos.invites import InvitesRepo
 from storage.repos.projects import ProjectsRepo
 from storage.repos.users import UsersRepo
-from handlers.context import BotContext, BotData
-from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +176,9 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         .request(request)
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=settings.polling_timeout + 15))
+        .get_updates_request(
+            HTTPXRequest(connection_pool_size=2, read_timeout=settings.polling_timeout + 15)
+        )
         .updater(None)  # our Intake polls: updates are committed before they are confirmed
         .concurrent_updates(processor)
         .context_types(context_types)

@@ -6,7 +6,7 @@ the scheduler writes a heartbeat row (job_runs 'scheduler:tick') on every tick.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storage.db import Database
@@ -18,7 +18,7 @@ HEARTBEAT = "scheduler:tick"
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _parse(value: Any) -> datetime | None:
@@ -28,7 +28,7 @@ def _parse(value: Any) -> datetime | None:
         stamp = datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 async def beat(db: Database, now: datetime | None = None) -> None:

@@ -84,8 +84,9 @@ class AiohttpRequest(BaseRequest):
         total = None
         if read_timeout is not None and write_timeout is not None:
             total = read_timeout + write_timeout + (connect_timeout or 0) + (pool_timeout or 0)
-        timeout = aiohttp.ClientTimeout(total=total, connect=pool_timeout, sock_connect=connect_timeout,
-                                        sock_read=read_timeout)
+        timeout = aiohttp.ClientTimeout(
+            total=total, connect=pool_timeout, sock_connect=connect_timeout, sock_read=read_timeout
+        )
         data: aiohttp.FormData | dict[str, str] | None = None
         if files:
             form = aiohttp.FormData()
@@ -94,8 +95,12 @@ class AiohttpRequest(BaseRequest):
             for name, part in files.items():
                 if isinstance(part, tuple):
                     filename, content, *rest = part
-                    form.add_field(name, content, filename=filename,
-                                   content_type=rest[0] if rest else "application/octet-stream")
+                    form.add_field(
+                        name,
+                        content,
+                        filename=filename,
+                        content_type=rest[0] if rest else "application/octet-stream",
+                    )
                 else:
                     form.add_field(name, part)
             data = form

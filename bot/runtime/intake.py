@@ -11,7 +11,7 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Update
@@ -38,7 +38,13 @@ ALLOWED_UPDATES = [
 
 def chat_key(raw: dict[str, Any]) -> str:
     """Updates with the same key are processed in order: one chat, or one person's buttons."""
-    for field in ("message", "edited_message", "channel_post", "edited_channel_post", "my_chat_member"):
+    for field in (
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "my_chat_member",
+    ):
         body = raw.get(field)
         if isinstance(body, dict) and isinstance(body.get("chat"), dict):
             return f"c{body['chat'].get('id')}"
@@ -54,8 +60,17 @@ def chat_key(raw: dict[str, Any]) -> str:
 
 def update_kind(update: Update) -> str:
     """The kind of an update for the log (never its content)."""
-    for field in ("message", "edited_message", "callback_query", "my_chat_member", "poll_answer",
-                  "channel_post", "edited_channel_post", "chat_member", "inline_query"):
+    for field in (
+        "message",
+        "edited_message",
+        "callback_query",
+        "my_chat_member",
+        "poll_answer",
+        "channel_post",
+        "edited_channel_post",
+        "chat_member",
+        "inline_query",
+    ):
         if getattr(update, field, None) is not None:
             return field
     return "other"
@@ -106,7 +121,11 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
             return
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
-        key = chat_key(update.to_dict()) if update.effective_chat is None else f"c{update.effective_chat.id}"
+        key = (
+            chat_key(update.to_dict())
+            if update.effective_chat is None
+            else f"c{update.effective_chat.id}"
+        )
         loop = asyncio.get_running_loop()
         previous = self._tails.get(key)
         mine: asyncio.Future[None] = loop.create_future()
@@ -119,8 +138,11 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                 if self.stopping:
                     self._close(coroutine)
                     self.deferred += 1
-                    log.debug("update %s left for the next start", update.update_id,
-                              extra={"update_id": update.update_id, "outcome": "deferred"})
+                    log.debug(
+                        "update %s left for the next start",
+                        update.update_id,
+                        extra={"update_id": update.update_id, "outcome": "deferred"},
+                    )
                     return
                 self.running += 1
                 scope = UpdateScope(update.update_id)
@@ -135,7 +157,7 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                 if not scope.marked:
                     await self._mark(update.update_id)
                 self.processed += 1
-                self.last_processed_at = datetime.now(timezone.utc)
+                self.last_processed_at = datetime.now(UTC)
                 outcome = "ok" if scope.error is None else "error"
                 if scope.error is not None:
                     self.errors += 1
@@ -145,8 +167,12 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                     update_kind(update),
                     outcome,
                     (loop.time() - started) * 1000,
-                    extra={"update_id": update.update_id, "outcome": outcome,
-                           "event": "update", "kind": update_kind(update)},
+                    extra={
+                        "update_id": update.update_id,
+                        "outcome": outcome,
+                        "event": "update",
+                        "kind": update_kind(update),
+                    },
                 )
         finally:
             self.in_progress -= 1
@@ -186,7 +212,7 @@ class Intake:
         """Commit a batch to the inbox; returns the ones not seen before (a redelivery is ignored)."""
         if not raw_updates:
             return []
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         fresh: list[dict[str, Any]] = []
         async with self.db.transaction() as conn:
             for raw in raw_updates:
@@ -202,7 +228,7 @@ class Intake:
                 update = Update.de_json(raw, self.app.bot)
             except Exception:
                 log.exception("update %s could not be decoded; skipped", raw.get("update_id"))
-                await self.inbox.mark_processed(raw.get("update_id"), datetime.now(timezone.utc))
+                await self.inbox.mark_processed(raw.get("update_id"), datetime.now(UTC))
                 continue
             await self.app.update_queue.put(update)
 
@@ -253,7 +279,9 @@ class Intake:
                 backoff = 1.0
             except RetryAfter as exc:
                 ra = exc.retry_after
-                await asyncio.sleep(ra.total_seconds() if hasattr(ra, "total_seconds") else float(ra))
+                await asyncio.sleep(
+                    ra.total_seconds() if hasattr(ra, "total_seconds") else float(ra)
+                )
                 continue
             except InvalidToken:
                 log.critical("Telegram refused the token (BOT_TOKEN); polling stopped")
@@ -263,7 +291,9 @@ class Intake:
                 await asyncio.sleep(5)
                 continue
             except (TelegramError, OSError) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff)
+                log.warning(
+                    "getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue

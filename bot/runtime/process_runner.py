@@ -14,9 +14,9 @@ from pathlib import Path
 
 
 async def _main(args: argparse.Namespace) -> None:
+    from bot.core.settings import Settings
     from bot.runtime.app import build_application
     from bot.runtime.runner import Runtime
-    from bot.core.settings import Settings
 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,

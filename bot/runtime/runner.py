@@ -29,7 +29,9 @@ class Runtime:
         await app.start()
         recovered = await self.services.outbox.recover()
         if recovered:
-            log.info("outbox: %d messages were on the wire at the last stop; sending again", recovered)
+            log.info(
+                "outbox: %d messages were on the wire at the last stop; sending again", recovered
+            )
         self.services.outbox.start(api_caller(app))
         await self.intake.resume()
         if polling:
@@ -91,7 +93,7 @@ class Runtime:
         self.processor.begin_stop()
         try:
             await asyncio.wait_for(self._drain_updates(), timeout=30)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("stopping with updates still in flight; they are processed at next start")
         if self.app.job_queue is not None and self.app.job_queue.scheduler.running:
             for job in self.app.job_queue.get_jobs_by_name("scheduler:tick"):

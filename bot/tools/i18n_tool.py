@@ -91,8 +91,12 @@ def problems() -> list[str]:
             for form in forms:
                 got = placeholders(str(form))
                 # A plural form may leave out {n} (e.g. Arabic's "one" form says it in words).
-                if got != wanted and not (info.plural and got <= wanted and got >= wanted - {"{n}"}):
-                    out.append(f"{lang}: placeholders differ for {msgid!r}: {sorted(got)} vs {sorted(wanted)}")
+                if got != wanted and not (
+                    info.plural and got <= wanted and got >= wanted - {"{n}"}
+                ):
+                    out.append(
+                        f"{lang}: placeholders differ for {msgid!r}: {sorted(got)} vs {sorted(wanted)}"
+                    )
                 if tags(str(form)) != tags(msgid):
                     out.append(f"{lang}: HTML tags differ for {msgid!r}")
     return out
@@ -152,7 +156,9 @@ def main(argv: list[str]) -> int:
         langs = argv[1:] or list(SUPPORTED_LANGUAGES)
         for lang in langs:
             for m in missing(lang):
-                print(f"{lang}\t{m.location}\t{m.msgid!r}" + (f"\t{m.plural!r}" if m.plural else ""))
+                print(
+                    f"{lang}\t{m.location}\t{m.msgid!r}" + (f"\t{m.plural!r}" if m.plural else "")
+                )
         return 0
     if cmd == "add":
         add(argv[1], Path(argv[2]))

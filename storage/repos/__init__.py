@@ -14,7 +14,9 @@ def row_to(cls: type[T], row: Any) -> T:
     return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in keys})  # type: ignore[arg-type]
 
 
-async def dict_rows(db_or_conn: Any, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+async def dict_rows(
+    db_or_conn: Any, sql: str, params: tuple[Any, ...] = ()
+) -> list[dict[str, Any]]:
     """Rows as plain dicts, from the Database or from a connection inside a transaction."""
     from storage.db import Database
 

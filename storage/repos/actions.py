@@ -8,9 +8,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.timestamps import from_db, to_db
 from storage.db import Database
 from storage.repos import row_to
+from storage.timestamps import from_db, to_db
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,9 @@ class ActionsRepo:
         return action_id
 
     @staticmethod
-    async def add_recipient_tx(conn: aiosqlite.Connection, action_id: int, user_id: int, group_id: int) -> None:
+    async def add_recipient_tx(
+        conn: aiosqlite.Connection, action_id: int, user_id: int, group_id: int
+    ) -> None:
         await conn.execute(
             "INSERT OR IGNORE INTO action_recipients (action_id, user_id, group_id) VALUES (?, ?, ?)",
             (action_id, user_id, group_id),
@@ -125,7 +127,8 @@ class ActionsRepo:
 
     async def recipient(self, action_id: int, user_id: int) -> Recipient | None:
         row = await self.db.fetchone(
-            "SELECT * FROM action_recipients WHERE action_id = ? AND user_id = ?", (action_id, user_id)
+            "SELECT * FROM action_recipients WHERE action_id = ? AND user_id = ?",
+            (action_id, user_id),
         )
         return row_to(Recipient, row) if row else None
 
@@ -162,7 +165,11 @@ class ActionsRepo:
 
     @staticmethod
     async def answer_tx(
-        conn: aiosqlite.Connection, action_id: int, user_id: int, answer: str, role_id: int | None,
+        conn: aiosqlite.Connection,
+        action_id: int,
+        user_id: int,
+        answer: str,
+        role_id: int | None,
         now: datetime,
     ) -> None:
         await conn.execute(
@@ -172,7 +179,9 @@ class ActionsRepo:
         )
 
     @staticmethod
-    async def role_filled_tx(conn: aiosqlite.Connection, action_id: int, role_id: int, except_user: int) -> int:
+    async def role_filled_tx(
+        conn: aiosqlite.Connection, action_id: int, role_id: int, except_user: int
+    ) -> int:
         async with conn.execute(
             "SELECT COUNT(*) FROM action_recipients WHERE action_id = ? AND role_id = ?"
             " AND answer = 'coming' AND user_id != ?",
@@ -181,7 +190,9 @@ class ActionsRepo:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def coming_user_ids(self, action_id: int, answered_before: datetime | None = None) -> list[int]:
+    async def coming_user_ids(
+        self, action_id: int, answered_before: datetime | None = None
+    ) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT user_id FROM action_recipients WHERE action_id = ? AND answer = 'coming'"
             " AND (? IS NULL OR answered_at <= ?) ORDER BY user_id",
@@ -189,14 +200,18 @@ class ActionsRepo:
         )
         return [r[0] for r in rows]
 
-    async def of_creator_or_groups(self, user_id: int, group_ids: list[int], project_ids: list[int]) -> list[Action]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM actions ORDER BY starts_at DESC LIMIT 200", ()
-        )
+    async def of_creator_or_groups(
+        self, user_id: int, group_ids: list[int], project_ids: list[int]
+    ) -> list[Action]:
+        rows = await self.db.fetchall("SELECT * FROM actions ORDER BY starts_at DESC LIMIT 200", ())
         found = []
         for r in rows:
             a = row_to(Action, r)
-            if a.created_by == user_id or a.project_id in project_ids or set(a.groups) & set(group_ids):
+            if (
+                a.created_by == user_id
+                or a.project_id in project_ids
+                or set(a.groups) & set(group_ids)
+            ):
                 found.append(a)
         return found[:10]
 
@@ -215,7 +230,9 @@ class ActionsRepo:
         )
         return [row_to(Action, r) for r in rows]
 
-    async def set_status_message(self, action_id: int, chat_id: int, message_id: int | None) -> None:
+    async def set_status_message(
+        self, action_id: int, chat_id: int, message_id: int | None
+    ) -> None:
         await self.db.execute(
             "UPDATE actions SET status_chat_id = ?, status_message_id = ? WHERE id = ?",
             (chat_id, message_id, action_id),
@@ -224,7 +241,9 @@ class ActionsRepo:
     # ----- mutes -----
 
     async def muted_groups(self, user_id: int) -> set[int]:
-        rows = await self.db.fetchall("SELECT group_id FROM action_mutes WHERE user_id = ?", (user_id,))
+        rows = await self.db.fetchall(
+            "SELECT group_id FROM action_mutes WHERE user_id = ?", (user_id,)
+        )
         return {r[0] for r in rows}
 
     async def set_muted(self, user_id: int, group_id: int, muted: bool, now: datetime) -> None:

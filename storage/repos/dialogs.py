@@ -9,8 +9,8 @@ from typing import Any
 
 import aiosqlite
 
-from storage.timestamps import from_db, to_db
 from storage.db import Database
+from storage.timestamps import from_db, to_db
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,9 @@ class DialogsRepo:
         if kind is None:
             await conn.execute("DELETE FROM dialogs WHERE user_id = ?", (user_id,))
         else:
-            await conn.execute("DELETE FROM dialogs WHERE user_id = ? AND kind = ?", (user_id, kind))
+            await conn.execute(
+                "DELETE FROM dialogs WHERE user_id = ? AND kind = ?", (user_id, kind)
+            )
 
     async def clear(self, user_id: int) -> None:
         async with self.db.transaction() as conn:

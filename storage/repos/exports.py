@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.timestamps import to_db
 from storage.db import Database
 from storage.repos.report_privacy import PIN_DECIMALS, redact
+from storage.timestamps import to_db
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,27 @@ async def export_rows(db: Database, f: ExportFilter) -> list[ExportRow]:
     )
     out: list[ExportRow] = []
     append = out.append
-    for (_id, reference, created_at, project, category, hood, status, first_answer_at, resolved_at,
-         closed_at, hood_id, lat, lon, me_too, raw, quote, f_name, l_name, u_name) in rows:
+    for (
+        _id,
+        reference,
+        created_at,
+        project,
+        category,
+        hood,
+        status,
+        first_answer_at,
+        resolved_at,
+        closed_at,
+        hood_id,
+        lat,
+        lon,
+        me_too,
+        raw,
+        quote,
+        f_name,
+        l_name,
+        u_name,
+    ) in rows:
         no_hood = hood_id is None
         append(
             ExportRow(
@@ -117,7 +136,9 @@ async def category_labels(db: Database, keys: set[str]) -> dict[str, tuple[str, 
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-async def project_categories(db: Database, project_ids: tuple[int, ...] | None) -> list[tuple[str, str, str]]:
+async def project_categories(
+    db: Database, project_ids: tuple[int, ...] | None
+) -> list[tuple[str, str, str]]:
     """(key, emoji, label msgid) offered for the filter, ordered by position."""
     if project_ids is None:
         rows = await db.fetchall(

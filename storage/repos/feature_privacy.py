@@ -18,9 +18,9 @@ from typing import Any
 
 import aiosqlite
 
-from storage.timestamps import to_db
 from storage.db import Database
 from storage.repos import dict_rows
+from storage.timestamps import to_db
 
 REMOVED = "(removed)"
 
@@ -33,7 +33,9 @@ async def _all(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...] = (
         return list(await cur.fetchall())
 
 
-async def fold_tx(conn: aiosqlite.Connection, kind: str, select_sql: str, params: tuple[Any, ...]) -> None:
+async def fold_tx(
+    conn: aiosqlite.Connection, kind: str, select_sql: str, params: tuple[Any, ...]
+) -> None:
     """Add (object_id, label, n) rows from ``select_sql`` to the anonymous tallies."""
     await conn.execute(
         "INSERT INTO anonymous_tallies (kind, object_id, label, n)"
@@ -60,15 +62,21 @@ def name_pattern(names: list[str | None]) -> re.Pattern[str] | None:
     words = sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True)
     if not words:
         return None
-    return re.compile(r"(?<!\w)@?(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
+    return re.compile(
+        r"(?<!\w)@?(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE
+    )
 
 
-async def scrub_names_tx(conn: aiosqlite.Connection, table: str, column: str, pattern: re.Pattern[str] | None) -> int:
+async def scrub_names_tx(
+    conn: aiosqlite.Connection, table: str, column: str, pattern: re.Pattern[str] | None
+) -> int:
     """Free texts typed by others (meeting notes, task notes) that name the person."""
     if pattern is None:
         return 0
     changed = 0
-    for rowid, text in await _all(conn, f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL"):
+    for rowid, text in await _all(
+        conn, f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL"
+    ):
         new = pattern.sub(REMOVED, text)
         if new != text:
             await conn.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", (new, rowid))
@@ -104,18 +112,26 @@ async def export_meetings(db: Database, user_id: int) -> dict[str, Any]:
             (user_id,),
         ),
         "meetings_you_planned": await dict_rows(
-            db, "SELECT title, place, starts_at, notes FROM meetings WHERE created_by = ? ORDER BY starts_at", (user_id,)
+            db,
+            "SELECT title, place, starts_at, notes FROM meetings WHERE created_by = ? ORDER BY starts_at",
+            (user_id,),
         ),
         "series_you_planned": await dict_rows(
-            db, "SELECT title, place, rule, local_time FROM meeting_series WHERE created_by = ? ORDER BY id", (user_id,)
+            db,
+            "SELECT title, place, rule, local_time FROM meeting_series WHERE created_by = ? ORDER BY id",
+            (user_id,),
         ),
         "date_polls_you_made": await dict_rows(
-            db, "SELECT title, place, status FROM date_polls WHERE created_by = ? ORDER BY id", (user_id,)
+            db,
+            "SELECT title, place, status FROM date_polls WHERE created_by = ? ORDER BY id",
+            (user_id,),
         ),
     }
 
 
-async def future_rsvps_tx(conn: aiosqlite.Connection, user_id: int, now: datetime) -> list[tuple[int, str]]:
+async def future_rsvps_tx(
+    conn: aiosqlite.Connection, user_id: int, now: datetime
+) -> list[tuple[int, str]]:
     """(meeting id, answer) of the person's answers to meetings still to come."""
     rows = await _all(
         conn,
@@ -136,22 +152,28 @@ async def forget_meetings_tx(conn: aiosqlite.Connection, user_id: int, now: date
         (user_id, stamp),
     )
     await fold_tx(
-        conn, "meeting_rsvp",
+        conn,
+        "meeting_rsvp",
         "SELECT meeting_id AS object_id, answer AS label, COUNT(*) AS n FROM meeting_rsvps WHERE user_id = ?"
-        " GROUP BY meeting_id, answer", (user_id,),
+        " GROUP BY meeting_id, answer",
+        (user_id,),
     )
     await conn.execute("DELETE FROM meeting_rsvps WHERE user_id = ?", (user_id,))
     await fold_tx(
-        conn, "meeting_attended",
+        conn,
+        "meeting_attended",
         "SELECT meeting_id AS object_id, '' AS label, COUNT(*) AS n FROM meeting_attendance WHERE user_id = ?"
-        " GROUP BY meeting_id", (user_id,),
+        " GROUP BY meeting_id",
+        (user_id,),
     )
     await conn.execute("DELETE FROM meeting_attendance WHERE user_id = ?", (user_id,))
     await fold_tx(
-        conn, "poll_vote",
+        conn,
+        "poll_vote",
         "SELECT v.option_id AS object_id, '' AS label, COUNT(*) AS n FROM date_poll_votes v"
         " JOIN date_poll_options o ON o.id = v.option_id JOIN date_polls p ON p.id = o.poll_id"
-        " WHERE v.user_id = ? AND p.status = 'closed' GROUP BY v.option_id", (user_id,),
+        " WHERE v.user_id = ? AND p.status = 'closed' GROUP BY v.option_id",
+        (user_id,),
     )
     await conn.execute("DELETE FROM date_poll_votes WHERE user_id = ?", (user_id,))
     for table in ("meeting_series", "meetings", "date_polls"):
@@ -169,15 +191,19 @@ async def meetings_due_for_retention(db: Database, cutoff: datetime, limit: int 
 async def anonymise_meetings_tx(conn: aiosqlite.Connection, ids: list[int], now: datetime) -> None:
     marks = ",".join("?" * len(ids))
     await fold_tx(
-        conn, "meeting_rsvp",
+        conn,
+        "meeting_rsvp",
         f"SELECT meeting_id AS object_id, answer AS label, COUNT(*) AS n FROM meeting_rsvps"
-        f" WHERE meeting_id IN ({marks}) GROUP BY meeting_id, answer", tuple(ids),
+        f" WHERE meeting_id IN ({marks}) GROUP BY meeting_id, answer",
+        tuple(ids),
     )
     await conn.execute(f"DELETE FROM meeting_rsvps WHERE meeting_id IN ({marks})", tuple(ids))
     await fold_tx(
-        conn, "meeting_attended",
+        conn,
+        "meeting_attended",
         f"SELECT meeting_id AS object_id, '' AS label, COUNT(*) AS n FROM meeting_attendance"
-        f" WHERE meeting_id IN ({marks}) GROUP BY meeting_id", tuple(ids),
+        f" WHERE meeting_id IN ({marks}) GROUP BY meeting_id",
+        tuple(ids),
     )
     await conn.execute(f"DELETE FROM meeting_attendance WHERE meeting_id IN ({marks})", tuple(ids))
     await conn.execute(
@@ -228,7 +254,9 @@ async def export_actions(db: Database, user_id: int) -> dict[str, Any]:
     }
 
 
-async def future_answered_actions_tx(conn: aiosqlite.Connection, user_id: int, now: datetime) -> list[int]:
+async def future_answered_actions_tx(
+    conn: aiosqlite.Connection, user_id: int, now: datetime
+) -> list[int]:
     rows = await _all(
         conn,
         "SELECT r.action_id FROM action_recipients r JOIN actions a ON a.id = r.action_id"
@@ -250,9 +278,11 @@ async def forget_actions_tx(conn: aiosqlite.Connection, user_id: int, now: datet
         (user_id, to_db(now)),
     )
     await fold_tx(
-        conn, "action_answer",
+        conn,
+        "action_answer",
         f"SELECT action_id AS object_id, {_ACTION_LABEL} AS label, COUNT(*) AS n FROM action_recipients"
-        " WHERE user_id = ? GROUP BY action_id, label", (user_id,),
+        " WHERE user_id = ? GROUP BY action_id, label",
+        (user_id,),
     )
     await conn.execute("DELETE FROM action_recipients WHERE user_id = ?", (user_id,))
     await conn.execute("DELETE FROM action_mutes WHERE user_id = ?", (user_id,))
@@ -270,9 +300,11 @@ async def actions_due_for_retention(db: Database, cutoff: datetime, limit: int =
 async def anonymise_actions_tx(conn: aiosqlite.Connection, ids: list[int], now: datetime) -> None:
     marks = ",".join("?" * len(ids))
     await fold_tx(
-        conn, "action_answer",
+        conn,
+        "action_answer",
         f"SELECT action_id AS object_id, {_ACTION_LABEL} AS label, COUNT(*) AS n FROM action_recipients"
-        f" WHERE action_id IN ({marks}) GROUP BY action_id, label", tuple(ids),
+        f" WHERE action_id IN ({marks}) GROUP BY action_id, label",
+        tuple(ids),
     )
     await conn.execute(f"DELETE FROM action_recipients WHERE action_id IN ({marks})", tuple(ids))
     await conn.execute(
@@ -296,7 +328,8 @@ async def export_rosters(db: Database, user_id: int) -> dict[str, Any]:
         (user_id,),
     )
     confirmed = sum(
-        r["length_hours"] for r in shifts
+        r["length_hours"]
+        for r in shifts
         if r["state"] == "signed" and r["attendance_confirmed"] and r["attended"] == 1
     )
     return {
@@ -324,12 +357,16 @@ async def export_rosters(db: Database, user_id: int) -> dict[str, Any]:
             (user_id,),
         ),
         "tasks_you_made": await dict_rows(
-            db, "SELECT title, place, note, rule FROM roster_tasks WHERE created_by = ? ORDER BY id", (user_id,)
+            db,
+            "SELECT title, place, note, rule FROM roster_tasks WHERE created_by = ? ORDER BY id",
+            (user_id,),
         ),
     }
 
 
-async def future_signed_slots_tx(conn: aiosqlite.Connection, user_id: int, now: datetime) -> list[int]:
+async def future_signed_slots_tx(
+    conn: aiosqlite.Connection, user_id: int, now: datetime
+) -> list[int]:
     rows = await _all(
         conn,
         "SELECT x.slot_id FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
@@ -350,10 +387,14 @@ async def forget_rosters_tx(conn: aiosqlite.Connection, user_id: int, now: datet
         (user_id, stamp),
     )
     # A past step-back counts for nothing in the hours: the row itself goes.
-    await conn.execute("DELETE FROM roster_shifts WHERE user_id = ? AND state = 'stepped_back'", (user_id,))
+    await conn.execute(
+        "DELETE FROM roster_shifts WHERE user_id = ? AND state = 'stepped_back'", (user_id,)
+    )
     await conn.execute("UPDATE roster_shifts SET reason = NULL WHERE user_id = ?", (user_id,))
     await conn.execute("DELETE FROM roster_takeover_asks WHERE user_id = ?", (user_id,))
-    await conn.execute("UPDATE roster_takeovers SET from_user_id = NULL WHERE from_user_id = ?", (user_id,))
+    await conn.execute(
+        "UPDATE roster_takeovers SET from_user_id = NULL WHERE from_user_id = ?", (user_id,)
+    )
     # A take-over they took is done: it must not look open to the time-out job.
     await conn.execute(
         "UPDATE roster_takeovers SET taken_by = NULL, expired_at = COALESCE(expired_at, taken_at, ?)"
@@ -363,12 +404,15 @@ async def forget_rosters_tx(conn: aiosqlite.Connection, user_id: int, now: datet
     await conn.execute("UPDATE roster_tasks SET created_by = NULL WHERE created_by = ?", (user_id,))
 
 
-async def anonymise_old_roster_traces_tx(conn: aiosqlite.Connection, cutoff: datetime, now: datetime) -> None:
+async def anonymise_old_roster_traces_tx(
+    conn: aiosqlite.Connection, cutoff: datetime, now: datetime
+) -> None:
     """Step-back reasons and who stepped back / took over, for slots older than the cut-off; the
     take-over questions (they hold a chat id) once their slot has started. Idempotent."""
     old = "(SELECT id FROM roster_slots WHERE starts_at < ?)"
     await conn.execute(
-        f"UPDATE roster_shifts SET reason = NULL WHERE reason IS NOT NULL AND slot_id IN {old}", (to_db(cutoff),)
+        f"UPDATE roster_shifts SET reason = NULL WHERE reason IS NOT NULL AND slot_id IN {old}",
+        (to_db(cutoff),),
     )
     await conn.execute(
         f"UPDATE roster_takeovers SET from_user_id = NULL, taken_by = NULL,"

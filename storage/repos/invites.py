@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.timestamps import from_db, to_db
 from storage.db import Database
 from storage.repos import row_to
+from storage.timestamps import from_db, to_db
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,9 @@ class RedeemResult:
     ALREADY = "already"  # the person already had that role
 
 
-async def redeem(db: Database, token: str, user_id: int, now: datetime) -> tuple[str, Invite | None]:
+async def redeem(
+    db: Database, token: str, user_id: int, now: datetime
+) -> tuple[str, Invite | None]:
     """Use a one-time invite: check it, mark it used and grant the role, in one transaction."""
     async with db.transaction() as conn:
         async with conn.execute("SELECT * FROM invites WHERE token = ?", (token,)) as cur:
@@ -72,7 +74,9 @@ async def redeem(db: Database, token: str, user_id: int, now: datetime) -> tuple
             return RedeemResult.UNKNOWN, None
         invite = row_to(Invite, row)
         if invite.used_by is not None:
-            return (RedeemResult.ALREADY if invite.used_by == user_id else RedeemResult.USED), invite
+            return (
+                RedeemResult.ALREADY if invite.used_by == user_id else RedeemResult.USED
+            ), invite
         if invite.expired(now):
             return RedeemResult.EXPIRED, invite
         if invite.kind == "worker":

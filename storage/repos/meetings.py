@@ -13,10 +13,10 @@ from typing import Any
 
 import aiosqlite
 
-from storage.timestamps import to_db
 from storage.db import Database
 from storage.repos import row_to
 from storage.repos.users import User
+from storage.timestamps import to_db
 
 
 @dataclass(frozen=True)
@@ -94,17 +94,30 @@ class PollOption:
     starts_at: str
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+async def _one(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+) -> aiosqlite.Row | None:
     async with conn.execute(sql, tuple(params)) as cur:
         return await cur.fetchone()
 
 
-async def _all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+async def _all(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+) -> list[aiosqlite.Row]:
     async with conn.execute(sql, tuple(params)) as cur:
         return list(await cur.fetchall())
 
 
-_MEETING_FIELDS = {"title", "place", "agenda", "capacity", "starts_at", "status", "notes", "cancelled_at"}
+_MEETING_FIELDS = {
+    "title",
+    "place",
+    "agenda",
+    "capacity",
+    "starts_at",
+    "status",
+    "notes",
+    "cancelled_at",
+}
 
 
 class MeetingsRepo:
@@ -115,13 +128,33 @@ class MeetingsRepo:
 
     @staticmethod
     async def insert_series_tx(
-        conn: aiosqlite.Connection, group_id: int, rule: str, local_time: str, first_day: str,
-        title: str, place: str, agenda: str | None, capacity: int | None, created_by: int, now: datetime,
+        conn: aiosqlite.Connection,
+        group_id: int,
+        rule: str,
+        local_time: str,
+        first_day: str,
+        title: str,
+        place: str,
+        agenda: str | None,
+        capacity: int | None,
+        created_by: int,
+        now: datetime,
     ) -> int:
         cur = await conn.execute(
             "INSERT INTO meeting_series (group_id, rule, local_time, first_day, title, place, agenda,"
             " capacity, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (group_id, rule, local_time, first_day, title, place, agenda, capacity, created_by, to_db(now)),
+            (
+                group_id,
+                rule,
+                local_time,
+                first_day,
+                title,
+                place,
+                agenda,
+                capacity,
+                created_by,
+                to_db(now),
+            ),
         )
         return int(cur.lastrowid)
 
@@ -135,7 +168,9 @@ class MeetingsRepo:
         return row_to(Series, row) if row else None
 
     async def active_series(self) -> list[Series]:
-        rows = await self.db.fetchall("SELECT * FROM meeting_series WHERE ended_at IS NULL ORDER BY id")
+        rows = await self.db.fetchall(
+            "SELECT * FROM meeting_series WHERE ended_at IS NULL ORDER BY id"
+        )
         return [row_to(Series, r) for r in rows]
 
     @staticmethod
@@ -143,28 +178,50 @@ class MeetingsRepo:
         allowed = {"local_time", "place", "ended_at"}
         assert set(fields) <= allowed
         sets = ", ".join(f"{k} = ?" for k in fields)
-        await conn.execute(f"UPDATE meeting_series SET {sets} WHERE id = ?", (*fields.values(), series_id))
+        await conn.execute(
+            f"UPDATE meeting_series SET {sets} WHERE id = ?", (*fields.values(), series_id)
+        )
 
     @staticmethod
     async def occurrence_days_tx(conn: aiosqlite.Connection, series_id: int) -> set[str]:
-        rows = await _all(conn, "SELECT occurrence_day FROM meetings WHERE series_id = ?", (series_id,))
+        rows = await _all(
+            conn, "SELECT occurrence_day FROM meetings WHERE series_id = ?", (series_id,)
+        )
         return {r[0] for r in rows}
 
     # ----- meetings -----
 
     @staticmethod
     async def insert_meeting_tx(
-        conn: aiosqlite.Connection, group_id: int, title: str, place: str, agenda: str | None,
-        capacity: int | None, starts_at: datetime, created_by: int | None, now: datetime,
-        series_id: int | None = None, occurrence_day: str | None = None,
+        conn: aiosqlite.Connection,
+        group_id: int,
+        title: str,
+        place: str,
+        agenda: str | None,
+        capacity: int | None,
+        starts_at: datetime,
+        created_by: int | None,
+        now: datetime,
+        series_id: int | None = None,
+        occurrence_day: str | None = None,
     ) -> int | None:
         """None when this series occurrence already exists (created by an earlier tick)."""
         cur = await conn.execute(
             "INSERT INTO meetings (group_id, series_id, occurrence_day, title, place, agenda, capacity,"
             " starts_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (series_id, occurrence_day) DO NOTHING",
-            (group_id, series_id, occurrence_day, title, place, agenda, capacity, to_db(starts_at),
-             created_by, to_db(now)),
+            (
+                group_id,
+                series_id,
+                occurrence_day,
+                title,
+                place,
+                agenda,
+                capacity,
+                to_db(starts_at),
+                created_by,
+                to_db(now),
+            ),
         )
         return int(cur.lastrowid) if cur.rowcount else None
 
@@ -182,11 +239,14 @@ class MeetingsRepo:
         assert set(fields) <= _MEETING_FIELDS
         sets = ", ".join(f"{k} = ?" for k in fields)
         await conn.execute(
-            f"UPDATE meetings SET {sets}, sequence = sequence + 1 WHERE id = ?", (*fields.values(), meeting_id)
+            f"UPDATE meetings SET {sets}, sequence = sequence + 1 WHERE id = ?",
+            (*fields.values(), meeting_id),
         )
 
     @staticmethod
-    async def future_of_series_tx(conn: aiosqlite.Connection, series_id: int, now: datetime) -> list[Meeting]:
+    async def future_of_series_tx(
+        conn: aiosqlite.Connection, series_id: int, now: datetime
+    ) -> list[Meeting]:
         rows = await _all(
             conn,
             "SELECT * FROM meetings WHERE series_id = ? AND status = 'published' AND starts_at > ?"
@@ -195,7 +255,9 @@ class MeetingsRepo:
         )
         return [row_to(Meeting, r) for r in rows]
 
-    async def upcoming(self, group_ids: Iterable[int], now: datetime, limit: int = 20) -> list[Meeting]:
+    async def upcoming(
+        self, group_ids: Iterable[int], now: datetime, limit: int = 20
+    ) -> list[Meeting]:
         ids = list(group_ids)
         if not ids:
             return []
@@ -231,19 +293,24 @@ class MeetingsRepo:
 
     async def rsvps(self, meeting_id: int) -> list[Rsvp]:
         rows = await self.db.fetchall(
-            "SELECT * FROM meeting_rsvps WHERE meeting_id = ? ORDER BY answered_at, user_id", (meeting_id,)
+            "SELECT * FROM meeting_rsvps WHERE meeting_id = ? ORDER BY answered_at, user_id",
+            (meeting_id,),
         )
         return [row_to(Rsvp, r) for r in rows]
 
     @staticmethod
     async def rsvps_tx(conn: aiosqlite.Connection, meeting_id: int) -> list[Rsvp]:
         rows = await _all(
-            conn, "SELECT * FROM meeting_rsvps WHERE meeting_id = ? ORDER BY answered_at, user_id", (meeting_id,)
+            conn,
+            "SELECT * FROM meeting_rsvps WHERE meeting_id = ? ORDER BY answered_at, user_id",
+            (meeting_id,),
         )
         return [row_to(Rsvp, r) for r in rows]
 
     @staticmethod
-    async def users_answered_tx(conn: aiosqlite.Connection, meeting_id: int, answers: Iterable[str]) -> list[User]:
+    async def users_answered_tx(
+        conn: aiosqlite.Connection, meeting_id: int, answers: Iterable[str]
+    ) -> list[User]:
         wanted = list(answers)
         marks = ",".join("?" * len(wanted))
         rows = await _all(
@@ -273,22 +340,35 @@ class MeetingsRepo:
     @staticmethod
     async def rsvp_tx(conn: aiosqlite.Connection, meeting_id: int, user_id: int) -> Rsvp | None:
         row = await _one(
-            conn, "SELECT * FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?", (meeting_id, user_id)
+            conn,
+            "SELECT * FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?",
+            (meeting_id, user_id),
         )
         return row_to(Rsvp, row) if row else None
 
     @staticmethod
     async def set_rsvp_tx(
-        conn: aiosqlite.Connection, meeting_id: int, user_id: int, answer: str, now: datetime,
-        waiting_since: str | None = None, offer_until: datetime | None = None,
+        conn: aiosqlite.Connection,
+        meeting_id: int,
+        user_id: int,
+        answer: str,
+        now: datetime,
+        waiting_since: str | None = None,
+        offer_until: datetime | None = None,
     ) -> None:
         await conn.execute(
             "INSERT INTO meeting_rsvps (meeting_id, user_id, answer, answered_at, waiting_since, offer_until)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id, user_id) DO UPDATE SET answer = excluded.answer,"
             " answered_at = excluded.answered_at, waiting_since = excluded.waiting_since,"
             " offer_until = excluded.offer_until",
-            (meeting_id, user_id, answer, to_db(now), waiting_since,
-             to_db(offer_until) if offer_until else None),
+            (
+                meeting_id,
+                user_id,
+                answer,
+                to_db(now),
+                waiting_since,
+                to_db(offer_until) if offer_until else None,
+            ),
         )
 
     @staticmethod
@@ -312,21 +392,27 @@ class MeetingsRepo:
 
     async def expired_offers(self, now: datetime) -> list[Rsvp]:
         rows = await self.db.fetchall(
-            "SELECT * FROM meeting_rsvps WHERE answer = 'offered' AND offer_until <= ?", (to_db(now),)
+            "SELECT * FROM meeting_rsvps WHERE answer = 'offered' AND offer_until <= ?",
+            (to_db(now),),
         )
         return [row_to(Rsvp, r) for r in rows]
 
     # ----- attendance -----
 
     async def attendance(self, meeting_id: int) -> set[int]:
-        rows = await self.db.fetchall("SELECT user_id FROM meeting_attendance WHERE meeting_id = ?", (meeting_id,))
+        rows = await self.db.fetchall(
+            "SELECT user_id FROM meeting_attendance WHERE meeting_id = ?", (meeting_id,)
+        )
         return {r[0] for r in rows}
 
     @staticmethod
-    async def start_attendance_tx(conn: aiosqlite.Connection, meeting_id: int, now: datetime) -> None:
+    async def start_attendance_tx(
+        conn: aiosqlite.Connection, meeting_id: int, now: datetime
+    ) -> None:
         """Pre-fill with the yeses, once."""
         cur = await conn.execute(
-            "UPDATE meetings SET attendance_at = ? WHERE id = ? AND attendance_at IS NULL", (to_db(now), meeting_id)
+            "UPDATE meetings SET attendance_at = ? WHERE id = ? AND attendance_at IS NULL",
+            (to_db(now), meeting_id),
         )
         if cur.rowcount:
             await conn.execute(
@@ -336,14 +422,18 @@ class MeetingsRepo:
             )
 
     @staticmethod
-    async def toggle_attendance_tx(conn: aiosqlite.Connection, meeting_id: int, user_id: int) -> bool:
+    async def toggle_attendance_tx(
+        conn: aiosqlite.Connection, meeting_id: int, user_id: int
+    ) -> bool:
         cur = await conn.execute(
-            "DELETE FROM meeting_attendance WHERE meeting_id = ? AND user_id = ?", (meeting_id, user_id)
+            "DELETE FROM meeting_attendance WHERE meeting_id = ? AND user_id = ?",
+            (meeting_id, user_id),
         )
         if cur.rowcount:
             return False
         await conn.execute(
-            "INSERT INTO meeting_attendance (meeting_id, user_id) VALUES (?, ?)", (meeting_id, user_id)
+            "INSERT INTO meeting_attendance (meeting_id, user_id) VALUES (?, ?)",
+            (meeting_id, user_id),
         )
         return True
 
@@ -369,7 +459,9 @@ class MeetingsRepo:
     # ----- per-group settings -----
 
     async def settings(self, group_id: int) -> GroupSettings:
-        row = await self.db.fetchone("SELECT * FROM meeting_group_settings WHERE group_id = ?", (group_id,))
+        row = await self.db.fetchone(
+            "SELECT * FROM meeting_group_settings WHERE group_id = ?", (group_id,)
+        )
         return row_to(GroupSettings, row) if row else GroupSettings(group_id)
 
     async def all_settings(self) -> dict[int, GroupSettings]:
@@ -377,7 +469,9 @@ class MeetingsRepo:
         return {r["group_id"]: row_to(GroupSettings, r) for r in rows}
 
     @staticmethod
-    async def set_settings_tx(conn: aiosqlite.Connection, group_id: int, remind_day: int, remind_hours: int) -> None:
+    async def set_settings_tx(
+        conn: aiosqlite.Connection, group_id: int, remind_day: int, remind_hours: int
+    ) -> None:
         await conn.execute(
             "INSERT INTO meeting_group_settings (group_id, remind_day, remind_hours) VALUES (?, ?, ?)"
             " ON CONFLICT (group_id) DO UPDATE SET remind_day = excluded.remind_day,"
@@ -389,8 +483,15 @@ class MeetingsRepo:
 
     @staticmethod
     async def insert_poll_tx(
-        conn: aiosqlite.Connection, group_id: int, title: str, place: str, agenda: str | None,
-        capacity: int | None, options: list[datetime], created_by: int, now: datetime,
+        conn: aiosqlite.Connection,
+        group_id: int,
+        title: str,
+        place: str,
+        agenda: str | None,
+        capacity: int | None,
+        options: list[datetime],
+        created_by: int,
+        now: datetime,
     ) -> int:
         cur = await conn.execute(
             "INSERT INTO date_polls (group_id, title, place, agenda, capacity, created_by, created_at)"
@@ -416,7 +517,11 @@ class MeetingsRepo:
 
     @staticmethod
     async def poll_options_tx(conn: aiosqlite.Connection, poll_id: int) -> list[PollOption]:
-        rows = await _all(conn, "SELECT * FROM date_poll_options WHERE poll_id = ? ORDER BY starts_at, id", (poll_id,))
+        rows = await _all(
+            conn,
+            "SELECT * FROM date_poll_options WHERE poll_id = ? ORDER BY starts_at, id",
+            (poll_id,),
+        )
         return [row_to(PollOption, r) for r in rows]
 
     async def open_polls(self, group_ids: Iterable[int]) -> list[Poll]:
@@ -425,7 +530,8 @@ class MeetingsRepo:
             return []
         marks = ",".join("?" * len(ids))
         rows = await self.db.fetchall(
-            f"SELECT * FROM date_polls WHERE status = 'open' AND group_id IN ({marks}) ORDER BY id", ids
+            f"SELECT * FROM date_polls WHERE status = 'open' AND group_id IN ({marks}) ORDER BY id",
+            ids,
         )
         return [row_to(Poll, r) for r in rows]
 
@@ -448,11 +554,15 @@ class MeetingsRepo:
         )
         if cur.rowcount:
             return False
-        await conn.execute("INSERT INTO date_poll_votes (option_id, user_id) VALUES (?, ?)", (option_id, user_id))
+        await conn.execute(
+            "INSERT INTO date_poll_votes (option_id, user_id) VALUES (?, ?)", (option_id, user_id)
+        )
         return True
 
     @staticmethod
-    async def close_poll_tx(conn: aiosqlite.Connection, poll_id: int, meeting_id: int | None) -> bool:
+    async def close_poll_tx(
+        conn: aiosqlite.Connection, poll_id: int, meeting_id: int | None
+    ) -> bool:
         cur = await conn.execute(
             "UPDATE date_polls SET status = 'closed', meeting_id = ? WHERE id = ? AND status = 'open'",
             (meeting_id, poll_id),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -47,7 +47,7 @@ class OutboxMessage:
 def not_before_db(dt: datetime) -> str:
     """not_before needs sub-second precision (backoff starts at fractions of a second); the
     same fixed format on both sides keeps the string comparison in SQL right."""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def _payload(chat_id: int, params: dict[str, Any]) -> str:
@@ -179,7 +179,7 @@ class OutboxRepo:
         )
         if not value:
             return None
-        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
     async def skip_blocked(self, row_id: int) -> None:
         await self.db.execute(

@@ -14,9 +14,9 @@ from typing import Any
 
 import aiosqlite
 
-from storage.timestamps import to_db
 from storage.db import Database
 from storage.repos import dict_rows
+from storage.timestamps import to_db
 
 # A scrubbed inbox row keeps its update_id (the polling offset is derived from MAX(update_id)).
 SCRUBBED_PAYLOAD_SQL = "json_object('update_id', update_id)"
@@ -134,9 +134,7 @@ async def forget_core(conn: aiosqlite.Connection, user_id: int, now: datetime) -
     await conn.execute("UPDATE projects SET created_by = NULL WHERE created_by = ?", (user_id,))
     await conn.execute("UPDATE groups SET created_by = NULL WHERE created_by = ?", (user_id,))
     # Unused invites they made die with them; used ones stay (the other person's history).
-    await conn.execute(
-        "DELETE FROM invites WHERE created_by = ? AND used_by IS NULL", (user_id,)
-    )
+    await conn.execute("DELETE FROM invites WHERE created_by = ? AND used_by IS NULL", (user_id,))
     await conn.execute("UPDATE invites SET created_by = NULL WHERE created_by = ?", (user_id,))
     await conn.execute("UPDATE invites SET used_by = NULL WHERE used_by = ?", (user_id,))
     await conn.execute(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.timestamps import to_db
 from storage.db import Database
 from storage.repos import row_to
+from storage.timestamps import to_db
 
 
 @dataclass(frozen=True)

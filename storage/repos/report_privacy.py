@@ -18,9 +18,9 @@ from typing import Any
 
 import aiosqlite
 
-from storage.timestamps import to_db
 from storage.db import Database
 from storage.repos import dict_rows
+from storage.timestamps import to_db
 
 CLOSED = ("resolved", "not_for_us", "withdrawn")
 PIN_DECIMALS = 3  # ~110 m north-south, ~70 m east-west in Belgium
@@ -72,7 +72,9 @@ async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
     for r in reports:
         rid = r.pop("id")
         r["photos"] = (
-            await dict_rows(db, "SELECT COUNT(*) AS n FROM report_photos WHERE report_id = ?", (rid,))
+            await dict_rows(
+                db, "SELECT COUNT(*) AS n FROM report_photos WHERE report_id = ?", (rid,)
+            )
         )[0]["n"]
         r["messages"] = await dict_rows(
             db,
@@ -137,7 +139,8 @@ async def anonymise_reports_tx(
         quotable = list(await cur.fetchall())
     for row in quotable:
         await conn.execute(
-            "UPDATE reports SET text = ? WHERE id = ?", (redact(row[1], [row[2], row[3], row[4]]), row[0])
+            "UPDATE reports SET text = ? WHERE id = ?",
+            (redact(row[1], [row[2], row[3], row[4]]), row[0]),
         )
     for start in range(0, len(report_ids), 500):
         chunk = report_ids[start : start + 500]
@@ -196,13 +199,17 @@ async def forget_reporter_tx(conn: aiosqlite.Connection, user_id: int, now: date
         " sender_id = NULL WHERE sender_id = ? AND direction = 'to_worker'",
         (user_id,),
     )
-    await conn.execute("UPDATE report_messages SET sender_id = NULL WHERE sender_id = ?", (user_id,))
+    await conn.execute(
+        "UPDATE report_messages SET sender_id = NULL WHERE sender_id = ?", (user_id,)
+    )
     await conn.execute("UPDATE report_me_too SET user_id = NULL WHERE user_id = ?", (user_id,))
     await conn.execute("UPDATE report_events SET actor_id = NULL WHERE actor_id = ?", (user_id,))
     await conn.execute("UPDATE report_events SET target_id = NULL WHERE target_id = ?", (user_id,))
     await conn.execute("UPDATE reports SET assigned_to = NULL WHERE assigned_to = ?", (user_id,))
     await conn.execute("DELETE FROM routing_rules WHERE worker_id = ?", (user_id,))
-    await conn.execute("UPDATE routing_rules SET created_by = NULL WHERE created_by = ?", (user_id,))
+    await conn.execute(
+        "UPDATE routing_rules SET created_by = NULL WHERE created_by = ?", (user_id,)
+    )
     await conn.execute("DELETE FROM report_drafts WHERE user_id = ?", (user_id,))
     await conn.execute("DELETE FROM digest_settings WHERE user_id = ?", (user_id,))
     return ids

@@ -11,9 +11,9 @@ from typing import Any
 
 import aiosqlite
 
-from storage.timestamps import to_db
 from storage.db import Database
 from storage.repos import row_to
+from storage.timestamps import to_db
 
 OPEN_STATUSES = ("new", "seen", "in_progress", "forwarded")
 STATUSES = (*OPEN_STATUSES, "resolved", "not_for_us", "withdrawn")
@@ -137,7 +137,10 @@ class ReportsRepo:
                 await conn.executemany(
                     "INSERT OR IGNORE INTO report_categories (project_id, key, emoji, label_msgid, position)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    [(project_id, k, e, label, i) for i, (k, e, label) in enumerate(DEFAULT_CATEGORIES)],
+                    [
+                        (project_id, k, e, label, i)
+                        for i, (k, e, label) in enumerate(DEFAULT_CATEGORIES)
+                    ],
                 )
             self._seeded.add(project_id)
         rows = await self.db.fetchall(
@@ -155,7 +158,9 @@ class ReportsRepo:
         return None
 
     async def category_by_id(self, category_id: int) -> Category | None:
-        pid = await self.db.fetchval("SELECT project_id FROM report_categories WHERE id = ?", (category_id,))
+        pid = await self.db.fetchval(
+            "SELECT project_id FROM report_categories WHERE id = ?", (category_id,)
+        )
         return await self.category(int(pid), category_id) if pid is not None else None
 
     async def add_category(self, project_id: int, emoji: str, label: str) -> Category:
@@ -164,8 +169,14 @@ class ReportsRepo:
             cur = await conn.execute(
                 "INSERT INTO report_categories (project_id, key, emoji, label_msgid, position, custom_label)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (project_id, f"c{len(cats) + 1}-{_token()}", emoji, label, max((c.position for c in cats), default=0) + 1,
-                 label),
+                (
+                    project_id,
+                    f"c{len(cats) + 1}-{_token()}",
+                    emoji,
+                    label,
+                    max((c.position for c in cats), default=0) + 1,
+                    label,
+                ),
             )
             cid = int(cur.lastrowid or 0)
         self._categories.pop(project_id, None)
@@ -176,13 +187,17 @@ class ReportsRepo:
     async def change_category(self, cat: Category, **values: Any) -> None:
         """emoji / custom_label / active."""
         sets = ", ".join(f"{k} = ?" for k in values)
-        await self.db.execute(f"UPDATE report_categories SET {sets} WHERE id = ?", (*values.values(), cat.id))
+        await self.db.execute(
+            f"UPDATE report_categories SET {sets} WHERE id = ?", (*values.values(), cat.id)
+        )
         self._categories.pop(cat.project_id, None)
 
     # ----- where each worker's card is (edited in place later) -----
 
     @staticmethod
-    async def remember_card_tx(conn: aiosqlite.Connection, report_id: int, chat_id: int, message_id: int) -> None:
+    async def remember_card_tx(
+        conn: aiosqlite.Connection, report_id: int, chat_id: int, message_id: int
+    ) -> None:
         await conn.execute(
             "INSERT INTO report_cards (report_id, chat_id, message_id) VALUES (?, ?, ?)"
             " ON CONFLICT (report_id, chat_id) DO UPDATE SET message_id = excluded.message_id",
@@ -208,11 +223,13 @@ class ReportsRepo:
 
     @staticmethod
     async def next_reference_tx(conn: aiosqlite.Connection, year: int) -> tuple[int, str]:
-        rows = list(await conn.execute_fetchall(
-            "INSERT INTO report_counters (year, last_seq) VALUES (?, 1)"
-            " ON CONFLICT (year) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
-            (year,),
-        ))
+        rows = list(
+            await conn.execute_fetchall(
+                "INSERT INTO report_counters (year, last_seq) VALUES (?, 1)"
+                " ON CONFLICT (year) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+                (year,),
+            )
+        )
         seq = int(rows[0][0])
         return seq, f"R-{year}-{seq:04d}"
 
@@ -225,13 +242,20 @@ class ReportsRepo:
         """Insert and get the stored row back in the same round trip (no re-read)."""
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        rows = list(await conn.execute_fetchall(
-            f"INSERT INTO reports ({cols}) VALUES ({marks}) RETURNING *", tuple(values.values())))
+        rows = list(
+            await conn.execute_fetchall(
+                f"INSERT INTO reports ({cols}) VALUES ({marks}) RETURNING *", tuple(values.values())
+            )
+        )
         return row_to(Report, rows[0])
 
     @staticmethod
     async def by_update_tx(conn: aiosqlite.Connection, update_id: int) -> Report | None:
-        rows = list(await conn.execute_fetchall("SELECT * FROM reports WHERE source_update_id = ?", (update_id,)))
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT * FROM reports WHERE source_update_id = ?", (update_id,)
+            )
+        )
         return row_to(Report, rows[0]) if rows else None
 
     @staticmethod
@@ -260,7 +284,11 @@ class ReportsRepo:
 
     @staticmethod
     async def add_photos_tx(
-        conn: aiosqlite.Connection, report_id: int, file_ids: list[str], user_id: int | None, now: datetime
+        conn: aiosqlite.Connection,
+        report_id: int,
+        file_ids: list[str],
+        user_id: int | None,
+        now: datetime,
     ) -> None:
         await conn.executemany(
             "INSERT INTO report_photos (report_id, file_id, added_by, created_at) VALUES (?, ?, ?, ?)",
@@ -292,11 +320,15 @@ class ReportsRepo:
 
     async def me_too_count(self, report_id: int) -> int:
         return int(
-            await self.db.fetchval("SELECT COUNT(*) FROM report_me_too WHERE report_id = ?", (report_id,))
+            await self.db.fetchval(
+                "SELECT COUNT(*) FROM report_me_too WHERE report_id = ?", (report_id,)
+            )
         )
 
     @staticmethod
-    async def me_too_tx(conn: aiosqlite.Connection, report_id: int, user_id: int, now: datetime) -> bool:
+    async def me_too_tx(
+        conn: aiosqlite.Connection, report_id: int, user_id: int, now: datetime
+    ) -> bool:
         cur = await conn.execute(
             "INSERT OR IGNORE INTO report_me_too (report_id, user_id, created_at) VALUES (?, ?, ?)",
             (report_id, user_id, to_db(now)),
@@ -312,7 +344,13 @@ class ReportsRepo:
             f"SELECT * FROM reports WHERE project_id = ? AND category_id = ? AND status IN ({marks})"
             " AND (reporter_id IS NULL OR reporter_id != ?)"
             " AND (neighbourhood_id = ? OR lat IS NOT NULL) ORDER BY id DESC LIMIT 50",
-            (project_id, category_id, *OPEN_STATUSES, user_id, neighbourhood_id if neighbourhood_id else -1),
+            (
+                project_id,
+                category_id,
+                *OPEN_STATUSES,
+                user_id,
+                neighbourhood_id if neighbourhood_id else -1,
+            ),
         )
         return [row_to(Report, r) for r in rows]
 
@@ -397,11 +435,15 @@ class ReportsRepo:
             row = await cur.fetchone()
         if row:
             return int(row[0])
-        async with conn.execute("SELECT default_worker_id FROM projects WHERE id = ?", (project_id,)) as cur:
+        async with conn.execute(
+            "SELECT default_worker_id FROM projects WHERE id = ?", (project_id,)
+        ) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row and row[0] else None
 
-    async def route(self, project_id: int, neighbourhood_id: int | None, category_id: int) -> int | None:
+    async def route(
+        self, project_id: int, neighbourhood_id: int | None, category_id: int
+    ) -> int | None:
         """Most specific rule: (hood, cat) > (hood, any) > (any, cat) > project default."""
         row = await self.db.fetchone(
             "SELECT worker_id FROM (SELECT worker_id, (neighbourhood_id IS NOT NULL) * 2"
@@ -415,7 +457,13 @@ class ReportsRepo:
         return int(row[0]) if row else None
 
     async def set_rule(
-        self, project_id: int, hood: int | None, cat: int | None, worker: int, by: int, now: datetime
+        self,
+        project_id: int,
+        hood: int | None,
+        cat: int | None,
+        worker: int,
+        by: int,
+        now: datetime,
     ) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
@@ -442,11 +490,22 @@ class ReportsRepo:
         row = await self.db.fetchone("SELECT * FROM report_drafts WHERE user_id = ?", (user_id,))
         if row is None:
             return None
-        return Draft(row["user_id"], row["project_id"], row["step"], json.loads(row["data"]), row["updated_at"])
+        return Draft(
+            row["user_id"],
+            row["project_id"],
+            row["step"],
+            json.loads(row["data"]),
+            row["updated_at"],
+        )
 
     @staticmethod
     async def save_draft_tx(
-        conn: aiosqlite.Connection, user_id: int, project_id: int | None, step: str, data: dict, now: datetime
+        conn: aiosqlite.Connection,
+        user_id: int,
+        project_id: int | None,
+        step: str,
+        data: dict,
+        now: datetime,
     ) -> None:
         await conn.execute(
             "INSERT INTO report_drafts (user_id, project_id, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
@@ -476,5 +535,6 @@ class ReportsRepo:
             if values:
                 sets = ", ".join(f"{k} = ?" for k in values)
                 await conn.execute(
-                    f"UPDATE digest_settings SET {sets} WHERE user_id = ?", (*values.values(), user_id)
+                    f"UPDATE digest_settings SET {sets} WHERE user_id = ?",
+                    (*values.values(), user_id),
                 )

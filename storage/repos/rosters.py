@@ -13,10 +13,10 @@ from typing import Any
 
 import aiosqlite
 
-from storage.timestamps import from_db, to_db
 from storage.db import Database
 from storage.repos import row_to
 from storage.repos.users import User
+from storage.timestamps import from_db, to_db
 
 
 @dataclass(frozen=True)
@@ -145,23 +145,40 @@ class RostersRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def _all(self, conn: aiosqlite.Connection | None, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    async def _all(
+        self, conn: aiosqlite.Connection | None, sql: str, params: tuple[Any, ...] = ()
+    ) -> list[Any]:
         if conn is None:
             return await self.db.fetchall(sql, params)
         async with conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
-    async def _one(self, conn: aiosqlite.Connection | None, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    async def _one(
+        self, conn: aiosqlite.Connection | None, sql: str, params: tuple[Any, ...] = ()
+    ) -> Any:
         rows = await self._all(conn, sql, params)
         return rows[0] if rows else None
 
     # ----- tasks -----
 
     @staticmethod
-    async def create_task_tx(conn: aiosqlite.Connection, fields: dict[str, Any], now: datetime) -> int:
+    async def create_task_tx(
+        conn: aiosqlite.Connection, fields: dict[str, Any], now: datetime
+    ) -> int:
         cols = [
-            "group_id", "title", "rule", "weekday", "nth", "dates", "start_date", "start_min",
-            "end_min", "place", "needed", "note", "created_by",
+            "group_id",
+            "title",
+            "rule",
+            "weekday",
+            "nth",
+            "dates",
+            "start_date",
+            "start_min",
+            "end_min",
+            "place",
+            "needed",
+            "note",
+            "created_by",
         ]
         values = [fields.get(c) for c in cols]
         cur = await conn.execute(
@@ -173,23 +190,35 @@ class RostersRepo:
         return cur.lastrowid
 
     @staticmethod
-    async def update_task_tx(conn: aiosqlite.Connection, task_id: int, field: str, value: Any) -> None:
+    async def update_task_tx(
+        conn: aiosqlite.Connection, task_id: int, field: str, value: Any
+    ) -> None:
         if field not in {"title", "start_min", "end_min", "place", "needed", "note"}:
             raise ValueError(field)
         await conn.execute(f"UPDATE roster_tasks SET {field} = ? WHERE id = ?", (value, task_id))
 
     @staticmethod
-    async def set_schedule_tx(conn: aiosqlite.Connection, task_id: int, fields: dict[str, Any]) -> None:
+    async def set_schedule_tx(
+        conn: aiosqlite.Connection, task_id: int, fields: dict[str, Any]
+    ) -> None:
         await conn.execute(
             "UPDATE roster_tasks SET rule = ?, weekday = ?, nth = ?, dates = ?, start_date = ? WHERE id = ?",
-            (fields["rule"], fields.get("weekday"), fields.get("nth"), fields.get("dates"),
-             fields["start_date"], task_id),
+            (
+                fields["rule"],
+                fields.get("weekday"),
+                fields.get("nth"),
+                fields.get("dates"),
+                fields["start_date"],
+                task_id,
+            ),
         )
 
     @staticmethod
     async def drop_slot_tx(conn: aiosqlite.Connection, slot_id: int, now: datetime) -> None:
         """A day the new schedule no longer has: cancelled, its sign-ups removed."""
-        await conn.execute("UPDATE roster_slots SET cancelled_at = ? WHERE id = ?", (to_db(now), slot_id))
+        await conn.execute(
+            "UPDATE roster_slots SET cancelled_at = ? WHERE id = ?", (to_db(now), slot_id)
+        )
         await conn.execute("DELETE FROM roster_shifts WHERE slot_id = ?", (slot_id,))
 
     @staticmethod
@@ -205,7 +234,9 @@ class RostersRepo:
 
     async def active_tasks(self, group_ids: list[int] | None = None) -> list[Task]:
         if group_ids is None:
-            rows = await self._all(None, "SELECT * FROM roster_tasks WHERE stopped_at IS NULL ORDER BY id")
+            rows = await self._all(
+                None, "SELECT * FROM roster_tasks WHERE stopped_at IS NULL ORDER BY id"
+            )
         elif not group_ids:
             return []
         else:
@@ -221,7 +252,9 @@ class RostersRepo:
     # ----- slots -----
 
     @staticmethod
-    async def add_slot_tx(conn: aiosqlite.Connection, task_id: int, day: date, start: datetime, end: datetime) -> None:
+    async def add_slot_tx(
+        conn: aiosqlite.Connection, task_id: int, day: date, start: datetime, end: datetime
+    ) -> None:
         await conn.execute(
             "INSERT INTO roster_slots (task_id, day, starts_at, ends_at) VALUES (?, ?, ?, ?)"
             # A day dropped by a schedule change and chosen again comes back (empty).
@@ -232,14 +265,18 @@ class RostersRepo:
         )
 
     @staticmethod
-    async def move_slot_tx(conn: aiosqlite.Connection, slot_id: int, start: datetime, end: datetime) -> None:
+    async def move_slot_tx(
+        conn: aiosqlite.Connection, slot_id: int, start: datetime, end: datetime
+    ) -> None:
         await conn.execute(
             "UPDATE roster_slots SET starts_at = ?, ends_at = ? WHERE id = ?",
             (to_db(start), to_db(end), slot_id),
         )
 
     @staticmethod
-    async def cancel_future_slots_tx(conn: aiosqlite.Connection, task_id: int, now: datetime) -> None:
+    async def cancel_future_slots_tx(
+        conn: aiosqlite.Connection, task_id: int, now: datetime
+    ) -> None:
         await conn.execute(
             "UPDATE roster_slots SET cancelled_at = ? WHERE task_id = ? AND starts_at > ?"
             " AND cancelled_at IS NULL",
@@ -255,18 +292,22 @@ class RostersRepo:
     ) -> list[SlotInfo]:
         rows = await self._all(
             conn,
-            _SLOT + " WHERE s.task_id = ? AND s.starts_at > ? AND s.cancelled_at IS NULL ORDER BY s.starts_at",
+            _SLOT
+            + " WHERE s.task_id = ? AND s.starts_at > ? AND s.cancelled_at IS NULL ORDER BY s.starts_at",
             (task_id, to_db(now)),
         )
         return [row_to(SlotInfo, r) for r in rows]
 
-    async def group_slots(self, group_ids: list[int], frm: datetime, to: datetime) -> list[SlotInfo]:
+    async def group_slots(
+        self, group_ids: list[int], frm: datetime, to: datetime
+    ) -> list[SlotInfo]:
         if not group_ids:
             return []
         marks = ",".join("?" * len(group_ids))
         rows = await self._all(
             None,
-            _SLOT + f" WHERE t.group_id IN ({marks}) AND t.stopped_at IS NULL AND s.cancelled_at IS NULL"
+            _SLOT
+            + f" WHERE t.group_id IN ({marks}) AND t.stopped_at IS NULL AND s.cancelled_at IS NULL"
             " AND s.starts_at > ? AND s.starts_at <= ? ORDER BY s.starts_at, t.title",
             (*group_ids, to_db(frm), to_db(to)),
         )
@@ -294,11 +335,15 @@ class RostersRepo:
 
     @staticmethod
     async def mark_asked_tx(conn: aiosqlite.Connection, slot_id: int, now: datetime) -> None:
-        await conn.execute("UPDATE roster_slots SET attendance_asked_at = ? WHERE id = ?", (to_db(now), slot_id))
+        await conn.execute(
+            "UPDATE roster_slots SET attendance_asked_at = ? WHERE id = ?", (to_db(now), slot_id)
+        )
 
     # ----- volunteers -----
 
-    async def is_volunteer(self, group_id: int, user_id: int, conn: aiosqlite.Connection | None = None) -> bool:
+    async def is_volunteer(
+        self, group_id: int, user_id: int, conn: aiosqlite.Connection | None = None
+    ) -> bool:
         row = await self._one(
             conn,
             "SELECT 1 FROM roster_volunteers v JOIN memberships m"
@@ -309,7 +354,9 @@ class RostersRepo:
         return row is not None
 
     async def volunteer_groups(self, user_id: int) -> set[int]:
-        rows = await self._all(None, "SELECT group_id FROM roster_volunteers WHERE user_id = ?", (user_id,))
+        rows = await self._all(
+            None, "SELECT group_id FROM roster_volunteers WHERE user_id = ?", (user_id,)
+        )
         return {r[0] for r in rows}
 
     async def set_volunteer(self, group_id: int, user_id: int, on: bool, now: datetime) -> None:
@@ -322,7 +369,8 @@ class RostersRepo:
                 )
             else:
                 await conn.execute(
-                    "DELETE FROM roster_volunteers WHERE group_id = ? AND user_id = ?", (group_id, user_id)
+                    "DELETE FROM roster_volunteers WHERE group_id = ? AND user_id = ?",
+                    (group_id, user_id),
                 )
 
     async def free_volunteers(
@@ -332,7 +380,12 @@ class RostersRepo:
         return [row_to(User, r) for r in rows]
 
     async def busy_between(
-        self, conn: aiosqlite.Connection, user_id: int, start: datetime, end: datetime, except_slot: int
+        self,
+        conn: aiosqlite.Connection,
+        user_id: int,
+        start: datetime,
+        end: datetime,
+        except_slot: int,
     ) -> bool:
         row = await self._one(
             conn,
@@ -349,14 +402,20 @@ class RostersRepo:
         row = await self._one(conn, "SELECT * FROM roster_shifts WHERE id = ?", (shift_id,))
         return row_to(Shift, row) if row else None
 
-    async def shift_of(self, conn: aiosqlite.Connection | None, slot_id: int, user_id: int) -> Shift | None:
+    async def shift_of(
+        self, conn: aiosqlite.Connection | None, slot_id: int, user_id: int
+    ) -> Shift | None:
         row = await self._one(
-            conn, "SELECT * FROM roster_shifts WHERE slot_id = ? AND user_id = ?", (slot_id, user_id)
+            conn,
+            "SELECT * FROM roster_shifts WHERE slot_id = ? AND user_id = ?",
+            (slot_id, user_id),
         )
         return row_to(Shift, row) if row else None
 
     @staticmethod
-    async def sign_tx(conn: aiosqlite.Connection, slot_id: int, user_id: int, now: datetime) -> None:
+    async def sign_tx(
+        conn: aiosqlite.Connection, slot_id: int, user_id: int, now: datetime
+    ) -> None:
         await conn.execute(
             "INSERT INTO roster_shifts (slot_id, user_id, state, signed_at) VALUES (?, ?, 'signed', ?)"
             " ON CONFLICT (slot_id, user_id) DO UPDATE SET state = 'signed', signed_at = excluded.signed_at,"
@@ -365,7 +424,9 @@ class RostersRepo:
         )
 
     @staticmethod
-    async def step_back_tx(conn: aiosqlite.Connection, shift_id: int, reason: str, now: datetime) -> bool:
+    async def step_back_tx(
+        conn: aiosqlite.Connection, shift_id: int, reason: str, now: datetime
+    ) -> bool:
         cur = await conn.execute(
             "UPDATE roster_shifts SET state = 'stepped_back', stepped_back_at = ?, reason = ?"
             " WHERE id = ? AND state = 'signed'",
@@ -373,7 +434,9 @@ class RostersRepo:
         )
         return cur.rowcount == 1
 
-    async def signed_users(self, slot_id: int, conn: aiosqlite.Connection | None = None) -> list[tuple[Shift, User]]:
+    async def signed_users(
+        self, slot_id: int, conn: aiosqlite.Connection | None = None
+    ) -> list[tuple[Shift, User]]:
         rows = await self._all(
             conn,
             "SELECT x.id AS shift_id, x.slot_id, x.state, x.signed_at, x.stepped_back_at, x.reason, x.attended,"
@@ -383,8 +446,16 @@ class RostersRepo:
         )
         out = []
         for r in rows:
-            shift = Shift(r["shift_id"], r["slot_id"], r["id"], r["state"], r["signed_at"],
-                          r["stepped_back_at"], r["reason"], r["attended"])
+            shift = Shift(
+                r["shift_id"],
+                r["slot_id"],
+                r["id"],
+                r["state"],
+                r["signed_at"],
+                r["stepped_back_at"],
+                r["reason"],
+                r["attended"],
+            )
             out.append((shift, row_to(User, r)))
         return out
 
@@ -428,12 +499,16 @@ class RostersRepo:
         )
 
     @staticmethod
-    async def confirm_attendance_tx(conn: aiosqlite.Connection, slot_id: int, now: datetime) -> None:
+    async def confirm_attendance_tx(
+        conn: aiosqlite.Connection, slot_id: int, now: datetime
+    ) -> None:
         await conn.execute(
             "UPDATE roster_shifts SET attended = COALESCE(attended, 1) WHERE slot_id = ? AND state = 'signed'",
             (slot_id,),
         )
-        await conn.execute("UPDATE roster_slots SET attendance_at = ? WHERE id = ?", (to_db(now), slot_id))
+        await conn.execute(
+            "UPDATE roster_slots SET attendance_at = ? WHERE id = ?", (to_db(now), slot_id)
+        )
 
     async def hours(self, project_id: int, frm: datetime, to: datetime) -> list[HoursRow]:
         rows = await self._all(
@@ -454,7 +529,11 @@ class RostersRepo:
 
     @staticmethod
     async def create_takeover_tx(
-        conn: aiosqlite.Connection, slot_id: int, from_user_id: int, now: datetime, expires: datetime
+        conn: aiosqlite.Connection,
+        slot_id: int,
+        from_user_id: int,
+        now: datetime,
+        expires: datetime,
     ) -> int:
         cur = await conn.execute(
             "INSERT INTO roster_takeovers (slot_id, from_user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -464,19 +543,25 @@ class RostersRepo:
         return cur.lastrowid
 
     @staticmethod
-    async def add_ask_tx(conn: aiosqlite.Connection, takeover_id: int, user_id: int, chat_id: int, lang: str) -> None:
+    async def add_ask_tx(
+        conn: aiosqlite.Connection, takeover_id: int, user_id: int, chat_id: int, lang: str
+    ) -> None:
         await conn.execute(
             "INSERT OR IGNORE INTO roster_takeover_asks (takeover_id, user_id, chat_id, language)"
             " VALUES (?, ?, ?, ?)",
             (takeover_id, user_id, chat_id, lang),
         )
 
-    async def takeover(self, takeover_id: int, conn: aiosqlite.Connection | None = None) -> Takeover | None:
+    async def takeover(
+        self, takeover_id: int, conn: aiosqlite.Connection | None = None
+    ) -> Takeover | None:
         row = await self._one(conn, "SELECT * FROM roster_takeovers WHERE id = ?", (takeover_id,))
         return row_to(Takeover, row) if row else None
 
     @staticmethod
-    async def claim_tx(conn: aiosqlite.Connection, takeover_id: int, user_id: int, now: datetime) -> bool:
+    async def claim_tx(
+        conn: aiosqlite.Connection, takeover_id: int, user_id: int, now: datetime
+    ) -> bool:
         cur = await conn.execute(
             "UPDATE roster_takeovers SET taken_by = ?, taken_at = ? WHERE id = ? AND taken_by IS NULL",
             (user_id, to_db(now), takeover_id),
@@ -518,7 +603,9 @@ class RostersRepo:
         if not user_ids:
             return []
         marks = ",".join("?" * len(user_ids))
-        rows = await self._all(conn, f"SELECT * FROM users WHERE id IN ({marks}) ORDER BY id", tuple(user_ids))
+        rows = await self._all(
+            conn, f"SELECT * FROM users WHERE id IN ({marks}) ORDER BY id", tuple(user_ids)
+        )
         return [row_to(User, r) for r in rows]
 
     async def managers(self, group_id: int, conn: aiosqlite.Connection | None = None) -> list[User]:

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from storage.timestamps import from_db, to_db
 from storage.db import Database
 from storage.repos import row_to
+from storage.timestamps import from_db, to_db
 
 
 @dataclass(frozen=True)
