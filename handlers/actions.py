@@ -13,7 +13,17 @@ from bot.core import i18n
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, esc
 from bot.domain.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
-from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
+from handlers.common import (
+    answer,
+    button_action,
+    button_expired,
+    parse_cb,
+    parse_int,
+    refuse,
+    reply,
+    roles,
+    show,
+)
 from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
 from storage.timestamps import from_db, to_db
@@ -436,10 +446,8 @@ async def _on_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | N
 
 
 async def on_ac(update: Update, ctx: BotContext) -> None:
-    data = update.callback_query.data or ""
-    parts = data.split(":")
-    if len(parts) < 2:
-        await button_expired(update)
+    parts = await button_action(update)
+    if parts is None:
         return
     act = parts[1]
     if act == "pv":

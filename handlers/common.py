@@ -146,6 +146,22 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
             pass  # query too old: nothing to answer
 
 
+def button_parts(update: Update) -> list[str]:
+    """The pieces of a button's 'feature:action:a:b' data ([""] when there is none)."""
+    query = update.callback_query
+    return ((query.data if query is not None else None) or "").split(":")
+
+
+async def button_action(update: Update) -> list[str] | None:
+    """The pieces of a button's data with at least feature and action; None (and the person
+    told that the button expired) for a shape no button of ours has (forged or outdated)."""
+    parts = button_parts(update)
+    if len(parts) < 2:
+        await button_expired(update)
+        return None
+    return parts
+
+
 def parse_cb(data: str | None, parts: int) -> list[str] | None:
     """Split 'feature:action:a:b'; None when the shape is wrong (forged or outdated)."""
     if not data:

@@ -18,7 +18,16 @@ from bot.core.dateparse import parse, parse_time
 from bot.core.i18n import N_, _, format_short_date, format_time, ngettext
 from bot.core.ui import Button, cb, clip, esc
 from bot.domain.meetings import USUAL_HOURS, Draft, MeetingsService, rule_choices, rule_label
-from handlers.common import answer, button_expired, is_private, refuse, reply, roles, show
+from handlers.common import (
+    answer,
+    button_expired,
+    button_parts,
+    is_private,
+    refuse,
+    reply,
+    roles,
+    show,
+)
 from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
 from storage.repos.meetings import Meeting
@@ -30,11 +39,6 @@ MAX_OPTIONS = 6
 
 def svc(ctx: BotContext) -> MeetingsService:
     return ctx.services.meetings
-
-
-def parts_of(update: Update) -> list[str]:
-    data = update.callback_query.data if update.callback_query else ""
-    return (data or "").split(":")
 
 
 def num(value: str | None) -> int | None:
@@ -503,7 +507,7 @@ async def on_dialog_button(update: Update, ctx: BotContext, p: list[str]) -> Non
 
 
 async def on_mt(update: Update, ctx: BotContext) -> None:
-    p = parts_of(update)
+    p = button_parts(update)
     if len(p) < 2:
         await button_expired(update)
         return
@@ -916,7 +920,7 @@ async def cmd_linkchat(update: Update, ctx: BotContext) -> None:
 
 
 async def on_mp(update: Update, ctx: BotContext) -> None:
-    p = parts_of(update)
+    p = button_parts(update)
     pid = num(p[2]) if len(p) >= 3 else None
     service = svc(ctx)
     poll = await service.repo.poll(pid) if pid is not None else None

@@ -29,7 +29,16 @@ from bot.domain.rosters import (
     task_summary,
     weekday_short,
 )
-from handlers.common import answer, button_expired, parse_int, refuse, reply, roles, show
+from handlers.common import (
+    answer,
+    button_expired,
+    button_parts,
+    parse_int,
+    refuse,
+    reply,
+    roles,
+    show,
+)
 from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
 from storage.repos.rosters import SlotInfo, Task
@@ -49,10 +58,6 @@ EDIT_FIELDS = {
 
 def svc(ctx: BotContext) -> RosterService:
     return ctx.services.rosters
-
-
-def _parts(update: Update) -> list[str]:
-    return (update.callback_query.data or "").split(":")
 
 
 async def _managed_groups(ctx: BotContext) -> list:
@@ -387,7 +392,7 @@ async def _cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None
 
 
 async def on_ro(update: Update, ctx: BotContext) -> None:
-    parts = _parts(update)
+    parts = button_parts(update)
     s = ctx.services
     action = parts[1] if len(parts) > 1 else ""
     arg = parse_int(parts[2]) if len(parts) > 2 else None
@@ -730,9 +735,7 @@ async def _group_view(update: Update, ctx: BotContext, group_id: int) -> None:
         elif sl.missing == 0:
             lines.append("⛔ {} – {} ({})".format(slot_when(sl), esc(sl.title), _("full")))
         else:
-            lines.append(
-                f"✋ {slot_when(sl)} – {esc(sl.title)} ({sl.signed}/{sl.needed})"
-            )
+            lines.append(f"✋ {slot_when(sl)} – {esc(sl.title)} ({sl.signed}/{sl.needed})")
             if len(rows) < 20:
                 rows.append(
                     [
@@ -754,7 +757,7 @@ async def _group_view(update: Update, ctx: BotContext, group_id: int) -> None:
 
 
 async def on_sh(update: Update, ctx: BotContext) -> None:
-    parts = _parts(update)
+    parts = button_parts(update)
     s = ctx.services
     if len(parts) not in (3, 4):
         await button_expired(update)
@@ -967,7 +970,7 @@ async def cmd_shifts(update: Update, ctx: BotContext) -> None:
 
 
 async def on_tk(update: Update, ctx: BotContext) -> None:
-    parts = _parts(update)
+    parts = button_parts(update)
     takeover_id = parse_int(parts[2]) if len(parts) == 3 and parts[1] == "take" else None
     if takeover_id is None:
         await button_expired(update)
