@@ -25,6 +25,7 @@ from handlers.common import (
     show,
 )
 from handlers.context import BotContext, registry_of
+from storage.repos.actions import Action
 from storage.repos.dialogs import Dialog
 from storage.timestamps import from_db, to_db
 
@@ -207,13 +208,8 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await _next(update, ctx, step, data)
         return
     if step in ("when", "hour"):
-        when = _parse_when(text, s.clock.now())
-        if when is None or when <= s.clock.now():
-            await reply(
-                update,
-                ctx,
-                _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."),
-            )
+        when = await _future_when(update, ctx, text)
+        if when is None:
             return
         data["when"] = to_db(when)
         await _next(update, ctx, "when", data)
@@ -562,22 +558,46 @@ async def _manage(update: Update, ctx: BotContext, parts: list[str]) -> None:
         await reply(update, ctx, _("This call is closed."))
 
 
-async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
-    s = ctx.services
+async def _future_when(update: Update, ctx: BotContext, text: str) -> datetime | None:
+    """The date and time typed, if it is still to come; otherwise the person is asked again."""
+    now = ctx.services.clock.now()
+    when = _parse_when(text, now)
+    if when is None or when <= ctx.services.clock.now():
+        await reply(
+            update,
+            ctx,
+            _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."),
+        )
+        return None
+    return when
+
+
+async def _dialog_action(
+    update: Update, ctx: BotContext, dialog: Dialog, *, sent_only: bool
+) -> tuple[str, Action | None]:
+    """The change/follow-up dialogs' prologue: the text typed and the action, if this person may
+    still manage it (``sent_only``: and it is not cancelled); otherwise the dialog ends, refused."""
     text = (update.effective_message.text or "").strip() if update.effective_message else ""
     action = await svc(ctx).repo.get(int(dialog.data["aid"]))
-    if action is None or not await _may_manage(ctx, action) or action.state != "sent":
-        await s.dialogs.clear(ctx.user.id)
+    if (
+        action is None
+        or not await _may_manage(ctx, action)
+        or (sent_only and action.state != "sent")
+    ):
+        await ctx.services.dialogs.clear(ctx.user.id)
         await refuse(update, ctx)
+        return text, None
+    return text, action
+
+
+async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
+    s = ctx.services
+    text, action = await _dialog_action(update, ctx, dialog, sent_only=True)
+    if action is None:
         return
     if dialog.step == "when":
-        when = _parse_when(text, s.clock.now())
-        if when is None or when <= s.clock.now():
-            await reply(
-                update,
-                ctx,
-                _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."),
-            )
+        when = await _future_when(update, ctx, text)
+        if when is None:
             return
         await s.dialogs.set(
             ctx.user.id,
@@ -607,11 +627,8 @@ async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
 
 async def _follow_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     s = ctx.services
-    text = (update.effective_message.text or "").strip() if update.effective_message else ""
-    action = await svc(ctx).repo.get(int(dialog.data["aid"]))
-    if action is None or not await _may_manage(ctx, action):
-        await s.dialogs.clear(ctx.user.id)
-        await refuse(update, ctx)
+    text, action = await _dialog_action(update, ctx, dialog, sent_only=False)
+    if action is None:
         return
     if not text or len(text) > 3000:
         await reply(

@@ -24,7 +24,7 @@ from bot.domain.deps import Core
 from storage.repos.actions import Action, ActionsRepo, Tally
 from storage.repos.groups import GroupsRepo
 from storage.repos.users import UsersRepo
-from storage.timestamps import from_db, to_db
+from storage.timestamps import from_db
 
 log = logging.getLogger(__name__)
 
@@ -220,11 +220,7 @@ class ActionsService:
         assert first is not None
         async with self.db.transaction() as conn:
             aid = await ActionsRepo.create_tx(conn, first.project_id, sender.id, draft, now)
-            async with conn.execute(
-                "SELECT id, name, needed FROM action_roles WHERE action_id = ? ORDER BY position",
-                (aid,),
-            ) as cur:
-                roles = [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+            roles = await ActionsRepo.roles_tx(conn, aid)
             start = from_db(draft["when"])
             assert start is not None
             rendered: dict[tuple[str, int], tuple[str, list[list[Button]]]] = {}
@@ -285,7 +281,7 @@ class ActionsService:
                     dedupe_key=f"ac:chat:{aid}:{group.id}",
                 )
             await ActionsRepo.set_total_tx(conn, aid, len(audience))
-            action = await self._get_tx(conn, aid)
+            action = await ActionsRepo.get_tx(conn, aid)
             with i18n.use_locale(self.lang_of(sender)):
                 text, rows = self.status_text(
                     action, roles, Tally(len(audience), 0, 0, {}), None, len(chats)
@@ -301,13 +297,6 @@ class ActionsService:
             )
         self.outbox.wake()
         return aid, len(audience)
-
-    @staticmethod
-    async def _get_tx(conn: Any, aid: int) -> Action:
-        from storage.repos import row_to
-
-        async with conn.execute("SELECT * FROM actions WHERE id = ?", (aid,)) as cur:
-            return row_to(Action, await cur.fetchone())
 
     # ----- the organiser's live view -----
 
@@ -350,23 +339,13 @@ class ActionsService:
         return "\n".join(lines), rows
 
     async def progress(self, aid: int) -> dict[str, int]:
-        rows = await self.db.fetchall(
-            "SELECT state, COUNT(*) FROM outbox WHERE batch = ? GROUP BY state", (f"action:{aid}",)
-        )
-        return {r[0]: r[1] for r in rows}
+        return await self.repo.progress(aid)
 
     async def status_for(self, action: Action) -> tuple[str, list[list[Button]]]:
         roles = [(r.id, r.name, r.needed) for r in await self.repo.roles(action.id)]
-        chats = await self.db.fetchall(
-            "SELECT COUNT(*) FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'",
-            (f"action-chat:{action.id}",),
-        )
+        chats = await self.repo.chat_post_count(action.id)
         return self.status_text(
-            action,
-            roles,
-            await self.repo.tally(action.id),
-            await self.progress(action.id),
-            int(chats[0][0]) if chats else 0,
+            action, roles, await self.repo.tally(action.id), await self.progress(action.id), chats
         )
 
     # ----- the post in linked group chats -----
@@ -401,10 +380,7 @@ class ActionsService:
         action = await self.repo.get(aid)
         if action is None:
             return
-        posts = await self.db.fetchall(
-            "SELECT ref, chat_id, state, message_id FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'",
-            (f"action-chat:{aid}",),
-        )
+        posts = await self.repo.chat_posts(aid)
         if not posts:
             return
         tally = await self.repo.tally(aid)
@@ -613,9 +589,7 @@ class ActionsService:
     async def change(self, aid: int, start: datetime, place: str) -> int:
         action = await self.repo.get(aid)
         assert action is not None
-        await self.db.execute(
-            "UPDATE actions SET starts_at = ?, place = ? WHERE id = ?", (to_db(start), place, aid)
-        )
+        await self.repo.change(aid, start, place)
         action = await self.repo.get(aid)
         assert action is not None
 
@@ -632,10 +606,7 @@ class ActionsService:
     async def cancel(self, aid: int) -> int:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE actions SET state = 'cancelled', cancelled_at = ? WHERE id = ? AND state = 'sent'",
-                (to_db(now), aid),
-            )
+            await ActionsRepo.cancel_tx(conn, aid, now)
             await Outbox.cancel_batch_tx(conn, f"action:{aid}")
         action = await self.repo.get(aid)
         assert action is not None
@@ -654,11 +625,7 @@ class ActionsService:
         """The one message after the action to those who came; None when already sent."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE actions SET followup_sent_at = ? WHERE id = ? AND followup_sent_at IS NULL",
-                (to_db(now), aid),
-            )
-            if cur.rowcount == 0:
+            if not await ActionsRepo.mark_followup_tx(conn, aid, now):
                 return None
         action = await self.repo.get(aid)
         assert action is not None

@@ -57,6 +57,21 @@ async def tallies(db_or_conn: Any, kind: str, object_ids: list[int]) -> dict[tup
     return {(r["object_id"], r["label"]): r["n"] for r in rows}
 
 
+async def user_names_tx(conn: aiosqlite.Connection, user_id: int) -> list[str | None]:
+    """First name, last name and username of a person (empty when there is no such person)."""
+    async with conn.execute(
+        "SELECT first_name, last_name, username FROM users WHERE id = ?", (user_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return list(row) if row else []
+
+
+async def group_name_tx(conn: aiosqlite.Connection, group_id: int) -> str:
+    async with conn.execute("SELECT name FROM groups WHERE id = ?", (group_id,)) as cur:
+        row = await cur.fetchone()
+    return row[0] if row else ""
+
+
 def name_pattern(names: list[str | None]) -> re.Pattern[str] | None:
     """Whole-word, case-insensitive match of a person's first/last/user name (2+ letters)."""
     words = sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True)
