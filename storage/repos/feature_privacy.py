@@ -45,6 +45,36 @@ async def fold_tx(
     )
 
 
+async def fold_and_delete_tx(
+    conn: aiosqlite.Connection,
+    kind: str,
+    table: str,
+    counted: str,
+    where: str,
+    params: tuple[Any, ...],
+) -> None:
+    """The anonymisation rule for rows that only matter as a number: the rows of ``table``
+    matching ``where`` are added to the anonymous tallies (``counted``: the SQL for
+    "object_id, label" they are counted by) and deleted."""
+    await fold_tx(
+        conn,
+        kind,
+        f"SELECT {counted}, COUNT(*) AS n FROM {table} WHERE {where} GROUP BY object_id, label",
+        params,
+    )
+    await conn.execute(f"DELETE FROM {table} WHERE {where}", params)
+
+
+async def mark_anonymised_tx(
+    conn: aiosqlite.Connection, table: str, ids: list[int], now: datetime
+) -> None:
+    marks = ",".join("?" * len(ids))
+    await conn.execute(
+        f"UPDATE {table} SET anonymised_at = ? WHERE id IN ({marks}) AND anonymised_at IS NULL",
+        (to_db(now), *ids),
+    )
+
+
 async def tallies(db_or_conn: Any, kind: str, object_ids: list[int]) -> dict[tuple[int, str], int]:
     if not object_ids:
         return {}
@@ -157,6 +187,10 @@ async def future_rsvps_tx(
     return [(r[0], r[1]) for r in rows]
 
 
+_RSVP = "meeting_id AS object_id, answer AS label"
+_ATTENDED = "meeting_id AS object_id, '' AS label"
+
+
 async def forget_meetings_tx(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
     """Future answers are deleted (the caller frees their places first); past answers,
     attendance and votes of closed polls become anonymous tallies; open-poll votes go."""
@@ -166,22 +200,12 @@ async def forget_meetings_tx(conn: aiosqlite.Connection, user_id: int, now: date
         " (SELECT id FROM meetings WHERE status = 'published' AND starts_at > ?)",
         (user_id, stamp),
     )
-    await fold_tx(
-        conn,
-        "meeting_rsvp",
-        "SELECT meeting_id AS object_id, answer AS label, COUNT(*) AS n FROM meeting_rsvps WHERE user_id = ?"
-        " GROUP BY meeting_id, answer",
-        (user_id,),
+    await fold_and_delete_tx(
+        conn, "meeting_rsvp", "meeting_rsvps", _RSVP, "user_id = ?", (user_id,)
     )
-    await conn.execute("DELETE FROM meeting_rsvps WHERE user_id = ?", (user_id,))
-    await fold_tx(
-        conn,
-        "meeting_attended",
-        "SELECT meeting_id AS object_id, '' AS label, COUNT(*) AS n FROM meeting_attendance WHERE user_id = ?"
-        " GROUP BY meeting_id",
-        (user_id,),
+    await fold_and_delete_tx(
+        conn, "meeting_attended", "meeting_attendance", _ATTENDED, "user_id = ?", (user_id,)
     )
-    await conn.execute("DELETE FROM meeting_attendance WHERE user_id = ?", (user_id,))
     await fold_tx(
         conn,
         "poll_vote",
@@ -204,27 +228,12 @@ async def meetings_due_for_retention(db: Database, cutoff: datetime, limit: int 
 
 
 async def anonymise_meetings_tx(conn: aiosqlite.Connection, ids: list[int], now: datetime) -> None:
-    marks = ",".join("?" * len(ids))
-    await fold_tx(
-        conn,
-        "meeting_rsvp",
-        f"SELECT meeting_id AS object_id, answer AS label, COUNT(*) AS n FROM meeting_rsvps"
-        f" WHERE meeting_id IN ({marks}) GROUP BY meeting_id, answer",
-        tuple(ids),
+    where = f"meeting_id IN ({','.join('?' * len(ids))})"
+    await fold_and_delete_tx(conn, "meeting_rsvp", "meeting_rsvps", _RSVP, where, tuple(ids))
+    await fold_and_delete_tx(
+        conn, "meeting_attended", "meeting_attendance", _ATTENDED, where, tuple(ids)
     )
-    await conn.execute(f"DELETE FROM meeting_rsvps WHERE meeting_id IN ({marks})", tuple(ids))
-    await fold_tx(
-        conn,
-        "meeting_attended",
-        f"SELECT meeting_id AS object_id, '' AS label, COUNT(*) AS n FROM meeting_attendance"
-        f" WHERE meeting_id IN ({marks}) GROUP BY meeting_id",
-        tuple(ids),
-    )
-    await conn.execute(f"DELETE FROM meeting_attendance WHERE meeting_id IN ({marks})", tuple(ids))
-    await conn.execute(
-        f"UPDATE meetings SET anonymised_at = ? WHERE id IN ({marks}) AND anonymised_at IS NULL",
-        (to_db(now), *ids),
-    )
+    await mark_anonymised_tx(conn, "meetings", ids, now)
 
 
 async def anonymise_old_poll_votes_tx(conn: aiosqlite.Connection, cutoff: datetime) -> None:
@@ -281,7 +290,9 @@ async def future_answered_actions_tx(
     return [r[0] for r in rows]
 
 
-_ACTION_LABEL = "COALESCE(answer, 'none') || ':' || COALESCE(role_id, '')"
+_ANSWER = (
+    "action_id AS object_id, COALESCE(answer, 'none') || ':' || COALESCE(role_id, '') AS label"
+)
 
 
 async def forget_actions_tx(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
@@ -292,14 +303,9 @@ async def forget_actions_tx(conn: aiosqlite.Connection, user_id: int, now: datet
         " (SELECT id FROM actions WHERE state = 'sent' AND starts_at > ?)",
         (user_id, to_db(now)),
     )
-    await fold_tx(
-        conn,
-        "action_answer",
-        f"SELECT action_id AS object_id, {_ACTION_LABEL} AS label, COUNT(*) AS n FROM action_recipients"
-        " WHERE user_id = ? GROUP BY action_id, label",
-        (user_id,),
+    await fold_and_delete_tx(
+        conn, "action_answer", "action_recipients", _ANSWER, "user_id = ?", (user_id,)
     )
-    await conn.execute("DELETE FROM action_recipients WHERE user_id = ?", (user_id,))
     await conn.execute("DELETE FROM action_mutes WHERE user_id = ?", (user_id,))
     await conn.execute("UPDATE actions SET created_by = NULL WHERE created_by = ?", (user_id,))
 
@@ -313,19 +319,9 @@ async def actions_due_for_retention(db: Database, cutoff: datetime, limit: int =
 
 
 async def anonymise_actions_tx(conn: aiosqlite.Connection, ids: list[int], now: datetime) -> None:
-    marks = ",".join("?" * len(ids))
-    await fold_tx(
-        conn,
-        "action_answer",
-        f"SELECT action_id AS object_id, {_ACTION_LABEL} AS label, COUNT(*) AS n FROM action_recipients"
-        f" WHERE action_id IN ({marks}) GROUP BY action_id, label",
-        tuple(ids),
-    )
-    await conn.execute(f"DELETE FROM action_recipients WHERE action_id IN ({marks})", tuple(ids))
-    await conn.execute(
-        f"UPDATE actions SET anonymised_at = ? WHERE id IN ({marks}) AND anonymised_at IS NULL",
-        (to_db(now), *ids),
-    )
+    where = f"action_id IN ({','.join('?' * len(ids))})"
+    await fold_and_delete_tx(conn, "action_answer", "action_recipients", _ANSWER, where, tuple(ids))
+    await mark_anonymised_tx(conn, "actions", ids, now)
 
 
 # ----- volunteer rosters -----
