@@ -21,6 +21,12 @@ ALL = "*"
 DONE = "."
 
 
+def _lower_first(text: str) -> str:
+    """A translated label used inside a sentence ("All projects" -> "all projects"): one msgid
+    for both, so translators translate the text once."""
+    return text[:1].lower() + text[1:]
+
+
 async def _allowed_projects(ctx: BotContext) -> list | None:
     """Projects this person may export; None when they may not export at all."""
     r = await roles(ctx)
@@ -113,7 +119,7 @@ async def _build(update: Update, ctx: BotContext, data: dict) -> None:
     start, end = period_bounds(data["t"], now)
     project_ids = _project_ids(data)
     if project_ids is None:
-        title = _("all projects")
+        title = _lower_first(_("All projects"))
     else:
         project = await s.projects.get(project_ids[0])
         title = project.name if project else "?"
