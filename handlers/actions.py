@@ -71,7 +71,8 @@ async def cmd_action(update: Update, ctx: BotContext) -> None:
         update,
         ctx,
         _(
-            "<b>Call for action</b>\nWhat is going to happen? For example: <i>Protest at city hall</i>."
+            "<b>Call for action</b>\nWhat is going to happen? For example: <i>Protest at city"
+            " hall</i>."
         )
         + "\n"
         + _("Send /cancel to stop."),
@@ -184,7 +185,6 @@ def _parse_when(text: str, now: datetime) -> datetime | None:
 
 
 async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
-    s = ctx.services
     data = dict(dialog.data)
     text = update.effective_message.text if update.effective_message else None
     if not text or not text.strip():
@@ -493,7 +493,8 @@ async def _member_answer(update: Update, ctx: BotContext, parts: list[str]) -> N
     else:
         await answer(update, _("Thank you! You can change your answer at any time."))
     if in_group_chat:
-        return  # the post is everyone's: it is kept up to date through the outbox, not edited for one
+        # The post is everyone's: it is kept up to date through the outbox, not edited for one.
+        return
     shown = await svc(ctx).member_view(aid, ctx.user.id)
     if shown is not None:
         await show(update, ctx, *shown)
@@ -721,7 +722,8 @@ async def cmd_stop(update: Update, ctx: BotContext) -> None:
         update,
         ctx,
         _(
-            "You will get no more calls or messages from your groups. Send /start to get them again."
+            "You will get no more calls or messages from your groups. Send /start to get them"
+            " again."
         ),
     )
 

@@ -80,7 +80,8 @@ async def on_pv(update: Update, ctx: BotContext) -> None:
         update,
         ctx,
         _(
-            "Your data is deleted. Goodbye! If you write to the bot again, you start as a new person."
+            "Your data is deleted. Goodbye! If you write to the bot again, you start as a new"
+            " person."
         ),
     )
 

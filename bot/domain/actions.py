@@ -177,7 +177,8 @@ class ActionsService:
         ]
 
     async def linked_chats(self, draft: dict[str, Any]) -> list[Any]:
-        """Target groups with a linked Telegram group chat (/linkchat): the call is posted there too."""
+        """Target groups with a linked Telegram group chat (/linkchat): the call is posted there
+        too."""
         groups = [await self.groups.get(gid) for gid in await self.target_groups(draft)]
         return [g for g in groups if g is not None and g.chat_id]
 
@@ -351,7 +352,8 @@ class ActionsService:
     # ----- the post in linked group chats -----
 
     async def chat_group(self, action: Action, chat_id: int) -> Any | None:
-        """The target group of this action whose linked chat is ``chat_id`` (None: not posted there)."""
+        """The target group of this action whose linked chat is ``chat_id`` (None: not posted
+        there)."""
         targets = action.groups
         if action.whole_project:
             targets = [g.id for g in await self.groups.of_project(action.project_id)]
@@ -376,7 +378,8 @@ class ActionsService:
 
     async def refresh_chat_posts(self, aid: int, closed_note: str | None = None) -> None:
         """Keep the group chats' posts in step (tasks filled / full, or cancelled): the newest
-        version replaces a pending one, so a busy call costs the chat few of its 20 sends a minute."""
+        version replaces a pending one, so a busy call costs the chat few of its 20 sends a
+        minute."""
         action = await self.repo.get(aid)
         if action is None:
             return
@@ -566,7 +569,8 @@ class ActionsService:
             with i18n.use_locale(self.lang_of(owner)):
                 text = (
                     _(
-                        "<b>{what}</b> is over. Thank the people who came and tell them what happens next?"
+                        "<b>{what}</b> is over. Thank the people who came and tell them what"
+                        " happens next?"
                     ).format(what=esc(action.what))
                     + "\n"
                     + ngettext(

@@ -107,7 +107,8 @@ class ActionsRepo:
         conn: aiosqlite.Connection, action_id: int, user_id: int, group_id: int
     ) -> None:
         await conn.execute(
-            "INSERT OR IGNORE INTO action_recipients (action_id, user_id, group_id) VALUES (?, ?, ?)",
+            "INSERT OR IGNORE INTO action_recipients (action_id, user_id, group_id) VALUES (?, ?,"
+            " ?)",
             (action_id, user_id, group_id),
         )
 
@@ -261,7 +262,8 @@ class ActionsRepo:
     @staticmethod
     async def cancel_tx(conn: aiosqlite.Connection, action_id: int, now: datetime) -> None:
         await conn.execute(
-            "UPDATE actions SET state = 'cancelled', cancelled_at = ? WHERE id = ? AND state = 'sent'",
+            "UPDATE actions SET state = 'cancelled', cancelled_at = ? WHERE id = ? AND state ="
+            " 'sent'",
             (to_db(now), action_id),
         )
 
