@@ -50,9 +50,9 @@ async def _groups_and_projects(ctx: BotContext):
         for g in await s.groups.of_project(pid):
             groups[g.id] = g
     for gid in r.organiser_of:
-        g = await s.groups.get(gid)
-        if g is not None:
-            groups[g.id] = g
+        group = await s.groups.get(gid)
+        if group is not None:
+            groups[group.id] = group
     projects = [p for p in [await s.projects.get(pid) for pid in sorted(r.worker_of)] if p]
     return sorted(groups.values(), key=lambda g: g.name.lower()), projects
 
@@ -343,8 +343,8 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
         act == "h"
         and step == "hour"
         and data.get("day")
-        and parse_int(arg) is not None
-        and parse_int(arg) < 24
+        and (hour := parse_int(arg)) is not None
+        and hour < 24
     ):
         day = datetime.strptime(data.pop("day"), "%Y%m%d")
         when = datetime(day.year, day.month, day.day, int(arg), 0, tzinfo=s.clock.tz)
@@ -472,6 +472,7 @@ async def _member_answer(update: Update, ctx: BotContext, parts: list[str]) -> N
     if in_group_chat:
         # Under the post in a linked group chat: only members of that group may answer.
         action = await svc(ctx).repo.get(aid)
+        assert chat is not None
         group = await svc(ctx).chat_group(action, chat.id) if action is not None else None
         if group is None:
             await button_expired(update)
@@ -541,7 +542,7 @@ async def _manage(update: Update, ctx: BotContext, parts: list[str]) -> None:
             [[Button(_("🛑 Yes, cancel it"), cb("ac", "cy", aid))]],
         )
     elif act == "cy" and action.state == "sent":
-        n = await svc(ctx).cancel(aid)
+        n = await svc(ctx).cancel(action.id)
         await show(
             update,
             ctx,
@@ -617,6 +618,7 @@ async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         return
     place = action.place if text == "=" or not text else text[: LIMITS["place"]]
     when = from_db(dialog.data["when"])
+    assert when is not None
     await s.dialogs.clear(ctx.user.id)
     n = await svc(ctx).change(action.id, when, place)
     await reply(
@@ -685,6 +687,7 @@ async def cmd_settings(update: Update, ctx: BotContext) -> None:
 
 
 async def on_mute(update: Update, ctx: BotContext) -> None:
+    assert update.callback_query is not None
     parts = parse_cb(update.callback_query.data, 3)
     gid = parse_int(parts[2]) if parts else None
     if parts is None or gid is None or parts[1] not in ("g", "t"):
@@ -700,6 +703,7 @@ async def on_mute(update: Update, ctx: BotContext) -> None:
     if parts[1] == "g":
         await repo.set_muted(ctx.user.id, gid, True, s.clock.now())
         await answer(update)
+        assert group is not None  # a member's group exists
         await reply(
             update,
             ctx,

@@ -144,6 +144,8 @@ async def _build(update: Update, ctx: BotContext, data: dict) -> None:
     await show(update, ctx, _("Making the export…"))
     files = await build_export(s.db, f, s.clock.tz, i18n.current_language(), title, filters_text)
     stem = file_stem(title, start, end)
+    assert update.effective_chat is not None
+    assert files.csv is not None and files.html is not None  # both formats were asked for
     chat_id = update.effective_chat.id
     await ctx.bot.send_document(
         chat_id,
@@ -160,6 +162,7 @@ async def _build(update: Update, ctx: BotContext, data: dict) -> None:
 
 
 async def on_ex(update: Update, ctx: BotContext) -> None:
+    assert update.callback_query is not None
     parts = parse_cb(update.callback_query.data, 3)
     projects = await _allowed_projects(ctx)
     if projects is None:

@@ -215,7 +215,11 @@ class ActionsService:
         now = self.clock.now()
         audience = await self.audience(draft, sender.id)
         users = {u.id: u for u in await self.users.many([u for u, _g in audience])}
-        group_names = {gid: (await self.groups.get(gid)).name for gid in {g for _u, g in audience}}
+        group_names: dict[int, str] = {}
+        for gid in {g for _u, g in audience}:
+            group = await self.groups.get(gid)
+            assert group is not None  # the audience comes from memberships of existing groups
+            group_names[gid] = group.name
         groups = await self.target_groups(draft)
         first = await self.groups.get(groups[0])
         assert first is not None
@@ -529,6 +533,7 @@ class ActionsService:
             for user in users:
                 with i18n.use_locale(self.lang_of(user)):
                     text, rows = render(user)
+                assert user.tg_id is not None  # filtered above
                 await Outbox.enqueue_tx(
                     conn,
                     user.tg_id,

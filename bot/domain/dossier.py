@@ -166,7 +166,7 @@ def compute(rows: list[ExportRow], tz: ZoneInfo, start: datetime, end: datetime)
     by_month: dict[str, list[int]] = {m: [0, 0] for m in months}
     by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_hood: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
-    status = Counter()
+    status: Counter[str] = Counter()
     first, resolution = [], []
     quotes: list[tuple[str, str]] = []
     for r in rows:

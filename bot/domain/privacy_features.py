@@ -109,7 +109,14 @@ async def _ask_takeover_tx(
         return
     group_name = await fp.group_name_tx(conn, slot.group_id)
     expires = min(now + timedelta(hours=rosters.settings.roster_takeover_hours), slot.start)
-    takeover_id = await repo.create_takeover_tx(conn, slot.slot_id, None, now, expires)
+    # No one to name: from_user_id is NULL (the column allows it; the repository's hint says int).
+    takeover_id = await repo.create_takeover_tx(
+        conn,
+        slot.slot_id,
+        None,  # type: ignore[arg-type]
+        now,
+        expires,
+    )
     asked = 0
     for other in await repo.free_volunteers(conn, slot.group_id, slot.start, slot.end):
         if other.id == gone_id:

@@ -108,7 +108,7 @@ async def export_rows(db: Database, f: ExportFilter) -> list[ExportRow]:
                 neighbourhood=hood,
                 status=status,
                 history=(
-                    tuple(tuple(item.split("@", 1)) for item in raw.split(">"))  # type: ignore[misc]
+                    tuple(tuple(item.split("@", 1)) for item in raw.split(">"))
                     if raw
                     else (("new", created_at),)
                 ),
