@@ -25,6 +25,7 @@ from handlers.common import (
     show,
 )
 from handlers.context import BotContext, registry_of
+from storage.repos.actions import Action
 from storage.repos.dialogs import Dialog
 from storage.timestamps import from_db, to_db
 
@@ -49,9 +50,9 @@ async def _groups_and_projects(ctx: BotContext):
         for g in await s.groups.of_project(pid):
             groups[g.id] = g
     for gid in r.organiser_of:
-        g = await s.groups.get(gid)
-        if g is not None:
-            groups[g.id] = g
+        group = await s.groups.get(gid)
+        if group is not None:
+            groups[group.id] = group
     projects = [p for p in [await s.projects.get(pid) for pid in sorted(r.worker_of)] if p]
     return sorted(groups.values(), key=lambda g: g.name.lower()), projects
 
@@ -70,7 +71,8 @@ async def cmd_action(update: Update, ctx: BotContext) -> None:
         update,
         ctx,
         _(
-            "<b>Call for action</b>\nWhat is going to happen? For example: <i>Protest at city hall</i>."
+            "<b>Call for action</b>\nWhat is going to happen? For example: <i>Protest at city"
+            " hall</i>."
         )
         + "\n"
         + _("Send /cancel to stop."),
@@ -183,7 +185,6 @@ def _parse_when(text: str, now: datetime) -> datetime | None:
 
 
 async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
-    s = ctx.services
     data = dict(dialog.data)
     text = update.effective_message.text if update.effective_message else None
     if not text or not text.strip():
@@ -207,13 +208,8 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await _next(update, ctx, step, data)
         return
     if step in ("when", "hour"):
-        when = _parse_when(text, s.clock.now())
-        if when is None or when <= s.clock.now():
-            await reply(
-                update,
-                ctx,
-                _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."),
-            )
+        when = await _future_when(update, ctx, text)
+        if when is None:
             return
         data["when"] = to_db(when)
         await _next(update, ctx, "when", data)
@@ -347,8 +343,8 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
         act == "h"
         and step == "hour"
         and data.get("day")
-        and parse_int(arg) is not None
-        and parse_int(arg) < 24
+        and (hour := parse_int(arg)) is not None
+        and hour < 24
     ):
         day = datetime.strptime(data.pop("day"), "%Y%m%d")
         when = datetime(day.year, day.month, day.day, int(arg), 0, tzinfo=s.clock.tz)
@@ -476,6 +472,7 @@ async def _member_answer(update: Update, ctx: BotContext, parts: list[str]) -> N
     if in_group_chat:
         # Under the post in a linked group chat: only members of that group may answer.
         action = await svc(ctx).repo.get(aid)
+        assert chat is not None
         group = await svc(ctx).chat_group(action, chat.id) if action is not None else None
         if group is None:
             await button_expired(update)
@@ -497,7 +494,8 @@ async def _member_answer(update: Update, ctx: BotContext, parts: list[str]) -> N
     else:
         await answer(update, _("Thank you! You can change your answer at any time."))
     if in_group_chat:
-        return  # the post is everyone's: it is kept up to date through the outbox, not edited for one
+        # The post is everyone's: it is kept up to date through the outbox, not edited for one.
+        return
     shown = await svc(ctx).member_view(aid, ctx.user.id)
     if shown is not None:
         await show(update, ctx, *shown)
@@ -544,7 +542,7 @@ async def _manage(update: Update, ctx: BotContext, parts: list[str]) -> None:
             [[Button(_("🛑 Yes, cancel it"), cb("ac", "cy", aid))]],
         )
     elif act == "cy" and action.state == "sent":
-        n = await svc(ctx).cancel(aid)
+        n = await svc(ctx).cancel(action.id)
         await show(
             update,
             ctx,
@@ -562,22 +560,46 @@ async def _manage(update: Update, ctx: BotContext, parts: list[str]) -> None:
         await reply(update, ctx, _("This call is closed."))
 
 
-async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
-    s = ctx.services
+async def _future_when(update: Update, ctx: BotContext, text: str) -> datetime | None:
+    """The date and time typed, if it is still to come; otherwise the person is asked again."""
+    now = ctx.services.clock.now()
+    when = _parse_when(text, now)
+    if when is None or when <= ctx.services.clock.now():
+        await reply(
+            update,
+            ctx,
+            _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."),
+        )
+        return None
+    return when
+
+
+async def _dialog_action(
+    update: Update, ctx: BotContext, dialog: Dialog, *, sent_only: bool
+) -> tuple[str, Action | None]:
+    """The change/follow-up dialogs' prologue: the text typed and the action, if this person may
+    still manage it (``sent_only``: and it is not cancelled); otherwise the dialog ends, refused."""
     text = (update.effective_message.text or "").strip() if update.effective_message else ""
     action = await svc(ctx).repo.get(int(dialog.data["aid"]))
-    if action is None or not await _may_manage(ctx, action) or action.state != "sent":
-        await s.dialogs.clear(ctx.user.id)
+    if (
+        action is None
+        or not await _may_manage(ctx, action)
+        or (sent_only and action.state != "sent")
+    ):
+        await ctx.services.dialogs.clear(ctx.user.id)
         await refuse(update, ctx)
+        return text, None
+    return text, action
+
+
+async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
+    s = ctx.services
+    text, action = await _dialog_action(update, ctx, dialog, sent_only=True)
+    if action is None:
         return
     if dialog.step == "when":
-        when = _parse_when(text, s.clock.now())
-        if when is None or when <= s.clock.now():
-            await reply(
-                update,
-                ctx,
-                _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."),
-            )
+        when = await _future_when(update, ctx, text)
+        if when is None:
             return
         await s.dialogs.set(
             ctx.user.id,
@@ -596,6 +618,7 @@ async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         return
     place = action.place if text == "=" or not text else text[: LIMITS["place"]]
     when = from_db(dialog.data["when"])
+    assert when is not None
     await s.dialogs.clear(ctx.user.id)
     n = await svc(ctx).change(action.id, when, place)
     await reply(
@@ -607,11 +630,8 @@ async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
 
 async def _follow_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     s = ctx.services
-    text = (update.effective_message.text or "").strip() if update.effective_message else ""
-    action = await svc(ctx).repo.get(int(dialog.data["aid"]))
-    if action is None or not await _may_manage(ctx, action):
-        await s.dialogs.clear(ctx.user.id)
-        await refuse(update, ctx)
+    text, action = await _dialog_action(update, ctx, dialog, sent_only=False)
+    if action is None:
         return
     if not text or len(text) > 3000:
         await reply(
@@ -667,6 +687,7 @@ async def cmd_settings(update: Update, ctx: BotContext) -> None:
 
 
 async def on_mute(update: Update, ctx: BotContext) -> None:
+    assert update.callback_query is not None
     parts = parse_cb(update.callback_query.data, 3)
     gid = parse_int(parts[2]) if parts else None
     if parts is None or gid is None or parts[1] not in ("g", "t"):
@@ -682,6 +703,7 @@ async def on_mute(update: Update, ctx: BotContext) -> None:
     if parts[1] == "g":
         await repo.set_muted(ctx.user.id, gid, True, s.clock.now())
         await answer(update)
+        assert group is not None  # a member's group exists
         await reply(
             update,
             ctx,
@@ -704,7 +726,8 @@ async def cmd_stop(update: Update, ctx: BotContext) -> None:
         update,
         ctx,
         _(
-            "You will get no more calls or messages from your groups. Send /start to get them again."
+            "You will get no more calls or messages from your groups. Send /start to get them"
+            " again."
         ),
     )
 

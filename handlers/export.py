@@ -21,6 +21,12 @@ ALL = "*"
 DONE = "."
 
 
+def _lower_first(text: str) -> str:
+    """A translated label used inside a sentence ("All projects" -> "all projects"): one msgid
+    for both, so translators translate the text once."""
+    return text[:1].lower() + text[1:]
+
+
 async def _allowed_projects(ctx: BotContext) -> list | None:
     """Projects this person may export; None when they may not export at all."""
     r = await roles(ctx)
@@ -113,7 +119,7 @@ async def _build(update: Update, ctx: BotContext, data: dict) -> None:
     start, end = period_bounds(data["t"], now)
     project_ids = _project_ids(data)
     if project_ids is None:
-        title = _("all projects")
+        title = _lower_first(_("All projects"))
     else:
         project = await s.projects.get(project_ids[0])
         title = project.name if project else "?"
@@ -138,6 +144,8 @@ async def _build(update: Update, ctx: BotContext, data: dict) -> None:
     await show(update, ctx, _("Making the export…"))
     files = await build_export(s.db, f, s.clock.tz, i18n.current_language(), title, filters_text)
     stem = file_stem(title, start, end)
+    assert update.effective_chat is not None
+    assert files.csv is not None and files.html is not None  # both formats were asked for
     chat_id = update.effective_chat.id
     await ctx.bot.send_document(
         chat_id,
@@ -154,6 +162,7 @@ async def _build(update: Update, ctx: BotContext, data: dict) -> None:
 
 
 async def on_ex(update: Update, ctx: BotContext) -> None:
+    assert update.callback_query is not None
     parts = parse_cb(update.callback_query.data, 3)
     projects = await _allowed_projects(ctx)
     if projects is None:

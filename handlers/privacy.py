@@ -25,6 +25,7 @@ def _service(ctx: BotContext) -> PrivacyService:
 async def cmd_mydata(update: Update, ctx: BotContext) -> None:
     data = await _service(ctx).export(ctx.user.id)
     body = _service(ctx).export_json(data)
+    assert update.effective_chat is not None
     await ctx.bot.send_document(
         update.effective_chat.id,
         document=InputFile(body, filename="my-data-buurtbot.json"),
@@ -58,6 +59,7 @@ async def cmd_forget(update: Update, ctx: BotContext) -> None:
 
 
 async def on_pv(update: Update, ctx: BotContext) -> None:
+    assert update.callback_query is not None
     parts = parse_cb(update.callback_query.data, 2)
     s = ctx.services
     if parts is None or parts[1] not in ("yes", "no"):
@@ -80,7 +82,8 @@ async def on_pv(update: Update, ctx: BotContext) -> None:
         update,
         ctx,
         _(
-            "Your data is deleted. Goodbye! If you write to the bot again, you start as a new person."
+            "Your data is deleted. Goodbye! If you write to the bot again, you start as a new"
+            " person."
         ),
     )
 

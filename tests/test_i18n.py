@@ -30,3 +30,19 @@ def test_language_resolution():
     assert i18n.resolve_language(None, "nl-BE", "fr") == "nl"
     assert i18n.resolve_language(None, "pl", "nl") == "nl"
     assert i18n.resolve_language("tr", "ar", "nl") == "tr"
+
+
+def test_no_msgids_differ_only_in_case():
+    """One text, one msgid: "Every first {weekday}…" and "every first {weekday}…" would be
+    translated twice (and drift apart)."""
+    seen: dict[str, dict[str, str]] = {}
+    for message in extract().values():
+        for text in (message.msgid, message.plural):
+            if text:
+                seen.setdefault(text.casefold(), {}).setdefault(text, message.location)
+    clashes = [
+        " / ".join(f"{text!r} ({where})" for text, where in sorted(texts.items()))
+        for texts in seen.values()
+        if len(texts) > 1
+    ]
+    assert not clashes, "\n".join(sorted(clashes))

@@ -24,7 +24,7 @@ from bot.domain.deps import Core
 from storage.repos.actions import Action, ActionsRepo, Tally
 from storage.repos.groups import GroupsRepo
 from storage.repos.users import UsersRepo
-from storage.timestamps import from_db, to_db
+from storage.timestamps import from_db
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,8 @@ class ActionsService:
         ]
 
     async def linked_chats(self, draft: dict[str, Any]) -> list[Any]:
-        """Target groups with a linked Telegram group chat (/linkchat): the call is posted there too."""
+        """Target groups with a linked Telegram group chat (/linkchat): the call is posted there
+        too."""
         groups = [await self.groups.get(gid) for gid in await self.target_groups(draft)]
         return [g for g in groups if g is not None and g.chat_id]
 
@@ -214,17 +215,17 @@ class ActionsService:
         now = self.clock.now()
         audience = await self.audience(draft, sender.id)
         users = {u.id: u for u in await self.users.many([u for u, _g in audience])}
-        group_names = {gid: (await self.groups.get(gid)).name for gid in {g for _u, g in audience}}
+        group_names: dict[int, str] = {}
+        for gid in {g for _u, g in audience}:
+            group = await self.groups.get(gid)
+            assert group is not None  # the audience comes from memberships of existing groups
+            group_names[gid] = group.name
         groups = await self.target_groups(draft)
         first = await self.groups.get(groups[0])
         assert first is not None
         async with self.db.transaction() as conn:
             aid = await ActionsRepo.create_tx(conn, first.project_id, sender.id, draft, now)
-            async with conn.execute(
-                "SELECT id, name, needed FROM action_roles WHERE action_id = ? ORDER BY position",
-                (aid,),
-            ) as cur:
-                roles = [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+            roles = await ActionsRepo.roles_tx(conn, aid)
             start = from_db(draft["when"])
             assert start is not None
             rendered: dict[tuple[str, int], tuple[str, list[list[Button]]]] = {}
@@ -285,7 +286,7 @@ class ActionsService:
                     dedupe_key=f"ac:chat:{aid}:{group.id}",
                 )
             await ActionsRepo.set_total_tx(conn, aid, len(audience))
-            action = await self._get_tx(conn, aid)
+            action = await ActionsRepo.get_tx(conn, aid)
             with i18n.use_locale(self.lang_of(sender)):
                 text, rows = self.status_text(
                     action, roles, Tally(len(audience), 0, 0, {}), None, len(chats)
@@ -301,13 +302,6 @@ class ActionsService:
             )
         self.outbox.wake()
         return aid, len(audience)
-
-    @staticmethod
-    async def _get_tx(conn: Any, aid: int) -> Action:
-        from storage.repos import row_to
-
-        async with conn.execute("SELECT * FROM actions WHERE id = ?", (aid,)) as cur:
-            return row_to(Action, await cur.fetchone())
 
     # ----- the organiser's live view -----
 
@@ -350,29 +344,20 @@ class ActionsService:
         return "\n".join(lines), rows
 
     async def progress(self, aid: int) -> dict[str, int]:
-        rows = await self.db.fetchall(
-            "SELECT state, COUNT(*) FROM outbox WHERE batch = ? GROUP BY state", (f"action:{aid}",)
-        )
-        return {r[0]: r[1] for r in rows}
+        return await self.repo.progress(aid)
 
     async def status_for(self, action: Action) -> tuple[str, list[list[Button]]]:
         roles = [(r.id, r.name, r.needed) for r in await self.repo.roles(action.id)]
-        chats = await self.db.fetchall(
-            "SELECT COUNT(*) FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'",
-            (f"action-chat:{action.id}",),
-        )
+        chats = await self.repo.chat_post_count(action.id)
         return self.status_text(
-            action,
-            roles,
-            await self.repo.tally(action.id),
-            await self.progress(action.id),
-            int(chats[0][0]) if chats else 0,
+            action, roles, await self.repo.tally(action.id), await self.progress(action.id), chats
         )
 
     # ----- the post in linked group chats -----
 
     async def chat_group(self, action: Action, chat_id: int) -> Any | None:
-        """The target group of this action whose linked chat is ``chat_id`` (None: not posted there)."""
+        """The target group of this action whose linked chat is ``chat_id`` (None: not posted
+        there)."""
         targets = action.groups
         if action.whole_project:
             targets = [g.id for g in await self.groups.of_project(action.project_id)]
@@ -397,14 +382,12 @@ class ActionsService:
 
     async def refresh_chat_posts(self, aid: int, closed_note: str | None = None) -> None:
         """Keep the group chats' posts in step (tasks filled / full, or cancelled): the newest
-        version replaces a pending one, so a busy call costs the chat few of its 20 sends a minute."""
+        version replaces a pending one, so a busy call costs the chat few of its 20 sends a
+        minute."""
         action = await self.repo.get(aid)
         if action is None:
             return
-        posts = await self.db.fetchall(
-            "SELECT ref, chat_id, state, message_id FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'",
-            (f"action-chat:{aid}",),
-        )
+        posts = await self.repo.chat_posts(aid)
         if not posts:
             return
         tally = await self.repo.tally(aid)
@@ -550,6 +533,7 @@ class ActionsService:
             for user in users:
                 with i18n.use_locale(self.lang_of(user)):
                     text, rows = render(user)
+                assert user.tg_id is not None  # filtered above
                 await Outbox.enqueue_tx(
                     conn,
                     user.tg_id,
@@ -590,7 +574,8 @@ class ActionsService:
             with i18n.use_locale(self.lang_of(owner)):
                 text = (
                     _(
-                        "<b>{what}</b> is over. Thank the people who came and tell them what happens next?"
+                        "<b>{what}</b> is over. Thank the people who came and tell them what"
+                        " happens next?"
                     ).format(what=esc(action.what))
                     + "\n"
                     + ngettext(
@@ -613,9 +598,7 @@ class ActionsService:
     async def change(self, aid: int, start: datetime, place: str) -> int:
         action = await self.repo.get(aid)
         assert action is not None
-        await self.db.execute(
-            "UPDATE actions SET starts_at = ?, place = ? WHERE id = ?", (to_db(start), place, aid)
-        )
+        await self.repo.change(aid, start, place)
         action = await self.repo.get(aid)
         assert action is not None
 
@@ -632,10 +615,7 @@ class ActionsService:
     async def cancel(self, aid: int) -> int:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE actions SET state = 'cancelled', cancelled_at = ? WHERE id = ? AND state = 'sent'",
-                (to_db(now), aid),
-            )
+            await ActionsRepo.cancel_tx(conn, aid, now)
             await Outbox.cancel_batch_tx(conn, f"action:{aid}")
         action = await self.repo.get(aid)
         assert action is not None
@@ -654,11 +634,7 @@ class ActionsService:
         """The one message after the action to those who came; None when already sent."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE actions SET followup_sent_at = ? WHERE id = ? AND followup_sent_at IS NULL",
-                (to_db(now), aid),
-            )
-            if cur.rowcount == 0:
+            if not await ActionsRepo.mark_followup_tx(conn, aid, now):
                 return None
         action = await self.repo.get(aid)
         assert action is not None

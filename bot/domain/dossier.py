@@ -35,7 +35,8 @@ CSV_COLUMNS: list[tuple[str, str]] = [
     ("project", "project name"),
     (
         "category",
-        "category key (housing, energy, street, safety, cleanliness, noise, social, health, other, ...)",
+        "category key (housing, energy, street, safety, cleanliness, noise, social, health,"
+        " other, ...)",
     ),
     ("neighbourhood", "neighbourhood name; empty when the reporter gave none"),
     (
@@ -165,7 +166,7 @@ def compute(rows: list[ExportRow], tz: ZoneInfo, start: datetime, end: datetime)
     by_month: dict[str, list[int]] = {m: [0, 0] for m in months}
     by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_hood: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
-    status = Counter()
+    status: Counter[str] = Counter()
     first, resolution = [], []
     quotes: list[tuple[str, str]] = []
     for r in rows:
@@ -334,7 +335,10 @@ def render_html(
             parts.append(
                 _table(
                     [_("Category"), _("Reports"), _("Me too")],
-                    [[esc(c), str(r), str(t)] for c, (_k, r, t) in zip(cats, stats.per_category)],
+                    [
+                        [esc(c), str(r), str(t)]
+                        for c, (_k, r, t) in zip(cats, stats.per_category, strict=False)
+                    ],
                 )
             )
             hoods = [h or no_hood for h, _r, _m in stats.per_hood]
@@ -351,7 +355,10 @@ def render_html(
             parts.append(
                 _table(
                     [_("Neighbourhood"), _("Reports"), _("Me too")],
-                    [[esc(h), str(r), str(t)] for h, (_k, r, t) in zip(hoods, stats.per_hood)],
+                    [
+                        [esc(h), str(r), str(t)]
+                        for h, (_k, r, t) in zip(hoods, stats.per_hood, strict=False)
+                    ],
                 )
             )
         parts.append("<h2>" + esc(_("In their own words")) + "</h2>")
@@ -363,7 +370,8 @@ def render_html(
             )
             for key, quote in stats.quotes:
                 parts.append(
-                    f"<blockquote>{esc(quote)}<br><small>{esc(_cat_label(key, labels))}</small></blockquote>"
+                    f"<blockquote>{esc(quote)}<br>"
+                    f"<small>{esc(_cat_label(key, labels))}</small></blockquote>"
                 )
         else:
             parts.append("<p>" + esc(_("Nobody in this selection agreed to be quoted.")) + "</p>")
@@ -374,9 +382,12 @@ def render_html(
         )
         direction = "rtl" if lang in i18n.RTL_LANGUAGES else "ltr"
     style = (
-        "body{font-family:system-ui,sans-serif;max-width:52em;margin:2em auto;padding:0 1em;color:#1a202c}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #cbd5e0;padding:.3em .6em;text-align:start}"
-        "th{background:#edf2f7}.meta{color:#4a5568}blockquote{border-inline-start:4px solid #90cdf4;"
+        "body{font-family:system-ui,sans-serif;max-width:52em;margin:2em auto;padding:0"
+        " 1em;color:#1a202c}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #cbd5e0;padding:.3em"
+        " .6em;text-align:start}"
+        "th{background:#edf2f7}.meta{color:#4a5568}blockquote{border-inline-start:4px solid"
+        " #90cdf4;"
         "margin:1em 0;padding:.2em 1em}svg{max-width:100%;height:auto}"
     )
     return (
@@ -420,4 +431,5 @@ async def build_export(
 
 def file_stem(title: str, start: datetime, end: datetime) -> str:
     safe = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-") or "export"
-    return f"reports-{safe[:30]}-{start.date().isoformat()}-{(end - timedelta(seconds=1)).date().isoformat()}"
+    last = (end - timedelta(seconds=1)).date()
+    return f"reports-{safe[:30]}-{start.date().isoformat()}-{last.isoformat()}"

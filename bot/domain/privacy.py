@@ -137,14 +137,20 @@ def retention_notice(settings: Any | None = None) -> str:
         ).format(n=inbox_days)
         + " "
         + ngettext(
-            "Your reports stay in the statistics without your name, voice notes or photos; {n} year after a report is closed, we do that ourselves.",
-            "Your reports stay in the statistics without your name, voice notes or photos; {n} years after a report is closed, we do that ourselves.",
+            "Your reports stay in the statistics without your name, voice notes or photos; {n}"
+            " year after a report is closed, we do that ourselves.",
+            "Your reports stay in the statistics without your name, voice notes or photos; {n}"
+            " years after a report is closed, we do that ourselves.",
             years,
         ).format(n=years)
         + "\n"
         + ngettext(
-            "Organisers of your group see your answers to meetings and calls, and your volunteer shifts and hours. {n} year after a meeting or call, your answers only stay as numbers.",
-            "Organisers of your group see your answers to meetings and calls, and your volunteer shifts and hours. {n} years after a meeting or call, your answers only stay as numbers.",
+            "Organisers of your group see your answers to meetings and calls, and your volunteer"
+            " shifts and hours. {n} year after a meeting or call, your answers only stay as"
+            " numbers.",
+            "Organisers of your group see your answers to meetings and calls, and your volunteer"
+            " shifts and hours. {n} years after a meeting or call, your answers only stay as"
+            " numbers.",
             years,
         ).format(n=years)
         + " "

@@ -36,14 +36,6 @@ from storage.repos import feature_privacy as fp
 log = logging.getLogger(__name__)
 
 
-async def _user_names(conn: aiosqlite.Connection, user_id: int) -> list[str | None]:
-    async with conn.execute(
-        "SELECT first_name, last_name, username FROM users WHERE id = ?", (user_id,)
-    ) as cur:
-        row = await cur.fetchone()
-    return list(row) if row else []
-
-
 def feature_parts(
     meetings: MeetingsService, actions: ActionsService, rosters: RosterService
 ) -> list[PersonalData]:
@@ -61,7 +53,7 @@ def meetings_part(meetings: MeetingsService) -> PersonalData:
             for mid, answer in await fp.future_rsvps_tx(conn, user_id, now)
             if answer in ("yes", "offered")
         ]
-        names = await _user_names(conn, user_id)
+        names = await fp.user_names_tx(conn, user_id)
         await fp.forget_meetings_tx(conn, user_id, now)
         # Their place goes to the waiting list, as when someone says No.
         for mid in held:
@@ -96,7 +88,7 @@ def actions_part(actions: ActionsService) -> PersonalData:
 def rosters_part(rosters: RosterService) -> PersonalData:
     async def forget(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
         slots = await fp.future_signed_slots_tx(conn, user_id, now)
-        names = await _user_names(conn, user_id)
+        names = await fp.user_names_tx(conn, user_id)
         await fp.forget_rosters_tx(conn, user_id, now)
         await fp.scrub_names_tx(conn, "roster_tasks", "note", fp.name_pattern(names))
         for slot_id in slots:
@@ -115,11 +107,16 @@ async def _ask_takeover_tx(
     slot = await repo.slot(slot_id, conn)
     if slot is None or slot.cancelled_at or slot.start <= now or slot.signed >= slot.needed:
         return
-    async with conn.execute("SELECT name FROM groups WHERE id = ?", (slot.group_id,)) as cur:
-        row = await cur.fetchone()
-    group_name = row[0] if row else ""
+    group_name = await fp.group_name_tx(conn, slot.group_id)
     expires = min(now + timedelta(hours=rosters.settings.roster_takeover_hours), slot.start)
-    takeover_id = await repo.create_takeover_tx(conn, slot.slot_id, None, now, expires)
+    # No one to name: from_user_id is NULL (the column allows it; the repository's hint says int).
+    takeover_id = await repo.create_takeover_tx(
+        conn,
+        slot.slot_id,
+        None,  # type: ignore[arg-type]
+        now,
+        expires,
+    )
     asked = 0
     for other in await repo.free_volunteers(conn, slot.group_id, slot.start, slot.end):
         if other.id == gone_id:

@@ -107,9 +107,24 @@ class ActionsRepo:
         conn: aiosqlite.Connection, action_id: int, user_id: int, group_id: int
     ) -> None:
         await conn.execute(
-            "INSERT OR IGNORE INTO action_recipients (action_id, user_id, group_id) VALUES (?, ?, ?)",
+            "INSERT OR IGNORE INTO action_recipients (action_id, user_id, group_id) VALUES (?, ?,"
+            " ?)",
             (action_id, user_id, group_id),
         )
+
+    @staticmethod
+    async def roles_tx(conn: aiosqlite.Connection, action_id: int) -> list[tuple[int, str, int]]:
+        """(role id, name, needed) of a call, in its order, inside the caller's transaction."""
+        async with conn.execute(
+            "SELECT id, name, needed FROM action_roles WHERE action_id = ? ORDER BY position",
+            (action_id,),
+        ) as cur:
+            return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+
+    @staticmethod
+    async def get_tx(conn: aiosqlite.Connection, action_id: int) -> Action:
+        async with conn.execute("SELECT * FROM actions WHERE id = ?", (action_id,)) as cur:
+            return row_to(Action, await cur.fetchone())
 
     @staticmethod
     async def set_total_tx(conn: aiosqlite.Connection, action_id: int, total: int) -> None:
@@ -237,6 +252,55 @@ class ActionsRepo:
             "UPDATE actions SET status_chat_id = ?, status_message_id = ? WHERE id = ?",
             (chat_id, message_id, action_id),
         )
+
+    async def change(self, action_id: int, start: datetime, place: str) -> None:
+        await self.db.execute(
+            "UPDATE actions SET starts_at = ?, place = ? WHERE id = ?",
+            (to_db(start), place, action_id),
+        )
+
+    @staticmethod
+    async def cancel_tx(conn: aiosqlite.Connection, action_id: int, now: datetime) -> None:
+        await conn.execute(
+            "UPDATE actions SET state = 'cancelled', cancelled_at = ? WHERE id = ? AND state ="
+            " 'sent'",
+            (to_db(now), action_id),
+        )
+
+    @staticmethod
+    async def mark_followup_tx(conn: aiosqlite.Connection, action_id: int, now: datetime) -> bool:
+        """False when the follow-up was already sent."""
+        cur = await conn.execute(
+            "UPDATE actions SET followup_sent_at = ? WHERE id = ? AND followup_sent_at IS NULL",
+            (to_db(now), action_id),
+        )
+        return cur.rowcount != 0
+
+    # ----- the call's outbox rows (batches action:<id> and action-chat:<id>) -----
+
+    async def progress(self, action_id: int) -> dict[str, int]:
+        """Outbox states of the members' calls: state -> count."""
+        rows = await self.db.fetchall(
+            "SELECT state, COUNT(*) FROM outbox WHERE batch = ? GROUP BY state",
+            (f"action:{action_id}",),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def chat_post_count(self, action_id: int) -> int:
+        rows = await self.db.fetchall(
+            "SELECT COUNT(*) FROM outbox WHERE batch = ? AND ref LIKE 'acg:%'",
+            (f"action-chat:{action_id}",),
+        )
+        return int(rows[0][0]) if rows else 0
+
+    async def chat_posts(self, action_id: int) -> list[tuple[str, int, str, int | None]]:
+        """(ref, chat id, state, message id) of the call's posts in linked group chats."""
+        rows = await self.db.fetchall(
+            "SELECT ref, chat_id, state, message_id FROM outbox"
+            " WHERE batch = ? AND ref LIKE 'acg:%'",
+            (f"action-chat:{action_id}",),
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     # ----- mutes -----
 

@@ -60,7 +60,8 @@ async def export_rows(db: Database, f: ExportFilter) -> list[ExportRow]:
     # which beats joining and sorting a quarter of a million events for large exports.
     rows = await db.fetchall(
         "SELECT r.id, r.reference, r.created_at, p.name AS project, r.category_key, n.name AS hood,"
-        " r.status, r.first_answer_at, r.resolved_at, r.closed_at, r.neighbourhood_id, r.lat, r.lon,"
+        " r.status, r.first_answer_at, r.resolved_at, r.closed_at, r.neighbourhood_id, r.lat,"
+        " r.lon,"
         " (SELECT COUNT(*) FROM report_me_too m WHERE m.report_id = r.id) AS me_too,"
         " (SELECT group_concat(e.new_status || '@' || e.created_at, '>') FROM report_events e"
         "   WHERE e.report_id = r.id AND e.new_status IS NOT NULL) AS history,"
@@ -107,7 +108,7 @@ async def export_rows(db: Database, f: ExportFilter) -> list[ExportRow]:
                 neighbourhood=hood,
                 status=status,
                 history=(
-                    tuple(tuple(item.split("@", 1)) for item in raw.split(">"))  # type: ignore[misc]
+                    tuple(tuple(item.split("@", 1)) for item in raw.split(">"))
                     if raw
                     else (("new", created_at),)
                 ),
@@ -149,7 +150,8 @@ async def project_categories(
         marks = ",".join("?" * len(project_ids))
         rows = await db.fetchall(
             "SELECT key, emoji, label_msgid, MIN(position) FROM report_categories"
-            f" WHERE active = 1 AND project_id IN ({marks}) GROUP BY key ORDER BY MIN(position), key",
+            f" WHERE active = 1 AND project_id IN ({marks}) GROUP BY key ORDER BY MIN(position),"
+            " key",
             project_ids,
         )
     return [(r[0], r[1], r[2]) for r in rows]

@@ -45,16 +45,62 @@ async def fold_tx(
     )
 
 
+async def fold_and_delete_tx(
+    conn: aiosqlite.Connection,
+    kind: str,
+    table: str,
+    counted: str,
+    where: str,
+    params: tuple[Any, ...],
+) -> None:
+    """The anonymisation rule for rows that only matter as a number: the rows of ``table``
+    matching ``where`` are added to the anonymous tallies (``counted``: the SQL for
+    "object_id, label" they are counted by) and deleted."""
+    await fold_tx(
+        conn,
+        kind,
+        f"SELECT {counted}, COUNT(*) AS n FROM {table} WHERE {where} GROUP BY object_id, label",
+        params,
+    )
+    await conn.execute(f"DELETE FROM {table} WHERE {where}", params)
+
+
+async def mark_anonymised_tx(
+    conn: aiosqlite.Connection, table: str, ids: list[int], now: datetime
+) -> None:
+    marks = ",".join("?" * len(ids))
+    await conn.execute(
+        f"UPDATE {table} SET anonymised_at = ? WHERE id IN ({marks}) AND anonymised_at IS NULL",
+        (to_db(now), *ids),
+    )
+
+
 async def tallies(db_or_conn: Any, kind: str, object_ids: list[int]) -> dict[tuple[int, str], int]:
     if not object_ids:
         return {}
     marks = ",".join("?" * len(object_ids))
     rows = await dict_rows(
         db_or_conn,
-        f"SELECT object_id, label, n FROM anonymous_tallies WHERE kind = ? AND object_id IN ({marks})",
+        "SELECT object_id, label, n FROM anonymous_tallies WHERE kind = ? AND object_id IN"
+        f" ({marks})",
         (kind, *object_ids),
     )
     return {(r["object_id"], r["label"]): r["n"] for r in rows}
+
+
+async def user_names_tx(conn: aiosqlite.Connection, user_id: int) -> list[str | None]:
+    """First name, last name and username of a person (empty when there is no such person)."""
+    async with conn.execute(
+        "SELECT first_name, last_name, username FROM users WHERE id = ?", (user_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return list(row) if row else []
+
+
+async def group_name_tx(conn: aiosqlite.Connection, group_id: int) -> str:
+    async with conn.execute("SELECT name FROM groups WHERE id = ?", (group_id,)) as cur:
+        row = await cur.fetchone()
+    return row[0] if row else ""
 
 
 def name_pattern(names: list[str | None]) -> re.Pattern[str] | None:
@@ -93,7 +139,8 @@ async def export_meetings(db: Database, user_id: int) -> dict[str, Any]:
             db,
             "SELECT m.title, g.name AS group_name, m.starts_at, m.status, r.answer, r.answered_at,"
             " r.waiting_since AS on_waiting_list_since, r.offer_until AS place_offered_until"
-            " FROM meeting_rsvps r JOIN meetings m ON m.id = r.meeting_id JOIN groups g ON g.id = m.group_id"
+            " FROM meeting_rsvps r JOIN meetings m ON m.id = r.meeting_id JOIN groups g ON g.id ="
+            " m.group_id"
             " WHERE r.user_id = ? ORDER BY m.starts_at",
             (user_id,),
         ),
@@ -106,19 +153,22 @@ async def export_meetings(db: Database, user_id: int) -> dict[str, Any]:
         ),
         "date_poll_votes": await dict_rows(
             db,
-            "SELECT p.title, g.name AS group_name, o.starts_at AS date_you_can FROM date_poll_votes v"
+            "SELECT p.title, g.name AS group_name, o.starts_at AS date_you_can FROM"
+            " date_poll_votes v"
             " JOIN date_poll_options o ON o.id = v.option_id JOIN date_polls p ON p.id = o.poll_id"
             " JOIN groups g ON g.id = p.group_id WHERE v.user_id = ? ORDER BY o.starts_at",
             (user_id,),
         ),
         "meetings_you_planned": await dict_rows(
             db,
-            "SELECT title, place, starts_at, notes FROM meetings WHERE created_by = ? ORDER BY starts_at",
+            "SELECT title, place, starts_at, notes FROM meetings WHERE created_by = ? ORDER BY"
+            " starts_at",
             (user_id,),
         ),
         "series_you_planned": await dict_rows(
             db,
-            "SELECT title, place, rule, local_time FROM meeting_series WHERE created_by = ? ORDER BY id",
+            "SELECT title, place, rule, local_time FROM meeting_series WHERE created_by = ? ORDER"
+            " BY id",
             (user_id,),
         ),
         "date_polls_you_made": await dict_rows(
@@ -142,6 +192,10 @@ async def future_rsvps_tx(
     return [(r[0], r[1]) for r in rows]
 
 
+_RSVP = "meeting_id AS object_id, answer AS label"
+_ATTENDED = "meeting_id AS object_id, '' AS label"
+
+
 async def forget_meetings_tx(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
     """Future answers are deleted (the caller frees their places first); past answers,
     attendance and votes of closed polls become anonymous tallies; open-poll votes go."""
@@ -151,22 +205,12 @@ async def forget_meetings_tx(conn: aiosqlite.Connection, user_id: int, now: date
         " (SELECT id FROM meetings WHERE status = 'published' AND starts_at > ?)",
         (user_id, stamp),
     )
-    await fold_tx(
-        conn,
-        "meeting_rsvp",
-        "SELECT meeting_id AS object_id, answer AS label, COUNT(*) AS n FROM meeting_rsvps WHERE user_id = ?"
-        " GROUP BY meeting_id, answer",
-        (user_id,),
+    await fold_and_delete_tx(
+        conn, "meeting_rsvp", "meeting_rsvps", _RSVP, "user_id = ?", (user_id,)
     )
-    await conn.execute("DELETE FROM meeting_rsvps WHERE user_id = ?", (user_id,))
-    await fold_tx(
-        conn,
-        "meeting_attended",
-        "SELECT meeting_id AS object_id, '' AS label, COUNT(*) AS n FROM meeting_attendance WHERE user_id = ?"
-        " GROUP BY meeting_id",
-        (user_id,),
+    await fold_and_delete_tx(
+        conn, "meeting_attended", "meeting_attendance", _ATTENDED, "user_id = ?", (user_id,)
     )
-    await conn.execute("DELETE FROM meeting_attendance WHERE user_id = ?", (user_id,))
     await fold_tx(
         conn,
         "poll_vote",
@@ -182,34 +226,20 @@ async def forget_meetings_tx(conn: aiosqlite.Connection, user_id: int, now: date
 
 async def meetings_due_for_retention(db: Database, cutoff: datetime, limit: int = 200) -> list[int]:
     rows = await db.fetchall(
-        "SELECT id FROM meetings WHERE anonymised_at IS NULL AND starts_at < ? ORDER BY starts_at LIMIT ?",
+        "SELECT id FROM meetings WHERE anonymised_at IS NULL AND starts_at < ? ORDER BY starts_at"
+        " LIMIT ?",
         (to_db(cutoff), limit),
     )
     return [r[0] for r in rows]
 
 
 async def anonymise_meetings_tx(conn: aiosqlite.Connection, ids: list[int], now: datetime) -> None:
-    marks = ",".join("?" * len(ids))
-    await fold_tx(
-        conn,
-        "meeting_rsvp",
-        f"SELECT meeting_id AS object_id, answer AS label, COUNT(*) AS n FROM meeting_rsvps"
-        f" WHERE meeting_id IN ({marks}) GROUP BY meeting_id, answer",
-        tuple(ids),
+    where = f"meeting_id IN ({','.join('?' * len(ids))})"
+    await fold_and_delete_tx(conn, "meeting_rsvp", "meeting_rsvps", _RSVP, where, tuple(ids))
+    await fold_and_delete_tx(
+        conn, "meeting_attended", "meeting_attendance", _ATTENDED, where, tuple(ids)
     )
-    await conn.execute(f"DELETE FROM meeting_rsvps WHERE meeting_id IN ({marks})", tuple(ids))
-    await fold_tx(
-        conn,
-        "meeting_attended",
-        f"SELECT meeting_id AS object_id, '' AS label, COUNT(*) AS n FROM meeting_attendance"
-        f" WHERE meeting_id IN ({marks}) GROUP BY meeting_id",
-        tuple(ids),
-    )
-    await conn.execute(f"DELETE FROM meeting_attendance WHERE meeting_id IN ({marks})", tuple(ids))
-    await conn.execute(
-        f"UPDATE meetings SET anonymised_at = ? WHERE id IN ({marks}) AND anonymised_at IS NULL",
-        (to_db(now), *ids),
-    )
+    await mark_anonymised_tx(conn, "meetings", ids, now)
 
 
 async def anonymise_old_poll_votes_tx(conn: aiosqlite.Connection, cutoff: datetime) -> None:
@@ -221,7 +251,8 @@ async def anonymise_old_poll_votes_tx(conn: aiosqlite.Connection, cutoff: dateti
     )
     await fold_tx(conn, "poll_vote", sel, (to_db(cutoff),))
     await conn.execute(
-        "DELETE FROM date_poll_votes WHERE option_id IN (SELECT id FROM date_poll_options WHERE starts_at < ?)",
+        "DELETE FROM date_poll_votes WHERE option_id IN (SELECT id FROM date_poll_options WHERE"
+        " starts_at < ?)",
         (to_db(cutoff),),
     )
 
@@ -234,14 +265,17 @@ async def export_actions(db: Database, user_id: int) -> dict[str, Any]:
         "calls_you_got": await dict_rows(
             db,
             "SELECT a.what, a.place, a.starts_at, a.state, g.name AS via_group, r.answer,"
-            " ro.name AS role, r.answered_at FROM action_recipients r JOIN actions a ON a.id = r.action_id"
-            " LEFT JOIN groups g ON g.id = r.group_id LEFT JOIN action_roles ro ON ro.id = r.role_id"
+            " ro.name AS role, r.answered_at FROM action_recipients r JOIN actions a ON a.id ="
+            " r.action_id"
+            " LEFT JOIN groups g ON g.id = r.group_id LEFT JOIN action_roles ro ON ro.id ="
+            " r.role_id"
             " WHERE r.user_id = ? ORDER BY a.starts_at",
             (user_id,),
         ),
         "muted_groups": await dict_rows(
             db,
-            "SELECT g.name AS group_name, x.muted_at FROM action_mutes x JOIN groups g ON g.id = x.group_id"
+            "SELECT g.name AS group_name, x.muted_at FROM action_mutes x JOIN groups g ON g.id ="
+            " x.group_id"
             " WHERE x.user_id = ? ORDER BY x.muted_at",
             (user_id,),
         ),
@@ -266,7 +300,9 @@ async def future_answered_actions_tx(
     return [r[0] for r in rows]
 
 
-_ACTION_LABEL = "COALESCE(answer, 'none') || ':' || COALESCE(role_id, '')"
+_ANSWER = (
+    "action_id AS object_id, COALESCE(answer, 'none') || ':' || COALESCE(role_id, '') AS label"
+)
 
 
 async def forget_actions_tx(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
@@ -277,40 +313,26 @@ async def forget_actions_tx(conn: aiosqlite.Connection, user_id: int, now: datet
         " (SELECT id FROM actions WHERE state = 'sent' AND starts_at > ?)",
         (user_id, to_db(now)),
     )
-    await fold_tx(
-        conn,
-        "action_answer",
-        f"SELECT action_id AS object_id, {_ACTION_LABEL} AS label, COUNT(*) AS n FROM action_recipients"
-        " WHERE user_id = ? GROUP BY action_id, label",
-        (user_id,),
+    await fold_and_delete_tx(
+        conn, "action_answer", "action_recipients", _ANSWER, "user_id = ?", (user_id,)
     )
-    await conn.execute("DELETE FROM action_recipients WHERE user_id = ?", (user_id,))
     await conn.execute("DELETE FROM action_mutes WHERE user_id = ?", (user_id,))
     await conn.execute("UPDATE actions SET created_by = NULL WHERE created_by = ?", (user_id,))
 
 
 async def actions_due_for_retention(db: Database, cutoff: datetime, limit: int = 200) -> list[int]:
     rows = await db.fetchall(
-        "SELECT id FROM actions WHERE anonymised_at IS NULL AND starts_at < ? ORDER BY starts_at LIMIT ?",
+        "SELECT id FROM actions WHERE anonymised_at IS NULL AND starts_at < ? ORDER BY starts_at"
+        " LIMIT ?",
         (to_db(cutoff), limit),
     )
     return [r[0] for r in rows]
 
 
 async def anonymise_actions_tx(conn: aiosqlite.Connection, ids: list[int], now: datetime) -> None:
-    marks = ",".join("?" * len(ids))
-    await fold_tx(
-        conn,
-        "action_answer",
-        f"SELECT action_id AS object_id, {_ACTION_LABEL} AS label, COUNT(*) AS n FROM action_recipients"
-        f" WHERE action_id IN ({marks}) GROUP BY action_id, label",
-        tuple(ids),
-    )
-    await conn.execute(f"DELETE FROM action_recipients WHERE action_id IN ({marks})", tuple(ids))
-    await conn.execute(
-        f"UPDATE actions SET anonymised_at = ? WHERE id IN ({marks}) AND anonymised_at IS NULL",
-        (to_db(now), *ids),
-    )
+    where = f"action_id IN ({','.join('?' * len(ids))})"
+    await fold_and_delete_tx(conn, "action_answer", "action_recipients", _ANSWER, where, tuple(ids))
+    await mark_anonymised_tx(conn, "actions", ids, now)
 
 
 # ----- volunteer rosters -----
@@ -323,7 +345,8 @@ async def export_rosters(db: Database, user_id: int) -> dict[str, Any]:
         " x.signed_at, x.stepped_back_at, x.reason AS step_back_reason, x.attended,"
         " s.attendance_at IS NOT NULL AS attendance_confirmed,"
         " ROUND((julianday(s.ends_at) - julianday(s.starts_at)) * 24, 2) AS length_hours"
-        " FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id JOIN roster_tasks t ON t.id = s.task_id"
+        " FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id JOIN roster_tasks t ON t.id"
+        " = s.task_id"
         " JOIN groups g ON g.id = t.group_id WHERE x.user_id = ? ORDER BY s.starts_at",
         (user_id,),
     )
@@ -335,7 +358,8 @@ async def export_rosters(db: Database, user_id: int) -> dict[str, Any]:
     return {
         "volunteer_in": await dict_rows(
             db,
-            "SELECT g.name AS group_name, v.joined_at FROM roster_volunteers v JOIN groups g ON g.id = v.group_id"
+            "SELECT g.name AS group_name, v.joined_at FROM roster_volunteers v JOIN groups g ON"
+            " g.id = v.group_id"
             " WHERE v.user_id = ? ORDER BY v.joined_at",
             (user_id,),
         ),
@@ -344,15 +368,18 @@ async def export_rosters(db: Database, user_id: int) -> dict[str, Any]:
         "take_overs": await dict_rows(
             db,
             "SELECT t.title AS task, s.day, k.created_at, k.taken_at,"
-            " CASE WHEN k.from_user_id = ? THEN 'you stepped back' ELSE 'you took it over' END AS what"
-            " FROM roster_takeovers k JOIN roster_slots s ON s.id = k.slot_id JOIN roster_tasks t ON t.id = s.task_id"
+            " CASE WHEN k.from_user_id = ? THEN 'you stepped back' ELSE 'you took it over' END AS"
+            " what"
+            " FROM roster_takeovers k JOIN roster_slots s ON s.id = k.slot_id JOIN roster_tasks t"
+            " ON t.id = s.task_id"
             " WHERE k.from_user_id = ? OR k.taken_by = ? ORDER BY k.created_at",
             (user_id, user_id, user_id),
         ),
         "asked_to_take_over": await dict_rows(
             db,
             "SELECT t.title AS task, s.day, a.language FROM roster_takeover_asks a"
-            " JOIN roster_takeovers k ON k.id = a.takeover_id JOIN roster_slots s ON s.id = k.slot_id"
+            " JOIN roster_takeovers k ON k.id = a.takeover_id JOIN roster_slots s ON s.id ="
+            " k.slot_id"
             " JOIN roster_tasks t ON t.id = s.task_id WHERE a.user_id = ? ORDER BY s.day",
             (user_id,),
         ),
@@ -383,7 +410,8 @@ async def forget_rosters_tx(conn: aiosqlite.Connection, user_id: int, now: datet
     stamp = to_db(now)
     await conn.execute("DELETE FROM roster_volunteers WHERE user_id = ?", (user_id,))
     await conn.execute(
-        "DELETE FROM roster_shifts WHERE user_id = ? AND slot_id IN (SELECT id FROM roster_slots WHERE starts_at > ?)",
+        "DELETE FROM roster_shifts WHERE user_id = ? AND slot_id IN (SELECT id FROM roster_slots"
+        " WHERE starts_at > ?)",
         (user_id, stamp),
     )
     # A past step-back counts for nothing in the hours: the row itself goes.
@@ -397,7 +425,8 @@ async def forget_rosters_tx(conn: aiosqlite.Connection, user_id: int, now: datet
     )
     # A take-over they took is done: it must not look open to the time-out job.
     await conn.execute(
-        "UPDATE roster_takeovers SET taken_by = NULL, expired_at = COALESCE(expired_at, taken_at, ?)"
+        "UPDATE roster_takeovers SET taken_by = NULL, expired_at = COALESCE(expired_at, taken_at,"
+        " ?)"
         " WHERE taken_by = ?",
         (stamp, user_id),
     )

@@ -102,7 +102,8 @@ async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
         d["data"] = json.loads(d["data"] or "{}")
     digest = await dict_rows(
         db,
-        "SELECT frequency, time_local, weekday, last_sent_at FROM digest_settings WHERE user_id = ?",
+        "SELECT frequency, time_local, weekday, last_sent_at FROM digest_settings WHERE user_id ="
+        " ?",
         (user_id,),
     )
     rules = await dict_rows(
@@ -188,7 +189,8 @@ async def forget_reporter_tx(conn: aiosqlite.Connection, user_id: int, now: date
     stamp = to_db(now)
     for rid in ids:
         await conn.execute(
-            "INSERT INTO report_events (report_id, kind, created_at) VALUES (?, 'reporter_left', ?)",
+            "INSERT INTO report_events (report_id, kind, created_at) VALUES (?, 'reporter_left',"
+            " ?)",
             (rid, stamp),
         )
     await anonymise_reports_tx(conn, ids, now)
