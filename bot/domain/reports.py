@@ -3,7 +3,6 @@ question, escalation and digests). No telegram imports: messages to others are o
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.projects import ProjectsRepo
-from storage.repos.reports import OPEN_STATUSES, Category, Report, ReportsRepo
+from storage.repos.reports import Category, Report, ReportsRepo
 from storage.repos.users import User, UsersRepo
 from storage.timestamps import from_db, to_db
 
@@ -403,13 +402,7 @@ class ReportsService:
             return
         async with self.db.transaction(mark=False) as conn:
             await ReportsRepo.remember_card_tx(conn, report_id, chat_id, message_id)
-            sent = list(
-                await conn.execute_fetchall(
-                    "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
-                    (ref, chat_id, message_id),
-                )
-            )
-            sent_text = json.loads(sent[0][0]).get("text") if sent else None
+            sent_text = await ReportsRepo.sent_card_text_tx(conn, ref, chat_id, message_id)
             queued = await self.edit_cards_tx(
                 conn, report_id, self.clock.now(), only_chat=chat_id, unless_text=sent_text
             )
@@ -427,16 +420,17 @@ class ReportsService:
     ) -> int:
         """Queue an edit of every delivered card of the report with its current status and
         "me too" count, in each recipient's language. Inside the caller's transaction."""
-        rows = await conn.execute_fetchall(
-            "SELECT chat_id, message_id FROM report_cards WHERE report_id = ?", (report_id,)
-        )
-        cards = [(int(r[0]), int(r[1])) for r in rows if only_chat in (None, r[0])]
+        cards = [
+            (chat_id, message_id)
+            for chat_id, message_id in await ReportsRepo.cards_tx(conn, report_id)
+            if only_chat in (None, chat_id)
+        ]
         if not cards:
             return 0
         report = await ReportsRepo.get_tx(conn, report_id)
         if report is None:
             return 0
-        count = await self._me_too_tx(conn, report_id)
+        count = await ReportsRepo.me_too_count_tx(conn, report_id)
         cat = await self.repo.category(report.project_id, report.category_id)
         reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
         hood_name = await self.hood_name(report.neighbourhood_id)
@@ -683,29 +677,13 @@ class ReportsService:
             updated = await ReportsRepo.get_tx(conn, report.id)
             assert updated is not None
             if to is not None:
-                photos = await self._photos_tx(conn, report.id)
-                count = await self._me_too_tx(conn, report.id)
+                photos = await ReportsRepo.photos_tx(conn, report.id)
+                count = await ReportsRepo.me_too_count_tx(conn, report.id)
                 await self.enqueue_card(
                     conn, updated, to, cat, photos, reporter, now, me_too=count, hood_name=hood_name
                 )
         self.outbox.wake()
         return updated
-
-    @staticmethod
-    async def _photos_tx(conn: aiosqlite.Connection, report_id: int) -> list[str]:
-        async with conn.execute(
-            "SELECT file_id FROM report_photos WHERE report_id = ? ORDER BY id", (report_id,)
-        ) as cur:
-            return [r[0] for r in await cur.fetchall()]
-
-    @staticmethod
-    async def _me_too_tx(conn: aiosqlite.Connection, report_id: int) -> int:
-        rows = list(
-            await conn.execute_fetchall(
-                "SELECT COUNT(*) FROM report_me_too WHERE report_id = ?", (report_id,)
-            )
-        )
-        return int(rows[0][0]) if rows else 0
 
     async def on_card_failed(self, ref: str, chat_id: int, state: str) -> None:
         """The worker cannot be reached (blocked the bot): the project's other workers and the
@@ -853,13 +831,9 @@ class ReportsService:
     # ----- scheduled work -----
 
     async def ask_solved(self, now: datetime) -> None:
-        cutoff = to_db(now - timedelta(days=self.settings.report_solved_check_days))
-        rows = await self.db.fetchall(
-            "SELECT id FROM reports WHERE status = 'resolved' AND solved_asked_at IS NULL"
-            " AND resolved_at <= ? AND reporter_id IS NOT NULL",
-            (cutoff,),
-        )
-        for (rid,) in rows:
+        cutoff = now - timedelta(days=self.settings.report_solved_check_days)
+        rows = await self.repo.resolved_unasked(cutoff)
+        for rid in rows:
             report = await self.repo.get(rid)
             if report is None:
                 continue
@@ -886,17 +860,12 @@ class ReportsService:
             self.outbox.wake()
 
     async def escalate(self, now: datetime) -> None:
-        cutoff = to_db(now - timedelta(days=self.settings.report_escalate_days))
-        marks = ",".join("?" * len(OPEN_STATUSES))
-        rows = await self.db.fetchall(
-            f"SELECT id FROM reports WHERE seen_at IS NULL AND escalated_at IS NULL AND created_at <= ?"
-            f" AND status IN ({marks})",
-            (cutoff, *OPEN_STATUSES),
-        )
+        cutoff = now - timedelta(days=self.settings.report_escalate_days)
+        rows = await self.repo.unseen_unescalated(cutoff)
         if not rows:
             return
         admins = await self.admin_recipients()
-        for (rid,) in rows:
+        for rid in rows:
             report = await self.repo.get(rid)
             if report is None:
                 continue
@@ -946,41 +915,21 @@ class ReportsService:
 
     async def digest_text(self, worker: User, since: datetime, now: datetime) -> str | None:
         """The digest for one worker in the current locale; None when there is nothing to say."""
-        s_since, s_now = to_db(since), to_db(now)
         uid = worker.id
-        new = await self.db.fetchall(
-            "SELECT * FROM reports WHERE assigned_to = ? AND created_at > ? AND created_at <= ? ORDER BY id",
-            (uid, s_since, s_now),
-        )
-        wait_cut = to_db(now - timedelta(days=self.settings.digest_waiting_days))
+        new = await self.repo.new_for(uid, since, now)
+        wait_cut = now - timedelta(days=self.settings.digest_waiting_days)
         esc_cut = to_db(now - timedelta(days=self.settings.report_escalate_days))
-        marks = ",".join("?" * len(OPEN_STATUSES))
-        waiting = await self.db.fetchall(
-            f"SELECT * FROM reports WHERE assigned_to = ? AND first_answer_at IS NULL AND created_at <= ?"
-            f" AND status IN ({marks}) ORDER BY id",
-            (uid, wait_cut, *OPEN_STATUSES),
-        )
-        reopened = await self.db.fetchall(
-            "SELECT * FROM reports WHERE assigned_to = ? AND reopened_at > ? AND reopened_at <= ? ORDER BY id",
-            (uid, s_since, s_now),
-        )
-        metoo = await self.db.fetchall(
-            "SELECT r.reference, COUNT(*) FROM report_me_too m JOIN reports r ON r.id = m.report_id"
-            " WHERE r.assigned_to = ? AND m.created_at > ? AND m.created_at <= ? GROUP BY r.id ORDER BY r.id",
-            (uid, s_since, s_now),
-        )
+        waiting = await self.repo.waiting_for(uid, wait_cut)
+        reopened = await self.repo.reopened_for(uid, since, now)
+        metoo = await self.repo.me_too_since(uid, since, now)
         if not (new or waiting or reopened or metoo):
             return None
-        counts = await self.db.fetchall(
-            f"SELECT project_id, category_id, COUNT(*) FROM reports WHERE assigned_to = ? AND status IN ({marks})"
-            " GROUP BY project_id, category_id ORDER BY COUNT(*) DESC",
-            (uid, *OPEN_STATUSES),
-        )
+        counts = await self.repo.open_per_category(uid)
 
-        async def line(row) -> str:
-            cat = await self.repo.category(row["project_id"], row["category_id"])
-            snippet = esc(clip(row["text"], 60)) if row["text"] else "🎤"
-            return f"• <b>{row['reference']}</b> {self.category_label(cat)} – {snippet}"
+        async def line(report: Report) -> str:
+            cat = await self.repo.category(report.project_id, report.category_id)
+            snippet = esc(clip(report.text, 60)) if report.text else "🎤"
+            return f"• <b>{report.reference}</b> {self.category_label(cat)} – {snippet}"
 
         parts = [_("📰 <b>Your digest</b> ({date})").format(date=i18n.format_datetime(now))]
         if new:
@@ -1002,9 +951,7 @@ class ReportsService:
             ]
             for r in waiting[:30]:
                 flag = (
-                    " ⚠️ " + _("not seen")
-                    if (r["seen_at"] is None and r["created_at"] <= esc_cut)
-                    else ""
+                    " ⚠️ " + _("not seen") if (r.seen_at is None and r.created_at <= esc_cut) else ""
                 )
                 parts.append(await line(r) + flag)
         if reopened:
@@ -1030,21 +977,23 @@ class ReportsService:
         setting = await self.repo.digest_setting(user_id)
         if setting.last_sent_at:
             return from_db(setting.last_sent_at)  # type: ignore[return-value]
-        joined = await self.db.fetchval(
-            "SELECT MIN(joined_at) FROM project_workers WHERE user_id = ?", (user_id,)
-        )
+        joined = await self.repo.worker_since(user_id)
         # Joined in the same second as a report (tests, fast set-ups) must still see it.
-        return (from_db(joined) or self.clock.now()) - timedelta(minutes=1)
+        return (joined or self.clock.now()) - timedelta(minutes=1)
 
     async def mark_digest_sent(self, user_id: int, now: datetime) -> None:
         await self.repo.set_digest(user_id, now, last_sent_at=to_db(now))
 
     async def run_digests(self, now: datetime) -> None:
-        rows = await self.db.fetchall(
-            "SELECT w.user_id, MIN(w.joined_at), d.frequency, d.time_local, d.weekday, d.last_sent_at"
-            " FROM project_workers w LEFT JOIN digest_settings d ON d.user_id = w.user_id GROUP BY w.user_id"
-        )
-        for uid, joined, freq, tlocal, wday, last in rows:
+        for due in await self.repo.digest_schedule():
+            uid, joined, freq, tlocal, wday, last = (
+                due.user_id,
+                due.joined_at,
+                due.frequency,
+                due.time_local,
+                due.weekday,
+                due.last_sent_at,
+            )
             slot = self.last_slot(
                 now, freq or "daily", tlocal or self.settings.digest_time, wday or 0
             )
@@ -1069,10 +1018,6 @@ class ReportsService:
                         dedupe_key=f"digest:{uid}:{slot.isoformat(timespec='minutes')}",
                         now=now,
                     )
-                await conn.execute(
-                    "INSERT INTO digest_settings (user_id, time_local, last_sent_at, created_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (user_id) DO UPDATE SET last_sent_at = excluded.last_sent_at",
-                    (uid, self.settings.digest_time, to_db(now), to_db(now)),
-                )
+                await ReportsRepo.mark_digest_sent_tx(conn, uid, self.settings.digest_time, now)
             if text:
                 self.outbox.wake()
