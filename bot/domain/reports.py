@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -78,6 +78,98 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
+@dataclass
+class ReportDraft:
+    """A report being made: what the resident answered so far. Kept in the dialogs table (and in
+    report_drafts when put aside) as JSON with the keys of ``to_dict``; ``from_dict`` also reads
+    drafts stored before this class existed (the same keys, any of them missing)."""
+
+    project_id: int
+    group_id: int | None = None
+    photos: list[str] = field(default_factory=list)
+    cat: int | None = None
+    text: str | None = None
+    voice: str | None = None  # the voice note's file id
+    voice_dur: int | None = None
+    hood: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    show_name: bool | None = None
+    quote: bool | None = None
+    similar: list[int] | None = None  # the similar reports offered (their ids)
+    back: bool = False  # changing one answer from the summary: back to "confirm" after it
+
+    def set_voice(self, file_id: str, duration: int | None) -> None:
+        self.voice, self.voice_dur, self.text = file_id, duration, None
+
+    def set_text(self, text: str) -> None:
+        self.text, self.voice = text, None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: the three keys every draft has, then only the answers given (text and
+        voice: the other one is null once one of them is given)."""
+        out: dict[str, Any] = {
+            "project_id": self.project_id,
+            "group_id": self.group_id,
+            "photos": list(self.photos),
+        }
+        optional = {
+            "cat": self.cat,
+            "text": self.text,
+            "voice": self.voice,
+            "voice_dur": self.voice_dur,
+            "hood": self.hood,
+            "lat": self.lat,
+            "lon": self.lon,
+            "address": self.address,
+            "show_name": self.show_name,
+            "quote": self.quote,
+            "similar": self.similar,
+        }
+        given = self.text is not None or self.voice is not None
+        for key, value in optional.items():
+            if value is not None or (given and key in ("text", "voice")):
+                out[key] = value
+        if self.back:
+            out["back"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReportDraft:
+        def num(key: str) -> int | None:
+            value = data.get(key)
+            return int(value) if value is not None else None
+
+        return cls(
+            project_id=int(data["project_id"]),
+            group_id=num("group_id"),
+            photos=list(data.get("photos") or []),
+            cat=num("cat"),
+            text=data.get("text"),
+            voice=data.get("voice"),
+            voice_dur=data.get("voice_dur"),
+            hood=data.get("hood"),
+            lat=data.get("lat"),
+            lon=data.get("lon"),
+            address=data.get("address"),
+            show_name=data.get("show_name"),
+            quote=data.get("quote"),
+            similar=data.get("similar"),
+            back=bool(data.get("back")),
+        )
+
+
+@dataclass(frozen=True)
+class SimilarReport:
+    """A report like the one being made, offered for "me too"; households = reporter + me-toos."""
+
+    id: int
+    reference: str
+    text: str | None
+    households: int
+
+
 @dataclass(frozen=True)
 class Recipient:
     user_id: int | None
@@ -102,11 +194,11 @@ class ReportsService:
             user.language, user.tg_language, self.settings.default_language
         )
 
-    async def keep_as_draft(self, user_id: int, step: str, data: dict[str, Any]) -> None:
+    async def keep_as_draft(self, user_id: int, step: str, draft: ReportDraft) -> None:
         """A report conversation put aside (/cancel, time-out) becomes the person's draft."""
         async with self.db.transaction() as conn:
             await ReportsRepo.save_draft_tx(
-                conn, user_id, data.get("project_id"), step, data, self.clock.now()
+                conn, user_id, draft.project_id, step, draft.to_dict(), self.clock.now()
             )
             await DialogsRepo.clear_tx(conn, user_id)
 
@@ -151,6 +243,9 @@ class ReportsService:
         hood = await self.projects.neighbourhood(hood_id)
         return hood.name if hood else None
 
+    async def draft_category(self, draft: ReportDraft) -> Category | None:
+        return await self.repo.category(draft.project_id, int(draft.cat))  # type: ignore[arg-type]
+
     def place_label(self, report: Report, hood_name: str | None) -> str:
         parts = []
         if hood_name:
@@ -185,18 +280,18 @@ class ReportsService:
 
     # ----- creating a report -----
 
-    async def create(self, user: User, data: dict[str, Any], update_id: int | None) -> Report:
+    async def create(self, user: User, draft: ReportDraft, update_id: int | None) -> Report:
         """The report, its photos, its routing and the worker's messages in one transaction."""
         now = self.clock.now()
-        project_id = int(data["project_id"])
-        cat = await self.repo.category(project_id, int(data["cat"]))
+        project_id = draft.project_id
+        cat = await self.repo.category(project_id, int(draft.cat))  # type: ignore[arg-type]
         assert cat is not None
-        worker = await self.repo.route(project_id, data.get("hood"), cat.id)
+        worker = await self.repo.route(project_id, draft.hood, cat.id)
         targets = [t for t in [await self.recipient(worker)] if t is not None]
         to_admins = not targets
         if to_admins:
             targets = await self.admin_recipients()
-        hood_name = await self.hood_name(data.get("hood"))
+        hood_name = await self.hood_name(draft.hood)
         async with self.db.transaction() as conn:
             if update_id is not None:
                 existing = await ReportsRepo.by_update_tx(conn, update_id)
@@ -210,19 +305,19 @@ class ReportsService:
                     "year": now.year,
                     "seq": seq,
                     "project_id": project_id,
-                    "group_id": data.get("group_id"),
+                    "group_id": draft.group_id,
                     "reporter_id": user.id,
                     "category_id": cat.id,
                     "category_key": cat.key,
-                    "text": data.get("text"),
-                    "voice_file_id": data.get("voice"),
-                    "voice_duration": data.get("voice_dur"),
-                    "neighbourhood_id": data.get("hood"),
-                    "lat": data.get("lat"),
-                    "lon": data.get("lon"),
-                    "address": data.get("address"),
-                    "show_name": 1 if data.get("show_name") else 0,
-                    "quote_ok": 1 if data.get("quote") else 0,
+                    "text": draft.text,
+                    "voice_file_id": draft.voice,
+                    "voice_duration": draft.voice_dur,
+                    "neighbourhood_id": draft.hood,
+                    "lat": draft.lat,
+                    "lon": draft.lon,
+                    "address": draft.address,
+                    "show_name": 1 if draft.show_name else 0,
+                    "quote_ok": 1 if draft.quote else 0,
                     "assigned_to": worker,
                     "language": self.lang_of(user),
                     "created_at": to_db(now),
@@ -231,7 +326,7 @@ class ReportsService:
                 },
             )
             report_id = report.id
-            photos = list(data.get("photos") or [])
+            photos = list(draft.photos)
             if photos:
                 await ReportsRepo.add_photos_tx(conn, report_id, photos, user.id, now)
             await ReportsRepo.event_tx(
@@ -363,17 +458,39 @@ class ReportsService:
 
     # ----- similar reports / me too -----
 
-    async def similar(self, project_id: int, data: dict[str, Any], user_id: int) -> list[Report]:
-        found = await self.repo.similar(project_id, int(data["cat"]), data.get("hood"), user_id)
+    async def similar(self, project_id: int, draft: ReportDraft, user_id: int) -> list[Report]:
+        """At most three open reports of the same category, in the same neighbourhood or within
+        report_similar_metres of the pin, not the person's own."""
+        cat = int(draft.cat)  # type: ignore[arg-type]
+        found = await self.repo.similar(project_id, cat, draft.hood, user_id)
         out = []
         limit = self.settings.report_similar_metres
         for r in found:
-            if data.get("hood") and r.neighbourhood_id == data.get("hood"):
+            if (
+                draft.hood
+                and r.neighbourhood_id == draft.hood
+                or (
+                    draft.lat is not None
+                    and draft.lon is not None
+                    and r.lat is not None
+                    and r.lon is not None
+                    and distance_m(draft.lat, draft.lon, r.lat, r.lon) <= limit
+                )
+            ):
                 out.append(r)
-            elif data.get("lat") is not None and r.lat is not None and r.lon is not None:
-                if distance_m(data["lat"], data["lon"], r.lat, r.lon) <= limit:
-                    out.append(r)
         return out[:3]
+
+    async def similar_reports(self, ids: list[int]) -> list[SimilarReport]:
+        """The similar reports offered (by id, in that order; gone ones left out), each with the
+        households that have the problem: the reporter and everyone who said "me too"."""
+        out = []
+        for rid in ids:
+            rep = await self.repo.get(rid)
+            if rep is None:
+                continue
+            count = await self.repo.me_too_count(rid) + 1
+            out.append(SimilarReport(rep.id, rep.reference, rep.text, count))
+        return out
 
     async def me_too(self, report: Report, user: User) -> bool:
         now = self.clock.now()

@@ -10,7 +10,7 @@ from telegram import Update
 from bot.core import i18n
 from bot.core.i18n import _, ngettext
 from bot.core.ui import Button, cb, clip, esc
-from bot.domain.reports import status_label
+from bot.domain.reports import ReportDraft, status_label
 from handlers.common import answer, button_expired, parse_int, refuse, reply, roles, show
 from handlers.context import BotContext
 from handlers.reports._common import KIND, KIND_REP, ack, message_of, svc
@@ -68,22 +68,21 @@ async def _choose_project(update: Update, ctx: BotContext, rl: Any) -> bool:
 
 
 async def _begin(update: Update, ctx: BotContext, found: tuple[int, int | None]) -> None:
-    data = {"project_id": found[0], "group_id": found[1], "photos": []}
-    await _ask(update, ctx, "cat", data)
+    await _ask(update, ctx, "cat", ReportDraft(project_id=found[0], group_id=found[1]))
 
 
-async def _ask(update: Update, ctx: BotContext, step: str, data: dict[str, Any]) -> None:
+async def _ask(update: Update, ctx: BotContext, step: str, data: ReportDraft) -> None:
     """Store where the conversation is, then ask its question."""
     s = ctx.services
     r = svc(ctx)
     if step == "similar":
-        similar = await r.similar(int(data["project_id"]), data, ctx.user.id)
-        if not similar or data.get("back"):
-            step = "name" if not data.get("back") else "confirm"
+        similar = await r.similar(data.project_id, data, ctx.user.id)
+        if not similar or data.back:
+            step = "name" if not data.back else "confirm"
         else:
-            data["similar"] = [x.id for x in similar]
-    await s.dialogs.set(ctx.user.id, KIND, step, data, s.clock.now())
-    pid = int(data["project_id"])
+            data.similar = [x.id for x in similar]
+    await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
+    pid = data.project_id
     if step == "cat":
         cats = await r.repo.categories(pid)
         buttons = [Button(r.category_label(c), cb("rep", "cat", c.id)) for c in cats]
@@ -118,12 +117,9 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict[str, Any])
     elif step == "similar":
         lines = [_("Other people already reported something like this nearby:")]
         rows = []
-        for rid in data["similar"]:
-            rep = await r.repo.get(rid)
-            if rep is None:
-                continue
+        for rep in await r.similar_reports(data.similar or []):
             snippet = esc(clip(rep.text, 80)) if rep.text else "🎤"
-            count = await r.repo.me_too_count(rid) + 1
+            count = rep.households
             lines.append(
                 "• <b>{}</b> – {} ({})".format(
                     rep.reference,
@@ -132,7 +128,7 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict[str, Any])
                 )
             )
             rows.append(
-                [Button(_("🙋 Me too: {ref}").format(ref=rep.reference), cb("rep", "mt", rid))]
+                [Button(_("🙋 Me too: {ref}").format(ref=rep.reference), cb("rep", "mt", rep.id))]
             )
         lines.append("")
         lines.append(_("Is it the same problem? Tap “Me too”. Or send your own report."))
@@ -171,26 +167,26 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict[str, Any])
         )
 
 
-async def _summary(ctx: BotContext, data: dict[str, Any]) -> str:
+async def _summary(ctx: BotContext, data: ReportDraft) -> str:
     r = svc(ctx)
-    cat = await r.repo.category(int(data["project_id"]), int(data["cat"]))
-    hood = await r.hood_name(data.get("hood"))
+    cat = await r.draft_category(data)
+    hood = await r.hood_name(data.hood)
     place = [esc(hood)] if hood else []
-    if data.get("address"):
-        place.append(esc(data["address"]))
-    if data.get("lat") is not None and not place:
+    if data.address:
+        place.append(esc(data.address))
+    if data.lat is not None and not place:
         place.append(_("location pin"))
-    what = esc(clip(data["text"], 500)) if data.get("text") else _("🎤 Voice note")
+    what = esc(clip(data.text, 500)) if data.text else _("🎤 Voice note")
     yes, no = _("yes"), _("no")
     lines = [
         _("<b>Your report</b>"),
         _("Category: {category}").format(category=r.category_label(cat)),
         _("What: {what}").format(what=what),
-        _("Photos: {n}").format(n=len(data.get("photos") or [])),
+        _("Photos: {n}").format(n=len(data.photos)),
         _("Where: {place}").format(place=", ".join(place) or _("not given")),
-        _("Worker may see your name: {answer}").format(answer=yes if data.get("show_name") else no),
+        _("Worker may see your name: {answer}").format(answer=yes if data.show_name else no),
         _("Story may be quoted without your name: {answer}").format(
-            answer=yes if data.get("quote") else no
+            answer=yes if data.quote else no
         ),
         "",
         _("Is this right?"),
@@ -198,8 +194,8 @@ async def _summary(ctx: BotContext, data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _next(step: str, data: dict[str, Any]) -> str:
-    if data.get("back") and step in ("cat", "what", "photos", "where", "quote"):
+def _next(step: str, data: ReportDraft) -> str:
+    if data.back and step in ("cat", "what", "photos", "where", "quote"):
         return "confirm"
     return STEPS_ORDER[STEPS_ORDER.index(step) + 1]
 
@@ -208,11 +204,11 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     """Messages (not buttons) while a report is being made."""
     msg = message_of(update)
     s = ctx.services
-    data = dict(dialog.data)
+    data = ReportDraft.from_dict(dialog.data)
     limit = s.settings.report_max_text
     if dialog.step == "what":
         if msg.voice is not None:
-            data.update(voice=msg.voice.file_id, voice_dur=msg.voice.duration, text=None)
+            data.set_voice(msg.voice.file_id, msg.voice.duration)
         elif msg.text:
             text = msg.text.strip()
             if len(text) > limit:
@@ -224,7 +220,7 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                     ).format(n=len(text), limit=limit),
                 )
                 return
-            data.update(text=text, voice=None)
+            data.set_text(text)
         elif msg.sticker is not None:
             await reply(
                 update,
@@ -240,7 +236,7 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await _ask(update, ctx, _next("what", data), data)
     elif dialog.step == "photos":
         if msg.photo:
-            photos = list(data.get("photos") or [])
+            photos = list(data.photos)
             if len(photos) >= 10:
                 await reply(
                     update,
@@ -250,8 +246,8 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                 )
                 return
             photos.append(msg.photo[-1].file_id)
-            data["photos"] = photos
-            await s.dialogs.set(ctx.user.id, KIND, "photos", data, s.clock.now())
+            data.photos = photos
+            await s.dialogs.set(ctx.user.id, KIND, "photos", data.to_dict(), s.clock.now())
             await reply(
                 update,
                 ctx,
@@ -272,7 +268,7 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     elif dialog.step == "where":
         if msg.location is not None:
             lat, lon = msg.location.latitude, msg.location.longitude
-            inside, hood = await svc(ctx).check_location(int(data["project_id"]), lat, lon)
+            inside, hood = await svc(ctx).check_location(data.project_id, lat, lon)
             if not inside:
                 await reply(
                     update,
@@ -282,9 +278,9 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                     ),
                 )
                 return
-            data.update(lat=lat, lon=lon)
-            if hood and not data.get("hood"):
-                data["hood"] = hood
+            data.lat, data.lon = lat, lon
+            if hood and not data.hood:
+                data.hood = hood
         elif msg.text:
             text = msg.text.strip()
             if len(text) > 200:
@@ -294,7 +290,7 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                     _("Please keep the address short (at most {n} characters).").format(n=200),
                 )
                 return
-            data["address"] = text
+            data.address = text
         elif msg.sticker is not None:
             await reply(
                 update,
@@ -317,7 +313,7 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
 
 
 async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
-    await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, dialog.data)
+    await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, ReportDraft.from_dict(dialog.data))
     return _("I kept your report as a draft. Send /report to continue it.")
 
 
@@ -343,11 +339,11 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         draft = await r.repo.draft(ctx.user.id)
         if action == "resume":
             if dialog is not None and dialog.kind == KIND:
-                await _ask(update, ctx, dialog.step, dict(dialog.data))
+                await _ask(update, ctx, dialog.step, ReportDraft.from_dict(dialog.data))
                 return
             if draft is not None:
                 await r.resume_draft(ctx.user.id)
-                await _ask(update, ctx, draft.step, draft.data)
+                await _ask(update, ctx, draft.step, ReportDraft.from_dict(draft.data))
                 return
         await r.start_afresh(ctx.user.id, KIND)
         rl = await roles(ctx)
@@ -372,8 +368,8 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
     if dialog is None or dialog.kind != KIND:
         await button_expired(update)
         return
-    data = dict(dialog.data)
-    pid = int(data["project_id"])
+    data = ReportDraft.from_dict(dialog.data)
+    pid = data.project_id
     arg = parse_int(parts[2]) if len(parts) > 2 else None
     step = dialog.step
     if action == "cat" and step == "cat":
@@ -386,7 +382,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             )
             return
         ack(update)
-        data["cat"] = cat.id
+        data.cat = cat.id
         await _ask(update, ctx, _next("cat", data), data)
     elif action == "pdone" and step == "photos":
         ack(update)
@@ -397,9 +393,9 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             await button_expired(update)
             return
         ack(update)
-        data["hood"] = hood.id
+        data.hood = hood.id
         await _ask(update, ctx, _next("where", data), data)
-    elif action == "mt" and step == "similar" and arg in (data.get("similar") or []):
+    elif action == "mt" and step == "similar" and arg in (data.similar or []):
         rep = await r.repo.get(arg)
         if rep is None or not rep.is_open or rep.project_id != pid:
             await button_expired(update)
@@ -421,7 +417,10 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         await _ask(update, ctx, "name", data)
     elif action in ("name", "quote") and step == action and arg in (0, 1):
         ack(update)
-        data["show_name" if action == "name" else "quote"] = bool(arg)
+        if action == "name":
+            data.show_name = bool(arg)
+        else:
+            data.quote = bool(arg)
         await _ask(update, ctx, _next(step, data), data)
     elif action == "ok" and step == "confirm":
         ack(update)
@@ -455,9 +454,9 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         and parts[2] in ("cat", "what", "photos", "where", "name")
     ):
         ack(update)
-        data["back"] = True
+        data.back = True
         if parts[2] == "photos":
-            data["photos"] = []
+            data.photos = []
         await _ask(update, ctx, parts[2], data)
     else:
         await button_expired(update)
