@@ -278,6 +278,75 @@ class ReportsService:
             return projects[0].id, None
         return None
 
+    # ----- reading, for the screens (handlers ask the service, not the repository) -----
+
+    async def get(self, report_id: int) -> Report | None:
+        return await self.repo.get(report_id)
+
+    async def draft(self, user_id: int) -> Draft | None:
+        """The report the person put aside, if any."""
+        return await self.repo.draft(user_id)
+
+    async def categories(self, project_id: int, hidden: bool = False) -> list[Category]:
+        return await self.repo.categories(project_id, hidden=hidden)
+
+    async def category(self, project_id: int, category_id: int) -> Category | None:
+        return await self.repo.category(project_id, category_id)
+
+    async def category_by_id(self, category_id: int) -> Category | None:
+        return await self.repo.category_by_id(category_id)
+
+    async def me_too_count(self, report_id: int) -> int:
+        return await self.repo.me_too_count(report_id)
+
+    async def of_reporter(self, user_id: int) -> list[Report]:
+        return await self.repo.of_reporter(user_id)
+
+    async def latest_event(self, report_id: int) -> tuple[str, str | None, str] | None:
+        return await self.repo.latest_event(report_id)
+
+    async def latest_answer(self, report_id: int) -> tuple[str | None, str | None] | None:
+        return await self.repo.latest_answer(report_id)
+
+    async def list_open(
+        self,
+        project_ids: list[int] | None,
+        status: str | None,
+        category_key: str | None,
+        neighbourhood_id: int | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Report], int]:
+        return await self.repo.list_open(
+            project_ids, status, category_key, neighbourhood_id, limit, offset
+        )
+
+    async def rules(self, project_id: int) -> list[Rule]:
+        return await self.repo.rules(project_id)
+
+    async def rule(self, rule_id: int) -> Rule | None:
+        return await self.repo.rule(rule_id)
+
+    async def delete_rule(self, rule_id: int) -> None:
+        await self.repo.delete_rule(rule_id)
+
+    async def set_rule(
+        self, project_id: int, hood: int | None, cat: int | None, worker: int, by: int
+    ) -> None:
+        await self.repo.set_rule(project_id, hood, cat, worker, by, self.clock.now())
+
+    async def add_category(self, project_id: int, emoji: str, label: str) -> Category:
+        return await self.repo.add_category(project_id, emoji, label)
+
+    async def change_category(self, cat: Category, **values: Any) -> None:
+        await self.repo.change_category(cat, **values)
+
+    async def digest_setting(self, user_id: int) -> DigestSetting:
+        return await self.repo.digest_setting(user_id)
+
+    async def set_digest(self, user_id: int, now: datetime, **values: Any) -> None:
+        await self.repo.set_digest(user_id, now, **values)
+
     # ----- creating a report -----
 
     async def create(self, user: User, draft: ReportDraft, update_id: int | None) -> Report:

@@ -37,7 +37,7 @@ async def cmd_report(update: Update, ctx: BotContext) -> None:
         )
         return
     dialog = await s.dialogs.get(ctx.user.id)
-    draft = await r.repo.draft(ctx.user.id)
+    draft = await r.draft(ctx.user.id)
     if (dialog is not None and dialog.kind == KIND) or draft is not None:
         await reply(
             update,
@@ -84,7 +84,7 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: ReportDraft) ->
     await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
     pid = data.project_id
     if step == "cat":
-        cats = await r.repo.categories(pid)
+        cats = await r.categories(pid)
         buttons = [Button(r.category_label(c), cb("rep", "cat", c.id)) for c in cats]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         await show(
@@ -336,7 +336,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
     if action in ("resume", "fresh"):
         await answer(update)
         dialog = await s.dialogs.get(ctx.user.id)
-        draft = await r.repo.draft(ctx.user.id)
+        draft = await r.draft(ctx.user.id)
         if action == "resume":
             if dialog is not None and dialog.kind == KIND:
                 await _ask(update, ctx, dialog.step, ReportDraft.from_dict(dialog.data))
@@ -373,7 +373,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
     arg = parse_int(parts[2]) if len(parts) > 2 else None
     step = dialog.step
     if action == "cat" and step == "cat":
-        cat = await r.repo.category(pid, arg) if arg is not None else None
+        cat = await r.category(pid, arg) if arg is not None else None
         if cat is None or not cat.active:  # hidden ones: an old button, or forged
             await answer(
                 update,
@@ -396,13 +396,13 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         data.hood = hood.id
         await _ask(update, ctx, _next("where", data), data)
     elif action == "mt" and step == "similar" and arg in (data.similar or []):
-        rep = await r.repo.get(arg)
+        rep = await r.get(arg)
         if rep is None or not rep.is_open or rep.project_id != pid:
             await button_expired(update)
             return
         ack(update)
         added = await r.me_too(rep, ctx.user)
-        count = await r.repo.me_too_count(rep.id) + 1
+        count = await r.me_too_count(rep.id) + 1
         text = (
             _("Thank you! We counted you for report {ref}.")
             if added
@@ -467,7 +467,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
 
 async def cmd_myreports(update: Update, ctx: BotContext) -> None:
     r = svc(ctx)
-    reports = await r.repo.of_reporter(ctx.user.id)
+    reports = await r.of_reporter(ctx.user.id)
     if not reports:
         await reply(
             update, ctx, _("You have not reported anything yet. Send /report to report a problem.")
@@ -476,7 +476,7 @@ async def cmd_myreports(update: Update, ctx: BotContext) -> None:
     lines = [_("<b>Your reports</b>")]
     rows = []
     for rep in reports:
-        latest = await r.repo.latest_event(rep.id)
+        latest = await r.latest_event(rep.id)
         when = i18n.format_short_date(from_db(latest[2] if latest else rep.updated_at))  # type: ignore[arg-type]
         lines.append(f"• <b>{rep.reference}</b> – {status_label(rep.status)} ({when})")
         rows.append([Button(rep.reference, cb("rep", "my", rep.id))])
@@ -485,7 +485,7 @@ async def cmd_myreports(update: Update, ctx: BotContext) -> None:
 
 async def _own_report(update: Update, ctx: BotContext, parts: list[str]) -> Report | None:
     rid = parse_int(parts[2]) if len(parts) == 3 else None
-    rep = await svc(ctx).repo.get(rid) if rid is not None else None
+    rep = await svc(ctx).get(rid) if rid is not None else None
     if rep is None:
         await button_expired(update)
         return None
@@ -505,8 +505,8 @@ async def _rep_report_action(
         return
     if action == "my":
         await answer(update)
-        cat = await r.repo.category(rep.project_id, rep.category_id)
-        latest = await r.repo.latest_answer(rep.id)
+        cat = await r.category(rep.project_id, rep.category_id)
+        latest = await r.latest_answer(rep.id)
         lines = [
             f"<b>{rep.reference}</b> – {r.category_label(cat)}",
             _("Status: {status}").format(status=status_label(rep.status)),
@@ -578,7 +578,7 @@ async def rep_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None
     s = ctx.services
     r = svc(ctx)
     msg = message_of(update)
-    rep = await r.repo.get(int(dialog.data.get("rid", 0)))
+    rep = await r.get(int(dialog.data.get("rid", 0)))
     if rep is None or rep.reporter_id != ctx.user.id:
         await s.dialogs.clear(ctx.user.id)
         await reply(update, ctx, _("This report no longer exists."))

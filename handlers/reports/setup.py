@@ -46,7 +46,7 @@ async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = 
     s = ctx.services
     r = svc(ctx)
     project = await s.projects.get(pid)
-    rules = await r.repo.rules(pid)
+    rules = await r.rules(pid)
     names = {
         u.id: u.display_name
         for u in await s.users.many(
@@ -57,7 +57,7 @@ async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = 
         )
     }
     hoods = {h.id: h.name for h in await s.projects.neighbourhoods(pid)}
-    cats = {c.id: c for c in await r.repo.categories(pid)}
+    cats = {c.id: c for c in await r.categories(pid)}
     default = (
         esc(names.get(project.default_worker_id, ""))
         if project.default_worker_id
@@ -111,7 +111,7 @@ async def routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None:
         await button_expired(update)
         return
     if action == "rd":
-        rule = await r.repo.rule(nums[0])
+        rule = await r.rule(nums[0])
         if rule is None:
             await button_expired(update)
             return
@@ -129,7 +129,7 @@ async def routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None:
     if action == "rt":
         await _routing_show(update, ctx, pid)
     elif action == "rd":
-        await r.repo.delete_rule(nums[0])
+        await r.delete_rule(nums[0])
         await _routing_show(update, ctx, pid)
     elif action == "rn":
         rows = [[Button(_("All neighbourhoods"), cb("rw", "rh", pid, 0))]]
@@ -139,7 +139,7 @@ async def routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None:
         ]
         await show(update, ctx, _("Which neighbourhood?"), rows[:40])
     elif action == "rh" and len(nums) == 2:
-        cats = await r.repo.categories(pid)
+        cats = await r.categories(pid)
         buttons = [Button(r.category_label(c), cb("rw", "rc", pid, nums[1], c.id)) for c in cats]
         rows = [[Button(_("All categories"), cb("rw", "rc", pid, nums[1], 0))]]
         rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -163,11 +163,11 @@ async def routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None:
         if (
             not await s.projects.is_worker(pid, uid)
             or (hood and (await s.projects.neighbourhood(hood) or None) is None)
-            or (cat and await r.repo.category(pid, cat) is None)
+            or (cat and await r.category(pid, cat) is None)
         ):
             await button_expired(update)
             return
-        await r.repo.set_rule(pid, hood or None, cat or None, uid, ctx.user.id, s.clock.now())
+        await r.set_rule(pid, hood or None, cat or None, uid, ctx.user.id)
         await _routing_show(update, ctx, pid)
     elif action == "rdef":
         workers = await s.users.many(await s.projects.worker_ids(pid))
@@ -219,7 +219,7 @@ async def cmd_categories(update: Update, ctx: BotContext) -> None:
 async def _categories_show(update: Update, ctx: BotContext, pid: int, edit: bool = True) -> None:
     r = svc(ctx)
     project = await ctx.services.projects.get(pid)
-    cats = await r.repo.categories(pid, hidden=True)
+    cats = await r.categories(pid, hidden=True)
     lines = [
         _("<b>Report categories</b> – {project}").format(
             project=esc(project.name if project else "?")
@@ -257,7 +257,7 @@ async def on_rcat(update: Update, ctx: BotContext) -> None:
     if action in ("p", "add"):
         pid = num
     else:
-        cat = await r.repo.category_by_id(num)
+        cat = await r.category_by_id(num)
         if cat is None:
             await button_expired(update)
             return
@@ -268,7 +268,7 @@ async def on_rcat(update: Update, ctx: BotContext) -> None:
     if await s.projects.get(pid) is None:
         await button_expired(update)
         return
-    if action == "h" and cat is not None and cat.active and len(await r.repo.categories(pid)) <= 1:
+    if action == "h" and cat is not None and cat.active and len(await r.categories(pid)) <= 1:
         await answer(update, _("Keep at least one category for residents."), alert=True)
         return
     await answer(update)
@@ -303,7 +303,7 @@ async def on_rcat(update: Update, ctx: BotContext) -> None:
             + _cat_prompt(),
         )
     elif cat is not None and action == "h":
-        await r.repo.change_category(cat, active=0 if cat.active else 1)
+        await r.change_category(cat, active=0 if cat.active else 1)
         await _categories_show(update, ctx, pid)
 
 
@@ -343,16 +343,16 @@ async def cat_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None
     emoji, name = parsed
     await s.dialogs.clear(ctx.user.id)
     if dialog.step == "rename":
-        cat = await r.repo.category(pid, int(dialog.data.get("cid", 0)))
+        cat = await r.category(pid, int(dialog.data.get("cid", 0)))
         if cat is None:
             await reply(update, ctx, _("This category no longer exists."))
             return
         values: dict[str, Any] = {"custom_label": name}
         if emoji:
             values["emoji"] = emoji
-        await r.repo.change_category(cat, **values)
+        await r.change_category(cat, **values)
     else:
-        await r.repo.add_category(pid, emoji or "📌", name)
+        await r.add_category(pid, emoji or "📌", name)
     await reply(update, ctx, _("Saved."))
     await _categories_show(update, ctx, pid, edit=False)
 
@@ -396,7 +396,7 @@ async def cmd_digest(update: Update, ctx: BotContext) -> None:
         text = _("Nothing new since your last digest.")
     else:
         await r.mark_digest_sent(ctx.user.id, now)
-    setting = await r.repo.digest_setting(ctx.user.id)
+    setting = await r.digest_setting(ctx.user.id)
     await reply(update, ctx, text + "\n\n" + _digest_settings_text(setting), _digest_rows())
 
 
@@ -413,12 +413,12 @@ async def on_dg(update: Update, ctx: BotContext) -> None:
         return
     now = s.clock.now()
     if parts[1] == "f" and len(parts) == 3 and parts[2] in ("daily", "weekly", "off"):
-        await r.repo.set_digest(ctx.user.id, now, frequency=parts[2])
+        await r.set_digest(ctx.user.id, now, frequency=parts[2])
     elif parts[1] == "t" and len(parts) == 3 and parts[2] in ("0700", "0830", "1200", "1700"):
-        await r.repo.set_digest(ctx.user.id, now, time_local=parts[2][:2] + ":" + parts[2][2:])
+        await r.set_digest(ctx.user.id, now, time_local=parts[2][:2] + ":" + parts[2][2:])
     elif parts[1] != "set":
         await button_expired(update)
         return
     await answer(update)
-    setting = await r.repo.digest_setting(ctx.user.id)
+    setting = await r.digest_setting(ctx.user.id)
     await show(update, ctx, _digest_settings_text(setting), _digest_rows())

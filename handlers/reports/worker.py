@@ -24,7 +24,7 @@ PAGE = 8
 
 async def _worker_report(update: Update, ctx: BotContext, rid_raw: str) -> Report | None:
     rid = parse_int(rid_raw)
-    rep = await svc(ctx).repo.get(rid) if rid is not None else None
+    rep = await svc(ctx).get(rid) if rid is not None else None
     if rep is None:
         await button_expired(update)
         return None
@@ -117,12 +117,12 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
     elif action == "card" and len(parts) == 3:
         await answer(update)
         reporter = await s.users.get(rep.reporter_id) if rep.reporter_id else None
-        cat = await r.repo.category(rep.project_id, rep.category_id)
+        cat = await r.category(rep.project_id, rep.category_id)
         text = r.card_text(
             rep,
             cat,
             reporter,
-            await r.repo.me_too_count(rep.id),
+            await r.me_too_count(rep.id),
             await r.hood_name(rep.neighbourhood_id),
         )
         await reply(update, ctx, text, r.worker_buttons(rep, reporter))
@@ -136,7 +136,7 @@ async def rw_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     s = ctx.services
     r = svc(ctx)
     msg = message_of(update)
-    rep = await r.repo.get(int(dialog.data.get("rid", 0)))
+    rep = await r.get(int(dialog.data.get("rid", 0)))
     if rep is None or not r.may_act(await roles(ctx), rep):
         await s.dialogs.clear(ctx.user.id)
         await reply(update, ctx, _("Sorry, you can't do that."))
@@ -196,7 +196,7 @@ async def _problems_page(
     rl = await roles(ctx)
     projects = None if rl.is_admin else sorted(rl.worker_of)
     status = FILTER_CODES.get(st)
-    reports, total = await r.repo.list_open(
+    reports, total = await r.list_open(
         projects, status, None if cat == "-" else cat, hood or None, PAGE, page * PAGE
     )
     lines = [_("<b>Open reports</b>") + f" ({total})"]
@@ -204,7 +204,7 @@ async def _problems_page(
         lines.append(_("Nothing to show."))
     rows = []
     for rep in reports:
-        c = await r.repo.category(rep.project_id, rep.category_id)
+        c = await r.category(rep.project_id, rep.category_id)
         snippet = esc(clip(rep.text, 50)) if rep.text else "🎤"
         lines.append(
             "• <b>{}</b> {} {} – {}".format(
@@ -267,7 +267,7 @@ async def _problems_cb(update: Update, ctx: BotContext, parts: list[str]) -> Non
         pids = sorted(rl.worker_of) or [p.id for p in await ctx.services.projects.all()]
         seen: dict[str, Any] = {}
         for pid in pids[:5]:
-            for c in await r.repo.categories(pid):
+            for c in await r.categories(pid):
                 seen.setdefault(c.key, c)
         buttons = [
             Button(r.category_label(c), cb("rw", "pl", parts[2], c.key, parts[3], 0))
