@@ -17,7 +17,7 @@ from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.projects import ProjectsRepo
-from storage.repos.reports import Category, Report, ReportsRepo
+from storage.repos.reports import Category, DigestSetting, Draft, Report, ReportsRepo, Rule
 from storage.repos.users import User, UsersRepo
 from storage.timestamps import from_db, to_db
 
@@ -1003,7 +1003,8 @@ class ReportsService:
                     with i18n.use_locale(t.language):
                         text = (
                             _(
-                                "🔁 Report {ref} is not solved, says the reporter. It is open again."
+                                "🔁 Report {ref} is not solved, says the reporter. It is open "
+                                "again."
                             ).format(ref=report.reference)
                             + "\n"
                             + _("Reason: {reason}").format(reason=esc(reason or ""))
@@ -1028,9 +1029,12 @@ class ReportsService:
             async with self.db.transaction(mark=False) as conn:
                 await ReportsRepo.update_tx(conn, rid, {"solved_asked_at": to_db(now)})
 
-                def build():
+                def build(
+                    report: Report = report, cat: Category | None = cat, rid: int = rid
+                ) -> tuple[str, list[list[Button]]]:
                     text = _(
-                        "Your report {ref} ({category}) was marked as resolved. Is the problem solved?"
+                        "Your report {ref} ({category}) was marked as resolved. Is the problem "
+                        "solved?"
                     ).format(ref=report.reference, category=self.category_label(cat))
                     return text, [
                         [
@@ -1063,7 +1067,8 @@ class ReportsService:
                 for a in admins:
                     with i18n.use_locale(a.language):
                         text = _(
-                            "⚠️ Report {ref} ({category}, project {project}) has not been seen for {days} days."
+                            "⚠️ Report {ref} ({category}, project {project}) has not been seen "
+                            "for {days} days."
                         ).format(
                             ref=report.reference,
                             category=self.category_label(cat),

@@ -110,7 +110,8 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: ReportDraft) ->
             update,
             ctx,
             _(
-                "📍 Where is it? Share your location (📎 → Location), tap your neighbourhood, or type the address."
+                "📍 Where is it? Share your location (📎 → Location), tap your neighbourhood, or "
+                "type the address."
             ),
             rows,
         )
@@ -216,7 +217,8 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                     update,
                     ctx,
                     _(
-                        "That is too long: {n} characters. Please keep it under {limit}, or send a voice note."
+                        "That is too long: {n} characters. Please keep it under {limit}, or send "
+                        "a voice note."
                     ).format(n=len(text), limit=limit),
                 )
                 return
@@ -226,7 +228,8 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                 update,
                 ctx,
                 _(
-                    "A sticker does not tell us what is wrong 🙂 Please type a few words, or send a voice note."
+                    "A sticker does not tell us what is wrong 🙂 Please type a few words, or send "
+                    "a voice note."
                 ),
             )
             return
@@ -274,7 +277,8 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                     update,
                     ctx,
                     _(
-                        "That place is too far from the neighbourhoods of this project. Please tap your neighbourhood or type the address."
+                        "That place is too far from the neighbourhoods of this project. Please "
+                        "tap your neighbourhood or type the address."
                     ),
                 )
                 return
@@ -296,7 +300,8 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                 update,
                 ctx,
                 _(
-                    "A sticker is not a place 🙂 Please share your location, tap your neighbourhood, or type the address."
+                    "A sticker is not a place 🙂 Please share your location, tap your "
+                    "neighbourhood, or type the address."
                 ),
             )
             return
@@ -429,7 +434,8 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             update,
             ctx,
             _(
-                "✅ Thank you! Your report is sent to the project worker.\nYour reference: <b>{ref}</b>"
+                "✅ Thank you! Your report is sent to the project worker.\nYour reference: "
+                "<b>{ref}</b>"
             ).format(ref=report.reference),
             [[Button(_("📋 My reports"), cb("rep", "list"))]],
         )
@@ -594,7 +600,8 @@ async def rep_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None
             update,
             ctx,
             _(
-                "That is too long: {n} characters. Please keep it under {limit}, or send a voice note."
+                "That is too long: {n} characters. Please keep it under {limit}, or send a voice "
+                "note."
             ).format(n=len(text), limit=s.settings.report_max_text),
         )
         return

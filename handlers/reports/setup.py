@@ -80,12 +80,12 @@ async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = 
             else _("all categories")
         )
         lines.append(f"• {where} · {what} → {esc(names.get(rule.worker_id, '?'))}")
+        hood_mark = hoods.get(rule.neighbourhood_id, "*") if rule.neighbourhood_id else "*"
+        cat_mark = cats[rule.category_id].emoji if rule.category_id in cats else "*"
         rows.append(
             [
                 Button(
-                    _("🗑 Delete: {rule}").format(
-                        rule=f"{hoods.get(rule.neighbourhood_id, '*')} · {cats[rule.category_id].emoji if rule.category_id in cats else '*'}"
-                    )[:60],
+                    _("🗑 Delete: {rule}").format(rule=f"{hood_mark} · {cat_mark}")[:60],
                     cb("rw", "rd", rule.id),
                 )
             ]

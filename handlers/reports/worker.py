@@ -84,7 +84,8 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
             )
         else:
             text = _(
-                "Send your answer to the reporter of {ref}: text or a voice note. Your name is not shown."
+                "Send your answer to the reporter of {ref}: text or a voice note. Your name is "
+                "not shown."
             ).format(ref=rep.reference)
         await reply(update, ctx, text + "\n" + _("Send /cancel to stop."))
     elif action == "ra" and len(parts) == 3:
@@ -157,7 +158,8 @@ async def rw_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             update,
             ctx,
             _(
-                "That is too long: {n} characters. Please keep it under {limit}, or send a voice note."
+                "That is too long: {n} characters. Please keep it under {limit}, or send a voice "
+                "note."
             ).format(n=len(text), limit=3000),
         )
         return

@@ -147,7 +147,8 @@ class ReportsRepo:
         if project_id not in self._seeded:
             async with self.db.transaction(mark=False) as conn:
                 await conn.executemany(
-                    "INSERT OR IGNORE INTO report_categories (project_id, key, emoji, label_msgid, position)"
+                    "INSERT OR IGNORE INTO report_categories (project_id, key, emoji, "
+                    "label_msgid, position)"
                     " VALUES (?, ?, ?, ?, ?)",
                     [
                         (project_id, k, e, label, i)
@@ -179,7 +180,8 @@ class ReportsRepo:
         cats = await self.categories(project_id, hidden=True)
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "INSERT INTO report_categories (project_id, key, emoji, label_msgid, position, custom_label)"
+                "INSERT INTO report_categories (project_id, key, emoji, label_msgid, position, "
+                "custom_label)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     project_id,
@@ -309,7 +311,8 @@ class ReportsRepo:
         reason: str | None = None,
     ) -> None:
         await conn.execute(
-            "INSERT INTO report_events (report_id, kind, old_status, new_status, actor_id, target_id,"
+            "INSERT INTO report_events (report_id, kind, old_status, new_status, actor_id, "
+            "target_id,"
             " reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (report_id, kind, old_status, new_status, actor_id, target_id, reason, to_db(now)),
         )
@@ -323,7 +326,8 @@ class ReportsRepo:
         now: datetime,
     ) -> None:
         await conn.executemany(
-            "INSERT INTO report_photos (report_id, file_id, added_by, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO report_photos (report_id, file_id, added_by, created_at) VALUES (?, ?, "
+            "?, ?)",
             [(report_id, f, user_id, to_db(now)) for f in file_ids],
         )
 
@@ -408,7 +412,8 @@ class ReportsRepo:
         """Open reports of the same category in the project (caller filters on place)."""
         marks = ",".join("?" * len(OPEN_STATUSES))
         rows = await self.db.fetchall(
-            f"SELECT * FROM reports WHERE project_id = ? AND category_id = ? AND status IN ({marks})"
+            "SELECT * FROM reports WHERE project_id = ? AND category_id = ? AND status IN "
+            f"({marks})"
             " AND (reporter_id IS NULL OR reporter_id != ?)"
             " AND (neighbourhood_id = ? OR lat IS NOT NULL) ORDER BY id DESC LIMIT 50",
             (
@@ -473,7 +478,8 @@ class ReportsRepo:
         clause = " AND ".join(where)
         total = int(await self.db.fetchval(f"SELECT COUNT(*) FROM reports WHERE {clause}", params))
         rows = await self.db.fetchall(
-            f"SELECT * FROM reports WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"SELECT * FROM reports WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT ? "
+            "OFFSET ?",
             (*params, limit, offset),
         )
         return [row_to(Report, r) for r in rows], total
@@ -482,7 +488,8 @@ class ReportsRepo:
 
     async def rules(self, project_id: int) -> list[Rule]:
         rows = await self.db.fetchall(
-            "SELECT * FROM routing_rules WHERE project_id = ? ORDER BY neighbourhood_id, category_id",
+            "SELECT * FROM routing_rules WHERE project_id = ? ORDER BY neighbourhood_id, "
+            "category_id",
             (project_id,),
         )
         return [row_to(Rule, r) for r in rows]
@@ -517,7 +524,8 @@ class ReportsRepo:
             " + (category_id IS NOT NULL) + 1 AS rank FROM routing_rules WHERE project_id = ?"
             " AND (neighbourhood_id IS NULL OR neighbourhood_id = ?)"
             " AND (category_id IS NULL OR category_id = ?)"
-            " UNION ALL SELECT default_worker_id, 0 FROM projects WHERE id = ? AND default_worker_id IS NOT NULL)"
+            " UNION ALL SELECT default_worker_id, 0 FROM projects WHERE id = ? AND "
+            "default_worker_id IS NOT NULL)"
             " ORDER BY rank DESC LIMIT 1",
             (project_id, neighbourhood_id or -1, category_id, project_id),
         )
@@ -575,8 +583,10 @@ class ReportsRepo:
         now: datetime,
     ) -> None:
         await conn.execute(
-            "INSERT INTO report_drafts (user_id, project_id, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET project_id = excluded.project_id, step = excluded.step,"
+            "INSERT INTO report_drafts (user_id, project_id, step, data, updated_at) VALUES (?, "
+            "?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET project_id = excluded.project_id, step = "
+            "excluded.step,"
             " data = excluded.data, updated_at = excluded.updated_at",
             (user_id, project_id, step, json.dumps(data, ensure_ascii=False), to_db(now)),
         )
