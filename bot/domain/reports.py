@@ -3,10 +3,9 @@ question, escalation and digests). No telegram imports: messages to others are o
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.projects import ProjectsRepo
-from storage.repos.reports import OPEN_STATUSES, Category, Report, ReportsRepo
+from storage.repos.reports import Category, DigestSetting, Draft, Report, ReportsRepo, Rule
 from storage.repos.users import User, UsersRepo
 from storage.timestamps import from_db, to_db
 
@@ -79,6 +78,98 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
+@dataclass
+class ReportDraft:
+    """A report being made: what the resident answered so far. Kept in the dialogs table (and in
+    report_drafts when put aside) as JSON with the keys of ``to_dict``; ``from_dict`` also reads
+    drafts stored before this class existed (the same keys, any of them missing)."""
+
+    project_id: int
+    group_id: int | None = None
+    photos: list[str] = field(default_factory=list)
+    cat: int | None = None
+    text: str | None = None
+    voice: str | None = None  # the voice note's file id
+    voice_dur: int | None = None
+    hood: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    show_name: bool | None = None
+    quote: bool | None = None
+    similar: list[int] | None = None  # the similar reports offered (their ids)
+    back: bool = False  # changing one answer from the summary: back to "confirm" after it
+
+    def set_voice(self, file_id: str, duration: int | None) -> None:
+        self.voice, self.voice_dur, self.text = file_id, duration, None
+
+    def set_text(self, text: str) -> None:
+        self.text, self.voice = text, None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: the three keys every draft has, then only the answers given (text and
+        voice: the other one is null once one of them is given)."""
+        out: dict[str, Any] = {
+            "project_id": self.project_id,
+            "group_id": self.group_id,
+            "photos": list(self.photos),
+        }
+        optional = {
+            "cat": self.cat,
+            "text": self.text,
+            "voice": self.voice,
+            "voice_dur": self.voice_dur,
+            "hood": self.hood,
+            "lat": self.lat,
+            "lon": self.lon,
+            "address": self.address,
+            "show_name": self.show_name,
+            "quote": self.quote,
+            "similar": self.similar,
+        }
+        given = self.text is not None or self.voice is not None
+        for key, value in optional.items():
+            if value is not None or (given and key in ("text", "voice")):
+                out[key] = value
+        if self.back:
+            out["back"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReportDraft:
+        def num(key: str) -> int | None:
+            value = data.get(key)
+            return int(value) if value is not None else None
+
+        return cls(
+            project_id=int(data["project_id"]),
+            group_id=num("group_id"),
+            photos=list(data.get("photos") or []),
+            cat=num("cat"),
+            text=data.get("text"),
+            voice=data.get("voice"),
+            voice_dur=data.get("voice_dur"),
+            hood=data.get("hood"),
+            lat=data.get("lat"),
+            lon=data.get("lon"),
+            address=data.get("address"),
+            show_name=data.get("show_name"),
+            quote=data.get("quote"),
+            similar=data.get("similar"),
+            back=bool(data.get("back")),
+        )
+
+
+@dataclass(frozen=True)
+class SimilarReport:
+    """A report like the one being made, offered for "me too"; households = reporter + me-toos."""
+
+    id: int
+    reference: str
+    text: str | None
+    households: int
+
+
 @dataclass(frozen=True)
 class Recipient:
     user_id: int | None
@@ -103,11 +194,11 @@ class ReportsService:
             user.language, user.tg_language, self.settings.default_language
         )
 
-    async def keep_as_draft(self, user_id: int, step: str, data: dict[str, Any]) -> None:
+    async def keep_as_draft(self, user_id: int, step: str, draft: ReportDraft) -> None:
         """A report conversation put aside (/cancel, time-out) becomes the person's draft."""
         async with self.db.transaction() as conn:
             await ReportsRepo.save_draft_tx(
-                conn, user_id, data.get("project_id"), step, data, self.clock.now()
+                conn, user_id, draft.project_id, step, draft.to_dict(), self.clock.now()
             )
             await DialogsRepo.clear_tx(conn, user_id)
 
@@ -152,6 +243,9 @@ class ReportsService:
         hood = await self.projects.neighbourhood(hood_id)
         return hood.name if hood else None
 
+    async def draft_category(self, draft: ReportDraft) -> Category | None:
+        return await self.repo.category(draft.project_id, int(draft.cat))  # type: ignore[arg-type]
+
     def place_label(self, report: Report, hood_name: str | None) -> str:
         parts = []
         if hood_name:
@@ -184,20 +278,89 @@ class ReportsService:
             return projects[0].id, None
         return None
 
+    # ----- reading, for the screens (handlers ask the service, not the repository) -----
+
+    async def get(self, report_id: int) -> Report | None:
+        return await self.repo.get(report_id)
+
+    async def draft(self, user_id: int) -> Draft | None:
+        """The report the person put aside, if any."""
+        return await self.repo.draft(user_id)
+
+    async def categories(self, project_id: int, hidden: bool = False) -> list[Category]:
+        return await self.repo.categories(project_id, hidden=hidden)
+
+    async def category(self, project_id: int, category_id: int) -> Category | None:
+        return await self.repo.category(project_id, category_id)
+
+    async def category_by_id(self, category_id: int) -> Category | None:
+        return await self.repo.category_by_id(category_id)
+
+    async def me_too_count(self, report_id: int) -> int:
+        return await self.repo.me_too_count(report_id)
+
+    async def of_reporter(self, user_id: int) -> list[Report]:
+        return await self.repo.of_reporter(user_id)
+
+    async def latest_event(self, report_id: int) -> tuple[str, str | None, str] | None:
+        return await self.repo.latest_event(report_id)
+
+    async def latest_answer(self, report_id: int) -> tuple[str | None, str | None] | None:
+        return await self.repo.latest_answer(report_id)
+
+    async def list_open(
+        self,
+        project_ids: list[int] | None,
+        status: str | None,
+        category_key: str | None,
+        neighbourhood_id: int | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Report], int]:
+        return await self.repo.list_open(
+            project_ids, status, category_key, neighbourhood_id, limit, offset
+        )
+
+    async def rules(self, project_id: int) -> list[Rule]:
+        return await self.repo.rules(project_id)
+
+    async def rule(self, rule_id: int) -> Rule | None:
+        return await self.repo.rule(rule_id)
+
+    async def delete_rule(self, rule_id: int) -> None:
+        await self.repo.delete_rule(rule_id)
+
+    async def set_rule(
+        self, project_id: int, hood: int | None, cat: int | None, worker: int, by: int
+    ) -> None:
+        await self.repo.set_rule(project_id, hood, cat, worker, by, self.clock.now())
+
+    async def add_category(self, project_id: int, emoji: str, label: str) -> Category:
+        return await self.repo.add_category(project_id, emoji, label)
+
+    async def change_category(self, cat: Category, **values: Any) -> None:
+        await self.repo.change_category(cat, **values)
+
+    async def digest_setting(self, user_id: int) -> DigestSetting:
+        return await self.repo.digest_setting(user_id)
+
+    async def set_digest(self, user_id: int, now: datetime, **values: Any) -> None:
+        await self.repo.set_digest(user_id, now, **values)
+
     # ----- creating a report -----
 
-    async def create(self, user: User, data: dict[str, Any], update_id: int | None) -> Report:
+    async def create(self, user: User, draft: ReportDraft, update_id: int | None) -> Report:
         """The report, its photos, its routing and the worker's messages in one transaction."""
         now = self.clock.now()
-        project_id = int(data["project_id"])
-        cat = await self.repo.category(project_id, int(data["cat"]))
+        project_id = draft.project_id
+        cat = await self.repo.category(project_id, int(draft.cat))  # type: ignore[arg-type]
         assert cat is not None
-        worker = await self.repo.route(project_id, data.get("hood"), cat.id)
+        worker = await self.repo.route(project_id, draft.hood, cat.id)
         targets = [t for t in [await self.recipient(worker)] if t is not None]
         to_admins = not targets
         if to_admins:
             targets = await self.admin_recipients()
-        hood_name = await self.hood_name(data.get("hood"))
+        hood_name = await self.hood_name(draft.hood)
         async with self.db.transaction() as conn:
             if update_id is not None:
                 existing = await ReportsRepo.by_update_tx(conn, update_id)
@@ -211,19 +374,19 @@ class ReportsService:
                     "year": now.year,
                     "seq": seq,
                     "project_id": project_id,
-                    "group_id": data.get("group_id"),
+                    "group_id": draft.group_id,
                     "reporter_id": user.id,
                     "category_id": cat.id,
                     "category_key": cat.key,
-                    "text": data.get("text"),
-                    "voice_file_id": data.get("voice"),
-                    "voice_duration": data.get("voice_dur"),
-                    "neighbourhood_id": data.get("hood"),
-                    "lat": data.get("lat"),
-                    "lon": data.get("lon"),
-                    "address": data.get("address"),
-                    "show_name": 1 if data.get("show_name") else 0,
-                    "quote_ok": 1 if data.get("quote") else 0,
+                    "text": draft.text,
+                    "voice_file_id": draft.voice,
+                    "voice_duration": draft.voice_dur,
+                    "neighbourhood_id": draft.hood,
+                    "lat": draft.lat,
+                    "lon": draft.lon,
+                    "address": draft.address,
+                    "show_name": 1 if draft.show_name else 0,
+                    "quote_ok": 1 if draft.quote else 0,
                     "assigned_to": worker,
                     "language": self.lang_of(user),
                     "created_at": to_db(now),
@@ -232,7 +395,7 @@ class ReportsService:
                 },
             )
             report_id = report.id
-            photos = list(data.get("photos") or [])
+            photos = list(draft.photos)
             if photos:
                 await ReportsRepo.add_photos_tx(conn, report_id, photos, user.id, now)
             await ReportsRepo.event_tx(
@@ -364,17 +527,39 @@ class ReportsService:
 
     # ----- similar reports / me too -----
 
-    async def similar(self, project_id: int, data: dict[str, Any], user_id: int) -> list[Report]:
-        found = await self.repo.similar(project_id, int(data["cat"]), data.get("hood"), user_id)
+    async def similar(self, project_id: int, draft: ReportDraft, user_id: int) -> list[Report]:
+        """At most three open reports of the same category, in the same neighbourhood or within
+        report_similar_metres of the pin, not the person's own."""
+        cat = int(draft.cat)  # type: ignore[arg-type]
+        found = await self.repo.similar(project_id, cat, draft.hood, user_id)
         out = []
         limit = self.settings.report_similar_metres
         for r in found:
-            if data.get("hood") and r.neighbourhood_id == data.get("hood"):
+            if (
+                draft.hood
+                and r.neighbourhood_id == draft.hood
+                or (
+                    draft.lat is not None
+                    and draft.lon is not None
+                    and r.lat is not None
+                    and r.lon is not None
+                    and distance_m(draft.lat, draft.lon, r.lat, r.lon) <= limit
+                )
+            ):
                 out.append(r)
-            elif data.get("lat") is not None and r.lat is not None and r.lon is not None:
-                if distance_m(data["lat"], data["lon"], r.lat, r.lon) <= limit:
-                    out.append(r)
         return out[:3]
+
+    async def similar_reports(self, ids: list[int]) -> list[SimilarReport]:
+        """The similar reports offered (by id, in that order; gone ones left out), each with the
+        households that have the problem: the reporter and everyone who said "me too"."""
+        out = []
+        for rid in ids:
+            rep = await self.repo.get(rid)
+            if rep is None:
+                continue
+            count = await self.repo.me_too_count(rid) + 1
+            out.append(SimilarReport(rep.id, rep.reference, rep.text, count))
+        return out
 
     async def me_too(self, report: Report, user: User) -> bool:
         now = self.clock.now()
@@ -403,13 +588,7 @@ class ReportsService:
             return
         async with self.db.transaction(mark=False) as conn:
             await ReportsRepo.remember_card_tx(conn, report_id, chat_id, message_id)
-            sent = list(
-                await conn.execute_fetchall(
-                    "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
-                    (ref, chat_id, message_id),
-                )
-            )
-            sent_text = json.loads(sent[0][0]).get("text") if sent else None
+            sent_text = await ReportsRepo.sent_card_text_tx(conn, ref, chat_id, message_id)
             queued = await self.edit_cards_tx(
                 conn, report_id, self.clock.now(), only_chat=chat_id, unless_text=sent_text
             )
@@ -427,16 +606,17 @@ class ReportsService:
     ) -> int:
         """Queue an edit of every delivered card of the report with its current status and
         "me too" count, in each recipient's language. Inside the caller's transaction."""
-        rows = await conn.execute_fetchall(
-            "SELECT chat_id, message_id FROM report_cards WHERE report_id = ?", (report_id,)
-        )
-        cards = [(int(r[0]), int(r[1])) for r in rows if only_chat in (None, r[0])]
+        cards = [
+            (chat_id, message_id)
+            for chat_id, message_id in await ReportsRepo.cards_tx(conn, report_id)
+            if only_chat in (None, chat_id)
+        ]
         if not cards:
             return 0
         report = await ReportsRepo.get_tx(conn, report_id)
         if report is None:
             return 0
-        count = await self._me_too_tx(conn, report_id)
+        count = await ReportsRepo.me_too_count_tx(conn, report_id)
         cat = await self.repo.category(report.project_id, report.category_id)
         reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
         hood_name = await self.hood_name(report.neighbourhood_id)
@@ -683,29 +863,13 @@ class ReportsService:
             updated = await ReportsRepo.get_tx(conn, report.id)
             assert updated is not None
             if to is not None:
-                photos = await self._photos_tx(conn, report.id)
-                count = await self._me_too_tx(conn, report.id)
+                photos = await ReportsRepo.photos_tx(conn, report.id)
+                count = await ReportsRepo.me_too_count_tx(conn, report.id)
                 await self.enqueue_card(
                     conn, updated, to, cat, photos, reporter, now, me_too=count, hood_name=hood_name
                 )
         self.outbox.wake()
         return updated
-
-    @staticmethod
-    async def _photos_tx(conn: aiosqlite.Connection, report_id: int) -> list[str]:
-        async with conn.execute(
-            "SELECT file_id FROM report_photos WHERE report_id = ? ORDER BY id", (report_id,)
-        ) as cur:
-            return [r[0] for r in await cur.fetchall()]
-
-    @staticmethod
-    async def _me_too_tx(conn: aiosqlite.Connection, report_id: int) -> int:
-        rows = list(
-            await conn.execute_fetchall(
-                "SELECT COUNT(*) FROM report_me_too WHERE report_id = ?", (report_id,)
-            )
-        )
-        return int(rows[0][0]) if rows else 0
 
     async def on_card_failed(self, ref: str, chat_id: int, state: str) -> None:
         """The worker cannot be reached (blocked the bot): the project's other workers and the
@@ -839,7 +1003,8 @@ class ReportsService:
                     with i18n.use_locale(t.language):
                         text = (
                             _(
-                                "🔁 Report {ref} is not solved, says the reporter. It is open again."
+                                "🔁 Report {ref} is not solved, says the reporter. It is open "
+                                "again."
                             ).format(ref=report.reference)
                             + "\n"
                             + _("Reason: {reason}").format(reason=esc(reason or ""))
@@ -853,13 +1018,9 @@ class ReportsService:
     # ----- scheduled work -----
 
     async def ask_solved(self, now: datetime) -> None:
-        cutoff = to_db(now - timedelta(days=self.settings.report_solved_check_days))
-        rows = await self.db.fetchall(
-            "SELECT id FROM reports WHERE status = 'resolved' AND solved_asked_at IS NULL"
-            " AND resolved_at <= ? AND reporter_id IS NOT NULL",
-            (cutoff,),
-        )
-        for (rid,) in rows:
+        cutoff = now - timedelta(days=self.settings.report_solved_check_days)
+        rows = await self.repo.resolved_unasked(cutoff)
+        for rid in rows:
             report = await self.repo.get(rid)
             if report is None:
                 continue
@@ -868,9 +1029,12 @@ class ReportsService:
             async with self.db.transaction(mark=False) as conn:
                 await ReportsRepo.update_tx(conn, rid, {"solved_asked_at": to_db(now)})
 
-                def build():
+                def build(
+                    report: Report = report, cat: Category | None = cat, rid: int = rid
+                ) -> tuple[str, list[list[Button]]]:
                     text = _(
-                        "Your report {ref} ({category}) was marked as resolved. Is the problem solved?"
+                        "Your report {ref} ({category}) was marked as resolved. Is the problem "
+                        "solved?"
                     ).format(ref=report.reference, category=self.category_label(cat))
                     return text, [
                         [
@@ -886,17 +1050,12 @@ class ReportsService:
             self.outbox.wake()
 
     async def escalate(self, now: datetime) -> None:
-        cutoff = to_db(now - timedelta(days=self.settings.report_escalate_days))
-        marks = ",".join("?" * len(OPEN_STATUSES))
-        rows = await self.db.fetchall(
-            f"SELECT id FROM reports WHERE seen_at IS NULL AND escalated_at IS NULL AND created_at <= ?"
-            f" AND status IN ({marks})",
-            (cutoff, *OPEN_STATUSES),
-        )
+        cutoff = now - timedelta(days=self.settings.report_escalate_days)
+        rows = await self.repo.unseen_unescalated(cutoff)
         if not rows:
             return
         admins = await self.admin_recipients()
-        for (rid,) in rows:
+        for rid in rows:
             report = await self.repo.get(rid)
             if report is None:
                 continue
@@ -908,7 +1067,8 @@ class ReportsService:
                 for a in admins:
                     with i18n.use_locale(a.language):
                         text = _(
-                            "⚠️ Report {ref} ({category}, project {project}) has not been seen for {days} days."
+                            "⚠️ Report {ref} ({category}, project {project}) has not been seen "
+                            "for {days} days."
                         ).format(
                             ref=report.reference,
                             category=self.category_label(cat),
@@ -946,41 +1106,21 @@ class ReportsService:
 
     async def digest_text(self, worker: User, since: datetime, now: datetime) -> str | None:
         """The digest for one worker in the current locale; None when there is nothing to say."""
-        s_since, s_now = to_db(since), to_db(now)
         uid = worker.id
-        new = await self.db.fetchall(
-            "SELECT * FROM reports WHERE assigned_to = ? AND created_at > ? AND created_at <= ? ORDER BY id",
-            (uid, s_since, s_now),
-        )
-        wait_cut = to_db(now - timedelta(days=self.settings.digest_waiting_days))
+        new = await self.repo.new_for(uid, since, now)
+        wait_cut = now - timedelta(days=self.settings.digest_waiting_days)
         esc_cut = to_db(now - timedelta(days=self.settings.report_escalate_days))
-        marks = ",".join("?" * len(OPEN_STATUSES))
-        waiting = await self.db.fetchall(
-            f"SELECT * FROM reports WHERE assigned_to = ? AND first_answer_at IS NULL AND created_at <= ?"
-            f" AND status IN ({marks}) ORDER BY id",
-            (uid, wait_cut, *OPEN_STATUSES),
-        )
-        reopened = await self.db.fetchall(
-            "SELECT * FROM reports WHERE assigned_to = ? AND reopened_at > ? AND reopened_at <= ? ORDER BY id",
-            (uid, s_since, s_now),
-        )
-        metoo = await self.db.fetchall(
-            "SELECT r.reference, COUNT(*) FROM report_me_too m JOIN reports r ON r.id = m.report_id"
-            " WHERE r.assigned_to = ? AND m.created_at > ? AND m.created_at <= ? GROUP BY r.id ORDER BY r.id",
-            (uid, s_since, s_now),
-        )
+        waiting = await self.repo.waiting_for(uid, wait_cut)
+        reopened = await self.repo.reopened_for(uid, since, now)
+        metoo = await self.repo.me_too_since(uid, since, now)
         if not (new or waiting or reopened or metoo):
             return None
-        counts = await self.db.fetchall(
-            f"SELECT project_id, category_id, COUNT(*) FROM reports WHERE assigned_to = ? AND status IN ({marks})"
-            " GROUP BY project_id, category_id ORDER BY COUNT(*) DESC",
-            (uid, *OPEN_STATUSES),
-        )
+        counts = await self.repo.open_per_category(uid)
 
-        async def line(row) -> str:
-            cat = await self.repo.category(row["project_id"], row["category_id"])
-            snippet = esc(clip(row["text"], 60)) if row["text"] else "🎤"
-            return f"• <b>{row['reference']}</b> {self.category_label(cat)} – {snippet}"
+        async def line(report: Report) -> str:
+            cat = await self.repo.category(report.project_id, report.category_id)
+            snippet = esc(clip(report.text, 60)) if report.text else "🎤"
+            return f"• <b>{report.reference}</b> {self.category_label(cat)} – {snippet}"
 
         parts = [_("📰 <b>Your digest</b> ({date})").format(date=i18n.format_datetime(now))]
         if new:
@@ -1002,9 +1142,7 @@ class ReportsService:
             ]
             for r in waiting[:30]:
                 flag = (
-                    " ⚠️ " + _("not seen")
-                    if (r["seen_at"] is None and r["created_at"] <= esc_cut)
-                    else ""
+                    " ⚠️ " + _("not seen") if (r.seen_at is None and r.created_at <= esc_cut) else ""
                 )
                 parts.append(await line(r) + flag)
         if reopened:
@@ -1030,21 +1168,23 @@ class ReportsService:
         setting = await self.repo.digest_setting(user_id)
         if setting.last_sent_at:
             return from_db(setting.last_sent_at)  # type: ignore[return-value]
-        joined = await self.db.fetchval(
-            "SELECT MIN(joined_at) FROM project_workers WHERE user_id = ?", (user_id,)
-        )
+        joined = await self.repo.worker_since(user_id)
         # Joined in the same second as a report (tests, fast set-ups) must still see it.
-        return (from_db(joined) or self.clock.now()) - timedelta(minutes=1)
+        return (joined or self.clock.now()) - timedelta(minutes=1)
 
     async def mark_digest_sent(self, user_id: int, now: datetime) -> None:
         await self.repo.set_digest(user_id, now, last_sent_at=to_db(now))
 
     async def run_digests(self, now: datetime) -> None:
-        rows = await self.db.fetchall(
-            "SELECT w.user_id, MIN(w.joined_at), d.frequency, d.time_local, d.weekday, d.last_sent_at"
-            " FROM project_workers w LEFT JOIN digest_settings d ON d.user_id = w.user_id GROUP BY w.user_id"
-        )
-        for uid, joined, freq, tlocal, wday, last in rows:
+        for due in await self.repo.digest_schedule():
+            uid, joined, freq, tlocal, wday, last = (
+                due.user_id,
+                due.joined_at,
+                due.frequency,
+                due.time_local,
+                due.weekday,
+                due.last_sent_at,
+            )
             slot = self.last_slot(
                 now, freq or "daily", tlocal or self.settings.digest_time, wday or 0
             )
@@ -1069,10 +1209,6 @@ class ReportsService:
                         dedupe_key=f"digest:{uid}:{slot.isoformat(timespec='minutes')}",
                         now=now,
                     )
-                await conn.execute(
-                    "INSERT INTO digest_settings (user_id, time_local, last_sent_at, created_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (user_id) DO UPDATE SET last_sent_at = excluded.last_sent_at",
-                    (uid, self.settings.digest_time, to_db(now), to_db(now)),
-                )
+                await ReportsRepo.mark_digest_sent_tx(conn, uid, self.settings.digest_time, now)
             if text:
                 self.outbox.wake()

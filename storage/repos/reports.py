@@ -13,7 +13,7 @@ import aiosqlite
 
 from storage.db import Database
 from storage.repos import row_to
-from storage.timestamps import to_db
+from storage.timestamps import from_db, to_db
 
 OPEN_STATUSES = ("new", "seen", "in_progress", "forwarded")
 STATUSES = (*OPEN_STATUSES, "resolved", "not_for_us", "withdrawn")
@@ -110,6 +110,18 @@ class DigestSetting:
     last_sent_at: str | None
 
 
+@dataclass(frozen=True)
+class DigestDue:
+    """One worker's digest schedule as stored (None: never chosen, the defaults apply)."""
+
+    user_id: int
+    joined_at: str | None
+    frequency: str | None
+    time_local: str | None
+    weekday: int | None
+    last_sent_at: str | None
+
+
 def _token() -> str:
     return secrets.token_hex(3)
 
@@ -135,7 +147,8 @@ class ReportsRepo:
         if project_id not in self._seeded:
             async with self.db.transaction(mark=False) as conn:
                 await conn.executemany(
-                    "INSERT OR IGNORE INTO report_categories (project_id, key, emoji, label_msgid, position)"
+                    "INSERT OR IGNORE INTO report_categories (project_id, key, emoji, "
+                    "label_msgid, position)"
                     " VALUES (?, ?, ?, ?, ?)",
                     [
                         (project_id, k, e, label, i)
@@ -167,7 +180,8 @@ class ReportsRepo:
         cats = await self.categories(project_id, hidden=True)
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "INSERT INTO report_categories (project_id, key, emoji, label_msgid, position, custom_label)"
+                "INSERT INTO report_categories (project_id, key, emoji, label_msgid, position, "
+                "custom_label)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     project_id,
@@ -203,6 +217,26 @@ class ReportsRepo:
             " ON CONFLICT (report_id, chat_id) DO UPDATE SET message_id = excluded.message_id",
             (report_id, chat_id, message_id),
         )
+
+    @staticmethod
+    async def cards_tx(conn: aiosqlite.Connection, report_id: int) -> list[tuple[int, int]]:
+        rows = await conn.execute_fetchall(
+            "SELECT chat_id, message_id FROM report_cards WHERE report_id = ?", (report_id,)
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    @staticmethod
+    async def sent_card_text_tx(
+        conn: aiosqlite.Connection, ref: str, chat_id: int, message_id: int
+    ) -> str | None:
+        """The text a delivered card went out with (its outbox row), None when not found."""
+        sent = list(
+            await conn.execute_fetchall(
+                "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
+                (ref, chat_id, message_id),
+            )
+        )
+        return json.loads(sent[0][0]).get("text") if sent else None
 
     async def cards(self, report_id: int) -> list[tuple[int, int]]:
         rows = await self.db.fetchall(
@@ -277,7 +311,8 @@ class ReportsRepo:
         reason: str | None = None,
     ) -> None:
         await conn.execute(
-            "INSERT INTO report_events (report_id, kind, old_status, new_status, actor_id, target_id,"
+            "INSERT INTO report_events (report_id, kind, old_status, new_status, actor_id, "
+            "target_id,"
             " reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (report_id, kind, old_status, new_status, actor_id, target_id, reason, to_db(now)),
         )
@@ -291,7 +326,8 @@ class ReportsRepo:
         now: datetime,
     ) -> None:
         await conn.executemany(
-            "INSERT INTO report_photos (report_id, file_id, added_by, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO report_photos (report_id, file_id, added_by, created_at) VALUES (?, ?, "
+            "?, ?)",
             [(report_id, f, user_id, to_db(now)) for f in file_ids],
         )
 
@@ -318,6 +354,41 @@ class ReportsRepo:
         )
         return [r[0] for r in rows]
 
+    @staticmethod
+    async def photos_tx(conn: aiosqlite.Connection, report_id: int) -> list[str]:
+        async with conn.execute(
+            "SELECT file_id FROM report_photos WHERE report_id = ? ORDER BY id", (report_id,)
+        ) as cur:
+            return [r[0] for r in await cur.fetchall()]
+
+    @staticmethod
+    async def me_too_count_tx(conn: aiosqlite.Connection, report_id: int) -> int:
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT COUNT(*) FROM report_me_too WHERE report_id = ?", (report_id,)
+            )
+        )
+        return int(rows[0][0]) if rows else 0
+
+    async def resolved_unasked(self, resolved_before: datetime) -> list[int]:
+        """Resolved reports (with a reporter) not yet asked "is it solved?", resolved by then."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM reports WHERE status = 'resolved' AND solved_asked_at IS NULL"
+            " AND resolved_at <= ? AND reporter_id IS NOT NULL",
+            (to_db(resolved_before),),
+        )
+        return [int(r[0]) for r in rows]
+
+    async def unseen_unescalated(self, created_before: datetime) -> list[int]:
+        """Open reports nobody has seen, created by then and not escalated yet."""
+        marks = ",".join("?" * len(OPEN_STATUSES))
+        rows = await self.db.fetchall(
+            "SELECT id FROM reports WHERE seen_at IS NULL AND escalated_at IS NULL"
+            f" AND created_at <= ? AND status IN ({marks})",
+            (to_db(created_before), *OPEN_STATUSES),
+        )
+        return [int(r[0]) for r in rows]
+
     async def me_too_count(self, report_id: int) -> int:
         return int(
             await self.db.fetchval(
@@ -341,7 +412,8 @@ class ReportsRepo:
         """Open reports of the same category in the project (caller filters on place)."""
         marks = ",".join("?" * len(OPEN_STATUSES))
         rows = await self.db.fetchall(
-            f"SELECT * FROM reports WHERE project_id = ? AND category_id = ? AND status IN ({marks})"
+            "SELECT * FROM reports WHERE project_id = ? AND category_id = ? AND status IN "
+            f"({marks})"
             " AND (reporter_id IS NULL OR reporter_id != ?)"
             " AND (neighbourhood_id = ? OR lat IS NOT NULL) ORDER BY id DESC LIMIT 50",
             (
@@ -406,7 +478,8 @@ class ReportsRepo:
         clause = " AND ".join(where)
         total = int(await self.db.fetchval(f"SELECT COUNT(*) FROM reports WHERE {clause}", params))
         rows = await self.db.fetchall(
-            f"SELECT * FROM reports WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"SELECT * FROM reports WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT ? "
+            "OFFSET ?",
             (*params, limit, offset),
         )
         return [row_to(Report, r) for r in rows], total
@@ -415,7 +488,8 @@ class ReportsRepo:
 
     async def rules(self, project_id: int) -> list[Rule]:
         rows = await self.db.fetchall(
-            "SELECT * FROM routing_rules WHERE project_id = ? ORDER BY neighbourhood_id, category_id",
+            "SELECT * FROM routing_rules WHERE project_id = ? ORDER BY neighbourhood_id, "
+            "category_id",
             (project_id,),
         )
         return [row_to(Rule, r) for r in rows]
@@ -450,7 +524,8 @@ class ReportsRepo:
             " + (category_id IS NOT NULL) + 1 AS rank FROM routing_rules WHERE project_id = ?"
             " AND (neighbourhood_id IS NULL OR neighbourhood_id = ?)"
             " AND (category_id IS NULL OR category_id = ?)"
-            " UNION ALL SELECT default_worker_id, 0 FROM projects WHERE id = ? AND default_worker_id IS NOT NULL)"
+            " UNION ALL SELECT default_worker_id, 0 FROM projects WHERE id = ? AND "
+            "default_worker_id IS NOT NULL)"
             " ORDER BY rank DESC LIMIT 1",
             (project_id, neighbourhood_id or -1, category_id, project_id),
         )
@@ -508,8 +583,10 @@ class ReportsRepo:
         now: datetime,
     ) -> None:
         await conn.execute(
-            "INSERT INTO report_drafts (user_id, project_id, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET project_id = excluded.project_id, step = excluded.step,"
+            "INSERT INTO report_drafts (user_id, project_id, step, data, updated_at) VALUES (?, "
+            "?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET project_id = excluded.project_id, step = "
+            "excluded.step,"
             " data = excluded.data, updated_at = excluded.updated_at",
             (user_id, project_id, step, json.dumps(data, ensure_ascii=False), to_db(now)),
         )
@@ -538,3 +615,81 @@ class ReportsRepo:
                     f"UPDATE digest_settings SET {sets} WHERE user_id = ?",
                     (*values.values(), user_id),
                 )
+
+    async def worker_since(self, user_id: int) -> datetime | None:
+        """When the person first became a worker of any project (their first digest's start)."""
+        joined = await self.db.fetchval(
+            "SELECT MIN(joined_at) FROM project_workers WHERE user_id = ?", (user_id,)
+        )
+        return from_db(joined)
+
+    async def digest_schedule(self) -> list[DigestDue]:
+        """Every worker with their digest setting (None where they never chose one)."""
+        rows = await self.db.fetchall(
+            "SELECT w.user_id, MIN(w.joined_at), d.frequency, d.time_local, d.weekday,"
+            " d.last_sent_at FROM project_workers w"
+            " LEFT JOIN digest_settings d ON d.user_id = w.user_id GROUP BY w.user_id"
+        )
+        return [DigestDue(*r) for r in rows]
+
+    @staticmethod
+    async def mark_digest_sent_tx(
+        conn: aiosqlite.Connection, user_id: int, default_time: str, now: datetime
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO digest_settings (user_id, time_local, last_sent_at, created_at)"
+            " VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET last_sent_at = excluded.last_sent_at",
+            (user_id, default_time, to_db(now), to_db(now)),
+        )
+
+    async def new_for(self, worker_id: int, since: datetime, now: datetime) -> list[Report]:
+        """The worker's reports created in (since, now]."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM reports WHERE assigned_to = ? AND created_at > ? AND created_at <= ?"
+            " ORDER BY id",
+            (worker_id, to_db(since), to_db(now)),
+        )
+        return [row_to(Report, r) for r in rows]
+
+    async def waiting_for(self, worker_id: int, created_before: datetime) -> list[Report]:
+        """The worker's open reports created by then that have no first answer yet."""
+        marks = ",".join("?" * len(OPEN_STATUSES))
+        rows = await self.db.fetchall(
+            "SELECT * FROM reports WHERE assigned_to = ? AND first_answer_at IS NULL"
+            f" AND created_at <= ? AND status IN ({marks}) ORDER BY id",
+            (worker_id, to_db(created_before), *OPEN_STATUSES),
+        )
+        return [row_to(Report, r) for r in rows]
+
+    async def reopened_for(self, worker_id: int, since: datetime, now: datetime) -> list[Report]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM reports WHERE assigned_to = ? AND reopened_at > ? AND reopened_at <= ?"
+            " ORDER BY id",
+            (worker_id, to_db(since), to_db(now)),
+        )
+        return [row_to(Report, r) for r in rows]
+
+    async def me_too_since(
+        self, worker_id: int, since: datetime, now: datetime
+    ) -> list[tuple[str, int]]:
+        """(reference, new "me too"s) per report of the worker, in (since, now]."""
+        rows = await self.db.fetchall(
+            "SELECT r.reference, COUNT(*) FROM report_me_too m"
+            " JOIN reports r ON r.id = m.report_id"
+            " WHERE r.assigned_to = ? AND m.created_at > ? AND m.created_at <= ?"
+            " GROUP BY r.id ORDER BY r.id",
+            (worker_id, to_db(since), to_db(now)),
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
+    async def open_per_category(self, worker_id: int) -> list[tuple[int, int, int]]:
+        """(project, category, open reports) of the worker, most first."""
+        marks = ",".join("?" * len(OPEN_STATUSES))
+        rows = await self.db.fetchall(
+            "SELECT project_id, category_id, COUNT(*) FROM reports WHERE assigned_to = ?"
+            f" AND status IN ({marks})"
+            " GROUP BY project_id, category_id ORDER BY COUNT(*) DESC",
+            (worker_id, *OPEN_STATUSES),
+        )
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]

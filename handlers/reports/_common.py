@@ -1,0 +1,45 @@
+"""What the three parts of the reports feature share: dialog kinds, the service, the quick ack."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import cast
+
+from telegram import Message, Update
+
+from bot.domain.reports import ReportsService
+from handlers.common import answer
+from handlers.context import BotContext
+
+log = logging.getLogger(__name__)
+KIND = "report"
+KIND_REP = "rep_text"  # resident: answer / add info / "not solved" reason
+KIND_RW = "rw_text"  # worker: reply / "not for us" reason
+KIND_CAT = "rep_cat"  # worker/admin: a category's emoji and name (add / rename)
+
+
+def svc(ctx: BotContext) -> ReportsService:
+    return ctx.services.reports
+
+
+def message_of(update: Update) -> Message:
+    return cast(Message, update.effective_message)
+
+
+_acks: set[asyncio.Task] = set()
+
+
+def ack(update: Update) -> None:
+    """Stop the button's spinner without waiting for Telegram's answer: the next message is what
+    the person waits for (saves one round trip per tap in the report flow)."""
+
+    async def _run() -> None:
+        try:
+            await answer(update)
+        except Exception:  # the spinner stops by itself after a while
+            log.debug("answerCallbackQuery failed", exc_info=True)
+
+    task = asyncio.create_task(_run())
+    _acks.add(task)
+    task.add_done_callback(_acks.discard)
