@@ -146,6 +146,12 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
             pass  # query too old: nothing to answer
 
 
+def button_data(update: Update) -> str | None:
+    """A button's callback data; None for an update that is not a button press."""
+    query = update.callback_query
+    return query.data if query is not None else None
+
+
 def button_parts(update: Update) -> list[str]:
     """The pieces of a button's 'feature:action:a:b' data ([""] when there is none)."""
     query = update.callback_query

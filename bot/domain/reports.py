@@ -787,8 +787,8 @@ class ReportsService:
     ) -> None:
         """An answer of the reporter, or information they add later, to the responsible worker."""
         now = self.clock.now()
-        targets = [await self.recipient(report.assigned_to)]
-        targets = [t for t in targets if t is not None] or await self.admin_recipients()
+        responsible = await self.recipient(report.assigned_to)
+        targets = [responsible] if responsible is not None else await self.admin_recipients()
         async with self.db.transaction() as conn:
             await ReportsRepo.message_tx(
                 conn, report.id, "to_worker", reporter.id, now, text=text, voice=voice, photo=photo

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import cast
 
 from telegram import Message, Update
@@ -43,3 +44,8 @@ def ack(update: Update) -> None:
     task = asyncio.create_task(_run())
     _acks.add(task)
     task.add_done_callback(_acks.discard)
+
+
+def seconds(duration: int | timedelta) -> int:
+    """A voice note's duration in whole seconds (PTB gives an int, or a timedelta when asked)."""
+    return int(duration.total_seconds()) if isinstance(duration, timedelta) else duration

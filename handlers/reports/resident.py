@@ -11,9 +11,18 @@ from bot.core import i18n
 from bot.core.i18n import _, ngettext
 from bot.core.ui import Button, cb, clip, esc
 from bot.domain.reports import ReportDraft, status_label
-from handlers.common import answer, button_expired, parse_int, refuse, reply, roles, show
+from handlers.common import (
+    answer,
+    button_action,
+    button_expired,
+    parse_int,
+    refuse,
+    reply,
+    roles,
+    show,
+)
 from handlers.context import BotContext
-from handlers.reports._common import KIND, KIND_REP, ack, message_of, svc
+from handlers.reports._common import KIND, KIND_REP, ack, message_of, seconds, svc
 from storage.repos.dialogs import Dialog
 from storage.repos.reports import Report
 from storage.timestamps import from_db
@@ -209,7 +218,7 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     limit = s.settings.report_max_text
     if dialog.step == "what":
         if msg.voice is not None:
-            data.set_voice(msg.voice.file_id, msg.voice.duration)
+            data.set_voice(msg.voice.file_id, seconds(msg.voice.duration))
         elif msg.text:
             text = msg.text.strip()
             if len(text) > limit:
@@ -323,10 +332,8 @@ async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str 
 
 
 async def on_rep(update: Update, ctx: BotContext) -> None:
-    data_raw = update.callback_query.data or ""
-    parts = data_raw.split(":")
-    if len(parts) < 2:
-        await button_expired(update)
+    parts = await button_action(update)
+    if parts is None:
         return
     action = parts[1]
     if action in ("my", "info", "wd", "wdy", "ans", "sy", "sn"):

@@ -8,7 +8,17 @@ from telegram import Update
 
 from bot.core.i18n import _
 from bot.core.ui import Button, cb, esc
-from handlers.common import answer, button_expired, parse_cb, parse_int, refuse, reply, roles, show
+from handlers.common import (
+    answer,
+    button_data,
+    button_expired,
+    parse_cb,
+    parse_int,
+    refuse,
+    reply,
+    roles,
+    show,
+)
 from handlers.context import BotContext
 from handlers.reports._common import KIND_CAT, message_of, svc
 from storage.repos.dialogs import Dialog
@@ -46,6 +56,7 @@ async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = 
     s = ctx.services
     r = svc(ctx)
     project = await s.projects.get(pid)
+    assert project is not None  # the caller checked that this person manages it
     rules = await r.rules(pid)
     names = {
         u.id: u.display_name
@@ -106,8 +117,9 @@ async def routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None:
     s = ctx.services
     r = svc(ctx)
     action = parts[1]
-    nums = [parse_int(p) for p in parts[2:]]
-    if not nums or any(n is None for n in nums):
+    parsed = [parse_int(p) for p in parts[2:]]
+    nums = [n for n in parsed if n is not None]
+    if not parsed or len(nums) != len(parsed):
         await button_expired(update)
         return
     if action == "rd":
@@ -247,7 +259,7 @@ def _cat_prompt() -> str:
 async def on_rcat(update: Update, ctx: BotContext) -> None:
     s = ctx.services
     r = svc(ctx)
-    parts = parse_cb(update.callback_query.data, 3)
+    parts = parse_cb(button_data(update), 3)
     num = parse_int(parts[2]) if parts else None
     if parts is None or num is None or parts[1] not in ("p", "add", "c", "rn", "h"):
         await button_expired(update)
@@ -405,7 +417,7 @@ async def on_dg(update: Update, ctx: BotContext) -> None:
     if not rl.is_worker:
         await refuse(update, ctx)
         return
-    parts = parse_cb(update.callback_query.data, 3) or parse_cb(update.callback_query.data, 2)
+    parts = parse_cb(button_data(update), 3) or parse_cb(button_data(update), 2)
     s = ctx.services
     r = svc(ctx)
     if parts is None:

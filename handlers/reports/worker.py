@@ -9,7 +9,16 @@ from telegram import Update
 from bot.core.i18n import _
 from bot.core.ui import Button, cb, clip, esc
 from bot.domain.reports import CODE_OF, FILTER_CODES, STATUS_CODES, status_label
-from handlers.common import answer, button_expired, parse_int, refuse, reply, roles, show
+from handlers.common import (
+    answer,
+    button_expired,
+    button_parts,
+    parse_int,
+    refuse,
+    reply,
+    roles,
+    show,
+)
 from handlers.context import BotContext
 from handlers.reports._common import KIND_RW, message_of, svc
 from handlers.reports.setup import routing_cb
@@ -35,7 +44,7 @@ async def _worker_report(update: Update, ctx: BotContext, rid_raw: str) -> Repor
 
 
 async def on_rw(update: Update, ctx: BotContext) -> None:
-    parts = (update.callback_query.data or "").split(":")
+    parts = button_parts(update)
     action = parts[1] if len(parts) > 1 else ""
     s = ctx.services
     r = svc(ctx)
@@ -128,7 +137,7 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
         )
         await reply(update, ctx, text, r.worker_buttons(rep, reporter))
         if rep.voice_file_id:
-            await ctx.bot.send_voice(update.effective_chat.id, rep.voice_file_id)
+            await ctx.bot.send_voice(ctx.user.tg_id, rep.voice_file_id)
     else:
         await button_expired(update)
 
