@@ -480,11 +480,7 @@ class RosterService:
             if not self.can_step_back(slot):
                 return Outcome("late", slot)
             await self.repo.step_back_tx(conn, shift_id, reason, now)
-            async with conn.execute(
-                "SELECT name FROM groups WHERE id = ?", (slot.group_id,)
-            ) as cur:
-                row = await cur.fetchone()
-            group_name = row[0] if row else ""
+            group_name = await self.repo.group_name_tx(conn, slot.group_id)
             expires = min(now + timedelta(hours=self.settings.roster_takeover_hours), slot.start)
             takeover_id = await self.repo.create_takeover_tx(
                 conn, slot.slot_id, user.id, now, expires
@@ -780,11 +776,7 @@ class RosterService:
         async with self.db.transaction(mark=False) as conn:
             for task in tasks:
                 await self.ensure_slots_tx(conn, task, now)
-            await conn.execute(
-                "INSERT INTO job_runs (name, last_run) VALUES ('roster:slots', ?)"
-                " ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run",
-                (day,),
-            )
+            await self.repo.set_job_mark_tx(conn, "roster:slots", day)
 
     async def run_reminders(self, now: datetime) -> None:
         due = await self.repo.reminders_due(

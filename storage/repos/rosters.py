@@ -644,8 +644,20 @@ class RostersRepo:
 
     @staticmethod
     async def set_job_run_tx(conn: aiosqlite.Connection, name: str, when: datetime) -> None:
+        await RostersRepo.set_job_mark_tx(conn, name, to_db(when))
+
+    @staticmethod
+    async def set_job_mark_tx(conn: aiosqlite.Connection, name: str, mark: str) -> None:
+        """Store a job's last run as given (a timestamp, or a day such as '2025-03-14')."""
         await conn.execute(
             "INSERT INTO job_runs (name, last_run) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run",
-            (name, to_db(when)),
+            (name, mark),
         )
+
+    @staticmethod
+    async def group_name_tx(conn: aiosqlite.Connection, group_id: int) -> str:
+        """The group's name inside a running transaction ('' when it is gone)."""
+        async with conn.execute("SELECT name FROM groups WHERE id = ?", (group_id,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else ""
