@@ -85,6 +85,17 @@ async def can_manage(ctx: BotContext, group_id: int) -> bool:
     return g is not None and (await roles(ctx)).can_manage_group(g.id, g.project_id)
 
 
+async def edited_meeting(update: Update, ctx: BotContext, data: dict) -> Meeting | None:
+    """The meeting a change conversation (time, place, notes) is about. The conversation ends
+    here; None (and the person is refused) when the meeting is gone or no longer theirs."""
+    m = await svc(ctx).meeting(int(data["mid"]))
+    await ctx.services.dialogs.clear(ctx.user.id)
+    if m is None or not await can_manage(ctx, m.group_id):
+        await refuse(update, ctx)
+        return None
+    return m
+
+
 # ----- creating: /newmeeting and /datepoll -----
 
 
@@ -181,13 +192,10 @@ async def on_moment(update: Update, ctx: BotContext, dialog: Dialog, when: datet
         return
     mode = data["mode"]
     if mode == "edit":
-        mid, scope = int(data["mid"]), data.get("scope", "o")
-        m = await svc(ctx).repo.get(mid)
-        await s.dialogs.clear(ctx.user.id)
-        if m is None or not await can_manage(ctx, m.group_id):
-            await refuse(update, ctx)
+        m = await edited_meeting(update, ctx, data)
+        if m is None:
             return
-        n = await svc(ctx).change(mid, starts_at=when, whole_series=scope == "s")
+        n = await svc(ctx).change(m.id, starts_at=when, whole_series=data.get("scope") == "s")
         await show(update, ctx, changed_text(n))
         return
     if mode == "poll":
@@ -379,17 +387,11 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             return
         place = " ".join(text.split())
         if data["mode"] == "edit":
-            mid, scope = int(data["mid"]), data.get("scope", "o")
-            m = await svc(ctx).repo.get(mid)
-            await s.dialogs.clear(ctx.user.id)
-            if m is None or not await can_manage(ctx, m.group_id):
-                await refuse(update, ctx)
+            m = await edited_meeting(update, ctx, data)
+            if m is None:
                 return
-            await reply(
-                update,
-                ctx,
-                changed_text(await svc(ctx).change(mid, place=place, whole_series=scope == "s")),
-            )
+            n = await svc(ctx).change(m.id, place=place, whole_series=data.get("scope") == "s")
+            await reply(update, ctx, changed_text(n))
             return
         data["place"] = place
         await ask_agenda(update, ctx, data)
@@ -404,13 +406,10 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         data["capacity"] = n
         await preview(update, ctx, data)
     elif step == "notes":
-        mid = int(data["mid"])
-        m = await svc(ctx).repo.get(mid)
-        await s.dialogs.clear(ctx.user.id)
-        if m is None or not await can_manage(ctx, m.group_id):
-            await refuse(update, ctx)
+        m = await edited_meeting(update, ctx, data)
+        if m is None:
             return
-        await svc(ctx).set_notes(mid, text[:1000])
+        await svc(ctx).set_notes(m.id, text[:1000])
         await reply(update, ctx, _("Notes saved."))
     else:
         await reply(update, ctx, _("Please tap one of the buttons above."))
@@ -538,7 +537,7 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
         return
     mid = num(p[2]) if len(p) >= 3 else None
     service = svc(ctx)
-    m = await service.repo.get(mid) if mid is not None else None
+    m = await service.meeting(mid) if mid is not None else None
     if m is None:
         await button_expired(update)
         return
@@ -638,10 +637,9 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
         await show_attendance(update, ctx, m)
     elif action == "at" and len(p) == 4 and num(p[3]) is not None:
         uid = num(p[3])
-        if (
-            uid not in await s.groups.member_ids(m.group_id)
-            or (await service.repo.get(m.id)).attendance_at is None
-        ):
+        if uid not in await s.groups.member_ids(
+            m.group_id
+        ) or not await service.attendance_started(m.id):
             await button_expired(update)
             return
         await service.toggle_attendance(m.id, uid)
@@ -678,7 +676,7 @@ async def answer_meeting(update: Update, ctx: BotContext, m: Meeting, group, cod
             update, _("Your answer: {answer}").format(answer=service.answer_label(result.answer))
         )
     if is_private(update):
-        fresh = await service.repo.get(m.id)
+        fresh = await service.meeting(m.id)
         await show(
             update,
             ctx,
@@ -690,7 +688,7 @@ async def answer_meeting(update: Update, ctx: BotContext, m: Meeting, group, cod
 async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: bool) -> None:
     service = svc(ctx)
     group = await ctx.services.groups.get(m.group_id)
-    rsvps = await service.repo.rsvps(m.id)
+    rsvps = await service.rsvps(m.id)
     mine = next((r.answer for r in rsvps if r.user_id == ctx.user.id), None)
     text = service.member_text(m, group.name, await service.rule_of(m), mine)
     rows = service.rsvp_rows(m.id) if (await roles(ctx)).is_member(m.group_id) else []
@@ -721,8 +719,7 @@ async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: boo
 async def show_attendance(update: Update, ctx: BotContext, m: Meeting) -> None:
     s = ctx.services
     service = svc(ctx)
-    present = await service.repo.attendance(m.id)
-    answers = {r.user_id: r.answer for r in await service.repo.rsvps(m.id)}
+    present, answers = await service.attendance_sheet(m.id)
     member_ids = await s.groups.member_ids(m.group_id)
     order = {"yes": 0, "maybe": 1, "offered": 2, "waiting": 3}
     people = sorted(
@@ -764,9 +761,7 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
             ),
         )
         return
-    now = s.clock.now()
-    meetings = await service.repo.upcoming(group_ids, now)
-    mine = await service.repo.answers_of(ctx.user.id, [m.id for m in meetings])
+    meetings, mine = await service.upcoming(ctx.user.id, group_ids)
     lines = [_("<b>Upcoming meetings</b>")]
     rows: list[list[Button]] = []
     names = {}
@@ -780,9 +775,7 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
                 answer=service.answer_label(mine.get(m.id))
             )
         if m.group_id in managed:
-            counts = {}
-            for x in await service.repo.rsvps(m.id):
-                counts[x.answer] = counts.get(x.answer, 0) + 1
+            counts = await service.answer_counts(m.id)
             line += "\n   ✅ {} · 🤔 {} · ❌ {}".format(
                 counts.get("yes", 0), counts.get("maybe", 0), counts.get("no", 0)
             )
@@ -799,7 +792,7 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
         )
     if not meetings:
         lines.append(_("No meetings planned."))
-    for poll in await service.repo.open_polls(managed):
+    for poll in await service.open_polls(managed):
         lines.append("🗳 " + _("Date poll: <b>{title}</b>").format(title=esc(poll.title)))
         rows.append([Button(clip("🗳 " + poll.title, 60), cb("mp", "o", poll.id))])
     if managed:
@@ -818,8 +811,7 @@ async def show_history(update: Update, ctx: BotContext) -> None:
         await refuse(update, ctx)
         return
     service = svc(ctx)
-    past = await service.repo.past(managed, ctx.services.clock.now())
-    counts = await service.repo.attendance_counts([m.id for m in past])
+    past, counts = await service.history(managed)
     lines = [_("<b>Past meetings</b>")]
     rows = []
     for m in past:
@@ -870,7 +862,7 @@ async def on_group_button(update: Update, ctx: BotContext, p: list[str]) -> None
             ).format(group=esc(group.name)),
         )
         return
-    current = await service.repo.settings(group.id)
+    current = await service.reminder_settings(group.id)
     day, hours = current.remind_day, current.remind_hours
     if action == "rd":
         day = 0 if day else 1
@@ -923,7 +915,7 @@ async def on_mp(update: Update, ctx: BotContext) -> None:
     p = button_parts(update)
     pid = num(p[2]) if len(p) >= 3 else None
     service = svc(ctx)
-    poll = await service.repo.poll(pid) if pid is not None else None
+    poll = await service.poll(pid) if pid is not None else None
     if poll is None or len(p) < 3:
         await button_expired(update)
         return
@@ -939,7 +931,7 @@ async def on_mp(update: Update, ctx: BotContext) -> None:
             await answer(update, _("This date poll is closed."), alert=True)
             return
         await answer(update, _("Thank you, your choice is saved."))
-        options = await service.repo.poll_options(poll.id)
+        options = await service.poll_options(poll.id)
         await show(
             update,
             ctx,
@@ -952,8 +944,8 @@ async def on_mp(update: Update, ctx: BotContext) -> None:
         return
     if action == "o":
         await answer(update)
-        options = await service.repo.poll_options(poll.id)
-        votes = await service.repo.votes(poll.id)
+        options = await service.poll_options(poll.id)
+        votes = await service.poll_votes(poll.id)
         users = {
             u.id: u
             for u in await ctx.services.users.many(sorted({u for v in votes.values() for u in v}))

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.groups import Group, GroupsRepo
-from storage.repos.meetings import Meeting, MeetingsRepo, Poll
+from storage.repos.meetings import GroupSettings, Meeting, MeetingsRepo, Poll, PollOption, Rsvp
 from storage.repos.projects import ProjectsRepo
 from storage.repos.users import User, UsersRepo
 from storage.timestamps import from_db, to_db
@@ -240,6 +241,61 @@ class MeetingsService:
             return None
         series = await self.repo.series(m.series_id)
         return series.rule if series else None
+
+    # ----- reads for the screens -----
+
+    async def meeting(self, meeting_id: int) -> Meeting | None:
+        return await self.repo.get(meeting_id)
+
+    async def rsvps(self, meeting_id: int) -> list[Rsvp]:
+        return await self.repo.rsvps(meeting_id)
+
+    async def answer_counts(self, meeting_id: int) -> dict[str, int]:
+        """How many people gave each answer ("yes", "maybe", "no", "waiting", ...)."""
+        counts: dict[str, int] = {}
+        for r in await self.repo.rsvps(meeting_id):
+            counts[r.answer] = counts.get(r.answer, 0) + 1
+        return counts
+
+    async def upcoming(
+        self, user_id: int, group_ids: Iterable[int]
+    ) -> tuple[list[Meeting], dict[int, str]]:
+        """The coming meetings of these groups, and this person's answer to each."""
+        meetings = await self.repo.upcoming(group_ids, self.clock.now())
+        mine = await self.repo.answers_of(user_id, [m.id for m in meetings])
+        return meetings, mine
+
+    async def history(self, group_ids: Iterable[int]) -> tuple[list[Meeting], dict[int, int]]:
+        """The past meetings of these groups, and how many people came to each."""
+        past = await self.repo.past(group_ids, self.clock.now())
+        return past, await self.repo.attendance_counts([m.id for m in past])
+
+    async def attendance_sheet(self, meeting_id: int) -> tuple[set[int], dict[int, str]]:
+        """Who came (user ids), and everyone's answer."""
+        present = await self.repo.attendance(meeting_id)
+        answers = {r.user_id: r.answer for r in await self.repo.rsvps(meeting_id)}
+        return present, answers
+
+    async def attendance_started(self, meeting_id: int) -> bool:
+        m = await self.repo.get(meeting_id)
+        assert m is not None  # the caller has just loaded it
+        return m.attendance_at is not None
+
+    async def reminder_settings(self, group_id: int) -> GroupSettings:
+        return await self.repo.settings(group_id)
+
+    async def poll(self, poll_id: int) -> Poll | None:
+        return await self.repo.poll(poll_id)
+
+    async def poll_options(self, poll_id: int) -> list[PollOption]:
+        return await self.repo.poll_options(poll_id)
+
+    async def poll_votes(self, poll_id: int) -> dict[int, list[int]]:
+        """Per option id, the ids of the people who chose it."""
+        return await self.repo.votes(poll_id)
+
+    async def open_polls(self, group_ids: Iterable[int]) -> list[Poll]:
+        return await self.repo.open_polls(group_ids)
 
     # ----- publishing -----
 
