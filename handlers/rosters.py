@@ -94,7 +94,7 @@ async def cmd_roster(update: Update, ctx: BotContext) -> None:
 
 
 async def _roster_list(update: Update, ctx: BotContext, groups: list) -> None:
-    tasks = await svc(ctx).repo.active_tasks([g.id for g in groups])
+    tasks = await svc(ctx).tasks_of([g.id for g in groups])
     names = {g.id: g.name for g in groups}
     lines = [_("<b>Volunteer rosters</b>")]
     rows: list[list[Button]] = []
@@ -285,7 +285,7 @@ async def _got(update: Update, ctx: BotContext, dialog: Dialog, **values: object
                 await s.dialogs.set(ctx.user.id, KIND, step, data, s.clock.now())
                 await _ask(update, ctx, step, data)
                 return
-        task = await svc(ctx).repo.task(int(data["task_id"]))
+        task = await svc(ctx).task(int(data["task_id"]))
         await s.dialogs.clear(ctx.user.id)
         if task is None or task.stopped_at:
             await show(update, ctx, _("This task has stopped."))
@@ -296,7 +296,7 @@ async def _got(update: Update, ctx: BotContext, dialog: Dialog, **values: object
             keys = ()
         for key in keys:
             told = max(told, await svc(ctx).change_task(task, key, draft[key]))
-            task = await svc(ctx).repo.task(task.id) or task
+            task = await svc(ctx).task(task.id) or task
         text = (
             _("Saved.")
             + " "
@@ -430,7 +430,7 @@ async def on_ro(update: Update, ctx: BotContext) -> None:
         await _start_new(update, ctx, group_id)
         return
     if action in ("task", "edit", "stop", "stopyes", "ov", "past") and len(parts) >= 3:
-        task = await svc(ctx).repo.task(arg) if arg is not None else None
+        task = await svc(ctx).task(arg) if arg is not None else None
         if task is None:
             await button_expired(update)
             return
@@ -441,7 +441,7 @@ async def on_ro(update: Update, ctx: BotContext) -> None:
         await _task_action(update, ctx, task, action, parts)
         return
     if action in ("call", "att", "attok") and len(parts) == 3:
-        slot = await svc(ctx).repo.slot(arg) if arg is not None else None
+        slot = await svc(ctx).slot(arg) if arg is not None else None
         if slot is None:
             await button_expired(update)
             return
@@ -451,8 +451,8 @@ async def on_ro(update: Update, ctx: BotContext) -> None:
         await _slot_action(update, ctx, slot, action)
         return
     if action == "tog" and len(parts) == 3:
-        shift = await svc(ctx).repo.shift(arg) if arg is not None else None
-        slot = await svc(ctx).repo.slot(shift.slot_id) if shift else None
+        shift = await svc(ctx).shift(arg) if arg is not None else None
+        slot = await svc(ctx).slot(shift.slot_id) if shift else None
         if shift is None or slot is None:
             await button_expired(update)
             return
@@ -523,7 +523,7 @@ async def _dialog_button(
             int(dialog.data["group_id"]), dialog.data["draft"], ctx.user.id
         )
         await s.dialogs.clear(ctx.user.id)
-        slots = await svc(ctx).repo.future_slots(task.id, s.clock.now())
+        slots = await svc(ctx).coming_slots(task.id)
         text = (
             _("✅ The task is ready. Volunteers can now take shifts with /volunteer.")
             + "\n\n"
@@ -537,8 +537,7 @@ async def _dialog_button(
 
 
 async def _task_card(update: Update, ctx: BotContext, task: Task) -> None:
-    s = ctx.services
-    slots = (await svc(ctx).repo.future_slots(task.id, s.clock.now()))[:6]
+    slots = (await svc(ctx).coming_slots(task.id))[:6]
     lines = [task_summary(task, await svc(ctx).group_name(task.group_id)), ""]
     for sl in slots:
         lines.append(f"• {slot_when(sl)} – {count_text(sl)}")
@@ -622,7 +621,7 @@ async def _task_action(
     elif action == "ov":
         await reply(update, ctx, *(await svc(ctx).overview(task.group_id)))
     elif action == "past":
-        past = await svc(ctx).repo.past_slots(task.id, s.clock.now())
+        past = await svc(ctx).ended_slots(task.id)
         if not past:
             await reply(update, ctx, _("No shifts have ended yet."))
             return
@@ -669,7 +668,7 @@ async def _slot_action(update: Update, ctx: BotContext, slot: SlotInfo, action: 
     if action == "attok":
         await svc(ctx).confirm_attendance(slot.slot_id)
         await answer(update, _("Saved."))
-        slot = await svc(ctx).repo.slot(slot.slot_id) or slot
+        slot = await svc(ctx).slot(slot.slot_id) or slot
     else:
         await answer(update)
     await show(update, ctx, *(await svc(ctx).attendance_view(slot)))
@@ -693,7 +692,7 @@ async def cmd_volunteer(update: Update, ctx: BotContext) -> None:
     if len(memberships) == 1:
         await _group_view(update, ctx, memberships[0].group.id)
         return
-    mine = await svc(ctx).repo.volunteer_groups(ctx.user.id)
+    mine = await svc(ctx).volunteer_groups(ctx.user.id)
     rows = [
         [
             Button(
@@ -712,7 +711,7 @@ async def _group_view(update: Update, ctx: BotContext, group_id: int) -> None:
     if group is None:
         await button_expired(update)
         return
-    if not await svc(ctx).repo.is_volunteer(group_id, ctx.user.id):
+    if not await svc(ctx).is_volunteer(group_id, ctx.user.id):
         await show(
             update,
             ctx,
@@ -729,8 +728,7 @@ async def _group_view(update: Update, ctx: BotContext, group_id: int) -> None:
     ]
     rows: list[list[Button]] = []
     for sl in slots:
-        mine = await svc(ctx).repo.shift_of(None, sl.slot_id, ctx.user.id)
-        if mine is not None and mine.state == "signed":
+        if await svc(ctx).has_shift(sl.slot_id, ctx.user.id):
             lines.append("✅ {} – {} ({})".format(slot_when(sl), esc(sl.title), _("you")))
         elif sl.missing == 0:
             lines.append("⛔ {} – {} ({})".format(slot_when(sl), esc(sl.title), _("full")))
@@ -773,9 +771,9 @@ async def on_sh(update: Update, ctx: BotContext) -> None:
             return
         await answer(update)
         if action == "join":
-            await svc(ctx).repo.set_volunteer(arg, ctx.user.id, True, s.clock.now())
+            await svc(ctx).set_volunteer(arg, ctx.user.id, True)
         elif action == "leave":
-            await svc(ctx).repo.set_volunteer(arg, ctx.user.id, False, s.clock.now())
+            await svc(ctx).set_volunteer(arg, ctx.user.id, False)
             await show(
                 update,
                 ctx,
@@ -785,11 +783,11 @@ async def on_sh(update: Update, ctx: BotContext) -> None:
         await _group_view(update, ctx, arg)
         return
     if action == "take":
-        slot = await svc(ctx).repo.slot(arg)
+        slot = await svc(ctx).slot(arg)
         if slot is None:
             await button_expired(update)
             return
-        if not r.is_member(slot.group_id) or not await svc(ctx).repo.is_volunteer(
+        if not r.is_member(slot.group_id) or not await svc(ctx).is_volunteer(
             slot.group_id, ctx.user.id
         ):
             await refuse(update, ctx)
@@ -802,11 +800,11 @@ async def on_sh(update: Update, ctx: BotContext) -> None:
         await cmd_shifts(update, ctx)
         return
     if action in ("back", "why", "keep"):
-        shift = await svc(ctx).repo.shift(arg)
+        shift = await svc(ctx).shift(arg)
         if shift is None or shift.user_id != ctx.user.id:
             await refuse(update, ctx) if shift is not None else await button_expired(update)
             return
-        slot = await svc(ctx).repo.slot(shift.slot_id)
+        slot = await svc(ctx).slot(shift.slot_id)
         if slot is None or shift.state != "signed":
             await button_expired(update)
             return
@@ -925,7 +923,7 @@ async def cmd_shifts(update: Update, ctx: BotContext) -> None:
     s = ctx.services
     rsvc = svc(ctx)
     now = s.clock.now()
-    shifts = await rsvc.repo.my_shifts(ctx.user.id, now)
+    shifts = await rsvc.my_shifts(ctx.user.id)
     lines = [_("<b>My shifts</b>")]
     rows: list[list[Button]] = []
     for shift, slot in shifts:
@@ -946,11 +944,7 @@ async def cmd_shifts(update: Update, ctx: BotContext) -> None:
             lines.append("  " + _("(too late to step back: please tell the organiser yourself)"))
     if not shifts:
         lines.append(_("You have no coming shifts. Send /volunteer to take one."))
-    year_start = now.astimezone(s.settings.tz).replace(
-        month=1, day=1, hour=0, minute=0, second=0, microsecond=0
-    )
-    n_all, h_all = await rsvc.repo.contribution(ctx.user.id)
-    n_year, h_year = await rsvc.repo.contribution(ctx.user.id, year_start)
+    n_all, h_all, n_year, h_year = await rsvc.contribution(ctx.user.id)
     if n_all:
         lines.append("")
         lines.append(

@@ -32,7 +32,7 @@ from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.groups import GroupsRepo
-from storage.repos.rosters import RostersRepo, SlotInfo, Task
+from storage.repos.rosters import RostersRepo, Shift, SlotInfo, Task
 from storage.repos.users import User
 from storage.timestamps import from_db
 
@@ -284,6 +284,56 @@ class RosterService:
     async def group_name(self, group_id: int) -> str:
         g = await self.groups.get(group_id)
         return g.name if g else "?"
+
+    # ----- reads for the screens -----
+
+    async def task(self, task_id: int) -> Task | None:
+        return await self.repo.task(task_id)
+
+    async def slot(self, slot_id: int) -> SlotInfo | None:
+        return await self.repo.slot(slot_id)
+
+    async def shift(self, shift_id: int) -> Shift | None:
+        return await self.repo.shift(shift_id)
+
+    async def tasks_of(self, group_ids: list[int]) -> list[Task]:
+        """The tasks that have not stopped, of these groups."""
+        return await self.repo.active_tasks(group_ids)
+
+    async def coming_slots(self, task_id: int) -> list[SlotInfo]:
+        return await self.repo.future_slots(task_id, self.now())
+
+    async def ended_slots(self, task_id: int) -> list[SlotInfo]:
+        return await self.repo.past_slots(task_id, self.now())
+
+    async def is_volunteer(self, group_id: int, user_id: int) -> bool:
+        return await self.repo.is_volunteer(group_id, user_id)
+
+    async def volunteer_groups(self, user_id: int) -> set[int]:
+        return await self.repo.volunteer_groups(user_id)
+
+    async def set_volunteer(self, group_id: int, user_id: int, on: bool) -> None:
+        await self.repo.set_volunteer(group_id, user_id, on, self.now())
+
+    async def has_shift(self, slot_id: int, user_id: int) -> bool:
+        """This person signed up for this slot (and did not step back)."""
+        mine = await self.repo.shift_of(None, slot_id, user_id)
+        return mine is not None and mine.state == "signed"
+
+    async def my_shifts(self, user_id: int) -> list[tuple[Shift, SlotInfo]]:
+        """This person's coming shifts (not yet ended), soonest first."""
+        return await self.repo.my_shifts(user_id, self.now())
+
+    async def contribution(self, user_id: int) -> tuple[int, float, int, float]:
+        """Confirmed help: (shifts, hours) in total, then (shifts, hours) this calendar year."""
+        year_start = (
+            self.now()
+            .astimezone(self.tz)
+            .replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        )
+        n_all, h_all = await self.repo.contribution(user_id)
+        n_year, h_year = await self.repo.contribution(user_id, year_start)
+        return n_all, h_all, n_year, h_year
 
     # ----- tasks -----
 
