@@ -467,7 +467,8 @@ class MeetingsService:
                 continue
             with i18n.use_locale(self.lang(user)):
                 text = _(
-                    "🎟 A place is free for you at <b>{title}</b> ({when}). Do you take it? Please answer before {deadline}."
+                    "🎟 A place is free for you at <b>{title}</b> ({when}). Do you take it? Please"
+                    " answer before {deadline}."
                 ).format(
                     title=esc(m.title),
                     when=self.when_text(m.starts_at),

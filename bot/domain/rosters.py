@@ -66,7 +66,8 @@ def hm(minutes: int) -> str:
 
 def slot_when(slot: SlotInfo) -> str:
     """e.g. 'za 7 mrt., 9:00–12:00'."""
-    return f"{i18n.format_short_date(slot.start)}, {i18n.format_time(slot.start)}–{i18n.format_time(slot.end)}"
+    start, end = i18n.format_time(slot.start), i18n.format_time(slot.end)
+    return f"{i18n.format_short_date(slot.start)}, {start}–{end}"
 
 
 def slot_day_time(slot: SlotInfo) -> str:
@@ -97,10 +98,7 @@ def rule_text(task: Task) -> str:
 
 
 def task_summary(task: Task, group_name: str | None = None) -> str:
-    lines = [
-        f"<b>{esc(task.title)}</b>"
-        + (f" – {esc(group_name)}" if group_name else "")
-    ]
+    lines = [f"<b>{esc(task.title)}</b>" + (f" – {esc(group_name)}" if group_name else "")]
     lines.append(f"🗓 {rule_text(task)}, {hm(task.start_min)}–{hm(task.end_min)}")
     if task.place:
         lines.append("📍 " + esc(task.place))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import InputFile, Update
 from telegram.error import TelegramError
 
@@ -75,15 +77,14 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
             return
         await answer(update)
         data = service.ics(m, group.name)
-        try:
+        # TelegramError: they never opened a private chat with the bot: nothing to send it to.
+        with contextlib.suppress(TelegramError):
             # Always to the private chat, also when tapped under the group chat's post.
             await ctx.bot.send_document(
                 update.effective_user.id,
                 InputFile(data, filename=f"meeting-{m.id}.ics"),
                 caption=_("Open this file to add the meeting to your calendar."),
             )
-        except TelegramError:
-            pass  # they never opened a private chat with the bot: nothing to send it to
         return
     if action == "o":
         if not (r.is_member(m.group_id) or manager):
@@ -186,7 +187,8 @@ async def answer_meeting(update: Update, ctx: BotContext, m: Meeting, group, cod
         await answer(
             update,
             _(
-                "The meeting is full. You are on the waiting list; we tell you when a place is free."
+                "The meeting is full. You are on the waiting list; we tell you when a place is"
+                " free."
             ),
             alert=True,
         )
@@ -276,7 +278,8 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
             update,
             ctx,
             _(
-                "You are not in a group yet. Ask your group for its link or scan the QR code on the poster."
+                "You are not in a group yet. Ask your group for its link or scan the"
+                " QR code on the poster."
             ),
         )
         return
@@ -288,7 +291,10 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
         if m.group_id not in names:
             names[m.group_id] = (await s.groups.get(m.group_id)).name
         local = service.local(m.starts_at)
-        line = f"• {format_short_date(local)} {format_time(local)} – <b>{esc(m.title)}</b> ({esc(names[m.group_id])})"
+        line = (
+            f"• {format_short_date(local)} {format_time(local)} – <b>{esc(m.title)}</b>"
+            f" ({esc(names[m.group_id])})"
+        )
         if r.is_member(m.group_id):
             line += "\n   " + _("Your answer: {answer}").format(
                 answer=service.answer_label(mine.get(m.id))
@@ -342,7 +348,10 @@ async def show_history(update: Update, ctx: BotContext) -> None:
             if m.attendance_at
             else _("not noted yet")
         )
-        line = f"• {format_short_date(local)} – <b>{esc(m.title)}</b> ({esc(managed[m.group_id].name)}): {came}"
+        line = (
+            f"• {format_short_date(local)} – <b>{esc(m.title)}</b>"
+            f" ({esc(managed[m.group_id].name)}): {came}"
+        )
         if m.notes:
             line += "\n   📝 " + esc(clip(m.notes, 120))
         lines.append(line)

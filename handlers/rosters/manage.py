@@ -60,7 +60,8 @@ async def _roster_list(update: Update, ctx: BotContext, groups: list) -> None:
     if not tasks:
         lines.append(
             _(
-                "There are no tasks yet. Tap the button to make one, for example the food distribution."
+                "There are no tasks yet. Tap the button to make one, for example the food"
+                " distribution."
             )
         )
     rows.append([Button(_("➕ New task"), cb("ro", "new", 0))])

@@ -36,7 +36,8 @@ async def cmd_volunteer(update: Update, ctx: BotContext) -> None:
             update,
             ctx,
             _(
-                "You are not in a group yet. Ask your group for its link or scan the QR code on the poster."
+                "You are not in a group yet. Ask your group for its link or scan the"
+                " QR code on the poster."
             ),
         )
         return
@@ -67,7 +68,8 @@ async def _group_view(update: Update, ctx: BotContext, group_id: int) -> None:
             update,
             ctx,
             _(
-                "Do you want to help as a volunteer in <b>{group}</b>? You choose the shifts yourself."
+                "Do you want to help as a volunteer in <b>{group}</b>? You choose the shifts"
+                " yourself."
             ).format(group=esc(group.name)),
             [[Button(_("🙋 Yes, I want to help"), cb("sh", "join", group_id))]],
         )
@@ -262,7 +264,8 @@ async def _do_step_back(update: Update, ctx: BotContext, shift_id: int, reason: 
             update,
             ctx,
             _(
-                "You stepped back from {when}. I asked the other volunteers to take over. Thank you for telling us."
+                "You stepped back from {when}. I asked the other volunteers to take over. Thank you"
+                " for telling us."
             ).format(when=slot_when(outcome.slot)),
         )
 
@@ -297,7 +300,8 @@ async def cmd_shifts(update: Update, ctx: BotContext) -> None:
         lines.append("")
         lines.append(
             _(
-                "💪 Your help: {shifts} this year ({hours} hours); {total_shifts} in total ({total_hours} hours). Thank you!"
+                "💪 Your help: {shifts} this year ({hours} hours); {total_shifts} in total"
+                " ({total_hours} hours). Thank you!"
             ).format(
                 shifts=ngettext("{n} shift", "{n} shifts", n_year).format(n=n_year),
                 hours=fmt_hours(h_year),
