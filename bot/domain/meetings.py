@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import icalendar
 from babel.dates import get_day_names
@@ -63,6 +63,11 @@ class AnswerResult:
 
 def recipient_language(user: User, default: str) -> str:
     return i18n.resolve_language(user.language, user.tg_language, default)
+
+
+def chat_of(user: User) -> int:
+    """The private chat of a user from the recipient lists (only users with a Telegram id)."""
+    return cast(int, user.tg_id)
 
 
 def reachable(user: User) -> bool:
@@ -389,11 +394,11 @@ class MeetingsService:
         for user in members:
             with i18n.use_locale(self.lang(user)):
                 payload = text_message(
-                    user.tg_id, self.member_text(m, group.name, rule), self.rsvp_rows(mid)
+                    chat_of(user), self.member_text(m, group.name, rule), self.rsvp_rows(mid)
                 )
             await Outbox.enqueue_tx(
                 conn,
-                user.tg_id,
+                chat_of(user),
                 "sendMessage",
                 payload,
                 batch=f"meeting:{mid}",
@@ -480,10 +485,10 @@ class MeetingsService:
                         Button(_("❌ No"), cb("mt", "n", m.id)),
                     ]
                 ]
-                payload = text_message(user.tg_id, text, rows)
+                payload = text_message(chat_of(user), text, rows)
             await Outbox.enqueue_tx(
                 conn,
-                user.tg_id,
+                chat_of(user),
                 "sendMessage",
                 payload,
                 dedupe_key=f"mt:offer:{m.id}:{user.id}:{to_db(now)}",
@@ -590,10 +595,10 @@ class MeetingsService:
                     + "\n\n"
                     + self.member_text(fresh, group.name, None, rsvp.answer if rsvp else None)
                 )
-                payload = text_message(user.tg_id, text, self.rsvp_rows(m.id))
+                payload = text_message(chat_of(user), text, self.rsvp_rows(m.id))
             await Outbox.enqueue_tx(
                 conn,
-                user.tg_id,
+                chat_of(user),
                 "sendMessage",
                 payload,
                 dedupe_key=f"mt:chg:{m.id}:{user.id}:{fresh.sequence}",
@@ -636,10 +641,10 @@ class MeetingsService:
                         text = _(
                             "❌ <b>{title}</b> on {when} is cancelled. It will not take place."
                         ).format(title=esc(t.title), when=self.when_text(t.starts_at))
-                        payload = text_message(user.tg_id, text)
+                        payload = text_message(chat_of(user), text)
                     await Outbox.enqueue_tx(
                         conn,
-                        user.tg_id,
+                        chat_of(user),
                         "sendMessage",
                         payload,
                         dedupe_key=f"mt:cancel:{t.id}:{user.id}",
@@ -707,10 +712,10 @@ class MeetingsService:
                                 + "\n\n"
                                 + self.member_text(m, group.name if group else "", None, r.answer)
                             )
-                            payload = text_message(user.tg_id, text, self.rsvp_rows(m.id))
+                            payload = text_message(chat_of(user), text, self.rsvp_rows(m.id))
                         if await Outbox.enqueue_tx(
                             conn,
-                            user.tg_id,
+                            chat_of(user),
                             "sendMessage",
                             payload,
                             dedupe_key=f"mt:rem:{m.id}:{user.id}:{kind}:{m.starts_at}",
@@ -740,11 +745,11 @@ class MeetingsService:
                             title=esc(m.title)
                         )
                         payload = text_message(
-                            user.tg_id, text, [[Button(_("✔ Who came"), cb("mt", "a", m.id))]]
+                            chat_of(user), text, [[Button(_("✔ Who came"), cb("mt", "a", m.id))]]
                         )
                     await Outbox.enqueue_tx(
                         conn,
-                        user.tg_id,
+                        chat_of(user),
                         "sendMessage",
                         payload,
                         dedupe_key=f"mt:att:{m.id}:{user.id}",
@@ -822,12 +827,16 @@ class MeetingsService:
             for user in members:
                 with i18n.use_locale(self.lang(user)):
                     payload = text_message(
-                        user.tg_id,
+                        chat_of(user),
                         self.poll_text(draft.title, group.name, draft.place),
                         self.poll_rows(pid, opts, set()),
                     )
                 await Outbox.enqueue_tx(
-                    conn, user.tg_id, "sendMessage", payload, dedupe_key=f"mp:new:{pid}:{user.id}"
+                    conn,
+                    chat_of(user),
+                    "sendMessage",
+                    payload,
+                    dedupe_key=f"mp:new:{pid}:{user.id}",
                 )
         self.outbox.wake()
         return pid

@@ -624,6 +624,7 @@ class RosterService:
             for manager in await self.repo.managers(slot.group_id, conn):
 
                 def told() -> tuple[str, list[list[Button]]]:
+                    assert slot is not None
                     return (
                         _("✅ {name} takes over from {other}: {when}.").format(
                             name=esc(user.first_name or ""),

@@ -38,12 +38,12 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
     if action in ("poll", "d", "t", "r", "oa", "od", "sk", "c", "pub", "x"):
         await on_dialog_button(update, ctx, p)
         return
-    if action == "g" and len(p) == 4 and num(p[2]) is not None and p[3] in ("new", "poll"):
-        if not await can_manage(ctx, num(p[2])):
+    if action == "g" and len(p) == 4 and (gid := num(p[2])) is not None and p[3] in ("new", "poll"):
+        if not await can_manage(ctx, gid):
             await refuse(update, ctx)
             return
         await answer(update)
-        await start_planning(update, ctx, num(p[2]), p[3])
+        await start_planning(update, ctx, gid, p[3])
         return
     if action == "l":
         await answer(update)
@@ -64,6 +64,7 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
         return
     r = await roles(ctx)
     group = await ctx.services.groups.get(m.group_id)
+    assert group is not None
     manager = r.can_manage_group(group.id, group.project_id)
     if action in ("y", "m", "n", "ok"):
         if not r.is_member(m.group_id):
@@ -77,6 +78,7 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
             return
         await answer(update)
         data = service.ics(m, group.name)
+        assert update.effective_user is not None
         # TelegramError: they never opened a private chat with the bot: nothing to send it to.
         with contextlib.suppress(TelegramError):
             # Always to the private chat, also when tapped under the group chat's post.
@@ -198,6 +200,7 @@ async def answer_meeting(update: Update, ctx: BotContext, m: Meeting, group, cod
         )
     if is_private(update):
         fresh = await service.meeting(m.id)
+        assert fresh is not None
         await show(
             update,
             ctx,
@@ -209,6 +212,7 @@ async def answer_meeting(update: Update, ctx: BotContext, m: Meeting, group, cod
 async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: bool) -> None:
     service = svc(ctx)
     group = await ctx.services.groups.get(m.group_id)
+    assert group is not None
     rsvps = await service.rsvps(m.id)
     mine = next((r.answer for r in rsvps if r.user_id == ctx.user.id), None)
     text = service.member_text(m, group.name, await service.rule_of(m), mine)
@@ -289,7 +293,9 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
     names = {}
     for m in meetings:
         if m.group_id not in names:
-            names[m.group_id] = (await s.groups.get(m.group_id)).name
+            group = await s.groups.get(m.group_id)
+            assert group is not None
+            names[m.group_id] = group.name
         local = service.local(m.starts_at)
         line = (
             f"• {format_short_date(local)} {format_time(local)} – <b>{esc(m.title)}</b>"

@@ -50,8 +50,8 @@ async def on_group_button(update: Update, ctx: BotContext, p: list[str]) -> None
     day, hours = current.remind_day, current.remind_hours
     if action == "rd":
         day = 0 if day else 1
-    elif action == "rh" and len(p) == 4 and num(p[3]) is not None and num(p[3]) <= 24:
-        hours = num(p[3])
+    elif action == "rh" and len(p) == 4 and (h := num(p[3])) is not None and h <= 24:
+        hours = h
     if action in ("rd", "rh"):
         await service.set_reminders(group.id, day, hours)
     await answer(update)

@@ -218,6 +218,7 @@ async def preview(update: Update, ctx: BotContext, data: dict) -> None:
     s = ctx.services
     await s.dialogs.set(ctx.user.id, KIND, "preview", data, s.clock.now())
     group = await s.groups.get(int(data["group_id"]))
+    assert group is not None
     service = svc(ctx)
     if data["mode"] == "poll":
         tz = s.settings.tz
@@ -327,11 +328,11 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         data["agenda"] = text[:500]
         await ask_capacity(update, ctx, data)
     elif step == "capacity":
-        n = num(text)
-        if n is None or n > 10000:
+        capacity = num(text)
+        if capacity is None or capacity > 10000:
             await reply(update, ctx, _("Please type a number, for example <i>20</i>."))
             return
-        data["capacity"] = n
+        data["capacity"] = capacity
         await preview(update, ctx, data)
     elif step == "notes":
         m = await edited_meeting(update, ctx, data)

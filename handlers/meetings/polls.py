@@ -29,12 +29,13 @@ async def on_mp(update: Update, ctx: BotContext) -> None:
         return
     r = await roles(ctx)
     group = await ctx.services.groups.get(poll.group_id)
+    assert group is not None
     action = p[1]
-    if action == "v" and len(p) == 4 and num(p[3]) is not None:
+    if action == "v" and len(p) == 4 and (option_id := num(p[3])) is not None:
         if not r.is_member(poll.group_id):
             await refuse(update, ctx)
             return
-        mine = await service.vote(poll.id, num(p[3]), ctx.user.id)
+        mine = await service.vote(poll.id, option_id, ctx.user.id)
         if mine is None:
             await answer(update, _("This date poll is closed."), alert=True)
             return
@@ -84,9 +85,9 @@ async def on_mp(update: Update, ctx: BotContext) -> None:
         if poll.status != "open":
             rows = []
         await show(update, ctx, clip("\n".join(lines), 4000), rows)
-    elif action == "k" and len(p) == 4 and num(p[3]) is not None:
+    elif action == "k" and len(p) == 4 and (option_id := num(p[3])) is not None:
         await answer(update)
-        mid = await service.pick(poll, num(p[3]), ctx.user.id)
+        mid = await service.pick(poll, option_id, ctx.user.id)
         if mid is None:
             await show(update, ctx, _("This date poll is closed."))
             return

@@ -77,6 +77,7 @@ async def send_hours(update: Update, ctx: BotContext, project_id: int, year: int
         )
     )
     caption = "\n".join(lines)[:1000]
+    assert update.effective_chat is not None
     await ctx.bot.send_document(
         update.effective_chat.id,
         InputFile(data, filename=f"volunteer-hours-{year}.csv"),

@@ -47,9 +47,9 @@ async def managed_groups(ctx: BotContext) -> list:
         for g in await s.groups.of_project(pid):
             out[g.id] = g
     for gid in sorted(r.organiser_of):
-        g = await s.groups.get(gid)
-        if g is not None:
-            out[g.id] = g
+        organised = await s.groups.get(gid)
+        if organised is not None:
+            out[organised.id] = organised
     return sorted(out.values(), key=lambda g: g.name.lower())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -157,6 +157,7 @@ class MeetingsRepo:
                 to_db(now),
             ),
         )
+        assert cur.lastrowid is not None
         return int(cur.lastrowid)
 
     async def series(self, series_id: int) -> Series | None:
@@ -225,7 +226,7 @@ class MeetingsRepo:
                 to_db(now),
             ),
         )
-        return int(cur.lastrowid) if cur.rowcount else None
+        return int(cast(int, cur.lastrowid)) if cur.rowcount else None
 
     async def get(self, meeting_id: int) -> Meeting | None:
         row = await self.db.fetchone("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
@@ -508,6 +509,7 @@ class MeetingsRepo:
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (group_id, title, place, agenda, capacity, created_by, to_db(now)),
         )
+        assert cur.lastrowid is not None
         poll_id = int(cur.lastrowid)
         await conn.executemany(
             "INSERT INTO date_poll_options (poll_id, starts_at) VALUES (?, ?)",
