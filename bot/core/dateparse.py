@@ -298,14 +298,14 @@ def _find_date(text: str, lang: str, today: date) -> tuple[list[date], bool, boo
     for m in _DAY_MONTH.finditer(text):
         words = m.group(2).split()
         for candidate in (" ".join(words), words[0]):
-            month = _lookup(MONTHS, lang, candidate)
-            if month is not None:
-                d = _safe_date(today.year, month + 1, int(m.group(1)))
+            index = _lookup(MONTHS, lang, candidate)
+            if index is not None:
+                d = _safe_date(today.year, index + 1, int(m.group(1)))
                 return ([d] if d else []), False, False
     for m in _MONTH_DAY.finditer(text):
-        month = _lookup(MONTHS, lang, m.group(1))
-        if month is not None:
-            d = _safe_date(today.year, month + 1, int(m.group(2)))
+        index = _lookup(MONTHS, lang, m.group(1))
+        if index is not None:
+            d = _safe_date(today.year, index + 1, int(m.group(2)))
             return ([d] if d else []), False, False
     padded = f" {text} "
     if any(f" {phrase} " in padded for phrase in AFTER_TOMORROW):

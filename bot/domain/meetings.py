@@ -14,9 +14,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import icalendar
 from babel.dates import get_day_names
@@ -28,7 +29,7 @@ from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.groups import Group, GroupsRepo
-from storage.repos.meetings import Meeting, MeetingsRepo, Poll
+from storage.repos.meetings import GroupSettings, Meeting, MeetingsRepo, Poll, PollOption, Rsvp
 from storage.repos.projects import ProjectsRepo
 from storage.repos.users import User, UsersRepo
 from storage.timestamps import from_db, to_db
@@ -62,6 +63,11 @@ class AnswerResult:
 
 def recipient_language(user: User, default: str) -> str:
     return i18n.resolve_language(user.language, user.tg_language, default)
+
+
+def chat_of(user: User) -> int:
+    """The private chat of a user from the recipient lists (only users with a Telegram id)."""
+    return cast(int, user.tg_id)
 
 
 def reachable(user: User) -> bool:
@@ -241,6 +247,61 @@ class MeetingsService:
         series = await self.repo.series(m.series_id)
         return series.rule if series else None
 
+    # ----- reads for the screens -----
+
+    async def meeting(self, meeting_id: int) -> Meeting | None:
+        return await self.repo.get(meeting_id)
+
+    async def rsvps(self, meeting_id: int) -> list[Rsvp]:
+        return await self.repo.rsvps(meeting_id)
+
+    async def answer_counts(self, meeting_id: int) -> dict[str, int]:
+        """How many people gave each answer ("yes", "maybe", "no", "waiting", ...)."""
+        counts: dict[str, int] = {}
+        for r in await self.repo.rsvps(meeting_id):
+            counts[r.answer] = counts.get(r.answer, 0) + 1
+        return counts
+
+    async def upcoming(
+        self, user_id: int, group_ids: Iterable[int]
+    ) -> tuple[list[Meeting], dict[int, str]]:
+        """The coming meetings of these groups, and this person's answer to each."""
+        meetings = await self.repo.upcoming(group_ids, self.clock.now())
+        mine = await self.repo.answers_of(user_id, [m.id for m in meetings])
+        return meetings, mine
+
+    async def history(self, group_ids: Iterable[int]) -> tuple[list[Meeting], dict[int, int]]:
+        """The past meetings of these groups, and how many people came to each."""
+        past = await self.repo.past(group_ids, self.clock.now())
+        return past, await self.repo.attendance_counts([m.id for m in past])
+
+    async def attendance_sheet(self, meeting_id: int) -> tuple[set[int], dict[int, str]]:
+        """Who came (user ids), and everyone's answer."""
+        present = await self.repo.attendance(meeting_id)
+        answers = {r.user_id: r.answer for r in await self.repo.rsvps(meeting_id)}
+        return present, answers
+
+    async def attendance_started(self, meeting_id: int) -> bool:
+        m = await self.repo.get(meeting_id)
+        assert m is not None  # the caller has just loaded it
+        return m.attendance_at is not None
+
+    async def reminder_settings(self, group_id: int) -> GroupSettings:
+        return await self.repo.settings(group_id)
+
+    async def poll(self, poll_id: int) -> Poll | None:
+        return await self.repo.poll(poll_id)
+
+    async def poll_options(self, poll_id: int) -> list[PollOption]:
+        return await self.repo.poll_options(poll_id)
+
+    async def poll_votes(self, poll_id: int) -> dict[int, list[int]]:
+        """Per option id, the ids of the people who chose it."""
+        return await self.repo.votes(poll_id)
+
+    async def open_polls(self, group_ids: Iterable[int]) -> list[Poll]:
+        return await self.repo.open_polls(group_ids)
+
     # ----- publishing -----
 
     async def publish(self, draft: Draft, by: int, close_poll: int | None = None) -> list[int]:
@@ -333,11 +394,11 @@ class MeetingsService:
         for user in members:
             with i18n.use_locale(self.lang(user)):
                 payload = text_message(
-                    user.tg_id, self.member_text(m, group.name, rule), self.rsvp_rows(mid)
+                    chat_of(user), self.member_text(m, group.name, rule), self.rsvp_rows(mid)
                 )
             await Outbox.enqueue_tx(
                 conn,
-                user.tg_id,
+                chat_of(user),
                 "sendMessage",
                 payload,
                 batch=f"meeting:{mid}",
@@ -411,7 +472,8 @@ class MeetingsService:
                 continue
             with i18n.use_locale(self.lang(user)):
                 text = _(
-                    "🎟 A place is free for you at <b>{title}</b> ({when}). Do you take it? Please answer before {deadline}."
+                    "🎟 A place is free for you at <b>{title}</b> ({when}). Do you take it? Please"
+                    " answer before {deadline}."
                 ).format(
                     title=esc(m.title),
                     when=self.when_text(m.starts_at),
@@ -423,10 +485,10 @@ class MeetingsService:
                         Button(_("❌ No"), cb("mt", "n", m.id)),
                     ]
                 ]
-                payload = text_message(user.tg_id, text, rows)
+                payload = text_message(chat_of(user), text, rows)
             await Outbox.enqueue_tx(
                 conn,
-                user.tg_id,
+                chat_of(user),
                 "sendMessage",
                 payload,
                 dedupe_key=f"mt:offer:{m.id}:{user.id}:{to_db(now)}",
@@ -533,10 +595,10 @@ class MeetingsService:
                     + "\n\n"
                     + self.member_text(fresh, group.name, None, rsvp.answer if rsvp else None)
                 )
-                payload = text_message(user.tg_id, text, self.rsvp_rows(m.id))
+                payload = text_message(chat_of(user), text, self.rsvp_rows(m.id))
             await Outbox.enqueue_tx(
                 conn,
-                user.tg_id,
+                chat_of(user),
                 "sendMessage",
                 payload,
                 dedupe_key=f"mt:chg:{m.id}:{user.id}:{fresh.sequence}",
@@ -579,10 +641,10 @@ class MeetingsService:
                         text = _(
                             "❌ <b>{title}</b> on {when} is cancelled. It will not take place."
                         ).format(title=esc(t.title), when=self.when_text(t.starts_at))
-                        payload = text_message(user.tg_id, text)
+                        payload = text_message(chat_of(user), text)
                     await Outbox.enqueue_tx(
                         conn,
-                        user.tg_id,
+                        chat_of(user),
                         "sendMessage",
                         payload,
                         dedupe_key=f"mt:cancel:{t.id}:{user.id}",
@@ -650,10 +712,10 @@ class MeetingsService:
                                 + "\n\n"
                                 + self.member_text(m, group.name if group else "", None, r.answer)
                             )
-                            payload = text_message(user.tg_id, text, self.rsvp_rows(m.id))
+                            payload = text_message(chat_of(user), text, self.rsvp_rows(m.id))
                         if await Outbox.enqueue_tx(
                             conn,
-                            user.tg_id,
+                            chat_of(user),
                             "sendMessage",
                             payload,
                             dedupe_key=f"mt:rem:{m.id}:{user.id}:{kind}:{m.starts_at}",
@@ -683,11 +745,11 @@ class MeetingsService:
                             title=esc(m.title)
                         )
                         payload = text_message(
-                            user.tg_id, text, [[Button(_("✔ Who came"), cb("mt", "a", m.id))]]
+                            chat_of(user), text, [[Button(_("✔ Who came"), cb("mt", "a", m.id))]]
                         )
                     await Outbox.enqueue_tx(
                         conn,
-                        user.tg_id,
+                        chat_of(user),
                         "sendMessage",
                         payload,
                         dedupe_key=f"mt:att:{m.id}:{user.id}",
@@ -765,12 +827,16 @@ class MeetingsService:
             for user in members:
                 with i18n.use_locale(self.lang(user)):
                     payload = text_message(
-                        user.tg_id,
+                        chat_of(user),
                         self.poll_text(draft.title, group.name, draft.place),
                         self.poll_rows(pid, opts, set()),
                     )
                 await Outbox.enqueue_tx(
-                    conn, user.tg_id, "sendMessage", payload, dedupe_key=f"mp:new:{pid}:{user.id}"
+                    conn,
+                    chat_of(user),
+                    "sendMessage",
+                    payload,
+                    dedupe_key=f"mp:new:{pid}:{user.id}",
                 )
         self.outbox.wake()
         return pid

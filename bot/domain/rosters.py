@@ -32,7 +32,7 @@ from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.groups import GroupsRepo
-from storage.repos.rosters import RostersRepo, SlotInfo, Task
+from storage.repos.rosters import RostersRepo, Shift, SlotInfo, Task
 from storage.repos.users import User
 from storage.timestamps import from_db
 
@@ -66,7 +66,8 @@ def hm(minutes: int) -> str:
 
 def slot_when(slot: SlotInfo) -> str:
     """e.g. 'za 7 mrt., 9:00–12:00'."""
-    return f"{i18n.format_short_date(slot.start)}, {i18n.format_time(slot.start)}–{i18n.format_time(slot.end)}"
+    start, end = i18n.format_time(slot.start), i18n.format_time(slot.end)
+    return f"{i18n.format_short_date(slot.start)}, {start}–{end}"
 
 
 def slot_day_time(slot: SlotInfo) -> str:
@@ -97,10 +98,7 @@ def rule_text(task: Task) -> str:
 
 
 def task_summary(task: Task, group_name: str | None = None) -> str:
-    lines = [
-        f"<b>{esc(task.title)}</b>"
-        + (f" – {esc(group_name)}" if group_name else "")
-    ]
+    lines = [f"<b>{esc(task.title)}</b>" + (f" – {esc(group_name)}" if group_name else "")]
     lines.append(f"🗓 {rule_text(task)}, {hm(task.start_min)}–{hm(task.end_min)}")
     if task.place:
         lines.append("📍 " + esc(task.place))
@@ -284,6 +282,56 @@ class RosterService:
     async def group_name(self, group_id: int) -> str:
         g = await self.groups.get(group_id)
         return g.name if g else "?"
+
+    # ----- reads for the screens -----
+
+    async def task(self, task_id: int) -> Task | None:
+        return await self.repo.task(task_id)
+
+    async def slot(self, slot_id: int) -> SlotInfo | None:
+        return await self.repo.slot(slot_id)
+
+    async def shift(self, shift_id: int) -> Shift | None:
+        return await self.repo.shift(shift_id)
+
+    async def tasks_of(self, group_ids: list[int]) -> list[Task]:
+        """The tasks that have not stopped, of these groups."""
+        return await self.repo.active_tasks(group_ids)
+
+    async def coming_slots(self, task_id: int) -> list[SlotInfo]:
+        return await self.repo.future_slots(task_id, self.now())
+
+    async def ended_slots(self, task_id: int) -> list[SlotInfo]:
+        return await self.repo.past_slots(task_id, self.now())
+
+    async def is_volunteer(self, group_id: int, user_id: int) -> bool:
+        return await self.repo.is_volunteer(group_id, user_id)
+
+    async def volunteer_groups(self, user_id: int) -> set[int]:
+        return await self.repo.volunteer_groups(user_id)
+
+    async def set_volunteer(self, group_id: int, user_id: int, on: bool) -> None:
+        await self.repo.set_volunteer(group_id, user_id, on, self.now())
+
+    async def has_shift(self, slot_id: int, user_id: int) -> bool:
+        """This person signed up for this slot (and did not step back)."""
+        mine = await self.repo.shift_of(None, slot_id, user_id)
+        return mine is not None and mine.state == "signed"
+
+    async def my_shifts(self, user_id: int) -> list[tuple[Shift, SlotInfo]]:
+        """This person's coming shifts (not yet ended), soonest first."""
+        return await self.repo.my_shifts(user_id, self.now())
+
+    async def contribution(self, user_id: int) -> tuple[int, float, int, float]:
+        """Confirmed help: (shifts, hours) in total, then (shifts, hours) this calendar year."""
+        year_start = (
+            self.now()
+            .astimezone(self.tz)
+            .replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        )
+        n_all, h_all = await self.repo.contribution(user_id)
+        n_year, h_year = await self.repo.contribution(user_id, year_start)
+        return n_all, h_all, n_year, h_year
 
     # ----- tasks -----
 
@@ -480,11 +528,7 @@ class RosterService:
             if not self.can_step_back(slot):
                 return Outcome("late", slot)
             await self.repo.step_back_tx(conn, shift_id, reason, now)
-            async with conn.execute(
-                "SELECT name FROM groups WHERE id = ?", (slot.group_id,)
-            ) as cur:
-                row = await cur.fetchone()
-            group_name = row[0] if row else ""
+            group_name = await self.repo.group_name_tx(conn, slot.group_id)
             expires = min(now + timedelta(hours=self.settings.roster_takeover_hours), slot.start)
             takeover_id = await self.repo.create_takeover_tx(
                 conn, slot.slot_id, user.id, now, expires
@@ -580,6 +624,7 @@ class RosterService:
             for manager in await self.repo.managers(slot.group_id, conn):
 
                 def told() -> tuple[str, list[list[Button]]]:
+                    assert slot is not None
                     return (
                         _("✅ {name} takes over from {other}: {when}.").format(
                             name=esc(user.first_name or ""),
@@ -780,11 +825,7 @@ class RosterService:
         async with self.db.transaction(mark=False) as conn:
             for task in tasks:
                 await self.ensure_slots_tx(conn, task, now)
-            await conn.execute(
-                "INSERT INTO job_runs (name, last_run) VALUES ('roster:slots', ?)"
-                " ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run",
-                (day,),
-            )
+            await self.repo.set_job_mark_tx(conn, "roster:slots", day)
 
     async def run_reminders(self, now: datetime) -> None:
         due = await self.repo.reminders_due(

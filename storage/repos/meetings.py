@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -141,7 +141,8 @@ class MeetingsRepo:
         now: datetime,
     ) -> int:
         cur = await conn.execute(
-            "INSERT INTO meeting_series (group_id, rule, local_time, first_day, title, place, agenda,"
+            "INSERT INTO meeting_series (group_id, rule, local_time, first_day, title, place,"
+            " agenda,"
             " capacity, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 group_id,
@@ -156,6 +157,7 @@ class MeetingsRepo:
                 to_db(now),
             ),
         )
+        assert cur.lastrowid is not None
         return int(cur.lastrowid)
 
     async def series(self, series_id: int) -> Series | None:
@@ -207,7 +209,8 @@ class MeetingsRepo:
     ) -> int | None:
         """None when this series occurrence already exists (created by an earlier tick)."""
         cur = await conn.execute(
-            "INSERT INTO meetings (group_id, series_id, occurrence_day, title, place, agenda, capacity,"
+            "INSERT INTO meetings (group_id, series_id, occurrence_day, title, place, agenda,"
+            " capacity,"
             " starts_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (series_id, occurrence_day) DO NOTHING",
             (
@@ -223,7 +226,7 @@ class MeetingsRepo:
                 to_db(now),
             ),
         )
-        return int(cur.lastrowid) if cur.rowcount else None
+        return int(cast(int, cur.lastrowid)) if cur.rowcount else None
 
     async def get(self, meeting_id: int) -> Meeting | None:
         row = await self.db.fetchone("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
@@ -332,7 +335,8 @@ class MeetingsRepo:
             return {}
         marks = ",".join("?" * len(ids))
         rows = await self.db.fetchall(
-            f"SELECT meeting_id, answer FROM meeting_rsvps WHERE user_id = ? AND meeting_id IN ({marks})",
+            "SELECT meeting_id, answer FROM meeting_rsvps WHERE user_id = ?"
+            f" AND meeting_id IN ({marks})",
             (user_id, *ids),
         )
         return {r[0]: r[1] for r in rows}
@@ -357,8 +361,10 @@ class MeetingsRepo:
         offer_until: datetime | None = None,
     ) -> None:
         await conn.execute(
-            "INSERT INTO meeting_rsvps (meeting_id, user_id, answer, answered_at, waiting_since, offer_until)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id, user_id) DO UPDATE SET answer = excluded.answer,"
+            "INSERT INTO meeting_rsvps (meeting_id, user_id, answer, answered_at, waiting_since,"
+            " offer_until)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id, user_id) DO UPDATE"
+            " SET answer = excluded.answer,"
             " answered_at = excluded.answered_at, waiting_since = excluded.waiting_since,"
             " offer_until = excluded.offer_until",
             (
@@ -375,7 +381,8 @@ class MeetingsRepo:
     async def taken_tx(conn: aiosqlite.Connection, meeting_id: int) -> int:
         row = await _one(
             conn,
-            "SELECT COUNT(*) FROM meeting_rsvps WHERE meeting_id = ? AND answer IN ('yes', 'offered')",
+            "SELECT COUNT(*) FROM meeting_rsvps WHERE meeting_id = ?"
+            " AND answer IN ('yes', 'offered')",
             (meeting_id,),
         )
         return int(row[0]) if row else 0
@@ -417,7 +424,8 @@ class MeetingsRepo:
         if cur.rowcount:
             await conn.execute(
                 "INSERT OR IGNORE INTO meeting_attendance (meeting_id, user_id)"
-                " SELECT meeting_id, user_id FROM meeting_rsvps WHERE meeting_id = ? AND answer = 'yes'",
+                " SELECT meeting_id, user_id FROM meeting_rsvps WHERE meeting_id = ?"
+                " AND answer = 'yes'",
                 (meeting_id,),
             )
 
@@ -443,7 +451,8 @@ class MeetingsRepo:
             return {}
         marks = ",".join("?" * len(ids))
         rows = await self.db.fetchall(
-            f"SELECT meeting_id, COUNT(*) FROM meeting_attendance WHERE meeting_id IN ({marks}) GROUP BY meeting_id",
+            f"SELECT meeting_id, COUNT(*) FROM meeting_attendance WHERE meeting_id IN ({marks})"
+            " GROUP BY meeting_id",
             ids,
         )
         counts = {r[0]: r[1] for r in rows}
@@ -473,7 +482,8 @@ class MeetingsRepo:
         conn: aiosqlite.Connection, group_id: int, remind_day: int, remind_hours: int
     ) -> None:
         await conn.execute(
-            "INSERT INTO meeting_group_settings (group_id, remind_day, remind_hours) VALUES (?, ?, ?)"
+            "INSERT INTO meeting_group_settings (group_id, remind_day, remind_hours)"
+            " VALUES (?, ?, ?)"
             " ON CONFLICT (group_id) DO UPDATE SET remind_day = excluded.remind_day,"
             " remind_hours = excluded.remind_hours",
             (group_id, remind_day, remind_hours),
@@ -494,10 +504,12 @@ class MeetingsRepo:
         now: datetime,
     ) -> int:
         cur = await conn.execute(
-            "INSERT INTO date_polls (group_id, title, place, agenda, capacity, created_by, created_at)"
+            "INSERT INTO date_polls (group_id, title, place, agenda, capacity, created_by,"
+            " created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (group_id, title, place, agenda, capacity, created_by, to_db(now)),
         )
+        assert cur.lastrowid is not None
         poll_id = int(cur.lastrowid)
         await conn.executemany(
             "INSERT INTO date_poll_options (poll_id, starts_at) VALUES (?, ?)",
@@ -538,7 +550,8 @@ class MeetingsRepo:
     async def votes(self, poll_id: int) -> dict[int, list[int]]:
         """option id -> user ids."""
         rows = await self.db.fetchall(
-            "SELECT v.option_id, v.user_id FROM date_poll_votes v JOIN date_poll_options o ON o.id = v.option_id"
+            "SELECT v.option_id, v.user_id FROM date_poll_votes v JOIN date_poll_options o"
+            " ON o.id = v.option_id"
             " WHERE o.poll_id = ? ORDER BY v.rowid",
             (poll_id,),
         )
@@ -564,7 +577,8 @@ class MeetingsRepo:
         conn: aiosqlite.Connection, poll_id: int, meeting_id: int | None
     ) -> bool:
         cur = await conn.execute(
-            "UPDATE date_polls SET status = 'closed', meeting_id = ? WHERE id = ? AND status = 'open'",
+            "UPDATE date_polls SET status = 'closed', meeting_id = ? WHERE id = ?"
+            " AND status = 'open'",
             (meeting_id, poll_id),
         )
         return cur.rowcount > 0

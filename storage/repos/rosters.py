@@ -123,7 +123,8 @@ class HoursRow:
 _SLOT = (
     "SELECT s.id AS slot_id, s.task_id, t.group_id, t.title, t.place, t.note, t.needed, s.day,"
     " s.starts_at, s.ends_at, s.cancelled_at, s.attendance_at,"
-    " (SELECT COUNT(*) FROM roster_shifts x WHERE x.slot_id = s.id AND x.state = 'signed') AS signed"
+    " (SELECT COUNT(*) FROM roster_shifts x WHERE x.slot_id = s.id"
+    " AND x.state = 'signed') AS signed"
     " FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id"
 )
 
@@ -202,7 +203,8 @@ class RostersRepo:
         conn: aiosqlite.Connection, task_id: int, fields: dict[str, Any]
     ) -> None:
         await conn.execute(
-            "UPDATE roster_tasks SET rule = ?, weekday = ?, nth = ?, dates = ?, start_date = ? WHERE id = ?",
+            "UPDATE roster_tasks SET rule = ?, weekday = ?, nth = ?, dates = ?, start_date = ?"
+            " WHERE id = ?",
             (
                 fields["rule"],
                 fields.get("weekday"),
@@ -292,8 +294,8 @@ class RostersRepo:
     ) -> list[SlotInfo]:
         rows = await self._all(
             conn,
-            _SLOT
-            + " WHERE s.task_id = ? AND s.starts_at > ? AND s.cancelled_at IS NULL ORDER BY s.starts_at",
+            _SLOT + " WHERE s.task_id = ? AND s.starts_at > ? AND s.cancelled_at IS NULL"
+            " ORDER BY s.starts_at",
             (task_id, to_db(now)),
         )
         return [row_to(SlotInfo, r) for r in rows]
@@ -328,7 +330,8 @@ class RostersRepo:
             None,
             _SLOT + " WHERE s.ends_at <= ? AND s.ends_at > ? AND s.cancelled_at IS NULL"
             " AND s.attendance_at IS NULL AND s.attendance_asked_at IS NULL"
-            " AND EXISTS (SELECT 1 FROM roster_shifts x WHERE x.slot_id = s.id AND x.state = 'signed')",
+            " AND EXISTS (SELECT 1 FROM roster_shifts x WHERE x.slot_id = s.id"
+            " AND x.state = 'signed')",
             (to_db(now), to_db(since)),
         )
         return [row_to(SlotInfo, r) for r in rows]
@@ -417,8 +420,10 @@ class RostersRepo:
         conn: aiosqlite.Connection, slot_id: int, user_id: int, now: datetime
     ) -> None:
         await conn.execute(
-            "INSERT INTO roster_shifts (slot_id, user_id, state, signed_at) VALUES (?, ?, 'signed', ?)"
-            " ON CONFLICT (slot_id, user_id) DO UPDATE SET state = 'signed', signed_at = excluded.signed_at,"
+            "INSERT INTO roster_shifts (slot_id, user_id, state, signed_at)"
+            " VALUES (?, ?, 'signed', ?)"
+            " ON CONFLICT (slot_id, user_id) DO UPDATE"
+            " SET state = 'signed', signed_at = excluded.signed_at,"
             " stepped_back_at = NULL, reason = NULL, attended = NULL",
             (slot_id, user_id, to_db(now)),
         )
@@ -439,7 +444,8 @@ class RostersRepo:
     ) -> list[tuple[Shift, User]]:
         rows = await self._all(
             conn,
-            "SELECT x.id AS shift_id, x.slot_id, x.state, x.signed_at, x.stepped_back_at, x.reason, x.attended,"
+            "SELECT x.id AS shift_id, x.slot_id, x.state, x.signed_at, x.stepped_back_at, x.reason,"
+            " x.attended,"
             " u.* FROM roster_shifts x JOIN users u ON u.id = x.user_id"
             " WHERE x.slot_id = ? AND x.state = 'signed' ORDER BY x.signed_at, x.id",
             (slot_id,),
@@ -464,7 +470,8 @@ class RostersRepo:
             None,
             "SELECT x.id AS shift_id FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
             " JOIN roster_tasks t ON t.id = s.task_id"
-            " WHERE x.user_id = ? AND x.state = 'signed' AND s.cancelled_at IS NULL AND s.ends_at > ?"
+            " WHERE x.user_id = ? AND x.state = 'signed' AND s.cancelled_at IS NULL"
+            " AND s.ends_at > ?"
             " ORDER BY s.starts_at LIMIT 30",
             (user_id, to_db(now)),
         )
@@ -481,7 +488,8 @@ class RostersRepo:
         """(shifts, hours) the organiser confirmed this person came to."""
         row = await self._one(
             None,
-            "SELECT COUNT(*), COALESCE(SUM((julianday(s.ends_at) - julianday(s.starts_at)) * 24), 0)"
+            "SELECT COUNT(*), COALESCE(SUM((julianday(s.ends_at) - julianday(s.starts_at)) * 24),"
+            " 0)"
             " FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
             " WHERE x.user_id = ? AND x.state = 'signed' AND x.attended = 1"
             " AND s.attendance_at IS NOT NULL AND s.starts_at >= ?",
@@ -493,7 +501,8 @@ class RostersRepo:
     async def toggle_attended_tx(conn: aiosqlite.Connection, shift_id: int) -> None:
         # Not yet confirmed counts as "came" (pre-filled with who signed up).
         await conn.execute(
-            "UPDATE roster_shifts SET attended = CASE WHEN COALESCE(attended, 1) = 1 THEN 0 ELSE 1 END"
+            "UPDATE roster_shifts SET attended = CASE WHEN COALESCE(attended, 1) = 1 THEN 0 ELSE 1"
+            " END"
             " WHERE id = ?",
             (shift_id,),
         )
@@ -503,7 +512,8 @@ class RostersRepo:
         conn: aiosqlite.Connection, slot_id: int, now: datetime
     ) -> None:
         await conn.execute(
-            "UPDATE roster_shifts SET attended = COALESCE(attended, 1) WHERE slot_id = ? AND state = 'signed'",
+            "UPDATE roster_shifts SET attended = COALESCE(attended, 1) WHERE slot_id = ?"
+            " AND state = 'signed'",
             (slot_id,),
         )
         await conn.execute(
@@ -513,7 +523,8 @@ class RostersRepo:
     async def hours(self, project_id: int, frm: datetime, to: datetime) -> list[HoursRow]:
         rows = await self._all(
             None,
-            "SELECT s.day, g.name AS group_name, t.title, u.id AS user_id, u.first_name, u.last_name,"
+            "SELECT s.day, g.name AS group_name, t.title, u.id AS user_id, u.first_name,"
+            " u.last_name,"
             " s.starts_at, s.ends_at, x.attended, s.attendance_at IS NOT NULL AS confirmed"
             " FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
             " JOIN roster_tasks t ON t.id = s.task_id JOIN groups g ON g.id = t.group_id"
@@ -536,7 +547,8 @@ class RostersRepo:
         expires: datetime,
     ) -> int:
         cur = await conn.execute(
-            "INSERT INTO roster_takeovers (slot_id, from_user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO roster_takeovers (slot_id, from_user_id, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?)",
             (slot_id, from_user_id, to_db(now), to_db(expires)),
         )
         assert cur.lastrowid is not None
@@ -563,7 +575,8 @@ class RostersRepo:
         conn: aiosqlite.Connection, takeover_id: int, user_id: int, now: datetime
     ) -> bool:
         cur = await conn.execute(
-            "UPDATE roster_takeovers SET taken_by = ?, taken_at = ? WHERE id = ? AND taken_by IS NULL",
+            "UPDATE roster_takeovers SET taken_by = ?, taken_at = ? WHERE id = ?"
+            " AND taken_by IS NULL",
             (user_id, to_db(now), takeover_id),
         )
         return cur.rowcount == 1
@@ -571,7 +584,8 @@ class RostersRepo:
     async def asks(self, takeover_id: int, conn: aiosqlite.Connection | None = None) -> list[Any]:
         return await self._all(
             conn,
-            "SELECT user_id, chat_id, language, message_id FROM roster_takeover_asks WHERE takeover_id = ?",
+            "SELECT user_id, chat_id, language, message_id FROM roster_takeover_asks"
+            " WHERE takeover_id = ?",
             (takeover_id,),
         )
 
@@ -584,7 +598,8 @@ class RostersRepo:
     async def expired_takeovers(self, now: datetime) -> list[Takeover]:
         rows = await self._all(
             None,
-            "SELECT * FROM roster_takeovers WHERE taken_by IS NULL AND expired_at IS NULL AND expires_at <= ?",
+            "SELECT * FROM roster_takeovers WHERE taken_by IS NULL AND expired_at IS NULL"
+            " AND expires_at <= ?",
             (to_db(now),),
         )
         return [row_to(Takeover, r) for r in rows]
@@ -592,7 +607,8 @@ class RostersRepo:
     @staticmethod
     async def mark_expired_tx(conn: aiosqlite.Connection, takeover_id: int, now: datetime) -> bool:
         cur = await conn.execute(
-            "UPDATE roster_takeovers SET expired_at = ? WHERE id = ? AND expired_at IS NULL AND taken_by IS NULL",
+            "UPDATE roster_takeovers SET expired_at = ? WHERE id = ? AND expired_at IS NULL"
+            " AND taken_by IS NULL",
             (to_db(now), takeover_id),
         )
         return cur.rowcount == 1
@@ -629,7 +645,8 @@ class RostersRepo:
         """(slot_id, user_id) of signed shifts starting in (now, until] not reminded yet."""
         rows = await self._all(
             None,
-            "SELECT s.id, x.user_id, s.starts_at FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
+            "SELECT s.id, x.user_id, s.starts_at FROM roster_shifts x JOIN roster_slots s"
+            " ON s.id = x.slot_id"
             " JOIN roster_tasks t ON t.id = s.task_id"
             " WHERE x.state = 'signed' AND s.cancelled_at IS NULL AND t.stopped_at IS NULL"
             " AND s.starts_at > ? AND s.starts_at <= ?"
@@ -644,8 +661,20 @@ class RostersRepo:
 
     @staticmethod
     async def set_job_run_tx(conn: aiosqlite.Connection, name: str, when: datetime) -> None:
+        await RostersRepo.set_job_mark_tx(conn, name, to_db(when))
+
+    @staticmethod
+    async def set_job_mark_tx(conn: aiosqlite.Connection, name: str, mark: str) -> None:
+        """Store a job's last run as given (a timestamp, or a day such as '2025-03-14')."""
         await conn.execute(
             "INSERT INTO job_runs (name, last_run) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run",
-            (name, to_db(when)),
+            (name, mark),
         )
+
+    @staticmethod
+    async def group_name_tx(conn: aiosqlite.Connection, group_id: int) -> str:
+        """The group's name inside a running transaction ('' when it is gone)."""
+        async with conn.execute("SELECT name FROM groups WHERE id = ?", (group_id,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else ""

@@ -1,27 +1,21 @@
-"""Volunteer rosters (story 10): /roster for organisers and workers, /volunteer and /shifts for
-volunteers, take-over buttons, attendance, /hours export. Thin: parse, check, call bot.domain.rosters.
-
-Callback prefixes: ro (roster management), sh (shifts and volunteers), tk (take-over).
+"""Roster management for organisers and workers: /roster, the new-task and change conversation,
+the task card, stopping a task, calling for volunteers and noting who came ("ro" buttons).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram import Update
 
-from bot.core.i18n import N_, _, ngettext
+from bot.core.i18n import _, ngettext
 from bot.core.ui import Button, cb, esc
 from bot.domain.rosters import (
     MAX_NOTE,
     MAX_PLACE,
-    MAX_REASON,
     MAX_TITLE,
     RULES,
-    RosterService,
     count_text,
-    fmt_hours,
     parse_dates,
     parse_time,
     slot_block,
@@ -39,54 +33,15 @@ from handlers.common import (
     roles,
     show,
 )
-from handlers.context import BotContext, registry_of
+from handlers.context import BotContext
+from handlers.rosters.hours import ask_year, send_hours
+from handlers.rosters.shared import EDIT_FIELDS, KIND, managed_groups, may_manage, svc
 from storage.repos.dialogs import Dialog
 from storage.repos.rosters import SlotInfo, Task
 
-PRIVATE = filters.ChatType.PRIVATE
-KIND = "roster"
-BACK_KIND = "roster_back"
-EDIT_FIELDS = {
-    "when": ("rule",),
-    "title": ("title",),
-    "time": ("start_min", "end_min"),
-    "place": ("place",),
-    "needed": ("needed",),
-    "note": ("note",),
-}
-
-
-def svc(ctx: BotContext) -> RosterService:
-    return ctx.services.rosters
-
-
-async def _managed_groups(ctx: BotContext) -> list:
-    """Groups whose roster this person may manage: organiser of, worker of its project, admin."""
-    s = ctx.services
-    r = await roles(ctx)
-    project_ids = {p.id for p in await s.projects.all()} if r.is_admin else set(r.worker_of)
-    out = {}
-    for pid in sorted(project_ids):
-        for g in await s.groups.of_project(pid):
-            out[g.id] = g
-    for gid in sorted(r.organiser_of):
-        g = await s.groups.get(gid)
-        if g is not None:
-            out[g.id] = g
-    return sorted(out.values(), key=lambda g: g.name.lower())
-
-
-async def _may_manage(ctx: BotContext, group_id: int) -> bool:
-    s = ctx.services
-    g = await s.groups.get(group_id)
-    return g is not None and (await roles(ctx)).can_manage_group(g.id, g.project_id)
-
-
-# ----- /roster -----
-
 
 async def cmd_roster(update: Update, ctx: BotContext) -> None:
-    groups = await _managed_groups(ctx)
+    groups = await managed_groups(ctx)
     if not groups:
         await refuse(update, ctx)
         return
@@ -94,7 +49,7 @@ async def cmd_roster(update: Update, ctx: BotContext) -> None:
 
 
 async def _roster_list(update: Update, ctx: BotContext, groups: list) -> None:
-    tasks = await svc(ctx).repo.active_tasks([g.id for g in groups])
+    tasks = await svc(ctx).tasks_of([g.id for g in groups])
     names = {g.id: g.name for g in groups}
     lines = [_("<b>Volunteer rosters</b>")]
     rows: list[list[Button]] = []
@@ -105,7 +60,8 @@ async def _roster_list(update: Update, ctx: BotContext, groups: list) -> None:
     if not tasks:
         lines.append(
             _(
-                "There are no tasks yet. Tap the button to make one, for example the food distribution."
+                "There are no tasks yet. Tap the button to make one, for example the food"
+                " distribution."
             )
         )
     rows.append([Button(_("➕ New task"), cb("ro", "new", 0))])
@@ -263,7 +219,7 @@ async def _got(update: Update, ctx: BotContext, dialog: Dialog, **values: object
     """One answer received: go to the next question, or save the change."""
     s = ctx.services
     data = dict(dialog.data)
-    if not await _may_manage(ctx, int(data["group_id"])):
+    if not await may_manage(ctx, int(data["group_id"])):
         await s.dialogs.clear(ctx.user.id)
         await refuse(update, ctx)
         return
@@ -285,7 +241,7 @@ async def _got(update: Update, ctx: BotContext, dialog: Dialog, **values: object
                 await s.dialogs.set(ctx.user.id, KIND, step, data, s.clock.now())
                 await _ask(update, ctx, step, data)
                 return
-        task = await svc(ctx).repo.task(int(data["task_id"]))
+        task = await svc(ctx).task(int(data["task_id"]))
         await s.dialogs.clear(ctx.user.id)
         if task is None or task.stopped_at:
             await show(update, ctx, _("This task has stopped."))
@@ -296,7 +252,7 @@ async def _got(update: Update, ctx: BotContext, dialog: Dialog, **values: object
             keys = ()
         for key in keys:
             told = max(told, await svc(ctx).change_task(task, key, draft[key]))
-            task = await svc(ctx).repo.task(task.id) or task
+            task = await svc(ctx).task(task.id) or task
         text = (
             _("Saved.")
             + " "
@@ -332,7 +288,7 @@ async def _got(update: Update, ctx: BotContext, dialog: Dialog, **values: object
     await _ask(update, ctx, step, data)
 
 
-async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
+async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     s = ctx.services
     text = (update.effective_message.text or "").strip() if update.effective_message else ""
     if not text:
@@ -386,11 +342,6 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await reply(update, ctx, _("Please tap one of the buttons above."))
 
 
-async def _cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
-    await ctx.services.dialogs.clear(ctx.user.id)
-    return None
-
-
 async def on_ro(update: Update, ctx: BotContext) -> None:
     parts = button_parts(update)
     s = ctx.services
@@ -402,14 +353,14 @@ async def on_ro(update: Update, ctx: BotContext) -> None:
         if dialog is None or dialog.kind != KIND:
             await button_expired(update)
             return
-        if not await _may_manage(ctx, int(dialog.data["group_id"])):
+        if not await may_manage(ctx, int(dialog.data["group_id"])):
             await refuse(update, ctx)
             return
         await answer(update)
         await _dialog_button(update, ctx, dialog, action, parts)
         return
     if action == "new" and len(parts) == 3:
-        groups = await _managed_groups(ctx)
+        groups = await managed_groups(ctx)
         if not groups:
             await refuse(update, ctx)
             return
@@ -423,40 +374,40 @@ async def on_ro(update: Update, ctx: BotContext) -> None:
             )
             return
         group_id = groups[0].id if arg == 0 else arg
-        if group_id is None or not await _may_manage(ctx, group_id):
+        if group_id is None or not await may_manage(ctx, group_id):
             await refuse(update, ctx)
             return
         await answer(update)
         await _start_new(update, ctx, group_id)
         return
     if action in ("task", "edit", "stop", "stopyes", "ov", "past") and len(parts) >= 3:
-        task = await svc(ctx).repo.task(arg) if arg is not None else None
+        task = await svc(ctx).task(arg) if arg is not None else None
         if task is None:
             await button_expired(update)
             return
-        if not await _may_manage(ctx, task.group_id):
+        if not await may_manage(ctx, task.group_id):
             await refuse(update, ctx)
             return
         await answer(update)
         await _task_action(update, ctx, task, action, parts)
         return
     if action in ("call", "att", "attok") and len(parts) == 3:
-        slot = await svc(ctx).repo.slot(arg) if arg is not None else None
+        slot = await svc(ctx).slot(arg) if arg is not None else None
         if slot is None:
             await button_expired(update)
             return
-        if not await _may_manage(ctx, slot.group_id):
+        if not await may_manage(ctx, slot.group_id):
             await refuse(update, ctx)
             return
         await _slot_action(update, ctx, slot, action)
         return
     if action == "tog" and len(parts) == 3:
-        shift = await svc(ctx).repo.shift(arg) if arg is not None else None
-        slot = await svc(ctx).repo.slot(shift.slot_id) if shift else None
+        shift = await svc(ctx).shift(arg) if arg is not None else None
+        slot = await svc(ctx).slot(shift.slot_id) if shift else None
         if shift is None or slot is None:
             await button_expired(update)
             return
-        if not await _may_manage(ctx, slot.group_id):
+        if not await may_manage(ctx, slot.group_id):
             await refuse(update, ctx)
             return
         if slot.end > s.clock.now():
@@ -475,14 +426,14 @@ async def on_ro(update: Update, ctx: BotContext) -> None:
             await refuse(update, ctx)
             return
         await answer(update)
-        await _send_hours(update, ctx, arg, year)
+        await send_hours(update, ctx, arg, year)
         return
     if action == "hp" and len(parts) == 3:
         if arg is None or not (await roles(ctx)).can_manage_project(arg):
             await refuse(update, ctx)
             return
         await answer(update)
-        await _ask_year(update, ctx, arg)
+        await ask_year(update, ctx, arg)
         return
     await button_expired(update)
 
@@ -523,7 +474,7 @@ async def _dialog_button(
             int(dialog.data["group_id"]), dialog.data["draft"], ctx.user.id
         )
         await s.dialogs.clear(ctx.user.id)
-        slots = await svc(ctx).repo.future_slots(task.id, s.clock.now())
+        slots = await svc(ctx).coming_slots(task.id)
         text = (
             _("✅ The task is ready. Volunteers can now take shifts with /volunteer.")
             + "\n\n"
@@ -537,8 +488,7 @@ async def _dialog_button(
 
 
 async def _task_card(update: Update, ctx: BotContext, task: Task) -> None:
-    s = ctx.services
-    slots = (await svc(ctx).repo.future_slots(task.id, s.clock.now()))[:6]
+    slots = (await svc(ctx).coming_slots(task.id))[:6]
     lines = [task_summary(task, await svc(ctx).group_name(task.group_id)), ""]
     for sl in slots:
         lines.append(f"• {slot_when(sl)} – {count_text(sl)}")
@@ -622,7 +572,7 @@ async def _task_action(
     elif action == "ov":
         await reply(update, ctx, *(await svc(ctx).overview(task.group_id)))
     elif action == "past":
-        past = await svc(ctx).repo.past_slots(task.id, s.clock.now())
+        past = await svc(ctx).ended_slots(task.id)
         if not past:
             await reply(update, ctx, _("No shifts have ended yet."))
             return
@@ -669,428 +619,7 @@ async def _slot_action(update: Update, ctx: BotContext, slot: SlotInfo, action: 
     if action == "attok":
         await svc(ctx).confirm_attendance(slot.slot_id)
         await answer(update, _("Saved."))
-        slot = await svc(ctx).repo.slot(slot.slot_id) or slot
+        slot = await svc(ctx).slot(slot.slot_id) or slot
     else:
         await answer(update)
     await show(update, ctx, *(await svc(ctx).attendance_view(slot)))
-
-
-# ----- /volunteer -----
-
-
-async def cmd_volunteer(update: Update, ctx: BotContext) -> None:
-    s = ctx.services
-    memberships = await s.groups.memberships(ctx.user.id)
-    if not memberships:
-        await reply(
-            update,
-            ctx,
-            _(
-                "You are not in a group yet. Ask your group for its link or scan the QR code on the poster."
-            ),
-        )
-        return
-    if len(memberships) == 1:
-        await _group_view(update, ctx, memberships[0].group.id)
-        return
-    mine = await svc(ctx).repo.volunteer_groups(ctx.user.id)
-    rows = [
-        [
-            Button(
-                ("🙋 " if m.group.id in mine else "") + m.group.name[:55],
-                cb("sh", "grp", m.group.id),
-            )
-        ]
-        for m in memberships
-    ]
-    await reply(update, ctx, _("In which group do you want to help?"), rows)
-
-
-async def _group_view(update: Update, ctx: BotContext, group_id: int) -> None:
-    s = ctx.services
-    group = await s.groups.get(group_id)
-    if group is None:
-        await button_expired(update)
-        return
-    if not await svc(ctx).repo.is_volunteer(group_id, ctx.user.id):
-        await show(
-            update,
-            ctx,
-            _(
-                "Do you want to help as a volunteer in <b>{group}</b>? You choose the shifts yourself."
-            ).format(group=esc(group.name)),
-            [[Button(_("🙋 Yes, I want to help"), cb("sh", "join", group_id))]],
-        )
-        return
-    slots = await svc(ctx).open_slots(group_id)
-    lines = [
-        _("<b>Shifts in {group}</b>").format(group=esc(group.name)),
-        _("Tap a shift to take it."),
-    ]
-    rows: list[list[Button]] = []
-    for sl in slots:
-        mine = await svc(ctx).repo.shift_of(None, sl.slot_id, ctx.user.id)
-        if mine is not None and mine.state == "signed":
-            lines.append("✅ {} – {} ({})".format(slot_when(sl), esc(sl.title), _("you")))
-        elif sl.missing == 0:
-            lines.append("⛔ {} – {} ({})".format(slot_when(sl), esc(sl.title), _("full")))
-        else:
-            lines.append(f"✋ {slot_when(sl)} – {esc(sl.title)} ({sl.signed}/{sl.needed})")
-            if len(rows) < 20:
-                rows.append(
-                    [
-                        Button(
-                            f"✋ {slot_when(sl)} {sl.title}"[:60],
-                            cb("sh", "take", sl.slot_id),
-                        )
-                    ]
-                )
-    if not slots:
-        lines.append(_("No shifts planned."))
-    rows.append(
-        [
-            Button(_("📋 My shifts"), cb("sh", "list", 0)),
-            Button(_("🛑 Stop helping"), cb("sh", "leave", group_id)),
-        ]
-    )
-    await show(update, ctx, "\n".join(lines), rows)
-
-
-async def on_sh(update: Update, ctx: BotContext) -> None:
-    parts = button_parts(update)
-    s = ctx.services
-    if len(parts) not in (3, 4):
-        await button_expired(update)
-        return
-    action, arg = parts[1], parse_int(parts[2])
-    if arg is None:
-        await button_expired(update)
-        return
-    r = await roles(ctx)
-    if action in ("grp", "join", "leave"):
-        if not r.is_member(arg):
-            await refuse(update, ctx)
-            return
-        await answer(update)
-        if action == "join":
-            await svc(ctx).repo.set_volunteer(arg, ctx.user.id, True, s.clock.now())
-        elif action == "leave":
-            await svc(ctx).repo.set_volunteer(arg, ctx.user.id, False, s.clock.now())
-            await show(
-                update,
-                ctx,
-                _("You no longer get questions to help. Your shifts stay: see /shifts. Thank you!"),
-            )
-            return
-        await _group_view(update, ctx, arg)
-        return
-    if action == "take":
-        slot = await svc(ctx).repo.slot(arg)
-        if slot is None:
-            await button_expired(update)
-            return
-        if not r.is_member(slot.group_id) or not await svc(ctx).repo.is_volunteer(
-            slot.group_id, ctx.user.id
-        ):
-            await refuse(update, ctx)
-            return
-        outcome = await svc(ctx).take_slot(arg, ctx.user.id)
-        await _take_answer(update, ctx, outcome.code, outcome.slot or slot)
-        return
-    if action == "list":
-        await answer(update)
-        await cmd_shifts(update, ctx)
-        return
-    if action in ("back", "why", "keep"):
-        shift = await svc(ctx).repo.shift(arg)
-        if shift is None or shift.user_id != ctx.user.id:
-            await refuse(update, ctx) if shift is not None else await button_expired(update)
-            return
-        slot = await svc(ctx).repo.slot(shift.slot_id)
-        if slot is None or shift.state != "signed":
-            await button_expired(update)
-            return
-        if action == "keep":
-            await s.dialogs.clear(ctx.user.id)
-            await answer(update)
-            await show(
-                update, ctx, _("Good, you keep your shift. Thank you!") + "\n\n" + slot_block(slot)
-            )
-            return
-        if not svc(ctx).can_step_back(slot):
-            await answer(
-                update,
-                _("It is too late to step back. Please tell the organiser yourself."),
-                alert=True,
-            )
-            return
-        await answer(update)
-        if action == "back":
-            await s.dialogs.set(
-                ctx.user.id, BACK_KIND, "reason", {"shift_id": shift.id}, s.clock.now()
-            )
-            await show(
-                update,
-                ctx,
-                _("Why can't you come? Send a short reason, or tap one.")
-                + "\n\n"
-                + slot_block(slot),
-                [
-                    [
-                        Button(_("🤒 I am ill"), cb("sh", "why", shift.id, "ill")),
-                        Button(_("📅 Something came up"), cb("sh", "why", shift.id, "other")),
-                    ],
-                    [Button(_("↩️ No, I keep my shift"), cb("sh", "keep", shift.id))],
-                ],
-            )
-            return
-        reason = {"ill": _("I am ill"), "other": _("Something came up")}.get(
-            parts[3] if len(parts) == 4 else ""
-        )
-        if reason is None:
-            await button_expired(update)
-            return
-        await _do_step_back(update, ctx, shift.id, reason)
-        return
-    await button_expired(update)
-
-
-async def _take_answer(update: Update, ctx: BotContext, code: str, slot: SlotInfo) -> None:
-    if code == "ok":
-        await answer(update, _("Thank you!"))
-        await show(
-            update,
-            ctx,
-            _("✅ Thank you! You help {when}.").format(when=slot_when(slot))
-            + "\n\n"
-            + slot_block(slot)
-            + "\n\n"
-            + _("You get a reminder the day before."),
-            [
-                [
-                    Button(_("✋ More shifts"), cb("sh", "grp", slot.group_id)),
-                    Button(_("📋 My shifts"), cb("sh", "list", 0)),
-                ]
-            ],
-        )
-        return
-    texts = {
-        "full": _("This shift is full. Thank you!"),
-        "already": _("You already have this shift."),
-        "busy": _("You already have a shift at that time."),
-        "past": _("This shift has passed."),
-        "taken": _("Someone already took it. Thank you!"),
-        "mine": _("You already took it. Thank you!"),
-        "gone": _("This button no longer works. Send /help to start again."),
-    }
-    await answer(update, texts.get(code, texts["gone"]), alert=True)
-    if code in ("full", "taken"):
-        await show(update, ctx, texts[code] + "\n\n" + slot_block(slot))
-
-
-async def _back_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
-    text = (update.effective_message.text or "").strip() if update.effective_message else ""
-    if not text:
-        await reply(update, ctx, _("Please send it as a text message."))
-        return
-    await _do_step_back(
-        update, ctx, int(dialog.data["shift_id"]), " ".join(text.split())[:MAX_REASON]
-    )
-
-
-async def _do_step_back(update: Update, ctx: BotContext, shift_id: int, reason: str) -> None:
-    s = ctx.services
-    await s.dialogs.clear(ctx.user.id)
-    outcome = await svc(ctx).step_back(shift_id, ctx.user, reason)
-    if outcome.code == "late":
-        await show(
-            update, ctx, _("It is too late to step back. Please tell the organiser yourself.")
-        )
-    elif outcome.code != "ok" or outcome.slot is None:
-        await show(update, ctx, _("This shift has passed."))
-    else:
-        await show(
-            update,
-            ctx,
-            _(
-                "You stepped back from {when}. I asked the other volunteers to take over. Thank you for telling us."
-            ).format(when=slot_when(outcome.slot)),
-        )
-
-
-# ----- /shifts -----
-
-
-async def cmd_shifts(update: Update, ctx: BotContext) -> None:
-    s = ctx.services
-    rsvc = svc(ctx)
-    now = s.clock.now()
-    shifts = await rsvc.repo.my_shifts(ctx.user.id, now)
-    lines = [_("<b>My shifts</b>")]
-    rows: list[list[Button]] = []
-    for shift, slot in shifts:
-        lines.append(
-            f"• {slot_when(slot)} – {esc(slot.title)}"
-            + (" 📍 " + esc(slot.place) if slot.place else "")
-        )
-        if rsvc.can_step_back(slot):
-            rows.append(
-                [
-                    Button(
-                        _("↩️ Step back: {when}").format(when=slot_when(slot))[:60],
-                        cb("sh", "back", shift.id),
-                    )
-                ]
-            )
-        elif slot.start > now:
-            lines.append("  " + _("(too late to step back: please tell the organiser yourself)"))
-    if not shifts:
-        lines.append(_("You have no coming shifts. Send /volunteer to take one."))
-    year_start = now.astimezone(s.settings.tz).replace(
-        month=1, day=1, hour=0, minute=0, second=0, microsecond=0
-    )
-    n_all, h_all = await rsvc.repo.contribution(ctx.user.id)
-    n_year, h_year = await rsvc.repo.contribution(ctx.user.id, year_start)
-    if n_all:
-        lines.append("")
-        lines.append(
-            _(
-                "💪 Your help: {shifts} this year ({hours} hours); {total_shifts} in total ({total_hours} hours). Thank you!"
-            ).format(
-                shifts=ngettext("{n} shift", "{n} shifts", n_year).format(n=n_year),
-                hours=fmt_hours(h_year),
-                total_shifts=ngettext("{n} shift", "{n} shifts", n_all).format(n=n_all),
-                total_hours=fmt_hours(h_all),
-            )
-        )
-    await show(update, ctx, "\n".join(lines), rows)
-
-
-# ----- take-over -----
-
-
-async def on_tk(update: Update, ctx: BotContext) -> None:
-    parts = button_parts(update)
-    takeover_id = parse_int(parts[2]) if len(parts) == 3 and parts[1] == "take" else None
-    if takeover_id is None:
-        await button_expired(update)
-        return
-    outcome = await svc(ctx).take_over(takeover_id, ctx.user)
-    if outcome.code == "not_volunteer":
-        await refuse(update, ctx)
-        return
-    if outcome.slot is None:
-        await button_expired(update)
-        return
-    if outcome.code == "ok":
-        await answer(update, _("Thank you!"))
-        await show(
-            update,
-            ctx,
-            _("✅ Thank you! You take over {when}.").format(when=slot_when(outcome.slot))
-            + "\n\n"
-            + slot_block(outcome.slot)
-            + "\n\n"
-            + _("You get a reminder the day before."),
-        )
-        return
-    await _take_answer(update, ctx, outcome.code, outcome.slot)
-
-
-# ----- /hours -----
-
-
-async def cmd_hours(update: Update, ctx: BotContext) -> None:
-    s = ctx.services
-    r = await roles(ctx)
-    projects = (
-        await s.projects.all() if r.is_admin else await s.projects.projects_of_worker(ctx.user.id)
-    )
-    if not projects:
-        await refuse(update, ctx)
-        return
-    if len(projects) == 1:
-        await _ask_year(update, ctx, projects[0].id)
-        return
-    await reply(
-        update,
-        ctx,
-        _("For which project?"),
-        [[Button(p.name[:60], cb("ro", "hp", p.id))] for p in projects],
-    )
-
-
-async def _ask_year(update: Update, ctx: BotContext, project_id: int) -> None:
-    year = ctx.services.clock.now().astimezone(ctx.services.settings.tz).year
-    await show(
-        update,
-        ctx,
-        _("Volunteer hours: which year?"),
-        [
-            [
-                Button(
-                    _("This year ({year})").format(year=year), cb("ro", "hours", project_id, year)
-                ),
-                Button(
-                    _("Last year ({year})").format(year=year - 1),
-                    cb("ro", "hours", project_id, year - 1),
-                ),
-            ]
-        ],
-    )
-
-
-async def _send_hours(update: Update, ctx: BotContext, project_id: int, year: int) -> None:
-    s = ctx.services
-    project = await s.projects.get(project_id)
-    data, summary = await svc(ctx).hours_csv(project_id, year)
-    lines = [
-        _("<b>Volunteer hours {year}</b> – {project}").format(
-            year=year, project=esc(project.name if project else "?")
-        )
-    ]
-    lines.append(_("Total: {hours} hours").format(hours=fmt_hours(summary["total"])))
-    for title, hours in sorted(summary["per_task"].items()):
-        lines.append(f"• {esc(title)}: {fmt_hours(hours)} h")
-    lines.append(
-        ngettext("{n} volunteer", "{n} volunteers", len(summary["per_person"])).format(
-            n=len(summary["per_person"])
-        )
-    )
-    caption = "\n".join(lines)[:1000]
-    await ctx.bot.send_document(
-        update.effective_chat.id,
-        InputFile(data, filename=f"volunteer-hours-{year}.csv"),
-        caption=caption,
-    )
-
-
-# ----- wiring -----
-
-
-async def _menu_volunteer(update: Update, ctx: BotContext) -> None:
-    await cmd_volunteer(update, ctx)
-
-
-async def _menu_shifts(update: Update, ctx: BotContext) -> None:
-    await cmd_shifts(update, ctx)
-
-
-def register(app: Application) -> None:
-    registry = registry_of(app)
-    registry.command("volunteer", N_("Help as a volunteer: take a shift"), {"member"}, order=30)
-    registry.command("shifts", N_("My volunteer shifts"), {"member"}, order=31)
-    registry.command(
-        "roster", N_("Volunteer rosters of your group"), {"organiser", "worker", "admin"}, order=60
-    )
-    registry.command("hours", N_("Export volunteer hours (CSV)"), {"worker", "admin"}, order=75)
-    registry.menu_item("volunteer", N_("🙋 Volunteer"), {"member"}, _menu_volunteer, order=40)
-    registry.dialog(KIND, _step, _cancel)
-    registry.dialog(BACK_KIND, _back_step, _cancel)
-    app.add_handler(CommandHandler("roster", cmd_roster, filters=PRIVATE))
-    app.add_handler(CommandHandler("volunteer", cmd_volunteer, filters=PRIVATE))
-    app.add_handler(CommandHandler("shifts", cmd_shifts, filters=PRIVATE))
-    app.add_handler(CommandHandler("hours", cmd_hours, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(on_ro, pattern=r"^ro:"))
-    app.add_handler(CallbackQueryHandler(on_sh, pattern=r"^sh:"))
-    app.add_handler(CallbackQueryHandler(on_tk, pattern=r"^tk:"))

@@ -1,0 +1,431 @@
+"""The organiser's conversation: /newmeeting, /datepoll and changing a meeting's time or place.
+
+Steps: title, when (or the poll's dates), repeat, place, agenda, capacity, preview, publish.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from telegram import Update
+
+from bot.core import i18n
+from bot.core.dateparse import parse, parse_time
+from bot.core.i18n import _, format_short_date, ngettext
+from bot.core.ui import Button, cb, clip, esc
+from bot.domain.meetings import USUAL_HOURS, Draft, rule_choices, rule_label
+from handlers.common import (
+    answer,
+    button_expired,
+    refuse,
+    reply,
+    show,
+)
+from handlers.context import BotContext
+from handlers.meetings.shared import (
+    KIND,
+    MAX_OPTIONS,
+    can_manage,
+    changed_text,
+    edited_meeting,
+    from_stamp,
+    managed_groups,
+    num,
+    stamp,
+    svc,
+)
+from storage.repos.dialogs import Dialog
+
+
+async def cmd_newmeeting(update: Update, ctx: BotContext, mode: str = "new") -> None:
+    groups = await managed_groups(ctx)
+    if not groups:
+        await refuse(update, ctx)
+        return
+    if len(groups) == 1:
+        await start_planning(update, ctx, groups[0].id, mode)
+        return
+    rows = [[Button(clip(g.name, 60), cb("mt", "g", g.id, mode))] for g in groups[:30]]
+    await reply(update, ctx, _("For which group?"), rows)
+
+
+async def cmd_datepoll(update: Update, ctx: BotContext) -> None:
+    await cmd_newmeeting(update, ctx, "poll")
+
+
+async def start_planning(update: Update, ctx: BotContext, group_id: int, mode: str) -> None:
+    s = ctx.services
+    await s.dialogs.set(
+        ctx.user.id,
+        KIND,
+        "title",
+        {"mode": mode, "group_id": group_id, "options": []},
+        s.clock.now(),
+    )
+    await show(
+        update,
+        ctx,
+        _("What is the meeting called? For example: <i>Tenants' meeting</i>.")
+        + "\n"
+        + _("Send /cancel to stop."),
+    )
+
+
+def day_rows(ctx: BotContext, mode: str) -> list[list[Button]]:
+    today = ctx.services.clock.now().date()
+    days = [today + timedelta(days=i) for i in range(1, 8)]
+    rows, row = [], []
+    for d in days:
+        row.append(Button(format_short_date(d), cb("mt", "d", d.strftime("%Y%m%d"))))
+        if len(row) == 3:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    if mode == "new":
+        rows.append([Button(_("🗳 Let the group choose a date"), cb("mt", "poll"))])
+    return rows
+
+
+async def ask_when(update: Update, ctx: BotContext, data: dict, note: str | None = None) -> None:
+    s = ctx.services
+    await s.dialogs.set(ctx.user.id, KIND, "when", data, s.clock.now())
+    text = _(
+        "Which day? Tap a day, or type the date and time, for example: <i>{example}</i>."
+    ).format(example=_("Tuesday 19:00"))
+    if note:
+        text = note + "\n\n" + text
+    await show(update, ctx, text, day_rows(ctx, data["mode"]))
+
+
+async def ask_hour(update: Update, ctx: BotContext, data: dict, day: date) -> None:
+    s = ctx.services
+    data = dict(data, day=day.isoformat())
+    await s.dialogs.set(ctx.user.id, KIND, "hour", data, s.clock.now())
+    base = datetime.combine(day, time(0), tzinfo=s.settings.tz)
+    rows = [
+        [Button(f"{h:02d}:00", cb("mt", "t", stamp(base.replace(hour=h)))) for h in USUAL_HOURS]
+    ]
+    await show(
+        update,
+        ctx,
+        _("{day}: at what time? Tap one, or type it, for example <i>19:30</i>.").format(
+            day=i18n.format_date(day)
+        ),
+        rows,
+    )
+
+
+async def ask_pick(update: Update, ctx: BotContext, question: str, candidates) -> None:
+    rows = [[Button(i18n.format_datetime(c), cb("mt", "t", stamp(c)))] for c in candidates]
+    await reply(update, ctx, question, rows)
+
+
+async def on_moment(update: Update, ctx: BotContext, dialog: Dialog, when: datetime) -> None:
+    s = ctx.services
+    data = dict(dialog.data)
+    if when <= s.clock.now():
+        await reply(update, ctx, _("That moment has already passed. Please choose a later one."))
+        await ask_when(update, ctx, data)
+        return
+    mode = data["mode"]
+    if mode == "edit":
+        m = await edited_meeting(update, ctx, data)
+        if m is None:
+            return
+        n = await svc(ctx).change(m.id, starts_at=when, whole_series=data.get("scope") == "s")
+        await show(update, ctx, changed_text(n))
+        return
+    if mode == "poll":
+        options = [o for o in data.get("options", []) if o != when.isoformat()] + [when.isoformat()]
+        data["options"] = sorted(options)
+        await s.dialogs.set(ctx.user.id, KIND, "options", data, s.clock.now())
+        await show_options(update, ctx, data)
+        return
+    data["starts"] = when.isoformat()
+    await s.dialogs.set(ctx.user.id, KIND, "repeat", data, s.clock.now())
+    rows = [
+        [Button(rule_label(r, when.date()), cb("mt", "r", r))] for r in rule_choices(when.date())
+    ]
+    await show(
+        update, ctx, _("{when}. Does it repeat?").format(when=svc(ctx).when_text(when)), rows
+    )
+
+
+async def show_options(update: Update, ctx: BotContext, data: dict) -> None:
+    tz = ctx.services.settings.tz
+    opts = [datetime.fromisoformat(o).astimezone(tz) for o in data["options"]]
+    lines = [_("Dates to choose from:")] + ["• " + i18n.format_datetime(o) for o in opts]
+    rows = []
+    if len(opts) < MAX_OPTIONS:
+        rows.append([Button(_("➕ Add a date"), cb("mt", "oa"))])
+    if len(opts) >= 2:
+        rows.append([Button(_("✅ Done"), cb("mt", "od"))])
+    else:
+        lines.append(_("Add at least two dates."))
+    await show(update, ctx, "\n".join(lines), rows)
+
+
+async def ask_place(update: Update, ctx: BotContext, data: dict) -> None:
+    s = ctx.services
+    if data.get("mode") == "edit":
+        await s.dialogs.set(ctx.user.id, KIND, "place", data, s.clock.now())
+        await show(update, ctx, _("Where is it now? Send the new place."))
+        return
+    await s.dialogs.set(ctx.user.id, KIND, "place", data, s.clock.now())
+    await show(update, ctx, _("Where is it? For example: <i>community centre, Rabotstraat 1</i>."))
+
+
+async def ask_agenda(update: Update, ctx: BotContext, data: dict) -> None:
+    s = ctx.services
+    await s.dialogs.set(ctx.user.id, KIND, "agenda", data, s.clock.now())
+    await reply(
+        update,
+        ctx,
+        _("What will you talk about? Send a short agenda, or tap Skip."),
+        [[Button(_("Skip"), cb("mt", "sk"))]],
+    )
+
+
+async def ask_capacity(update: Update, ctx: BotContext, data: dict) -> None:
+    s = ctx.services
+    await s.dialogs.set(ctx.user.id, KIND, "capacity", data, s.clock.now())
+    rows = [
+        [Button(_("No limit"), cb("mt", "c", 0))]
+        + [Button(str(n), cb("mt", "c", n)) for n in (10, 15, 20, 30)]
+    ]
+    await show(update, ctx, _("How many people can come at most? Tap or type a number."), rows)
+
+
+def draft_of(data: dict, tz) -> Draft:
+    starts = (
+        datetime.fromisoformat(data["starts"]).astimezone(tz)
+        if data.get("starts")
+        else datetime.fromisoformat(data["options"][0])
+    )
+    return Draft(
+        group_id=int(data["group_id"]),
+        title=data["title"],
+        starts_at=starts,
+        place=data["place"],
+        agenda=data.get("agenda"),
+        capacity=data.get("capacity") or None,
+        rule=data.get("rule", "once"),
+    )
+
+
+async def preview(update: Update, ctx: BotContext, data: dict) -> None:
+    s = ctx.services
+    await s.dialogs.set(ctx.user.id, KIND, "preview", data, s.clock.now())
+    group = await s.groups.get(int(data["group_id"]))
+    assert group is not None
+    service = svc(ctx)
+    if data["mode"] == "poll":
+        tz = s.settings.tz
+
+        class _O:  # options as they will be stored
+            def __init__(self, i: int, iso: str) -> None:
+                self.id, self.starts_at = -i - 1, datetime.fromisoformat(iso).astimezone(tz)
+
+        opts = [_O(i, o) for i, o in enumerate(data["options"])]
+        await show(
+            update,
+            ctx,
+            service.poll_text(data["title"], group.name, data["place"]),
+            [[Button(r[0].text, cb("mt", "pv"))] for r in service.poll_rows(0, opts, set())],
+        )
+    else:
+        draft = draft_of(data, s.settings.tz)
+        await show(
+            update, ctx, service.member_text(draft, group.name, draft.rule), service.rsvp_rows(None)
+        )
+    members = await s.groups.count_members(group.id)
+    await reply(
+        update,
+        ctx,
+        _("☝️ This is what the members see. Send it to {n} members of {group}?").format(
+            n=members, group=esc(group.name)
+        ),
+        [[Button(_("✅ Publish"), cb("mt", "pub")), Button(_("✖ Cancel"), cb("mt", "x"))]],
+    )
+
+
+async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
+    s = ctx.services
+    msg = update.effective_message
+    text = (msg.text or "").strip() if msg else ""
+    data = dict(dialog.data)
+    if not text:
+        await reply(update, ctx, _("Please send it as a text message."))
+        return
+    step = dialog.step
+    lang = i18n.current_language()
+    if step == "title":
+        if len(text) > 100:
+            await reply(
+                update, ctx, _("Please keep the name short (at most {n} characters).").format(n=100)
+            )
+            return
+        data["title"] = " ".join(text.split())
+        await ask_when(update, ctx, data)
+    elif step == "when":
+        now = s.clock.now()
+        result = parse(text, lang, now)
+        if result.when is not None:
+            await on_moment(update, ctx, dialog, result.when)
+        elif result.problem == "ambiguous":
+            await ask_pick(update, ctx, _("Which one do you mean?"), result.candidates)
+        elif result.problem == "past" and result.candidates:
+            await ask_pick(
+                update, ctx, _("That date has passed. Do you mean next year?"), result.candidates
+            )
+        elif result.problem == "past":
+            await reply(update, ctx, _("That date has passed. Please choose a date in the future."))
+        elif result.problem == "no_time" and result.day is not None:
+            if result.day < now.date():
+                await reply(
+                    update, ctx, _("That date has passed. Please choose a date in the future.")
+                )
+            else:
+                await ask_hour(update, ctx, data, result.day)
+        elif result.problem == "no_date" and result.clock is not None:
+            data["clock"] = result.clock.strftime("%H:%M")
+            await s.dialogs.set(ctx.user.id, KIND, "when", data, s.clock.now())
+            await reply(update, ctx, _("On which day?"), day_rows(ctx, "edit"))
+        else:
+            await ask_when(update, ctx, data, _("I did not understand that date."))
+    elif step == "hour":
+        clock, ambiguous = parse_time(text, lang)
+        day = date.fromisoformat(data["day"])
+        if clock is None:
+            await reply(update, ctx, _("Please type a time like <i>19:30</i>."))
+        elif ambiguous:
+            tz = s.settings.tz
+            cands = [
+                datetime.combine(day, clock, tzinfo=tz),
+                datetime.combine(day, time(clock.hour + 12, clock.minute), tzinfo=tz),
+            ]
+            await ask_pick(update, ctx, _("Which one do you mean?"), cands)
+        else:
+            await on_moment(update, ctx, dialog, datetime.combine(day, clock, tzinfo=s.settings.tz))
+    elif step == "place":
+        if len(text) > 200:
+            await reply(
+                update, ctx, _("Please keep it short (at most {n} characters).").format(n=200)
+            )
+            return
+        place = " ".join(text.split())
+        if data["mode"] == "edit":
+            m = await edited_meeting(update, ctx, data)
+            if m is None:
+                return
+            n = await svc(ctx).change(m.id, place=place, whole_series=data.get("scope") == "s")
+            await reply(update, ctx, changed_text(n))
+            return
+        data["place"] = place
+        await ask_agenda(update, ctx, data)
+    elif step == "agenda":
+        data["agenda"] = text[:500]
+        await ask_capacity(update, ctx, data)
+    elif step == "capacity":
+        capacity = num(text)
+        if capacity is None or capacity > 10000:
+            await reply(update, ctx, _("Please type a number, for example <i>20</i>."))
+            return
+        data["capacity"] = capacity
+        await preview(update, ctx, data)
+    elif step == "notes":
+        m = await edited_meeting(update, ctx, data)
+        if m is None:
+            return
+        await svc(ctx).set_notes(m.id, text[:1000])
+        await reply(update, ctx, _("Notes saved."))
+    else:
+        await reply(update, ctx, _("Please tap one of the buttons above."))
+
+
+async def on_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
+    await ctx.services.dialogs.clear(ctx.user.id)
+    return None
+
+
+async def on_dialog_button(update: Update, ctx: BotContext, p: list[str]) -> None:
+    """Buttons that answer the open /newmeeting, /datepoll or change conversation."""
+    s = ctx.services
+    dialog = await s.dialogs.get(ctx.user.id)
+    if dialog is None or dialog.kind != KIND:
+        await button_expired(update)
+        return
+    data = dict(dialog.data)
+    if not await can_manage(ctx, int(data["group_id"])):
+        await s.dialogs.clear(ctx.user.id)
+        await refuse(update, ctx)
+        return
+    await answer(update)
+    action, tz = p[1], s.settings.tz
+    if action == "poll" and dialog.step == "when":
+        data["mode"] = "poll"
+        await ask_when(update, ctx, data)
+    elif action == "d" and dialog.step == "when" and len(p) == 3:
+        day = from_stamp(p[2], tz)
+        if day is None:
+            await button_expired(update)
+        elif data.get("clock"):
+            hh, mm = (int(x) for x in data.pop("clock").split(":"))
+            await on_moment(
+                update, ctx, dialog, datetime.combine(day.date(), time(hh, mm), tzinfo=tz)
+            )
+        else:
+            await ask_hour(update, ctx, data, day.date())
+    elif action == "t" and dialog.step in ("when", "hour") and len(p) == 3:
+        when = from_stamp(p[2], tz)
+        if when is None:
+            await button_expired(update)
+        else:
+            await on_moment(update, ctx, dialog, when)
+    elif action == "r" and dialog.step == "repeat" and len(p) >= 3:
+        rule = ":".join(p[2:])
+        starts = datetime.fromisoformat(data["starts"]).astimezone(tz)
+        if rule not in rule_choices(starts.date()):
+            await button_expired(update)
+            return
+        data["rule"] = rule
+        await ask_place(update, ctx, data)
+    elif action == "oa" and dialog.step == "options":
+        await ask_when(update, ctx, data)
+    elif action == "od" and dialog.step == "options" and len(data.get("options", [])) >= 2:
+        await ask_place(update, ctx, data)
+    elif action == "sk" and dialog.step == "agenda":
+        data["agenda"] = None
+        await ask_capacity(update, ctx, data)
+    elif action == "c" and dialog.step == "capacity" and len(p) == 3 and num(p[2]) is not None:
+        data["capacity"] = num(p[2]) or None
+        await preview(update, ctx, data)
+    elif action == "pub" and dialog.step == "preview":
+        await s.dialogs.clear(ctx.user.id)
+        service = svc(ctx)
+        if data["mode"] == "poll":
+            options = [datetime.fromisoformat(o).astimezone(tz) for o in data["options"]]
+            data["starts"] = data["options"][0]
+            await service.publish_poll(draft_of(data, tz), options, ctx.user.id)
+            await show(
+                update,
+                ctx,
+                _("The date poll is sent. See the votes in /meetings and pick a date there."),
+            )
+        else:
+            ids = await service.publish(draft_of(data, tz), ctx.user.id)
+            await show(
+                update,
+                ctx,
+                ngettext(
+                    "Published: {n} meeting is sent to the members.",
+                    "Published: {n} meetings are sent to the members.",
+                    len(ids),
+                ).format(n=len(ids)),
+            )
+    elif action == "x":
+        await s.dialogs.clear(ctx.user.id)
+        await show(update, ctx, _("Stopped. Nothing was changed."))
+    else:
+        await button_expired(update)
