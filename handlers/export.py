@@ -7,7 +7,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from bot.core.i18n import N_, _
+from bot.core.i18n import N_, _, lower_first
 from bot.core.ui import Button, cb, clip
 from bot.domain.dossier import PERIODS, build_export, file_stem, period_bounds
 from handlers.common import answer, button_expired, parse_cb, refuse, reply, roles, show
@@ -19,12 +19,6 @@ PRIVATE = filters.ChatType.PRIVATE
 KIND = "export"
 ALL = "*"
 DONE = "."
-
-
-def _lower_first(text: str) -> str:
-    """A translated label used inside a sentence ("All projects" -> "all projects"): one msgid
-    for both, so translators translate the text once."""
-    return text[:1].lower() + text[1:]
 
 
 async def _allowed_projects(ctx: BotContext) -> list | None:
@@ -119,7 +113,7 @@ async def _build(update: Update, ctx: BotContext, data: dict) -> None:
     start, end = period_bounds(data["t"], now)
     project_ids = _project_ids(data)
     if project_ids is None:
-        title = _lower_first(_("All projects"))
+        title = lower_first(_("All projects"))
     else:
         project = await s.projects.get(project_ids[0])
         title = project.name if project else "?"

@@ -39,7 +39,5 @@ class FakeClock:
         self._now = when.astimezone(self.tz)
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        self._now = (
-            self._now.astimezone(UTC) + (delta or timedelta(**kwargs))
-        ).astimezone(self.tz)
+        self._now = (self._now.astimezone(UTC) + (delta or timedelta(**kwargs))).astimezone(self.tz)
         return self._now

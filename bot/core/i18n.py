@@ -184,3 +184,16 @@ def format_time(dt: datetime) -> str:
 
 def format_timestamp(dt: datetime) -> str:
     return _babel_format_datetime(_local(dt), "medium", locale=_locale())
+
+
+def lower_first(text: str) -> str:
+    """A translated text with a small first letter, for use inside a sentence ("every first
+    Tuesday of the month"): one msgid per text, so translators translate it once."""
+    if not text:
+        return text
+    first = text[0]
+    if current_language() == "tr":  # Turkish dotted and dotless i
+        first = {"I": "ı", "İ": "i"}.get(first, first.lower())
+    else:
+        first = first.lower()
+    return first + text[1:]

@@ -27,7 +27,7 @@ from dateutil.rrule import MONTHLY, WEEKLY, rrule
 from dateutil.rrule import weekday as rr_weekday
 
 from bot.core import i18n
-from bot.core.i18n import _, ngettext
+from bot.core.i18n import _, lower_first, ngettext
 from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
@@ -86,11 +86,11 @@ def rule_text(task: Task) -> str:
         return _("every other {weekday}").format(weekday=wd)
     if task.rule == "monthly":
         ordinal = {
-            1: _("every first {weekday} of the month"),
-            2: _("every second {weekday} of the month"),
-            3: _("every third {weekday} of the month"),
-            4: _("every fourth {weekday} of the month"),
-            -1: _("every last {weekday} of the month"),
+            1: lower_first(_("Every first {weekday} of the month")),
+            2: lower_first(_("Every second {weekday} of the month")),
+            3: lower_first(_("Every third {weekday} of the month")),
+            4: lower_first(_("Every fourth {weekday} of the month")),
+            -1: lower_first(_("Every last {weekday} of the month")),
         }
         return ordinal.get(task.nth or 1, ordinal[1]).format(weekday=wd)
     days = ", ".join(i18n.format_short_date(d) for d in task.date_list)

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 
 from bot.core import i18n
-from bot.core.i18n import _, ngettext
+from bot.core.i18n import _, lower_first, ngettext
 from bot.core.ui import Button, cb, clip, esc
 from bot.domain.reports import ReportDraft, status_label
 from handlers.common import (
@@ -187,7 +187,7 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
     if data.lat is not None and not place:
         place.append(_("location pin"))
     what = esc(clip(data.text, 500)) if data.text else _("🎤 Voice note")
-    yes, no = _("yes"), _("no")
+    yes, no = _("yes"), lower_first(_("No"))
     lines = [
         _("<b>Your report</b>"),
         _("Category: {category}").format(category=r.category_label(cat)),

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.core.i18n import _
+from bot.core.i18n import _, lower_first
 from bot.core.ui import Button, cb, esc
 from handlers.common import (
     answer,
@@ -83,12 +83,12 @@ async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = 
         where = (
             esc(hoods.get(rule.neighbourhood_id, ""))
             if rule.neighbourhood_id
-            else _("all neighbourhoods")
+            else lower_first(_("All neighbourhoods"))
         )
         what = (
             r.category_label(cats.get(rule.category_id))
             if rule.category_id
-            else _("all categories")
+            else lower_first(_("All categories"))
         )
         lines.append(f"• {where} · {what} → {esc(names.get(rule.worker_id, '?'))}")
         hood_mark = hoods.get(rule.neighbourhood_id, "*") if rule.neighbourhood_id else "*"
@@ -385,7 +385,7 @@ def _digest_rows() -> list[list[Button]]:
         [
             Button(_("Daily"), cb("dg", "f", "daily")),
             Button(_("Weekly"), cb("dg", "f", "weekly")),
-            Button(_("Off"), cb("dg", "f", "off")),
+            Button(_("Digest off"), cb("dg", "f", "off")),
         ],
         [
             Button(t, cb("dg", "t", t.replace(":", "")))
