@@ -172,7 +172,8 @@ async def on_proj(update: Update, ctx: BotContext) -> None:
     await answer(update)
     expires = from_db(invite.expires_at)
     text = _(
-        "Send this link to the project worker of <b>{project}</b>. It works once, until {date}:\n{link}"
+        "Send this link to the project worker of <b>{project}</b>. "
+        "It works once, until {date}:\n{link}"
     ).format(project=esc(project.name), date=format_datetime(expires), link=invite_link(s, invite))
     await reply(update, ctx, text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
@@ -140,10 +141,8 @@ async def show(update: Update, ctx: BotContext, text: str, rows: ButtonRows | No
 
 async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
     if update.callback_query is not None:
-        try:
+        with contextlib.suppress(BadRequest):  # query too old: nothing to answer
             await update.callback_query.answer(text, show_alert=alert)
-        except BadRequest:
-            pass  # query too old: nothing to answer
 
 
 def button_parts(update: Update) -> list[str]:

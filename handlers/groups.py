@@ -158,7 +158,8 @@ async def cmd_groups(update: Update, ctx: BotContext) -> None:
             update,
             ctx,
             _(
-                "You are not in a group yet. Ask your group for its link or scan the QR code on the poster."
+                "You are not in a group yet. "
+                "Ask your group for its link or scan the QR code on the poster."
             ),
         )
         return
@@ -185,7 +186,8 @@ async def on_grp(update: Update, ctx: BotContext) -> None:
             return
         invite = await create_organiser_invite(s, group, ctx.user.id)
         text = _(
-            "Send this link to the organiser of <b>{group}</b>. It works once, until {date}:\n{link}"
+            "Send this link to the organiser of <b>{group}</b>. "
+            "It works once, until {date}:\n{link}"
         ).format(
             group=esc(group.name),
             date=format_datetime(from_db(invite.expires_at)),

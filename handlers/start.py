@@ -53,8 +53,8 @@ def privacy_text(settings: object | None = None) -> str:
         _(
             "<b>Your privacy</b>\n"
             "We keep your name, your language, your groups and what you send to the bot. "
-            "Only the project workers of your neighbourhood see your reports, and your name only if "
-            "you allow it. We never sell or share your data.\n"
+            "Only the project workers of your neighbourhood see your reports, "
+            "and your name only if you allow it. We never sell or share your data.\n"
             "Send /mydata to get everything we keep about you. Send /forget to have it removed."
         )
         + "\n"

@@ -1,4 +1,7 @@
-"""The one clock: aware datetimes in the configured zone, injectable for tests and the playground."""
+"""The one clock: aware datetimes in the configured zone.
+
+Injectable for tests and the playground.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +42,5 @@ class FakeClock:
         self._now = when.astimezone(self.tz)
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        self._now = (
-            self._now.astimezone(UTC) + (delta or timedelta(**kwargs))
-        ).astimezone(self.tz)
+        self._now = (self._now.astimezone(UTC) + (delta or timedelta(**kwargs))).astimezone(self.tz)
         return self._now

@@ -12,9 +12,7 @@ from datetime import UTC, datetime
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         body = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),

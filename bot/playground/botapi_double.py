@@ -29,8 +29,8 @@ What it does
 Differences from Telegram worth knowing
 ---------------------------------------
 * ``strict_html_entities=True`` (default) rejects a bare ``&`` in HTML text that does not start
-  ``&lt;``/``&gt;``/``&amp;``/``&quot;``/``&#NN;``/``&#xHH;`` (with ``;``).  Real Telegram shows such
-  an ``&`` literally; the strict mode catches a forgotten ``html.escape`` early.
+  ``&lt;``/``&gt;``/``&amp;``/``&quot;``/``&#NN;``/``&#xHH;`` (with ``;``).  Real Telegram shows
+  such an ``&`` literally; the strict mode catches a forgotten ``html.escape`` early.
 * Files sent by URL are accepted but never downloaded (their bytes are empty).
 * Webhooks are stored (``setWebhook``) but updates are never POSTed anywhere.
 """
@@ -38,6 +38,7 @@ Differences from Telegram worth knowing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import mimetypes
@@ -666,7 +667,8 @@ def parse_html(text: str, strict_amp: bool = True, users: dict | None = None):
                 expandable = True
         if tag == "span" and arg != "spoiler":
             raise _EntityParseError(
-                f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(text, begin)}'
+                'Tag "span" must have class "tg-spoiler" at byte offset '
+                f"{_byte_offset(text, begin)}"
             )
         nested.append([tag, arg, u16, len(out), expandable])
         i += 1  # skip '>'
@@ -1226,10 +1228,8 @@ class FakeBotAPI:
         if ev is None:
             await asyncio.sleep(seconds)
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ev.wait(), seconds)
-        except TimeoutError:
-            pass
 
     # ------------------------------------------------------------------ recording helpers
 
@@ -1326,10 +1326,8 @@ class FakeBotAPI:
                 raise TimeoutError(f"FakeBotAPI.wait_for: condition not met within {timeout}s")
             if self._call_event is None:
                 self._call_event = asyncio.Event()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._call_event.wait(), min(poll, remaining))
-            except TimeoutError:
-                pass
 
     async def wait_for_messages(
         self, chat_id: int, count: int = 1, timeout: float = 5.0
@@ -2746,10 +2744,8 @@ class FakeBotAPI:
                 return []
             if self._update_event is None:
                 self._update_event = asyncio.Event()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._update_event.wait(), remaining)
-            except TimeoutError:
-                pass
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
@@ -3129,7 +3125,10 @@ class FakeBotAPI:
         old_status: str = "member",
         new_status: str = "kicked",
     ) -> dict:
-        """The bot's membership changed (private chat: new_status "kicked" = user blocked the bot)."""
+        """The bot's membership changed.
+
+        Private chat: new_status "kicked" = user blocked the bot.
+        """
         chat_d = self._resolve_chat(user, chat)
         return {
             "my_chat_member": {

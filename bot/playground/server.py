@@ -9,6 +9,7 @@ builders, and moves the injected clock. Nothing leaves the machine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import mimetypes
@@ -145,10 +146,8 @@ class Playground:
     async def wait_change(self, since: int, timeout: float) -> None:
         if self.version != since:
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
-        except TimeoutError:
-            pass
 
     # ------------------------------------------------------------------ what the page shows
 
