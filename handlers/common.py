@@ -145,6 +145,19 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
             await update.callback_query.answer(text, show_alert=alert)
 
 
+def button_data(update: Update) -> str | None:
+    """A button's callback data (None when the update is no button press or carries none)."""
+    query = update.callback_query
+    return query.data if query is not None else None
+
+
+def chat_id(update: Update) -> int:
+    """The id of the chat the update came from (every update our handlers take has one)."""
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id
+
+
 def button_parts(update: Update) -> list[str]:
     """The pieces of a button's 'feature:action:a:b' data ([""] when there is none)."""
     query = update.callback_query

@@ -16,7 +16,9 @@ from bot.domain.onboarding import (
 )
 from handlers.common import (
     answer,
+    button_data,
     button_expired,
+    chat_id,
     forget_roles,
     managed_projects,
     parse_cb,
@@ -59,7 +61,7 @@ async def _ask_name(update: Update, ctx: BotContext, project_id: int) -> None:
 
 
 async def on_ng(update: Update, ctx: BotContext) -> None:
-    parts = parse_cb(update.callback_query.data, 3)
+    parts = parse_cb(button_data(update), 3)
     project_id = parse_int(parts[2]) if parts else None
     if parts is None or parts[1] != "project" or project_id is None:
         await button_expired(update)
@@ -107,7 +109,7 @@ async def _send_links(update: Update, ctx: BotContext, group: Group) -> None:
         "Scan this code with your phone to join <b>{group}</b> on Telegram.\n{link}"
     ).format(group=esc(group.name), link=link)
     await ctx.bot.send_photo(
-        update.effective_chat.id,
+        chat_id(update),
         InputFile(qr_png(link), filename=f"qr-{group.id}.png"),
         caption=caption,
     )
@@ -167,7 +169,7 @@ async def cmd_groups(update: Update, ctx: BotContext) -> None:
 
 
 async def on_grp(update: Update, ctx: BotContext) -> None:
-    parts = parse_cb(update.callback_query.data, 3)
+    parts = parse_cb(button_data(update), 3)
     group_id = parse_int(parts[2]) if parts else None
     s = ctx.services
     group = await s.groups.get(group_id) if group_id is not None else None

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import warnings
@@ -278,7 +279,7 @@ class Outbox:
                 self._chat_ready[chat_id] = loop.time() + gap
                 task = asyncio.create_task(self._send(row))
                 self._in_flight[row_id] = task
-                task.add_done_callback(lambda _t, rid=row_id, cid=chat_id: self._done(rid, cid))
+                task.add_done_callback(functools.partial(self._on_task_done, row_id, chat_id))
                 dispatched += 1
             if dispatched == 0:
                 self._wake.clear()
@@ -288,6 +289,9 @@ class Outbox:
             if len(self._chat_ready) > 10_000:
                 cutoff = loop.time()
                 self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > cutoff}
+
+    def _on_task_done(self, row_id: int, chat_id: int, _task: asyncio.Task[None]) -> None:
+        self._done(row_id, chat_id)
 
     def _done(self, row_id: int, chat_id: int) -> None:
         self._in_flight.pop(row_id, None)

@@ -215,7 +215,12 @@ class Playground:
                             }
                         )
         seen: set[str] = set()
-        return [p for p in reversed(out) if not (p["payload"] in seen or seen.add(p["payload"]))]
+        newest_first = []
+        for p in reversed(out):
+            if p["payload"] not in seen:
+                seen.add(p["payload"])
+                newest_first.append(p)
+        return newest_first
 
     def state(self, users: list[int]) -> dict[str, Any]:
         return {
