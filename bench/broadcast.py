@@ -49,16 +49,19 @@ async def seed_call(db_path: Path, members: int) -> None:
             "INSERT INTO projects (id, name, created_at) VALUES (1, 'Rabot', ?)", (now,)
         )
         await conn.execute(
-            "INSERT INTO groups (id, project_id, name, member_token, created_at) VALUES (1, 1, 'Huurders Rabot', 'tok', ?)",
+            "INSERT INTO groups (id, project_id, name, member_token, created_at)"
+            " VALUES (1, 1, 'Huurders Rabot', 'tok', ?)",
             (now,),
         )
         await conn.execute(
-            "INSERT INTO users (id, tg_id, first_name, tg_language, created_at, last_seen_at) VALUES (1, ?, 'Jan', 'nl', ?, ?)",
+            "INSERT INTO users (id, tg_id, first_name, tg_language, created_at, last_seen_at)"
+            " VALUES (1, ?, 'Jan', 'nl', ?, ?)",
             (ORGANISER_TG, now, now),
         )
         await conn.execute("INSERT INTO memberships VALUES (1, 1, 'organiser', ?)", (now,))
         await conn.executemany(
-            "INSERT INTO users (id, tg_id, first_name, tg_language, created_at, last_seen_at) VALUES (?, ?, 'Lid', ?, ?, ?)",
+            "INSERT INTO users (id, tg_id, first_name, tg_language, created_at, last_seen_at)"
+            " VALUES (?, ?, 'Lid', ?, ?, ?)",
             [(i + 2, FIRST_MEMBER + i, langs[i % 5], now, now) for i in range(members)],
         )
         await conn.executemany(
@@ -80,7 +83,8 @@ async def seed_call(db_path: Path, members: int) -> None:
     t0 = time.perf_counter()
     await service.send(draft, sender)
     print(
-        f"  queued {members} personal messages in one transaction in {time.perf_counter() - t0:.2f}s"
+        f"  queued {members} personal messages in one transaction"
+        f" in {time.perf_counter() - t0:.2f}s"
     )
     await s.db.close()
 
@@ -98,7 +102,8 @@ def measure(
     all_sends = sorted(c.at for c in api.calls if c.method == "sendMessage" and c.ok)
     print(f"{label}:")
     print(
-        f"  achieved rate        {achieved:.2f}/s = {achieved / rate:.3f} of the configured {rate:g}/s"
+        f"  achieved rate        {achieved:.2f}/s = {achieved / rate:.3f}"
+        f" of the configured {rate:g}/s"
     )
     print(f"  429 answers          {api.counters['429']}")
     print(f"  duplicates           {sum(n - 1 for n in counts.values())}")
@@ -108,9 +113,8 @@ def measure(
         f" at the double's end; {_worst_at(all_sends)}"
     )
     edits = [c for c in api.calls if c.method == "editMessageText" and c.chat_id == ORGANISER_TG]
-    print(
-        f"  progress edits       {len(edits)}; last: {edits[-1].params['text'].splitlines()[2] if edits else '-'}"
-    )
+    last_edit = edits[-1].params["text"].splitlines()[2] if edits else "-"
+    print(f"  progress edits       {len(edits)}; last: {last_edit}")
 
 
 def _worst_at(times: list[float]) -> str:
@@ -154,9 +158,8 @@ async def run(members: int, rate: float, kill: bool) -> None:
                 hard_kill(proc)
                 await proc.wait()
                 killed_at = time.monotonic()
-                print(
-                    f"  SIGKILL after {len({c.chat_id for c in api.calls if c.method == 'sendMessage' and c.ok})} delivered"
-                )
+                delivered = {c.chat_id for c in api.calls if c.method == "sendMessage" and c.ok}
+                print(f"  SIGKILL after {len(delivered)} delivered")
                 proc = await spawn_bot(api, db_path, rate=rate, chat_interval=1.0)
                 pause = (killed_at, time.monotonic())
             await wait_delivered(api, members, members / rate * 2 + 30)

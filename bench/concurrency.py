@@ -70,7 +70,7 @@ async def run(concurrency: int, n: int, rate: float | None, residents: int = 400
             latencies = sorted(
                 a - p
                 for chat, times in pushed.items()
-                for p, a in zip(times, answered.get(chat, []))
+                for p, a in zip(times, answered.get(chat, []), strict=False)
             )
             return {
                 "rate": n / elapsed,
@@ -90,15 +90,18 @@ async def main() -> None:
         "The bot runs as its own process (tests/bot_runner.py = `buurtbot run`), the double here."
     )
     print(
-        f"Bot API double latency {LATENCY * 1000:.0f} ms per call; /help and free text from many residents"
+        f"Bot API double latency {LATENCY * 1000:.0f} ms per call;"
+        " /help and free text from many residents"
     )
     print(f"sequential (MAX_CONCURRENT_UPDATES=1): {seq['rate']:.1f} updates/s")
     print(
-        f"16 chats at once:                      {par['rate']:.1f} updates/s  = {par['rate'] / seq['rate']:.1f}x sequential"
+        f"16 chats at once:                      {par['rate']:.1f} updates/s"
+        f"  = {par['rate'] / seq['rate']:.1f}x sequential"
     )
     steady = await run(16, 1500, 100.0)
     print(
-        f"offered 100 updates/s for 15 s: p50 {steady['p50'] * 1000:.0f} ms, p99 {steady['p99'] * 1000:.0f} ms"
+        f"offered 100 updates/s for 15 s: p50 {steady['p50'] * 1000:.0f} ms,"
+        f" p99 {steady['p99'] * 1000:.0f} ms"
         f" (achieved {steady['rate']:.1f}/s)"
     )
 

@@ -76,7 +76,8 @@ def generate(path: Path, n_reports: int, n_projects: int, now: datetime) -> None
     with con:
         n_users = max(1000, n_reports // 4)
         con.executemany(
-            "INSERT INTO users (id, tg_id, first_name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO users (id, tg_id, first_name, created_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?)",
             ((i, 10_000_000 + i, f"Person{i}", stamp, stamp) for i in range(1, n_users + 1)),
         )
         con.executemany(
@@ -101,7 +102,9 @@ def generate(path: Path, n_reports: int, n_projects: int, now: datetime) -> None
                 cid += 1
                 cat_ids[(p, key)] = cid
                 con.execute(
-                    "INSERT INTO report_categories (id, project_id, key, emoji, label_msgid, position) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO report_categories"
+                    " (id, project_id, key, emoji, label_msgid, position)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     (cid, p, key, EMOJI[pos], LABELS[pos], pos),
                 )
         reports, events, me_too = [], [], []
@@ -156,13 +159,15 @@ def generate(path: Path, n_reports: int, n_projects: int, now: datetime) -> None
             for _ in range(rnd.choice((0, 0, 0, 1, 2, 3))):
                 me_too.append((rid, rnd.randint(1, n_users), iso(created + timedelta(days=1))))
         con.executemany(
-            "INSERT INTO reports (id, reference, year, seq, project_id, reporter_id, category_id, category_key, text,"
-            " neighbourhood_id, lat, lon, quote_ok, status, created_at, updated_at, first_answer_at, resolved_at, closed_at)"
+            "INSERT INTO reports (id, reference, year, seq, project_id, reporter_id, category_id,"
+            " category_key, text, neighbourhood_id, lat, lon, quote_ok, status, created_at,"
+            " updated_at, first_answer_at, resolved_at, closed_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             reports,
         )
         con.executemany(
-            "INSERT INTO report_events (id, report_id, kind, old_status, new_status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO report_events (id, report_id, kind, old_status, new_status, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             events,
         )
         con.executemany(
@@ -190,7 +195,8 @@ async def main() -> None:
         t0 = time.perf_counter()
         generate(path, args.reports, args.projects, now)
         print(
-            f"generated {args.reports:,} reports in {args.projects} projects in {time.perf_counter() - t0:.1f} s"
+            f"generated {args.reports:,} reports in {args.projects} projects"
+            f" in {time.perf_counter() - t0:.1f} s"
         )
         db = Database(path)
         await db.open()
@@ -209,13 +215,16 @@ async def main() -> None:
             html_times.append(time.perf_counter() - t)
             rows.append(files.rows)
         print(
-            f"one project, last 12 months (median {statistics.median(rows):.0f} reports, {len(rows)} projects timed):"
+            f"one project, last 12 months (median {statistics.median(rows):.0f} reports,"
+            f" {len(rows)} projects timed):"
         )
         print(
-            f"  CSV : median {statistics.median(csv_times) * 1000:.0f} ms, max {max(csv_times) * 1000:.0f} ms per dossier"
+            f"  CSV : median {statistics.median(csv_times) * 1000:.0f} ms,"
+            f" max {max(csv_times) * 1000:.0f} ms per dossier"
         )
         print(
-            f"  HTML: median {statistics.median(html_times) * 1000:.0f} ms, max {max(html_times) * 1000:.0f} ms per dossier"
+            f"  HTML: median {statistics.median(html_times) * 1000:.0f} ms,"
+            f" max {max(html_times) * 1000:.0f} ms per dossier"
         )
         f = ExportFilter(now - timedelta(days=4 * 365), end, None)
         t = time.perf_counter()

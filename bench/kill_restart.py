@@ -32,11 +32,13 @@ def main() -> None:
     )
     print(f"lost: {r.lost}   applied twice: {r.applied_twice}")
     print(
-        f"memberships: {r.memberships}/{r.memberships_expected}   notes: {r.notes}/{r.notes_expected}"
+        f"memberships: {r.memberships}/{r.memberships_expected}"
+        f"   notes: {r.notes}/{r.notes_expected}"
     )
     print(
         f"outbox: {r.outbox_sent}/{r.outbox_rows} sent, {r.outbox_not_delivered} never delivered,"
-        f" {r.outbox_delivered_twice} delivered twice (on the wire at a SIGKILL, or the outbox re-send race: see tests/test_faults.py)"
+        f" {r.outbox_delivered_twice} delivered twice (on the wire at a SIGKILL,"
+        " or the outbox re-send race: see tests/test_faults.py)"
     )
     print(
         f"direct replies: {r.replies_missing} missing (killed between commit and reply),"
@@ -51,7 +53,8 @@ def main() -> None:
         )
     print()
     print(
-        f"real flows: {f.residents} residents, {f.updates} updates, {f.kills} SIGKILLs, {f.seconds:.1f} s"
+        f"real flows: {f.residents} residents, {f.updates} updates, {f.kills} SIGKILLs,"
+        f" {f.seconds:.1f} s"
     )
     print(
         f"lost: {f.lost}   reports stored: {f.reports}, references told {f.references_told},"
@@ -59,7 +62,8 @@ def main() -> None:
         f" filed again after a lost confirmation {f.refiled_after_lost_confirmation}"
     )
     print(
-        f"outbox: {f.outbox_rows} rows, {f.outbox_not_sent} not sent, {f.outbox_not_delivered} never delivered,"
+        f"outbox: {f.outbox_rows} rows, {f.outbox_not_sent} not sent,"
+        f" {f.outbox_not_delivered} never delivered,"
         f" {f.outbox_delivered_twice} delivered twice (on the wire at a SIGKILL)"
     )
     print(

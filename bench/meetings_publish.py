@@ -39,17 +39,20 @@ async def main() -> None:
                 "INSERT INTO projects (name, created_at) VALUES ('P', ?)", (to_db(now),)
             )
             await conn.execute(
-                "INSERT INTO groups (project_id, name, member_token, created_at) VALUES (1, 'G', 't', ?)",
+                "INSERT INTO groups (project_id, name, member_token, created_at)"
+                " VALUES (1, 'G', 't', ?)",
                 (to_db(now),),
             )
             for i in range(N):
                 lang = ("nl", "fr", "ar", "tr", "en")[i % 5]
                 cur = await conn.execute(
-                    "INSERT INTO users (tg_id, first_name, tg_language, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO users (tg_id, first_name, tg_language, created_at, last_seen_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
                     (10_000 + i, f"U{i}", lang, to_db(now), to_db(now)),
                 )
                 await conn.execute(
-                    "INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (1, ?, 'member', ?)",
+                    "INSERT INTO memberships (group_id, user_id, role, joined_at)"
+                    " VALUES (1, ?, 'member', ?)",
                     (cur.lastrowid, to_db(now)),
                 )
         svc = s.meetings
@@ -93,11 +96,13 @@ async def main() -> None:
             f"publish to {N} members (one transaction): {one_tx * 1000:.0f} ms, {rows} outbox rows"
         )
         print(
-            f"600 bare rows: one transaction {bare_one * 1000:.0f} ms, one per member {per_member * 1000:.0f} ms "
+            f"600 bare rows: one transaction {bare_one * 1000:.0f} ms,"
+            f" one per member {per_member * 1000:.0f} ms "
             f"(ratio {per_member / bare_one:.1f}x; and one transaction is all-or-nothing)"
         )
         print(
-            f"day-before reminder tick for {N} yes: {remind * 1000:.0f} ms, {sent} queued; next tick queues {again}"
+            f"day-before reminder tick for {N} yes: {remind * 1000:.0f} ms, {sent} queued;"
+            f" next tick queues {again}"
         )
         await h.stop()
 

@@ -188,7 +188,8 @@ async def run_steps(
         while await api.acall("bench_answered") < len(ids):
             if time.perf_counter() > end:
                 raise TimeoutError(
-                    f"benchmark step {kind} {payload!r} did not finish: {api.bench_answered()}/{len(ids)}"
+                    f"benchmark step {kind} {payload!r} did not finish:"
+                    f" {api.bench_answered()}/{len(ids)}"
                 )
             await asyncio.sleep(0.005)
     return time.perf_counter() - start
@@ -331,9 +332,10 @@ async def measure(n: int, rounds: int, latency: float) -> None:
         api.close()
     print(
         f"latency={latency * 1000:.0f}ms residents={n} updates/round={n * STEPS} rounds={rounds}: "
-        f"echo {statistics.median(echo_rates):.0f} upd/s, report flow {statistics.median(our_rates):.0f} upd/s, "
-        f"median ratio {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
-        + f", {made} reports made"
+        f"echo {statistics.median(echo_rates):.0f} upd/s,"
+        f" report flow {statistics.median(our_rates):.0f} upd/s, "
+        f"median ratio {statistics.median(ratios):.2f}"
+        f" (min {min(ratios):.2f}, max {max(ratios):.2f})" + f", {made} reports made"
     )
 
 

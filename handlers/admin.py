@@ -10,6 +10,7 @@ from bot.core.ui import Button, cb, esc
 from bot.domain.onboarding import create_project, create_worker_invite, invite_link, split_names
 from handlers.common import (
     answer,
+    button_data,
     button_expired,
     managed_projects,
     parse_cb,
@@ -88,7 +89,7 @@ async def _confirm(update: Update, ctx: BotContext, name: str, hoods: list[str])
 
 
 async def on_np(update: Update, ctx: BotContext) -> None:
-    parts = parse_cb(update.callback_query.data, 2)
+    parts = parse_cb(button_data(update), 2)
     s = ctx.services
     if not (await roles(ctx)).is_admin:
         await refuse(update, ctx)
@@ -155,7 +156,7 @@ async def cmd_projects(update: Update, ctx: BotContext) -> None:
 
 
 async def on_proj(update: Update, ctx: BotContext) -> None:
-    parts = parse_cb(update.callback_query.data, 3)
+    parts = parse_cb(button_data(update), 3)
     project_id = parse_int(parts[2]) if parts else None
     if parts is None or parts[1] != "invite" or project_id is None:
         await button_expired(update)
@@ -172,7 +173,8 @@ async def on_proj(update: Update, ctx: BotContext) -> None:
     await answer(update)
     expires = from_db(invite.expires_at)
     text = _(
-        "Send this link to the project worker of <b>{project}</b>. It works once, until {date}:\n{link}"
+        "Send this link to the project worker of <b>{project}</b>. "
+        "It works once, until {date}:\n{link}"
     ).format(project=esc(project.name), date=format_datetime(expires), link=invite_link(s, invite))
     await reply(update, ctx, text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
@@ -140,10 +141,21 @@ async def show(update: Update, ctx: BotContext, text: str, rows: ButtonRows | No
 
 async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
     if update.callback_query is not None:
-        try:
+        with contextlib.suppress(BadRequest):  # query too old: nothing to answer
             await update.callback_query.answer(text, show_alert=alert)
-        except BadRequest:
-            pass  # query too old: nothing to answer
+
+
+def button_data(update: Update) -> str | None:
+    """A button's callback data (None when the update is no button press or carries none)."""
+    query = update.callback_query
+    return query.data if query is not None else None
+
+
+def chat_id(update: Update) -> int:
+    """The id of the chat the update came from (every update our handlers take has one)."""
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id
 
 
 def button_data(update: Update) -> str | None:

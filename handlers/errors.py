@@ -32,7 +32,8 @@ async def on_error(update: object, ctx: BotContext) -> None:
     if update.effective_chat.type != ChatType.PRIVATE:
         return
     text = _(
-        "Sorry, something went wrong on our side. Nothing you sent is lost. Please try again in a moment."
+        "Sorry, something went wrong on our side. Nothing you sent is lost. "
+        "Please try again in a moment."
     )
     try:
         if update.callback_query is not None:

@@ -16,7 +16,9 @@ from bot.domain.onboarding import (
 )
 from handlers.common import (
     answer,
+    button_data,
     button_expired,
+    chat_id,
     forget_roles,
     managed_projects,
     parse_cb,
@@ -59,7 +61,7 @@ async def _ask_name(update: Update, ctx: BotContext, project_id: int) -> None:
 
 
 async def on_ng(update: Update, ctx: BotContext) -> None:
-    parts = parse_cb(update.callback_query.data, 3)
+    parts = parse_cb(button_data(update), 3)
     project_id = parse_int(parts[2]) if parts else None
     if parts is None or parts[1] != "project" or project_id is None:
         await button_expired(update)
@@ -107,7 +109,7 @@ async def _send_links(update: Update, ctx: BotContext, group: Group) -> None:
         "Scan this code with your phone to join <b>{group}</b> on Telegram.\n{link}"
     ).format(group=esc(group.name), link=link)
     await ctx.bot.send_photo(
-        update.effective_chat.id,
+        chat_id(update),
         InputFile(qr_png(link), filename=f"qr-{group.id}.png"),
         caption=caption,
     )
@@ -158,7 +160,8 @@ async def cmd_groups(update: Update, ctx: BotContext) -> None:
             update,
             ctx,
             _(
-                "You are not in a group yet. Ask your group for its link or scan the QR code on the poster."
+                "You are not in a group yet. "
+                "Ask your group for its link or scan the QR code on the poster."
             ),
         )
         return
@@ -166,7 +169,7 @@ async def cmd_groups(update: Update, ctx: BotContext) -> None:
 
 
 async def on_grp(update: Update, ctx: BotContext) -> None:
-    parts = parse_cb(update.callback_query.data, 3)
+    parts = parse_cb(button_data(update), 3)
     group_id = parse_int(parts[2]) if parts else None
     s = ctx.services
     group = await s.groups.get(group_id) if group_id is not None else None
@@ -185,7 +188,8 @@ async def on_grp(update: Update, ctx: BotContext) -> None:
             return
         invite = await create_organiser_invite(s, group, ctx.user.id)
         text = _(
-            "Send this link to the organiser of <b>{group}</b>. It works once, until {date}:\n{link}"
+            "Send this link to the organiser of <b>{group}</b>. "
+            "It works once, until {date}:\n{link}"
         ).format(
             group=esc(group.name),
             date=format_datetime(from_db(invite.expires_at)),

@@ -18,6 +18,7 @@ from bot.domain.onboarding import (
 )
 from handlers.common import (
     answer,
+    button_data,
     button_expired,
     forget_roles,
     parse_cb,
@@ -53,8 +54,8 @@ def privacy_text(settings: object | None = None) -> str:
         _(
             "<b>Your privacy</b>\n"
             "We keep your name, your language, your groups and what you send to the bot. "
-            "Only the project workers of your neighbourhood see your reports, and your name only if "
-            "you allow it. We never sell or share your data.\n"
+            "Only the project workers of your neighbourhood see your reports, "
+            "and your name only if you allow it. We never sell or share your data.\n"
             "Send /mydata to get everything we keep about you. Send /forget to have it removed."
         )
         + "\n"
@@ -155,7 +156,7 @@ async def cmd_privacy(update: Update, ctx: BotContext) -> None:
 
 
 async def on_language(update: Update, ctx: BotContext) -> None:
-    parts = parse_cb(update.callback_query.data, 3)
+    parts = parse_cb(button_data(update), 3)
     if parts is None or parts[2] not in SUPPORTED_LANGUAGES:
         await button_expired(update)
         return
@@ -169,7 +170,7 @@ async def on_language(update: Update, ctx: BotContext) -> None:
 
 
 async def on_menu(update: Update, ctx: BotContext) -> None:
-    parts = parse_cb(update.callback_query.data, 2)
+    parts = parse_cb(button_data(update), 2)
     item = ctx.registry.menu.get(parts[1]) if parts else None
     if item is None:
         await button_expired(update)

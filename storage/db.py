@@ -113,7 +113,8 @@ class Database:
                     moved = int(row[0]) if row else 0
                     if moved != number:
                         raise MigrationError(
-                            f"{path.name} did not set PRAGMA user_version = {number} (found {moved})"
+                            f"{path.name} did not set PRAGMA user_version = {number} "
+                            f"(found {moved})"
                         )
                     await self.conn.execute("COMMIT")
                 except Exception as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 
@@ -13,7 +14,16 @@ def to_db(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
+@overload
+def from_db(value: str, tz: ZoneInfo | None = None) -> datetime: ...
+@overload
+def from_db(value: None, tz: ZoneInfo | None = None) -> None: ...
+@overload
+def from_db(value: str | None, tz: ZoneInfo | None = None) -> datetime | None: ...
+
+
 def from_db(value: str | None, tz: ZoneInfo | None = None) -> datetime | None:
+    """A stored timestamp as an aware datetime (in ``tz`` when given); None stays None."""
     if value is None:
         return None
     dt = datetime.fromisoformat(value)

@@ -1,4 +1,5 @@
-"""The real bot as a subprocess for kill/SIGTERM/log tests: `python -m tests.bot_runner [--webhook]`.
+"""The real bot as a subprocess for kill/SIGTERM/log tests:
+`python -m tests.bot_runner [--webhook]`.
 
 Settings come from the environment like `buurtbot run` (the Bot API double runs in the test
 process). Two test-only commands exercise what features do, without depending on them:

@@ -78,10 +78,15 @@ def bot_env(api: FakeBotAPI, db_path: Path, **extra: str) -> dict[str, str]:
 
 
 def start_bot(env: dict[str, str], log_path: Path, *args: str) -> subprocess.Popen:
-    log = open(log_path, "ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.bot_runner", *args], env=env, cwd=ROOT, stdout=log, stderr=log
-    )
+    # The child gets its own copy of the descriptor; ours is closed once it is started.
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.bot_runner", *args],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+        )
 
 
 def prepare_db(db_path: Path) -> None:
@@ -94,7 +99,8 @@ def prepare_db(db_path: Path) -> None:
         await db.migrate()
         async with db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO projects (id, name, created_at) VALUES (1, 'Rabot', '2026-01-01T00:00:00+00:00')"
+                "INSERT INTO projects (id, name, created_at)"
+                " VALUES (1, 'Rabot', '2026-01-01T00:00:00+00:00')"
             )
             await conn.execute(
                 "INSERT INTO groups (id, project_id, name, member_token, created_at)"
@@ -257,9 +263,12 @@ async def _count(
     report.extra["bcast_updates"] = sum(1 for k in kinds.values() if k == "bcast")
     sent_to: Counter = Counter()
     for call in api.calls_of("sendMessage"):
-        if call.ok and isinstance(call.params.get("chat_id"), int):
-            if not str(call.params.get("text", "")).startswith("bcast "):
-                sent_to[call.params["chat_id"]] += 1
+        if (
+            call.ok
+            and isinstance(call.params.get("chat_id"), int)
+            and not str(call.params.get("text", "")).startswith("bcast ")
+        ):
+            sent_to[call.params["chat_id"]] += 1
     expected_to = Counter(owners.values())
     report.replies_missing = sum(max(0, n - sent_to.get(c, 0)) for c, n in expected_to.items())
     report.replies_repeated = sum(max(0, sent_to.get(c, 0) - n) for c, n in expected_to.items())

@@ -8,9 +8,9 @@ file problem reports through /report (buttons, text, voice, photos), Jan publish
 members answer, the bot is SIGKILLed at random moments and restarted. Then time moves to every
 reminder and to the 08:30 digest, with kills continuing. At the end everything is counted.
 
-People are bot.playground.harness.Person driven through RemoteHarness: a push waits until the bot marked the
-update processed and its reply arrived. A reply lost at a kill (committed, killed before the
-reply) leaves the person without the next button: they /cancel and start again
+People are bot.playground.harness.Person driven through RemoteHarness: a push waits until the bot
+marked the update processed and its reply arrived. A reply lost at a kill (committed, killed
+before the reply) leaves the person without the next button: they /cancel and start again
 (tests/resilience_flows.attempt) — that is counted, not a failure.
 """
 

@@ -1,6 +1,6 @@
 """People's flows that survive lost replies and SIGKILLs: shared by tests/test_busy_day.py and
-tests/killtest_flows.py. They work with bot.playground.harness.Harness and tests.killtest_flows.RemoteHarness
-(anything with .push(update) and .api)."""
+tests/killtest_flows.py. They work with bot.playground.harness.Harness and
+tests.killtest_flows.RemoteHarness (anything with .push(update) and .api)."""
 
 from __future__ import annotations
 

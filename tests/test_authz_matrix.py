@@ -6,7 +6,7 @@ without a row below fails with a list of what is missing. Adding a feature = one
 and per callback prefix:
 
     COMMANDS["report"] = Row(ALL)                                    # everyone may
-    CALLBACKS[r"^rep:"] = Row(STAFF_OF_GROUP, "rep:seen:{report}")   # forged data, placeholders below
+    CALLBACKS[r"^rep:"] = Row(STAFF_OF_GROUP, "rep:seen:{report}")   # forged data (see below)
 
 Placeholders in callback data: {project}, {group} (the worker's project and the organiser's group),
 {other_project}, {other_group} (of the other worker), plus any a feature's `setup` adds.

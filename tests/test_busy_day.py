@@ -106,7 +106,8 @@ async def test_busy_day_with_ten_percent_faults(flaky):
     await drain(h)
 
     reports = await h.rows(
-        "SELECT r.reference, u.tg_id, r.source_update_id, r.id FROM reports r JOIN users u ON u.id = r.reporter_id"
+        "SELECT r.reference, u.tg_id, r.source_update_id, r.id"
+        " FROM reports r JOIN users u ON u.id = r.reporter_id"
     )
     # Every reference a resident was told is stored, once; nobody's report is stored twice.
     told = {(ref, p.id) for p in residents for t in p.texts() for ref in REF.findall(t)}
@@ -131,7 +132,7 @@ async def test_busy_day_with_ten_percent_faults(flaky):
 
     # The worker looks at every report, answers half of them and solves a third.
     acted: dict[str, str] = {}
-    for n, (ref, tg, _, rid) in enumerate(sorted(reports)):
+    for n, (ref, _tg, _, rid) in enumerate(sorted(reports)):
 
         async def work(ref=ref, n=n, rid=rid) -> None:
             card = with_data(sofie, "rw:st:", ref)
@@ -174,7 +175,8 @@ async def test_busy_day_with_ten_percent_faults(flaky):
             await p.press_data(call[1], call[0])
     await drain(h)
     rsvps = await h.rows(
-        "SELECT u.tg_id, r.answer FROM meeting_rsvps r JOIN users u ON u.id = r.user_id WHERE r.meeting_id = ?",
+        "SELECT u.tg_id, r.answer FROM meeting_rsvps r JOIN users u ON u.id = r.user_id"
+        " WHERE r.meeting_id = ?",
         (mid,),
     )
     stats["meeting answers"] = len(rsvps)

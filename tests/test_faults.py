@@ -48,7 +48,8 @@ async def test_busy_day_with_ten_percent_faults_loses_nothing(flaky):
     await h.settle(timeout=30)
     group_id = (await h.rows("SELECT id FROM groups"))[0][0]
     members = await h.rows(
-        "SELECT u.tg_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND m.role = 'member'",
+        "SELECT u.tg_id FROM memberships m JOIN users u ON u.id = m.user_id"
+        " WHERE m.group_id = ? AND m.role = 'member'",
         (group_id,),
     )
     assert {r[0] for r in members} == {r.id for r in residents}

@@ -77,7 +77,8 @@ async def test_unprocessed_inbox_rows_are_processed_at_start(h, admin):
     db = Database(h.workdir / "buurtbot.sqlite3")
     await db.open()
     await db.execute(
-        "INSERT INTO inbox (update_id, chat_key, payload, received_at) VALUES (?, ?, ?, '2026-03-02T08:00:00+00:00')",
+        "INSERT INTO inbox (update_id, chat_key, payload, received_at)"
+        " VALUES (?, ?, ?, '2026-03-02T08:00:00+00:00')",
         (77_777, chat_key(raw), json.dumps(raw)),
     )
     await db.close()

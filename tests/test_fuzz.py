@@ -63,9 +63,8 @@ def fuzz_text(rng: random.Random) -> str:
     if rng.random() < 0.5:
         parts.insert(0, rng.choice(COMMANDS))
     if rng.random() < 0.1:
-        parts = [
-            f"/start {rng.choice([*TOKENS, *(t[:2] + 'x' + t[3:] for t in TOKENS), 'g_zz', 'A' * 70, '%%', ''])}"
-        ]
+        broken = (t[:2] + "x" + t[3:] for t in TOKENS)
+        parts = [f"/start {rng.choice([*TOKENS, *broken, 'g_zz', 'A' * 70, '%%', ''])}"]
     return " ".join(parts + [SECRET_WORD])
 
 

@@ -1,5 +1,6 @@
-"""SIGKILL the real bot (a subprocess) at random points while it works through 3,000 backlogged (bench/kill_restart.py: 5,000)
-updates, restart it, and check that nothing was lost and nothing applied twice."""
+"""SIGKILL the real bot (a subprocess) at random points while it works through 3,000 backlogged
+(bench/kill_restart.py: 5,000) updates, restart it, and check that nothing was lost and nothing
+applied twice."""
 
 from __future__ import annotations
 

@@ -37,11 +37,12 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
 webdriver = pytest.importorskip(
     "selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')"
 )
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.ui import Select, WebDriverWait
+# After the skips above on purpose: without Chromium or selenium the module must skip, not fail.
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 FATIMA, MEHMET, SOFIE, JAN, AMINA = 7101, 7102, 7002, 7003, 7201
 LIES, AHMED = 7104, 7105
@@ -91,9 +92,8 @@ def playground(tmp_path_factory) -> Iterator[str]:
             if "ready" in line:
                 break
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    f"the playground did not start: {line}{proc.stdout.read() if proc.stdout else ''}"
-                )
+                rest = proc.stdout.read() if proc.stdout else ""
+                pytest.fail(f"the playground did not start: {line}{rest}")
         yield url
     finally:
         proc.terminate()

@@ -36,7 +36,8 @@ async def write_world(db_path: Path) -> None:
             r[1]: r[0] for r in await (await conn.execute("SELECT id, tg_id FROM users")).fetchall()
         }
         await conn.execute(
-            "INSERT INTO projects (id, name, created_at) VALUES (1, 'Rabot', ?), (2, 'Ledeberg', ?)",
+            "INSERT INTO projects (id, name, created_at)"
+            " VALUES (1, 'Rabot', ?), (2, 'Ledeberg', ?)",
             (STAMP, STAMP),
         )
         await conn.execute(
@@ -44,15 +45,18 @@ async def write_world(db_path: Path) -> None:
         )
         for gid, pid in ((1, 1), (2, 2)):
             await conn.execute(
-                "INSERT INTO groups (id, project_id, name, member_token, created_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO groups (id, project_id, name, member_token, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (gid, pid, f"Groep {gid}", GROUP_TOKENS[gid], STAMP),
             )
         await conn.execute(
-            "INSERT INTO project_workers (project_id, user_id, joined_at) VALUES (1, ?, ?), (2, ?, ?)",
+            "INSERT INTO project_workers (project_id, user_id, joined_at)"
+            " VALUES (1, ?, ?), (2, ?, ?)",
             (uid[ROLE_IDS["worker"]], STAMP, uid[ROLE_IDS["other_worker"]], STAMP),
         )
         await conn.execute(
-            "INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (1, ?, 'organiser', ?), (1, ?, 'member', ?)",
+            "INSERT INTO memberships (group_id, user_id, role, joined_at)"
+            " VALUES (1, ?, 'organiser', ?), (1, ?, 'member', ?)",
             (uid[ROLE_IDS["organiser"]], STAMP, uid[ROLE_IDS["resident"]], STAMP),
         )
     await db.close()

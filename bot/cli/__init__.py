@@ -57,7 +57,9 @@ def _parser(own_verbs: dict[str, tuple[Configure, Run]]) -> argparse.ArgumentPar
     run.add_argument(
         "--webhook",
         action="store_true",
-        help="receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_LISTEN, WEBHOOK_PORT)",
+        help=(
+            "receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_LISTEN, WEBHOOK_PORT)"
+        ),
     )
     health = sub.add_parser("health", help="report the health of the bot from its database")
     health.add_argument("--quiet", action="store_true", help="only the exit code (0 = healthy)")
@@ -70,7 +72,10 @@ def _parser(own_verbs: dict[str, tuple[Configure, Run]]) -> argparse.ArgumentPar
 
 
 async def _run(settings: Settings, webhook: bool = False, build: Callable | None = None) -> int:
-    """Run until SIGTERM/SIGINT. ``build`` replaces build_application (test runners add handlers)."""
+    """Run until SIGTERM/SIGINT.
+
+    ``build`` replaces build_application (test runners add handlers).
+    """
     from bot.runtime.app import build_application
     from bot.runtime.runner import Runtime
 

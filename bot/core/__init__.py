@@ -1,1 +1,4 @@
-"""The core: settings, clock, i18n, outbox, scheduler, roles and text helpers. No Telegram types, no feature rules."""
+"""The core: settings, clock, i18n, outbox, scheduler, roles and text helpers.
+
+No Telegram types, no feature rules.
+"""

@@ -56,12 +56,12 @@ class Roles:
 
 async def load_roles(db: Database, user_id: int, is_admin: bool) -> Roles:
     rows = await role_rows(db, user_id)
-    members = [r for r in rows if r.group_id is not None]
+    members = [(r.group_id, r) for r in rows if r.group_id is not None]
     return Roles(
         user_id=user_id,
         is_admin=is_admin,
         worker_of=frozenset(r.project_id for r in rows if r.group_id is None),
-        organiser_of=frozenset(r.group_id for r in members if r.role == "organiser"),
-        member_of=frozenset(r.group_id for r in members),
-        group_projects={r.group_id: r.project_id for r in members},
+        organiser_of=frozenset(group_id for group_id, r in members if r.role == "organiser"),
+        member_of=frozenset(group_id for group_id, _r in members),
+        group_projects={group_id: r.project_id for group_id, r in members},
     )

@@ -1,4 +1,7 @@
-"""The one clock: aware datetimes in the configured zone, injectable for tests and the playground."""
+"""The one clock: aware datetimes in the configured zone.
+
+Injectable for tests and the playground.
+"""
 
 from __future__ import annotations
 

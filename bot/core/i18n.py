@@ -135,7 +135,7 @@ def resolve_language(
 ) -> str:
     """Stored choice, then Telegram's language_code (e.g. 'ar', 'nl-BE'), then the default."""
     if chosen in SUPPORTED_LANGUAGES:
-        return chosen  # type: ignore[return-value]
+        return chosen
     if telegram_code:
         base = telegram_code.split("-")[0].lower()
         if base in SUPPORTED_LANGUAGES:

@@ -3,9 +3,10 @@
 Pacing is our own (not PTB's AIORateLimiter, which bursts after a pause, ends a 429 pause early
 and drops messages): one global slot every 1/rate seconds (no catching up, so never a burst), and
 a sliding guard so that no 1-second window ever holds more than ``floor(rate)`` arrivals at
-Telegram, even when the event loop runs late or requests queue behind a new connection. A chat's next message is due ``chat_interval`` after its previous
-one was *answered* (not dispatched), so network jitter can never squeeze two requests to one chat
-into one second at Telegram's end; group chats (chat_id < 0) get 60/20 = 3 s. On 429 every send
+Telegram, even when the event loop runs late or requests queue behind a new connection. A chat's
+next message is due ``chat_interval`` after its previous one was *answered* (not dispatched), so
+network jitter can never squeeze two requests to one chat into one second at Telegram's end;
+group chats (chat_id < 0) get 60/20 = 3 s. On 429 every send
 pauses for ``retry_after``; on 403 the recipient is marked unreachable and nothing more is sent
 to them until they write again (``users.unreachable_at``, cleared by ``UsersRepo.ensure``); on
 5xx/timeouts a row is retried with exponential backoff, ``max_attempts`` times at most.
@@ -23,6 +24,8 @@ once. tests/test_outbox_crash.py proves it with a SIGKILL halfway through 1,000 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import time
 import warnings
@@ -39,7 +42,8 @@ from storage.repos.outbox import OutboxRepo, OutboxRow
 
 log = logging.getLogger(__name__)
 
-# do_api_request warns when a method also exists on Bot; the outbox sends raw API methods on purpose.
+# do_api_request warns when a method also exists on Bot; the outbox sends raw API methods on
+# purpose.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")
 
 SentHook = Callable[[str, int, int | None], Awaitable[None]]  # (ref, chat_id, message_id)
@@ -202,10 +206,8 @@ class Outbox:
     async def stop(self, flush_seconds: float = 0.0) -> None:
         """Stop sending; with flush_seconds, first try to send what is due for that long."""
         if flush_seconds > 0:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.idle(), timeout=flush_seconds)
-            except TimeoutError:
-                pass
         self._stopping = True
         self._wake.set()
         if self._task is not None:
@@ -277,18 +279,19 @@ class Outbox:
                 self._chat_ready[chat_id] = loop.time() + gap
                 task = asyncio.create_task(self._send(row))
                 self._in_flight[row_id] = task
-                task.add_done_callback(lambda _t, rid=row_id, cid=chat_id: self._done(rid, cid))
+                task.add_done_callback(functools.partial(self._on_task_done, row_id, chat_id))
                 dispatched += 1
             if dispatched == 0:
                 self._wake.clear()
                 timeout = max(0.01, min(1.0, soonest - loop.time(), await self._next_retry_in()))
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-                except TimeoutError:
-                    pass
             if len(self._chat_ready) > 10_000:
                 cutoff = loop.time()
                 self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > cutoff}
+
+    def _on_task_done(self, row_id: int, chat_id: int, _task: asyncio.Task[None]) -> None:
+        self._done(row_id, chat_id)
 
     def _done(self, row_id: int, chat_id: int) -> None:
         self._in_flight.pop(row_id, None)

@@ -1,4 +1,5 @@
-"""Invites: one-time expiring links for workers and organisers, reusable member links, QR posters."""
+"""Invites: one-time expiring links for workers and organisers, reusable member links, QR
+posters."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 import webbrowser
@@ -36,10 +37,9 @@ async def _main(args: argparse.Namespace) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        # not on the main thread / Windows: no signal handlers
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not on the main thread / Windows
-            pass
     print("Starting the playground: building the demo project Rabot…", flush=True)
     try:
         pg, runner, url = await serve(args.db, args.host, args.port)
@@ -52,10 +52,9 @@ async def _main(args: argparse.Namespace) -> int:
     print(f"Buurtbot playground is ready: {url}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
     if not args.no_browser:
-        try:
+        # no browser is fine, the address is printed
+        with contextlib.suppress(Exception):
             webbrowser.open(url)
-        except Exception:  # noqa: BLE001, S110 - no browser is fine, the address is printed
-            pass
     try:
         await stop.wait()
     finally:

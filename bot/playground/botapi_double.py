@@ -29,8 +29,8 @@ What it does
 Differences from Telegram worth knowing
 ---------------------------------------
 * ``strict_html_entities=True`` (default) rejects a bare ``&`` in HTML text that does not start
-  ``&lt;``/``&gt;``/``&amp;``/``&quot;``/``&#NN;``/``&#xHH;`` (with ``;``).  Real Telegram shows such
-  an ``&`` literally; the strict mode catches a forgotten ``html.escape`` early.
+  ``&lt;``/``&gt;``/``&amp;``/``&quot;``/``&#NN;``/``&#xHH;`` (with ``;``).  Real Telegram shows
+  such an ``&`` literally; the strict mode catches a forgotten ``html.escape`` early.
 * Files sent by URL are accepted but never downloaded (their bytes are empty).
 * Webhooks are stored (``setWebhook``) but updates are never POSTed anywhere.
 """
@@ -38,6 +38,7 @@ Differences from Telegram worth knowing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import mimetypes
@@ -48,10 +49,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Self, overload
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 __all__ = ["ApiError", "Call", "FakeBotAPI", "StoredFile"]
 
@@ -341,6 +342,12 @@ def _decode_value(key: str, value: Any) -> Any:
     return value
 
 
+@overload
+def _as_int(value: Any, default: int) -> int: ...
+@overload
+def _as_int(value: Any, default: None = None) -> int | None: ...
+
+
 def _as_int(value: Any, default: int | None = None) -> int | None:
     if value is None or value == "":
         return default
@@ -356,9 +363,9 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
     """Width/height of PNG, GIF or JPEG bytes (cheap header parsing), else None."""
     try:
         if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-            return struct.unpack(">II", data[16:24])  # type: ignore[return-value]
+            return struct.unpack(">II", data[16:24])
         if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-            return struct.unpack("<HH", data[6:10])  # type: ignore[return-value]
+            return struct.unpack("<HH", data[6:10])
         if data[:2] == b"\xff\xd8":
             i = 2
             n = len(data)
@@ -441,9 +448,10 @@ def _decode_html_entity(text: str, pos: int) -> tuple[str | None, int, bool]:
         while end < n and text[end].isascii() and text[end].isalpha():
             end += 1
         name = text[pos + 1 : end]
-        ch = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}.get(name)
-        if ch is None:
+        named = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}.get(name)
+        if named is None:
             return None, pos, False
+        ch = named
     if end < n and text[end] == ";":
         return ch, end + 1, True
     return ch, end, False
@@ -666,7 +674,8 @@ def parse_html(text: str, strict_amp: bool = True, users: dict | None = None):
                 expandable = True
         if tag == "span" and arg != "spoiler":
             raise _EntityParseError(
-                f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(text, begin)}'
+                'Tag "span" must have class "tg-spoiler" at byte offset '
+                f"{_byte_offset(text, begin)}"
             )
         nested.append([tag, arg, u16, len(out), expandable])
         i += 1  # skip '>'
@@ -1084,7 +1093,7 @@ class FakeBotAPI:
         self.app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         self.app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file)
 
-        self._handlers: dict[str, tuple[str, Callable, bool]] = {}
+        self._handlers: dict[str, tuple[str, Callable[..., Any] | None, bool]] = {}
         for name in _METHODS_KNOWN:
             impl = getattr(self, "_api_" + name, None)
             self._handlers[name.lower()] = (
@@ -1226,10 +1235,8 @@ class FakeBotAPI:
         if ev is None:
             await asyncio.sleep(seconds)
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ev.wait(), seconds)
-        except TimeoutError:
-            pass
 
     # ------------------------------------------------------------------ recording helpers
 
@@ -1326,10 +1333,8 @@ class FakeBotAPI:
                 raise TimeoutError(f"FakeBotAPI.wait_for: condition not met within {timeout}s")
             if self._call_event is None:
                 self._call_event = asyncio.Event()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._call_event.wait(), min(poll, remaining))
-            except TimeoutError:
-                pass
 
     async def wait_for_messages(
         self, chat_id: int, count: int = 1, timeout: float = 5.0
@@ -1505,7 +1510,7 @@ class FakeBotAPI:
             if ctype == "multipart/form-data":
                 reader = await request.multipart()
                 async for part in reader:
-                    if part is None or not hasattr(part, "read"):
+                    if not isinstance(part, BodyPartReader):  # a nested multipart: not ours
                         continue
                     name = part.name or ""
                     if part.filename is not None:
@@ -1520,9 +1525,9 @@ class FakeBotAPI:
                     if isinstance(data, dict):
                         raw.update(data)
             else:
-                body = await request.text()
-                if body:
-                    raw.update(parse_qsl(body, keep_blank_values=True))
+                form = await request.text()
+                if form:
+                    raw.update(parse_qsl(form, keep_blank_values=True))
         params = {k: _decode_value(k, v) for k, v in raw.items()}
         return params, uploads
 
@@ -1701,7 +1706,7 @@ class FakeBotAPI:
         dims = _image_size(sf.data) if not (width and height) else (width, height)
         w, h = dims or (1280, 960)
         longest = max(w, h, 1)
-        sizes = []
+        sizes: list[dict[str, Any]] = []
         bounds = [b for b in (90, 320, 800) if longest > b]
         for b in bounds:
             scale = b / longest
@@ -1775,7 +1780,8 @@ class FakeBotAPI:
                     return descriptor(obj[9:], kind)
                 return obj
             if isinstance(obj, dict):
-                k = obj.get("type") if isinstance(obj.get("type"), str) else kind
+                declared = obj.get("type")
+                k = declared if isinstance(declared, str) else kind
                 return {
                     key: walk(
                         v,
@@ -1819,7 +1825,7 @@ class FakeBotAPI:
             if "sizes" not in meta:
                 self._make_photo_sizes(sf, None, None)
             return [dict(s) for s in sf.meta["sizes"]]
-        obj = dict(base)
+        obj: dict[str, Any] = dict(base)
         dur = _as_int(p.get("duration"), meta.get("duration", 1))
         if kind == "voice":
             obj.update(duration=dur, mime_type=sf.content_type or "audio/ogg")
@@ -2746,10 +2752,8 @@ class FakeBotAPI:
                 return []
             if self._update_event is None:
                 self._update_event = asyncio.Event()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._update_event.wait(), remaining)
-            except TimeoutError:
-                pass
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
@@ -3129,7 +3133,10 @@ class FakeBotAPI:
         old_status: str = "member",
         new_status: str = "kicked",
     ) -> dict:
-        """The bot's membership changed (private chat: new_status "kicked" = user blocked the bot)."""
+        """The bot's membership changed.
+
+        Private chat: new_status "kicked" = user blocked the bot.
+        """
         chat_d = self._resolve_chat(user, chat)
         return {
             "my_chat_member": {

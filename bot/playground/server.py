@@ -9,6 +9,7 @@ builders, and moves the injected clock. Nothing leaves the machine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import mimetypes
@@ -145,10 +146,8 @@ class Playground:
     async def wait_change(self, since: int, timeout: float) -> None:
         if self.version != since:
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
-        except TimeoutError:
-            pass
 
     # ------------------------------------------------------------------ what the page shows
 
@@ -216,7 +215,12 @@ class Playground:
                             }
                         )
         seen: set[str] = set()
-        return [p for p in reversed(out) if not (p["payload"] in seen or seen.add(p["payload"]))]
+        newest_first = []
+        for p in reversed(out):
+            if p["payload"] not in seen:
+                seen.add(p["payload"])
+                newest_first.append(p)
+        return newest_first
 
     def state(self, users: list[int]) -> dict[str, Any]:
         return {

@@ -1,1 +1,2 @@
-"""The runtime: the application factory (the composition root), durable intake, HTTP transport, webhook, health."""
+"""The runtime: the application factory (the composition root), durable intake, HTTP transport,
+webhook, health."""

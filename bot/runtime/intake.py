@@ -8,6 +8,7 @@ killed process loses what it had fetched. Here the offset only moves after the b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable
@@ -53,7 +54,8 @@ def chat_key(raw: dict[str, Any]) -> str:
         if isinstance(body, dict):
             who = body.get("from") or body.get("user") or {}
             if isinstance(who, dict) and who.get("id") is not None:
-                # A private chat's id is the user's id, so buttons queue behind that chat's messages.
+                # A private chat's id is the user's id, so buttons queue behind that chat's
+                # messages.
                 return f"c{who['id']}"
     return "misc"
 
@@ -209,7 +211,10 @@ class Intake:
         self.received = 0
 
     async def store(self, raw_updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Commit a batch to the inbox; returns the ones not seen before (a redelivery is ignored)."""
+        """Commit a batch to the inbox; returns the ones not seen before.
+
+        A redelivery is ignored.
+        """
         if not raw_updates:
             return []
         now = datetime.now(UTC)
@@ -256,10 +261,8 @@ class Intake:
         self._stopping.set()
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
             self._task = None
 
     async def _poll(self) -> None:

@@ -1,5 +1,6 @@
 """Run the real bot in its own process against a given Bot API (the double), for tests and
-benchmarks that must kill it for real (SIGKILL): ``python -m bot.runtime.process_runner --api URL ...``.
+benchmarks that must kill it for real (SIGKILL):
+``python -m bot.runtime.process_runner --api URL ...``.
 
 Not for production: ``buurtbot run`` is. Prints "ready" on stdout once the outbox is sending.
 """

@@ -4,7 +4,8 @@
 - missing: list what a language still lacks (to fill in the feature's .po file)
 - pot:     write locales/messages.pot from the code
 - add DOMAIN FILE.py: merge translations from FILE.py (which defines
-  T = {msgid: {"nl": ..., "fr": ..., "ar": ..., "tr": ...}, (singular, plural): {"nl": (one, other), ...}})
+  T = {msgid: {"nl": ..., "fr": ..., "ar": ..., "tr": ...},
+       (singular, plural): {"nl": (one, other), ...}})
   into locales/<lang>/LC_MESSAGES/DOMAIN.po; English is the msgid itself
 """
 
@@ -95,7 +96,8 @@ def problems() -> list[str]:
                     info.plural and got <= wanted and got >= wanted - {"{n}"}
                 ):
                     out.append(
-                        f"{lang}: placeholders differ for {msgid!r}: {sorted(got)} vs {sorted(wanted)}"
+                        f"{lang}: placeholders differ for {msgid!r}: "
+                        f"{sorted(got)} vs {sorted(wanted)}"
                     )
                 if tags(str(form)) != tags(msgid):
                     out.append(f"{lang}: HTML tags differ for {msgid!r}")

@@ -86,7 +86,8 @@ async def redeem(
                 (invite.project_id, user_id, to_db(now)),
             )
             await conn.execute(
-                "UPDATE projects SET default_worker_id = ? WHERE id = ? AND default_worker_id IS NULL",
+                "UPDATE projects SET default_worker_id = ?"
+                " WHERE id = ? AND default_worker_id IS NULL",
                 (user_id, invite.project_id),
             )
         else:
