@@ -158,16 +158,9 @@ def chat_id(update: Update) -> int:
     return chat.id
 
 
-def button_data(update: Update) -> str | None:
-    """A button's callback data; None for an update that is not a button press."""
-    query = update.callback_query
-    return query.data if query is not None else None
-
-
 def button_parts(update: Update) -> list[str]:
     """The pieces of a button's 'feature:action:a:b' data ([""] when there is none)."""
-    query = update.callback_query
-    return ((query.data if query is not None else None) or "").split(":")
+    return (button_data(update) or "").split(":")
 
 
 async def button_action(update: Update) -> list[str] | None:

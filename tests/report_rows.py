@@ -15,7 +15,8 @@ async def ensure_categories(h, project_id: int) -> dict[str, int]:
     async with h.db.transaction(mark=False) as conn:
         for pos, (key, emoji, label) in enumerate(CATEGORIES):
             await conn.execute(
-                "INSERT OR IGNORE INTO report_categories (project_id, key, emoji, label_msgid, position)"
+                "INSERT OR IGNORE INTO report_categories (project_id, key, emoji, "
+                "label_msgid, position)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (project_id, key, emoji, label, pos),
             )
@@ -106,18 +107,21 @@ async def add_report(
         )
         rid = cur.lastrowid
         await conn.execute(
-            "INSERT INTO report_events (report_id, kind, new_status, actor_id, created_at) VALUES (?, 'created', 'new', ?, ?)",
+            "INSERT INTO report_events (report_id, kind, new_status, actor_id, created_at) "
+            "VALUES (?, 'created', 'new', ?, ?)",
             (rid, reporter_id, to_db(created)),
         )
         if first_answer:
             await conn.execute(
-                "INSERT INTO report_events (report_id, kind, old_status, new_status, actor_id, created_at)"
+                "INSERT INTO report_events (report_id, kind, old_status, new_status, "
+                "actor_id, created_at)"
                 " VALUES (?, 'status', 'new', 'seen', ?, ?)",
                 (rid, assigned_to, to_db(created + first_answer)),
             )
         if closed:
             await conn.execute(
-                "INSERT INTO report_events (report_id, kind, old_status, new_status, actor_id, reason, created_at)"
+                "INSERT INTO report_events (report_id, kind, old_status, new_status, "
+                "actor_id, reason, created_at)"
                 " VALUES (?, 'status', 'seen', ?, ?, ?, ?)",
                 (rid, status, assigned_to, reason, to_db(closed)),
             )
@@ -128,13 +132,15 @@ async def add_report(
             )
         for fid in photos:
             await conn.execute(
-                "INSERT INTO report_photos (report_id, file_id, added_by, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO report_photos (report_id, file_id, added_by, created_at) VALUES "
+                "(?, ?, ?, ?)",
                 (rid, fid, reporter_id, to_db(created)),
             )
         for direction, body in messages:
             sender = reporter_id if direction == "to_worker" else assigned_to
             await conn.execute(
-                "INSERT INTO report_messages (report_id, direction, sender_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO report_messages (report_id, direction, sender_id, text, "
+                "created_at) VALUES (?, ?, ?, ?, ?)",
                 (rid, direction, sender, body, to_db(created)),
             )
     return rid

@@ -61,7 +61,8 @@ async def test_skip_one_and_change_whole_series(h, admin):
         ("cancelled",),
         ("published",),
     ]
-    # Change the time of the whole series: every future occurrence moves, members are told old → new.
+    # Change the time of the whole series: every future occurrence moves, members are told old
+    # → new.
     await jan.press_data(f"mt:o:{ids[2]}")
     await jan.press("🕖 Uur wijzigen")
     await jan.press("De hele reeks")
@@ -124,18 +125,22 @@ async def test_capacity_waitlist_and_freed_place_with_deadline(h, admin):
     assert "boşaldı" in c.last_text()
     await c.press("Evet, geliyorum")
     assert await h.rows(
-        "SELECT u.first_name, r.answer FROM meeting_rsvps r JOIN users u ON u.id = r.user_id ORDER BY u.first_name"
+        "SELECT u.first_name, r.answer FROM meeting_rsvps r JOIN users u ON u.id = r.user_id "
+        "ORDER BY u.first_name"
     ) == [("Lid0", "no"), ("Lid1", "yes"), ("Lid2", "yes")]
-    # B frees a place; A (now waiting again) does not answer in time: it moves on to nobody, A loses it.
+    # B frees a place; A (now waiting again) does not answer in time: it moves on to nobody, A
+    # loses it.
     await a.press("✅", a.messages()[0] if False else None)
     assert await h.rows(
-        "SELECT answer FROM meeting_rsvps WHERE user_id = (SELECT id FROM users WHERE first_name='Lid0')"
+        "SELECT answer FROM meeting_rsvps WHERE user_id = (SELECT id FROM users WHERE "
+        "first_name='Lid0')"
     ) == [("waiting",)]
     await b.press("❌")
     assert "libre" not in a.last_text() and "vrij" in a.last_text()
     await h.advance(hours=13)
     assert await h.rows(
-        "SELECT answer FROM meeting_rsvps WHERE user_id = (SELECT id FROM users WHERE first_name='Lid0')"
+        "SELECT answer FROM meeting_rsvps WHERE user_id = (SELECT id FROM users WHERE "
+        "first_name='Lid0')"
     ) == [("no",)]
 
 
@@ -169,7 +174,8 @@ async def test_reminders_at_local_time_across_both_dst_changes(h, admin):
     svc = h.services.meetings
     from bot.domain.meetings import Draft
 
-    # Monday 30 March 19:00 CEST: the day-before reminder is Sunday 29 March 19:00 CEST (23 h before).
+    # Monday 30 March 19:00 CEST: the day-before reminder is Sunday 29 March 19:00 CEST (23 h
+    # before).
     group_id = (await h.rows("SELECT id FROM groups"))[0][0]
     jan_id = (await h.rows("SELECT id FROM users WHERE tg_id = ?", (jan.id,)))[0][0]
     (m1,) = await svc.publish(Draft(group_id, "Lente", local(2026, 3, 30, 19), "Buurthuis"), jan_id)

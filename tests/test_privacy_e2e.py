@@ -80,7 +80,9 @@ async def test_anonymous_reporter_absent_from_card_digest_export_and_forget_leav
         csv.DictReader(
             io.StringIO(
                 "\n".join(
-                    l for l in csv_body.decode("utf-8-sig").splitlines() if not l.startswith("#")
+                    line
+                    for line in csv_body.decode("utf-8-sig").splitlines()
+                    if not line.startswith("#")
                 )
             )
         )

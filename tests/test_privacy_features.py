@@ -225,13 +225,15 @@ async def test_retention_turns_old_answers_into_counts_idempotently(h, admin):
     assert await h.rows("SELECT COUNT(*) FROM roster_shifts WHERE reason IS NOT NULL") == [(0,)]
     assert await h.rows("SELECT COUNT(*) FROM roster_takeover_asks") == [(0,)]
     assert await h.rows(
-        "SELECT COUNT(*) FROM roster_takeovers WHERE from_user_id IS NOT NULL OR taken_by IS NOT NULL"
+        "SELECT COUNT(*) FROM roster_takeovers WHERE from_user_id IS NOT NULL OR taken_by IS "
+        "NOT NULL"
     ) == [(0,)]
     assert await h.rows(
         "SELECT COUNT(*) FROM meetings WHERE anonymised_at IS NULL AND starts_at < '2026-04-01'"
     ) == [(0,)]
     tallies = await h.rows(
-        "SELECT kind, label, n FROM anonymous_tallies WHERE kind = 'meeting_rsvp' AND object_id = ?",
+        "SELECT kind, label, n FROM anonymous_tallies WHERE kind = 'meeting_rsvp' AND "
+        "object_id = ?",
         (w["past"],),
     )
     assert tallies == [("meeting_rsvp", "yes", 1)]

@@ -92,7 +92,8 @@ async def test_forget_anonymises_reports_and_tells_the_worker(h, admin):
     karims = await add_report(h, pid, kid, created=now - timedelta(days=2), me_too=[zid])
     async with h.db.transaction(mark=False) as conn:
         await conn.execute(
-            "INSERT INTO report_events (report_id, kind, actor_id, reason, created_at) VALUES (?, 'reopened', ?, ?, ?)",
+            "INSERT INTO report_events (report_id, kind, actor_id, reason, created_at) VALUES "
+            "(?, 'reopened', ?, ?, ?)",
             (quoted_id, zid, REASON, "2026-02-20T10:00:00+00:00"),
         )
         await conn.execute(
@@ -106,7 +107,8 @@ async def test_forget_anonymises_reports_and_tells_the_worker(h, admin):
     assert "R-" in told and "melder" in told.lower() and "Zainabqx" not in told
     # The reports stay, anonymised.
     rows = await h.rows(
-        "SELECT id, reporter_id, text, voice_file_id, address, lat, lon, show_name, anonymised_at FROM reports WHERE id IN (?, ?) ORDER BY id",
+        "SELECT id, reporter_id, text, voice_file_id, address, lat, lon, show_name, "
+        "anonymised_at FROM reports WHERE id IN (?, ?) ORDER BY id",
         (open_id, quoted_id),
     )
     assert rows[0][1:8] == (None, None, None, None, 51.061, 3.712, 0)

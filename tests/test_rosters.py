@@ -60,7 +60,8 @@ async def test_change_and_stop_reach_those_signed_up(h, admin):
     assert "stopped" in ahmed.last_text() and "cancelled" in ahmed.last_text()
     assert (
         await h.rows(
-            "SELECT COUNT(*) FROM roster_slots WHERE cancelled_at IS NULL AND starts_at > '2026-03-02'"
+            "SELECT COUNT(*) FROM roster_slots WHERE cancelled_at IS NULL AND starts_at > "
+            "'2026-03-02'"
         )
     ) == [(0,)]
 
@@ -228,12 +229,14 @@ async def test_take_over_question_skips_volunteer_in_overlapping_shift(h, admin)
     mo = await volunteer(h, "Mo", member_payload)
     food = (
         await h.rows(
-            "SELECT s.id FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Food distribution' ORDER BY s.day"
+            "SELECT s.id FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE "
+            "t.title = 'Food distribution' ORDER BY s.day"
         )
     )[0][0]
     homework = (
         await h.rows(
-            "SELECT s.id FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Homework help' ORDER BY s.day"
+            "SELECT s.id FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE "
+            "t.title = 'Homework help' ORDER BY s.day"
         )
     )[0][0]
     await ahmed.press_data(f"sh:take:{food}")
@@ -268,7 +271,8 @@ async def test_weekly_overview_marks_gaps_and_one_tap_calls(h, admin):
     await ahmed.press("✋")
     assert "full" in h.api.calls_of("answerCallbackQuery")[-1].params.get("text", "")
     gap = await h.rows(
-        "SELECT slot_id FROM roster_shifts x JOIN users u ON u.id = x.user_id WHERE u.first_name = 'Lies'"
+        "SELECT slot_id FROM roster_shifts x JOIN users u ON u.id = x.user_id WHERE "
+        "u.first_name = 'Lies'"
     )
     assert len(gap) == 1
     # Forged: a volunteer cannot call for volunteers or see the overview.
@@ -372,13 +376,15 @@ async def test_monthly_first_saturday_and_chosen_dates_with_typed_answers(h, adm
     # Slots are written a few weeks ahead: June is not there yet, but appears when it comes near.
     assert (
         await h.rows(
-            "SELECT s.day FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Neighbourhood party'"
+            "SELECT s.day FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE "
+            "t.title = 'Neighbourhood party'"
         )
         == []
     )
     await h.advance_to(datetime(2026, 5, 20, 10, 0, tzinfo=TZ))
     got = await h.rows(
-        "SELECT s.day FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE t.title = 'Neighbourhood party' ORDER BY s.day"
+        "SELECT s.day FROM roster_slots s JOIN roster_tasks t ON t.id = s.task_id WHERE "
+        "t.title = 'Neighbourhood party' ORDER BY s.day"
     )
     assert got == [("2026-06-20",), ("2026-06-21",)]
 

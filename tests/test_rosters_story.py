@@ -34,7 +34,8 @@ async def test_story_10_food_distribution(h, admin):
     await ahmed.press("Apr")
     assert (
         await h.rows(
-            "SELECT s.day FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id ORDER BY s.day"
+            "SELECT s.day FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id ORDER "
+            "BY s.day"
         )
     ) == [("2026-03-07",), ("2026-04-04",)]
     # The others fill the roster (set-up through the service, the same rule a tap runs);

@@ -1167,7 +1167,7 @@ class ReportsService:
     async def digest_window_start(self, user_id: int) -> datetime:
         setting = await self.repo.digest_setting(user_id)
         if setting.last_sent_at:
-            return from_db(setting.last_sent_at)  # type: ignore[return-value]
+            return from_db(setting.last_sent_at)
         joined = await self.repo.worker_since(user_id)
         # Joined in the same second as a report (tests, fast set-ups) must still see it.
         return (joined or self.clock.now()) - timedelta(minutes=1)

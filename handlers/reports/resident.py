@@ -490,7 +490,7 @@ async def cmd_myreports(update: Update, ctx: BotContext) -> None:
     rows = []
     for rep in reports:
         latest = await r.latest_event(rep.id)
-        when = i18n.format_short_date(from_db(latest[2] if latest else rep.updated_at))  # type: ignore[arg-type]
+        when = i18n.format_short_date(from_db(latest[2] if latest else rep.updated_at))
         lines.append(f"• <b>{rep.reference}</b> – {status_label(rep.status)} ({when})")
         rows.append([Button(rep.reference, cb("rep", "my", rep.id))])
     await reply(update, ctx, "\n".join(lines), rows)
@@ -523,7 +523,7 @@ async def _rep_report_action(
         lines = [
             f"<b>{rep.reference}</b> – {r.category_label(cat)}",
             _("Status: {status}").format(status=status_label(rep.status)),
-            _("Sent on {date}").format(date=i18n.format_datetime(from_db(rep.created_at))),  # type: ignore[arg-type]
+            _("Sent on {date}").format(date=i18n.format_datetime(from_db(rep.created_at))),
         ]
         if rep.status_reason:
             lines.append(_("Reason: {reason}").format(reason=esc(rep.status_reason)))
