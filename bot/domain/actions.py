@@ -23,7 +23,7 @@ from bot.core.ui import MAX_TEXT, Button, cb, esc, inline_keyboard, text_message
 from bot.domain.deps import Core
 from storage.repos.actions import Action, ActionsRepo, Tally
 from storage.repos.groups import GroupsRepo
-from storage.repos.users import UsersRepo
+from storage.repos.users import User, UsersRepo
 from storage.timestamps import from_db
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class ActionsService:
         self._progress_at: dict[int, float] = {}
         self._progress_bucket: dict[int, int] = {}
 
-    def lang_of(self, user: Any) -> str:
+    def lang_of(self, user: User) -> str:
         return i18n.resolve_language(
             user.language, user.tg_language, self.settings.default_language
         )
@@ -210,7 +210,7 @@ class ActionsService:
 
     # ----- sending -----
 
-    async def send(self, draft: dict[str, Any], sender: Any) -> tuple[int, int]:
+    async def send(self, draft: dict[str, Any], sender: User) -> tuple[int, int]:
         """The call to everyone in the audience, in one transaction. Returns (action id, reach)."""
         now = self.clock.now()
         audience = await self.audience(draft, sender.id)
@@ -291,6 +291,7 @@ class ActionsService:
                 text, rows = self.status_text(
                     action, roles, Tally(len(audience), 0, 0, {}), None, len(chats)
                 )
+            assert sender.tg_id is not None  # the organiser who just tapped Send
             await Outbox.enqueue_tx(
                 conn,
                 sender.tg_id,

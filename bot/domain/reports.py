@@ -12,6 +12,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core import i18n
+from bot.core.access import Roles
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
@@ -257,7 +258,7 @@ class ReportsService:
         return ", ".join(parts) or _("not given")
 
     @staticmethod
-    def project_choices(roles: Any) -> list[tuple[int, int]]:
+    def project_choices(roles: Roles) -> list[tuple[int, int]]:
         """(project, group) per project the person is a group member of: their lowest group id
         in each project, sorted. More than one means the resident chooses."""
         seen: dict[int, int] = {}
@@ -265,7 +266,7 @@ class ReportsService:
             seen.setdefault(roles.group_projects[gid], gid)
         return sorted(seen.items(), key=lambda pg: pg[1])
 
-    async def project_for(self, roles: Any) -> tuple[int, int | None] | None:
+    async def project_for(self, roles: Roles) -> tuple[int, int | None] | None:
         """The project a resident reports to: through their group, else a worker's own project,
         else the only project there is. (Several projects: see project_choices.)"""
         choices = self.project_choices(roles)

@@ -131,7 +131,7 @@ async def press_any(person: Person, *labels: str) -> str:
 
 
 FeatureStep = Callable[[Demo], Awaitable[None]]
-# (feature name in services.features, step); in the order they run, after the core world.
+# (feature name, step); in the order they run, after the core world.
 FEATURE_STEPS: list[tuple[str, FeatureStep]] = []
 
 
@@ -203,8 +203,8 @@ async def _seed(h: Harness) -> Demo:
 
 
 # ------------------------------------------------------------------ feature demo history
-# These drive the features' own buttons by their English or Dutch labels. They only run when the
-# feature is registered (after the integrator merges it); if a label differs they are skipped.
+# These drive the features' own buttons by their English or Dutch labels; a step whose label
+# differs is logged and skipped.
 
 
 def _labels(message: dict) -> list[str]:
