@@ -11,7 +11,6 @@ connection problems NetworkError.
 from __future__ import annotations
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -65,27 +64,27 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
-        write_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
-        connect_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
-        pool_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
+        # PTB passes BaseRequest.DEFAULT_NONE for "not given" (its public marker; the type behind
+        # it lives in PTB's private telegram._utils, so these parameters are typed as object).
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
-        if isinstance(read_timeout, DefaultValue):
-            read_timeout = self._read_timeout
-        if isinstance(connect_timeout, DefaultValue):
-            connect_timeout = self._connect_timeout
-        if isinstance(pool_timeout, DefaultValue):
-            pool_timeout = self._pool_timeout
-        if isinstance(write_timeout, DefaultValue):
-            write_timeout = self._write_timeout if not files else self._media_write_timeout
+        read = _timeout(read_timeout, self._read_timeout)
+        connect = _timeout(connect_timeout, self._connect_timeout)
+        pool = _timeout(pool_timeout, self._pool_timeout)
+        write = _timeout(
+            write_timeout, self._write_timeout if not files else self._media_write_timeout
+        )
         total = None
-        if read_timeout is not None and write_timeout is not None:
-            total = read_timeout + write_timeout + (connect_timeout or 0) + (pool_timeout or 0)
+        if read is not None and write is not None:
+            total = read + write + (connect or 0) + (pool or 0)
         timeout = aiohttp.ClientTimeout(
-            total=total, connect=pool_timeout, sock_connect=connect_timeout, sock_read=read_timeout
+            total=total, connect=pool, sock_connect=connect, sock_read=read
         )
         data: aiohttp.FormData | dict[str, str] | None = None
         if files:
@@ -113,3 +112,12 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+
+def _timeout(given: object, default: float | None) -> float | None:
+    """A timeout PTB passed, or ours when it passed BaseRequest.DEFAULT_NONE ("not given")."""
+    if given is BaseRequest.DEFAULT_NONE:
+        return default
+    if given is None or isinstance(given, int | float):
+        return given
+    raise TypeError(f"timeout must be a number or None, not {type(given).__name__}")
