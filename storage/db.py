@@ -20,6 +20,8 @@ from typing import Any
 
 import aiosqlite
 
+from storage.files import private_file
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -78,7 +80,13 @@ class Database:
         if self._conn is not None:
             return
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives the -wal and -shm files the mode of the database file, so making the
+            # database 0600 before SQLite opens it covers all three.
+            private_file(self.path)
+            for suffix in ("-wal", "-shm"):
+                side = self.path.with_name(self.path.name + suffix)
+                if side.exists():  # left by an earlier version, maybe 0644
+                    private_file(side)
         self._conn = await aiosqlite.connect(self.path, isolation_level=None)
         self._conn.row_factory = aiosqlite.Row
         # WAL + NORMAL survives a killed process (kill -9) without losing a commit.
@@ -189,9 +197,10 @@ class Database:
             await conn.executemany(sql, rows)
 
     async def backup(self, target: Path | str) -> None:
-        """Online backup (SQLite's backup API): consistent even while the bot runs."""
+        """Online backup (SQLite's backup API): consistent even while the bot runs. The copy is
+        0600 like the database (it holds the same personal data)."""
         target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_file(target)
         async with self._lock:
             dest = await aiosqlite.connect(target)
             try:

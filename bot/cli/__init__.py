@@ -1,5 +1,5 @@
-"""`buurtbot` command line. Every verb is listed here: run, migrate, backup, health, export and
-playground."""
+"""`buurtbot` command line. Every verb is listed here: init, run, migrate, backup, health, export
+and playground. Its messages are for operators, in plain English (not translated)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from bot.core.settings import Settings, describe_validation_error
+from bot.core.settings import TOKEN_REJECTED, Settings, describe_validation_error
 
 log = logging.getLogger("buurtbot")
 
@@ -24,9 +26,10 @@ Run = Callable[[argparse.Namespace], int]
 def _own_verbs() -> dict[str, tuple[Configure, Run]]:
     """Verbs that parse and run on their own: name -> (configure parser, run(args) -> exit code)."""
     from bot import playground
-    from bot.cli import export
+    from bot.cli import export, init
 
     return {
+        "init": (init.configure, init.run),
         "export": (export.configure, export.run),
         "playground": (playground.configure, playground.run),
     }
@@ -76,8 +79,10 @@ async def _run(settings: Settings, webhook: bool = False, build: Callable | None
 
     ``build`` replaces build_application (test runners add handlers).
     """
+    from telegram.error import NetworkError
+
     from bot.runtime.app import build_application
-    from bot.runtime.runner import Runtime
+    from bot.runtime.runner import Runtime, TokenRejected
 
     if webhook and not (settings.webhook_url and settings.webhook_secret.get_secret_value()):
         print("buurtbot: webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET", file=sys.stderr)
@@ -106,7 +111,16 @@ async def _run(settings: Settings, webhook: bool = False, build: Callable | None
             # A webhook left over from an earlier run would make getUpdates fail (409).
             await app.bot.delete_webhook(drop_pending_updates=False)
             runtime.intake.start_polling()
-    except Exception as exc:  # e.g. wrong token, unreachable Bot API, port in use
+    except TokenRejected:
+        await runtime.stop(flush_seconds=0)
+        print(f"buurtbot: {TOKEN_REJECTED}", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        await runtime.stop(flush_seconds=0)
+        host = urlsplit(settings.telegram_api_base_url).netloc
+        log.error("could not reach the Bot API at %s (check the network): %s", host, exc)
+        return 1
+    except Exception as exc:  # e.g. port in use
         log.error("could not start: %s", exc)
         await runtime.stop(flush_seconds=0)
         return 1
@@ -151,14 +165,26 @@ async def _migrate(settings: Settings) -> int:
         version = await db.migrate()
     finally:
         await db.close()
-    print(f"database {settings.database_path} is at version {version}")
+    print(f"database {settings.database_path.absolute()} is at version {version}")
     return 0
 
 
 async def _backup(settings: Settings, target: Path) -> int:
     from storage.db import Database
 
-    db = Database(settings.database_path)
+    source = settings.database_path
+    if not source.is_file():
+        # Opening it would create an empty database and back that up: a "backup" of nothing.
+        print(
+            f"buurtbot: no database at {source.absolute()} (DATABASE_PATH); nothing was backed "
+            "up. Point DATABASE_PATH at the bot's database.",
+            file=sys.stderr,
+        )
+        return 1
+    if target.resolve() == source.resolve():
+        print("buurtbot: the backup target is the database itself", file=sys.stderr)
+        return 2
+    db = Database(source)
     await db.open()
     try:
         await db.migrate()
@@ -167,6 +193,29 @@ async def _backup(settings: Settings, target: Path) -> int:
         await db.close()
     print(f"backup written to {target}")
     return 0
+
+
+class _Redacting:
+    """A log stream that never lets the bot token through, whatever a library puts in a message
+    or a traceback (PTB's InvalidToken, a URL in an error: the token is part of every API URL)."""
+
+    def __init__(self, stream: TextIO, secret: str) -> None:
+        self._stream, self._secret = stream, secret
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.replace(self._secret, "[BOT_TOKEN]"))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+def _redact_token_in_logs(settings: Settings) -> None:
+    token = settings.bot_token.get_secret_value()
+    if token == _OFFLINE_TOKEN:
+        return
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(_Redacting(handler.stream, token))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.core.logs import setup_logging
 
     setup_logging(settings.log_level, settings.log_format)
+    _redact_token_in_logs(settings)
     if args.command == "run":
         return asyncio.run(_run(settings, webhook=args.webhook))
     if args.command == "health":

@@ -91,7 +91,9 @@ async def _run(args: argparse.Namespace) -> int:
     body = files.csv if args.format == "csv" else files.html
     assert body is not None
     if args.output:
-        args.output.write_bytes(body)
+        from storage.files import write_private
+
+        write_private(args.output, body)  # 0600: reports hold names and texts
         print(f"{files.rows} reports written to {args.output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(body)

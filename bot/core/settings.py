@@ -11,6 +11,36 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("nl", "fr", "en", "ar", "tr")
 Language = Literal["nl", "fr", "en", "ar", "tr"]
+DEFAULT_TIMEZONE = "Europe/Brussels"
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_FILE_BASE_URL = "https://api.telegram.org/file/bot"
+
+# The placeholder in .env.example: it has the right shape, so only this check stops it from going
+# to Telegram (and ending in a 401 or, offline, a DNS error).
+EXAMPLE_TOKEN = "123456789:replace-with-your-token"
+_GET_TOKEN = (
+    "run `buurtbot init`, or copy the token from @BotFather in Telegram (/mybots) into .env"
+)
+TOKEN_MISSING = f"BOT_TOKEN is not set: {_GET_TOKEN}"
+TOKEN_EXAMPLE = f"BOT_TOKEN is still the example value from .env.example: {_GET_TOKEN}"
+TOKEN_REJECTED = (
+    "BOT_TOKEN was rejected by Telegram (it is wrong or was revoked): "
+    "copy the current token from @BotFather in Telegram (/mybots > API Token) into .env, "
+    "or run `buurtbot init`"
+)
+
+
+_TOKEN_SHAPE = "expected the form 123456789:AAH... as given by @BotFather"
+
+
+def token_problem(raw: str) -> str | None:
+    """Why ``raw`` cannot be a bot token, or None. Never repeats the token."""
+    if raw == EXAMPLE_TOKEN:
+        return "it is still the example value from .env.example"
+    head, _, tail = raw.partition(":")
+    if not head.isdigit() or not tail or any(c.isspace() for c in raw):
+        return _TOKEN_SHAPE
+    return None
 
 
 class Settings(BaseSettings):
@@ -19,12 +49,12 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr = Field(description="Token from @BotFather")
-    telegram_api_base_url: str = "https://api.telegram.org/bot"
-    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    telegram_file_base_url: str = DEFAULT_FILE_BASE_URL
     database_path: Path = Path("data/buurtbot.sqlite3")
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_language: Language = "nl"
-    timezone: str = "Europe/Brussels"
+    timezone: str = DEFAULT_TIMEZONE
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -111,10 +141,9 @@ class Settings(BaseSettings):
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
-        raw = value.get_secret_value()
-        head, _, tail = raw.partition(":")
-        if not head.isdigit() or not tail:
-            raise ValueError("expected the form 123456:ABC... as given by @BotFather")
+        problem = token_problem(value.get_secret_value())
+        if problem:
+            raise ValueError(problem)
         return value
 
     @property
@@ -132,6 +161,12 @@ def describe_validation_error(exc: Exception) -> str:
         for err in errors():
             loc = err.get("loc") or ("?",)
             name = str(loc[0]).upper()
+            if name == "BOT_TOKEN":
+                if err.get("type") == "missing":
+                    return TOKEN_MISSING
+                if "example value" in str(err.get("msg")):
+                    return TOKEN_EXAMPLE
+                return f"BOT_TOKEN is invalid ({_TOKEN_SHAPE}): {_GET_TOKEN}"
             if err.get("type") == "missing":
                 return f"setting {name} is missing (put it in the environment or in .env)"
             return f"setting {name} is invalid: {err.get('msg')}"

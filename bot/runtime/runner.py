@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from bot.runtime import health
 from bot.runtime.app import api_caller
 
 log = logging.getLogger(__name__)
+
+
+class TokenRejected(RuntimeError):
+    """getMe answered 401/404: the token is wrong or revoked. Carries no token (PTB's
+    InvalidToken repeats it in its message, so it is not chained)."""
 
 
 class Runtime:
@@ -23,7 +29,10 @@ class Runtime:
 
     async def start(self, polling: bool = True, scheduler: bool = True) -> None:
         app = self.app
-        await app.initialize()  # getMe: checks the token and the base URL
+        try:
+            await app.initialize()  # getMe: checks the token and the base URL
+        except InvalidToken:
+            raise TokenRejected("the Bot API rejected BOT_TOKEN at getMe") from None
         if app.post_init:
             await app.post_init(app)
         await app.start()
