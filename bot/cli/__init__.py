@@ -69,8 +69,13 @@ def _parser(own_verbs: dict[str, tuple[Configure, Run]]) -> argparse.ArgumentPar
     sub.add_parser("migrate", help="create or migrate the database, then exit")
     backup = sub.add_parser("backup", help="make an online backup of the database")
     backup.add_argument("path", type=Path)
+    helps = {
+        "init": "set up: ask for the token, admins, time zone and language; write .env",
+        "export": "export problem reports as CSV or an HTML dossier",
+        "playground": "try the bot in a browser, against a fake Telegram",
+    }
     for name, (configure, _run) in own_verbs.items():
-        configure(sub.add_parser(name))
+        configure(sub.add_parser(name, help=helps.get(name)))
     return parser
 
 
