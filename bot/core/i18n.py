@@ -23,6 +23,7 @@ from babel import Locale
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_datetime as _babel_format_datetime
 from babel.dates import format_time as _babel_format_time
+from babel.dates import format_timedelta as _babel_format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -184,6 +185,11 @@ def format_time(dt: datetime) -> str:
 
 def format_timestamp(dt: datetime) -> str:
     return _babel_format_datetime(_local(dt), "medium", locale=_locale())
+
+
+def format_ago(then: datetime, now: datetime) -> str:
+    """How long ago, in the reader's language: '3 dagen geleden', 'قبل 3 أيام'."""
+    return _babel_format_timedelta(then - now, add_direction=True, locale=_locale())
 
 
 def lower_first(text: str) -> str:

@@ -163,11 +163,16 @@ class ReportDraft:
 
 @dataclass(frozen=True)
 class SimilarReport:
-    """A report like the one being made, offered for "me too"; households = reporter + me-toos."""
+    """A report like the one being made, offered for "me too"; households = reporter + me-toos.
+
+    Only what is not personal: another resident never sees the reporter's words, voice, photos,
+    name or exact place — the category, the neighbourhood, when, and how many households."""
 
     id: int
     reference: str
-    text: str | None
+    category: str
+    neighbourhood: str | None
+    created_at: datetime
     households: int
 
 
@@ -559,7 +564,17 @@ class ReportsService:
             if rep is None:
                 continue
             count = await self.repo.me_too_count(rid) + 1
-            out.append(SimilarReport(rep.id, rep.reference, rep.text, count))
+            category = await self.repo.category(rep.project_id, rep.category_id)
+            out.append(
+                SimilarReport(
+                    rep.id,
+                    rep.reference,
+                    self.category_label(category),
+                    await self.hood_name(rep.neighbourhood_id),
+                    from_db(rep.created_at),
+                    count,
+                )
+            )
         return out
 
     async def me_too(self, report: Report, user: User) -> bool:

@@ -127,14 +127,16 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: ReportDraft) ->
     elif step == "similar":
         lines = [_("Other people already reported something like this nearby:")]
         rows = []
+        now = ctx.services.clock.now()
         for rep in await r.similar_reports(data.similar or []):
-            snippet = esc(clip(rep.text, 80)) if rep.text else "🎤"
-            count = rep.households
+            households = ngettext("{n} household", "{n} households", rep.households)
+            about = [rep.category, esc(rep.neighbourhood) if rep.neighbourhood else None]
             lines.append(
-                "• <b>{}</b> – {} ({})".format(
+                "• <b>{}</b> – {} ({}, {})".format(
                     rep.reference,
-                    snippet,
-                    ngettext("{n} household", "{n} households", count).format(n=count),
+                    " · ".join(part for part in about if part),
+                    i18n.format_ago(rep.created_at, now),
+                    households.format(n=rep.households),
                 )
             )
             rows.append(
