@@ -137,15 +137,20 @@ def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
         return json.loads(resp.read())
 
 
-@pytest.fixture
-def page(playground, browser) -> Iterator[Page]:
-    _post(playground + "api/reset", {})
-    browser.get(playground)
-    p = Page(browser, playground)
+def _open(browser: Any, url: str) -> Page:
+    browser.get(url)
+    p = Page(browser, url)
     p.wait(
         lambda: "ready" in (browser.find_element(By.TAG_NAME, "body").get_attribute("class") or "")
     )
-    yield p
+    return p
+
+
+@pytest.fixture
+def page(playground, browser) -> Iterator[Page]:
+    """The page in English (the story tests read its English labels), the demo made anew."""
+    _post(playground + "api/reset", {})
+    yield _open(browser, playground + "?lang=en")
 
 
 def features(url: str) -> list[str]:
@@ -286,8 +291,8 @@ class Page:
         return names
 
 
-def _png(path: Path) -> Path:
-    raw = b"".join(b"\x00" + b"\x80\x40\x20" * 8 for _ in range(8))
+def _png(path: Path, size: int = 8) -> Path:
+    raw = b"".join(b"\x00" + b"\x80\x40\x20" * size for _ in range(size))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
@@ -296,7 +301,7 @@ def _png(path: Path) -> Path:
 
     path.write_bytes(
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
@@ -605,3 +610,152 @@ def test_story_10_volunteer_steps_back_another_takes_over(rosters_on, page: Page
         ),
         what="Jan to be told",
     )
+
+
+# ---------------------------------------------------------------------- the page itself
+
+
+def _label(page: Page, css: str) -> str:
+    return str(page.d.find_element(By.CSS_SELECTOR, css).text)
+
+
+def test_page_speaks_dutch_french_and_english(playground, browser):
+    _post(playground + "api/reset", {})
+    browser.get(playground + "static/index.html")  # same origin: forget an earlier choice
+    browser.execute_script("localStorage.clear()")
+    # A Flemish browser (nl-BE) gets the page in Dutch without asking.
+    agent = browser.execute_script("return navigator.userAgent")
+    browser.execute_cdp_cmd(
+        "Emulation.setUserAgentOverride", {"userAgent": agent, "acceptLanguage": "nl-BE,nl,en"}
+    )
+    try:
+        page = _open(browser, playground)
+        assert browser.execute_script("return navigator.language") == "nl-BE"
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl"
+        assert _label(page, "#clock-hour") == "+1 uur"
+        assert page.clock() == "ma 02 mrt 2026, 09:00"
+        assert (
+            "opbouwwerker"
+            in Select(
+                page.phone(2).find_element(By.CSS_SELECTOR, "select.who")
+            ).first_selected_option.text
+        )
+        assert (
+            page.phone(0)
+            .find_element(By.CSS_SELECTOR, ".composer .text")
+            .get_attribute("placeholder")
+            == "Bericht"
+        )
+
+        # French, then English, with one tap each; what the bot said is not touched.
+        def said() -> list[str]:  # the messages' words, without the (translated) time stamps
+            return [e.text for e in page.phone(0).find_elements(By.CSS_SELECTOR, ".msg .text")]
+
+        fatima_before = said()
+        page.d.find_element(By.ID, "lang-fr").click()
+        page.wait(lambda: _label(page, "#clock-hour") == "+1 heure", what="French labels")
+        assert page.d.title == "Bac à sable Buurtbot"
+        assert page.clock().startswith("lun. 02 mars 2026")
+        page.phone(0).find_element(By.CSS_SELECTOR, ".composer .attach").click()
+        assert "Scanner une affiche QR" in page.phone(0).find_element(By.CSS_SELECTOR, ".menu").text
+        page.phone(0).find_element(By.CSS_SELECTOR, ".composer .attach").click()
+        page.d.find_element(By.ID, "lang-en").click()
+        page.wait(lambda: _label(page, "#clock-hour") == "+1 hour", what="English labels")
+        assert page.clock() == "Mon 02 Mar 2026, 09:00"
+        assert page.d.find_element(By.ID, "lang-en").get_attribute("aria-pressed") == "true"
+        page.wait(lambda: said() == fatima_before, what="the same chat")
+
+        # The choice is remembered on this computer, over the browser's language.
+        page = _open(browser, playground)
+        assert _label(page, "#add-phone") == "+ phone"
+    finally:
+        browser.execute_cdp_cmd(
+            "Emulation.setUserAgentOverride", {"userAgent": agent, "acceptLanguage": "en-US,en"}
+        )
+        browser.execute_script("localStorage.clear()")
+
+
+GUIDE_STORIES = ("1 ·", "2 ·", "3 ·", "5 ·", "6 ·", "7 ·", "10 ·")
+
+
+def test_guide_lists_the_stories_in_each_language(page: Page):
+    body = page.d.find_element(By.TAG_NAME, "body").text
+    assert "Features on" not in body and "features" not in body.lower()
+    for lang, first, digest in (
+        ("en", "Fatima reports mould", "to next 08:30"),
+        ("nl", "Fatima meldt schimmel", "naar volgende 08:30"),
+        ("fr", "Fatima signale de la moisissure", "au prochain 08:30"),
+    ):
+        page.d.find_element(By.ID, f"lang-{lang}").click()
+        chips = page.d.find_elements(By.CSS_SELECTOR, "#guide .story")
+        titles = [c.text for c in chips]
+        assert [x.split()[0] + " ·" for x in titles] == list(GUIDE_STORIES), titles
+        assert any(first in x for x in titles)
+        # Each chip shows its story's steps; story 5 points at the clock button by its label.
+        chips[3].click()  # the chips are drawn again: find them again after a tap
+        steps = _label(page, "#guide-steps")
+        assert digest in steps and digest == _label(page, "#clock-0830")
+        page.d.find_elements(By.CSS_SELECTOR, "#guide .story")[1].click()
+        assert "R-2026" in _label(page, "#guide-steps")
+        chosen = page.d.find_elements(By.CSS_SELECTOR, "#guide .story")[1]
+        assert chosen.get_attribute("aria-pressed") == "true"
+    page.d.find_element(By.ID, "lang-en").click()
+
+
+def test_four_phones_fit_a_1366x768_laptop(page: Page):
+    size = page.d.get_window_size()
+    page.d.set_window_size(1366, 768)
+    try:
+        for lang in ("nl", "fr", "en"):  # French has the longest labels
+            page.d.find_element(By.ID, f"lang-{lang}").click()
+            page.wait(
+                lambda x=lang: page.d.find_element(By.TAG_NAME, "html").get_attribute("lang") == x
+            )
+            boxes = page.d.execute_script(
+                """return {w: innerWidth, h: innerHeight, phones: [...document.querySelectorAll(
+                '.phone')].map((p) => p.getBoundingClientRect().toJSON()),
+                guide: document.getElementById('guide').getBoundingClientRect().toJSON()}"""
+            )
+            assert len(boxes["phones"]) == 4
+            for i, r in enumerate(boxes["phones"]):
+                assert r["left"] >= 0 and r["top"] >= 0, (lang, i, r)
+                assert r["right"] <= boxes["w"] and r["bottom"] <= boxes["h"], (lang, i, r, boxes)
+                assert r["width"] >= 270 and r["height"] >= 380, (lang, i, r)
+            assert boxes["guide"]["bottom"] <= boxes["phones"][0]["top"]
+    finally:
+        page.d.set_window_size(size["width"], size["height"])
+        page.d.find_element(By.ID, "lang-en").click()
+
+
+def test_chat_follows_the_bots_answer_after_a_photo(page: Page, tmp_path):
+    chat = page.phone(0).find_element(By.CSS_SELECTOR, ".chat")
+
+    def gap() -> float:
+        return float(
+            page.d.execute_script(
+                "const c = arguments[0]; return c.scrollHeight - c.scrollTop - c.clientHeight", chat
+            )
+        )
+
+    assert page.d.execute_script("return arguments[0].scrollHeight", chat) > chat.size["height"]
+    mine, bots = page.count(0, "me"), page.count(0)
+    page.upload(0, "photo", _png(tmp_path / "mould.png", 300))
+    page.wait(lambda: page.count(0, "me") == mine + 1 and page.count(0) > bots, what="the answer")
+    img = page.bubbles(0, "me")[-1].find_element(By.CSS_SELECTOR, "img")
+    page.wait(
+        lambda: (
+            page.d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img)
+            == 300
+        ),
+        what="the photo to load",
+    )
+    # The photo grew the chat after it scrolled: it still shows the bot's answer at the bottom.
+    page.wait(lambda: gap() < 2, what="the chat to be scrolled to the end")
+    last = page.bubbles(0)[-1]
+    inside = page.d.execute_script(
+        """const b = arguments[0].getBoundingClientRect(), c = arguments[1].getBoundingClientRect();
+        return b.bottom <= c.bottom + 1 && b.bottom > c.top""",
+        last,
+        chat,
+    )
+    assert inside, "the bot's answer is not in view"

@@ -346,7 +346,7 @@ def make_app(pg: Playground) -> web.Application:
     @routes.get("/static/{name}")
     async def static(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
-        if name not in {"app.js", "style.css", "index.html"}:
+        if name not in {"app.js", "i18n.js", "style.css", "index.html"}:
             raise web.HTTPNotFound()
         return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-store"})
 

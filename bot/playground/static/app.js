@@ -3,8 +3,66 @@
 // from Telegram's plain text + entities, so nothing the bot or a person sends can inject HTML.
 "use strict";
 
-const state = { config: null, phones: [], version: -1, generation: -1, posters: [] };
+const state = { config: null, phones: [], version: -1, generation: -1, posters: [], lang: "en" };
 const $ = (sel, root = document) => root.querySelector(sel);
+
+// ---------------------------------------------------------------- the page's own language
+
+const LANG_KEY = "buurtbot-playground-lang";
+
+// ?lang=fr in the address, else the last choice on this computer, else the browser's languages
+// (nl-BE → nl), else English.
+function initialLang() {
+  const asked = new URLSearchParams(location.search).get("lang");
+  let stored = null;
+  try { stored = localStorage.getItem(LANG_KEY); } catch (err) { /* storage off: fine */ }
+  for (const tag of [asked, stored, ...(navigator.languages || []), navigator.language]) {
+    const primary = String(tag || "").toLowerCase().split("-")[0];
+    if (PAGE_LANGS.includes(primary)) return primary;
+  }
+  return "en";
+}
+
+function t(key, vars = {}) {
+  const text = (PAGE_TEXT[state.lang] || {})[key] ?? PAGE_TEXT.en[key] ?? key;
+  return typeof text === "string" ? text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? "")) : text;
+}
+
+// Fills data-t (text), data-t-title, data-t-placeholder and data-t-aria-label under ``root``.
+function translate(root = document) {
+  for (const n of root.querySelectorAll("[data-t]")) n.textContent = t(n.dataset.t);
+  for (const attr of ["title", "placeholder", "aria-label"]) {
+    for (const n of root.querySelectorAll(`[data-t-${attr}]`)) n.setAttribute(attr, t(n.getAttribute(`data-t-${attr}`)));
+  }
+}
+
+function personLabel(p) {
+  return `${p.name} – ${t("roles")[p.role] || p.role} (${p.lang})`;
+}
+
+// The guide: one chip per story; the chosen story's steps on the line below.
+function drawGuide() {
+  const stories = t("guide");
+  state.story = Math.min(state.story || 0, stories.length - 1);
+  $("#guide-list").replaceChildren(...stories.map(([title], i) => el("li", {},
+    el("button", { type: "button", class: "story", "aria-pressed": String(i === state.story),
+      onclick: () => { state.story = i; drawGuide(); } }, title))));
+  $("#guide-steps").textContent = stories[state.story][1];
+}
+
+function setLang(lang, remember = true) {
+  state.lang = PAGE_LANGS.includes(lang) ? lang : "en";
+  if (remember) { try { localStorage.setItem(LANG_KEY, state.lang); } catch (err) { /* fine */ } }
+  document.documentElement.lang = state.lang;
+  document.title = t("title");
+  for (const b of document.querySelectorAll("#langs button")) b.setAttribute("aria-pressed", String(b.dataset.lang === state.lang));
+  translate();
+  drawGuide();
+  for (const p of state.phones) p.relabel();
+  if (state.clockIso) $("#clock").textContent = clockText(state.clockIso);
+  for (const p of state.phones) p.drawn = "";
+  if (state.config) refresh();
+}
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -83,14 +141,34 @@ function renderRich(phone, parent, text, ents, start = 0, end = text.length) {
 
 // ---------------------------------------------------------------- time
 
-const DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "Europe/Brussels" });
-const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Brussels" });
+const TZ = "Europe/Brussels";
+const LOCALE = { nl: "nl-BE", fr: "fr-BE", en: "en-GB" };
+const formats = {};
+function fmt(kind) {
+  const key = `${state.lang}:${kind}`;
+  if (!formats[key]) {
+    const opts = {
+      day: { day: "numeric", month: "short", timeZone: TZ },
+      time: { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: TZ },
+      clock: { weekday: "short", day: "2-digit", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: TZ },
+    }[kind];
+    formats[key] = new Intl.DateTimeFormat(LOCALE[state.lang] || "en-GB", opts);
+  }
+  return formats[key];
+}
+
+// The bot's clock as "Mon 02 Mar 2026, 09:00" (en), "ma 02 mrt 2026, 09:00" (nl), ...
+function clockText(iso) {
+  const parts = Object.fromEntries(fmt("clock").formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}, ${parts.hour}:${parts.minute}`;
+}
 
 // Like Telegram: the time, with the day when it is not the bot's today.
 function stamp(seconds) {
   const d = new Date(seconds * 1000);
-  const today = state.clockIso ? DAY.format(new Date(state.clockIso)) : "";
-  return DAY.format(d) === today ? TIME.format(d) : `${DAY.format(d)} ${TIME.format(d)}`;
+  const today = state.clockIso ? fmt("day").format(new Date(state.clockIso)) : "";
+  const day = fmt("day").format(d);
+  return day === today ? fmt("time").format(d) : `${day} ${fmt("time").format(d)}`;
 }
 
 function fileSize(n) {
@@ -109,8 +187,16 @@ class Phone {
     this.toast = $(".toast", this.node);
     this.drawn = "";
     this.lastToast = 0;
+    // Follow the newest message unless the person scrolled up to read; images that load later
+    // (a photo just sent, a QR poster) keep it followed.
+    this.stick = true;
+    this.chat.addEventListener("scroll", () => {
+      this.stick = this.chat.scrollHeight - this.chat.scrollTop - this.chat.clientHeight < 40;
+    });
+    this.chat.addEventListener("load", () => { if (this.stick) this.toBottom(); }, true);
+    translate(this.node);
     const who = $(".who", this.node);
-    for (const p of state.config.people) who.append(el("option", { value: p.id }, p.label));
+    for (const p of state.config.people) who.append(el("option", { value: p.id }, personLabel(p)));
     who.value = String(userId);
     who.addEventListener("change", () => { this.setUser(Number(who.value)); refresh(); });
     $(".close", this.node).addEventListener("click", () => removePhone(this));
@@ -126,12 +212,24 @@ class Phone {
     this.setUser(userId);
   }
 
+  relabel() {
+    translate(this.node);
+    for (const o of this.node.querySelectorAll(".who option")) {
+      const p = state.config.people.find((x) => String(x.id) === o.value);
+      if (p) o.textContent = personLabel(p);
+    }
+    if (!this.menu.hidden) this.toggleMenu(this.menu.dataset.kind, true);
+  }
+
+  toBottom() { this.chat.scrollTop = this.chat.scrollHeight; this.stick = true; }
+
   setUser(userId) {
     this.user = userId;
     this.person = state.config.people.find((p) => p.id === userId);
     this.node.dataset.user = String(userId);
     this.node.classList.toggle("rtl", this.person && this.person.lang === "ar");
     this.drawn = "";
+    this.stick = true;
     this.chat.replaceChildren();
     this.hideMenu();
   }
@@ -160,8 +258,8 @@ class Phone {
     return this.act(() => api("/api/upload", form));
   }
 
-  toggleMenu(which) {
-    if (!this.menu.hidden && this.menu.dataset.kind === which) { this.hideMenu(); return; }
+  toggleMenu(which, redraw = false) {
+    if (!redraw && !this.menu.hidden && this.menu.dataset.kind === which) { this.hideMenu(); return; }
     this.menu.dataset.kind = which;
     this.menu.replaceChildren(...(which === "attach" ? this.attachItems() : this.commandItems()));
     this.menu.hidden = false;
@@ -171,14 +269,14 @@ class Phone {
 
   attachItems() {
     const items = [
-      el("button", { type: "button", class: "item", onclick: () => $(".photo-file", this.node).click() }, "🖼 Photo…"),
-      el("button", { type: "button", class: "item", onclick: () => $(".voice-file", this.node).click() }, "🎤 Voice note (audio file)…"),
-      el("div", { class: "head" }, "📍 Share a location"),
+      el("button", { type: "button", class: "item", onclick: () => $(".photo-file", this.node).click() }, t("photo")),
+      el("button", { type: "button", class: "item", onclick: () => $(".voice-file", this.node).click() }, t("voice")),
+      el("div", { class: "head" }, t("shareLocation")),
       ...state.config.neighbourhoods.map((h) =>
         el("button", { type: "button", class: "item loc", onclick: () => this.sendLocation(h) }, `📍 ${h.name}`)),
-      el("div", { class: "head" }, "📷 Scan a QR poster"),
+      el("div", { class: "head" }, t("scan")),
     ];
-    if (!state.posters.length) items.push(el("div", { class: "none" }, "No posters yet (a worker makes one with /newgroup)."));
+    if (!state.posters.length) items.push(el("div", { class: "none" }, t("noPosters")));
     for (const p of state.posters) {
       items.push(el("button", { type: "button", class: "item poster", "data-payload": p.payload, dir: "auto",
         onclick: () => this.sendText(`/start ${p.payload}`) }, `📷 ${p.title}`));
@@ -188,7 +286,7 @@ class Phone {
 
   commandItems() {
     const cmds = (this.lastChat && this.lastChat.commands) || [];
-    if (!cmds.length) return [el("div", { class: "none" }, "No commands.")];
+    if (!cmds.length) return [el("div", { class: "none" }, t("noCommands"))];
     return cmds.map((c) => el("button", { type: "button", class: "item cmd-item", dir: "auto", onclick: () => this.sendText(`/${c.command}`) },
       el("b", {}, `/${c.command}`), " ", c.description));
   }
@@ -208,12 +306,12 @@ class Phone {
     } else if (!this.lastToast) this.lastToast = 1;
     const key = JSON.stringify([chat.messages, chat.keyboard]);
     if (key === this.drawn) return;
-    const atBottom = this.chat.scrollHeight - this.chat.scrollTop - this.chat.clientHeight < 40;
+    const atBottom = this.stick || this.chat.scrollHeight - this.chat.scrollTop - this.chat.clientHeight < 40;
     const grew = !this.drawn || chat.messages.length !== (JSON.parse(this.drawn)[0] || []).length;
     this.drawn = key;
     this.chat.replaceChildren(...chat.messages.map((m) => this.bubble(m)));
     this.drawKeyboard(chat.keyboard);
-    if (atBottom || grew) this.chat.scrollTop = this.chat.scrollHeight;
+    if (atBottom || grew) this.toBottom();
   }
 
   bubble(m) {
@@ -221,7 +319,7 @@ class Phone {
     if (m.photo) {
       const src = `/files/${encodeURIComponent(m.photo)}`;
       b.append(el("a", { href: src, target: "_blank", class: "photo" }, el("img", { src, alt: "photo", loading: "lazy" })));
-      b.append(el("a", { href: `${src}?download=1`, class: "download" }, "⬇ save photo"));
+      b.append(el("a", { href: `${src}?download=1`, class: "download" }, t("savePhoto")));
     }
     if (m.audio) {
       b.append(el("div", { class: "voice" }, "🎤 ", el("audio", { controls: true, preload: "none", src: `/files/${encodeURIComponent(m.audio)}` }),
@@ -231,17 +329,17 @@ class Phone {
       const src = `/files/${encodeURIComponent(m.document.file_id)}`;
       b.append(el("div", { class: "document" }, "📄 ",
         el("a", { href: src, target: "_blank", class: "doc-open" }, m.document.name), ` · ${fileSize(m.document.size)} · `,
-        el("a", { href: `${src}?download=1`, class: "doc-download", download: m.document.name }, "download")));
+        el("a", { href: `${src}?download=1`, class: "doc-download", download: m.document.name }, t("download"))));
     }
     if (m.location) {
-      b.append(el("div", { class: "location" }, `📍 near ${m.location.near} (${m.location.lat.toFixed(4)}, ${m.location.lon.toFixed(4)})`));
+      b.append(el("div", { class: "location" }, `📍 ${t("near", { place: m.location.near })} (${m.location.lat.toFixed(4)}, ${m.location.lon.toFixed(4)})`));
     }
     if (m.text) {
       const t = el("div", { class: "text", dir: "auto" });
       renderRich(this, t, m.text, m.entities || []);
       b.append(t);
     }
-    b.append(el("div", { class: "meta" }, m.edited ? "edited " : "", stamp(m.date)));
+    b.append(el("div", { class: "meta" }, m.edited ? `${t("edited")} ` : "", stamp(m.date)));
     if (m.buttons) {
       const kb = el("div", { class: "ikb" });
       for (const row of m.buttons) {
@@ -302,6 +400,7 @@ function audioDuration(file) {
 function addPhone(userId) {
   const phone = new Phone(userId);
   phone.node.id = `phone-${state.phones.length}`;
+  $(".num", phone.node).textContent = String(state.phones.length + 1);
   state.phones.push(phone);
   $("#phones").append(phone.node);
   return phone;
@@ -319,7 +418,7 @@ function apply(s) {
   }
   state.version = s.version;
   state.posters = s.posters || [];
-  $("#clock").textContent = s.clock.text;
+  $("#clock").textContent = clockText(s.clock.iso);
   $("#clock").dataset.iso = s.clock.iso;
   if (state.clockIso !== s.clock.iso) { state.clockIso = s.clock.iso; for (const p of state.phones) p.drawn = ""; }
   for (const p of state.phones) {
@@ -352,9 +451,9 @@ async function clock(action, button) {
 }
 
 async function main() {
+  setLang(initialLang(), false);
+  for (const b of document.querySelectorAll("#langs button")) b.addEventListener("click", () => setLang(b.dataset.lang));
   state.config = await api("/api/config");
-  const f = state.config.features;
-  $("#features").textContent = f.length ? `Features on: ${f.join(", ")}` : "Core bot (joining, groups, languages); no extra features registered.";
   for (const id of state.config.default_phones) addPhone(id);
   for (const b of document.querySelectorAll("#clock-box button")) b.addEventListener("click", () => clock(b.dataset.action, b));
   $("#add-phone").addEventListener("click", () => { addPhone(state.config.people[state.phones.length % state.config.people.length].id); refresh(); });
