@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from bot.core.i18n import N_, _
+from bot.core.i18n import N_, _, ngettext
 from bot.core.settings import SUPPORTED_LANGUAGES
 from bot.core.ui import Button, cb, esc
 from bot.domain.onboarding import (
@@ -94,9 +94,19 @@ async def _use_payload(update: Update, ctx: BotContext, payload: str) -> str:
                 return _("You are already a project worker of <b>{project}</b>.").format(
                     project=name
                 )
-            return _(
+            text = _(
                 "You are now a project worker of <b>{project}</b>. Send /newgroup to start a group."
             ).format(project=name)
+            # Reports filed before the project had a worker are hers now (inside the invite's
+            # transaction: both or neither).
+            adopted = await s.reports.adopt_unassigned(invite.project_id, user.id)
+            if adopted:
+                text += "\n" + ngettext(
+                    "{n} report was waiting for this project: you get its card now.",
+                    "{n} reports were waiting for this project: you get their cards now.",
+                    adopted,
+                ).format(n=adopted)
+            return text
         group = await s.groups.get(invite.group_id or 0)
         name = esc(group.name) if group else "?"
         if outcome == RedeemResult.ALREADY:

@@ -109,7 +109,7 @@ async def test_worker_card_shows_current_status_and_me_too_count(h, admin):
     await h.settle()
     edited = h.api.message(sofie.id, mid)
     assert "Gezien" in edited["text"], edited["text"]  # status on the card itself, in Dutch
-    assert any("👀" in b for b in sofie.button_texts(edited))  # buttons kept
+    assert any("🔧" in b for b in sofie.button_texts(edited))  # forward buttons kept
     # A "me too" from a neighbour bumps the count on the same card
     rik = await join(h, payload, "Rik", "nl")
     await rik.send("/report")

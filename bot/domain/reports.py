@@ -18,7 +18,15 @@ from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.projects import ProjectsRepo
-from storage.repos.reports import Category, DigestSetting, Draft, Report, ReportsRepo, Rule
+from storage.repos.reports import (
+    Category,
+    DigestSetting,
+    Draft,
+    HistoryItem,
+    Report,
+    ReportsRepo,
+    Rule,
+)
 from storage.repos.users import User, UsersRepo
 from storage.timestamps import from_db, to_db
 
@@ -62,6 +70,24 @@ STATUS_CODES = {
     "r": "resolved",
     "n": "not_for_us",
 }
+# A status moves only forward through the card's buttons (an old card, a second worker's card
+# or a forged button cannot undo what was done); going back is the explicit Reopen.
+STATUS_RANK = {
+    "new": 0,
+    "seen": 1,
+    "in_progress": 2,
+    "forwarded": 3,
+    "resolved": 4,
+    "not_for_us": 4,
+    "withdrawn": 5,
+}
+CLOSED_BY_WORKER = ("resolved", "not_for_us")
+
+
+def moves_forward(old: str, new: str) -> bool:
+    return STATUS_RANK.get(new, 0) > STATUS_RANK.get(old, 0)
+
+
 # /problems filters ("w" = new: waiting for someone to look at it).
 FILTER_CODES = {**STATUS_CODES, "w": "new"}
 CODE_OF = {v: k for k, v in FILTER_CODES.items()}
@@ -420,23 +446,50 @@ class ReportsService:
         self.outbox.wake()
         return report
 
+    @staticmethod
+    def filed_text(report: Report) -> str:
+        """What the resident reads once the report is made: honest about who has it."""
+        if report.assigned_to is None:
+            return _(
+                "✅ Thank you! Your report is registered.\nYour reference: <b>{ref}</b>\nThis "
+                "project has no project worker yet, so for now the bot's administrators have "
+                "it. The first project worker who joins gets it."
+            ).format(ref=report.reference)
+        return _(
+            "✅ Thank you! Your report is sent to the project worker.\nYour reference: <b>{ref}</b>"
+        ).format(ref=report.reference)
+
     def worker_buttons(self, report: Report, reporter: User | None) -> list[list[Button]]:
+        """Only the moves that are still possible: forward statuses, or Reopen once closed."""
         rid = report.id
-        rows = [
-            [
-                Button(_("👀 Seen"), cb("rw", "st", rid, "s")),
-                Button(_("🔧 In progress"), cb("rw", "st", rid, "p")),
-            ],
-            [
-                Button(_("📨 Forwarded"), cb("rw", "st", rid, "f")),
-                Button(_("✅ Resolved"), cb("rw", "st", rid, "r")),
-            ],
-            [
-                Button(_("🚫 Not for us"), cb("rw", "nfu", rid)),
-                Button(_("💬 Reply"), cb("rw", "reply", rid)),
-            ],
-            [Button(_("👥 Reassign"), cb("rw", "ra", rid))],
-        ]
+        if report.status == "withdrawn":
+            return []
+        if report.status in CLOSED_BY_WORKER:
+            rows = [
+                [
+                    Button(_("🔁 Reopen"), cb("rw", "ro", rid)),
+                    Button(_("💬 Reply"), cb("rw", "reply", rid)),
+                ]
+            ]
+        else:
+            statuses = [
+                Button(label, cb("rw", "st", rid, code))
+                for label, code, status in (
+                    (_("👀 Seen"), "s", "seen"),
+                    (_("🔧 In progress"), "p", "in_progress"),
+                    (_("📨 Forwarded"), "f", "forwarded"),
+                    (_("✅ Resolved"), "r", "resolved"),
+                )
+                if moves_forward(report.status, status)
+            ]
+            rows = [statuses[i : i + 2] for i in range(0, len(statuses), 2)]
+            rows.append(
+                [
+                    Button(_("🚫 Not for us"), cb("rw", "nfu", rid)),
+                    Button(_("💬 Reply"), cb("rw", "reply", rid)),
+                ]
+            )
+        rows.append([Button(_("👥 Reassign"), cb("rw", "ra", rid))])
         if report.show_name and reporter is not None and reporter.tg_id is not None:
             url = (
                 f"https://t.me/{reporter.username}"
@@ -465,10 +518,22 @@ class ReportsService:
             _("Where: {place}").format(place=self.place_label(report, hood_name)),
             _("From: {who}").format(who=who),
             _("Status: {status}").format(status=status_label(report.status)),
-            ngettext(
-                "{n} other household said “me too”.", "{n} other households said “me too”.", me_too
-            ).format(n=me_too),
         ]
+        if report.language:
+            # So the worker answers in a language the reporter reads.
+            lines.append(
+                _("Language: {language}").format(
+                    language=i18n.LANGUAGE_NAMES.get(report.language, report.language)
+                )
+            )
+        if me_too:
+            lines.append(
+                ngettext(
+                    "{n} other household said “me too”.",
+                    "{n} other households said “me too”.",
+                    me_too,
+                ).format(n=me_too)
+            )
         if report.text:
             lines += ["", esc(clip(report.text, 3000))]
         elif report.voice_file_id:
@@ -623,9 +688,9 @@ class ReportsService:
         """Queue an edit of every delivered card of the report with its current status and
         "me too" count, in each recipient's language. Inside the caller's transaction."""
         cards = [
-            (chat_id, message_id)
-            for chat_id, message_id in await ReportsRepo.cards_tx(conn, report_id)
-            if only_chat in (None, chat_id)
+            card
+            for card in await ReportsRepo.card_states_tx(conn, report_id)
+            if only_chat in (None, card[0])
         ]
         if not cards:
             return 0
@@ -637,10 +702,15 @@ class ReportsService:
         reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
         hood_name = await self.hood_name(report.neighbourhood_id)
         queued = 0
-        for chat_id, message_id in cards:
+        for chat_id, message_id, handed_to in cards:
             with i18n.use_locale(self.lang_of(await self.users.by_tg(chat_id))):
-                text = self.card_text(report, cat, reporter, count, hood_name)
-                rows = self.worker_buttons(report, reporter)
+                if handed_to is not None:
+                    # Nothing of the reporter stays on a card its holder no longer has.
+                    text = self.handed_text(report, await self.users.get(handed_to))
+                    rows = []
+                else:
+                    text = self.card_text(report, cat, reporter, count, hood_name)
+                    rows = self.worker_buttons(report, reporter)
             if text == unless_text:
                 continue
             await self.outbox.enqueue_tx(
@@ -652,6 +722,85 @@ class ReportsService:
             )
             queued += 1
         return queued
+
+    def handed_text(self, report: Report, colleague: User | None) -> str:
+        return _("👥 Report {ref} was handed to {name}.").format(
+            ref=report.reference, name=esc(colleague.display_name if colleague else "?")
+        )
+
+    async def handed_to(self, report_id: int, chat_id: int, message_id: int) -> User | None:
+        """The colleague a card was handed to, when the tapped message is such a card."""
+        uid = await self.repo.handed_to(report_id, chat_id, message_id)
+        return await self.users.get(uid) if uid is not None else None
+
+    # ----- history: for the handover message and the card re-sent from /problems -----
+
+    async def history_text(self, conn: aiosqlite.Connection, report: Report) -> str:
+        """What happened so far, in the current locale: statuses (who, when), hand-overs,
+        reopens, the answers given to the reporter (what was promised) and what they wrote."""
+        items = await ReportsRepo.history_tx(conn, report.id)
+        names: dict[int, str] = {}
+
+        async def name(uid: int | None) -> str:
+            if uid is None:
+                return _("a project worker")
+            if uid not in names:
+                user = await self.users.get(uid)
+                names[uid] = esc(user.display_name) if user else _("a project worker")
+            return names[uid]
+
+        def said(item: HistoryItem) -> str:
+            if item.text:
+                return "“" + esc(clip(item.text, 300)) + "”"
+            return _("🎤 Voice note") if item.voice else "…"
+
+        lines = [_("<b>So far</b>")]
+        for item in items:
+            when = i18n.format_datetime(from_db(item.created_at))
+            if item.kind == "status":
+                line = _("{when}: {status}, by {name}").format(
+                    when=when,
+                    status=status_label(item.new_status or ""),
+                    name=await name(item.actor_id),
+                )
+            elif item.kind == "assigned":
+                line = _("{when}: handed to {name}").format(
+                    when=when, name=await name(item.target_id)
+                )
+            elif item.kind == "reopened":
+                line = _("{when}: opened again").format(when=when)
+            elif item.kind == "to_reporter":
+                line = _("{when}: {name} answered the reporter: {text}").format(
+                    when=when, name=await name(item.actor_id), text=said(item)
+                )
+            else:
+                line = _("{when}: the reporter wrote: {text}").format(when=when, text=said(item))
+            lines.append("• " + line)
+        if len(lines) == 1:
+            lines.append(_("Nothing has happened yet: no status change, no answer."))
+        return "\n".join(lines)
+
+    async def conversation_text(self, report: Report, language: str) -> str:
+        async with self.db.transaction(mark=False) as conn:
+            with i18n.use_locale(language):
+                return clip(await self.history_text(conn, report), 4000)
+
+    async def card_material(self, report: Report) -> tuple[list[str], tuple[float, float] | None]:
+        """The photos and the pin of a report, for the card re-sent from /problems."""
+        pin = (
+            (report.lat, report.lon) if report.lat is not None and report.lon is not None else None
+        )
+        return await self.repo.photos(report.id), pin
+
+    async def holders(self, reports: list[Report]) -> dict[int, str]:
+        """Report id -> the display name of the worker who holds it (missing: nobody yet)."""
+        out = {}
+        for rep in reports:
+            if rep.assigned_to is not None:
+                user = await self.users.get(rep.assigned_to)
+                if user is not None:
+                    out[rep.id] = user.display_name
+        return out
 
     # ----- where -----
 
@@ -765,7 +914,21 @@ class ReportsService:
                 values["first_answer_at"] = to_db(now)
             if report.seen_at is None:
                 values["seen_at"] = to_db(now)
+            if report.status == "new":
+                # Whoever answered has seen it: "new" next to a first-answer time is a lie.
+                values["status"] = "seen"
             await ReportsRepo.update_tx(conn, report.id, values)
+            if report.status == "new":
+                await ReportsRepo.event_tx(
+                    conn,
+                    report.id,
+                    "status",
+                    now,
+                    actor_id=worker.id,
+                    old_status="new",
+                    new_status="seen",
+                )
+                await self.edit_cards_tx(conn, report.id, now)
             with i18n.use_locale(to.language):
                 head = _("💬 Answer from the project worker about your report {ref}:").format(
                     ref=report.reference
@@ -864,27 +1027,129 @@ class ReportsService:
         self.outbox.wake()
 
     async def reassign(self, report: Report, actor: User, worker_id: int) -> Report:
+        """The report goes to a colleague: the other cards become "handed to <colleague>"
+        without buttons, and the colleague gets who handed it over and its history (statuses,
+        the answers given: what was promised), then the card."""
         now = self.clock.now()
+        async with self.db.transaction() as conn:
+            updated = await self._assign_tx(conn, report, worker_id, now, actor=actor)
+        self.outbox.wake()
+        return updated
+
+    async def _assign_tx(
+        self,
+        conn: aiosqlite.Connection,
+        report: Report,
+        worker_id: int,
+        now: datetime,
+        *,
+        actor: User | None,
+    ) -> Report:
         to = await self.recipient(worker_id)
         reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
         cat = await self.repo.category(report.project_id, report.category_id)
         hood_name = await self.hood_name(report.neighbourhood_id)
-        async with self.db.transaction() as conn:
-            await ReportsRepo.update_tx(
-                conn, report.id, {"assigned_to": worker_id, "updated_at": to_db(now)}
+        await ReportsRepo.update_tx(
+            conn, report.id, {"assigned_to": worker_id, "updated_at": to_db(now)}
+        )
+        await ReportsRepo.event_tx(
+            conn,
+            report.id,
+            "assigned",
+            now,
+            actor_id=actor.id if actor else None,
+            target_id=worker_id,
+        )
+        await ReportsRepo.hand_cards_tx(conn, report.id, to.chat_id if to else None, worker_id)
+        await self.edit_cards_tx(conn, report.id, now)
+        updated = await ReportsRepo.get_tx(conn, report.id)
+        assert updated is not None
+        if to is not None:
+            if actor is not None:
+                with i18n.use_locale(to.language):
+                    head = _("👥 {name} handed report {ref} over to you.").format(
+                        name=esc(actor.display_name), ref=report.reference
+                    )
+                    text = clip(head + "\n\n" + await self.history_text(conn, updated), 4000)
+                await self.outbox.enqueue_tx(
+                    conn, to.chat_id, "sendMessage", text_message(to.chat_id, text), now=now
+                )
+            photos = await ReportsRepo.photos_tx(conn, report.id)
+            count = await ReportsRepo.me_too_count_tx(conn, report.id)
+            await self.enqueue_card(
+                conn, updated, to, cat, photos, reporter, now, me_too=count, hood_name=hood_name
             )
-            await ReportsRepo.event_tx(
-                conn, report.id, "assigned", now, actor_id=actor.id, target_id=worker_id
-            )
-            updated = await ReportsRepo.get_tx(conn, report.id)
-            assert updated is not None
-            if to is not None:
-                photos = await ReportsRepo.photos_tx(conn, report.id)
-                count = await ReportsRepo.me_too_count_tx(conn, report.id)
-                await self.enqueue_card(
-                    conn, updated, to, cat, photos, reporter, now, me_too=count, hood_name=hood_name
+        return updated
+
+    async def adopt_unassigned(self, project_id: int, worker_id: int) -> int:
+        """A worker joined: every open report of the project that nobody holds (filed before
+        the project had a worker) becomes theirs, with its card and an entry in their digest
+        (through the "assigned" event); the reporter is told a worker has it now. Only
+        reports nobody holds, so the first worker to join gets them all. Returns how many."""
+        orphans = await self.repo.unassigned_open(project_id)
+        if not orphans:
+            return 0
+        now = self.clock.now()
+        async with self.db.transaction(mark=False) as conn:
+            for report in orphans:
+                await self._assign_tx(conn, report, worker_id, now, actor=None)
+                to = await self.recipient(report.reporter_id)
+
+                def build(report: Report = report) -> tuple[str, list[list[Button]]]:
+                    text = _("Your report {ref} is now with a project worker.").format(
+                        ref=report.reference
+                    )
+                    return text, [[Button(_("📋 My reports"), cb("rep", "my", report.id))]]
+
+                await self._notify_reporter_tx(
+                    conn, to, report, build, now, dedupe=f"adopted:{report.id}"
                 )
         self.outbox.wake()
+        return len(orphans)
+
+    async def reopen(self, report: Report, actor: User) -> Report:
+        """The explicit way back: a worker opens a closed report again (in progress)."""
+        now = self.clock.now()
+        cat = await self.repo.category(report.project_id, report.category_id)
+        to = await self.recipient(report.reporter_id)
+        async with self.db.transaction() as conn:
+            await ReportsRepo.update_tx(
+                conn,
+                report.id,
+                {
+                    "status": "in_progress",
+                    "reopened_count": report.reopened_count + 1,
+                    "reopened_at": to_db(now),
+                    "resolved_at": None,
+                    "closed_at": None,
+                    "solved_asked_at": None,
+                    "solved_answer": None,
+                    "updated_at": to_db(now),
+                },
+            )
+            await ReportsRepo.event_tx(
+                conn,
+                report.id,
+                "reopened",
+                now,
+                actor_id=actor.id,
+                old_status=report.status,
+                new_status="in_progress",
+            )
+
+            def build() -> tuple[str, list[list[Button]]]:
+                text = _("Update on your report {ref} ({category}): {status}").format(
+                    ref=report.reference,
+                    category=self.category_label(cat),
+                    status=status_label("in_progress"),
+                )
+                return text, [[Button(_("📋 My reports"), cb("rep", "my", report.id))]]
+
+            await self._notify_reporter_tx(conn, to, report, build, now)
+            await self.edit_cards_tx(conn, report.id, now)
+            updated = await ReportsRepo.get_tx(conn, report.id)
+        self.outbox.wake()
+        assert updated is not None
         return updated
 
     async def on_card_failed(self, ref: str, chat_id: int, state: str) -> None:
@@ -1206,8 +1471,11 @@ class ReportsService:
             )
             if slot is None:
                 continue
+            # The window starts at the last digest really sent (or when they joined); an
+            # empty slot only records that it was looked at (checked_at).
             since = from_db(last) or ((from_db(joined) or now) - timedelta(minutes=1))
-            if since is None or since >= slot:
+            looked = from_db(due.checked_at)
+            if since is None or since >= slot or (looked is not None and looked >= slot):
                 continue
             user = await self.users.get(uid)
             if user is None or user.tg_id is None:
@@ -1225,6 +1493,10 @@ class ReportsService:
                         dedupe_key=f"digest:{uid}:{slot.isoformat(timespec='minutes')}",
                         now=now,
                     )
-                await ReportsRepo.mark_digest_sent_tx(conn, uid, self.settings.digest_time, now)
+                    await ReportsRepo.mark_digest_sent_tx(conn, uid, self.settings.digest_time, now)
+                else:
+                    await ReportsRepo.mark_digest_checked_tx(
+                        conn, uid, self.settings.digest_time, now
+                    )
             if text:
                 self.outbox.wake()

@@ -442,10 +442,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         await show(
             update,
             ctx,
-            _(
-                "✅ Thank you! Your report is sent to the project worker.\nYour reference: "
-                "<b>{ref}</b>"
-            ).format(ref=report.reference),
+            r.filed_text(report),
             [[Button(_("📋 My reports"), cb("rep", "list"))]],
         )
     elif action == "chg" and step == "confirm":

@@ -405,7 +405,13 @@ async def cmd_digest(update: Update, ctx: BotContext) -> None:
     since = await r.digest_window_start(ctx.user.id)
     text = await r.digest_text(ctx.user, since, now)
     if text is None:
-        text = _("Nothing new since your last digest.")
+        # Speak of a previous digest only when one was really sent.
+        had_one = (await r.digest_setting(ctx.user.id)).last_sent_at is not None
+        text = (
+            _("Nothing new since your last digest.")
+            if had_one
+            else _("Nothing new since you became a project worker.")
+        )
     else:
         await r.mark_digest_sent(ctx.user.id, now)
     setting = await r.digest_setting(ctx.user.id)

@@ -6,9 +6,17 @@ from typing import Any
 
 from telegram import Update
 
+from bot.core import i18n
 from bot.core.i18n import _
 from bot.core.ui import Button, cb, clip, esc
-from bot.domain.reports import CODE_OF, FILTER_CODES, STATUS_CODES, status_label
+from bot.domain.reports import (
+    CLOSED_BY_WORKER,
+    CODE_OF,
+    FILTER_CODES,
+    STATUS_CODES,
+    moves_forward,
+    status_label,
+)
 from handlers.common import (
     answer,
     button_expired,
@@ -60,6 +68,20 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
     rep = await _worker_report(update, ctx, parts[2])
     if rep is None:
         return
+    msg = update.effective_message
+    if msg is not None and action != "card":
+        # A card that was handed to a colleague acts no more (its buttons were taken off; an
+        # old copy or a forged press still lands here).
+        colleague = await r.handed_to(rep.id, msg.chat_id, msg.message_id)
+        if colleague is not None:
+            await answer(
+                update,
+                _("Report {ref} is with {name} now.").format(
+                    ref=rep.reference, name=colleague.display_name
+                ),
+                alert=True,
+            )
+            return
     if action not in ("nfu", "reply"):
         # A button of another report means the worker moved on: an answer they started for a
         # different report must not go out to that reporter with their next message.
@@ -71,16 +93,38 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
         if rep.status == "withdrawn":
             await answer(update, _("The reporter withdrew this report."), alert=True)
             return
-        if rep.status == status:
-            await answer(update, status_label(status))
+        if not moves_forward(rep.status, status):
+            await answer(
+                update,
+                _("{ref} is already: {status}. A status only moves forward.").format(
+                    ref=rep.reference, status=status_label(rep.status)
+                ),
+            )
             return
-        await answer(update)
         await r.set_status(rep, ctx.user, status)
-        await reply(
+        # The card is edited in place; a toast says it, no message on top of the card.
+        await answer(
             update,
-            ctx,
             _("{ref} is now: {status}. The reporter is told.").format(
                 ref=rep.reference, status=status_label(status)
+            ),
+        )
+    elif action == "ro" and len(parts) == 3:
+        if rep.status not in CLOSED_BY_WORKER:
+            await answer(update, status_label(rep.status))
+            return
+        await r.reopen(rep, ctx.user)
+        await answer(
+            update,
+            _("{ref} is now: {status}. The reporter is told.").format(
+                ref=rep.reference, status=status_label("in_progress")
+            ),
+        )
+    elif action == "nfu" and len(parts) == 3 and not moves_forward(rep.status, "not_for_us"):
+        await answer(
+            update,
+            _("{ref} is already: {status}. A status only moves forward.").format(
+                ref=rep.reference, status=status_label(rep.status)
             ),
         )
     elif action in ("nfu", "reply") and len(parts) == 3:
@@ -136,8 +180,16 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
             await r.hood_name(rep.neighbourhood_id),
         )
         await reply(update, ctx, text, r.worker_buttons(rep, reporter))
+        # Everything the card came with, then the conversation so far.
+        caption = _("Report {ref}").format(ref=rep.reference)
+        photos, pin = await r.card_material(rep)
         if rep.voice_file_id:
-            await ctx.bot.send_voice(ctx.user.tg_id, rep.voice_file_id)
+            await ctx.bot.send_voice(ctx.user.tg_id, rep.voice_file_id, caption=caption)
+        for photo in photos[:10]:
+            await ctx.bot.send_photo(ctx.user.tg_id, photo, caption=caption)
+        if pin is not None:
+            await ctx.bot.send_location(ctx.user.tg_id, latitude=pin[0], longitude=pin[1])
+        await reply(update, ctx, await r.conversation_text(rep, i18n.current_language()))
     else:
         await button_expired(update)
 
@@ -174,6 +226,15 @@ async def rw_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         return
     await s.dialogs.clear(ctx.user.id)
     if dialog.step == "nfu":
+        if not moves_forward(rep.status, "not_for_us"):
+            await reply(
+                update,
+                ctx,
+                _("{ref} is already: {status}. A status only moves forward.").format(
+                    ref=rep.reference, status=status_label(rep.status)
+                ),
+            )
+            return
         await r.set_status(rep, ctx.user, "not_for_us", reason=text)
         await reply(
             update,
@@ -214,12 +275,22 @@ async def _problems_page(
     if not reports:
         lines.append(_("Nothing to show."))
     rows = []
+    holders = await r.holders(reports)
     for rep in reports:
         c = await r.category(rep.project_id, rep.category_id)
         snippet = esc(clip(rep.text, 50)) if rep.text else "🎤"
+        holder = (
+            _("with {name}").format(name=esc(holders[rep.id]))
+            if rep.id in holders
+            else _("nobody has it yet")
+        )
         lines.append(
-            "• <b>{}</b> {} {} – {}".format(
-                rep.reference, c.emoji if c else "", STATUS_ICONS_SHORT.get(rep.status, ""), snippet
+            "• <b>{}</b> {} {} – {} · <i>{}</i>".format(
+                rep.reference,
+                c.emoji if c else "",
+                STATUS_ICONS_SHORT.get(rep.status, ""),
+                snippet,
+                holder,
             )
         )
         rows.append(

@@ -111,6 +111,20 @@ class DigestSetting:
 
 
 @dataclass(frozen=True)
+class HistoryItem:
+    """One step in a report's life, for the handover message and the re-sent card: a status
+    change, a hand-over, a reopen, or a message relayed either way."""
+
+    created_at: str
+    kind: str  # status, assigned, reopened, to_reporter, to_worker
+    actor_id: int | None
+    target_id: int | None = None
+    new_status: str | None = None
+    text: str | None = None
+    voice: bool = False
+
+
+@dataclass(frozen=True)
 class DigestDue:
     """One worker's digest schedule as stored (None: never chosen, the defaults apply)."""
 
@@ -120,6 +134,7 @@ class DigestDue:
     time_local: str | None
     weekday: int | None
     last_sent_at: str | None
+    checked_at: str | None = None
 
 
 def _token() -> str:
@@ -214,9 +229,41 @@ class ReportsRepo:
     ) -> None:
         await conn.execute(
             "INSERT INTO report_cards (report_id, chat_id, message_id) VALUES (?, ?, ?)"
-            " ON CONFLICT (report_id, chat_id) DO UPDATE SET message_id = excluded.message_id",
+            " ON CONFLICT (report_id, chat_id) DO UPDATE SET message_id = excluded.message_id,"
+            " handed_to = NULL",
             (report_id, chat_id, message_id),
         )
+
+    @staticmethod
+    async def card_states_tx(
+        conn: aiosqlite.Connection, report_id: int
+    ) -> list[tuple[int, int, int | None]]:
+        """(chat, message, handed_to) of every delivered card; handed_to is the colleague a
+        handed-over card now points to (None: a live card)."""
+        rows = await conn.execute_fetchall(
+            "SELECT chat_id, message_id, handed_to FROM report_cards WHERE report_id = ?",
+            (report_id,),
+        )
+        return [(int(r[0]), int(r[1]), r[2]) for r in rows]
+
+    @staticmethod
+    async def hand_cards_tx(
+        conn: aiosqlite.Connection, report_id: int, except_chat: int | None, handed_to: int
+    ) -> None:
+        """Every card of the report but the new assignee's becomes a handed-over card."""
+        await conn.execute(
+            "UPDATE report_cards SET handed_to = ? WHERE report_id = ? AND chat_id IS NOT ?",
+            (handed_to, report_id, except_chat),
+        )
+
+    async def handed_to(self, report_id: int, chat_id: int, message_id: int) -> int | None:
+        """The colleague a card was handed to, when this message is such a card."""
+        value = await self.db.fetchval(
+            "SELECT handed_to FROM report_cards WHERE report_id = ? AND chat_id = ?"
+            " AND message_id = ?",
+            (report_id, chat_id, message_id),
+        )
+        return int(value) if value is not None else None
 
     @staticmethod
     async def cards_tx(conn: aiosqlite.Connection, report_id: int) -> list[tuple[int, int]]:
@@ -449,6 +496,35 @@ class ReportsRepo:
         )
         return (row[0], row[1]) if row else None
 
+    async def unassigned_open(self, project_id: int) -> list[Report]:
+        """Open reports of the project that nobody holds (filed before it had a worker)."""
+        marks = ",".join("?" * len(OPEN_STATUSES))
+        rows = await self.db.fetchall(
+            "SELECT * FROM reports WHERE project_id = ? AND assigned_to IS NULL"
+            f" AND status IN ({marks}) ORDER BY id",
+            (project_id, *OPEN_STATUSES),
+        )
+        return [row_to(Report, r) for r in rows]
+
+    @staticmethod
+    async def history_tx(conn: aiosqlite.Connection, report_id: int) -> list[HistoryItem]:
+        """Status changes, hand-overs, reopens and relayed messages, oldest first."""
+        events = await conn.execute_fetchall(
+            "SELECT created_at, kind, actor_id, target_id, new_status FROM report_events"
+            " WHERE report_id = ? AND kind IN ('status', 'assigned', 'reopened') ORDER BY id",
+            (report_id,),
+        )
+        messages = await conn.execute_fetchall(
+            "SELECT created_at, direction, sender_id, text, voice_file_id FROM report_messages"
+            " WHERE report_id = ? ORDER BY id",
+            (report_id,),
+        )
+        items = [HistoryItem(r[0], r[1], r[2], r[3], r[4]) for r in events]
+        items += [
+            HistoryItem(r[0], r[1], r[2], text=r[3], voice=r[4] is not None) for r in messages
+        ]
+        return sorted(items, key=lambda i: i.created_at)
+
     async def list_open(
         self,
         project_ids: list[int] | None,
@@ -627,7 +703,7 @@ class ReportsRepo:
         """Every worker with their digest setting (None where they never chose one)."""
         rows = await self.db.fetchall(
             "SELECT w.user_id, MIN(w.joined_at), d.frequency, d.time_local, d.weekday,"
-            " d.last_sent_at FROM project_workers w"
+            " d.last_sent_at, d.checked_at FROM project_workers w"
             " LEFT JOIN digest_settings d ON d.user_id = w.user_id GROUP BY w.user_id"
         )
         return [DigestDue(*r) for r in rows]
@@ -643,12 +719,26 @@ class ReportsRepo:
             (user_id, default_time, to_db(now), to_db(now)),
         )
 
+    @staticmethod
+    async def mark_digest_checked_tx(
+        conn: aiosqlite.Connection, user_id: int, default_time: str, now: datetime
+    ) -> None:
+        """A digest slot was looked at and nothing was sent: last_sent_at stays."""
+        await conn.execute(
+            "INSERT INTO digest_settings (user_id, time_local, checked_at, created_at)"
+            " VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET checked_at = excluded.checked_at",
+            (user_id, default_time, to_db(now), to_db(now)),
+        )
+
     async def new_for(self, worker_id: int, since: datetime, now: datetime) -> list[Report]:
-        """The worker's reports created in (since, now]."""
+        """The worker's reports that became theirs in (since, now]: filed and routed to them,
+        handed over to them, or picked up when they joined (each is an "assigned" event)."""
         rows = await self.db.fetchall(
-            "SELECT * FROM reports WHERE assigned_to = ? AND created_at > ? AND created_at <= ?"
-            " ORDER BY id",
-            (worker_id, to_db(since), to_db(now)),
+            "SELECT * FROM reports r WHERE r.assigned_to = ? AND EXISTS (SELECT 1 FROM"
+            " report_events e WHERE e.report_id = r.id AND e.kind = 'assigned'"
+            " AND e.target_id = ? AND e.created_at > ? AND e.created_at <= ?) ORDER BY r.id",
+            (worker_id, worker_id, to_db(since), to_db(now)),
         )
         return [row_to(Report, r) for r in rows]
 
