@@ -6,8 +6,8 @@ from bot.core.i18n import LANGUAGE_NAMES
 from bot.playground.harness import Harness, Person
 
 
-async def join(h: Harness, payload: str, name: str, lang: str = "nl") -> Person:
-    person = h.person(name, language_code=lang)
+async def join(h: Harness, payload: str, name: str, lang: str = "nl", **kw: str) -> Person:
+    person = h.person(name, language_code=lang, **kw)
     await person.send(f"/start {payload}")
     await person.press(LANGUAGE_NAMES[lang])  # confirms the language; shows the main menu
     return person

@@ -374,3 +374,18 @@ async def test_wait_for_and_application_end_to_end(api):
         await app.stop()
     assert api.pending_updates() == []
     assert api.internal_errors == []
+
+
+async def test_double_refuses_a_link_to_a_user_whose_privacy_forbids_it():
+    from bot.playground.botapi_double import ApiError, FakeBotAPI
+
+    api = FakeBotAPI()
+    api.privacy_restricted_users.add(42)
+    markup = {"inline_keyboard": [[{"text": "✉️", "url": "tg://user?id=42"}]]}
+    try:
+        api._check_markup(markup)
+    except ApiError as exc:
+        assert exc.description == "Bad Request: BUTTON_USER_PRIVACY_RESTRICTED"
+    else:
+        raise AssertionError("the double accepted a link Telegram refuses")
+    api._check_markup({"inline_keyboard": [[{"text": "✉️", "url": "tg://user?id=43"}]]})

@@ -41,7 +41,7 @@ async def test_report_goes_to_default_worker_with_media_and_buttons(h, admin):
     await sofie.press("👤")
     await sofie.press("Sofie")
     assert "Sofie" in sofie.last_text()
-    fatima = await join(h, payload, "Fatima", "ar")
+    fatima = await join(h, payload, "Fatima", "ar", username="fatima_rabot")
     await file_report(h, fatima, voice=True, photos=1, location=(51.07, 3.71), show_name=True)
     methods = [c.method for c in h.api.calls_to(sofie.id)]
     assert "sendVoice" in methods and "sendPhoto" in methods and "sendLocation" in methods

@@ -490,12 +490,11 @@ class ReportsService:
                 ]
             )
         rows.append([Button(_("👥 Reassign"), cb("rw", "ra", rid))])
-        if report.show_name and reporter is not None and reporter.tg_id is not None:
-            url = (
-                f"https://t.me/{reporter.username}"
-                if reporter.username
-                else f"tg://user?id={reporter.tg_id}"
-            )
+        # A direct link only to a public @username, and only with the reporter's consent to show
+        # her name. No tg://user?id= link: Telegram refuses the whole card when her privacy
+        # settings forbid it (BUTTON_USER_PRIVACY_RESTRICTED), and 💬 Reply connects them anyway.
+        if report.show_name and reporter is not None and reporter.username:
+            url = f"https://t.me/{reporter.username}"
             rows[-1].append(Button(_("✉️ Message reporter"), url=url))
         return rows
 

@@ -1081,6 +1081,10 @@ class FakeBotAPI:
         self.timeout_delivers = timeout_delivers
         self.strict_html_entities = strict_html_entities
         self.time_func = time_func
+        #: Users whose privacy settings forbid links to their account: a button with
+        #: ``tg://user?id=`` for one of them is refused like Telegram does
+        #: (``400 BUTTON_USER_PRIVACY_RESTRICTED``).
+        self.privacy_restricted_users: set[int] = set()
         self._host = host
         self._requested_port = port
         self._port: int | None = None
@@ -1950,6 +1954,9 @@ class FakeBotAPI:
                         )
                     if "url" in button and _normalize_url(str(button["url"])) is None:
                         raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+                    link = _TG_USER_LINK.match(str(button.get("url", "")))
+                    if link and int(link.group(1)) in self.privacy_restricted_users:
+                        raise ApiError(400, "Bad Request: BUTTON_USER_PRIVACY_RESTRICTED")
         elif "keyboard" in markup:
             kb = markup["keyboard"]
             if not isinstance(kb, list) or not all(isinstance(r, list) for r in kb):
