@@ -209,6 +209,17 @@ class Recipient:
     language: str
 
 
+def report_snippet(report: Report, limit: int) -> str:
+    """What a report says, for a worker's list: its text, 🎤 for a voice note, or that the words
+    are gone (the reporter deleted their data, or retention removed them) — never a 🎤 for a
+    voice note that does not exist."""
+    if report.text:
+        return esc(clip(report.text, limit))
+    if report.voice_file_id:
+        return "🎤"
+    return _("(words removed: the reporter deleted their data)")
+
+
 class ReportsService:
     def __init__(self, core: Core, *, users: UsersRepo, projects: ProjectsRepo) -> None:
         self.settings, self.clock = core.settings, core.clock
@@ -1399,7 +1410,7 @@ class ReportsService:
 
         async def line(report: Report) -> str:
             cat = await self.repo.category(report.project_id, report.category_id)
-            snippet = esc(clip(report.text, 60)) if report.text else "🎤"
+            snippet = report_snippet(report, 60)
             return f"• <b>{report.reference}</b> {self.category_label(cat)} – {snippet}"
 
         parts = [_("📰 <b>Your digest</b> ({date})").format(date=i18n.format_datetime(now))]

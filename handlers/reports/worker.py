@@ -8,13 +8,14 @@ from telegram import Update
 
 from bot.core import i18n
 from bot.core.i18n import _
-from bot.core.ui import Button, cb, clip, esc
+from bot.core.ui import Button, cb, esc
 from bot.domain.reports import (
     CLOSED_BY_WORKER,
     CODE_OF,
     FILTER_CODES,
     STATUS_CODES,
     moves_forward,
+    report_snippet,
     status_label,
 )
 from handlers.common import (
@@ -278,7 +279,7 @@ async def _problems_page(
     holders = await r.holders(reports)
     for rep in reports:
         c = await r.category(rep.project_id, rep.category_id)
-        snippet = esc(clip(rep.text, 50)) if rep.text else "🎤"
+        snippet = report_snippet(rep, 50)
         holder = (
             _("with {name}").format(name=esc(holders[rep.id]))
             if rep.id in holders
