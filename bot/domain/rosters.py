@@ -131,8 +131,10 @@ def count_text(slot: SlotInfo) -> str:
 
 
 def who_line(names: list[str]) -> str:
-    """The names on a slot, under its line of the organiser's overview (escaped here)."""
-    return "   👤 " + ", ".join(esc(n) for n in names)
+    """The names on a slot, under its line of the organiser's overview (escaped here). In
+    Arabic a right-to-left mark first, or a line of Latin names would lay out left to right."""
+    rtl = "\u200f" if i18n.current_language() == "ar" else ""
+    return "   👤 " + rtl + ", ".join(esc(n) for n in names)
 
 
 def fmt_hours(hours: float) -> str:
