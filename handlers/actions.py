@@ -522,7 +522,7 @@ async def _manage(update: Update, ctx: BotContext, parts: list[str]) -> None:
     act = parts[1]
     over = action.start <= s.clock.now()
     if act == "m":
-        text, _rows = await svc(ctx).status_for(action)
+        text, _rows = await svc(ctx).status_for(action, ctx.user)
         rows = []
         if action.state == "sent" and not over:
             rows = [
@@ -658,7 +658,7 @@ async def cmd_actions(update: Update, ctx: BotContext) -> None:
         await reply(update, ctx, _("No calls for action yet. Send /action to make one."))
         return
     for action in found[:5]:
-        text, rows = await svc(ctx).status_for(action)
+        text, rows = await svc(ctx).status_for(action, ctx.user)
         await reply(update, ctx, text, rows)
 
 

@@ -17,13 +17,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core import i18n
+from bot.core.access import load_roles
 from bot.core.i18n import _, ngettext
 from bot.core.outbox import Outbox
 from bot.core.ui import MAX_TEXT, Button, cb, esc, inline_keyboard, text_message
 from bot.domain.deps import Core
 from storage.repos.actions import Action, ActionsRepo, Tally
 from storage.repos.groups import GroupsRepo
-from storage.repos.users import User, UsersRepo
+from storage.repos.users import User, UsersRepo, user_names
 from storage.timestamps import from_db
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,31 @@ def call_rows(
         mute = cb("ac", "pv") if preview else cb("mute", "g", view.group_id)
         rows.append([Button(_("🔕 No more calls from this group"), mute)])
     return rows
+
+
+@dataclass(frozen=True)
+class AnswerNames:
+    """Who answered a call, by name: only people of groups the viewer organises (or works for),
+    as the privacy notice says ("the organisers of your group see your answers")."""
+
+    coming: list[str]
+    cant: list[str]
+    per_role: dict[int, list[str]]
+
+
+NAMES_SHOWN = 30  # per line; a call to 600 people must still fit one message
+
+
+def name_list(names: list[str]) -> str:
+    """Escaped names, at most NAMES_SHOWN, then "and N more". In Arabic a right-to-left mark
+    first, or a line of Latin names would lay out left to right."""
+    shown = ("\u200f" if i18n.current_language() == "ar" else "") + ", ".join(
+        esc(n) for n in names[:NAMES_SHOWN]
+    )
+    rest = len(names) - NAMES_SHOWN
+    if rest > 0:
+        shown += " " + ngettext("and {n} more", "and {n} more", rest).format(n=rest)
+    return shown
 
 
 def plus_chats(n: int) -> str:
@@ -313,6 +339,7 @@ class ActionsService:
         tally: Tally,
         progress: dict[str, int] | None,
         chats: int = 0,
+        names: AnswerNames | None = None,
     ) -> tuple[str, list[list[Button]]]:
         lines = [f"📣 <b>{esc(action.what)}</b>", i18n.format_datetime(action.start)]
         if action.state == "cancelled":
@@ -334,25 +361,66 @@ class ActionsService:
         lines.append(
             _("✅ Coming: {coming}   ❌ Can't: {cant}").format(coming=tally.coming, cant=tally.cant)
         )
+        if names is not None and names.coming:
+            lines.append("✅ " + name_list(names.coming))
+        if names is not None and names.cant:
+            lines.append("❌ " + name_list(names.cant))
         for rid, name, needed in roles:
-            lines.append(
-                "• "
-                + _("{role}: {filled} of {needed}").format(
-                    role=esc(name), filled=tally.filled.get(rid, 0), needed=needed
-                )
+            line = "• " + _("{role}: {filled} of {needed}").format(
+                role=esc(name), filled=tally.filled.get(rid, 0), needed=needed
             )
+            if names is not None and names.per_role.get(rid):
+                line += " – " + name_list(names.per_role[rid])
+            lines.append(line)
         rows = [[Button(_("⚙️ Manage"), cb("ac", "m", action.id))]] if action.state == "sent" else []
         return "\n".join(lines), rows
 
     async def progress(self, aid: int) -> dict[str, int]:
         return await self.repo.progress(aid)
 
-    async def status_for(self, action: Action) -> tuple[str, list[list[Button]]]:
+    async def status_for(self, action: Action, viewer: User) -> tuple[str, list[list[Button]]]:
+        """The organiser's view of a call, with the names ``viewer`` may see."""
         roles = [(r.id, r.name, r.needed) for r in await self.repo.roles(action.id)]
         chats = await self.repo.chat_post_count(action.id)
         return self.status_text(
-            action, roles, await self.repo.tally(action.id), await self.progress(action.id), chats
+            action,
+            roles,
+            await self.repo.tally(action.id),
+            await self.progress(action.id),
+            chats,
+            await self.answer_names(action, viewer),
         )
+
+    async def answer_names(self, action: Action, viewer: User) -> AnswerNames:
+        """The names of who answered, limited to the groups ``viewer`` may manage: someone who
+        organises one of two groups called sees the names of their own group only."""
+        who = await load_roles(self.db, viewer.id, self.settings.is_admin(viewer.tg_id))
+        visible: dict[int, bool] = {}
+        answered = []
+        for rec in await self.repo.answered(action.id):
+            gid = rec.group_id
+            if gid is None:
+                continue
+            if gid not in visible:
+                group = await self.groups.get(gid)
+                visible[gid] = group is not None and who.can_manage_group(gid, group.project_id)
+            if visible[gid]:
+                answered.append(rec)
+        people = await self.users.many(sorted({r.user_id for r in answered}))
+        label = user_names([u for u in people if not u.forgotten_at], _("(removed)"))
+        coming: list[str] = []
+        cant: list[str] = []
+        per_role: dict[int, list[str]] = {}
+        for rec in answered:
+            if rec.user_id not in label:
+                continue
+            if rec.answer == "coming":
+                coming.append(label[rec.user_id])
+                if rec.role_id is not None:
+                    per_role.setdefault(rec.role_id, []).append(label[rec.user_id])
+            elif rec.answer == "cant":
+                cant.append(label[rec.user_id])
+        return AnswerNames(coming, cant, per_role)
 
     # ----- the post in linked group chats -----
 
@@ -433,7 +501,7 @@ class ActionsService:
         if owner is None or owner.tg_id is None:
             return
         with i18n.use_locale(self.lang_of(owner)):
-            text, rows = await self.status_for(action)
+            text, rows = await self.status_for(action, owner)
         payload: dict[str, Any] = {
             "message_id": action.status_message_id,
             "text": text,

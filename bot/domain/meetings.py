@@ -275,6 +275,11 @@ class MeetingsService:
         past = await self.repo.past(group_ids, self.clock.now())
         return past, await self.repo.attendance_counts([m.id for m in past])
 
+    async def unanswered(self, group_id: int, meeting_id: int) -> list[int]:
+        """Members of the group (still in it) who have not answered this meeting."""
+        answered = {r.user_id for r in await self.repo.rsvps(meeting_id)}
+        return [u for u in await self.groups.member_ids(group_id) if u not in answered]
+
     async def attendance_sheet(self, meeting_id: int) -> tuple[set[int], dict[int, str]]:
         """Who came (user ids), and everyone's answer."""
         present = await self.repo.attendance(meeting_id)
@@ -682,6 +687,19 @@ class MeetingsService:
             out.append(("hours", hours_due, start))
         return out
 
+    def reminder_head(self, m: Meeting, now: datetime) -> str:
+        """The reminder's first line, so the two reminders do not look the same: "tomorrow at
+        19:00" the day before, "today, in 2 hours" on the day (hours as they are at sending)."""
+        start = self.local(m.starts_at)
+        if start.date() == now.astimezone(self.tz).date():
+            n = max(1, round((start - now).total_seconds() / 3600))
+            return i18n.ngettext(
+                "⏰ Reminder: today, in {n} hour ({time})",
+                "⏰ Reminder: today, in {n} hours ({time})",
+                n,
+            ).format(n=n, time=format_time(start))
+        return _("⏰ Reminder: tomorrow at {time}").format(time=format_time(start))
+
     async def send_reminders(self, now: datetime) -> int:
         settings = await self.repo.all_settings()
         sent = 0
@@ -708,7 +726,7 @@ class MeetingsService:
                             continue
                         with i18n.use_locale(self.lang(user)):
                             text = (
-                                _("⏰ Reminder")
+                                self.reminder_head(m, now)
                                 + "\n\n"
                                 + self.member_text(m, group.name if group else "", None, r.answer)
                             )

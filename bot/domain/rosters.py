@@ -33,7 +33,7 @@ from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.groups import GroupsRepo
 from storage.repos.rosters import RostersRepo, Shift, SlotInfo, Task
-from storage.repos.users import User
+from storage.repos.users import User, distinct_names, user_names
 from storage.timestamps import from_db
 
 RULES = ("weekly", "biweekly", "monthly", "dates")
@@ -128,6 +128,13 @@ def count_text(slot: SlotInfo) -> str:
             "{n} missing", "{n} missing", slot.missing
         ).format(n=slot.missing)
     return f"✅ {slot.signed}/{slot.needed}"
+
+
+def who_line(names: list[str]) -> str:
+    """The names on a slot, under its line of the organiser's overview (escaped here). In
+    Arabic a right-to-left mark first, or a line of Latin names would lay out left to right."""
+    rtl = "\u200f" if i18n.current_language() == "ar" else ""
+    return "   👤 " + rtl + ", ".join(esc(n) for n in names)
 
 
 def fmt_hours(hours: float) -> str:
@@ -278,6 +285,16 @@ class RosterService:
             now=self.now(),
         )
         return True
+
+    async def slot_names(self, slots: list[SlotInfo]) -> dict[int, list[str]]:
+        """Per slot, the names of who is on it, told apart over the whole list (two Ahmeds of
+        one group are "Ahmed B." and "Ahmed Y." on every line). For the organisers only."""
+        signed = await self.repo.signed_in([sl.slot_id for sl in slots])
+        names = user_names([u for _sid, u in signed], _("(removed)"))
+        out: dict[int, list[str]] = defaultdict(list)
+        for sid, user in signed:
+            out[sid].append(names[user.id])
+        return out
 
     async def group_name(self, group_id: int) -> str:
         g = await self.groups.get(group_id)
@@ -729,13 +746,14 @@ class RosterService:
         else:
             lines.append(_("Tap a name to change it, then tap Confirm."))
         rows: list[list[Button]] = []
+        names = user_names([u for _s, u in people], _("(removed)"))
         for shift, user in people:
             came = shift.attended is None or shift.attended == 1
             mark = "✅" if came else "❌"
             rows.append(
                 [
                     Button(
-                        "{} {}".format(mark, (user.first_name or "?")[:40]),
+                        f"{mark} {clip(names[user.id], 40)}",
                         cb("ro", "tog", shift.id),
                     )
                 ]
@@ -762,13 +780,16 @@ class RosterService:
             ]
         )
         per_task: dict[str, float] = defaultdict(float)
-        per_person: dict[str, float] = defaultdict(float)
+        per_person: dict[int, float] = defaultdict(float)  # by person: two Ahmeds are two
+        # A volunteer who was removed (/forget) keeps their hours, without a name or number.
+        names = distinct_names(
+            ((r.user_id, r.first_name, r.last_name) for r in rows), _("(removed)")
+        )
         total = 0.0
         for r in rows:
             start, end = from_db(r.starts_at, self.tz), from_db(r.ends_at, self.tz)
             assert start is not None and end is not None
-            # A volunteer who was removed (/forget) keeps their hours, without a name or number.
-            name = " ".join(p for p in (r.first_name, r.last_name) if p) or _("(removed)")
+            name = names[r.user_id]
             if not r.confirmed:
                 status, hours = _("not confirmed"), 0.0
             elif r.attended == 1:
@@ -789,13 +810,13 @@ class RosterService:
             )
             if hours:
                 per_task[f"{r.title} ({r.group_name})"] += hours
-                per_person[name] += hours
+                per_person[r.user_id] += hours
                 total += hours
         # Totals per volunteer and per task, after the detail, as separate labelled lines.
         writer.writerow([])
         writer.writerow([_("total per volunteer"), "", "", _("volunteer"), "", "", "", _("hours")])
-        for name, hours in sorted(per_person.items()):
-            writer.writerow(["", "", "", name, "", "", "", fmt_hours(hours)])
+        for uid, hours in sorted(per_person.items(), key=lambda kv: names[kv[0]].casefold()):
+            writer.writerow(["", "", "", names[uid], "", "", "", fmt_hours(hours)])
         writer.writerow([_("total per task"), "", _("task"), "", "", "", "", _("hours")])
         for title, hours in sorted(per_task.items()):
             writer.writerow(["", "", title, "", "", "", "", fmt_hours(hours)])
@@ -803,7 +824,8 @@ class RosterService:
         summary = {
             "total": total,
             "per_task": dict(per_task),
-            "per_person": dict(per_person),
+            "per_person": {names[uid]: hours for uid, hours in per_person.items()},
+            "volunteers": len(per_person),
             "shifts": len(rows),
         }
         return buf.getvalue().encode("utf-8-sig"), summary
@@ -914,8 +936,11 @@ class RosterService:
         gaps = [sl for sl in slots if sl.missing]
         if not slots:
             lines.append(_("No shifts planned."))
+        names = await self.slot_names(slots[:60])
         for sl in slots[:60]:
             lines.append(f"• {slot_when(sl)} {esc(sl.title)} – {count_text(sl)}")
+            if names.get(sl.slot_id):
+                lines.append(who_line(names[sl.slot_id]))
         lines.append("")
         lines.append(
             ngettext("{n} shift with a gap.", "{n} shifts with a gap.", len(gaps)).format(

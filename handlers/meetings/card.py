@@ -24,6 +24,7 @@ from handlers.meetings.group_chat import on_group_button
 from handlers.meetings.planning import ask_place, ask_when, on_dialog_button, start_planning
 from handlers.meetings.shared import KIND, can_manage, managed_groups, num, svc
 from storage.repos.meetings import Meeting
+from storage.repos.users import user_names
 
 
 async def on_mt(update: Update, ctx: BotContext) -> None:
@@ -218,19 +219,25 @@ async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: boo
     text = service.member_text(m, group.name, await service.rule_of(m), mine)
     rows = service.rsvp_rows(m.id) if (await roles(ctx)).is_member(m.group_id) else []
     if manager:
-        users = {u.id: u for u in await ctx.services.users.many([r.user_id for r in rsvps])}
+        silent = await service.unanswered(group.id, m.id)
+        people = await ctx.services.users.many(sorted({r.user_id for r in rsvps} | set(silent)))
+        # Told apart over everyone on the card: two Ahmeds are "Ahmed B." and "Ahmed Y.".
+        label = user_names([u for u in people if not u.forgotten_at], _("(removed)"))
         lines = []
         for key in ("yes", "maybe", "no", "waiting", "offered"):
-            names = [
-                esc(users[r.user_id].display_name)
-                for r in rsvps
-                if r.answer == key and r.user_id in users
-            ]
+            names = [esc(label[r.user_id]) for r in rsvps if r.answer == key and r.user_id in label]
             if names:
                 lines.append(
                     "{} ({}): {}".format(service.answer_label(key), len(names), ", ".join(names))
                 )
-        text += "\n\n" + ("\n".join(lines) if lines else _("Nobody answered yet."))
+        if not lines:
+            lines.append(_("Nobody answered yet."))
+        waiting_for = [esc(label[u]) for u in silent if u in label]
+        if waiting_for:  # whom to ask: the paper list's empty boxes
+            lines.append(
+                "{} ({}): {}".format(_("❔ Not answered"), len(waiting_for), ", ".join(waiting_for))
+            )
+        text += "\n\n" + "\n".join(lines)
         rows = rows + [
             [
                 Button(_("🕖 Change time"), cb("mt", "et", m.id)),
@@ -247,14 +254,15 @@ async def show_attendance(update: Update, ctx: BotContext, m: Meeting) -> None:
     present, answers = await service.attendance_sheet(m.id)
     member_ids = await s.groups.member_ids(m.group_id)
     order = {"yes": 0, "maybe": 1, "offered": 2, "waiting": 3}
+    members = await s.users.many(member_ids)
+    label = user_names(members, _("(removed)"))
     people = sorted(
-        await s.users.many(member_ids),
-        key=lambda u: (order.get(answers.get(u.id, ""), 9), u.display_name.lower()),
+        members, key=lambda u: (order.get(answers.get(u.id, ""), 9), label[u.id].casefold())
     )
     rows = [
         [
             Button(
-                ("✅ " if u.id in present else "▫️ ") + clip(u.display_name, 40),
+                ("✅ " if u.id in present else "▫️ ") + clip(label[u.id], 40),
                 cb("mt", "at", m.id, u.id),
             )
         ]

@@ -17,6 +17,7 @@ from handlers.common import (
 )
 from handlers.context import BotContext
 from handlers.meetings.shared import num, svc
+from storage.repos.users import user_names
 
 
 async def on_mp(update: Update, ctx: BotContext) -> None:
@@ -55,16 +56,16 @@ async def on_mp(update: Update, ctx: BotContext) -> None:
         await answer(update)
         options = await service.poll_options(poll.id)
         votes = await service.poll_votes(poll.id)
-        users = {
-            u.id: u
-            for u in await ctx.services.users.many(sorted({u for v in votes.values() for u in v}))
-        }
+        label = user_names(
+            await ctx.services.users.many(sorted({u for v in votes.values() for u in v})),
+            _("(removed)"),
+        )
         lines = [service.poll_text(poll.title, group.name, poll.place).split("\n\n")[0], ""]
         rows = []
         for o in options:
             voters = votes.get(o.id, [])
             local = service.local(o.starts_at)
-            names = ", ".join(esc(users[u].display_name) for u in voters if u in users)
+            names = ", ".join(esc(label[u]) for u in voters if u in label)
             lines.append(
                 "• {} – {}{}".format(
                     i18n.format_datetime(local),

@@ -22,6 +22,7 @@ from bot.domain.rosters import (
     slot_when,
     task_summary,
     weekday_short,
+    who_line,
 )
 from handlers.common import (
     answer,
@@ -490,8 +491,11 @@ async def _dialog_button(
 async def _task_card(update: Update, ctx: BotContext, task: Task) -> None:
     slots = (await svc(ctx).coming_slots(task.id))[:6]
     lines = [task_summary(task, await svc(ctx).group_name(task.group_id)), ""]
+    names = await svc(ctx).slot_names(slots)
     for sl in slots:
         lines.append(f"• {slot_when(sl)} – {count_text(sl)}")
+        if names.get(sl.slot_id):
+            lines.append(who_line(names[sl.slot_id]))
     rows = [
         [
             Button(_("✏️ Name"), cb("ro", "edit", task.id, "title")),

@@ -147,6 +147,15 @@ class ActionsRepo:
         )
         return row_to(Recipient, row) if row else None
 
+    async def answered(self, action_id: int) -> list[Recipient]:
+        """Everyone who answered this call, in the order they answered."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM action_recipients WHERE action_id = ? AND answer IS NOT NULL"
+            " ORDER BY answered_at, user_id",
+            (action_id,),
+        )
+        return [row_to(Recipient, r) for r in rows]
+
     async def tally(self, action_id: int) -> Tally:
         rows = await self.db.fetchall(
             "SELECT answer, role_id, COUNT(*) FROM action_recipients WHERE action_id = ?"

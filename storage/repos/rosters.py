@@ -439,6 +439,20 @@ class RostersRepo:
         )
         return cur.rowcount == 1
 
+    async def signed_in(self, slot_ids: list[int]) -> list[tuple[int, User]]:
+        """(slot id, person) for everyone signed up for these slots, in sign-up order."""
+        if not slot_ids:
+            return []
+        marks = ",".join("?" * len(slot_ids))
+        rows = await self._all(
+            None,
+            "SELECT x.slot_id AS x_slot_id, u.* FROM roster_shifts x"
+            " JOIN users u ON u.id = x.user_id"
+            f" WHERE x.slot_id IN ({marks}) AND x.state = 'signed' ORDER BY x.signed_at, x.id",
+            tuple(slot_ids),
+        )
+        return [(r["x_slot_id"], row_to(User, r)) for r in rows]
+
     async def signed_users(
         self, slot_id: int, conn: aiosqlite.Connection | None = None
     ) -> list[tuple[Shift, User]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -142,3 +143,45 @@ class UsersRepo:
         stamp = to_db(now) if now else None
         await self.db.execute("UPDATE users SET stopped_at = ? WHERE id = ?", (stamp, user.id))
         return self._remember(replace(user, stopped_at=stamp))
+
+
+def distinct_names(
+    people: Iterable[tuple[int, str | None, str | None]], fallback: str = "?"
+) -> dict[int, str]:
+    """A short name per person that tells the people of one list apart.
+
+    ``people`` are (id, first name, last name). The first name alone where it is unique; where
+    two share it, the last name's initial ("Ahmed B."), then the whole last name; whoever still
+    looks the same gets a number in the order they joined the bot ("Ahmed", "Ahmed 2").
+    Someone without a name (removed by /forget) shows as ``fallback``, numbered the same way.
+    """
+    rows = sorted({pid: (pid, fn, ln) for pid, fn, ln in people}.values())
+    first = {pid: (fn or "").strip() or fallback for pid, fn, _ln in rows}
+    last = {pid: (ln or "").strip() if (fn or "").strip() else "" for pid, fn, ln in rows}
+    names = dict(first)
+    for widen in (lambda pid: last[pid][:1] + "." if last[pid] else "", lambda pid: last[pid]):
+        for pid in _clashing(names):
+            if widen(pid):
+                names[pid] = first[pid] + " " + widen(pid)
+    seen: dict[str, int] = {}
+    for pid, _fn, _ln in rows:  # still the same: a number; the first one keeps the bare name
+        label = names[pid].casefold()
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            names[pid] = f"{names[pid]} {seen[label]}"
+    return names
+
+
+def user_names(users: Iterable[User], fallback: str = "?") -> dict[int, str]:
+    """``distinct_names`` of users; the @username stands in for a missing first name."""
+    return distinct_names(
+        ((u.id, u.first_name or u.username, u.last_name if u.first_name else None) for u in users),
+        fallback,
+    )
+
+
+def _clashing(names: dict[int, str]) -> set[int]:
+    count: dict[str, int] = {}
+    for label in names.values():
+        count[label.casefold()] = count.get(label.casefold(), 0) + 1
+    return {pid for pid, label in names.items() if count[label.casefold()] > 1}
