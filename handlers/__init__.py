@@ -2,8 +2,6 @@
 
 Order matters!
   group -100  prepare: who is this, which language (every update)
-  group -90   first contact: someone who has not seen the privacy notice (new, or back after
-              /forget) gets it first; a button from before goes no further
   group 0     first match wins, in this order:
               0. edited messages (a command must not run twice)
               1. commands and buttons of every feature (FEATURES below)
@@ -38,7 +36,6 @@ FEATURES = [start, admin, groups, reports, meetings, actions, rosters, privacy, 
 
 def register_all(app: Application) -> None:
     app.add_handler(TypeHandler(Update, prepare), group=-100)
-    app.add_handler(TypeHandler(Update, start.first_contact), group=-90)
     fallback.register_first(app)
     for module in FEATURES:
         module.register(app)

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    filters,
-)
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
 from bot.core.i18n import N_, _, ngettext
@@ -27,7 +21,6 @@ from handlers.common import (
     button_data,
     button_expired,
     forget_roles,
-    is_private,
     parse_cb,
     reply,
     roles,
@@ -137,7 +130,12 @@ async def cmd_start(update: Update, ctx: BotContext) -> None:
         if first_time:
             ctx.user = await s.users.mark_privacy_seen(user, s.clock.now())
     if first_time:
-        await _welcome(update, ctx, parts)
+        greeting = _("Hello {name}! I am the neighbourhood bot.").format(
+            name=esc(user.first_name or "")
+        )
+        ask = _("I will talk to you in <b>English</b>. Is that right? Tap your language.")
+        text = "\n\n".join([greeting, *parts, ask, privacy_text(s.settings)])
+        await reply(update, ctx, text, language_rows())
     else:
         if not parts:
             parts.append(
@@ -147,36 +145,6 @@ async def cmd_start(update: Update, ctx: BotContext) -> None:
     await set_user_commands(
         ctx.bot, ctx.registry, ctx.user, await roles(ctx), i18n.current_language()
     )
-
-
-async def _welcome(update: Update, ctx: BotContext, parts: list[str]) -> None:
-    """The first message a person gets: hello, the language question and the privacy notice."""
-    greeting = _("Hello {name}! I am the neighbourhood bot.").format(
-        name=esc(ctx.user.first_name or "")
-    )
-    ask = _("I will talk to you in <b>English</b>. Is that right? Tap your language.")
-    text = "\n\n".join([greeting, *parts, ask, privacy_text(ctx.services.settings)])
-    await reply(update, ctx, text, language_rows())
-
-
-async def first_contact(update: Update, ctx: BotContext) -> None:
-    """Before anything else: a person who has not seen the privacy notice — new, or back after
-    /forget — sees it first, as at /start. A button from before (on an old message in their
-    chat) does nothing else: it cannot act for the new person, nor start a conversation."""
-    user = ctx.user
-    if user is None or user.privacy_seen_at is not None or not is_private(update):
-        return
-    query = update.callback_query
-    message = update.message
-    if query is None and (message is None or (message.text or "").startswith("/start")):
-        return  # /start greets by itself; edits and chat-member updates are not a first contact
-    s = ctx.services
-    ctx.user = await s.users.mark_privacy_seen(user, s.clock.now())
-    if query is not None:
-        await answer(update, _("This button is from before. Start here."))
-    await _welcome(update, ctx, [])
-    if query is not None:
-        raise ApplicationHandlerStop
 
 
 async def cmd_help(update: Update, ctx: BotContext) -> None:

@@ -43,7 +43,6 @@ async def test_command_menu_set_per_language_and_per_role(h, admin):
 
 async def test_error_handler_tells_user_nothing_is_lost(h, caplog):
     p = h.person("Rik", language_code="en")
-    await p.send("/start")  # he has the welcome and the privacy notice; now something fails
     h.api.fail_next("sendMessage", "400")
     with caplog.at_level(logging.ERROR, logger="buurtbot.errors"):
         await p.send("/help")

@@ -192,7 +192,6 @@ async def test_take_over_first_tap_wins_others_see_it_taken_organiser_told(h, ad
     assert signed == [("Els",), ("Lies",)]
     # A forged take-over tap from someone who is not a volunteer of the group is refused.
     stranger = h.person("Zoe", language_code="en")
-    await stranger.send("/start")  # she knows the bot, but is no volunteer of this group
     await stranger.press_data(f"tk:take:{tk}")
     assert "can't" in h.api.calls_of("answerCallbackQuery")[-1].params.get("text", "")
 
