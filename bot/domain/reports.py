@@ -17,7 +17,7 @@ from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.dialogs import DialogsRepo
-from storage.repos.projects import ProjectsRepo
+from storage.repos.projects import Project, ProjectsRepo
 from storage.repos.reports import (
     Category,
     DigestSetting,
@@ -377,6 +377,14 @@ class ReportsService:
         for gid in sorted(roles.group_projects):
             seen.setdefault(roles.group_projects[gid], gid)
         return sorted(seen.items(), key=lambda pg: pg[1])
+
+    async def stranger_projects(self, roles: Roles) -> list[Project]:
+        """Someone in no group (and no worker or admin) may still report a problem — a
+        neighbour who only heard of the bot must not hit a dead end — to a project they choose
+        (the only one, or by name). Empty for everyone else: they report through their group."""
+        if roles.member_of or roles.worker_of or roles.is_admin:
+            return []
+        return await self.projects.all()
 
     async def project_for(self, roles: Roles) -> tuple[int, int | None] | None:
         """The project a resident reports to: through their group, else a worker's own project,

@@ -38,7 +38,7 @@ async def cmd_report(update: Update, ctx: BotContext) -> None:
     r = svc(ctx)
     rl = await roles(ctx)
     found = await r.project_for(rl)
-    if found is None:
+    if found is None and not await r.stranger_projects(rl):
         await reply(
             update,
             ctx,
@@ -60,9 +60,46 @@ async def cmd_report(update: Update, ctx: BotContext) -> None:
             ],
         )
         return
+    await _start(update, ctx, rl)
+
+
+async def _start(update: Update, ctx: BotContext, rl: Any) -> None:
+    """A new report: its project through the person's group (they choose among several), or,
+    for someone in no group yet, the project they choose (told how to join a group)."""
+    r = svc(ctx)
     if await _choose_project(update, ctx, rl):
         return
+    projects = await r.stranger_projects(rl)
+    if len(projects) > 1:
+        rows = [[Button(p.name[:40], cb("rep", "sp", p.id))] for p in projects[:30]]
+        await show(
+            update,
+            ctx,
+            _("You are not in a group yet. Which project is your neighbourhood in?"),
+            rows,
+        )
+        return
+    if projects:
+        await _begin_as_stranger(update, ctx, projects[0])
+        return
+    found = await r.project_for(rl)
+    if found is None:
+        await button_expired(update)
+        return
     await _begin(update, ctx, found)
+
+
+async def _begin_as_stranger(update: Update, ctx: BotContext, project: Any) -> None:
+    await reply(
+        update,
+        ctx,
+        _(
+            "You are not in a group yet. You can still report a problem: it goes to the project "
+            "workers of “{project}”. To join a group, ask a project worker for an invite link "
+            "or scan the QR code on the poster."
+        ).format(project=esc(project.name)),
+    )
+    await _begin(update, ctx, (project.id, None))
 
 
 async def _choose_project(update: Update, ctx: BotContext, rl: Any) -> bool:
@@ -407,14 +444,16 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
                 await _ask(update, ctx, draft.step, ReportDraft.from_dict(draft.data))
                 return
         await r.start_afresh(ctx.user.id, KIND)
-        rl = await roles(ctx)
-        found = await r.project_for(rl)
-        if found is None:
+        await _start(update, ctx, await roles(ctx))
+        return
+    if action == "sp":  # someone in no group chose a project: checked, the button can be forged
+        pid = parse_int(parts[2]) if len(parts) == 3 else None
+        chosen = [p for p in await r.stranger_projects(await roles(ctx)) if p.id == pid]
+        if not chosen:
             await button_expired(update)
             return
-        if await _choose_project(update, ctx, rl):
-            return
-        await _begin(update, ctx, found)
+        ack(update)
+        await _begin_as_stranger(update, ctx, chosen[0])
         return
     if action == "proj":
         rl = await roles(ctx)
