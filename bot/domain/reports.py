@@ -17,7 +17,7 @@ from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.dialogs import DialogsRepo
-from storage.repos.projects import ProjectsRepo
+from storage.repos.projects import Project, ProjectsRepo
 from storage.repos.reports import (
     Category,
     DigestSetting,
@@ -105,6 +105,20 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
+# A long text is split by the Telegram client into messages of at most 4096 characters, sent
+# within a second or two. A text that arrives within SPLIT_WINDOW_S seconds (by the messages'
+# Telegram dates, so a bot that was down still joins them) after a piece of at least
+# SPLIT_PIECE_MIN characters continues that piece: nobody types 3,500 characters and then a
+# second message within three seconds, so the rule does not catch two separate messages.
+SPLIT_WINDOW_S = 3
+SPLIT_PIECE_MIN = 3500
+# The longest description: three full Telegram messages. The card shows the first CARD_TEXT
+# characters; the rest follows it in plain messages, so the worker gets every word.
+DESCRIPTION_MAX = 3 * 4096
+CARD_TEXT = 3000
+CONTINUATION = 4000
+
+
 @dataclass
 class ReportDraft:
     """A report being made: what the resident answered so far. Kept in the dialogs table (and in
@@ -118,6 +132,15 @@ class ReportDraft:
     text: str | None = None
     voice: str | None = None  # the voice note's file id
     voice_dur: int | None = None
+    # Further voice notes after the first, [file id, seconds] each, in the order sent.
+    voices: list[list[Any]] = field(default_factory=list)
+    # The Telegram date (Unix seconds) of the latest typed piece, and whether that piece was as
+    # long as a piece the client cut off (so a text right after it continues it).
+    # text_glue: that piece was cut hard (4096 characters, ending inside a word), so the next
+    # piece goes on without a space.
+    text_at: int | None = None
+    text_cut: bool = False
+    text_glue: bool = False
     hood: int | None = None
     lat: float | None = None
     lon: float | None = None
@@ -128,10 +151,49 @@ class ReportDraft:
     back: bool = False  # changing one answer from the summary: back to "confirm" after it
 
     def set_voice(self, file_id: str, duration: int | None) -> None:
-        self.voice, self.voice_dur, self.text = file_id, duration, None
+        """The description is (again) this voice note."""
+        self.voice, self.voice_dur, self.text, self.voices = file_id, duration, None, []
+        self.text_at, self.text_cut, self.text_glue = None, False, False
 
-    def set_text(self, text: str) -> None:
-        self.text, self.voice = text, None
+    def add_voice(self, file_id: str, duration: int | None) -> None:
+        """One more voice note: people speak in two or three short ones."""
+        if self.voice is None:
+            self.voice, self.voice_dur = file_id, duration
+        else:
+            self.voices.append([file_id, duration])
+
+    @property
+    def voice_count(self) -> int:
+        return (1 if self.voice else 0) + len(self.voices)
+
+    def set_text(self, raw: str, at: int | None = None) -> None:
+        """The description is (again) this text (a voice note given before is dropped)."""
+        self.text, self.voice, self.voice_dur, self.voices = raw.strip(), None, None, []
+        self._piece(raw, at)
+
+    def _piece(self, raw: str, at: int | None) -> None:
+        self.text_at, self.text_cut = at, len(raw) >= SPLIT_PIECE_MIN
+        self.text_glue = len(raw) >= 4096 and not raw[-1:].isspace()
+
+    def add_text(self, text: str, sep: str = "\n") -> None:
+        """More words for the description (a caption, or what was typed after it)."""
+        self.text = self.text + sep + text if self.text else text
+        self.text_at, self.text_cut, self.text_glue = None, False, False
+
+    def continues_split(self, at: int) -> bool:
+        """Is a text sent at ``at`` (Telegram date) the next piece of the latest one?"""
+        return (
+            self.text_cut
+            and self.text_at is not None
+            and 0 <= at - self.text_at <= (SPLIT_WINDOW_S)
+        )
+
+    def join_piece(self, raw: str, at: int) -> None:
+        """Append the next piece of a client-split text as it was cut: the client cuts at a
+        space or line break where it can (and drops it), else in the middle of a word."""
+        sep = "" if self.text_glue or raw[:1].isspace() else " "
+        self.text = (self.text or "") + sep + raw.rstrip()
+        self._piece(raw, at)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: the three keys every draft has, then only the answers given (text and
@@ -146,6 +208,10 @@ class ReportDraft:
             "text": self.text,
             "voice": self.voice,
             "voice_dur": self.voice_dur,
+            "voices": [list(v) for v in self.voices] or None,
+            "text_at": self.text_at,
+            "text_cut": True if self.text_cut else None,
+            "text_glue": True if self.text_glue else None,
             "hood": self.hood,
             "lat": self.lat,
             "lon": self.lon,
@@ -176,6 +242,10 @@ class ReportDraft:
             text=data.get("text"),
             voice=data.get("voice"),
             voice_dur=data.get("voice_dur"),
+            voices=[list(v) for v in data.get("voices") or []],
+            text_at=num("text_at"),
+            text_cut=bool(data.get("text_cut")),
+            text_glue=bool(data.get("text_glue")),
             hood=data.get("hood"),
             lat=data.get("lat"),
             lon=data.get("lon"),
@@ -307,6 +377,14 @@ class ReportsService:
         for gid in sorted(roles.group_projects):
             seen.setdefault(roles.group_projects[gid], gid)
         return sorted(seen.items(), key=lambda pg: pg[1])
+
+    async def stranger_projects(self, roles: Roles) -> list[Project]:
+        """Someone in no group (and no worker or admin) may still report a problem — a
+        neighbour who only heard of the bot must not hit a dead end — to a project they choose
+        (the only one, or by name). Empty for everyone else: they report through their group."""
+        if roles.member_of or roles.worker_of or roles.is_admin:
+            return []
+        return await self.projects.all()
 
     async def project_for(self, roles: Roles) -> tuple[int, int | None] | None:
         """The project a resident reports to: through their group, else a worker's own project,
@@ -441,6 +519,9 @@ class ReportsService:
             photos = list(draft.photos)
             if photos:
                 await ReportsRepo.add_photos_tx(conn, report_id, photos, user.id, now)
+            voices = [(str(v[0]), v[1]) for v in draft.voices]
+            if voices:
+                await ReportsRepo.add_voices_tx(conn, report_id, voices, user.id, now)
             await ReportsRepo.event_tx(
                 conn, report_id, "created", now, actor_id=user.id, new_status="new"
             )
@@ -450,7 +531,16 @@ class ReportsService:
                 await ReportsRepo.event_tx(conn, report_id, "to_admins", now, reason="no worker")
             for t in targets:
                 await self.enqueue_card(
-                    conn, report, t, cat, photos, user, now, me_too=0, hood_name=hood_name
+                    conn,
+                    report,
+                    t,
+                    cat,
+                    photos,
+                    user,
+                    now,
+                    me_too=0,
+                    hood_name=hood_name,
+                    voices=[v[0] for v in voices],
                 )
             await ReportsRepo.drop_draft_tx(conn, user.id)
             await DialogsRepo.clear_tx(conn, user.id)
@@ -516,7 +606,9 @@ class ReportsService:
         reporter: User | None,
         me_too: int,
         hood_name: str | None,
+        more_voices: int = 0,
     ) -> str:
+        """``more_voices``: how many voice notes follow the first one."""
         who = (
             esc(reporter.display_name)
             if (report.show_name and reporter is not None)
@@ -545,10 +637,28 @@ class ReportsService:
                 ).format(n=me_too)
             )
         if report.text:
-            lines += ["", esc(clip(report.text, 3000))]
-        elif report.voice_file_id:
-            lines += ["", _("🎤 Voice note: see below.")]
+            lines += ["", esc(clip(report.text, CARD_TEXT))]
+            if len(report.text) > CARD_TEXT:
+                lines.append(_("(The text goes on in the next message.)"))
+        if report.voice_file_id:
+            n = 1 + more_voices
+            lines += [] if report.text else [""]
+            lines.append(
+                _("🎤 Voice note: see below.")
+                if n == 1
+                else ngettext(
+                    "🎤 {n} voice note: see below.", "🎤 {n} voice notes: see below.", n
+                ).format(n=n)
+            )
         return "\n".join(lines)
+
+    @staticmethod
+    def text_continuation(text: str | None) -> list[str]:
+        """The rest of a description longer than the card holds, in plain-text messages."""
+        if not text or len(text) <= CARD_TEXT:
+            return []
+        rest = text[CARD_TEXT:]
+        return [rest[i : i + CONTINUATION] for i in range(0, len(rest), CONTINUATION)]
 
     async def enqueue_card(
         self,
@@ -562,12 +672,25 @@ class ReportsService:
         me_too: int,
         hood_name: str | None,
         dedupe: str | None = None,
+        voices: list[str] | None = None,
     ) -> None:
-        """Never awaits the database itself: it runs inside the caller's transaction."""
+        """Never awaits the database itself: it runs inside the caller's transaction.
+        ``voices``: the report's voice notes after the first (report_voices), in order."""
+        more = list(voices or [])
+        every_voice = [report.voice_file_id, *more] if report.voice_file_id else []
         with i18n.use_locale(to.language):
-            text = self.card_text(report, cat, reporter, me_too, hood_name)
+            text = self.card_text(report, cat, reporter, me_too, hood_name, len(more))
             rows = self.worker_buttons(report, reporter)
             caption = _("Report {ref}").format(ref=report.reference)
+            goes_on = _("Report {ref}, the text goes on:").format(ref=report.reference)
+            voice_captions = [
+                caption
+                if len(every_voice) == 1
+                else _("Report {ref} · voice note {i} of {n}").format(
+                    ref=report.reference, i=i + 1, n=len(every_voice)
+                )
+                for i in range(len(every_voice))
+            ]
         ref = f"report:{report.id}"
         await self.outbox.enqueue_tx(
             conn,
@@ -578,14 +701,24 @@ class ReportsService:
             dedupe_key=dedupe,
             now=now,
         )
-        if report.voice_file_id:
+        for i, part in enumerate(self.text_continuation(report.text)):
+            # Plain text: nothing to escape, so a piece can be cut anywhere.
+            await self.outbox.enqueue_tx(
+                conn,
+                to.chat_id,
+                "sendMessage",
+                {"chat_id": to.chat_id, "text": goes_on + "\n\n" + part},
+                now=now,
+                dedupe_key=f"{dedupe}:t{i}" if dedupe else None,
+            )
+        for i, voice in enumerate(every_voice):
             await self.outbox.enqueue_tx(
                 conn,
                 to.chat_id,
                 "sendVoice",
-                {"voice": report.voice_file_id, "caption": caption},
+                {"voice": voice, "caption": voice_captions[i]},
                 now=now,
-                dedupe_key=f"{dedupe}:v" if dedupe else None,
+                dedupe_key=(f"{dedupe}:v" + (str(i) if i else "")) if dedupe else None,
             )
         for i, photo in enumerate(photos[:10]):
             await self.outbox.enqueue_tx(
@@ -708,6 +841,7 @@ class ReportsService:
         if report is None:
             return 0
         count = await ReportsRepo.me_too_count_tx(conn, report_id)
+        more_voices = len(await ReportsRepo.voices_tx(conn, report_id))
         cat = await self.repo.category(report.project_id, report.category_id)
         reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
         hood_name = await self.hood_name(report.neighbourhood_id)
@@ -719,7 +853,7 @@ class ReportsService:
                     text = self.handed_text(report, await self.users.get(handed_to))
                     rows = []
                 else:
-                    text = self.card_text(report, cat, reporter, count, hood_name)
+                    text = self.card_text(report, cat, reporter, count, hood_name, more_voices)
                     rows = self.worker_buttons(report, reporter)
             if text == unless_text:
                 continue
@@ -1087,7 +1221,16 @@ class ReportsService:
             photos = await ReportsRepo.photos_tx(conn, report.id)
             count = await ReportsRepo.me_too_count_tx(conn, report.id)
             await self.enqueue_card(
-                conn, updated, to, cat, photos, reporter, now, me_too=count, hood_name=hood_name
+                conn,
+                updated,
+                to,
+                cat,
+                photos,
+                reporter,
+                now,
+                me_too=count,
+                hood_name=hood_name,
+                voices=await ReportsRepo.voices_tx(conn, report.id),
             )
         return updated
 
@@ -1187,6 +1330,7 @@ class ReportsService:
         reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
         cat = await self.repo.category(report.project_id, report.category_id)
         photos = await self.repo.photos(report.id)
+        voices = await self.repo.voices(report.id)
         count = await self.repo.me_too_count(report.id)
         hood_name = await self.hood_name(report.neighbourhood_id)
         async with self.db.transaction(mark=False) as conn:
@@ -1210,6 +1354,7 @@ class ReportsService:
                     me_too=count,
                     hood_name=hood_name,
                     dedupe=f"reroute:{report.id}:{to.chat_id}",
+                    voices=voices,
                 )
             if targets:
                 await ReportsRepo.event_tx(

@@ -10,7 +10,7 @@ from telegram import Update
 from bot.core import i18n
 from bot.core.i18n import _, lower_first, ngettext
 from bot.core.ui import Button, cb, clip, esc
-from bot.domain.reports import ReportDraft, status_label
+from bot.domain.reports import DESCRIPTION_MAX, ReportDraft, status_label
 from handlers.common import (
     answer,
     button_action,
@@ -38,7 +38,7 @@ async def cmd_report(update: Update, ctx: BotContext) -> None:
     r = svc(ctx)
     rl = await roles(ctx)
     found = await r.project_for(rl)
-    if found is None:
+    if found is None and not await r.stranger_projects(rl):
         await reply(
             update,
             ctx,
@@ -60,9 +60,46 @@ async def cmd_report(update: Update, ctx: BotContext) -> None:
             ],
         )
         return
+    await _start(update, ctx, rl)
+
+
+async def _start(update: Update, ctx: BotContext, rl: Any) -> None:
+    """A new report: its project through the person's group (they choose among several), or,
+    for someone in no group yet, the project they choose (told how to join a group)."""
+    r = svc(ctx)
     if await _choose_project(update, ctx, rl):
         return
+    projects = await r.stranger_projects(rl)
+    if len(projects) > 1:
+        rows = [[Button(p.name[:40], cb("rep", "sp", p.id))] for p in projects[:30]]
+        await show(
+            update,
+            ctx,
+            _("You are not in a group yet. Which project is your neighbourhood in?"),
+            rows,
+        )
+        return
+    if projects:
+        await _begin_as_stranger(update, ctx, projects[0])
+        return
+    found = await r.project_for(rl)
+    if found is None:
+        await button_expired(update)
+        return
     await _begin(update, ctx, found)
+
+
+async def _begin_as_stranger(update: Update, ctx: BotContext, project: Any) -> None:
+    await reply(
+        update,
+        ctx,
+        _(
+            "You are not in a group yet. You can still report a problem: it goes to the project "
+            "workers of “{project}”. To join a group, ask a project worker for an invite link "
+            "or scan the QR code on the poster."
+        ).format(project=esc(project.name)),
+    )
+    await _begin(update, ctx, (project.id, None))
 
 
 async def _choose_project(update: Update, ctx: BotContext, rl: Any) -> bool:
@@ -80,8 +117,11 @@ async def _begin(update: Update, ctx: BotContext, found: tuple[int, int | None])
     await _ask(update, ctx, "cat", ReportDraft(project_id=found[0], group_id=found[1]))
 
 
-async def _ask(update: Update, ctx: BotContext, step: str, data: ReportDraft) -> None:
-    """Store where the conversation is, then ask its question."""
+async def _ask(
+    update: Update, ctx: BotContext, step: str, data: ReportDraft, kept: str | None = None
+) -> None:
+    """Store where the conversation is, then ask its question (after ``kept``: what was just
+    received, said in the same message)."""
     s = ctx.services
     r = svc(ctx)
     if step == "similar":
@@ -91,33 +131,33 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: ReportDraft) ->
         else:
             data.similar = [x.id for x in similar]
     await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
+
+    async def ask(text: str, rows: list[list[Button]] | None = None) -> None:
+        await show(update, ctx, kept + "\n\n" + text if kept else text, rows)
+
     pid = data.project_id
     if step == "cat":
         cats = await r.categories(pid)
         buttons = [Button(r.category_label(c), cb("rep", "cat", c.id)) for c in cats]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        await show(
-            update,
-            ctx,
+        await ask(
             _("📣 What is the problem about? Tap one.") + "\n" + _("Send /cancel to stop."),
             rows,
         )
     elif step == "what":
-        await show(update, ctx, _("Tell us what is wrong. Type it, or send a voice note 🎤."))
+        await ask(_("Tell us what is wrong. Type it, or send a voice note 🎤."))
     elif step == "photos":
-        await show(
-            update,
-            ctx,
-            _("Do you have photos? Send one or more. Tap “Done” when you are ready."),
+        await ask(
+            _("Do you have photos? Send one or more. Tap “Done” when you are ready.")
+            + "\n"
+            + _("Something to add? Send another voice note or type it."),
             [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]],
         )
     elif step == "where":
         hoods = await s.projects.neighbourhoods(pid)
         buttons = [Button(h.name[:40], cb("rep", "hood", h.id)) for h in hoods[:30]]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        await show(
-            update,
-            ctx,
+        await ask(
             _(
                 "📍 Where is it? Share your location (📎 → Location), tap your neighbourhood, or "
                 "type the address."
@@ -145,11 +185,9 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: ReportDraft) ->
         lines.append("")
         lines.append(_("Is it the same problem? Tap “Me too”. Or send your own report."))
         rows.append([Button(_("➡️ Send my own report"), cb("rep", "own"))])
-        await show(update, ctx, "\n".join(lines), rows)
+        await ask("\n".join(lines), rows)
     elif step == "name":
-        await show(
-            update,
-            ctx,
+        await ask(
             _("May the project worker see your name?"),
             [
                 [
@@ -159,9 +197,7 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: ReportDraft) ->
             ],
         )
     elif step == "quote":
-        await show(
-            update,
-            ctx,
+        await ask(
             _("May we use your story, without your name, to show policy makers what is going on?"),
             [
                 [
@@ -171,9 +207,7 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: ReportDraft) ->
             ],
         )
     elif step == "confirm":
-        await show(
-            update,
-            ctx,
+        await ask(
             await _summary(ctx, data),
             [[Button(_("✅ Send"), cb("rep", "ok")), Button(_("✏️ Change"), cb("rep", "chg"))]],
         )
@@ -188,7 +222,16 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
         place.append(esc(data.address))
     if data.lat is not None and not place:
         place.append(_("location pin"))
-    what = esc(clip(data.text, 500)) if data.text else _("🎤 Voice note")
+    said = [esc(clip(data.text, 500))] if data.text else []
+    if data.voice_count == 1:
+        said.append(_("🎤 Voice note"))
+    elif data.voice_count:
+        said.append(
+            ngettext("🎤 {n} voice note", "🎤 {n} voice notes", data.voice_count).format(
+                n=data.voice_count
+            )
+        )
+    what = " + ".join(said) or "?"
     yes, no = _("yes"), lower_first(_("No"))
     lines = [
         _("<b>Your report</b>"),
@@ -213,27 +256,46 @@ def _next(step: str, data: ReportDraft) -> str:
 
 
 async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
-    """Messages (not buttons) while a report is being made."""
+    """Messages (not buttons) while a report is being made. Nothing a person sends is dropped:
+    every voice note, photo, caption and piece of a long text is stored before the answer."""
     msg = message_of(update)
     s = ctx.services
     data = ReportDraft.from_dict(dialog.data)
-    limit = s.settings.report_max_text
+    at = int(msg.date.timestamp())
+    raw = msg.text or msg.caption or ""
+    if msg.text and dialog.step != "what" and data.continues_split(at):
+        # The second piece of a text the client split: the dialog already moved on.
+        if len(data.text or "") + len(raw) > DESCRIPTION_MAX:
+            await reply(update, ctx, _too_long(len(data.text or "") + len(raw)))
+            return
+        data.join_piece(raw, at)
+        await _ask(update, ctx, dialog.step, data, _("✅ I got all of your text."))
+        return
     if dialog.step == "what":
         if msg.voice is not None:
             data.set_voice(msg.voice.file_id, seconds(msg.voice.duration))
-        elif msg.text:
-            text = msg.text.strip()
-            if len(text) > limit:
-                await reply(
-                    update,
-                    ctx,
-                    _(
-                        "That is too long: {n} characters. Please keep it under {limit}, or send "
-                        "a voice note."
-                    ).format(n=len(text), limit=limit),
-                )
+            if raw.strip():
+                data.add_text(raw.strip())
+        elif raw.strip():
+            if len(raw) > DESCRIPTION_MAX:
+                await reply(update, ctx, _too_long(len(raw)))
                 return
-            data.set_text(text)
+            data.set_text(raw, at if msg.text else None)
+            if msg.photo:  # a captioned photo: the caption is the description
+                data.photos = [*data.photos, msg.photo[-1].file_id][:10]
+        elif msg.photo:
+            # A photo without words: keep it, and still ask what is wrong.
+            data.photos = [*data.photos, msg.photo[-1].file_id][:10]
+            await s.dialogs.set(ctx.user.id, KIND, "what", data.to_dict(), s.clock.now())
+            await reply(
+                update,
+                ctx,
+                _(
+                    "📷 I kept your photo. Now tell us what is wrong: type it, or send a voice "
+                    "note 🎤."
+                ),
+            )
+            return
         elif msg.sticker is not None:
             await reply(
                 update,
@@ -247,11 +309,11 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         else:
             await reply(update, ctx, _("Please type what is wrong, or send a voice note."))
             return
-        await _ask(update, ctx, _next("what", data), data)
+        await _ask(update, ctx, _next("what", data), data, _kept_line(data))
     elif dialog.step == "photos":
-        if msg.photo:
-            photos = list(data.photos)
-            if len(photos) >= 10:
+        done = [[Button(_("✅ Done"), cb("rep", "pdone"))]]
+        if msg.photo or msg.voice is not None or raw.strip():
+            if msg.photo and len(data.photos) >= 10:
                 await reply(
                     update,
                     ctx,
@@ -259,19 +321,17 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                     [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]],
                 )
                 return
-            photos.append(msg.photo[-1].file_id)
-            data.photos = photos
+            if len(data.text or "") + len(raw) > DESCRIPTION_MAX:
+                await reply(update, ctx, _too_long(len(data.text or "") + len(raw)))
+                return
+            if msg.photo:
+                data.photos = [*data.photos, msg.photo[-1].file_id]
+            if msg.voice is not None:
+                data.add_voice(msg.voice.file_id, seconds(msg.voice.duration))
+            if raw.strip():  # a caption, or words typed after the description
+                data.add_text(raw.strip())
             await s.dialogs.set(ctx.user.id, KIND, "photos", data.to_dict(), s.clock.now())
-            await reply(
-                update,
-                ctx,
-                ngettext(
-                    "{n} photo received. Send more, or tap “Done”.",
-                    "{n} photos received. Send more, or tap “Done”.",
-                    len(photos),
-                ).format(n=len(photos)),
-                [[Button(_("✅ Done"), cb("rep", "pdone"))]],
-            )
+            await reply(update, ctx, _kept_line(data) + "\n" + _("Send more, or tap “Done”."), done)
         else:
             await reply(
                 update,
@@ -328,6 +388,30 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await reply(update, ctx, _("Please tap one of the buttons above."))
 
 
+def _too_long(n: int) -> str:
+    return _(
+        "That is too long: {n} characters. Please keep it under {limit}, or send a voice note."
+    ).format(n=n, limit=DESCRIPTION_MAX)
+
+
+def _kept_line(data: ReportDraft) -> str:
+    """What the bot has kept of the description so far, so the person sees nothing was lost."""
+    parts = []
+    if data.text:
+        parts.append(_("✍️ your text"))
+    if data.voice_count:
+        parts.append(
+            ngettext("🎤 {n} voice note", "🎤 {n} voice notes", data.voice_count).format(
+                n=data.voice_count
+            )
+        )
+    if data.photos:
+        parts.append(
+            ngettext("📷 {n} photo", "📷 {n} photos", len(data.photos)).format(n=len(data.photos))
+        )
+    return _("✅ Kept: {what}.").format(what=", ".join(parts))
+
+
 async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
     await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, ReportDraft.from_dict(dialog.data))
     return _("I kept your report as a draft. Send /report to continue it.")
@@ -360,14 +444,16 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
                 await _ask(update, ctx, draft.step, ReportDraft.from_dict(draft.data))
                 return
         await r.start_afresh(ctx.user.id, KIND)
-        rl = await roles(ctx)
-        found = await r.project_for(rl)
-        if found is None:
+        await _start(update, ctx, await roles(ctx))
+        return
+    if action == "sp":  # someone in no group chose a project: checked, the button can be forged
+        pid = parse_int(parts[2]) if len(parts) == 3 else None
+        chosen = [p for p in await r.stranger_projects(await roles(ctx)) if p.id == pid]
+        if not chosen:
             await button_expired(update)
             return
-        if await _choose_project(update, ctx, rl):
-            return
-        await _begin(update, ctx, found)
+        ack(update)
+        await _begin_as_stranger(update, ctx, chosen[0])
         return
     if action == "proj":
         rl = await roles(ctx)

@@ -1,6 +1,6 @@
 """Personal data in the problem-report tables (schema 0002_reports): export, anonymise, retention.
 
-What identifies a reporter: reporter_id, the voice note (their voice), photos, the typed address,
+What identifies a reporter: reporter_id, the voice notes (their voice), photos, the typed address,
 the exact pin, the free text (unless they consented to be quoted), the relayed messages, reasons
 they typed, "me too" rows and drafts. What stays for the statistics: reference, project,
 category, neighbourhood, status and its history (times), me-too counts, the pin rounded to
@@ -76,6 +76,15 @@ async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
                 db, "SELECT COUNT(*) AS n FROM report_photos WHERE report_id = ?", (rid,)
             )
         )[0]["n"]
+        # Every voice note of the report: the first (reports.voice_file_id) and the further ones.
+        r["voice_notes"] = (
+            int(r["has_voice_note"])
+            + (
+                await dict_rows(
+                    db, "SELECT COUNT(*) AS n FROM report_voices WHERE report_id = ?", (rid,)
+                )
+            )[0]["n"]
+        )
         r["messages"] = await dict_rows(
             db,
             "SELECT direction, text, voice_file_id IS NOT NULL AS voice,"
@@ -163,6 +172,7 @@ async def anonymise_reports_tx(
             (stamp, *chunk),
         )
         await conn.execute(f"DELETE FROM report_photos WHERE report_id IN ({marks})", chunk)
+        await conn.execute(f"DELETE FROM report_voices WHERE report_id IN ({marks})", chunk)
         await conn.execute(f"DELETE FROM report_messages WHERE report_id IN ({marks})", chunk)
         await conn.execute(
             f"UPDATE report_me_too SET user_id = NULL WHERE report_id IN ({marks})", chunk
@@ -196,6 +206,7 @@ async def forget_reporter_tx(conn: aiosqlite.Connection, user_id: int, now: date
     await anonymise_reports_tx(conn, ids, now)
     # What they did on other people's reports (as a neighbour or as a worker).
     await conn.execute("DELETE FROM report_photos WHERE added_by = ?", (user_id,))
+    await conn.execute("DELETE FROM report_voices WHERE added_by = ?", (user_id,))
     await conn.execute(
         "UPDATE report_messages SET text = NULL, voice_file_id = NULL, photo_file_id = NULL,"
         " sender_id = NULL WHERE sender_id = ? AND direction = 'to_worker'",
@@ -256,6 +267,12 @@ async def outbox_needles(conn: aiosqlite.Connection, user_id: int) -> list[str]:
     async with conn.execute(
         "SELECT p.file_id FROM report_photos p JOIN reports r ON r.id = p.report_id"
         " WHERE r.reporter_id = ? OR p.added_by = ?",
+        (user_id, user_id),
+    ) as cur:
+        needles += [r[0] for r in await cur.fetchall()]
+    async with conn.execute(
+        "SELECT v.file_id FROM report_voices v JOIN reports r ON r.id = v.report_id"
+        " WHERE r.reporter_id = ? OR v.added_by = ?",
         (user_id, user_id),
     ) as cur:
         needles += [r[0] for r in await cur.fetchall()]

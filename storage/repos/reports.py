@@ -379,6 +379,35 @@ class ReportsRepo:
         )
 
     @staticmethod
+    async def add_voices_tx(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        voices: list[tuple[str, int | None]],
+        user_id: int | None,
+        now: datetime,
+    ) -> None:
+        """The second and later voice notes of a report (file id, seconds), in order."""
+        await conn.executemany(
+            "INSERT INTO report_voices (report_id, file_id, duration, added_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(report_id, f, d, user_id, to_db(now)) for f, d in voices],
+        )
+
+    async def voices(self, report_id: int) -> list[str]:
+        """The file ids of the report's further voice notes (after reports.voice_file_id)."""
+        rows = await self.db.fetchall(
+            "SELECT file_id FROM report_voices WHERE report_id = ? ORDER BY id", (report_id,)
+        )
+        return [r[0] for r in rows]
+
+    @staticmethod
+    async def voices_tx(conn: aiosqlite.Connection, report_id: int) -> list[str]:
+        async with conn.execute(
+            "SELECT file_id FROM report_voices WHERE report_id = ? ORDER BY id", (report_id,)
+        ) as cur:
+            return [r[0] for r in await cur.fetchall()]
+
+    @staticmethod
     async def message_tx(
         conn: aiosqlite.Connection,
         report_id: int,
