@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     digest_waiting_days: int = Field(default=2, ge=1, le=90)
     # Default digest time (HH:MM in TIMEZONE) for workers who did not choose one.
     digest_time: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    # Longest description a resident may type, in characters (a Telegram message holds 4096).
+    # Longest answer or added information a resident may type, in characters. A description may
+    # be longer: a text the Telegram client split into several messages is joined (up to 12,288).
     report_max_text: int = Field(default=2000, ge=100, le=3500)
     # A pin further than this from every neighbourhood with coordinates is refused (km).
     report_area_km: float = Field(default=5.0, gt=0)

@@ -184,8 +184,10 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
         # Everything the card came with, then the conversation so far.
         caption = _("Report {ref}").format(ref=rep.reference)
         photos, pin = await r.card_material(rep)
-        if rep.voice_file_id:
-            await ctx.bot.send_voice(ctx.user.tg_id, rep.voice_file_id, caption=caption)
+        voices = [rep.voice_file_id] if rep.voice_file_id else []
+        voices += await r.repo.voices(rep.id)  # the further voice notes, in order
+        for voice in voices:
+            await ctx.bot.send_voice(ctx.user.tg_id, voice, caption=caption)
         for photo in photos[:10]:
             await ctx.bot.send_photo(ctx.user.tg_id, photo, caption=caption)
         if pin is not None:
