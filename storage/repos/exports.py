@@ -93,13 +93,19 @@ def iter_rows(
         if history
         else "NULL"
     )
+    # A large share of the table (an all-projects export) reads faster in table order, sorted
+    # afterwards: the look-ups then walk the events and "me too" indexes in order (0.5 s instead
+    # of 0.9 s for 100,000 reports). Small selections keep the index on created_at.
+    selected = conn.execute(f"SELECT COUNT(*) FROM reports r WHERE {where}", params).fetchone()[0]
+    size = conn.execute("SELECT COALESCE(MAX(id), 0) FROM reports").fetchone()[0]
+    scan = " NOT INDEXED" if selected * 4 > size else ""
     cursor = conn.execute(
         "SELECT r.reference, r.created_at, p.name AS project, r.category_key, n.name AS hood,"
         " r.status, r.first_answer_at, r.resolved_at, r.closed_at, r.neighbourhood_id, r.lat,"
         " r.lon,"
         " (SELECT COUNT(*) FROM report_me_too m WHERE m.report_id = r.id) AS me_too,"
         f" {history_sql} AS history"
-        " FROM reports r JOIN projects p ON p.id = r.project_id"
+        f" FROM reports r{scan} JOIN projects p ON p.id = r.project_id"
         " LEFT JOIN neighbourhoods n ON n.id = r.neighbourhood_id"
         f" WHERE {where} ORDER BY r.created_at, r.id",
         params,
