@@ -9,10 +9,10 @@ a neighbourhood, and gives free text only for reporters who consented to be quot
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import statistics
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.core import i18n
 from bot.core.i18n import N_, _
 from bot.core.ui import esc
+from bot.domain.export_worker import decode_job, run_in_child, write_result
 from storage.db import Database
 from storage.repos.exports import (
     ExportFilter,
@@ -242,11 +243,11 @@ def _duration(hours: float | None) -> str:
 
 
 @lru_cache(maxsize=1)
-def _svg_text_as_text() -> None:
-    # The SVG backend only reads this from rcParams; set once (the same value every time), never
-    # swapped per call with rc_context, which would race between threads.
+def _load_matplotlib() -> None:
     import matplotlib
 
+    # The SVG backend only reads this from rcParams; set once (the same value every time), never
+    # swapped per call with rc_context.
     matplotlib.rcParams["svg.fonttype"] = "none"
 
 
@@ -256,7 +257,7 @@ def _bar_chart(labels: list[str], reports: list[int], me_too: list[int], horizon
     # drawn in worker threads. Imported here so a bot that never exports never loads it.
     from matplotlib.figure import Figure
 
-    _svg_text_as_text()
+    _load_matplotlib()
     height = max(2.5, 0.35 * len(labels) + 1) if horizontal else 3.2
     fig = Figure(figsize=(7.5, height))
     ax = fig.subplots()
@@ -484,17 +485,39 @@ async def build_export(
     filters_text: str = "",
     formats: tuple[str, ...] = ("csv", "html"),
 ) -> ExportFiles:
-    """Off the event loop: the export reads and renders in a worker thread, on its own read-only
-    connection, so every other chat keeps being answered (the loop is not held, and the shared
-    connection is not either). The language travels with the copied context."""
+    """Off the event loop and out of the bot's process: a child process reads on a read-only
+    connection of its own and renders (see bot.domain.export_worker for why not a thread).
+    The loop, the shared connection and the bot's memory stay free for every other chat."""
     if str(db.path) == ":memory:":
         raise ValueError("exports need a database file (they read on a connection of their own)")
-    return await asyncio.to_thread(
-        build_export_sync, db.path, f, tz, lang, title, filters_text, formats
+    rows, csv_bytes, html_bytes = await run_in_child(
+        db.path, f, tz, lang, title, filters_text, formats
     )
+    return ExportFiles(rows, csv_bytes, html_bytes)
 
 
 def file_stem(title: str, start: datetime, end: datetime) -> str:
     safe = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-") or "export"
     last = (end - timedelta(seconds=1)).date()
     return f"reports-{safe[:30]}-{start.date().isoformat()}-{last.isoformat()}"
+
+
+def _child_main() -> int:
+    """The export's own process (see bot.domain.export_worker): one job in, the files out."""
+    job = decode_job(sys.stdin.buffer.read())
+    i18n.load(job["lang"], job["tz"])
+    files = build_export_sync(
+        job["db"],
+        job["filter"],
+        job["tz"],
+        job["lang"],
+        job["title"],
+        job["filters_text"],
+        job["formats"],
+    )
+    write_result(files.rows, files.csv, files.html)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main())
