@@ -67,3 +67,19 @@ async def test_others_are_answered_while_an_all_projects_export_runs(tmp_path):
         assert len([ln for ln in body.splitlines() if not ln.startswith("#")]) == REPORTS + 1
     finally:
         await h.stop()
+
+
+async def test_a_failing_export_process_raises_a_clear_error(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    import pytest
+
+    from bot.domain.dossier import build_export
+    from bot.domain.export_worker import ExportFailed
+    from storage.repos.exports import ExportFilter
+
+    tz = ZoneInfo("Europe/Brussels")
+    missing = Database(tmp_path / "gone.sqlite3")  # never created: the child cannot open it
+    start = Harness(tmp_path).start_time
+    with pytest.raises(ExportFailed, match="unable to open database"):
+        await build_export(missing, ExportFilter(start - timedelta(days=30), start), tz, "nl", "x")

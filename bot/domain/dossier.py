@@ -1,6 +1,8 @@
 """Exports of problem reports for policy work: a CSV (one row per report) and a readable HTML
-dossier with charts, in the reader's language. No telegram imports: the /export handler and the
-`buurtbot export` command both call ``build_csv`` / ``build_html``.
+dossier with charts, in the reader's language. No telegram imports: the /export handler calls
+``build_export`` (made in a child process, so the bot's loop stays free), `buurtbot export` calls
+``build_export_sync`` (in-process). Both read on a read-only connection of their own and stream
+the rows (never a list of 100,000).
 
 Privacy: rows come from storage.repos.exports, which never reads names, Telegram ids, addresses,
 voice notes or photos, rounds pins to 3 decimals (~100 m) and only gives them for reports without

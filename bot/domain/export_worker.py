@@ -101,7 +101,14 @@ async def run_in_child(
     formats: tuple[str, ...] = ("csv", "html"),
 ) -> tuple[int, bytes | None, bytes | None]:
     """(rows, CSV, HTML) made by ``python -m bot.domain.dossier`` in a child process."""
-    env = dict(os.environ)
+    # The export needs no token or secret: the child does not get them.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "TELEGRAM_", "WEBHOOK_"))
+        and "TOKEN" not in k.upper()
+        and "SECRET" not in k.upper()
+    }
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH")) if p)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
