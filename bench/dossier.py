@@ -2,7 +2,10 @@
 database with the real schema (the migrations), then CSV and HTML dossiers are timed:
 per project (the usual case: one worker, one project, 12 months) and for all projects at once.
 
-    python bench/dossier.py [--reports 100000] [--projects 152] [--sample 20]
+    python bench/dossier.py [--reports 100000] [--projects 152] [--sample 20] [--runs 3]
+
+The bot makes exports in a child process (bot.domain.export_worker): its times include starting
+that process; `buurtbot export` makes them in-process. The machine may be shared: run it twice.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core import i18n  # noqa: E402
-from bot.domain.dossier import build_export  # noqa: E402
+from bot.domain.dossier import build_export, build_export_sync  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.repos.exports import ExportFilter  # noqa: E402
 
@@ -67,7 +70,10 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def generate(path: Path, n_reports: int, n_projects: int, now: datetime) -> None:
+def generate(
+    path: Path, n_reports: int, n_projects: int, now: datetime, span_days: int = 3 * 365
+) -> None:
+    """Reports created over the ``span_days`` before ``now``, into a migrated database."""
     rnd = random.Random(42)
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode=WAL")
@@ -109,7 +115,7 @@ def generate(path: Path, n_reports: int, n_projects: int, now: datetime) -> None
                 )
         reports, events, me_too = [], [], []
         seqs: dict[int, int] = {}
-        span = 3 * 365 * 24 * 3600
+        span = span_days * 24 * 3600
         eid = 0
         for rid in range(1, n_reports + 1):
             p = rnd.randint(1, n_projects)
@@ -183,6 +189,7 @@ async def main() -> None:
     ap.add_argument("--reports", type=int, default=100_000)
     ap.add_argument("--projects", type=int, default=152)
     ap.add_argument("--sample", type=int, default=20, help="projects to time one by one")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each all-projects export")
     args = ap.parse_args()
     now = datetime(2026, 11, 28, 12, 0, tzinfo=TZ)
     i18n.load("nl", TZ)
@@ -227,15 +234,26 @@ async def main() -> None:
             f" max {max(html_times) * 1000:.0f} ms per dossier"
         )
         f = ExportFilter(now - timedelta(days=4 * 365), end, None)
-        t = time.perf_counter()
-        files = await build_export(db, f, TZ, "nl", "all projects", formats=("csv",))
-        t_csv = time.perf_counter() - t
-        t = time.perf_counter()
-        await build_export(db, f, TZ, "nl", "all projects", formats=("html",))
-        t_html = time.perf_counter() - t
-        print(f"all projects, all {files.rows:,} reports:")
-        print(f"  CSV : {t_csv:.2f} s ({len(files.csv or b'') / 1e6:.1f} MB)")
-        print(f"  HTML: {t_html:.2f} s")
+        print(f"all projects, all {args.reports:,} reports ({args.runs} runs each):")
+        for label, how in (
+            ("in the bot (its own process)", "bot"),
+            ("in-process (buurtbot export)", "cli"),
+        ):
+            for fmt in ("csv", "html"):
+                times = []
+                for _run in range(args.runs):
+                    t = time.perf_counter()
+                    if how == "bot":
+                        files = await build_export(db, f, TZ, "nl", "all projects", formats=(fmt,))
+                    else:
+                        files = build_export_sync(path, f, TZ, "nl", "all projects", formats=(fmt,))
+                    times.append(time.perf_counter() - t)
+                size = len((files.csv if fmt == "csv" else files.html) or b"") / 1e6
+                print(
+                    f"  {fmt.upper():4}, {label}: "
+                    + ", ".join(f"{x:.2f}" for x in times)
+                    + f" s ({size:.1f} MB, {files.rows:,} rows)"
+                )
         await db.close()
 
 

@@ -1,6 +1,8 @@
 """Exports of problem reports for policy work: a CSV (one row per report) and a readable HTML
-dossier with charts, in the reader's language. No telegram imports: the /export handler and the
-`buurtbot export` command both call ``build_csv`` / ``build_html``.
+dossier with charts, in the reader's language. No telegram imports: the /export handler calls
+``build_export`` (made in a child process, so the bot's loop stays free), `buurtbot export` calls
+``build_export_sync`` (in-process). Both read on a read-only connection of their own and stream
+the rows (never a list of 100,000).
 
 Privacy: rows come from storage.repos.exports, which never reads names, Telegram ids, addresses,
 voice notes or photos, rounds pins to 3 decimals (~100 m) and only gives them for reports without
@@ -12,21 +14,33 @@ from __future__ import annotations
 import csv
 import io
 import statistics
+import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core import i18n
 from bot.core.i18n import N_, _
 from bot.core.ui import esc
+from bot.domain.export_worker import decode_job, run_in_child, write_result
 from storage.db import Database
-from storage.repos.exports import ExportFilter, ExportRow, category_labels, export_rows
+from storage.repos.exports import (
+    ExportFilter,
+    ExportRow,
+    iter_rows,
+    latest_quotes,
+    open_reader,
+    read_category_labels,
+)
 from storage.timestamps import from_db
 
 OPEN = ("new", "seen", "in_progress", "forwarded")
 CLOSED = ("resolved", "not_for_us", "withdrawn")
+QUOTES = 30  # the newest consenting reports quoted in a dossier
 
 # The CSV's columns, documented in the file itself and in README.md.
 CSV_COLUMNS: list[tuple[str, str]] = [
@@ -105,7 +119,8 @@ def _local_date(value: str, tz: ZoneInfo) -> str:
 # ----- CSV -----
 
 
-def build_csv(rows: list[ExportRow], tz: ZoneInfo, title: str = "") -> bytes:
+def build_csv(rows: Iterable[ExportRow], tz: ZoneInfo, title: str = "") -> tuple[int, bytes]:
+    """(number of rows, the file). Rows are consumed one by one."""
     buf = io.StringIO()
     buf.write(f"# Buurtbot export of problem reports{': ' + title if title else ''}\n")
     buf.write("# One row per report. No names, Telegram ids or exact locations. Columns:\n")
@@ -113,25 +128,30 @@ def build_csv(rows: list[ExportRow], tz: ZoneInfo, title: str = "") -> bytes:
         buf.write(f"#   {name}: {doc}\n")
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([c for c, _d in CSV_COLUMNS])
+    count = 0
+    day, hours, fmt = _local_date, _hours, _fmt_num
+    writerow = writer.writerow
     for r in rows:
-        writer.writerow(
-            [
+        count += 1
+        created = r.created_at
+        writerow(
+            (
                 r.reference,
-                _local_date(r.created_at, tz),
+                day(created, tz),
                 r.project,
                 r.category,
                 r.neighbourhood or "",
                 r.status,
-                ">".join(f"{s}@{_local_date(at, tz)}" for s, at in r.history),
-                _fmt_num(_hours(r.created_at, r.first_answer_at)),
-                _fmt_num(_hours(r.created_at, r.resolved_at)),
+                ">".join([f"{s}@{day(at, tz)}" for s, at in r.history]),
+                fmt(hours(created, r.first_answer_at)),
+                fmt(hours(created, r.resolved_at)),
                 r.me_too,
                 "" if r.lat is None else f"{r.lat:.3f}",
                 "" if r.lon is None else f"{r.lon:.3f}",
-            ]
+            )
         )
     # utf-8-sig: spreadsheet programs then read accents and Arabic correctly.
-    return buf.getvalue().encode("utf-8-sig")
+    return count, buf.getvalue().encode("utf-8-sig")
 
 
 def _fmt_num(value: float | None) -> str:
@@ -156,7 +176,15 @@ class DossierStats:
     quotes: list[tuple[str, str]]  # (category key, quote)
 
 
-def compute(rows: list[ExportRow], tz: ZoneInfo, start: datetime, end: datetime) -> DossierStats:
+def compute(
+    rows: Iterable[ExportRow],
+    tz: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    quotes: list[tuple[str, str]] | None = None,
+) -> DossierStats:
+    """Figures over ``rows`` (consumed once); ``quotes`` are the ones to show, already chosen
+    and redacted by the repository."""
     months: list[str] = []
     cursor = date(start.year, start.month, 1)
     last = (end - timedelta(seconds=1)).date()
@@ -168,8 +196,10 @@ def compute(rows: list[ExportRow], tz: ZoneInfo, start: datetime, end: datetime)
     by_hood: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     status: Counter[str] = Counter()
     first, resolution = [], []
-    quotes: list[tuple[str, str]] = []
+    total = me_too_total = 0
     for r in rows:
+        total += 1
+        me_too_total += r.me_too
         key = _local_date(r.created_at, tz)[:7]
         for bucket in (
             by_month.setdefault(key, [0, 0]),
@@ -185,11 +215,9 @@ def compute(rows: list[ExportRow], tz: ZoneInfo, start: datetime, end: datetime)
         h = _hours(r.created_at, r.resolved_at)
         if h is not None:
             resolution.append(h)
-        if r.quote:
-            quotes.append((r.category, r.quote))
     return DossierStats(
-        total=len(rows),
-        households=len(rows) + sum(r.me_too for r in rows),
+        total=total,
+        households=total + me_too_total,
         open=sum(status[s] for s in OPEN),
         resolved=status["resolved"],
         other_closed=status["not_for_us"] + status["withdrawn"],
@@ -202,7 +230,7 @@ def compute(rows: list[ExportRow], tz: ZoneInfo, start: datetime, end: datetime)
         per_hood=sorted(
             ((k, v[0], v[1]) for k, v in by_hood.items()), key=lambda x: (-x[1], x[0] or "")
         ),
-        quotes=quotes[-30:],
+        quotes=list(quotes or [])[-QUOTES:],
     )
 
 
@@ -216,16 +244,25 @@ def _duration(hours: float | None) -> str:
     return i18n.ngettext("{n} day", "{n} days", n).format(n=n)
 
 
-def _bar_chart(labels: list[str], reports: list[int], me_too: list[int], horizontal: bool) -> str:
-    """An inline SVG (text stays text, so every script renders and it stays small)."""
+@lru_cache(maxsize=1)
+def _load_matplotlib() -> None:
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The SVG backend only reads this from rcParams; set once (the same value every time), never
+    # swapped per call with rc_context.
+    matplotlib.rcParams["svg.fonttype"] = "none"
 
-    plt.rcParams["svg.fonttype"] = "none"
+
+def _bar_chart(labels: list[str], reports: list[int], me_too: list[int], horizontal: bool) -> str:
+    """An inline SVG (text stays text, so every script renders and it stays small)."""
+    # The object API, not pyplot: pyplot's current figure is global state, and dossiers are
+    # drawn in worker threads. Imported here so a bot that never exports never loads it.
+    from matplotlib.figure import Figure
+
+    _load_matplotlib()
     height = max(2.5, 0.35 * len(labels) + 1) if horizontal else 3.2
-    fig, ax = plt.subplots(figsize=(7.5, height))
+    fig = Figure(figsize=(7.5, height))
+    ax = fig.subplots()
     positions = list(range(len(labels)))
     r_label, m_label = _("Reports"), _("Me too")
     if horizontal:
@@ -248,7 +285,6 @@ def _bar_chart(labels: list[str], reports: list[int], me_too: list[int], horizon
     fig.tight_layout()
     out = io.StringIO()
     fig.savefig(out, format="svg")
-    plt.close(fig)
     svg = out.getvalue()
     return svg[svg.find("<svg") :]
 
@@ -408,6 +444,40 @@ class ExportFiles:
     html: bytes | None
 
 
+def build_export_sync(
+    db_path: Path | str,
+    f: ExportFilter,
+    tz: ZoneInfo,
+    lang: str,
+    title: str,
+    filters_text: str = "",
+    formats: tuple[str, ...] = ("csv", "html"),
+) -> ExportFiles:
+    """The whole export on a read-only connection of its own: run it in a worker thread
+    (``build_export``) or straight from a command line. One read transaction, so the CSV and the
+    dossier describe the same snapshot even while the bot keeps writing."""
+    conn = open_reader(db_path)
+    try:
+        conn.execute("BEGIN")
+        rows, csv_bytes, html_bytes = 0, None, None
+        if "csv" in formats:
+            rows, csv_bytes = build_csv(iter_rows(conn, f), tz, title)
+        if "html" in formats:
+            start, end = f.start.astimezone(tz), f.end.astimezone(tz)
+            stats = compute(
+                iter_rows(conn, f, history=False), tz, start, end, latest_quotes(conn, f, QUOTES)
+            )
+            rows = stats.total
+            labels = read_category_labels(conn, {k for k, _r, _m in stats.per_category})
+            html_bytes = render_html(stats, labels, title, start, end, filters_text, lang).encode(
+                "utf-8"
+            )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return ExportFiles(rows, csv_bytes, html_bytes)
+
+
 async def build_export(
     db: Database,
     f: ExportFilter,
@@ -417,19 +487,39 @@ async def build_export(
     filters_text: str = "",
     formats: tuple[str, ...] = ("csv", "html"),
 ) -> ExportFiles:
-    rows = await export_rows(db, f)
-    csv_bytes = build_csv(rows, tz, title) if "csv" in formats else None
-    html_bytes = None
-    if "html" in formats:
-        labels = await category_labels(db, {r.category for r in rows})
-        stats = compute(rows, tz, f.start.astimezone(tz), f.end.astimezone(tz))
-        html_bytes = render_html(
-            stats, labels, title, f.start.astimezone(tz), f.end.astimezone(tz), filters_text, lang
-        ).encode("utf-8")
-    return ExportFiles(len(rows), csv_bytes, html_bytes)
+    """Off the event loop and out of the bot's process: a child process reads on a read-only
+    connection of its own and renders (see bot.domain.export_worker for why not a thread).
+    The loop, the shared connection and the bot's memory stay free for every other chat."""
+    if str(db.path) == ":memory:":
+        raise ValueError("exports need a database file (they read on a connection of their own)")
+    rows, csv_bytes, html_bytes = await run_in_child(
+        db.path, f, tz, lang, title, filters_text, formats
+    )
+    return ExportFiles(rows, csv_bytes, html_bytes)
 
 
 def file_stem(title: str, start: datetime, end: datetime) -> str:
     safe = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-") or "export"
     last = (end - timedelta(seconds=1)).date()
     return f"reports-{safe[:30]}-{start.date().isoformat()}-{last.isoformat()}"
+
+
+def _child_main() -> int:
+    """The export's own process (see bot.domain.export_worker): one job in, the files out."""
+    job = decode_job(sys.stdin.buffer.read())
+    i18n.load(job["lang"], job["tz"])
+    files = build_export_sync(
+        job["db"],
+        job["filter"],
+        job["tz"],
+        job["lang"],
+        job["title"],
+        job["filters_text"],
+        job["formats"],
+    )
+    write_result(files.rows, files.csv, files.html)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main())

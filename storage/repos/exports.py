@@ -5,8 +5,11 @@ neighbourhood; free text only where the reporter consented to be quoted (redacte
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from storage.db import Database
 from storage.repos.report_privacy import PIN_DECIMALS, redact
@@ -22,7 +25,7 @@ class ExportFilter:
     neighbourhood_ids: tuple[int, ...] | None = None  # None: all
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExportRow:
     reference: str
     created_at: str  # UTC, as stored
@@ -37,7 +40,7 @@ class ExportRow:
     me_too: int
     lat: float | None  # rounded, only when no neighbourhood
     lon: float | None
-    quote: str | None  # only with quote consent, redacted
+    quote: str | None  # only with quote consent, redacted (iter_rows leaves it None)
 
 
 def _where(f: ExportFilter) -> tuple[str, list[object]]:
@@ -54,86 +57,125 @@ def _where(f: ExportFilter) -> tuple[str, list[object]]:
     return " AND ".join(clauses), params
 
 
-async def export_rows(db: Database, f: ExportFilter) -> list[ExportRow]:
+def open_reader(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection of its own, for an export running in a worker thread: WAL lets it
+    read a consistent snapshot while the bot's one aiosqlite connection keeps writing, so no
+    other chat waits for the export's reads."""
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA query_only=ON")
+    return conn
+
+
+def _history(raw: str | None, created_at: str) -> tuple[tuple[str, str], ...]:
+    if not raw:
+        return (("new", created_at),)
+    out = []
+    for item in raw.split(">"):
+        status, _at, at = item.partition("@")
+        out.append((status, at))
+    return tuple(out)
+
+
+def iter_rows(
+    conn: sqlite3.Connection, f: ExportFilter, history: bool = True
+) -> Iterator[ExportRow]:
+    """The reports in ``f`` in order of creation, one at a time (an export of 100,000 never
+    holds them all). ``history=False`` skips the status history (the dossier does not show it,
+    and it is a third of the reading). ``quote`` is always None here: see ``latest_quotes``."""
     where, params = _where(f)
     # One pass: history and "me too" as correlated look-ups on their (report_id, ...) indexes,
     # which beats joining and sorting a quarter of a million events for large exports.
-    rows = await db.fetchall(
-        "SELECT r.id, r.reference, r.created_at, p.name AS project, r.category_key, n.name AS hood,"
+    history_sql = (
+        "(SELECT group_concat(e.new_status || '@' || e.created_at, '>') FROM report_events e"
+        " WHERE e.report_id = r.id AND e.new_status IS NOT NULL)"
+        if history
+        else "NULL"
+    )
+    # A large share of the table (an all-projects export) reads faster in table order, sorted
+    # afterwards: the look-ups then walk the events and "me too" indexes in order (0.5 s instead
+    # of 0.9 s for 100,000 reports). Small selections keep the index on created_at.
+    selected = conn.execute(f"SELECT COUNT(*) FROM reports r WHERE {where}", params).fetchone()[0]
+    size = conn.execute("SELECT COALESCE(MAX(id), 0) FROM reports").fetchone()[0]
+    scan = " NOT INDEXED" if selected * 4 > size else ""
+    cursor = conn.execute(
+        "SELECT r.reference, r.created_at, p.name AS project, r.category_key, n.name AS hood,"
         " r.status, r.first_answer_at, r.resolved_at, r.closed_at, r.neighbourhood_id, r.lat,"
         " r.lon,"
         " (SELECT COUNT(*) FROM report_me_too m WHERE m.report_id = r.id) AS me_too,"
-        " (SELECT group_concat(e.new_status || '@' || e.created_at, '>') FROM report_events e"
-        "   WHERE e.report_id = r.id AND e.new_status IS NOT NULL) AS history,"
-        " CASE WHEN r.quote_ok = 1 THEN r.text END AS quote,"
-        " CASE WHEN r.quote_ok = 1 THEN u.first_name END AS f,"
-        " CASE WHEN r.quote_ok = 1 THEN u.last_name END AS l,"
-        " CASE WHEN r.quote_ok = 1 THEN u.username END AS un"
-        " FROM reports r JOIN projects p ON p.id = r.project_id"
+        f" {history_sql} AS history"
+        f" FROM reports r{scan} JOIN projects p ON p.id = r.project_id"
         " LEFT JOIN neighbourhoods n ON n.id = r.neighbourhood_id"
-        " LEFT JOIN users u ON u.id = r.reporter_id AND r.quote_ok = 1"
         f" WHERE {where} ORDER BY r.created_at, r.id",
         params,
     )
-    out: list[ExportRow] = []
-    append = out.append
-    for (
-        _id,
-        reference,
-        created_at,
-        project,
-        category,
-        hood,
-        status,
-        first_answer_at,
-        resolved_at,
-        closed_at,
-        hood_id,
-        lat,
-        lon,
-        me_too,
-        raw,
-        quote,
-        f_name,
-        l_name,
-        u_name,
-    ) in rows:
-        no_hood = hood_id is None
-        append(
-            ExportRow(
-                reference=reference,
-                created_at=created_at,
-                project=project,
-                category=category,
-                neighbourhood=hood,
-                status=status,
-                history=(
-                    tuple(tuple(item.split("@", 1)) for item in raw.split(">"))
-                    if raw
-                    else (("new", created_at),)
-                ),
-                first_answer_at=first_answer_at,
-                resolved_at=resolved_at,
-                closed_at=closed_at,
-                me_too=me_too,
-                lat=round(lat, PIN_DECIMALS) if no_hood and lat is not None else None,
-                lon=round(lon, PIN_DECIMALS) if no_hood and lon is not None else None,
-                quote=redact(quote, [f_name, l_name, u_name]) if quote else None,
+    cursor.arraysize = 1000
+    while batch := cursor.fetchmany():
+        for (
+            reference,
+            created_at,
+            project,
+            category,
+            hood,
+            status,
+            first_answer_at,
+            resolved_at,
+            closed_at,
+            hood_id,
+            lat,
+            lon,
+            me_too,
+            raw,
+        ) in batch:
+            no_hood = hood_id is None
+            yield ExportRow(
+                reference,
+                created_at,
+                project,
+                category,
+                hood,
+                status,
+                _history(raw, created_at) if history else (),
+                first_answer_at,
+                resolved_at,
+                closed_at,
+                me_too,
+                round(lat, PIN_DECIMALS) if no_hood and lat is not None else None,
+                round(lon, PIN_DECIMALS) if no_hood and lon is not None else None,
+                None,
             )
-        )
+
+
+def latest_quotes(conn: sqlite3.Connection, f: ExportFilter, limit: int) -> list[tuple[str, str]]:
+    """(category key, redacted text) of the newest ``limit`` reports in ``f`` whose reporter
+    agreed to be quoted, oldest first. Only these few are redacted, not every consenting one."""
+    where, params = _where(f)
+    rows = conn.execute(
+        "SELECT r.category_key, r.text, u.first_name, u.last_name, u.username"
+        " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id"
+        f" WHERE {where} AND r.quote_ok = 1 AND r.text IS NOT NULL AND r.text != ''"
+        " ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    out = []
+    for key, text, fn, ln, un in reversed(rows):
+        quote = redact(text, [fn, ln, un])
+        if quote:
+            out.append((key, quote))
     return out
 
 
-async def category_labels(db: Database, keys: set[str]) -> dict[str, tuple[str, str]]:
+def read_category_labels(conn: sqlite3.Connection, keys: set[str]) -> dict[str, tuple[str, str]]:
     """key -> (emoji, label msgid), the first project's definition of each key."""
     if not keys:
         return {}
     marks = ",".join("?" * len(keys))
-    rows = await db.fetchall(
+    rows = conn.execute(
         f"SELECT key, emoji, label_msgid FROM report_categories WHERE key IN ({marks})"
         " ORDER BY project_id DESC",
         tuple(keys),
-    )
+    ).fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
