@@ -251,6 +251,9 @@ def _load_matplotlib() -> None:
     # The SVG backend only reads this from rcParams; set once (the same value every time), never
     # swapped per call with rc_context.
     matplotlib.rcParams["svg.fonttype"] = "none"
+    # Element ids from a fixed salt: the same dossier twice is the same file, and random hex ids
+    # can never happen to spell part of a number that was redacted from the text.
+    matplotlib.rcParams["svg.hashsalt"] = "buurtbot"
 
 
 def _bar_chart(labels: list[str], reports: list[int], me_too: list[int], horizontal: bool) -> str:
