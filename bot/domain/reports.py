@@ -1260,34 +1260,44 @@ class ReportsService:
         self.outbox.wake()
         return len(orphans)
 
+    @staticmethod
+    async def _reopen_tx(
+        conn: aiosqlite.Connection,
+        report: Report,
+        actor_id: int,
+        now: datetime,
+        changes: dict[str, Any],
+        reason: str | None = None,
+    ) -> None:
+        """Open a closed report again (in progress), with the event that says who did it."""
+        fields: dict[str, Any] = {
+            "status": "in_progress",
+            "reopened_count": report.reopened_count + 1,
+            "reopened_at": to_db(now),
+            "resolved_at": None,
+            "closed_at": None,
+            "updated_at": to_db(now),
+        }
+        await ReportsRepo.update_tx(conn, report.id, {**fields, **changes})
+        await ReportsRepo.event_tx(
+            conn,
+            report.id,
+            "reopened",
+            now,
+            actor_id=actor_id,
+            old_status=report.status,
+            new_status="in_progress",
+            reason=reason,
+        )
+
     async def reopen(self, report: Report, actor: User) -> Report:
         """The explicit way back: a worker opens a closed report again (in progress)."""
         now = self.clock.now()
         cat = await self.repo.category(report.project_id, report.category_id)
         to = await self.recipient(report.reporter_id)
         async with self.db.transaction() as conn:
-            await ReportsRepo.update_tx(
-                conn,
-                report.id,
-                {
-                    "status": "in_progress",
-                    "reopened_count": report.reopened_count + 1,
-                    "reopened_at": to_db(now),
-                    "resolved_at": None,
-                    "closed_at": None,
-                    "solved_asked_at": None,
-                    "solved_answer": None,
-                    "updated_at": to_db(now),
-                },
-            )
-            await ReportsRepo.event_tx(
-                conn,
-                report.id,
-                "reopened",
-                now,
-                actor_id=actor.id,
-                old_status=report.status,
-                new_status="in_progress",
+            await self._reopen_tx(
+                conn, report, actor.id, now, {"solved_asked_at": None, "solved_answer": None}
             )
 
             def build() -> tuple[str, list[list[Button]]]:
@@ -1410,28 +1420,12 @@ class ReportsService:
                 )
                 await ReportsRepo.event_tx(conn, report.id, "solved_yes", now, actor_id=user.id)
             else:
-                await ReportsRepo.update_tx(
+                await self._reopen_tx(
                     conn,
-                    report.id,
-                    {
-                        "solved_answer": "no",
-                        "status": "in_progress",
-                        "status_reason": reason,
-                        "reopened_count": report.reopened_count + 1,
-                        "reopened_at": to_db(now),
-                        "resolved_at": None,
-                        "closed_at": None,
-                        "updated_at": to_db(now),
-                    },
-                )
-                await ReportsRepo.event_tx(
-                    conn,
-                    report.id,
-                    "reopened",
+                    report,
+                    user.id,
                     now,
-                    actor_id=user.id,
-                    old_status=report.status,
-                    new_status="in_progress",
+                    {"solved_answer": "no", "status_reason": reason},
                     reason=reason,
                 )
                 await self.edit_cards_tx(conn, report.id, now)
