@@ -169,7 +169,13 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     processor = OrderedUpdateProcessor(settings.max_concurrent_updates, services.db)
     context_types = ContextTypes(context=BotContext, bot_data=AppData)
     # aiohttp for the bot's calls: a fraction of httpx's CPU per request (see bot/http.py).
-    request = AiohttpRequest(connection_pool_size=32, pool_timeout=30.0, read_timeout=15.0)
+    # Its pacer is the outbox's: direct replies and the outbox share one budget and one 429.
+    request = AiohttpRequest(
+        connection_pool_size=32,
+        pool_timeout=30.0,
+        read_timeout=15.0,
+        pacer=services.outbox.pacer,
+    )
     app = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
