@@ -27,7 +27,12 @@ async def run(residents: int, broadcast: int, latency: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         h = Harness(
             Path(tmp),
-            overrides={"outbox_rate": 28.0, "outbox_chat_interval": 1.0},
+            overrides={
+                "outbox_rate": 28.0,
+                "outbox_chat_interval": 1.0,
+                "pace_direct_replies": True,
+                "flood_max_per_minute": 100,
+            },
             api_options={"enforce_limits": True, "latency": latency},
         )
         await h.start()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from bot.core import i18n
 from bot.core.flood import FloodGuard, Verdict
 from bot.playground.harness import Harness
@@ -13,7 +15,24 @@ CALM = (
     "You are sending a lot of messages very quickly, so I will not read them for "
     "a while. Wait a minute, then send one message and I will answer it."
 )
+# The flood guard's production values, explicitly (the harness turns it and direct pacing off);
+# the harness's 0-s chat interval stays, so 100 answers to one person take no 100 s.
+PRODUCTION = {
+    "flood_max_per_minute": 100,
+    "flood_quiet_seconds": 60.0,
+    "pace_direct_replies": True,
+}
 TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+
+
+@pytest.fixture
+async def h(tmp_path):
+    harness = Harness(tmp_path, overrides=dict(PRODUCTION))
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
 
 
 async def total_rows(h: Harness) -> int:
@@ -50,6 +69,7 @@ async def test_one_flooder_among_fifty_gets_one_calm_answer_and_fills_nothing(h)
     # The flooder: what came before the limit was answered as anyone's would be (in a real
     # chat at 1/s, so a dozen or so), then exactly one calm answer in French, then nothing.
     limit = h.app.bot_data.processor.flood.limit
+    assert limit == 100
     to_flooder = [c for c in h.api.calls if c.chat_id == flooder.id and c.method == "sendMessage"]
     calm = [c for c in to_flooder if c.params["text"] == i18n.gettext_for("fr", CALM)]
     assert len(calm) == 1 and calm[0].params["text"] != CALM

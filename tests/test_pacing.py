@@ -16,7 +16,14 @@ import pytest
 from bot.playground.harness import Harness, max_in_window
 from tests.test_outbox import queue, wait_until
 
-PACED = {"outbox_rate": 28.0, "outbox_chat_interval": 1.0}
+# The production values, explicitly (the harness turns direct pacing and the flood guard off).
+PACED = {
+    "outbox_rate": 28.0,
+    "outbox_chat_interval": 1.0,
+    "pace_direct_replies": True,
+    "flood_max_per_minute": 100,
+    "flood_quiet_seconds": 60.0,
+}
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ class AiohttpRequest(BaseRequest):
         "_connect_timeout",
         "_connection_pool_size",
         "_media_write_timeout",
+        "_pace_direct",
         "_pacer",
         "_pool_timeout",
         "_read_timeout",
@@ -49,8 +50,12 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
         pacer: Pacer | None = None,
+        pace_direct: bool = True,
     ) -> None:
         self._pacer = pacer
+        # False only in the test harness (PACE_DIRECT_REPLIES): calls are not paced here, but
+        # a 429 still pauses every send.
+        self._pace_direct = pace_direct
         self._connection_pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
@@ -90,7 +95,7 @@ class AiohttpRequest(BaseRequest):
         pacer = self._pacer
         kind = counted_method(url.rsplit("/", 1)[-1]) if pacer is not None else None
         timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
-        if pacer is None or kind is None or PRE_PACED.get():
+        if pacer is None or kind is None or not self._pace_direct or PRE_PACED.get():
             status, body = await self._send(url, method, request_data, *timeouts)
         else:
             chat = request_data.parameters.get("chat_id") if request_data is not None else None
