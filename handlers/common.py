@@ -24,6 +24,8 @@ log = logging.getLogger("buurtbot.reply")
 # A direct reply that hits 429 / 5xx / a timeout is tried again a few times: the person is
 # waiting for it. Bounded so one chat's retries hold a processing slot for seconds, not minutes
 # (other chats keep being served by the other slots); what still fails is logged and raised.
+# A 429 is not waited out here: the request layer (bot/runtime/http.py) paused every send, ours
+# and the outbox's, for its retry_after, so the retry simply waits its turn there.
 REPLY_ATTEMPTS = 3
 REPLY_MAX_WAIT = 5.0  # seconds of waiting in total per reply (retry_after included)
 REPLY_BACKOFF = (0.3, 1.0)
@@ -47,16 +49,19 @@ async def with_retry(call: Callable[[], Awaitable[T]], what: str = "reply") -> T
         except RetryAfter as exc:
             wait = _retry_after_seconds(exc)
             error: Exception = exc
+            paused = True
         except BadRequest:
             raise  # a NetworkError subclass, but trying again will not help
         except NetworkError as exc:  # 5xx, TimedOut, connection errors
             wait = REPLY_BACKOFF[min(attempt - 1, len(REPLY_BACKOFF) - 1)]
             error = exc
+            paused = False
         if attempt >= REPLY_ATTEMPTS or waited + wait > REPLY_MAX_WAIT:
             log.warning("%s failed after %d attempts: %s", what, attempt, type(error).__name__)
             raise error
         waited += wait
-        await _sleep(wait)
+        if not paused:
+            await _sleep(wait)
 
 
 async def prepare(update: Update, ctx: BotContext) -> None:

@@ -58,7 +58,17 @@ def bot_env(api: FakeBotAPI, db_path: Path, **extra: str) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(
-            ("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_", "WEBHOOK_", "LOG_", "OUTBOX_")
+            (
+                "BOT_",
+                "TELEGRAM_",
+                "DATABASE_",
+                "ADMIN_",
+                "WEBHOOK_",
+                "LOG_",
+                "OUTBOX_",
+                "PACE_",
+                "FLOOD_",
+            )
         )
     }
     env.update(
@@ -69,6 +79,10 @@ def bot_env(api: FakeBotAPI, db_path: Path, **extra: str) -> dict[str, str]:
         POLLING_TIMEOUT="1",
         OUTBOX_RATE="30",
         OUTBOX_CHAT_INTERVAL="0",
+        # As bot/playground/harness.py: direct replies unpaced against the double, no flood guard
+        # for one test person pressing hundreds of buttons a minute.
+        PACE_DIRECT_REPLIES="false",
+        FLOOD_MAX_PER_MINUTE="1000000",
         SCHEDULER_TICK_SECONDS="1",
         BCAST_CHAT=str(BCAST_CHAT),
         PYTHONPATH=str(ROOT),

@@ -83,7 +83,7 @@ async def test_group_chat_gets_at_most_20_per_minute(paced):
     group_sends = [c for c in sends(h) if c.chat_id == -100123]
     assert len(group_sends) == 1, "the second group message waits 3 s (60/20)"
     assert any(c.chat_id == 5050 for c in sends(h)), "other chats are not held up"
-    ready = h.services.outbox._chat_ready[-100123] - asyncio.get_running_loop().time()
+    ready = h.services.outbox.pacer.chat_ready_at(-100123) - asyncio.get_running_loop().time()
     assert 1.4 < ready <= 3.0
 
 

@@ -1,12 +1,12 @@
 """The persistent outbox: every message to others is a row first, then sent at a steady pace.
 
 Pacing is our own (not PTB's AIORateLimiter, which bursts after a pause, ends a 429 pause early
-and drops messages): one global slot every 1/rate seconds (no catching up, so never a burst), and
-a sliding guard so that no 1-second window ever holds more than ``floor(rate)`` arrivals at
-Telegram, even when the event loop runs late or requests queue behind a new connection. A chat's
-next message is due ``chat_interval`` after its previous one was *answered* (not dispatched), so
+and drops messages) and shared with the handlers' direct replies: ``bot.core.pacing.Pacer`` hands
+out one global slot every 1/rate seconds (never a burst) under a sliding 1-second guard, direct
+replies first; the outbox asks for one slot at a time and takes what is left. A chat's next
+message is due ``chat_interval`` after its previous one was *answered* (not dispatched), so
 network jitter can never squeeze two requests to one chat into one second at Telegram's end;
-group chats (chat_id < 0) get 60/20 = 3 s. On 429 every send
+group chats (chat_id < 0) get 60/20 = 3 s. On 429 every send, direct or not,
 pauses for ``retry_after``; on 403 the recipient is marked unreachable and nothing more is sent
 to them until they write again (``users.unreachable_at``, cleared by ``UsersRepo.ensure``); on
 5xx/timeouts a row is retried with exponential backoff, ``max_attempts`` times at most.
@@ -29,7 +29,6 @@ import functools
 import logging
 import time
 import warnings
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from bot.core.pacing import PRE_PACED, Pacer
 from storage.db import Database
 from storage.repos.outbox import OutboxRepo, OutboxRow
 
@@ -87,27 +87,23 @@ class Outbox:
         max_attempts: int = 6,
         max_in_flight: int = 16,
         backoff_seconds: float = 2.0,
+        pacer: Pacer | None = None,
     ) -> None:
         self.db = db
         self.repo = OutboxRepo(db)
-        self.rate = rate
-        self.chat_interval = chat_interval
-        self.group_interval = 60.0 / group_per_minute if chat_interval > 0 else 0.0
+        group_interval = 60.0 / group_per_minute if chat_interval > 0 else 0.0
+        # The one budget the whole bot sends within (the request layer paces direct replies
+        # with the same object; see bot/runtime/app.py).
+        self.pacer = pacer or Pacer(rate, chat_interval, group_interval)
         self.max_attempts = max_attempts
         self.max_in_flight = max_in_flight
         self.backoff_seconds = backoff_seconds
-        # The sliding 1-second guard: answer times of recent sends, and sends on the wire.
-        self._answered: deque[float] = deque()
-        self._on_wire = 0
         self._caller: ApiCaller | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._busy_chats: set[int] = set()
-        self._chat_ready: dict[int, float] = {}
-        self._next_slot = 0.0
-        self._paused_until = 0.0
         self._fresh = False
         self._sent_hooks: dict[str, SentHook] = {}
         self._fail_hooks: dict[str, FailHook] = {}
@@ -117,9 +113,17 @@ class Outbox:
         self.sent_count = 0
         self.rate_limited = 0
 
+    @property
+    def rate(self) -> float:
+        return self.pacer.rate
+
+    @property
+    def chat_interval(self) -> float:
+        return self.pacer.chat_interval
+
     def set_rate(self, rate: float) -> None:
         """Change the overall pace (the crash test and benchmark drive it past Telegram's)."""
-        self.rate = rate
+        self.pacer.rate = rate
 
     # ----- enqueueing (inside the caller's transaction) -----
 
@@ -261,7 +265,7 @@ class Outbox:
                 if row.blocked:
                     await self._skip_blocked(row)
                     continue
-                ready = self._chat_ready.get(chat_id, 0.0)
+                ready = self.pacer.chat_ready_at(chat_id)
                 now = loop.time()
                 if ready > now:
                     soonest = min(soonest, ready)
@@ -270,13 +274,14 @@ class Outbox:
                     await asyncio.wait(
                         list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED
                     )
-                await self._wait_for_slot()
+                # Direct replies go first; a False means a direct reply just took this chat.
+                if not await self.pacer.acquire(chat_id, bulk=True):
+                    soonest = min(soonest, self.pacer.chat_ready_at(chat_id))
+                    continue
                 if self._stopping:
-                    self._on_wire -= 1  # the slot taken is not used
+                    self.pacer.release(chat_id)  # the slot taken is not used
                     break
                 self._busy_chats.add(chat_id)
-                gap = self.group_interval if chat_id < 0 else self.chat_interval
-                self._chat_ready[chat_id] = loop.time() + gap
                 task = asyncio.create_task(self._send(row))
                 self._in_flight[row_id] = task
                 task.add_done_callback(functools.partial(self._on_task_done, row_id, chat_id))
@@ -286,9 +291,6 @@ class Outbox:
                 timeout = max(0.01, min(1.0, soonest - loop.time(), await self._next_retry_in()))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-            if len(self._chat_ready) > 10_000:
-                cutoff = loop.time()
-                self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > cutoff}
 
     def _on_task_done(self, row_id: int, chat_id: int, _task: asyncio.Task[None]) -> None:
         self._done(row_id, chat_id)
@@ -296,45 +298,12 @@ class Outbox:
     def _done(self, row_id: int, chat_id: int) -> None:
         self._in_flight.pop(row_id, None)
         self._busy_chats.discard(chat_id)
-        # Counted from the answer: the request reached Telegram before that, so its next one
-        # arrives at least a full interval later whatever the network did.
-        gap = self.group_interval if chat_id < 0 else self.chat_interval
-        if gap > 0:
-            now = asyncio.get_running_loop().time()
-            self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), now + gap)
         self._wake.set()
-
-    async def _wait_for_slot(self) -> None:
-        loop = asyncio.get_running_loop()
-        full = max(1, int(self.rate))
-        while True:
-            now = loop.time()
-            wait = max(self._next_slot, self._paused_until) - now
-            answered = self._answered
-            while answered and answered[0] <= now - 1.0:
-                answered.popleft()
-            if len(answered) + self._on_wire >= full:
-                # A request arrives at Telegram between its dispatch and its answer. Counting
-                # those answered in the last second plus those still on the wire bounds the
-                # arrivals in ANY 1-second window at Telegram's end, whatever the network or
-                # connection set-up did (no start-up burst from requests that were queued).
-                wait = max(wait, (answered[0] + 1.0 - now) if answered else 0.005, 0.001)
-            if wait <= 0:
-                # A steady grid: a little lateness (timer overshoot, a DB write) is absorbed by
-                # the next slot so the pace does not drift below the rate; a longer gap (idle,
-                # a 429 pause) restarts the grid from now, so a missed slot is never made up in
-                # a burst. The sliding guard above caps any 1-second window either way.
-                step = 1.0 / self.rate
-                base = self._next_slot if now - self._next_slot < step else now
-                self._next_slot = base + step
-                self._on_wire += 1
-                return
-            await asyncio.sleep(wait)
 
     async def _send(self, row: OutboxRow) -> None:
         assert self._caller is not None
         row_id, chat_id, ref = row.id, row.chat_id, row.ref
-        loop = asyncio.get_running_loop()
+        token = PRE_PACED.set(True)  # this slot is taken: the request layer takes no second
         try:
             # The row list may be stale: a 403 or a cancellation since then wins; and so may
             # its payload: replace_pending_tx may have put a newer one in (claim re-reads it).
@@ -352,9 +321,9 @@ class Outbox:
             else:
                 error = None
         finally:
+            PRE_PACED.reset(token)
             # The request reached Telegram somewhere between dispatch and now.
-            self._on_wire -= 1
-            self._answered.append(loop.time())
+            self.pacer.release(chat_id)
         if error is not None:
             await self._failed(row, error)
             return
@@ -370,13 +339,11 @@ class Outbox:
                     log.exception("outbox: sent-hook failed for %s", ref)
 
     async def _failed(self, row: OutboxRow, err: SendError) -> None:
-        loop = asyncio.get_running_loop()
         row_id, chat_id, ref = row.id, row.chat_id, row.ref
         if err.kind == "retry_after":
             self.rate_limited += 1
             pause = max(err.retry_after, 0.5)
-            self._paused_until = max(self._paused_until, loop.time() + pause)
-            self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), loop.time() + pause)
+            self.pacer.pause(pause)  # the request layer did too; the later one wins
             log.warning("outbox: 429, pausing all sends for %.1fs", pause)
             await self.repo.release(row_id)
             return

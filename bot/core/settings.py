@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=6, ge=1)
     # First retry delay after a 5xx/timeout; doubles each attempt (capped at 5 minutes).
     outbox_backoff_seconds: float = Field(default=2.0, ge=0)
+    # Direct replies (a handler answering the person who wrote) take their slot from the same
+    # budget as the outbox (OUTBOX_RATE overall, OUTBOX_CHAT_INTERVAL per chat, direct first).
+    # Only the test harness turns this off, against a Bot API double that enforces no limits;
+    # a 429 still pauses every send either way.
+    pace_direct_replies: bool = True
+    # Floods from one person: more updates than this in any minute get one calm answer, and
+    # then that person is ignored until quiet for FLOOD_QUIET_SECONDS.
+    flood_max_per_minute: int = Field(default=100, ge=1)
+    flood_quiet_seconds: float = Field(default=60.0, ge=0)
     # How often the scheduler looks in the database for due work.
     scheduler_tick_seconds: float = Field(default=20.0, gt=0)
     # A conversation with no answer for this long is put aside (kept as a draft where it has one).

@@ -140,9 +140,14 @@ class Harness:
             default_language="nl",
             timezone="Europe/Brussels",
             polling_timeout=1,
-            # No real-time pacing in functional tests; the outbox tests set their own.
+            # No real-time pacing in functional tests; the outbox and pacing tests set their own.
             outbox_chat_interval=0.0,
             outbox_rate=30.0,
+            # Direct replies unpaced against the double (it enforces no limits unless asked),
+            # and no flood guard for tests that press hundreds of buttons as one person within
+            # a minute; tests/test_pacing.py and tests/test_flood.py set the production values.
+            pace_direct_replies=False,
+            flood_max_per_minute=1_000_000,
         )
         values.update(self.overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -20,6 +20,7 @@ from telegram.request import HTTPXRequest
 
 from bot.core import i18n
 from bot.core.clock import Clock, SystemClock
+from bot.core.flood import FloodGuard
 from bot.core.outbox import Outbox, SendError
 from bot.core.scheduler import Scheduler
 from bot.core.settings import Settings
@@ -166,10 +167,20 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     clock = clock or SystemClock(settings.tz)
     i18n.load(settings.default_language, settings.tz)
     services = build_services(settings, clock)
-    processor = OrderedUpdateProcessor(settings.max_concurrent_updates, services.db)
+    flood = FloodGuard(
+        limit=settings.flood_max_per_minute, window=60.0, quiet=settings.flood_quiet_seconds
+    )
+    processor = OrderedUpdateProcessor(settings.max_concurrent_updates, services.db, flood)
     context_types = ContextTypes(context=BotContext, bot_data=AppData)
     # aiohttp for the bot's calls: a fraction of httpx's CPU per request (see bot/http.py).
-    request = AiohttpRequest(connection_pool_size=32, pool_timeout=30.0, read_timeout=15.0)
+    # Its pacer is the outbox's: direct replies and the outbox share one budget and one 429.
+    request = AiohttpRequest(
+        connection_pool_size=32,
+        pool_timeout=30.0,
+        read_timeout=15.0,
+        pacer=services.outbox.pacer,
+        pace_direct=settings.pace_direct_replies,
+    )
     app = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())

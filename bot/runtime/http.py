@@ -6,13 +6,26 @@ against the Bot API double, httpx/httpcore spent several times the CPU of aiohtt
 (aiohttp is already a dependency for the webhook and the double). Behaviour is PTB's: status and
 body go back to BaseRequest, which maps them to TelegramError subclasses; timeouts become TimedOut,
 connection problems NetworkError.
+
+Pacing lives here too: every call that puts a message in a chat (a handler's direct reply, PTB's
+``bot.send_message``, ``query.edit_message_text``) takes its slot from the bot's one
+``bot.core.pacing.Pacer`` (shared with the outbox, direct replies first), and every 429 that
+comes back, from whichever caller, pauses all sends for its ``retry_after``. The outbox takes its
+slot before calling (``PRE_PACED``), so its calls are not paced twice.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.core.pacing import PRE_PACED, Pacer, counted_method
+
+log = logging.getLogger(__name__)
 
 
 class AiohttpRequest(BaseRequest):
@@ -20,6 +33,8 @@ class AiohttpRequest(BaseRequest):
         "_connect_timeout",
         "_connection_pool_size",
         "_media_write_timeout",
+        "_pace_direct",
+        "_pacer",
         "_pool_timeout",
         "_read_timeout",
         "_session",
@@ -34,7 +49,13 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         write_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
+        pacer: Pacer | None = None,
+        pace_direct: bool = True,
     ) -> None:
+        self._pacer = pacer
+        # False only in the test harness (PACE_DIRECT_REPLIES): calls are not paced here, but
+        # a 429 still pauses every send.
+        self._pace_direct = pace_direct
         self._connection_pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
@@ -66,6 +87,33 @@ class AiohttpRequest(BaseRequest):
         request_data: RequestData | None = None,
         # PTB passes BaseRequest.DEFAULT_NONE for "not given" (its public marker; the type behind
         # it lives in PTB's private telegram._utils, so these parameters are typed as object).
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        pacer = self._pacer
+        kind = counted_method(url.rsplit("/", 1)[-1]) if pacer is not None else None
+        timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
+        # Unpaced (the harness) still waits out a 429 pause in the pacer like everyone else.
+        unpaced = not self._pace_direct and not (pacer is not None and pacer.paused)
+        if pacer is None or kind is None or unpaced or PRE_PACED.get():
+            status, body = await self._send(url, method, request_data, *timeouts)
+        else:
+            chat = request_data.parameters.get("chat_id") if request_data is not None else None
+            chat_id = chat if isinstance(chat, int) and not isinstance(chat, bool) else None
+            # Edits add no message to the chat: the global budget only.
+            async with pacer.slot(chat_id, per_chat=kind == "send"):
+                status, body = await self._send(url, method, request_data, *timeouts)
+        if status == 429 and pacer is not None:
+            pacer.pause(_retry_after(body))
+        return status, body
+
+    async def _send(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
         read_timeout: object = BaseRequest.DEFAULT_NONE,
         write_timeout: object = BaseRequest.DEFAULT_NONE,
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
@@ -121,3 +169,10 @@ def _timeout(given: object, default: float | None) -> float | None:
     if given is None or isinstance(given, int | float):
         return given
     raise TypeError(f"timeout must be a number or None, not {type(given).__name__}")
+
+
+def _retry_after(body: bytes) -> float:
+    try:
+        return float(json.loads(body)["parameters"]["retry_after"])
+    except (ValueError, KeyError, TypeError):
+        return 1.0  # a 429 without its parameter: still pause, briefly

@@ -3,6 +3,15 @@ processed from there, concurrently across chats and strictly in order within one
 
 PTB's own polling confirms an update (the next getUpdates offset) as soon as it is in memory, so a
 killed process loses what it had fetched. Here the offset only moves after the batch is committed.
+
+Floods from one person (``bot.core.flood``) are the one exception to "store everything": the
+update that takes someone over the limit is answered with one calm, localized message (an outbox
+row, in the same transaction), and it and everything they send while ignored is confirmed to
+Telegram but not stored. Storing it would only fill the database (a broken client sends
+hundreds a minute, all day) with raw personal messages that the bot has decided not to act on;
+the inbox exists so that nothing we *will* act on is lost. A person under the limit is never
+affected, and whatever of the flooder's was stored before the limit was reached is marked
+processed without running handlers, so the calm answer is the only thing they get.
 """
 
 from __future__ import annotations
@@ -19,8 +28,12 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor
 
+from bot.core import i18n
+from bot.core.flood import FloodGuard, Verdict, sender_of
+from bot.core.outbox import Outbox
 from storage.db import Database, UpdateScope, current_update
 from storage.repos.inbox import InboxRepo
+from storage.repos.users import UsersRepo
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +102,12 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
     bot stops stays unprocessed in the inbox and is processed at the next start.
     """
 
-    def __init__(self, concurrency: int, db: Database) -> None:
+    def __init__(self, concurrency: int, db: Database, flood: FloodGuard | None = None) -> None:
         super().__init__(max_concurrent_updates=1 << 20)
         self.concurrency = concurrency
         self.db = db
+        self.flood = flood or FloodGuard()
+        self.ignored = 0  # stored before a flood was seen, then skipped
         self._slots: asyncio.Semaphore | None = None
         self._tails: dict[str, asyncio.Future[None]] = {}
         self.processed = 0
@@ -123,12 +138,20 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
             return
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
+        loop = asyncio.get_running_loop()
+        user = update.effective_user
+        if user is not None and self.flood.muted(user.id, loop.time()):
+            # Someone flooding: what was stored before the limit was reached is not acted on
+            # (the calm answer is on its way), and takes no processing slot.
+            self._close(coroutine)
+            self.ignored += 1
+            await self._mark(update.update_id)
+            return
         key = (
             chat_key(update.to_dict())
             if update.effective_chat is None
             else f"c{update.effective_chat.id}"
         )
-        loop = asyncio.get_running_loop()
         previous = self._tails.get(key)
         mine: asyncio.Future[None] = loop.create_future()
         self._tails[key] = mine
@@ -209,6 +232,11 @@ class Intake:
         self._stopping = asyncio.Event()
         self.last_update_at: datetime | None = None
         self.received = 0
+        processor = app.update_processor
+        self.flood = (
+            processor.flood if isinstance(processor, OrderedUpdateProcessor) else FloodGuard()
+        )
+        self.flood_dropped = 0  # updates confirmed to Telegram but not stored (a flood)
 
     async def store(self, raw_updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Commit a batch to the inbox; returns the ones not seen before.
@@ -218,14 +246,66 @@ class Intake:
         if not raw_updates:
             return []
         now = datetime.now(UTC)
+        clock = asyncio.get_running_loop().time()
+        verdicts = []
+        for raw in raw_updates:
+            sender = sender_of(raw)
+            verdicts.append(Verdict.OK if sender is None else self.flood.check(sender, clock))
+        calm = {
+            int(raw["update_id"]): await self._calm_answer(raw)
+            for raw, verdict in zip(raw_updates, verdicts, strict=True)
+            if verdict is Verdict.FLOOD
+        }
         fresh: list[dict[str, Any]] = []
         async with self.db.transaction() as conn:
-            for raw in raw_updates:
-                if await InboxRepo.add_tx(conn, int(raw["update_id"]), chat_key(raw), raw, now):
-                    fresh.append(raw)
+            for raw, verdict in zip(raw_updates, verdicts, strict=True):
+                if verdict is Verdict.OK:
+                    if await InboxRepo.add_tx(conn, int(raw["update_id"]), chat_key(raw), raw, now):
+                        fresh.append(raw)
+                    continue
+                self.flood_dropped += 1
+                answer = calm.get(int(raw["update_id"]))
+                if answer is not None:
+                    chat, text = answer
+                    await Outbox.enqueue_tx(
+                        conn,
+                        chat,
+                        "sendMessage",
+                        {"text": text},
+                        dedupe_key=f"flood:{raw['update_id']}",
+                        now=now,
+                        priority=1,
+                    )
         self.last_update_at = now
         self.received += len(fresh)
+        if calm:
+            log.warning("flood from %d sender(s): answered once, now ignored", len(calm))
+            services = getattr(self.app.bot_data, "services", None)
+            if services is not None:
+                services.outbox.wake()
         return fresh
+
+    async def _calm_answer(self, raw: dict[str, Any]) -> tuple[int, str]:
+        """Where and what to answer someone who floods: their chat, in their language."""
+        sender = sender_of(raw)
+        assert sender is not None
+        chat, code = sender, None
+        for field_name in ("message", "edited_message", "callback_query"):
+            body = raw.get(field_name)
+            if not isinstance(body, dict):
+                continue
+            if isinstance(body.get("chat"), dict):
+                chat = int(body["chat"].get("id", sender))
+            code = (body.get("from") or {}).get("language_code")
+            break
+        known = await UsersRepo(self.db).by_tg(sender)
+        lang = i18n.resolve_language(known.language if known is not None else None, code)
+        with i18n.use_locale(lang):
+            text = i18n._(
+                "You are sending a lot of messages very quickly, so I will not read them for "
+                "a while. Wait a minute, then send one message and I will answer it."
+            )
+        return chat, text
 
     async def dispatch(self, raw_updates: list[dict[str, Any]]) -> None:
         for raw in raw_updates:

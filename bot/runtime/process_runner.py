@@ -29,6 +29,9 @@ async def _main(args: argparse.Namespace) -> None:
         outbox_rate=min(args.rate, 30.0),
         outbox_chat_interval=args.chat_interval,
         outbox_backoff_seconds=0.1,
+        # As the harness: the double enforces no limits, a test's person presses fast.
+        pace_direct_replies=False,
+        flood_max_per_minute=1_000_000,
     )
     app = build_application(settings)
     runtime = Runtime(app)
