@@ -12,7 +12,7 @@ import html
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -252,8 +252,12 @@ class ActionsService:
         async with self.db.transaction() as conn:
             aid = await ActionsRepo.create_tx(conn, first.project_id, sender.id, draft, now)
             roles = await ActionsRepo.roles_tx(conn, aid)
-            start = from_db(draft["when"])
-            assert start is not None
+
+            def view_for(gid: int, group_name: str) -> CallView:
+                """The call as sent: the draft's view with the stored action and its roles."""
+                draft_view = view_of_draft(draft, group_name)
+                return replace(draft_view, action_id=aid, roles=roles, group_id=gid)
+
             rendered: dict[tuple[str, int], tuple[str, list[list[Button]]]] = {}
             for uid, gid in audience:
                 user = users.get(uid)
@@ -262,17 +266,7 @@ class ActionsService:
                 await ActionsRepo.add_recipient_tx(conn, aid, uid, gid)
                 lang = self.lang_of(user)
                 if (lang, gid) not in rendered:  # the same for everyone of a language and group
-                    view = CallView(
-                        aid,
-                        draft["what"],
-                        start,
-                        draft["place"],
-                        draft.get("why"),
-                        draft.get("bring"),
-                        roles,
-                        gid,
-                        group_names.get(gid, ""),
-                    )
+                    view = view_for(gid, group_names.get(gid, ""))
                     with i18n.use_locale(lang):
                         rendered[(lang, gid)] = (call_text(view), call_rows(view))
                 payload = text_message(user.tg_id, *rendered[(lang, gid)])
@@ -287,17 +281,7 @@ class ActionsService:
                 )
             chats = await self.linked_chats(draft)
             for group in chats:  # one post per linked group chat, paced by the outbox (20/min)
-                view = CallView(
-                    aid,
-                    draft["what"],
-                    start,
-                    draft["place"],
-                    draft.get("why"),
-                    draft.get("bring"),
-                    roles,
-                    group.id,
-                    group.name,
-                )
+                view = view_for(group.id, group.name)
                 with i18n.use_locale(self.settings.default_language):
                     payload = text_message(
                         group.chat_id, call_text(view), call_rows(view, chat=True)
