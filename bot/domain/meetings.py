@@ -524,16 +524,15 @@ class MeetingsService:
         """Changes one meeting or every future one of its series; tells everyone coming what
         changed (old → new). Returns how many meetings changed."""
         now = self.clock.now()
-        m = await self.repo.get(meeting_id)
-        if m is None or m.status != "published":
+        found = await self._published(meeting_id)
+        if found is None:
             return 0
-        group = await self.group(m.group_id)
-        assert group is not None
+        m, group = found
         changed = 0
         async with self.db.transaction() as conn:
             targets = [m]
             if whole_series and m.series_id is not None:
-                targets = [t for t in await self.repo.future_of_series_tx(conn, m.series_id, now)]
+                targets = await self.repo.future_of_series_tx(conn, m.series_id, now)
                 fields: dict[str, Any] = {}
                 if starts_at is not None:
                     fields["local_time"] = starts_at.astimezone(self.tz).strftime("%H:%M")
@@ -624,13 +623,22 @@ class MeetingsService:
                 dedupe_key=f"mt:chgchat:{m.id}:{fresh.sequence}",
             )
 
-    async def cancel(self, meeting_id: int, whole_series: bool = False) -> int:
-        now = self.clock.now()
+    async def _published(self, meeting_id: int) -> tuple[Meeting, Group] | None:
+        """A meeting that members were sent (so a change or cancellation reaches them), with its
+        group; None for a draft, a cancelled or an unknown one."""
         m = await self.repo.get(meeting_id)
         if m is None or m.status != "published":
-            return 0
+            return None
         group = await self.group(m.group_id)
         assert group is not None
+        return m, group
+
+    async def cancel(self, meeting_id: int, whole_series: bool = False) -> int:
+        now = self.clock.now()
+        found = await self._published(meeting_id)
+        if found is None:
+            return 0
+        m, group = found
         count = 0
         async with self.db.transaction() as conn:
             targets = [m]
