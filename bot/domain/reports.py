@@ -17,6 +17,7 @@ from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.dialogs import DialogsRepo
+from storage.repos.outbox import OutboxRepo
 from storage.repos.projects import Project, ProjectsRepo
 from storage.repos.reports import (
     Category,
@@ -812,7 +813,7 @@ class ReportsService:
             return
         async with self.db.transaction(mark=False) as conn:
             await ReportsRepo.remember_card_tx(conn, report_id, chat_id, message_id)
-            sent_text = await ReportsRepo.sent_card_text_tx(conn, ref, chat_id, message_id)
+            sent_text = await OutboxRepo.sent_text_tx(conn, ref, chat_id, message_id)
             queued = await self.edit_cards_tx(
                 conn, report_id, self.clock.now(), only_chat=chat_id, unless_text=sent_text
             )

@@ -63,6 +63,19 @@ class OutboxRepo:
     # ----- inside the caller's transaction -----
 
     @staticmethod
+    async def sent_text_tx(
+        conn: aiosqlite.Connection, ref: str, chat_id: int, message_id: int
+    ) -> str | None:
+        """The text a delivered message went out with (its outbox row), None when not found."""
+        sent = list(
+            await conn.execute_fetchall(
+                "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
+                (ref, chat_id, message_id),
+            )
+        )
+        return json.loads(sent[0][0]).get("text") if sent else None
+
+    @staticmethod
     async def insert_tx(
         conn: aiosqlite.Connection,
         chat_id: int,

@@ -272,19 +272,6 @@ class ReportsRepo:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
-    @staticmethod
-    async def sent_card_text_tx(
-        conn: aiosqlite.Connection, ref: str, chat_id: int, message_id: int
-    ) -> str | None:
-        """The text a delivered card went out with (its outbox row), None when not found."""
-        sent = list(
-            await conn.execute_fetchall(
-                "SELECT payload FROM outbox WHERE ref = ? AND chat_id = ? AND message_id = ?",
-                (ref, chat_id, message_id),
-            )
-        )
-        return json.loads(sent[0][0]).get("text") if sent else None
-
     async def cards(self, report_id: int) -> list[tuple[int, int]]:
         rows = await self.db.fetchall(
             "SELECT chat_id, message_id FROM report_cards WHERE report_id = ?", (report_id,)
