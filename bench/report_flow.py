@@ -11,11 +11,19 @@ How it is measured (so the ratio can be trusted):
 - One warm-up round each (not counted), then several rounds, alternating which bot goes first;
   the ratio of each pair is computed, the median is reported (and the spread).
 
+The fastest peer is a bare aiogram 3 echo bot (bench/aiogram_echo.py). aiogram pins an older
+pydantic than ours, so it runs under its own interpreter: ``BENCH_AIOGRAM_PYTHON``, else
+bench/.venv-aiogram, made on first use (``pip install aiogram``; a bench-only dependency, never
+installed into the bot's environment). ``--no-aiogram`` leaves it out.
+
+Per step the double records, for every chat, the time from queueing its update to the bot's
+answer; the p50 and p99 over all chats and steps of the report flow are printed.
+
 The report flow per resident: /report → category → text → Done (no photos) → typed address →
 name: no → quote: no → Send. The worker's cards go through the paced outbox (≤ 30/s, Telegram's
 limit) in the background.
 
-    python bench/report_flow.py [residents] [rounds] [latency_seconds]
+    python bench/report_flow.py [residents] [rounds] [latency_seconds] [--no-aiogram]
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing as mp
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,12 +62,15 @@ class BenchAPI(FakeBotAPI):
         super().__init__(*a, **kw)
         self.watching: set[int] = set()
         self.answered: set[int] = set()
+        self.pushed_at = 0.0
+        self.latencies: list[float] = []
 
     def _bench_listen(self, call: Any) -> None:
         if call.method in ANSWERS and call.ok:
             cid = call.params.get("chat_id")
-            if cid is not None and int(cid) in self.watching:
+            if cid is not None and int(cid) in self.watching and int(cid) not in self.answered:
                 self.answered.add(int(cid))
+                self.latencies.append(time.perf_counter() - self.pushed_at)
 
     def bench_push(self, specs: list[tuple[str, dict, str]]) -> int:
         """Queue ("text", user, text) / ("cb", user, data) updates; a button press is on the
@@ -67,6 +80,7 @@ class BenchAPI(FakeBotAPI):
             self.add_listener(self._bench_listen)
         self.watching = {user["id"] for _k, user, _p in specs}
         self.answered = set()
+        self.pushed_at = time.perf_counter()
         for kind, user, payload in specs:
             if kind == "text":
                 self.push_update(self.text_update(user, payload))
@@ -78,6 +92,17 @@ class BenchAPI(FakeBotAPI):
     def bench_answered(self) -> int:
         """How many of the chats of the latest bench_push got an answer since."""
         return len(self.answered)
+
+    def bench_take_latencies(self) -> list[float]:
+        """Per chat and step: seconds from queueing the update to the bot's answer (and reset)."""
+        out, self.latencies = self.latencies, []
+        return out
+
+    def bench_drop_pending(self) -> int:
+        """Forget updates a stopped bot fetched but never confirmed (all were answered)."""
+        n = len(self._updates)
+        self._updates.clear()
+        return n
 
     def bench_last_texts(self, chat_ids: list[int]) -> list[str]:
         out = []
@@ -233,6 +258,57 @@ class EchoBot:
             await self.app.updater.stop()
 
 
+AIOGRAM_VENV = Path(__file__).resolve().parent / ".venv-aiogram"
+AIOGRAM_SCRIPT = Path(__file__).resolve().parent / "aiogram_echo.py"
+
+
+def aiogram_python() -> str:
+    """The interpreter that has aiogram: BENCH_AIOGRAM_PYTHON, else bench/.venv-aiogram."""
+    given = os.environ.get("BENCH_AIOGRAM_PYTHON")
+    if given:
+        return given
+    python = AIOGRAM_VENV / "bin" / "python"
+    if not python.exists():
+        print("making bench/.venv-aiogram for the aiogram peer (once)...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(AIOGRAM_VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "aiogram>=3.13,<4"], check=True
+        )
+    return str(python)
+
+
+class AiogramEcho:
+    """A bare aiogram 3 echo bot in its own process, polling the double only during its round."""
+
+    def __init__(self, api: RemoteAPI, python: str) -> None:
+        self.api = api
+        self.python = python
+        self.round = 0
+
+    async def run(self, n: int) -> float:
+        self.round += 1
+        users = [self.api.make_user(700000 + self.round * 10000 + i, f"A{i}") for i in range(n)]
+        steps = [("text", f"step {s}") for s in range(STEPS)]
+        server = self.api.base_url.removesuffix("/bot")
+        proc = await asyncio.create_subprocess_exec(
+            self.python,
+            str(AIOGRAM_SCRIPT),
+            server,
+            self.api.token,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        try:
+            assert proc.stdout is not None
+            line = await asyncio.wait_for(proc.stdout.readline(), 60)
+            if line.strip() != b"ready":
+                raise RuntimeError("the aiogram echo bot did not start")
+            return await run_steps(self.api, users, steps)
+        finally:
+            proc.terminate()
+            await proc.wait()
+            await self.api.acall("bench_drop_pending")
+
+
 class ReportBot:
     def __init__(self, api: RemoteAPI, workdir: Path) -> None:
         from bot.playground.harness import Harness
@@ -300,52 +376,80 @@ class ReportBot:
         return elapsed
 
 
-async def measure(n: int, rounds: int, latency: float) -> None:
+async def measure(n: int, rounds: int, latency: float, with_aiogram: bool) -> None:
     api = RemoteAPI(latency)
+    aio_rates: list[float] = []
+    aio_ratios: list[float] = []
+    step_latencies: list[float] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             ours = ReportBot(api, Path(tmp))
             await ours.start()
             echo = EchoBot(api, concurrency=ours.concurrency)
             await echo.start()
+            aio = AiogramEcho(api, aiogram_python()) if with_aiogram else None
             try:
                 # Warm-up: imports, caches, connection pools, SQLite pages.
                 await echo.run(max(10, n // 5))
                 await ours.run(max(10, n // 5))
+                if aio is not None:
+                    await aio.run(max(10, n // 5))
                 ratios, echo_rates, our_rates = [], [], []
                 updates = n * STEPS
                 for i in range(rounds):
-                    if i % 2 == 0:
-                        e = await echo.run(n)
-                        o = await ours.run(n)
-                    else:
-                        o = await ours.run(n)
-                        e = await echo.run(n)
-                    echo_rates.append(updates / e)
-                    our_rates.append(updates / o)
-                    ratios.append(e / o)
+                    # Alternate who goes first; ours' per-step latencies are taken around its run.
+                    order = ("echo", "ours", "aio") if i % 2 == 0 else ("aio", "ours", "echo")
+                    took: dict[str, float] = {}
+                    for who in order:
+                        if who == "echo":
+                            took["echo"] = await echo.run(n)
+                        elif who == "ours":
+                            await api.acall("bench_take_latencies")
+                            took["ours"] = await ours.run(n)
+                            step_latencies += await api.acall("bench_take_latencies")
+                        elif aio is not None:
+                            took["aio"] = await aio.run(n)
+                    echo_rates.append(updates / took["echo"])
+                    our_rates.append(updates / took["ours"])
+                    ratios.append(took["echo"] / took["ours"])
+                    if "aio" in took:
+                        aio_rates.append(updates / took["aio"])
+                        aio_ratios.append(took["aio"] / took["ours"])
                 made = (await ours.h.rows("SELECT COUNT(*) FROM reports"))[0][0]
             finally:
                 await echo.stop()
                 await ours.stop()
     finally:
         api.close()
-    print(
+    step_latencies.sort()
+    p50 = step_latencies[len(step_latencies) // 2] if step_latencies else 0.0
+    p99 = step_latencies[int(len(step_latencies) * 0.99)] if step_latencies else 0.0
+    line = (
         f"latency={latency * 1000:.0f}ms residents={n} updates/round={n * STEPS} rounds={rounds}: "
-        f"echo {statistics.median(echo_rates):.0f} upd/s,"
-        f" report flow {statistics.median(our_rates):.0f} upd/s, "
-        f"median ratio {statistics.median(ratios):.2f}"
-        f" (min {min(ratios):.2f}, max {max(ratios):.2f})" + f", {made} reports made"
+        f"PTB echo {statistics.median(echo_rates):.0f} upd/s,"
+        f" report flow {statistics.median(our_rates):.0f} upd/s,"
+        f" flow/PTB-echo median {statistics.median(ratios):.2f}"
+        f" (min {min(ratios):.2f}, max {max(ratios):.2f})"
     )
+    if aio_ratios:
+        line += (
+            f"; aiogram echo {statistics.median(aio_rates):.0f} upd/s,"
+            f" flow/aiogram-echo median {statistics.median(aio_ratios):.2f}"
+            f" (min {min(aio_ratios):.2f}, max {max(aio_ratios):.2f})"
+        )
+    line += f"; report step p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; {made} reports made"
+    print(line)
 
 
 async def main() -> None:
     logging.basicConfig(level=logging.WARNING)
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
-    latencies = [float(sys.argv[3])] if len(sys.argv) > 3 else [0.0]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    with_aiogram = "--no-aiogram" not in sys.argv
+    n = int(args[0]) if args else 100
+    rounds = int(args[1]) if len(args) > 1 else 7
+    latencies = [float(args[2])] if len(args) > 2 else [0.0, 0.05]
     for latency in latencies:
-        await measure(n, rounds, latency)
+        await measure(n, rounds, latency, with_aiogram)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,11 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from bot.core import i18n
+from bot.core import i18n, sidecalls
 from bot.core.access import Roles, load_roles
 from bot.core.ui import Button
 from handlers.context import BotContext
@@ -145,9 +145,16 @@ async def show(update: Update, ctx: BotContext, text: str, rows: ButtonRows | No
 
 
 async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
-    if update.callback_query is not None:
-        with contextlib.suppress(BadRequest):  # query too old: nothing to answer
-            await update.callback_query.answer(text, show_alert=alert)
+    """Answer a button press (stop its spinner, or a short toast) alongside whatever the handler
+    sends next: the update counts as processed only once this went out (bot.core.sidecalls)."""
+    query = update.callback_query
+    if query is not None:
+        sidecalls.start(_answer_query(query, text, alert), "answering a button press")
+
+
+async def _answer_query(query: CallbackQuery, text: str | None, alert: bool) -> None:
+    with contextlib.suppress(BadRequest):  # query too old: nothing to answer
+        await query.answer(text, show_alert=alert)
 
 
 def button_data(update: Update) -> str | None:

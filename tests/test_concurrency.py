@@ -15,8 +15,10 @@ HELP = "What you can do"
 
 @pytest.fixture
 async def slow(tmp_path):
-    """The bot against a Bot API that answers every call after 20 ms."""
-    harness = Harness(tmp_path, api_options={"latency": 0.02})
+    """The bot against a Bot API that answers every call after 20 ms, 16 chats at a time."""
+    harness = Harness(
+        tmp_path, api_options={"latency": 0.02}, overrides={"max_concurrent_updates": 16}
+    )
     await harness.start()
     try:
         yield harness

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     # How long a worker or organiser invite link stays valid.
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
     # Updates from different chats processed at once (one chat is always in order).
-    max_concurrent_updates: int = Field(default=16, ge=1, le=256)
+    max_concurrent_updates: int = Field(default=64, ge=1, le=256)
     polling_timeout: int = Field(default=30, ge=0, le=50)
     # Outbox pacing: Telegram allows ~30 msg/s overall, 1/s per chat, 20/min per group.
     outbox_rate: float = Field(default=28.0, gt=0, le=30)

@@ -28,7 +28,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor
 
-from bot.core import i18n
+from bot.core import i18n, sidecalls
 from bot.core.flood import FloodGuard, Verdict, sender_of
 from bot.core.outbox import Outbox
 from storage.db import Database, UpdateScope, current_update
@@ -172,10 +172,12 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                 self.running += 1
                 scope = UpdateScope(update.update_id)
                 token = current_update.set(scope)
+                side = sidecalls.open_scope()
                 started = loop.time()
                 try:
                     await coroutine
                 finally:
+                    await sidecalls.drain(side)
                     current_update.reset(token)
                     self.running -= 1
                 # Reached only when the handlers ran to the end (not cancelled).
