@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.core.i18n import N_, _
 from bot.core.ui import Button, cb
-from bot.domain.privacy import PrivacyService, forget_features_note
-from handlers.common import answer, button_expired, parse_cb, reply, show
+from bot.domain.privacy import PrivacyService, forget_copies_note, forget_features_note
+from handlers.common import answer, button_expired, is_private, parse_cb, reply, show
 from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
 
@@ -46,6 +53,8 @@ async def cmd_forget(update: Update, ctx: BotContext) -> None:
         )
         + "\n"
         + forget_features_note()
+        + "\n"
+        + forget_copies_note(s.settings.inbox_retention_days)
     )
     await reply(
         update,
@@ -88,6 +97,40 @@ async def on_pv(update: Update, ctx: BotContext) -> None:
     )
 
 
+async def greet_returning(update: Update, ctx: BotContext) -> None:
+    """Group -99, right after prepare: a person the bot does not know yet who once used /forget
+    (an old button, an old menu, a message) is greeted as the new person they are, with the
+    privacy notice, and what they tapped does nothing. Anyone else new goes on as before (an
+    admin who never wrote, a forged button: the handlers check them as usual)."""
+    if ctx.user is None or not ctx.user_created or ctx.user.tg_id is None:
+        return
+    if not is_private(update) or not (update.message or update.callback_query):
+        return
+    s = ctx.services
+    if not await _service(ctx).came_back(ctx.user.tg_id):
+        return
+    msg = update.message
+    if msg is not None and (msg.text or "").startswith("/start"):
+        return  # /start greets a new person with the notice itself
+    from handlers.start import language_rows, privacy_text
+
+    await answer(update)
+    ctx.user = await s.users.mark_privacy_seen(ctx.user, s.clock.now())
+    text = "\n\n".join(
+        [
+            _(
+                "Hello! You deleted your data earlier, so the bot does not know you any more: "
+                "you start as a new person. Nothing of what you did before is kept, and that "
+                "old button does nothing."
+            ),
+            _("I will talk to you in <b>English</b>. Is that right? Tap your language."),
+            privacy_text(s.settings),
+        ]
+    )
+    await reply(update, ctx, text, language_rows())
+    raise ApplicationHandlerStop
+
+
 async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     await reply(update, ctx, _("Please tap one of the buttons above."))
 
@@ -97,6 +140,7 @@ def register(app: Application) -> None:
     registry.command("mydata", N_("Get everything we keep about you"), {"everyone"}, order=92)
     registry.command("forget", N_("Delete your data"), {"everyone"}, order=93)
     registry.dialog(KIND, _step)
+    app.add_handler(TypeHandler(Update, greet_returning), group=-99)
     app.add_handler(CommandHandler("mydata", cmd_mydata, filters=PRIVATE))
     app.add_handler(CommandHandler("forget", cmd_forget, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_pv, pattern=r"^pv:"))

@@ -18,6 +18,7 @@ from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.outbox import OutboxRepo
+from storage.repos import report_privacy as rp
 from storage.repos.projects import Project, ProjectsRepo
 from storage.repos.reports import (
     Category,
@@ -289,6 +290,28 @@ def report_snippet(report: Report, limit: int) -> str:
     if report.voice_file_id:
         return "🎤"
     return _("(words removed: the reporter deleted their data)")
+
+
+def copy_ref(report_id: int, kind: str, user_id: int | None) -> str:
+    """The outbox ref of a message that carries a report's personal data besides its card (the
+    on_sent hook records it in report_copies, so /forget can reach it). ``user_id``: whose data
+    (the reporter, or the neighbour whose words and photos were added)."""
+    return f"rcopy:{report_id}:{kind}:{user_id or 0}"
+
+
+# A bot may delete its own messages in a private chat only within 48 hours; with a margin for
+# the outbox's pace, older ones are edited (text, caption) or recorded as kept.
+DELETE_WINDOW = timedelta(hours=47)
+MEDIA_KINDS = ("voice", "photo", "location", "relay_voice", "relay_photo")
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """What /forget did to the copies in other people's chats."""
+
+    edited: int = 0
+    deleted: int = 0
+    kept: int = 0
 
 
 class ReportsService:
@@ -566,13 +589,10 @@ class ReportsService:
         rid = report.id
         if report.status == "withdrawn":
             return []
+        # Nobody to answer once the reporter's data is deleted: no Reply that promises it.
+        answer = [Button(_("💬 Reply"), cb("rw", "reply", rid))] if report.reporter_id else []
         if report.status in CLOSED_BY_WORKER:
-            rows = [
-                [
-                    Button(_("🔁 Reopen"), cb("rw", "ro", rid)),
-                    Button(_("💬 Reply"), cb("rw", "reply", rid)),
-                ]
-            ]
+            rows = [[Button(_("🔁 Reopen"), cb("rw", "ro", rid)), *answer]]
         else:
             statuses = [
                 Button(label, cb("rw", "st", rid, code))
@@ -585,12 +605,7 @@ class ReportsService:
                 if moves_forward(report.status, status)
             ]
             rows = [statuses[i : i + 2] for i in range(0, len(statuses), 2)]
-            rows.append(
-                [
-                    Button(_("🚫 Not for us"), cb("rw", "nfu", rid)),
-                    Button(_("💬 Reply"), cb("rw", "reply", rid)),
-                ]
-            )
+            rows.append([Button(_("🚫 Not for us"), cb("rw", "nfu", rid)), *answer])
         rows.append([Button(_("👥 Reassign"), cb("rw", "ra", rid))])
         # A direct link only to a public @username, and only with the reporter's consent to show
         # her name. No tg://user?id= link: Telegram refuses the whole card when her privacy
@@ -629,6 +644,8 @@ class ReportsService:
                     language=i18n.LANGUAGE_NAMES.get(report.language, report.language)
                 )
             )
+        if report.reporter_id is None:
+            lines.append(_("The reporter's data is deleted: you can no longer answer them."))
         if me_too:
             lines.append(
                 ngettext(
@@ -702,6 +719,7 @@ class ReportsService:
             dedupe_key=dedupe,
             now=now,
         )
+        uid = report.reporter_id
         for i, part in enumerate(self.text_continuation(report.text)):
             # Plain text: nothing to escape, so a piece can be cut anywhere.
             await self.outbox.enqueue_tx(
@@ -709,6 +727,7 @@ class ReportsService:
                 to.chat_id,
                 "sendMessage",
                 {"chat_id": to.chat_id, "text": goes_on + "\n\n" + part},
+                ref=copy_ref(report.id, "text", uid),
                 now=now,
                 dedupe_key=f"{dedupe}:t{i}" if dedupe else None,
             )
@@ -718,6 +737,7 @@ class ReportsService:
                 to.chat_id,
                 "sendVoice",
                 {"voice": voice, "caption": voice_captions[i]},
+                ref=copy_ref(report.id, "voice", uid),
                 now=now,
                 dedupe_key=(f"{dedupe}:v" + (str(i) if i else "")) if dedupe else None,
             )
@@ -727,6 +747,7 @@ class ReportsService:
                 to.chat_id,
                 "sendPhoto",
                 {"photo": photo, "caption": caption},
+                ref=copy_ref(report.id, "photo", uid),
                 now=now,
                 dedupe_key=f"{dedupe}:p{i}" if dedupe else None,
             )
@@ -736,6 +757,7 @@ class ReportsService:
                 to.chat_id,
                 "sendLocation",
                 {"latitude": report.lat, "longitude": report.lon},
+                ref=copy_ref(report.id, "location", uid),
                 now=now,
                 dedupe_key=f"{dedupe}:l" if dedupe else None,
             )
@@ -799,6 +821,137 @@ class ReportsService:
         if added:
             self.outbox.wake()
         return added
+
+    # ----- copies in workers' chats: recorded, so /forget reaches them -----
+
+    async def on_copy_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
+        """Outbox hook for "rcopy:<report>:<kind>:<user>": remember where the copy is."""
+        try:
+            _prefix, rid, kind, uid = ref.split(":", 3)
+            report_id, user_id = int(rid), int(uid) or None
+        except ValueError:
+            return
+        if message_id is None:
+            return
+        async with self.db.transaction(mark=False) as conn:
+            await rp.record_copy_tx(
+                conn, report_id, user_id, chat_id, message_id, kind, self.clock.now()
+            )
+
+    async def record_copies(
+        self, report: Report, chat_id: int, sent: list[tuple[int, str]]
+    ) -> None:
+        """Copies sent directly (the card re-sent from /problems): (message id, kind) each."""
+        now = self.clock.now()
+        async with self.db.transaction(mark=False) as conn:
+            for message_id, kind in sent:
+                await rp.record_copy_tx(
+                    conn, report.id, report.reporter_id, chat_id, message_id, kind, now
+                )
+
+    async def clean_copies_tx(
+        self, conn: aiosqlite.Connection, user_id: int, report_ids: list[int], now: datetime
+    ) -> CleanResult:
+        """After /forget anonymised the reports (same transaction): every card and copy that
+        carried this person's data is edited to the anonymised version or deleted, through the
+        outbox. What Telegram does not let us reach (media older than 48 hours: a photo or voice
+        note cannot be deleted then, only its caption edited) is recorded as kept."""
+        edited = deleted = kept = 0
+        for rid in report_ids:
+            edited += await self.edit_cards_tx(conn, rid, now)
+        reports: dict[int, Report | None] = {}
+        for copy in await rp.copies_of_tx(conn, user_id):
+            if copy.report_id not in reports:
+                reports[copy.report_id] = await ReportsRepo.get_tx(conn, copy.report_id)
+            report = reports[copy.report_id]
+            if report is None:
+                continue
+            chat, mid = copy.chat_id, copy.message_id
+            young = (from_db(copy.sent_at) or now) > now - DELETE_WINDOW
+            with i18n.use_locale(self.lang_of(await self.users.by_tg(chat))):
+                caption = _("Report {ref}").format(ref=report.reference)
+                if copy.kind == "card":
+                    method, params = "editMessageText", await self._card_params_tx(
+                        conn, report, chat, mid
+                    )
+                elif copy.kind == "history":
+                    text = clip(await self.history_text(conn, report), 4000)
+                    method, params = (
+                        "editMessageText",
+                        text_message(chat, text, message_id=mid),
+                    )
+                elif copy.kind in MEDIA_KINDS and young:
+                    method, params = "deleteMessage", {"message_id": mid}
+                elif copy.kind in ("voice", "photo", "relay_voice", "relay_photo"):
+                    # Too old to delete: at least no name or words stay in its caption.
+                    method, params = "editMessageCaption", {"message_id": mid, "caption": caption}
+                elif copy.kind == "location":
+                    await rp.mark_copy_tx(conn, copy.id, now, kept="too_old")
+                    kept += 1
+                    continue
+                elif copy.kind == "list":
+                    text = _(
+                        "🗑 This list is out of date: a reporter deleted their data. Send "
+                        "/problems for the current list."
+                    )
+                    method, params = "editMessageText", text_message(chat, text, message_id=mid)
+                else:  # text, relay_text: a text can always be edited
+                    text = _(
+                        "🗑 Report {ref}: this message was removed because the person who sent "
+                        "it deleted their data."
+                    ).format(ref=report.reference)
+                    method, params = "editMessageText", text_message(chat, text, message_id=mid)
+            await self.outbox.enqueue_tx(conn, chat, method, params, now=now)
+            if method == "editMessageCaption" and copy.kind != "location":
+                await rp.mark_copy_tx(conn, copy.id, now, kept="too_old")
+                kept += 1
+            else:
+                await rp.mark_copy_tx(conn, copy.id, now)
+                if method == "deleteMessage":
+                    deleted += 1
+                else:
+                    edited += 1
+        return CleanResult(edited, deleted, kept)
+
+    async def _card_params_tx(
+        self, conn: aiosqlite.Connection, report: Report, chat_id: int, message_id: int
+    ) -> dict[str, Any]:
+        """An edit of a card copy to the report as it is now (in the current locale)."""
+        cat = await self.repo.category(report.project_id, report.category_id)
+        reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
+        text = self.card_text(
+            report,
+            cat,
+            reporter,
+            await ReportsRepo.me_too_count_tx(conn, report.id),
+            await self.hood_name(report.neighbourhood_id),
+            len(await ReportsRepo.voices_tx(conn, report.id)),
+        )
+        rows = self.worker_buttons(report, reporter)
+        return text_message(chat_id, text, rows, message_id=message_id)
+
+    async def requeue_cards_tx(
+        self, conn: aiosqlite.Connection, cards: list[tuple[int, int]], now: datetime
+    ) -> None:
+        """Cards that were still waiting in the outbox when the reporter left: the anonymised
+        report goes out instead (its photos and voice notes are gone with her)."""
+        for rid, chat_id in cards:
+            report = await ReportsRepo.get_tx(conn, rid)
+            if report is None:
+                continue
+            to = Recipient(None, chat_id, self.lang_of(await self.users.by_tg(chat_id)))
+            cat = await self.repo.category(report.project_id, report.category_id)
+            await self.enqueue_card(
+                conn,
+                report,
+                to,
+                cat,
+                [],
+                None,
+                now,
+                me_too=await ReportsRepo.me_too_count_tx(conn, rid),
+                hood_name=await self.hood_name(report.neighbourhood_id),
+            )
 
     # ----- the worker's card, kept up to date -----
 
@@ -1145,6 +1298,7 @@ class ReportsService:
                             "parse_mode": "HTML",
                             "reply_markup": markup,
                         },
+                        ref=copy_ref(report.id, "relay_voice", reporter.id),
                         now=now,
                     )
                 elif photo:
@@ -1159,6 +1313,7 @@ class ReportsService:
                             "parse_mode": "HTML",
                             "reply_markup": markup,
                         },
+                        ref=copy_ref(report.id, "relay_photo", reporter.id),
                         now=now,
                     )
                 else:
@@ -1167,6 +1322,7 @@ class ReportsService:
                         to.chat_id,
                         "sendMessage",
                         text_message(to.chat_id, head + "\n\n" + esc(text or ""), rows),
+                        ref=copy_ref(report.id, "relay_text", reporter.id),
                         now=now,
                     )
         self.outbox.wake()
@@ -1217,7 +1373,12 @@ class ReportsService:
                     )
                     text = clip(head + "\n\n" + await self.history_text(conn, updated), 4000)
                 await self.outbox.enqueue_tx(
-                    conn, to.chat_id, "sendMessage", text_message(to.chat_id, text), now=now
+                    conn,
+                    to.chat_id,
+                    "sendMessage",
+                    text_message(to.chat_id, text),
+                    ref=copy_ref(report.id, "history", report.reporter_id),
+                    now=now,
                 )
             photos = await ReportsRepo.photos_tx(conn, report.id)
             count = await ReportsRepo.me_too_count_tx(conn, report.id)

@@ -413,7 +413,12 @@ def _kept_line(data: ReportDraft) -> str:
 
 
 async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
-    await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, ReportDraft.from_dict(dialog.data))
+    data = ReportDraft.from_dict(dialog.data)
+    if data.cat is None and not (data.text or data.voice or data.photos):
+        # Nothing was entered: no draft to keep, and none claimed.
+        await ctx.services.dialogs.clear(ctx.user.id)
+        return None
+    await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, data)
     return _("I kept your report as a draft. Send /report to continue it.")
 
 

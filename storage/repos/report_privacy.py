@@ -284,3 +284,139 @@ async def outbox_needles(conn: aiosqlite.Connection, user_id: int) -> list[str]:
         for text, voice, photo in await cur.fetchall():
             needles += _text_needles(text) + [v for v in (voice, photo) if v]
     return needles
+
+
+# ----- copies of a report in workers' chats (schema 0011: report_copies) -----
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One delivered message that carries a report's personal data."""
+
+    id: int
+    report_id: int
+    chat_id: int
+    message_id: int
+    kind: str
+    sent_at: str
+
+
+async def record_copy_tx(
+    conn: aiosqlite.Connection,
+    report_id: int,
+    user_id: int | None,
+    chat_id: int,
+    message_id: int,
+    kind: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO report_copies (report_id, user_id, chat_id, message_id, kind, sent_at)"
+        " SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM reports WHERE id = ?)"
+        " ON CONFLICT (report_id, chat_id, message_id) DO NOTHING",
+        (report_id, user_id, chat_id, message_id, kind, to_db(now), report_id),
+    )
+
+
+async def copies_of_tx(conn: aiosqlite.Connection, user_id: int) -> list[Copy]:
+    """The copies carrying this person's data that were not cleaned yet."""
+    rows = await conn.execute_fetchall(
+        "SELECT id, report_id, chat_id, message_id, kind, sent_at FROM report_copies"
+        " WHERE user_id = ? AND cleaned_at IS NULL AND kept IS NULL ORDER BY id",
+        (user_id,),
+    )
+    return [Copy(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+async def mark_copy_tx(
+    conn: aiosqlite.Connection, copy_id: int, now: datetime, kept: str | None = None
+) -> None:
+    """Cleaned (edited or deleted), or ``kept`` with the reason it could not be."""
+    if kept is None:
+        await conn.execute(
+            "UPDATE report_copies SET cleaned_at = ?, user_id = NULL WHERE id = ?",
+            (to_db(now), copy_id),
+        )
+    else:
+        await conn.execute(
+            "UPDATE report_copies SET kept = ?, cleaned_at = ?, user_id = NULL WHERE id = ?",
+            (kept, to_db(now), copy_id),
+        )
+
+
+async def pending_cards_tx(conn: aiosqlite.Connection, report_ids: list[int]) -> list[tuple[int, int]]:
+    """(report, chat) of cards still waiting in the outbox: they are sent anonymised instead."""
+    if not report_ids:
+        return []
+    refs = [f"report:{rid}" for rid in report_ids]
+    marks = ",".join("?" * len(refs))
+    rows = await conn.execute_fetchall(
+        f"SELECT ref, chat_id FROM outbox WHERE state = 'pending' AND ref IN ({marks})", refs
+    )
+    return [(int(r[0].split(":", 1)[1]), int(r[1])) for r in rows]
+
+
+async def delivered_mentions_tx(
+    conn: aiosqlite.Connection, needles: list[str]
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """Delivered text messages (payload still kept) whose text holds one of ``needles`` (as
+    stored: JSON-encoded) and that are no card or recorded copy: (chat, message, payload)."""
+    found: dict[int, tuple[int, int, dict[str, Any]]] = {}
+    for needle in dict.fromkeys(needles):
+        if not needle or len(needle) < 3:
+            continue
+        rows = await conn.execute_fetchall(
+            "SELECT o.id, o.chat_id, o.message_id, o.payload FROM outbox o"
+            " WHERE o.state = 'sent' AND o.method = 'sendMessage' AND o.message_id IS NOT NULL"
+            " AND instr(o.payload, ?) > 0 AND (o.ref IS NULL OR o.ref NOT LIKE 'report:%')"
+            " AND NOT EXISTS (SELECT 1 FROM report_copies c WHERE c.chat_id = o.chat_id"
+            "   AND c.message_id = o.message_id)",
+            (needle,),
+        )
+        for row_id, chat_id, message_id, payload in rows:
+            found.setdefault(int(row_id), (int(chat_id), int(message_id), json.loads(payload)))
+    return list(found.values())
+
+
+def redact_sent_text(text: str, names: list[str], texts: list[str]) -> str:
+    """A delivered text with a forgotten person's data cut out: ``names`` (and links) replaced,
+    and each of ``texts`` (found by its start, as a message quotes it: maybe clipped) removed to
+    the end of its line or quote."""
+    out = text
+    for start in dict.fromkeys(t[:40] for t in texts if t and len(t) >= 6):
+        out = re.sub(re.escape(start) + r"[^\n”]*", "[…]", out)
+    for name in sorted(dict.fromkeys(n for n in names if n and len(n) >= 3), key=len)[::-1]:
+        out = out.replace(name, "[…]")
+    return out
+
+
+async def plain_needles(conn: aiosqlite.Connection, user_id: int) -> tuple[list[str], list[str]]:
+    """(names, texts) of a person as they appear in a delivered message's text (HTML-escaped):
+    her full name and @username / t.me link; the texts of her reports, answers and addresses."""
+    async with conn.execute(
+        "SELECT first_name, last_name, username FROM users WHERE id = ?", (user_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    names: list[str] = []
+    if row is not None:
+        first, last, username = row[0], row[1], row[2]
+        full = " ".join(p for p in (first, last) if p)
+        if full and (last or len(full) >= 4):
+            names.append(full)
+        if username:
+            names += [f"t.me/{username}", f"@{username}"]
+    async with conn.execute(
+        "SELECT text, address FROM reports WHERE reporter_id = ?"
+        " UNION ALL SELECT m.text, NULL FROM report_messages m WHERE m.sender_id = ?"
+        " UNION ALL SELECT text, NULL FROM report_me_too WHERE user_id = ?",
+        (user_id, user_id, user_id),
+    ) as cur:
+        rows = list(await cur.fetchall())
+    texts = [t for r in rows for t in (r[0], r[1]) if t]
+    # Her contact details inside her words are cut out wherever they are quoted.
+    for t in texts:
+        names += _PHONE.findall(t) + _EMAIL.findall(t)
+    escaped = [html.escape(n, quote=False) for n in names]
+    return list(dict.fromkeys(names + escaped)), list(
+        dict.fromkeys(texts + [html.escape(t, quote=False) for t in texts])
+    )
