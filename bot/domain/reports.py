@@ -444,6 +444,13 @@ class ReportsService:
     async def me_too_count(self, report_id: int) -> int:
         return await self.repo.me_too_count(report_id)
 
+    async def followed(self, user_id: int) -> list[Report]:
+        """Reports this person said "me too" to: they follow them in /myreports."""
+        return await self.repo.followed(user_id)
+
+    async def follows(self, report_id: int, user_id: int) -> bool:
+        return await self.repo.follows(report_id, user_id)
+
     async def of_reporter(self, user_id: int) -> list[Report]:
         return await self.repo.of_reporter(user_id)
 
@@ -1132,20 +1139,37 @@ class ReportsService:
         build,
         now: datetime,
         dedupe: str | None = None,
+        followers: bool = True,
     ) -> None:
-        if to is None:
-            return
-        with i18n.use_locale(to.language):
-            text, rows = build()
-        await self.outbox.enqueue_tx(
-            conn,
-            to.chat_id,
-            "sendMessage",
-            text_message(to.chat_id, text, rows),
-            ref=f"rnote:{report.id}",
-            dedupe_key=dedupe,
-            now=now,
-        )
+        if to is not None:
+            with i18n.use_locale(to.language):
+                text, rows = build()
+            await self.outbox.enqueue_tx(
+                conn,
+                to.chat_id,
+                "sendMessage",
+                text_message(to.chat_id, text, rows),
+                ref=f"rnote:{report.id}",
+                dedupe_key=dedupe,
+                now=now,
+            )
+        # Every household that said "me too" follows the report: it hears the same news.
+        default = self.settings.default_language
+        fans = await ReportsRepo.followers_tx(conn, report.id) if followers else []
+        for uid, chat, language, tg_language in fans:
+            if to is not None and chat == to.chat_id:
+                continue
+            with i18n.use_locale(i18n.resolve_language(language, tg_language, default)):
+                text, rows = build()
+            await self.outbox.enqueue_tx(
+                conn,
+                chat,
+                "sendMessage",
+                text_message(chat, text, rows),
+                ref=f"rnote:{report.id}",
+                dedupe_key=f"{dedupe}:f{uid}" if dedupe else None,
+                now=now,
+            )
 
     async def set_status(
         self, report: Report, actor: User, status: str, reason: str | None = None
@@ -1636,7 +1660,13 @@ class ReportsService:
                     ]
 
                 await self._notify_reporter_tx(
-                    conn, to, report, build, now, dedupe=f"solved:{rid}:{report.resolved_at}"
+                    conn,
+                    to,
+                    report,
+                    build,
+                    now,
+                    dedupe=f"solved:{rid}:{report.resolved_at}",
+                    followers=False,  # the question is the reporter's to answer
                 )
         if rows:
             self.outbox.wake()

@@ -571,18 +571,21 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
 async def cmd_myreports(update: Update, ctx: BotContext) -> None:
     r = svc(ctx)
     reports = await r.of_reporter(ctx.user.id)
-    if not reports:
+    # The reports they said "me too" to are theirs to follow too (marked 🙋).
+    followed = [f for f in await r.followed(ctx.user.id) if f.id not in {x.id for x in reports}]
+    if not reports and not followed:
         await reply(
             update, ctx, _("You have not reported anything yet. Send /report to report a problem.")
         )
         return
     lines = [_("<b>Your reports</b>")]
     rows = []
-    for rep in reports:
+    for rep in [*reports, *followed]:
         latest = await r.latest_event(rep.id)
         when = i18n.format_short_date(from_db(latest[2] if latest else rep.updated_at))
-        lines.append(f"• <b>{rep.reference}</b> – {status_label(rep.status)} ({when})")
-        rows.append([Button(rep.reference, cb("rep", "my", rep.id))])
+        mark = "🙋 " if rep in followed else ""
+        lines.append(f"• {mark}<b>{rep.reference}</b> – {status_label(rep.status)} ({when})")
+        rows.append([Button(mark + rep.reference, cb("rep", "my", rep.id))])
     await reply(update, ctx, "\n".join(lines), rows)
 
 
@@ -592,7 +595,10 @@ async def _own_report(update: Update, ctx: BotContext, parts: list[str]) -> Repo
     if rep is None:
         await button_expired(update)
         return None
-    if rep.reporter_id != ctx.user.id:
+    if rep.reporter_id != ctx.user.id and not (
+        # A household that said "me too" follows the report: it may look, not act on it.
+        parts[1] == "my" and await svc(ctx).follows(rep.id, ctx.user.id)
+    ):
         await refuse(update, ctx)
         return None
     return rep
@@ -617,11 +623,12 @@ async def _rep_report_action(
         ]
         if rep.status_reason:
             lines.append(_("Reason: {reason}").format(reason=esc(rep.status_reason)))
-        if latest is not None:
+        if latest is not None and rep.reporter_id == ctx.user.id:
+            # An answer to the reporter is hers; a household that follows sees the status.
             last = esc(clip(latest[0], 300)) if latest[0] else "🎤"
             lines.append(_("Latest answer: {text}").format(text=last))
         rows = []
-        if rep.is_open:
+        if rep.is_open and rep.reporter_id == ctx.user.id:
             rows.append(
                 [
                     Button(_("➕ Add information"), cb("rep", "info", rep.id)),
