@@ -5,7 +5,6 @@ relayed answers), other people's stored updates, and a forgotten person who come
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from bot.core.i18n import gettext_for
 from tests.e2e_helpers import make_worker, personal_traces, setup_world
@@ -70,16 +69,23 @@ async def test_forget_reaches_every_copy_in_the_workers_chats(h, admin):
     await h.settle()
     for person in (sofie, lies):
         left = [m for m in _visible(person) if _carries_her(m)]
-        assert left == [], [(m["message_id"], m.get("text") or m.get("caption"), m.get("reply_markup")) for m in left]
+        assert left == [], [
+            (m["message_id"], m.get("text") or m.get("caption"), m.get("reply_markup"))
+            for m in left
+        ]
     # Photos, voice notes and the pin are deleted (within Telegram's 48 hours).
     kept = [(c, m) for c, m in media_before if not h.api.is_deleted(c, m)]
-    assert kept == [], (kept, await h.rows("SELECT chat_id, message_id, kind, cleaned_at FROM report_copies"))
+    assert kept == [], (
+        kept,
+        await h.rows("SELECT chat_id, message_id, kind, cleaned_at FROM report_copies"),
+    )
     # Lies's card is the anonymised report, without a Reply that promises an answer.
     card = [m for m in lies.messages() if (m.get("text") or "").startswith("📣")][-1]
     assert gettext_for("nl", "anonymous") in card["text"]
-    assert gettext_for(
-        "nl", "The reporter's data is deleted: you can no longer answer them."
-    ) in card["text"]
+    assert (
+        gettext_for("nl", "The reporter's data is deleted: you can no longer answer them.")
+        in card["text"]
+    )
     assert not any("💬" in b for b in lies.button_texts(card))
     # Resolved no longer says "the reporter is told".
     await lies.press("✅", card)
@@ -143,3 +149,25 @@ async def test_cancel_right_after_report_keeps_no_empty_draft(h, admin):
         rik.last_text()
     )
     assert await h.rows("SELECT COUNT(*) FROM report_drafts") == [(0,)]
+
+
+async def test_mydata_first_says_in_her_language_what_is_kept_then_sends_the_file(h, admin):
+    sofie, _jan, payload = await setup_world(h, admin)
+    fatima = await join(h, payload, "Fatimaqx", "ar")
+    await file_report(h, fatima, text="رطوبة في الحمام")
+    await fatima.send("/mydata")
+    summary, document = fatima.messages()[-2:]
+    text = summary["text"]
+    assert (
+        gettext_for("ar", "<b>What the bot keeps about you</b>")
+        .replace("<b>", "")
+        .replace("</b>", "")
+        in text
+    )
+    assert "Huurders Rabot" in text and "R-2026-0001" in text
+    assert gettext_for("ar", "Housing") in text and gettext_for("ar", "New") in text
+    assert "/forget" in text
+    assert len(text) < 1500
+    assert document.get("document")
+    data = json.loads(h.api.file_bytes(document["document"]["file_id"]))
+    assert data["reports"]["your_reports"][0]["reference"] == "R-2026-0001"

@@ -8,11 +8,10 @@ from tests.e2e_helpers import setup_world
 from tests.reports_helpers import join
 
 
-async def _me_too(h, person, text: str) -> None:
+async def _me_too(h, person, text: str | None = None) -> None:
+    """/report, category, place: the similar reports come before any description."""
     await person.send("/report")
     await person.press("🏠")
-    await person.send(text)
-    await person.press("✅")
     await person.press("Rabot")
 
 
@@ -23,8 +22,9 @@ async def test_me_too_households_follow_the_report_and_hear_its_outcome(h, admin
 
     await file_report(h, fatima, text="رطوبة في الحمام")
     mehmet = await join(h, payload, "Mehmet", "tr")
-    await _me_too(h, mehmet, "Banyoda küf var")
+    await _me_too(h, mehmet)
     await mehmet.press("🙋")
+    await mehmet.press("✅")  # no, that is all
     # He follows it in /myreports.
     await mehmet.send("/myreports")
     assert "R-2026-0001" in mehmet.last_text()
@@ -50,7 +50,58 @@ async def test_someone_already_counted_is_not_offered_the_same_report_again(h, a
 
     await file_report(h, fatima, text="Schimmel in de badkamer")
     mehmet = await join(h, payload, "Mehmet", "tr")
-    await _me_too(h, mehmet, "Banyoda küf var")
+    await _me_too(h, mehmet)
     await mehmet.press("🙋")
-    await _me_too(h, mehmet, "Yine küf")
+    await mehmet.press("✅")
+    await _me_too(h, mehmet)
     assert not any("🙋" in b for b in mehmet.button_texts())
+    # He goes straight on to his own report.
+    assert gettext_for("tr", "Tell us what is wrong. Type it, or send a voice note 🎤.") in (
+        mehmet.last_text()
+    )
+
+
+async def test_a_household_that_joins_tells_its_story_and_the_worker_gets_it(h, admin):
+    """Mehmet taps "me too" first, then types, speaks and sends a photo: the worker gets his
+    words, voice and photo for that report, with his name only if he allows it."""
+    sofie, _jan, payload = await setup_world(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    from tests.reports_helpers import file_report
+
+    await file_report(h, fatima, text="رطوبة في الحمام")
+    mehmet = await join(h, payload, "Mehmet", "tr")
+    await _me_too(h, mehmet)
+    listed = mehmet.last_text()
+    assert "R-2026-0001" in listed and "رطوبة" not in listed  # not her words
+    await mehmet.press("🙋")
+    await mehmet.send("Banyoda küf var")
+    await h.push(h.api.voice_update(mehmet.tg, duration=4))
+    await h.push(h.api.photo_update(mehmet.tg))
+    await mehmet.press("✅")  # done with photos
+    await mehmet.press("🙈")  # the worker may not see his name
+    await mehmet.press("✅")  # may be quoted
+    summary = mehmet.last_text()
+    assert "R-2026-0001" in summary
+    await mehmet.press("✅")
+    await h.settle()
+    assert "R-2026-0001" in mehmet.last_text()
+    # Sofie gets his words, his voice note and his photo, without his name.
+    got = [
+        m for m in sofie.messages() if "R-2026-0001" in (m.get("text") or m.get("caption") or "")
+    ]
+    assert any("Banyoda küf var" in (m.get("text") or "") for m in got)
+    assert any(m.get("voice") for m in got) and any(m.get("photo") for m in got)
+    assert not any("Mehmet" in (m.get("text") or m.get("caption") or "") for m in got)
+    rows = await h.rows("SELECT text, show_name, quote_ok FROM report_me_too")
+    assert rows == [("Banyoda küf var", 0, 1)]
+    assert await h.rows("SELECT COUNT(*) FROM reports") == [(1,)]
+    # The card counts him.
+    card = [m for m in sofie.messages() if (m.get("text") or "").startswith("📣")][-1]
+    assert "1" in card["text"]
+    # His /forget takes his words out of Sofie's chat; Fatima's report stays as it was.
+    await mehmet.send("/forget")
+    await mehmet.press("🗑")
+    await h.settle()
+    assert not any("Banyoda" in (m.get("text") or "") for m in sofie.messages())
+    assert await h.rows("SELECT text FROM reports") == [("رطوبة في الحمام",)]
+    assert await h.rows("SELECT COUNT(*), MAX(text) FROM report_me_too") == [(1, None)]

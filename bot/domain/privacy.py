@@ -229,9 +229,7 @@ def reports_part(privacy: PrivacyService, reports: ReportsService | None = None)
             found = await c.fetchone()
         own_chat = found[0] if found else None
         mentions = [
-            m
-            for m in await rp.delivered_mentions_tx(conn, [*stored, *names])
-            if m[0] != own_chat
+            m for m in await rp.delivered_mentions_tx(conn, [*stored, *names]) if m[0] != own_chat
         ]
         # Other people's raw updates that carry her data (a worker's press under her card).
         await repo.scrub_inbox_mentioning(conn, names, texts)

@@ -16,9 +16,9 @@ from bot.core.access import Roles
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
+from storage.repos import report_privacy as rp
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.outbox import OutboxRepo
-from storage.repos import report_privacy as rp
 from storage.repos.projects import Project, ProjectsRepo
 from storage.repos.reports import (
     Category,
@@ -150,6 +150,8 @@ class ReportDraft:
     show_name: bool | None = None
     quote: bool | None = None
     similar: list[int] | None = None  # the similar reports offered (their ids)
+    # The report this household said "me too" to: what it tells goes to that report.
+    joined: int | None = None
     back: bool = False  # changing one answer from the summary: back to "confirm" after it
 
     def set_voice(self, file_id: str, duration: int | None) -> None:
@@ -163,6 +165,11 @@ class ReportDraft:
             self.voice, self.voice_dur = file_id, duration
         else:
             self.voices.append([file_id, duration])
+
+    @property
+    def described(self) -> bool:
+        """Did the person tell anything yet (words, a voice note, a photo)?"""
+        return bool(self.text or self.voice or self.photos)
 
     @property
     def voice_count(self) -> int:
@@ -221,6 +228,7 @@ class ReportDraft:
             "show_name": self.show_name,
             "quote": self.quote,
             "similar": self.similar,
+            "joined": self.joined,
         }
         given = self.text is not None or self.voice is not None
         for key, value in optional.items():
@@ -255,6 +263,7 @@ class ReportDraft:
             show_name=data.get("show_name"),
             quote=data.get("quote"),
             similar=data.get("similar"),
+            joined=num("joined"),
             back=bool(data.get("back")),
         )
 
@@ -815,7 +824,11 @@ class ReportsService:
             )
         return out
 
-    async def me_too(self, report: Report, user: User) -> bool:
+    async def me_too(
+        self, report: Report, user: User, then: tuple[str, str, dict[str, Any]] | None = None
+    ) -> bool:
+        """Count the household (once). ``then``: the conversation goes on (kind, step, data), so
+        that it can add its own words to the report; else it ends here."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             added = await ReportsRepo.me_too_tx(conn, report.id, user.id, now)
@@ -824,10 +837,78 @@ class ReportsService:
                 await ReportsRepo.update_tx(conn, report.id, {"updated_at": to_db(now)})
                 await self.edit_cards_tx(conn, report.id, now)
             await ReportsRepo.drop_draft_tx(conn, user.id)
-            await DialogsRepo.clear_tx(conn, user.id)
+            if then is None:
+                await DialogsRepo.clear_tx(conn, user.id)
+            else:
+                await DialogsRepo.set_tx(conn, user.id, then[0], then[1], then[2], now)
         if added:
             self.outbox.wake()
         return added
+
+    async def add_to_report(self, report: Report, user: User, draft: ReportDraft) -> None:
+        """A household that said "me too" tells its own story: its words, voice notes and photos
+        are added to the report (with its answers to the name and quote questions) and go to
+        the report's worker, in one transaction."""
+        now = self.clock.now()
+        responsible = await self.recipient(report.assigned_to)
+        targets = [responsible] if responsible is not None else await self.admin_recipients()
+        voices = ([draft.voice] if draft.voice else []) + [str(v[0]) for v in draft.voices]
+        async with self.db.transaction() as conn:
+            await ReportsRepo.me_too_tx(conn, report.id, user.id, now)
+            await ReportsRepo.me_too_words_tx(
+                conn, report.id, user.id, draft.text, bool(draft.show_name), bool(draft.quote)
+            )
+            if draft.text:
+                await ReportsRepo.message_tx(
+                    conn, report.id, "to_worker", user.id, now, text=draft.text
+                )
+            for voice in voices:
+                await ReportsRepo.message_tx(
+                    conn, report.id, "to_worker", user.id, now, voice=voice
+                )
+            for photo in draft.photos:
+                await ReportsRepo.message_tx(
+                    conn, report.id, "to_worker", user.id, now, photo=photo
+                )
+            await ReportsRepo.event_tx(conn, report.id, "me_too_words", now, actor_id=user.id)
+            await ReportsRepo.update_tx(conn, report.id, {"updated_at": to_db(now)})
+            for to in targets:
+                with i18n.use_locale(to.language):
+                    who = esc(user.display_name) if draft.show_name else _("a household")
+                    head = _("🙋 Report {ref}: {who} has this problem too and tells:").format(
+                        ref=report.reference, who=who
+                    )
+                    rows = [[Button(_("📋 Open the report"), cb("rw", "card", report.id))]]
+                if draft.text:
+                    await self.outbox.enqueue_tx(
+                        conn,
+                        to.chat_id,
+                        "sendMessage",
+                        text_message(to.chat_id, clip(head + "\n\n" + esc(draft.text), 4000), rows),
+                        ref=copy_ref(report.id, "relay_text", user.id),
+                        now=now,
+                    )
+                for voice in voices:
+                    await self.outbox.enqueue_tx(
+                        conn,
+                        to.chat_id,
+                        "sendVoice",
+                        {"voice": voice, "caption": head, "parse_mode": "HTML"},
+                        ref=copy_ref(report.id, "relay_voice", user.id),
+                        now=now,
+                    )
+                for photo in draft.photos[:10]:
+                    await self.outbox.enqueue_tx(
+                        conn,
+                        to.chat_id,
+                        "sendPhoto",
+                        {"photo": photo, "caption": head, "parse_mode": "HTML"},
+                        ref=copy_ref(report.id, "relay_photo", user.id),
+                        now=now,
+                    )
+            await ReportsRepo.drop_draft_tx(conn, user.id)
+            await DialogsRepo.clear_tx(conn, user.id)
+        self.outbox.wake()
 
     # ----- copies in workers' chats: recorded, so /forget reaches them -----
 
@@ -878,8 +959,9 @@ class ReportsService:
             with i18n.use_locale(self.lang_of(await self.users.by_tg(chat))):
                 caption = _("Report {ref}").format(ref=report.reference)
                 if copy.kind == "card":
-                    method, params = "editMessageText", await self._card_params_tx(
-                        conn, report, chat, mid
+                    method, params = (
+                        "editMessageText",
+                        await self._card_params_tx(conn, report, chat, mid),
                     )
                 elif copy.kind == "history":
                     text = clip(await self.history_text(conn, report), 4000)
@@ -1077,6 +1159,10 @@ class ReportsService:
             elif item.kind == "to_reporter":
                 line = _("{when}: {name} answered the reporter: {text}").format(
                     when=when, name=await name(item.actor_id), text=said(item)
+                )
+            elif item.actor_id is not None and item.actor_id != report.reporter_id:
+                line = _("{when}: a household that said “me too” wrote: {text}").format(
+                    when=when, text=said(item)
                 )
             else:
                 line = _("{when}: the reporter wrote: {text}").format(when=when, text=said(item))

@@ -27,7 +27,9 @@ from storage.repos.dialogs import Dialog
 from storage.repos.reports import Report
 from storage.timestamps import from_db
 
-STEPS_ORDER = ("cat", "what", "photos", "where", "similar", "name", "quote", "confirm")
+# The open similar reports are offered right after category and place, before anyone has to
+# describe anything: "me too" is one tap, and a household that joins may still tell its story.
+STEPS_ORDER = ("cat", "where", "similar", "what", "photos", "name", "quote", "confirm")
 
 
 # ---------------------------------------------------------------- resident: the /report flow
@@ -125,9 +127,9 @@ async def _ask(
     s = ctx.services
     r = svc(ctx)
     if step == "similar":
-        similar = await r.similar(data.project_id, data, ctx.user.id)
-        if not similar or data.back:
-            step = "name" if not data.back else "confirm"
+        similar = [] if data.back else await r.similar(data.project_id, data, ctx.user.id)
+        if not similar:
+            step = "confirm" if data.back else ("name" if data.described else "what")
         else:
             data.similar = [x.id for x in similar]
     await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
@@ -143,6 +145,16 @@ async def _ask(
         await ask(
             _("📣 What is the problem about? Tap one.") + "\n" + _("Send /cancel to stop."),
             rows,
+        )
+    elif step == "joined":
+        await ask(
+            _(
+                "Do you want to tell the project worker about your own situation? Type it, send "
+                "a voice note 🎤 or a photo."
+            ),
+            [
+                [Button(_("✅ No, that is all"), cb("rep", "mtdone"))],
+            ],
         )
     elif step == "what":
         await ask(_("Tell us what is wrong. Type it, or send a voice note 🎤."))
@@ -233,8 +245,11 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
         )
     what = " + ".join(said) or "?"
     yes, no = _("yes"), lower_first(_("No"))
+    joined = await r.get(data.joined) if data.joined else None
     lines = [
-        _("<b>Your report</b>"),
+        _("<b>What you add to report {ref}</b>").format(ref=joined.reference)
+        if joined
+        else _("<b>Your report</b>"),
         _("Category: {category}").format(category=r.category_label(cat)),
         _("What: {what}").format(what=what),
         _("Photos: {n}").format(n=len(data.photos)),
@@ -252,7 +267,13 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
 def _next(step: str, data: ReportDraft) -> str:
     if data.back and step in ("cat", "what", "photos", "where", "quote"):
         return "confirm"
-    return STEPS_ORDER[STEPS_ORDER.index(step) + 1]
+    if step == "joined":
+        return "photos"
+    nxt = STEPS_ORDER[STEPS_ORDER.index(step) + 1]
+    placed = data.hood is not None or data.lat is not None or data.address is not None
+    if not placed and not data.joined and STEPS_ORDER.index(nxt) > STEPS_ORDER.index("where"):
+        return "where"  # a draft from before the place was asked first
+    return nxt
 
 
 async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
@@ -263,6 +284,9 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     data = ReportDraft.from_dict(dialog.data)
     at = int(msg.date.timestamp())
     raw = msg.text or msg.caption or ""
+    if dialog.step == "joined":
+        # Counted for a report: what they send now is their own story for it.
+        dialog = Dialog(dialog.user_id, dialog.kind, "what", dialog.data, dialog.updated_at)
     if msg.text and dialog.step != "what" and data.continues_split(at):
         # The second piece of a text the client split: the dialog already moved on.
         if len(data.text or "") + len(raw) > DESCRIPTION_MAX:
@@ -506,7 +530,11 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             await button_expired(update)
             return
         ack(update)
-        added = await r.me_too(rep, ctx.user)
+        # Counted at once (one tap is enough); then they may tell their own story for it:
+        # what they already described goes on to the consent questions.
+        data.joined = rep.id
+        step_after = "name" if data.described else "joined"
+        added = await r.me_too(rep, ctx.user, (KIND, step_after, data.to_dict()))
         count = await r.me_too_count(rep.id) + 1
         text = (
             _("Thank you! We counted you for report {ref}.")
@@ -516,10 +544,20 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         text += " " + ngettext(
             "Now {n} household has this problem.", "Now {n} households have this problem.", count
         ).format(n=count)
-        await show(update, ctx, text)
+        text += "\n" + _("You will hear when its status changes (see /myreports).")
+        await _ask(update, ctx, step_after, data, text)
+    elif action == "mtdone" and step == "joined":
+        ack(update)
+        await s.dialogs.clear(ctx.user.id)
+        await show(
+            update,
+            ctx,
+            _("Thank you! You will hear when something changes."),
+            [[Button(_("📋 My reports"), cb("rep", "list"))]],
+        )
     elif action == "own" and step == "similar":
         ack(update)
-        await _ask(update, ctx, "name", data)
+        await _ask(update, ctx, _next("similar", data) if not data.described else "name", data)
     elif action in ("name", "quote") and step == action and arg in (0, 1):
         ack(update)
         if action == "name":
@@ -527,6 +565,22 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         else:
             data.quote = bool(arg)
         await _ask(update, ctx, _next(step, data), data)
+    elif action == "ok" and step == "confirm" and data.joined:
+        joined = await r.get(data.joined)
+        if joined is None or joined.project_id != pid:
+            await button_expired(update)
+            return
+        ack(update)
+        await r.add_to_report(joined, ctx.user, data)
+        await show(
+            update,
+            ctx,
+            _(
+                "✅ Thank you! What you told is added to report <b>{ref}</b>; the project worker "
+                "gets it. You will hear when its status changes."
+            ).format(ref=joined.reference),
+            [[Button(_("📋 My reports"), cb("rep", "list"))]],
+        )
     elif action == "ok" and step == "confirm":
         ack(update)
         report = await r.create(ctx.user, data, update.update_id)
@@ -549,12 +603,15 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             ],
             [Button(_("Name and quote"), cb("rep", "edit", "name"))],
         ]
+        if data.joined:  # added to a report: its category and place are that report's
+            rows = [[rows[0][1], rows[1][0]], rows[2]]
         await show(update, ctx, _("What do you want to change?"), rows)
     elif (
         action == "edit"
         and step == "confirm"
         and len(parts) == 3
         and parts[2] in ("cat", "what", "photos", "where", "name")
+        and not (data.joined and parts[2] in ("cat", "where"))
     ):
         ack(update)
         data.back = True

@@ -181,16 +181,22 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
         )
         # Everything the card came with, then the conversation so far; each copy is recorded,
         # so /forget can reach it later.
-        sent = [((await reply(update, ctx, text, r.worker_buttons(rep, reporter))).message_id, "card")]
+        sent = [
+            ((await reply(update, ctx, text, r.worker_buttons(rep, reporter))).message_id, "card")
+        ]
         caption = _("Report {ref}").format(ref=rep.reference)
         photos, pin = await r.card_material(rep)
         voices = [rep.voice_file_id] if rep.voice_file_id else []
         voices += await r.repo.voices(rep.id)  # the further voice notes, in order
         tg = ctx.user.tg_id
         for voice in voices:
-            sent.append(((await ctx.bot.send_voice(tg, voice, caption=caption)).message_id, "voice"))
+            sent.append(
+                ((await ctx.bot.send_voice(tg, voice, caption=caption)).message_id, "voice")
+            )
         for photo in photos[:10]:
-            sent.append(((await ctx.bot.send_photo(tg, photo, caption=caption)).message_id, "photo"))
+            sent.append(
+                ((await ctx.bot.send_photo(tg, photo, caption=caption)).message_id, "photo")
+            )
         if pin is not None:
             msg = await ctx.bot.send_location(tg, latitude=pin[0], longitude=pin[1])
             sent.append((msg.message_id, "location"))

@@ -61,11 +61,15 @@ class LeftNotice:
 async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
     reports = await dict_rows(
         db,
-        "SELECT r.id, r.reference, r.category_key AS category, r.text, r.voice_file_id IS NOT NULL"
-        " AS has_voice_note, n.name AS neighbourhood, r.lat, r.lon, r.address,"
+        "SELECT r.id, r.reference, r.category_key AS category, c.emoji AS category_emoji,"
+        " COALESCE(c.custom_label, c.label_msgid) AS category_name,"
+        " c.custom_label IS NOT NULL AS category_own_words, r.text,"
+        " r.voice_file_id IS NOT NULL AS has_voice_note, n.name AS neighbourhood, r.lat, r.lon,"
+        " r.address,"
         " r.show_name AS worker_may_see_name, r.quote_ok AS may_be_quoted, r.status,"
         " r.created_at, r.closed_at FROM reports r"
         " LEFT JOIN neighbourhoods n ON n.id = r.neighbourhood_id"
+        " LEFT JOIN report_categories c ON c.id = r.category_id"
         " WHERE r.reporter_id = ? ORDER BY r.created_at",
         (user_id,),
     )
@@ -100,8 +104,8 @@ async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
         )
     me_too = await dict_rows(
         db,
-        "SELECT r.reference, m.created_at FROM report_me_too m JOIN reports r ON r.id = m.report_id"
-        " WHERE m.user_id = ? ORDER BY m.created_at",
+        "SELECT r.reference, r.status, m.text AS your_words, m.created_at FROM report_me_too m"
+        " JOIN reports r ON r.id = m.report_id WHERE m.user_id = ? ORDER BY m.created_at",
         (user_id,),
     )
     drafts = await dict_rows(
@@ -133,9 +137,15 @@ async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
 
 
 async def anonymise_reports_tx(
-    conn: aiosqlite.Connection, report_ids: list[int], now: datetime
+    conn: aiosqlite.Connection,
+    report_ids: list[int],
+    now: datetime,
+    *,
+    leaving: int | None = None,
 ) -> None:
-    """Remove everything that identifies the reporter of these reports (idempotent)."""
+    """Remove everything that identifies the reporter of these reports (idempotent).
+    ``leaving`` (/forget: the reporter's user id; her reports may stay open): the households
+    that said "me too" keep following them, and what they told the worker stays theirs."""
     if not report_ids:
         return
     stamp = to_db(now)
@@ -173,9 +183,19 @@ async def anonymise_reports_tx(
         )
         await conn.execute(f"DELETE FROM report_photos WHERE report_id IN ({marks})", chunk)
         await conn.execute(f"DELETE FROM report_voices WHERE report_id IN ({marks})", chunk)
+        if leaving is not None:
+            await conn.execute(
+                f"DELETE FROM report_messages WHERE report_id IN ({marks}) AND (direction ="
+                " 'to_reporter' OR sender_id IS NULL OR sender_id = ?)",
+                (*chunk, leaving),
+            )
+            continue
         await conn.execute(f"DELETE FROM report_messages WHERE report_id IN ({marks})", chunk)
+        # A me-too household's words stay only with its consent to be quoted.
         await conn.execute(
-            f"UPDATE report_me_too SET user_id = NULL WHERE report_id IN ({marks})", chunk
+            "UPDATE report_me_too SET user_id = NULL, show_name = 0, text = CASE WHEN quote_ok"
+            f" = 1 THEN text END WHERE report_id IN ({marks})",
+            chunk,
         )
 
 
@@ -203,7 +223,7 @@ async def forget_reporter_tx(conn: aiosqlite.Connection, user_id: int, now: date
             " ?)",
             (rid, stamp),
         )
-    await anonymise_reports_tx(conn, ids, now)
+    await anonymise_reports_tx(conn, ids, now, leaving=user_id)
     # What they did on other people's reports (as a neighbour or as a worker).
     await conn.execute("DELETE FROM report_photos WHERE added_by = ?", (user_id,))
     await conn.execute("DELETE FROM report_voices WHERE added_by = ?", (user_id,))
@@ -215,7 +235,13 @@ async def forget_reporter_tx(conn: aiosqlite.Connection, user_id: int, now: date
     await conn.execute(
         "UPDATE report_messages SET sender_id = NULL WHERE sender_id = ?", (user_id,)
     )
-    await conn.execute("UPDATE report_me_too SET user_id = NULL WHERE user_id = ?", (user_id,))
+    # Still counted, without a trace of them: their words go, even when they allowed quotes
+    # (a story is theirs to take back).
+    await conn.execute(
+        "UPDATE report_me_too SET user_id = NULL, text = NULL, show_name = 0, quote_ok = 0"
+        " WHERE user_id = ?",
+        (user_id,),
+    )
     await conn.execute("UPDATE report_events SET actor_id = NULL WHERE actor_id = ?", (user_id,))
     await conn.execute("UPDATE report_events SET target_id = NULL WHERE target_id = ?", (user_id,))
     await conn.execute("UPDATE reports SET assigned_to = NULL WHERE assigned_to = ?", (user_id,))
@@ -344,7 +370,9 @@ async def mark_copy_tx(
         )
 
 
-async def pending_cards_tx(conn: aiosqlite.Connection, report_ids: list[int]) -> list[tuple[int, int]]:
+async def pending_cards_tx(
+    conn: aiosqlite.Connection, report_ids: list[int]
+) -> list[tuple[int, int]]:
     """(report, chat) of cards still waiting in the outbox: they are sent anonymised instead."""
     if not report_ids:
         return []

@@ -469,6 +469,22 @@ class ReportsRepo:
         )
         return bool(cur.rowcount)
 
+    @staticmethod
+    async def me_too_words_tx(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        user_id: int,
+        text: str | None,
+        show_name: bool,
+        quote_ok: bool,
+    ) -> None:
+        """What a household that said "me too" told, with its consent answers."""
+        await conn.execute(
+            "UPDATE report_me_too SET text = COALESCE(?, text), show_name = ?, quote_ok = ?"
+            " WHERE report_id = ? AND user_id = ?",
+            (text, int(show_name), int(quote_ok), report_id, user_id),
+        )
+
     async def similar(
         self, project_id: int, category_id: int, neighbourhood_id: int | None, user_id: int
     ) -> list[Report]:
