@@ -202,8 +202,7 @@ async def greet_returning(update: Update, ctx: BotContext) -> None:
         [
             _(
                 "Hello! You deleted your data earlier, so the bot does not know you any more: "
-                "you start as a new person. Nothing of what you did before is kept, and that "
-                "old button does nothing."
+                "you start as a new person. Nothing of what you did before is kept."
             ),
             _("I will talk to you in <b>English</b>. Is that right? Tap your language."),
             privacy_text(s.settings),

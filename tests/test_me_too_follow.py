@@ -105,3 +105,21 @@ async def test_a_household_that_joins_tells_its_story_and_the_worker_gets_it(h, 
     assert not any("Banyoda" in (m.get("text") or "") for m in sofie.messages())
     assert await h.rows("SELECT text FROM reports") == [("رطوبة في الحمام",)]
     assert await h.rows("SELECT COUNT(*), MAX(text) FROM report_me_too") == [(1, None)]
+
+
+async def test_me_too_households_hear_when_the_reporter_withdraws(h, admin):
+    sofie, _jan, payload = await setup_world(h, admin)
+    fatima = await join(h, payload, "Fatima", "nl")
+    from tests.reports_helpers import file_report
+
+    await file_report(h, fatima, text="Schimmel in de badkamer")
+    mehmet = await join(h, payload, "Mehmet", "tr")
+    await _me_too(h, mehmet)
+    await mehmet.press("🙋")
+    await mehmet.press("✅")
+    await fatima.send("/myreports")
+    await fatima.press("R-2026-0001")
+    await fatima.press("↩️")
+    await fatima.press("✅")
+    await h.settle()
+    assert any("R-2026-0001" in t and gettext_for("tr", "Withdrawn") in t for t in mehmet.texts())

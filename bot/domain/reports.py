@@ -1677,6 +1677,18 @@ class ReportsService:
                 await self.outbox.enqueue_tx(
                     conn, to.chat_id, "sendMessage", text_message(to.chat_id, text), now=now
                 )
+            cat = await self.repo.category(report.project_id, report.category_id)
+
+            def build() -> tuple[str, list[list[Button]]]:
+                text = _("Update on your report {ref} ({category}): {status}").format(
+                    ref=report.reference,
+                    category=self.category_label(cat),
+                    status=status_label("withdrawn"),
+                )
+                return text, [[Button(_("📋 My reports"), cb("rep", "my", report.id))]]
+
+            # The households that said "me too" hear the outcome (the reporter knows it).
+            await self._notify_reporter_tx(conn, None, report, build, now)
         self.outbox.wake()
 
     async def solved_answer(
