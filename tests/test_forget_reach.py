@@ -171,3 +171,37 @@ async def test_mydata_first_says_in_her_language_what_is_kept_then_sends_the_fil
     assert document.get("document")
     data = json.loads(h.api.file_bytes(document["document"]["file_id"]))
     assert data["reports"]["your_reports"][0]["reference"] == "R-2026-0001"
+
+
+async def test_a_press_still_waiting_in_the_inbox_keeps_its_data_but_loses_hers(h, admin):
+    """An update of someone else that is not processed yet (e.g. received just before a restart)
+    is kept so that it is not lost, with her name, link and words cut out."""
+    sofie, _jan, payload = await setup_world(h, admin)
+    fatima = await join(h, payload, "Fatimaqx", "nl", last_name="Elamraniqx", username="fatima_qx")
+    await file_report(h, fatima, text=STORY, show_name=True)
+    await h.settle()
+    card = [m for m in sofie.messages() if "R-2026-0001" in (m.get("text") or "")][-1]
+    waiting = {"update_id": -5, **h.api.callback_update(sofie.tg, card, "rw:st:1:s")}
+    assert "Fatimaqx" in json.dumps(waiting, ensure_ascii=False)
+    async with h.db.transaction(mark=False) as conn:
+        await conn.execute(
+            "INSERT INTO inbox (update_id, chat_key, payload, received_at) VALUES (?, ?, ?, ?)",
+            (
+                waiting["update_id"],
+                f"c{sofie.id}",
+                json.dumps(waiting, ensure_ascii=False, separators=(",", ":")),
+                "2026-03-02T09:00:00+00:00",
+            ),
+        )
+    # Her /forget runs while Sofie's press still waits (called directly: the harness would
+    # otherwise wait for the press to be processed first).
+    fid = (await h.rows("SELECT id FROM users WHERE tg_id = ?", (fatima.id,)))[0][0]
+    await h.services.privacy.forget(fid)
+    rows = await h.rows("SELECT payload FROM inbox WHERE update_id = ?", (waiting["update_id"],))
+    kept = json.loads(rows[0][0])
+    assert kept["callback_query"]["data"] == "rw:st:1:s"
+    assert kept["callback_query"]["from"]["id"] == sofie.id
+    blob = json.dumps(kept, ensure_ascii=False)
+    assert not any(n in blob for n in NAMES) and "0475" not in blob
+    async with h.db.transaction(mark=False) as conn:
+        await conn.execute("UPDATE inbox SET processed_at = received_at WHERE update_id = -5")
