@@ -136,7 +136,7 @@ async def cmd_forget(update: Update, ctx: BotContext) -> None:
         + "\n"
         + forget_features_note()
         + "\n"
-        + forget_copies_note(s.settings.inbox_retention_days)
+        + forget_copies_note()
     )
     await reply(
         update,

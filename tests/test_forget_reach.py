@@ -205,3 +205,39 @@ async def test_a_press_still_waiting_in_the_inbox_keeps_its_data_but_loses_hers(
     assert not any(n in blob for n in NAMES) and "0475" not in blob
     async with h.db.transaction(mark=False) as conn:
         await conn.execute("UPDATE inbox SET processed_at = received_at WHERE update_id = -5")
+
+
+async def _digest_with_her_words(h, admin):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    sofie, _jan, payload = await setup_world(h, admin)
+    fatima = await join(h, payload, "Fatimaqx", "nl", last_name="Elamraniqx")
+    await file_report(h, fatima, text=STORY)
+    rik = await join(h, payload, "Rik", "nl")
+    await file_report(h, rik, text="Lift kapot sinds maandag", category="⚡")
+    await h.advance_to(datetime(2026, 3, 3, 8, 31, tzinfo=ZoneInfo("Europe/Brussels")))
+    digest = [m for m in sofie.messages() if "📰" in (m.get("text") or "")][-1]
+    assert "Schimmel in de slaap" in digest["text"] and "Lift kapot" in digest["text"]
+    return sofie, fatima, digest
+
+
+async def test_forget_cuts_her_words_out_of_a_recent_digest(h, admin):
+    sofie, fatima, digest = await _digest_with_her_words(h, admin)
+    await fatima.send("/forget")
+    await fatima.press("🗑")
+    await h.settle()
+    now = h.api.message(sofie.id, digest["message_id"])["text"]
+    assert "Schimmel in de slaap" not in now and "0475" not in now
+    assert "Lift kapot" in now and "📰" in now  # the rest of the overview stays
+
+
+async def test_forget_reaches_an_old_digest_too(h, admin):
+    sofie, fatima, digest = await _digest_with_her_words(h, admin)
+    await h.advance(days=5)  # the kept copy of the digest's text is gone by now
+    await fatima.send("/forget")
+    await fatima.press("🗑")
+    await h.settle()
+    now = h.api.message(sofie.id, digest["message_id"])["text"]
+    assert "Schimmel in de slaap" not in now
+    assert "/digest" in now

@@ -173,26 +173,21 @@ def retention_notice(settings: Any | None = None) -> str:
         + " "
         + forget_features_note()
         + "\n"
-        + forget_copies_note(inbox_days)
+        + forget_copies_note()
     )
 
 
-def forget_copies_note(days: int = 3) -> str:
+def forget_copies_note() -> str:
     """What /forget can and cannot reach in other people's chats (said honestly, in /privacy
     and at /forget)."""
-    from bot.core.i18n import ngettext
+    from bot.core.i18n import _
 
-    return ngettext(
+    return _(
         "After /forget, the bot also takes your name and words out of the messages it sent to "
         "project workers. Photos, voice notes and places it sent more than 48 hours before stay "
         "in their chat, because Telegram does not let a bot delete them then (without your "
-        "name). Daily overviews older than {n} day stay as they were.",
-        "After /forget, the bot also takes your name and words out of the messages it sent to "
-        "project workers. Photos, voice notes and places it sent more than 48 hours before stay "
-        "in their chat, because Telegram does not let a bot delete them then (without your "
-        "name). Daily overviews older than {n} days stay as they were.",
-        days,
-    ).format(n=days)
+        "name)."
+    )
 
 
 def forget_features_note() -> str:
@@ -231,6 +226,17 @@ def reports_part(privacy: PrivacyService, reports: ReportsService | None = None)
         mentions = [
             m for m in await rp.delivered_mentions_tx(conn, [*stored, *names]) if m[0] != own_chat
         ]
+        edits: list[tuple[int, int, dict[str, Any]]] = []
+        for chat_id, message_id, payload in mentions:
+            text = payload.get("text") or ""
+            cleaned = rp.redact_sent_text(text, names, texts)
+            if cleaned == text:
+                continue
+            edit: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": cleaned}
+            for key in ("parse_mode", "reply_markup"):
+                if key in payload:
+                    edit[key] = payload[key]
+            edits.append((chat_id, message_id, edit))
         # Other people's raw updates that carry her data (a worker's press under her card).
         await repo.scrub_inbox_mentioning(conn, names, texts)
         # Copies queued or kept in the outbox: emptied (cancelled when not sent yet).
@@ -239,18 +245,11 @@ def reports_part(privacy: PrivacyService, reports: ReportsService | None = None)
         if reports is not None:
             # Everything delivered that carried her data: edited to the anonymised version or
             # deleted (paced, persistent, restart-safe: through the outbox).
-            await reports.clean_copies_tx(conn, user_id, own, now)
+            handled = {(chat, mid) for chat, mid, _edit in edits}
+            await reports.clean_copies_tx(conn, user_id, own, now, handled)
             await reports.requeue_cards_tx(conn, waiting, now)
-        for chat_id, message_id, payload in mentions:
-            text = payload.get("text") or ""
-            cleaned = rp.redact_sent_text(text, names, texts)
-            if cleaned == text:
-                continue
-            edit = {"chat_id": chat_id, "message_id": message_id, "text": cleaned}
-            for key in ("parse_mode", "reply_markup"):
-                if key in payload:
-                    edit[key] = payload[key]
-            await Outbox.enqueue_tx(conn, chat_id, "editMessageText", edit, now=now)
+        for chat, _mid, edit in edits:
+            await Outbox.enqueue_tx(conn, chat, "editMessageText", edit, now=now)
         default = privacy.settings.default_language
         for n in notices:
             lang = i18n.resolve_language(n.worker_language, n.worker_tg_language, default)

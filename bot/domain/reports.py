@@ -926,6 +926,22 @@ class ReportsService:
                 conn, report_id, user_id, chat_id, message_id, kind, self.clock.now()
             )
 
+    async def on_digest_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
+        """Outbox hook for "rdig:<report ids>": a digest quotes these reports' words."""
+        ids = [int(x) for x in ref.split(":", 1)[1].split(",") if x.isdigit()]
+        if message_id is not None and ids:
+            await self.record_digest(ids, chat_id, message_id)
+
+    async def record_digest(self, report_ids: list[int], chat_id: int, message_id: int) -> None:
+        now = self.clock.now()
+        async with self.db.transaction(mark=False) as conn:
+            for rid in dict.fromkeys(report_ids):
+                report = await ReportsRepo.get_tx(conn, rid)
+                if report is not None and report.reporter_id is not None:
+                    await rp.record_copy_tx(
+                        conn, rid, report.reporter_id, chat_id, message_id, "digest", now
+                    )
+
     async def record_copies(
         self, report: Report, chat_id: int, sent: list[tuple[int, str]]
     ) -> None:
@@ -938,7 +954,12 @@ class ReportsService:
                 )
 
     async def clean_copies_tx(
-        self, conn: aiosqlite.Connection, user_id: int, report_ids: list[int], now: datetime
+        self,
+        conn: aiosqlite.Connection,
+        user_id: int,
+        report_ids: list[int],
+        now: datetime,
+        handled: set[tuple[int, int]] | None = None,
     ) -> CleanResult:
         """After /forget anonymised the reports (same transaction): every card and copy that
         carried this person's data is edited to the anonymised version or deleted, through the
@@ -955,6 +976,11 @@ class ReportsService:
             if report is None:
                 continue
             chat, mid = copy.chat_id, copy.message_id
+            if handled and (chat, mid) in handled:
+                # Already edited with only her data cut out (its text was still kept).
+                await rp.mark_copy_tx(conn, copy.id, now)
+                edited += 1
+                continue
             young = (from_db(copy.sent_at) or now) > now - DELETE_WINDOW
             with i18n.use_locale(self.lang_of(await self.users.by_tg(chat))):
                 caption = _("Report {ref}").format(ref=report.reference)
@@ -978,6 +1004,12 @@ class ReportsService:
                     await rp.mark_copy_tx(conn, copy.id, now, kept="too_old")
                     kept += 1
                     continue
+                elif copy.kind == "digest":
+                    text = _(
+                        "🗑 This overview is out of date: a reporter deleted their data. Send "
+                        "/digest for a new one."
+                    )
+                    method, params = "editMessageText", text_message(chat, text, message_id=mid)
                 elif copy.kind == "list":
                     text = _(
                         "🗑 This list is out of date: a reporter deleted their data. Send "
@@ -1824,8 +1856,11 @@ class ReportsService:
             slot -= timedelta(days=1)
         return slot
 
-    async def digest_text(self, worker: User, since: datetime, now: datetime) -> str | None:
-        """The digest for one worker in the current locale; None when there is nothing to say."""
+    async def digest_text(
+        self, worker: User, since: datetime, now: datetime, listed: list[int] | None = None
+    ) -> str | None:
+        """The digest for one worker in the current locale; None when there is nothing to say.
+        ``listed`` collects the reports it quotes (recorded as copies, for /forget)."""
         uid = worker.id
         new = await self.repo.new_for(uid, since, now)
         wait_cut = now - timedelta(days=self.settings.digest_waiting_days)
@@ -1840,6 +1875,8 @@ class ReportsService:
         async def line(report: Report) -> str:
             cat = await self.repo.category(report.project_id, report.category_id)
             snippet = report_snippet(report, 60)
+            if listed is not None:
+                listed.append(report.id)
             return f"• <b>{report.reference}</b> {self.category_label(cat)} – {snippet}"
 
         parts = [_("📰 <b>Your digest</b> ({date})").format(date=i18n.format_datetime(now))]
@@ -1919,8 +1956,9 @@ class ReportsService:
             user = await self.users.get(uid)
             if user is None or user.tg_id is None:
                 continue
+            listed: list[int] = []
             with i18n.use_locale(self.lang_of(user)):
-                text = await self.digest_text(user, since, now)
+                text = await self.digest_text(user, since, now, listed)
                 rows_ = [[Button(_("⚙️ Digest settings"), cb("dg", "set"))]]
             async with self.db.transaction(mark=False) as conn:
                 if text:
@@ -1929,6 +1967,8 @@ class ReportsService:
                         user.tg_id,
                         "sendMessage",
                         text_message(user.tg_id, text, rows_),
+                        # The reports it quotes: recorded when sent, so /forget reaches it.
+                        ref="rdig:" + ",".join(str(i) for i in dict.fromkeys(listed)),
                         dedupe_key=f"digest:{uid}:{slot.isoformat(timespec='minutes')}",
                         now=now,
                     )

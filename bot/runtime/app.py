@@ -108,6 +108,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     outbox.on_failed("report", reports.on_card_failed)
     outbox.on_sent("report", reports.on_card_sent)
     outbox.on_sent("rcopy", reports.on_copy_sent)
+    outbox.on_sent("rdig", reports.on_digest_sent)
     outbox.on_sent("acs", actions.on_status_sent)
     outbox.on_sent("acm", actions.on_member_sent)
     outbox.on_failed("acm", actions.on_member_failed)

@@ -398,7 +398,7 @@ async def delivered_mentions_tx(
             " WHERE o.state = 'sent' AND o.method = 'sendMessage' AND o.message_id IS NOT NULL"
             " AND instr(o.payload, ?) > 0 AND (o.ref IS NULL OR o.ref NOT LIKE 'report:%')"
             " AND NOT EXISTS (SELECT 1 FROM report_copies c WHERE c.chat_id = o.chat_id"
-            "   AND c.message_id = o.message_id)",
+            "   AND c.message_id = o.message_id AND c.kind != 'digest')",
             (needle,),
         )
         for row_id, chat_id, message_id, payload in rows:
