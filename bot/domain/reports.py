@@ -1757,7 +1757,12 @@ class ReportsService:
                         )
                         rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
                     await self.outbox.enqueue_tx(
-                        conn, t.chat_id, "sendMessage", text_message(t.chat_id, text, rows), now=now
+                        conn,
+                        t.chat_id,
+                        "sendMessage",
+                        text_message(t.chat_id, text, rows),
+                        ref=copy_ref(report.id, "relay_text", user.id),  # her reason
+                        now=now,
                     )
         self.outbox.wake()
 

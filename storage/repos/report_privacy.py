@@ -191,6 +191,9 @@ async def anonymise_reports_tx(
             )
             continue
         await conn.execute(f"DELETE FROM report_messages WHERE report_id IN ({marks})", chunk)
+        # Nobody can ask for these reports to be forgotten any more: the record of where their
+        # copies are goes too (it would only grow).
+        await conn.execute(f"DELETE FROM report_copies WHERE report_id IN ({marks})", chunk)
         # A me-too household's words stay only with its consent to be quoted.
         await conn.execute(
             "UPDATE report_me_too SET user_id = NULL, show_name = 0, text = CASE WHEN quote_ok"
@@ -436,8 +439,10 @@ async def plain_needles(conn: aiosqlite.Connection, user_id: int) -> tuple[list[
     async with conn.execute(
         "SELECT text, address FROM reports WHERE reporter_id = ?"
         " UNION ALL SELECT m.text, NULL FROM report_messages m WHERE m.sender_id = ?"
-        " UNION ALL SELECT text, NULL FROM report_me_too WHERE user_id = ?",
-        (user_id, user_id, user_id),
+        " UNION ALL SELECT text, NULL FROM report_me_too WHERE user_id = ?"
+        " UNION ALL SELECT reason, NULL FROM report_events WHERE actor_id = ? AND reason IS NOT"
+        " NULL AND report_id IN (SELECT id FROM reports WHERE reporter_id = ?)",
+        (user_id, user_id, user_id, user_id, user_id),
     ) as cur:
         rows = list(await cur.fetchall())
     texts = [t for r in rows for t in (r[0], r[1]) if t]
