@@ -87,6 +87,12 @@ async def test_forget_reaches_every_copy_in_the_workers_chats(h, admin):
         in card["text"]
     )
     assert not any("💬" in b for b in lies.button_texts(card))
+    # An old Reply button (a copy not edited yet, or a forged press) says she cannot be answered.
+    rid = (await h.rows("SELECT id FROM reports"))[0][0]
+    await lies.press_data(f"rw:reply:{rid}", card)
+    gone = gettext_for("nl", "The reporter's data is deleted: you can no longer answer them.")
+    assert h.api.calls_of("answerCallbackQuery")[-1].params.get("text") == gone
+    assert await h.rows("SELECT kind FROM dialogs") == []
     # Resolved no longer says "the reporter is told".
     await lies.press("✅", card)
     toast = h.api.calls_of("answerCallbackQuery")[-1].params.get("text") or ""

@@ -123,3 +123,36 @@ async def test_me_too_households_hear_when_the_reporter_withdraws(h, admin):
     await fatima.press("✅")
     await h.settle()
     assert any("R-2026-0001" in t and gettext_for("tr", "Withdrawn") in t for t in mehmet.texts())
+
+
+async def test_joining_after_describing_adds_his_words_to_that_report(h, admin):
+    """Mehmet describes his problem in Blaisantvest, then corrects the place to Rabot from the
+    summary: Fatima's open report there is offered; he joins it, and his words go to it."""
+    sofie, _jan, payload = await setup_world(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    from tests.reports_helpers import file_report
+
+    await file_report(h, fatima, text="رطوبة في الحمام", hood="Rabot")
+    mehmet = await join(h, payload, "Mehmet", "tr")
+    await mehmet.send("/report")
+    await mehmet.press("🏠")
+    await mehmet.press("Blaisantvest")
+    await mehmet.send("Banyoda küf var")
+    await mehmet.press("✅")  # no photos
+    await mehmet.press("🙈")
+    await mehmet.press("✅")
+    await mehmet.press("✏️")
+    await mehmet.press_data("rep:edit:where")
+    await mehmet.press("Rabot")
+    assert "R-2026-0001" in mehmet.last_text()
+    await mehmet.press("🙋")
+    await mehmet.press("🙈")  # the same consent questions, for what he adds
+    await mehmet.press("✅")
+    assert "R-2026-0001" in mehmet.last_text() and "Banyoda küf var" in mehmet.last_text()
+    await mehmet.press("✅")
+    await h.settle()
+    assert await h.rows("SELECT COUNT(*) FROM reports") == [(1,)]
+    assert await h.rows("SELECT text, show_name, quote_ok FROM report_me_too") == [
+        ("Banyoda küf var", 0, 1)
+    ]
+    assert any("Banyoda küf var" in (m.get("text") or "") for m in sofie.messages())

@@ -127,7 +127,8 @@ async def _ask(
     s = ctx.services
     r = svc(ctx)
     if step == "similar":
-        similar = [] if data.back else await r.similar(data.project_id, data, ctx.user.id)
+        # Also after changing the place from the summary: the new place may have it open.
+        similar = await r.similar(data.project_id, data, ctx.user.id)
         if not similar:
             step = "confirm" if data.back else ("name" if data.described else "what")
         else:
@@ -265,8 +266,10 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
 
 
 def _next(step: str, data: ReportDraft) -> str:
-    if data.back and step in ("cat", "what", "photos", "where", "quote"):
+    if data.back and step in ("cat", "what", "photos", "quote"):
         return "confirm"
+    if data.back and step == "where":
+        return "similar"  # the new place may have the same problem open: offered, else back
     if step == "joined":
         return "photos"
     nxt = STEPS_ORDER[STEPS_ORDER.index(step) + 1]
@@ -557,7 +560,8 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         )
     elif action == "own" and step == "similar":
         ack(update)
-        await _ask(update, ctx, _next("similar", data) if not data.described else "name", data)
+        after = "confirm" if data.back else ("name" if data.described else _next("similar", data))
+        await _ask(update, ctx, after, data)
     elif action in ("name", "quote") and step == action and arg in (0, 1):
         ack(update)
         if action == "name":
