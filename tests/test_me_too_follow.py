@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.core.i18n import gettext_for
 from tests.e2e_helpers import setup_world
 from tests.reports_helpers import join
@@ -95,6 +97,13 @@ async def test_a_household_that_joins_tells_its_story_and_the_worker_gets_it(h, 
     rows = await h.rows("SELECT text, show_name, quote_ok FROM report_me_too")
     assert rows == [("Banyoda küf var", 0, 1)]
     assert await h.rows("SELECT COUNT(*) FROM reports") == [(1,)]
+    # His /mydata holds what he told for it.
+    await mehmet.send("/mydata")
+    doc = mehmet.messages()[-1]
+    data = json.loads(h.api.file_bytes(doc["document"]["file_id"]))
+    joined = data["reports"]["me_too_you_said"][0]
+    assert joined["reference"] == "R-2026-0001" and joined["your_words"] == "Banyoda küf var"
+    assert len(joined["you_sent"]) == 3  # his words, his voice note, his photo
     # The card counts him.
     card = [m for m in sofie.messages() if (m.get("text") or "").startswith("📣")][-1]
     assert "1" in card["text"]

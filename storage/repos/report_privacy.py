@@ -108,6 +108,16 @@ async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
         " JOIN reports r ON r.id = m.report_id WHERE m.user_id = ? ORDER BY m.created_at",
         (user_id,),
     )
+    # What they told for the reports they joined (their words, voice notes and photos).
+    for m in me_too:
+        m["you_sent"] = await dict_rows(
+            db,
+            "SELECT msg.text, msg.voice_file_id IS NOT NULL AS voice,"
+            " msg.photo_file_id IS NOT NULL AS photo, msg.created_at FROM report_messages msg"
+            " JOIN reports r ON r.id = msg.report_id WHERE r.reference = ? AND msg.sender_id = ?"
+            " ORDER BY msg.id",
+            (m["reference"], user_id),
+        )
     drafts = await dict_rows(
         db, "SELECT step, data, updated_at FROM report_drafts WHERE user_id = ?", (user_id,)
     )
