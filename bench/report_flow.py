@@ -361,9 +361,9 @@ class ReportBot:
         steps: list[tuple[str, Any]] = [
             ("text", "/report"),
             ("cb", f"rep:cat:{self.cat_id}"),
+            ("text", lambda u: f"Sleepstraat {u['id']}"),  # the place, right after the category
             ("text", lambda u: f"Schimmel in de badkamer bij {u['first_name']}"),
             ("cb", "rep:pdone"),
-            ("text", lambda u: f"Sleepstraat {u['id']}"),
             ("cb", "rep:name:0"),
             ("cb", "rep:quote:0"),
             ("cb", "rep:ok"),

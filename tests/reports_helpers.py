@@ -28,6 +28,13 @@ async def file_report(
 ) -> None:
     await person.send("/report")
     await person.press(category)
+    # Category and place first; then the open similar reports ("me too"), then the story.
+    if location is not None:
+        await h.push(h.api.location_update(person.tg, *location))
+    else:
+        await person.press(hood or "Rabot")
+    if any("➡️" in b for b in person.button_texts()):
+        await person.press("➡️")
     if voice:
         await h.push(h.api.voice_update(person.tg, duration=5))
     else:
@@ -35,12 +42,6 @@ async def file_report(
     for _ in range(photos):
         await h.push(h.api.photo_update(person.tg))
     await person.press("✅")
-    if location is not None:
-        await h.push(h.api.location_update(person.tg, *location))
-    else:
-        await person.press(hood or "Rabot")
-    if any("➡️" in b for b in person.button_texts()):
-        await person.press("➡️")
     await person.press("✅" if show_name else "🙈")
     await person.press("✅" if quote else "❌")
     await person.press("✅")

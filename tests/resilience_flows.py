@@ -39,6 +39,9 @@ async def report(h: Any, p: Person, kind: int) -> None:
     if any("🆕" in b for b in p.button_texts(p.last())):
         await p.press("🆕", p.last())
     await p.press("🏠", p.last())
+    await p.press("Rabot", p.last())
+    if any("➡️" in b for b in p.button_texts(p.last())):
+        await p.press("➡️", p.last())
     if kind == 1:
         await h.push(h.api.voice_update(p.tg, duration=5))
     else:
@@ -46,9 +49,6 @@ async def report(h: Any, p: Person, kind: int) -> None:
     for _ in range(2 if kind == 2 else 0):
         await h.push(h.api.photo_update(p.tg))
     await p.press("✅", p.last())
-    await p.press("Rabot", p.last())
-    if any("➡️" in b for b in p.button_texts(p.last())):
-        await p.press("➡️", p.last())
     await p.press("🙈", p.last())
     await p.press("❌", p.last())
     await p.press("✅", p.last())

@@ -9,11 +9,15 @@ from tests.e2e_helpers import make_project, setup_world
 from tests.reports_helpers import join
 
 
-async def _to_where_and_send(h, person) -> str:
-    await person.press("✅")  # Done
+async def _place(person) -> None:
+    """Category chosen: the place comes next, before the description."""
     await person.press("Rabot")
     if any("➡️" in b for b in person.button_texts()):
         await person.press("➡️")
+
+
+async def _to_where_and_send(h, person) -> str:
+    await person.press("✅")  # Done
     await person.press("🙈")
     await person.press("❌")
     summary = person.last_text()
@@ -26,6 +30,7 @@ async def test_three_voice_notes_and_a_photo_all_reach_the_worker_and_forget_rem
     fatima = await join(h, payload, "Fatima", "ar")
     await fatima.send("/report")
     await fatima.press("🏠")
+    await _place(fatima)
     await h.push(h.api.voice_update(fatima.tg, duration=6))
     assert "🎤" in fatima.last_text()  # Arabic: kept, and asked for photos
     await h.push(h.api.voice_update(fatima.tg, duration=4))  # at the photo step: kept
@@ -64,6 +69,7 @@ async def test_captioned_photo_is_the_description_and_captions_at_the_photo_step
     mehmet = await join(h, payload, "Mehmet", "tr")
     await mehmet.send("/report")
     await mehmet.press("🏠")
+    await _place(mehmet)
     await h.push(h.api.photo_update(mehmet.tg, caption="Banyoda küf var"))
     assert "Saklandı" in mehmet.last_text()  # Turkish: text and photo kept
     assert (await h.rows("SELECT step FROM dialogs"))[0][0] == "photos"
@@ -83,6 +89,7 @@ async def test_a_photo_without_words_at_the_description_step_is_kept(h, admin):
     rik = await join(h, payload, "Rik", "nl")
     await rik.send("/report")
     await rik.press("🏠")
+    await _place(rik)
     await h.push(h.api.photo_update(rik.tg))
     assert "foto bewaard" in rik.last_text()
     await rik.send("Lekkend dak")
@@ -105,6 +112,7 @@ async def test_a_long_text_split_by_the_client_is_one_description(h, admin):
     first, second = _long_text()
     await fatima.send("/report")
     await fatima.press("🏠")
+    await _place(fatima)
     a = h.api.text_update(fatima.tg, first)
     b = h.api.text_update(fatima.tg, second)
     b["message"]["date"] = a["message"]["date"] + 1  # sent right after it
@@ -130,6 +138,7 @@ async def test_a_text_later_than_the_window_is_added_not_glued(h, admin):
     first, _second = _long_text()
     await rik.send("/report")
     await rik.press("🏠")
+    await _place(rik)
     a = h.api.text_update(rik.tg, first)
     b = h.api.text_update(rik.tg, "En de ramen ook.")
     b["message"]["date"] = a["message"]["date"] + 30
@@ -145,9 +154,9 @@ async def test_a_split_text_after_changing_the_description_is_joined_at_the_summ
     rik = await join(h, payload, "Rik", "nl")
     await rik.send("/report")
     await rik.press("🏠")
+    await _place(rik)
     await rik.send("Lift kapot")
     await rik.press("✅")
-    await rik.press("Rabot")
     await rik.press("🙈")
     await rik.press("❌")
     await rik.press("✏️")
@@ -170,6 +179,7 @@ async def test_someone_in_no_group_may_report_and_is_told_how_to_join(h, admin):
     texts = stranger.texts()
     assert any("Henüz bir grupta değilsiniz" in t and "Rabot" in t for t in texts)
     await stranger.press("🏠")
+    await _place(stranger)
     await stranger.send("Sokak lambası bozuk")
     await _to_where_and_send(h, stranger)
     assert await h.rows("SELECT group_id, text FROM reports") == [(None, "Sokak lambası bozuk")]

@@ -10,9 +10,9 @@ from tests.reports_helpers import file_report, join
 async def _to_summary(h, person, text="Lift kapot", hood="Rabot"):
     await person.send("/report")
     await person.press("🏠")
+    await person.press(hood)
     await person.send(text)
     await person.press("✅")
-    await person.press(hood)
     await person.press("🙈")
     await person.press("❌")
     assert "Klopt dit?" in person.last_text()
@@ -76,8 +76,6 @@ async def test_me_too_by_pin_within_300_metres_not_beyond(h, admin):
     rik = await join(h, payload, "Rik", "nl")
     await rik.send("/report")
     await rik.press("🏠")
-    await rik.send("Ook schimmel hier")
-    await rik.press("✅")
     await h.push(h.api.location_update(rik.tg, 51.0720, 3.7100))
     assert ref in rik.last_text()
     await rik.press("🙋")
@@ -87,11 +85,11 @@ async def test_me_too_by_pin_within_300_metres_not_beyond(h, admin):
     lea = await join(h, payload, "Lea", "nl")
     await lea.send("/report")
     await lea.press("🏠")
-    await lea.send("Schimmel")
-    await lea.press("✅")
     await h.push(h.api.location_update(lea.tg, 51.0760, 3.7100))
     assert ref not in lea.last_text()
     assert not any("🙋" in b for b in lea.button_texts())
+    await lea.send("Schimmel")
+    await lea.press("✅")
     assert any("🙈" in b for b in lea.button_texts())
 
 
@@ -114,8 +112,6 @@ async def test_worker_card_shows_current_status_and_me_too_count(h, admin):
     rik = await join(h, payload, "Rik", "nl")
     await rik.send("/report")
     await rik.press("🏠")
-    await rik.send("Ook bij ons")
-    await rik.press("✅")
     await rik.press("Rabot")
     await rik.press("🙋")
     await h.settle()
@@ -146,9 +142,9 @@ async def test_resident_in_two_projects_chooses_the_group(h, admin):
     ), labels
     await rik.press("Buurtkeuken BP")
     await rik.press("🏠")
+    await rik.press("Brugse Poort")  # the chosen project's neighbourhoods
     await rik.send("Lek in het dak")
     await rik.press("✅")
-    await rik.press("Brugse Poort")  # the chosen project's neighbourhoods
     await rik.press("🙈")
     await rik.press("❌")
     await rik.press("✅")
@@ -190,7 +186,7 @@ async def test_worker_adds_renames_and_hides_categories(h, admin):
     await fatima.press_data(f"rep:cat:{noise}")  # hidden: refused like an unknown one
     assert (await h.rows("SELECT step FROM dialogs"))[0][0] == "cat"
     await fatima.press("🚲")
-    assert (await h.rows("SELECT step FROM dialogs"))[0][0] == "what"
+    assert (await h.rows("SELECT step FROM dialogs"))[0][0] == "where"
     # Forged: a resident may not manage categories; an outsider worker neither
     pid = (await h.rows("SELECT id FROM projects"))[0][0]
     await fatima.press_data(f"rcat:add:{pid}")

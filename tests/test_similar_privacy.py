@@ -29,9 +29,7 @@ async def test_a_neighbour_sees_that_it_was_reported_not_what_was_said(h, admin)
     mehmet = await join(h, payload, "Mehmet", "tr")
     await mehmet.send("/report")
     await mehmet.press("🏠")
-    await mehmet.send("Banyoda küf var")
-    await mehmet.press("✅")
-    await mehmet.press("Rabot")
+    await mehmet.press("Rabot")  # the similar reports come before any description
     shown = _similar_message(mehmet)["text"]
     assert ref in shown
     for private in ("astma", "0470", "Fatima", "Amina", "🎤"):
@@ -58,9 +56,7 @@ async def test_the_similar_list_speaks_the_readers_language(h, admin):
     rik = await join(h, payload, "Rik", "nl")
     await rik.send("/report")
     await rik.press("🏠")
-    await rik.send("Ook schimmel")
-    await rik.press("✅")
-    await rik.press("Rabot")
+    await rik.press("Rabot")  # the similar reports come before any description
     shown = _similar_message(rik)["text"]
     assert "5 uur geleden" in shown and "1 gezin" in shown
     assert "astma" not in shown

@@ -17,6 +17,8 @@ Feature forget functions run before the core one, so they still see the person's
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -29,6 +31,7 @@ import aiosqlite
 from bot.core.clock import Clock
 from bot.core.outbox import Outbox
 from bot.core.settings import Settings
+from bot.domain.reports import ReportsService
 from storage.db import Database
 from storage.repos import privacy as repo
 from storage.repos.users import UsersRepo
@@ -109,10 +112,24 @@ class PrivacyService:
                 await part.forget(conn, user_id, now)
             tg_id = await repo.forget_core(conn, user_id, now)
             await repo.scrub_sent_mentioning(conn, [n for n in names if n])
+            if tg_id is not None:
+                await repo.add_forgotten_tx(conn, self._account_key(tg_id), now)
         self.users.forget_cached(tg_id)
         self.outbox.wake()
         log.info("personal data removed for user %s", user_id)
         return ForgetResult(user_id, tg_id)
+
+    def _account_key(self, tg_id: int) -> str:
+        """A keyed hash of a Telegram id: the database alone does not tell whose it is (the key
+        is the bot token, which is not in the database)."""
+        secret = self.settings.bot_token.get_secret_value().encode()
+        return hmac.new(secret, str(tg_id).encode(), hashlib.sha256).hexdigest()
+
+    async def came_back(self, tg_id: int) -> bool:
+        """Is this new person an account that used /forget before? The record goes: from now
+        on they are a new person like any other."""
+        async with self.db.transaction(mark=False) as conn:
+            return await repo.take_forgotten_tx(conn, self._account_key(tg_id))
 
     async def prune(self, now: datetime) -> None:
         """Scheduled: raw updates (names, texts) and delivered message copies are kept only a
@@ -155,6 +172,21 @@ def retention_notice(settings: Any | None = None) -> str:
         ).format(n=years)
         + " "
         + forget_features_note()
+        + "\n"
+        + forget_copies_note()
+    )
+
+
+def forget_copies_note() -> str:
+    """What /forget can and cannot reach in other people's chats (said honestly, in /privacy
+    and at /forget)."""
+    from bot.core.i18n import _
+
+    return _(
+        "After /forget, the bot also takes your name and words out of the messages it sent to "
+        "project workers. Photos, voice notes and places it sent more than 48 hours before stay "
+        "in their chat, because Telegram does not let a bot delete them then (without your "
+        "name)."
     )
 
 
@@ -171,19 +203,53 @@ def forget_features_note() -> str:
 # ----- problem reports (schema 0002_reports) -----
 
 
-def reports_part(privacy: PrivacyService) -> PersonalData:
-    """Reports' part of /mydata and /forget."""
+def reports_part(privacy: PrivacyService, reports: ReportsService | None = None) -> PersonalData:
+    """Reports' part of /mydata and /forget; with ``reports``, /forget also reaches the cards
+    and copies in workers' chats."""
     from storage.repos import report_privacy as rp
 
     async def forget_reports(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
         from bot.core import i18n
         from bot.core.ui import text_message
 
-        # Before anything is cut: who must hear that the reporter left.
+        # Before anything is cut: who must hear that the reporter left, what of her is in the
+        # outbox's kept payloads, and which of her cards have not gone out yet.
         notices = await rp.open_reports_to_notify(conn, user_id)
-        # Cards, voice notes, photos, pins and relayed texts already queued or sent to workers.
-        await repo.scrub_outbox_containing(conn, await rp.outbox_needles(conn, user_id))
+        stored = await rp.outbox_needles(conn, user_id)
+        names, texts = await rp.plain_needles(conn, user_id)
+        async with conn.execute("SELECT id FROM reports WHERE reporter_id = ?", (user_id,)) as c:
+            own = [r[0] for r in await c.fetchall()]
+        waiting = await rp.pending_cards_tx(conn, own)
+        async with conn.execute("SELECT tg_id FROM users WHERE id = ?", (user_id,)) as c:
+            found = await c.fetchone()
+        own_chat = found[0] if found else None
+        mentions = [
+            m for m in await rp.delivered_mentions_tx(conn, [*stored, *names]) if m[0] != own_chat
+        ]
+        edits: list[tuple[int, int, dict[str, Any]]] = []
+        for chat_id, message_id, payload in mentions:
+            text = payload.get("text") or ""
+            cleaned = rp.redact_sent_text(text, names, texts)
+            if cleaned == text:
+                continue
+            edit: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": cleaned}
+            for key in ("parse_mode", "reply_markup"):
+                if key in payload:
+                    edit[key] = payload[key]
+            edits.append((chat_id, message_id, edit))
+        # Other people's raw updates that carry her data (a worker's press under her card).
+        await repo.scrub_inbox_mentioning(conn, names, texts)
+        # Copies queued or kept in the outbox: emptied (cancelled when not sent yet).
+        await repo.scrub_outbox_containing(conn, stored)
         await rp.forget_reporter_tx(conn, user_id, now)
+        if reports is not None:
+            # Everything delivered that carried her data: edited to the anonymised version or
+            # deleted (paced, persistent, restart-safe: through the outbox).
+            handled = {(chat, mid) for chat, mid, _edit in edits}
+            await reports.clean_copies_tx(conn, user_id, own, now, handled)
+            await reports.requeue_cards_tx(conn, waiting, now)
+        for chat, _mid, edit in edits:
+            await Outbox.enqueue_tx(conn, chat, "editMessageText", edit, now=now)
         default = privacy.settings.default_language
         for n in notices:
             lang = i18n.resolve_language(n.worker_language, n.worker_tg_language, default)

@@ -16,6 +16,7 @@ from bot.core.access import Roles
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
+from storage.repos import report_privacy as rp
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.outbox import OutboxRepo
 from storage.repos.projects import Project, ProjectsRepo
@@ -149,6 +150,8 @@ class ReportDraft:
     show_name: bool | None = None
     quote: bool | None = None
     similar: list[int] | None = None  # the similar reports offered (their ids)
+    # The report this household said "me too" to: what it tells goes to that report.
+    joined: int | None = None
     back: bool = False  # changing one answer from the summary: back to "confirm" after it
 
     def set_voice(self, file_id: str, duration: int | None) -> None:
@@ -162,6 +165,11 @@ class ReportDraft:
             self.voice, self.voice_dur = file_id, duration
         else:
             self.voices.append([file_id, duration])
+
+    @property
+    def described(self) -> bool:
+        """Did the person tell anything yet (words, a voice note, a photo)?"""
+        return bool(self.text or self.voice or self.photos)
 
     @property
     def voice_count(self) -> int:
@@ -220,6 +228,7 @@ class ReportDraft:
             "show_name": self.show_name,
             "quote": self.quote,
             "similar": self.similar,
+            "joined": self.joined,
         }
         given = self.text is not None or self.voice is not None
         for key, value in optional.items():
@@ -254,6 +263,7 @@ class ReportDraft:
             show_name=data.get("show_name"),
             quote=data.get("quote"),
             similar=data.get("similar"),
+            joined=num("joined"),
             back=bool(data.get("back")),
         )
 
@@ -289,6 +299,28 @@ def report_snippet(report: Report, limit: int) -> str:
     if report.voice_file_id:
         return "🎤"
     return _("(words removed: the reporter deleted their data)")
+
+
+def copy_ref(report_id: int, kind: str, user_id: int | None) -> str:
+    """The outbox ref of a message that carries a report's personal data besides its card (the
+    on_sent hook records it in report_copies, so /forget can reach it). ``user_id``: whose data
+    (the reporter, or the neighbour whose words and photos were added)."""
+    return f"rcopy:{report_id}:{kind}:{user_id or 0}"
+
+
+# A bot may delete its own messages in a private chat only within 48 hours; with a margin for
+# the outbox's pace, older ones are edited (text, caption) or recorded as kept.
+DELETE_WINDOW = timedelta(hours=47)
+MEDIA_KINDS = ("voice", "photo", "location", "relay_voice", "relay_photo")
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """What /forget did to the copies in other people's chats."""
+
+    edited: int = 0
+    deleted: int = 0
+    kept: int = 0
 
 
 class ReportsService:
@@ -420,6 +452,13 @@ class ReportsService:
 
     async def me_too_count(self, report_id: int) -> int:
         return await self.repo.me_too_count(report_id)
+
+    async def followed(self, user_id: int) -> list[Report]:
+        """Reports this person said "me too" to: they follow them in /myreports."""
+        return await self.repo.followed(user_id)
+
+    async def follows(self, report_id: int, user_id: int) -> bool:
+        return await self.repo.follows(report_id, user_id)
 
     async def of_reporter(self, user_id: int) -> list[Report]:
         return await self.repo.of_reporter(user_id)
@@ -566,13 +605,10 @@ class ReportsService:
         rid = report.id
         if report.status == "withdrawn":
             return []
+        # Nobody to answer once the reporter's data is deleted: no Reply that promises it.
+        answer = [Button(_("💬 Reply"), cb("rw", "reply", rid))] if report.reporter_id else []
         if report.status in CLOSED_BY_WORKER:
-            rows = [
-                [
-                    Button(_("🔁 Reopen"), cb("rw", "ro", rid)),
-                    Button(_("💬 Reply"), cb("rw", "reply", rid)),
-                ]
-            ]
+            rows = [[Button(_("🔁 Reopen"), cb("rw", "ro", rid)), *answer]]
         else:
             statuses = [
                 Button(label, cb("rw", "st", rid, code))
@@ -585,12 +621,7 @@ class ReportsService:
                 if moves_forward(report.status, status)
             ]
             rows = [statuses[i : i + 2] for i in range(0, len(statuses), 2)]
-            rows.append(
-                [
-                    Button(_("🚫 Not for us"), cb("rw", "nfu", rid)),
-                    Button(_("💬 Reply"), cb("rw", "reply", rid)),
-                ]
-            )
+            rows.append([Button(_("🚫 Not for us"), cb("rw", "nfu", rid)), *answer])
         rows.append([Button(_("👥 Reassign"), cb("rw", "ra", rid))])
         # A direct link only to a public @username, and only with the reporter's consent to show
         # her name. No tg://user?id= link: Telegram refuses the whole card when her privacy
@@ -629,6 +660,8 @@ class ReportsService:
                     language=i18n.LANGUAGE_NAMES.get(report.language, report.language)
                 )
             )
+        if report.reporter_id is None:
+            lines.append(_("The reporter's data is deleted: you can no longer answer them."))
         if me_too:
             lines.append(
                 ngettext(
@@ -702,6 +735,7 @@ class ReportsService:
             dedupe_key=dedupe,
             now=now,
         )
+        uid = report.reporter_id
         for i, part in enumerate(self.text_continuation(report.text)):
             # Plain text: nothing to escape, so a piece can be cut anywhere.
             await self.outbox.enqueue_tx(
@@ -709,6 +743,7 @@ class ReportsService:
                 to.chat_id,
                 "sendMessage",
                 {"chat_id": to.chat_id, "text": goes_on + "\n\n" + part},
+                ref=copy_ref(report.id, "text", uid),
                 now=now,
                 dedupe_key=f"{dedupe}:t{i}" if dedupe else None,
             )
@@ -718,6 +753,7 @@ class ReportsService:
                 to.chat_id,
                 "sendVoice",
                 {"voice": voice, "caption": voice_captions[i]},
+                ref=copy_ref(report.id, "voice", uid),
                 now=now,
                 dedupe_key=(f"{dedupe}:v" + (str(i) if i else "")) if dedupe else None,
             )
@@ -727,6 +763,7 @@ class ReportsService:
                 to.chat_id,
                 "sendPhoto",
                 {"photo": photo, "caption": caption},
+                ref=copy_ref(report.id, "photo", uid),
                 now=now,
                 dedupe_key=f"{dedupe}:p{i}" if dedupe else None,
             )
@@ -736,6 +773,7 @@ class ReportsService:
                 to.chat_id,
                 "sendLocation",
                 {"latitude": report.lat, "longitude": report.lon},
+                ref=copy_ref(report.id, "location", uid),
                 now=now,
                 dedupe_key=f"{dedupe}:l" if dedupe else None,
             )
@@ -786,7 +824,11 @@ class ReportsService:
             )
         return out
 
-    async def me_too(self, report: Report, user: User) -> bool:
+    async def me_too(
+        self, report: Report, user: User, then: tuple[str, str, dict[str, Any]] | None = None
+    ) -> bool:
+        """Count the household (once). ``then``: the conversation goes on (kind, step, data), so
+        that it can add its own words to the report; else it ends here."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             added = await ReportsRepo.me_too_tx(conn, report.id, user.id, now)
@@ -795,10 +837,242 @@ class ReportsService:
                 await ReportsRepo.update_tx(conn, report.id, {"updated_at": to_db(now)})
                 await self.edit_cards_tx(conn, report.id, now)
             await ReportsRepo.drop_draft_tx(conn, user.id)
-            await DialogsRepo.clear_tx(conn, user.id)
+            if then is None:
+                await DialogsRepo.clear_tx(conn, user.id)
+            else:
+                await DialogsRepo.set_tx(conn, user.id, then[0], then[1], then[2], now)
         if added:
             self.outbox.wake()
         return added
+
+    async def add_to_report(self, report: Report, user: User, draft: ReportDraft) -> None:
+        """A household that said "me too" tells its own story: its words, voice notes and photos
+        are added to the report (with its answers to the name and quote questions) and go to
+        the report's worker, in one transaction."""
+        now = self.clock.now()
+        responsible = await self.recipient(report.assigned_to)
+        targets = [responsible] if responsible is not None else await self.admin_recipients()
+        voices = ([draft.voice] if draft.voice else []) + [str(v[0]) for v in draft.voices]
+        async with self.db.transaction() as conn:
+            await ReportsRepo.me_too_tx(conn, report.id, user.id, now)
+            await ReportsRepo.me_too_words_tx(
+                conn, report.id, user.id, draft.text, bool(draft.show_name), bool(draft.quote)
+            )
+            if draft.text:
+                await ReportsRepo.message_tx(
+                    conn, report.id, "to_worker", user.id, now, text=draft.text
+                )
+            for voice in voices:
+                await ReportsRepo.message_tx(
+                    conn, report.id, "to_worker", user.id, now, voice=voice
+                )
+            for photo in draft.photos:
+                await ReportsRepo.message_tx(
+                    conn, report.id, "to_worker", user.id, now, photo=photo
+                )
+            await ReportsRepo.event_tx(conn, report.id, "me_too_words", now, actor_id=user.id)
+            await ReportsRepo.update_tx(conn, report.id, {"updated_at": to_db(now)})
+            for to in targets:
+                with i18n.use_locale(to.language):
+                    who = esc(user.display_name) if draft.show_name else _("a household")
+                    head = _("🙋 Report {ref}: {who} has this problem too and tells:").format(
+                        ref=report.reference, who=who
+                    )
+                    rows = [[Button(_("📋 Open the report"), cb("rw", "card", report.id))]]
+                if draft.text:
+                    await self.outbox.enqueue_tx(
+                        conn,
+                        to.chat_id,
+                        "sendMessage",
+                        text_message(to.chat_id, clip(head + "\n\n" + esc(draft.text), 4000), rows),
+                        ref=copy_ref(report.id, "relay_text", user.id),
+                        now=now,
+                    )
+                for voice in voices:
+                    await self.outbox.enqueue_tx(
+                        conn,
+                        to.chat_id,
+                        "sendVoice",
+                        {"voice": voice, "caption": head, "parse_mode": "HTML"},
+                        ref=copy_ref(report.id, "relay_voice", user.id),
+                        now=now,
+                    )
+                for photo in draft.photos[:10]:
+                    await self.outbox.enqueue_tx(
+                        conn,
+                        to.chat_id,
+                        "sendPhoto",
+                        {"photo": photo, "caption": head, "parse_mode": "HTML"},
+                        ref=copy_ref(report.id, "relay_photo", user.id),
+                        now=now,
+                    )
+            await ReportsRepo.drop_draft_tx(conn, user.id)
+            await DialogsRepo.clear_tx(conn, user.id)
+        self.outbox.wake()
+
+    # ----- copies in workers' chats: recorded, so /forget reaches them -----
+
+    async def on_copy_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
+        """Outbox hook for "rcopy:<report>:<kind>:<user>": remember where the copy is."""
+        try:
+            _prefix, rid, kind, uid = ref.split(":", 3)
+            report_id, user_id = int(rid), int(uid) or None
+        except ValueError:
+            return
+        if message_id is None:
+            return
+        async with self.db.transaction(mark=False) as conn:
+            await rp.record_copy_tx(
+                conn, report_id, user_id, chat_id, message_id, kind, self.clock.now()
+            )
+
+    async def on_digest_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
+        """Outbox hook for "rdig:<report ids>": a digest quotes these reports' words."""
+        ids = [int(x) for x in ref.split(":", 1)[1].split(",") if x.isdigit()]
+        if message_id is not None and ids:
+            await self.record_digest(ids, chat_id, message_id)
+
+    async def record_digest(self, report_ids: list[int], chat_id: int, message_id: int) -> None:
+        now = self.clock.now()
+        async with self.db.transaction(mark=False) as conn:
+            for rid in dict.fromkeys(report_ids):
+                report = await ReportsRepo.get_tx(conn, rid)
+                if report is not None and report.reporter_id is not None:
+                    await rp.record_copy_tx(
+                        conn, rid, report.reporter_id, chat_id, message_id, "digest", now
+                    )
+
+    async def record_copies(
+        self, report: Report, chat_id: int, sent: list[tuple[int, str]]
+    ) -> None:
+        """Copies sent directly (the card re-sent from /problems): (message id, kind) each."""
+        now = self.clock.now()
+        async with self.db.transaction(mark=False) as conn:
+            for message_id, kind in sent:
+                await rp.record_copy_tx(
+                    conn, report.id, report.reporter_id, chat_id, message_id, kind, now
+                )
+
+    async def clean_copies_tx(
+        self,
+        conn: aiosqlite.Connection,
+        user_id: int,
+        report_ids: list[int],
+        now: datetime,
+        handled: set[tuple[int, int]] | None = None,
+    ) -> CleanResult:
+        """After /forget anonymised the reports (same transaction): every card and copy that
+        carried this person's data is edited to the anonymised version or deleted, through the
+        outbox. What Telegram does not let us reach (media older than 48 hours: a photo or voice
+        note cannot be deleted then, only its caption edited) is recorded as kept."""
+        edited = deleted = kept = 0
+        for rid in report_ids:
+            edited += await self.edit_cards_tx(conn, rid, now)
+        reports: dict[int, Report | None] = {}
+        for copy in await rp.copies_of_tx(conn, user_id):
+            if copy.report_id not in reports:
+                reports[copy.report_id] = await ReportsRepo.get_tx(conn, copy.report_id)
+            report = reports[copy.report_id]
+            if report is None:
+                continue
+            chat, mid = copy.chat_id, copy.message_id
+            if handled and (chat, mid) in handled:
+                # Already edited with only her data cut out (its text was still kept).
+                await rp.mark_copy_tx(conn, copy.id, now)
+                edited += 1
+                continue
+            young = (from_db(copy.sent_at) or now) > now - DELETE_WINDOW
+            with i18n.use_locale(self.lang_of(await self.users.by_tg(chat))):
+                caption = _("Report {ref}").format(ref=report.reference)
+                if copy.kind == "card":
+                    method, params = (
+                        "editMessageText",
+                        await self._card_params_tx(conn, report, chat, mid),
+                    )
+                elif copy.kind == "history":
+                    text = clip(await self.history_text(conn, report), 4000)
+                    method, params = (
+                        "editMessageText",
+                        text_message(chat, text, message_id=mid),
+                    )
+                elif copy.kind in MEDIA_KINDS and young:
+                    method, params = "deleteMessage", {"message_id": mid}
+                elif copy.kind in ("voice", "photo", "relay_voice", "relay_photo"):
+                    # Too old to delete: at least no name or words stay in its caption.
+                    method, params = "editMessageCaption", {"message_id": mid, "caption": caption}
+                elif copy.kind == "location":
+                    await rp.mark_copy_tx(conn, copy.id, now, kept="too_old")
+                    kept += 1
+                    continue
+                elif copy.kind == "digest":
+                    text = _(
+                        "🗑 This overview is out of date: a reporter deleted their data. Send "
+                        "/digest for a new one."
+                    )
+                    method, params = "editMessageText", text_message(chat, text, message_id=mid)
+                elif copy.kind == "list":
+                    text = _(
+                        "🗑 This list is out of date: a reporter deleted their data. Send "
+                        "/problems for the current list."
+                    )
+                    method, params = "editMessageText", text_message(chat, text, message_id=mid)
+                else:  # text, relay_text: a text can always be edited
+                    text = _(
+                        "🗑 Report {ref}: this message was removed because the person who sent "
+                        "it deleted their data."
+                    ).format(ref=report.reference)
+                    method, params = "editMessageText", text_message(chat, text, message_id=mid)
+            await self.outbox.enqueue_tx(conn, chat, method, params, now=now)
+            if method == "editMessageCaption" and copy.kind != "location":
+                await rp.mark_copy_tx(conn, copy.id, now, kept="too_old")
+                kept += 1
+            else:
+                await rp.mark_copy_tx(conn, copy.id, now)
+                if method == "deleteMessage":
+                    deleted += 1
+                else:
+                    edited += 1
+        return CleanResult(edited, deleted, kept)
+
+    async def _card_params_tx(
+        self, conn: aiosqlite.Connection, report: Report, chat_id: int, message_id: int
+    ) -> dict[str, Any]:
+        """An edit of a card copy to the report as it is now (in the current locale)."""
+        cat = await self.repo.category(report.project_id, report.category_id)
+        reporter = await self.users.get(report.reporter_id) if report.reporter_id else None
+        text = self.card_text(
+            report,
+            cat,
+            reporter,
+            await ReportsRepo.me_too_count_tx(conn, report.id),
+            await self.hood_name(report.neighbourhood_id),
+            len(await ReportsRepo.voices_tx(conn, report.id)),
+        )
+        rows = self.worker_buttons(report, reporter)
+        return text_message(chat_id, text, rows, message_id=message_id)
+
+    async def requeue_cards_tx(
+        self, conn: aiosqlite.Connection, cards: list[tuple[int, int]], now: datetime
+    ) -> None:
+        """Cards that were still waiting in the outbox when the reporter left: the anonymised
+        report goes out instead (its photos and voice notes are gone with her)."""
+        for rid, chat_id in cards:
+            report = await ReportsRepo.get_tx(conn, rid)
+            if report is None:
+                continue
+            to = Recipient(None, chat_id, self.lang_of(await self.users.by_tg(chat_id)))
+            cat = await self.repo.category(report.project_id, report.category_id)
+            await self.enqueue_card(
+                conn,
+                report,
+                to,
+                cat,
+                [],
+                None,
+                now,
+                me_too=await ReportsRepo.me_too_count_tx(conn, rid),
+                hood_name=await self.hood_name(report.neighbourhood_id),
+            )
 
     # ----- the worker's card, kept up to date -----
 
@@ -918,6 +1192,10 @@ class ReportsService:
                 line = _("{when}: {name} answered the reporter: {text}").format(
                     when=when, name=await name(item.actor_id), text=said(item)
                 )
+            elif item.actor_id is not None and item.actor_id != report.reporter_id:
+                line = _("{when}: a household that said “me too” wrote: {text}").format(
+                    when=when, text=said(item)
+                )
             else:
                 line = _("{when}: the reporter wrote: {text}").format(when=when, text=said(item))
             lines.append("• " + line)
@@ -979,20 +1257,37 @@ class ReportsService:
         build,
         now: datetime,
         dedupe: str | None = None,
+        followers: bool = True,
     ) -> None:
-        if to is None:
-            return
-        with i18n.use_locale(to.language):
-            text, rows = build()
-        await self.outbox.enqueue_tx(
-            conn,
-            to.chat_id,
-            "sendMessage",
-            text_message(to.chat_id, text, rows),
-            ref=f"rnote:{report.id}",
-            dedupe_key=dedupe,
-            now=now,
-        )
+        if to is not None:
+            with i18n.use_locale(to.language):
+                text, rows = build()
+            await self.outbox.enqueue_tx(
+                conn,
+                to.chat_id,
+                "sendMessage",
+                text_message(to.chat_id, text, rows),
+                ref=f"rnote:{report.id}",
+                dedupe_key=dedupe,
+                now=now,
+            )
+        # Every household that said "me too" follows the report: it hears the same news.
+        default = self.settings.default_language
+        fans = await ReportsRepo.followers_tx(conn, report.id) if followers else []
+        for uid, chat, language, tg_language in fans:
+            if to is not None and chat == to.chat_id:
+                continue
+            with i18n.use_locale(i18n.resolve_language(language, tg_language, default)):
+                text, rows = build()
+            await self.outbox.enqueue_tx(
+                conn,
+                chat,
+                "sendMessage",
+                text_message(chat, text, rows),
+                ref=f"rnote:{report.id}",
+                dedupe_key=f"{dedupe}:f{uid}" if dedupe else None,
+                now=now,
+            )
 
     async def set_status(
         self, report: Report, actor: User, status: str, reason: str | None = None
@@ -1145,6 +1440,7 @@ class ReportsService:
                             "parse_mode": "HTML",
                             "reply_markup": markup,
                         },
+                        ref=copy_ref(report.id, "relay_voice", reporter.id),
                         now=now,
                     )
                 elif photo:
@@ -1159,6 +1455,7 @@ class ReportsService:
                             "parse_mode": "HTML",
                             "reply_markup": markup,
                         },
+                        ref=copy_ref(report.id, "relay_photo", reporter.id),
                         now=now,
                     )
                 else:
@@ -1167,6 +1464,7 @@ class ReportsService:
                         to.chat_id,
                         "sendMessage",
                         text_message(to.chat_id, head + "\n\n" + esc(text or ""), rows),
+                        ref=copy_ref(report.id, "relay_text", reporter.id),
                         now=now,
                     )
         self.outbox.wake()
@@ -1217,7 +1515,12 @@ class ReportsService:
                     )
                     text = clip(head + "\n\n" + await self.history_text(conn, updated), 4000)
                 await self.outbox.enqueue_tx(
-                    conn, to.chat_id, "sendMessage", text_message(to.chat_id, text), now=now
+                    conn,
+                    to.chat_id,
+                    "sendMessage",
+                    text_message(to.chat_id, text),
+                    ref=copy_ref(report.id, "history", report.reporter_id),
+                    now=now,
                 )
             photos = await ReportsRepo.photos_tx(conn, report.id)
             count = await ReportsRepo.me_too_count_tx(conn, report.id)
@@ -1406,6 +1709,18 @@ class ReportsService:
                 await self.outbox.enqueue_tx(
                     conn, to.chat_id, "sendMessage", text_message(to.chat_id, text), now=now
                 )
+            cat = await self.repo.category(report.project_id, report.category_id)
+
+            def build() -> tuple[str, list[list[Button]]]:
+                text = _("Update on your report {ref} ({category}): {status}").format(
+                    ref=report.reference,
+                    category=self.category_label(cat),
+                    status=status_label("withdrawn"),
+                )
+                return text, [[Button(_("📋 My reports"), cb("rep", "my", report.id))]]
+
+            # The households that said "me too" hear the outcome (the reporter knows it).
+            await self._notify_reporter_tx(conn, None, report, build, now)
         self.outbox.wake()
 
     async def solved_answer(
@@ -1442,7 +1757,12 @@ class ReportsService:
                         )
                         rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
                     await self.outbox.enqueue_tx(
-                        conn, t.chat_id, "sendMessage", text_message(t.chat_id, text, rows), now=now
+                        conn,
+                        t.chat_id,
+                        "sendMessage",
+                        text_message(t.chat_id, text, rows),
+                        ref=copy_ref(report.id, "relay_text", user.id),  # her reason
+                        now=now,
                     )
         self.outbox.wake()
 
@@ -1475,7 +1795,13 @@ class ReportsService:
                     ]
 
                 await self._notify_reporter_tx(
-                    conn, to, report, build, now, dedupe=f"solved:{rid}:{report.resolved_at}"
+                    conn,
+                    to,
+                    report,
+                    build,
+                    now,
+                    dedupe=f"solved:{rid}:{report.resolved_at}",
+                    followers=False,  # the question is the reporter's to answer
                 )
         if rows:
             self.outbox.wake()
@@ -1535,8 +1861,11 @@ class ReportsService:
             slot -= timedelta(days=1)
         return slot
 
-    async def digest_text(self, worker: User, since: datetime, now: datetime) -> str | None:
-        """The digest for one worker in the current locale; None when there is nothing to say."""
+    async def digest_text(
+        self, worker: User, since: datetime, now: datetime, listed: list[int] | None = None
+    ) -> str | None:
+        """The digest for one worker in the current locale; None when there is nothing to say.
+        ``listed`` collects the reports it quotes (recorded as copies, for /forget)."""
         uid = worker.id
         new = await self.repo.new_for(uid, since, now)
         wait_cut = now - timedelta(days=self.settings.digest_waiting_days)
@@ -1551,6 +1880,8 @@ class ReportsService:
         async def line(report: Report) -> str:
             cat = await self.repo.category(report.project_id, report.category_id)
             snippet = report_snippet(report, 60)
+            if listed is not None:
+                listed.append(report.id)
             return f"• <b>{report.reference}</b> {self.category_label(cat)} – {snippet}"
 
         parts = [_("📰 <b>Your digest</b> ({date})").format(date=i18n.format_datetime(now))]
@@ -1630,8 +1961,9 @@ class ReportsService:
             user = await self.users.get(uid)
             if user is None or user.tg_id is None:
                 continue
+            listed: list[int] = []
             with i18n.use_locale(self.lang_of(user)):
-                text = await self.digest_text(user, since, now)
+                text = await self.digest_text(user, since, now, listed)
                 rows_ = [[Button(_("⚙️ Digest settings"), cb("dg", "set"))]]
             async with self.db.transaction(mark=False) as conn:
                 if text:
@@ -1640,6 +1972,8 @@ class ReportsService:
                         user.tg_id,
                         "sendMessage",
                         text_message(user.tg_id, text, rows_),
+                        # The reports it quotes: recorded when sent, so /forget reaches it.
+                        ref="rdig:" + ",".join(str(i) for i in dict.fromkeys(listed)),
                         dedupe_key=f"digest:{uid}:{slot.isoformat(timespec='minutes')}",
                         now=now,
                     )

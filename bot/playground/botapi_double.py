@@ -2628,6 +2628,9 @@ class FakeBotAPI:
 
     def _api_deleteMessage(self, p: dict) -> bool:
         chat_id, _msg = self._find_bot_message(p, "message to delete not found")
+        # Telegram: a bot deletes its own messages in a private chat only within 48 hours.
+        if chat_id > 0 and self._now() - int(_msg.get("date", self._now())) > 48 * 3600:
+            raise ApiError(400, "Bad Request: message can't be deleted for everyone")
         self.deleted.add((chat_id, _as_int(p.get("message_id"))))  # type: ignore[arg-type]
         return True
 

@@ -214,17 +214,17 @@ def _labels(message: dict) -> list[str]:
 
 
 async def _report(d: Demo, p: Person, category: str, text: str, hood: str) -> None:
-    """One report through the real flow: category, text, no photos, neighbourhood, (my own),
+    """One report through the real flow: category, neighbourhood, (my own), text, no photos,
     name hidden, quote allowed, send."""
     await p.send("/report")
     if any("🆕" in b for b in p.button_texts()):  # an old draft is offered: start again
         await p.press("🆕")
     await p.press(category)
-    await p.send(text)
-    await p.press("✅")  # no (more) photos
     await p.press(hood)
     if any("➡️" in b for b in p.button_texts()):  # similar reports shown: send my own
         await p.press("➡️")
+    await p.send(text)
+    await p.press("✅")  # no (more) photos
     await p.press("🙈")
     await p.press("✅")
     await p.press("✅")

@@ -107,6 +107,8 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     # What the outbox tells a feature about its messages (by the ref's prefix).
     outbox.on_failed("report", reports.on_card_failed)
     outbox.on_sent("report", reports.on_card_sent)
+    outbox.on_sent("rcopy", reports.on_copy_sent)
+    outbox.on_sent("rdig", reports.on_digest_sent)
     outbox.on_sent("acs", actions.on_status_sent)
     outbox.on_sent("acm", actions.on_member_sent)
     outbox.on_failed("acm", actions.on_member_failed)
@@ -125,7 +127,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     scheduler.register("meetings", meetings.tick)
 
     # Each feature's part of /mydata and /forget; /forget runs them in this order.
-    privacy.add_part(reports_part(privacy))
+    privacy.add_part(reports_part(privacy, reports))
     for part in feature_parts(meetings, actions, rosters):
         privacy.add_part(part)
 

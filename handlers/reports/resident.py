@@ -27,7 +27,9 @@ from storage.repos.dialogs import Dialog
 from storage.repos.reports import Report
 from storage.timestamps import from_db
 
-STEPS_ORDER = ("cat", "what", "photos", "where", "similar", "name", "quote", "confirm")
+# The open similar reports are offered right after category and place, before anyone has to
+# describe anything: "me too" is one tap, and a household that joins may still tell its story.
+STEPS_ORDER = ("cat", "where", "similar", "what", "photos", "name", "quote", "confirm")
 
 
 # ---------------------------------------------------------------- resident: the /report flow
@@ -125,9 +127,10 @@ async def _ask(
     s = ctx.services
     r = svc(ctx)
     if step == "similar":
+        # Also after changing the place from the summary: the new place may have it open.
         similar = await r.similar(data.project_id, data, ctx.user.id)
-        if not similar or data.back:
-            step = "name" if not data.back else "confirm"
+        if not similar:
+            step = "confirm" if data.back else ("name" if data.described else "what")
         else:
             data.similar = [x.id for x in similar]
     await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
@@ -143,6 +146,16 @@ async def _ask(
         await ask(
             _("📣 What is the problem about? Tap one.") + "\n" + _("Send /cancel to stop."),
             rows,
+        )
+    elif step == "joined":
+        await ask(
+            _(
+                "Do you want to tell the project worker about your own situation? Type it, send "
+                "a voice note 🎤 or a photo."
+            ),
+            [
+                [Button(_("✅ No, that is all"), cb("rep", "mtdone"))],
+            ],
         )
     elif step == "what":
         await ask(_("Tell us what is wrong. Type it, or send a voice note 🎤."))
@@ -233,8 +246,11 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
         )
     what = " + ".join(said) or "?"
     yes, no = _("yes"), lower_first(_("No"))
+    joined = await r.get(data.joined) if data.joined else None
     lines = [
-        _("<b>Your report</b>"),
+        _("<b>What you add to report {ref}</b>").format(ref=joined.reference)
+        if joined
+        else _("<b>Your report</b>"),
         _("Category: {category}").format(category=r.category_label(cat)),
         _("What: {what}").format(what=what),
         _("Photos: {n}").format(n=len(data.photos)),
@@ -250,9 +266,17 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
 
 
 def _next(step: str, data: ReportDraft) -> str:
-    if data.back and step in ("cat", "what", "photos", "where", "quote"):
+    if data.back and step in ("cat", "what", "photos", "quote"):
         return "confirm"
-    return STEPS_ORDER[STEPS_ORDER.index(step) + 1]
+    if data.back and step == "where":
+        return "similar"  # the new place may have the same problem open: offered, else back
+    if step == "joined":
+        return "photos"
+    nxt = STEPS_ORDER[STEPS_ORDER.index(step) + 1]
+    placed = data.hood is not None or data.lat is not None or data.address is not None
+    if not placed and not data.joined and STEPS_ORDER.index(nxt) > STEPS_ORDER.index("where"):
+        return "where"  # a draft from before the place was asked first
+    return nxt
 
 
 async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
@@ -263,6 +287,9 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     data = ReportDraft.from_dict(dialog.data)
     at = int(msg.date.timestamp())
     raw = msg.text or msg.caption or ""
+    if dialog.step == "joined":
+        # Counted for a report: what they send now is their own story for it.
+        dialog = Dialog(dialog.user_id, dialog.kind, "what", dialog.data, dialog.updated_at)
     if msg.text and dialog.step != "what" and data.continues_split(at):
         # The second piece of a text the client split: the dialog already moved on.
         if len(data.text or "") + len(raw) > DESCRIPTION_MAX:
@@ -413,7 +440,12 @@ def _kept_line(data: ReportDraft) -> str:
 
 
 async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
-    await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, ReportDraft.from_dict(dialog.data))
+    data = ReportDraft.from_dict(dialog.data)
+    if data.cat is None and not (data.text or data.voice or data.photos):
+        # Nothing was entered: no draft to keep, and none claimed.
+        await ctx.services.dialogs.clear(ctx.user.id)
+        return None
+    await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, data)
     return _("I kept your report as a draft. Send /report to continue it.")
 
 
@@ -501,7 +533,11 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             await button_expired(update)
             return
         ack(update)
-        added = await r.me_too(rep, ctx.user)
+        # Counted at once (one tap is enough); then they may tell their own story for it:
+        # what they already described goes on to the consent questions.
+        data.joined = rep.id
+        step_after = "name" if data.described else "joined"
+        added = await r.me_too(rep, ctx.user, (KIND, step_after, data.to_dict()))
         count = await r.me_too_count(rep.id) + 1
         text = (
             _("Thank you! We counted you for report {ref}.")
@@ -511,10 +547,21 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         text += " " + ngettext(
             "Now {n} household has this problem.", "Now {n} households have this problem.", count
         ).format(n=count)
-        await show(update, ctx, text)
+        text += "\n" + _("You will hear when its status changes (see /myreports).")
+        await _ask(update, ctx, step_after, data, text)
+    elif action == "mtdone" and step == "joined":
+        ack(update)
+        await s.dialogs.clear(ctx.user.id)
+        await show(
+            update,
+            ctx,
+            _("Thank you! You will hear when something changes."),
+            [[Button(_("📋 My reports"), cb("rep", "list"))]],
+        )
     elif action == "own" and step == "similar":
         ack(update)
-        await _ask(update, ctx, "name", data)
+        after = "confirm" if data.back else ("name" if data.described else _next("similar", data))
+        await _ask(update, ctx, after, data)
     elif action in ("name", "quote") and step == action and arg in (0, 1):
         ack(update)
         if action == "name":
@@ -522,6 +569,22 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         else:
             data.quote = bool(arg)
         await _ask(update, ctx, _next(step, data), data)
+    elif action == "ok" and step == "confirm" and data.joined:
+        joined = await r.get(data.joined)
+        if joined is None or joined.project_id != pid:
+            await button_expired(update)
+            return
+        ack(update)
+        await r.add_to_report(joined, ctx.user, data)
+        await show(
+            update,
+            ctx,
+            _(
+                "✅ Thank you! What you told is added to report <b>{ref}</b>; the project worker "
+                "gets it. You will hear when its status changes."
+            ).format(ref=joined.reference),
+            [[Button(_("📋 My reports"), cb("rep", "list"))]],
+        )
     elif action == "ok" and step == "confirm":
         ack(update)
         report = await r.create(ctx.user, data, update.update_id)
@@ -544,12 +607,15 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             ],
             [Button(_("Name and quote"), cb("rep", "edit", "name"))],
         ]
+        if data.joined:  # added to a report: its category and place are that report's
+            rows = [[rows[0][1], rows[1][0]], rows[2]]
         await show(update, ctx, _("What do you want to change?"), rows)
     elif (
         action == "edit"
         and step == "confirm"
         and len(parts) == 3
         and parts[2] in ("cat", "what", "photos", "where", "name")
+        and not (data.joined and parts[2] in ("cat", "where"))
     ):
         ack(update)
         data.back = True
@@ -566,18 +632,21 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
 async def cmd_myreports(update: Update, ctx: BotContext) -> None:
     r = svc(ctx)
     reports = await r.of_reporter(ctx.user.id)
-    if not reports:
+    # The reports they said "me too" to are theirs to follow too (marked 🙋).
+    followed = [f for f in await r.followed(ctx.user.id) if f.id not in {x.id for x in reports}]
+    if not reports and not followed:
         await reply(
             update, ctx, _("You have not reported anything yet. Send /report to report a problem.")
         )
         return
     lines = [_("<b>Your reports</b>")]
     rows = []
-    for rep in reports:
+    for rep in [*reports, *followed]:
         latest = await r.latest_event(rep.id)
         when = i18n.format_short_date(from_db(latest[2] if latest else rep.updated_at))
-        lines.append(f"• <b>{rep.reference}</b> – {status_label(rep.status)} ({when})")
-        rows.append([Button(rep.reference, cb("rep", "my", rep.id))])
+        mark = "🙋 " if rep in followed else ""
+        lines.append(f"• {mark}<b>{rep.reference}</b> – {status_label(rep.status)} ({when})")
+        rows.append([Button(mark + rep.reference, cb("rep", "my", rep.id))])
     await reply(update, ctx, "\n".join(lines), rows)
 
 
@@ -587,7 +656,10 @@ async def _own_report(update: Update, ctx: BotContext, parts: list[str]) -> Repo
     if rep is None:
         await button_expired(update)
         return None
-    if rep.reporter_id != ctx.user.id:
+    if rep.reporter_id != ctx.user.id and not (
+        # A household that said "me too" follows the report: it may look, not act on it.
+        parts[1] == "my" and await svc(ctx).follows(rep.id, ctx.user.id)
+    ):
         await refuse(update, ctx)
         return None
     return rep
@@ -612,11 +684,12 @@ async def _rep_report_action(
         ]
         if rep.status_reason:
             lines.append(_("Reason: {reason}").format(reason=esc(rep.status_reason)))
-        if latest is not None:
+        if latest is not None and rep.reporter_id == ctx.user.id:
+            # An answer to the reporter is hers; a household that follows sees the status.
             last = esc(clip(latest[0], 300)) if latest[0] else "🎤"
             lines.append(_("Latest answer: {text}").format(text=last))
         rows = []
-        if rep.is_open:
+        if rep.is_open and rep.reporter_id == ctx.user.id:
             rows.append(
                 [
                     Button(_("➕ Add information"), cb("rep", "info", rep.id)),

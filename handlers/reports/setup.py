@@ -403,7 +403,8 @@ async def cmd_digest(update: Update, ctx: BotContext) -> None:
     r = svc(ctx)
     now = s.clock.now()
     since = await r.digest_window_start(ctx.user.id)
-    text = await r.digest_text(ctx.user, since, now)
+    listed: list[int] = []
+    text = await r.digest_text(ctx.user, since, now, listed)
     if text is None:
         # Speak of a previous digest only when one was really sent.
         had_one = (await r.digest_setting(ctx.user.id)).last_sent_at is not None
@@ -415,7 +416,9 @@ async def cmd_digest(update: Update, ctx: BotContext) -> None:
     else:
         await r.mark_digest_sent(ctx.user.id, now)
     setting = await r.digest_setting(ctx.user.id)
-    await reply(update, ctx, text + "\n\n" + _digest_settings_text(setting), _digest_rows())
+    sent = await reply(update, ctx, text + "\n\n" + _digest_settings_text(setting), _digest_rows())
+    if listed:  # the reports it quotes: recorded, so /forget reaches this message too
+        await r.record_digest(listed, ctx.user.tg_id, sent.message_id)
 
 
 async def on_dg(update: Update, ctx: BotContext) -> None:

@@ -104,23 +104,13 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
             return
         await r.set_status(rep, ctx.user, status)
         # The card is edited in place; a toast says it, no message on top of the card.
-        await answer(
-            update,
-            _("{ref} is now: {status}. The reporter is told.").format(
-                ref=rep.reference, status=status_label(status)
-            ),
-        )
+        await answer(update, _told(rep, status))
     elif action == "ro" and len(parts) == 3:
         if rep.status not in CLOSED_BY_WORKER:
             await answer(update, status_label(rep.status))
             return
         await r.reopen(rep, ctx.user)
-        await answer(
-            update,
-            _("{ref} is now: {status}. The reporter is told.").format(
-                ref=rep.reference, status=status_label("in_progress")
-            ),
-        )
+        await answer(update, _told(rep, "in_progress"))
     elif action == "nfu" and len(parts) == 3 and not moves_forward(rep.status, "not_for_us"):
         await answer(
             update,
@@ -128,11 +118,20 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
                 ref=rep.reference, status=status_label(rep.status)
             ),
         )
+    elif action == "reply" and len(parts) == 3 and rep.reporter_id is None:
+        await answer(
+            update, _("The reporter's data is deleted: you can no longer answer them."), alert=True
+        )
     elif action in ("nfu", "reply") and len(parts) == 3:
         await answer(update)
         mode = "nfu" if action == "nfu" else "reply"
         await s.dialogs.set(ctx.user.id, KIND_RW, mode, {"rid": rep.id}, s.clock.now())
-        if mode == "nfu":
+        if mode == "nfu" and rep.reporter_id is None:
+            text = _(
+                "Why is report {ref} not for us? It is kept with the report; the reporter's data "
+                "is deleted, so they will not read it."
+            ).format(ref=rep.reference)
+        elif mode == "nfu":
             text = _("Why is report {ref} not for us? The reporter will read your answer.").format(
                 ref=rep.reference
             )
@@ -180,19 +179,30 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
             await r.me_too_count(rep.id),
             await r.hood_name(rep.neighbourhood_id),
         )
-        await reply(update, ctx, text, r.worker_buttons(rep, reporter))
-        # Everything the card came with, then the conversation so far.
+        # Everything the card came with, then the conversation so far; each copy is recorded,
+        # so /forget can reach it later.
+        sent = [
+            ((await reply(update, ctx, text, r.worker_buttons(rep, reporter))).message_id, "card")
+        ]
         caption = _("Report {ref}").format(ref=rep.reference)
         photos, pin = await r.card_material(rep)
         voices = [rep.voice_file_id] if rep.voice_file_id else []
         voices += await r.repo.voices(rep.id)  # the further voice notes, in order
+        tg = ctx.user.tg_id
         for voice in voices:
-            await ctx.bot.send_voice(ctx.user.tg_id, voice, caption=caption)
+            sent.append(
+                ((await ctx.bot.send_voice(tg, voice, caption=caption)).message_id, "voice")
+            )
         for photo in photos[:10]:
-            await ctx.bot.send_photo(ctx.user.tg_id, photo, caption=caption)
+            sent.append(
+                ((await ctx.bot.send_photo(tg, photo, caption=caption)).message_id, "photo")
+            )
         if pin is not None:
-            await ctx.bot.send_location(ctx.user.tg_id, latitude=pin[0], longitude=pin[1])
-        await reply(update, ctx, await r.conversation_text(rep, i18n.current_language()))
+            msg = await ctx.bot.send_location(tg, latitude=pin[0], longitude=pin[1])
+            sent.append((msg.message_id, "location"))
+        history = await reply(update, ctx, await r.conversation_text(rep, i18n.current_language()))
+        sent.append((history.message_id, "history"))
+        await r.record_copies(rep, tg, sent)
     else:
         await button_expired(update)
 
@@ -239,18 +249,22 @@ async def rw_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             )
             return
         await r.set_status(rep, ctx.user, "not_for_us", reason=text)
-        await reply(
-            update,
-            ctx,
-            _("{ref} is now: {status}. The reporter is told.").format(
-                ref=rep.reference, status=status_label("not_for_us")
-            ),
-        )
+        await reply(update, ctx, _told(rep, "not_for_us"))
         return
     if await r.relay_to_reporter(rep, ctx.user, text, voice):
         await reply(update, ctx, _("Sent to the reporter of {ref}.").format(ref=rep.reference))
     else:
         await reply(update, ctx, _("The reporter can no longer be reached."))
+
+
+def _told(rep: Report, status: str) -> str:
+    """The toast after a status change: who hears of it (nobody, once the reporter's data is
+    deleted and no household follows the report)."""
+    if rep.reporter_id is not None:
+        return _("{ref} is now: {status}. The reporter is told.").format(
+            ref=rep.reference, status=status_label(status)
+        )
+    return _("{ref} is now: {status}.").format(ref=rep.reference, status=status_label(status))
 
 
 # ---------------------------------------------------------------- /problems
@@ -314,10 +328,15 @@ async def _problems_page(
         nav.append(Button(_("Older ▶️"), cb("rw", "pl", st, cat, hood, page + 1)))
     if nav:
         rows.append(nav)
-    if edit:
+    query = update.callback_query
+    if edit and query is not None and query.message is not None:
         await show(update, ctx, "\n".join(lines), rows)
+        message_id = query.message.message_id
     else:
-        await reply(update, ctx, "\n".join(lines), rows)
+        message_id = (await reply(update, ctx, "\n".join(lines), rows)).message_id
+    # The list quotes each report: recorded, so /forget can reach it.
+    for rep in reports:
+        await r.record_copies(rep, ctx.user.tg_id, [(message_id, "list")])
 
 
 STATUS_ICONS_SHORT = {"new": "🆕", "seen": "👀", "in_progress": "🔧", "forwarded": "📨"}

@@ -220,3 +220,80 @@ async def scrub_outbox_containing(conn: aiosqlite.Connection, needles: list[str]
             " ELSE state END WHERE instr(payload, ?) > 0",
             (needle,),
         )
+
+
+def _redact_update(obj: Any, names: list[str], starts: list[str]) -> Any:
+    """A raw update with a person's names and quoted texts cut out of every string (a bot's own
+    message inside it, e.g. the card under a pressed button, loses its text entirely)."""
+    if isinstance(obj, dict):
+        out = {k: _redact_update(v, names, starts) for k, v in obj.items()}
+        if (out.get("from") or {}).get("is_bot"):
+            for key in ("text", "caption"):
+                if key in out:
+                    out[key] = "[…]"
+            for key in ("entities", "caption_entities", "reply_markup"):
+                out.pop(key, None)
+        return out
+    if isinstance(obj, list):
+        return [_redact_update(v, names, starts) for v in obj]
+    if isinstance(obj, str):
+        out_s = obj
+        for start in starts:
+            i = out_s.find(start)
+            if i >= 0:
+                end = out_s.find("\n", i)
+                out_s = out_s[:i] + "[…]" + (out_s[end:] if end >= 0 else "")
+        for name in names:
+            out_s = out_s.replace(name, "[…]")
+        return out_s
+    return obj
+
+
+async def scrub_inbox_mentioning(
+    conn: aiosqlite.Connection, names: list[str], texts: list[str]
+) -> int:
+    """Raw updates of OTHER people that carry a forgotten person's data (a worker's button press
+    stores the card it was under: her name, her t.me link, her words with her phone number):
+    processed ones are emptied, ones still waiting are kept with her data cut out. Returns how
+    many rows were touched."""
+    names = sorted({n for n in names if n and len(n) >= 3}, key=len, reverse=True)
+    starts = list(dict.fromkeys(t[:40] for t in texts if t and len(t) >= 6))
+    needles = [json.dumps(x, ensure_ascii=False)[1:-1] for x in [*names, *starts]]
+    touched: set[int] = set()
+    for needle in dict.fromkeys(needles):
+        rows = await conn.execute_fetchall(
+            "SELECT update_id, processed_at IS NOT NULL, payload FROM inbox"
+            " WHERE instr(payload, ?) > 0",
+            (needle,),
+        )
+        for update_id, processed, payload in rows:
+            if update_id in touched:
+                continue
+            touched.add(update_id)
+            if processed:
+                await conn.execute(
+                    f"UPDATE inbox SET payload = {SCRUBBED_PAYLOAD_SQL} WHERE update_id = ?",
+                    (update_id,),
+                )
+            else:
+                clean = _redact_update(json.loads(payload), names, starts)
+                await conn.execute(
+                    "UPDATE inbox SET payload = ? WHERE update_id = ?",
+                    (json.dumps(clean, ensure_ascii=False, separators=(",", ":")), update_id),
+                )
+    return len(touched)
+
+
+async def add_forgotten_tx(conn: aiosqlite.Connection, key: str, now: datetime) -> None:
+    """Remember that an account used /forget (only a keyed hash of its id, no personal data)."""
+    await conn.execute(
+        "INSERT INTO forgotten_accounts (key, forgotten_at) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET forgotten_at = excluded.forgotten_at",
+        (key, to_db(now)),
+    )
+
+
+async def take_forgotten_tx(conn: aiosqlite.Connection, key: str) -> bool:
+    """True (once) when this account had used /forget; the record is removed."""
+    cur = await conn.execute("DELETE FROM forgotten_accounts WHERE key = ?", (key,))
+    return bool(cur.rowcount)

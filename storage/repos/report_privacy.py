@@ -61,11 +61,15 @@ class LeftNotice:
 async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
     reports = await dict_rows(
         db,
-        "SELECT r.id, r.reference, r.category_key AS category, r.text, r.voice_file_id IS NOT NULL"
-        " AS has_voice_note, n.name AS neighbourhood, r.lat, r.lon, r.address,"
+        "SELECT r.id, r.reference, r.category_key AS category, c.emoji AS category_emoji,"
+        " COALESCE(c.custom_label, c.label_msgid) AS category_name,"
+        " c.custom_label IS NOT NULL AS category_own_words, r.text,"
+        " r.voice_file_id IS NOT NULL AS has_voice_note, n.name AS neighbourhood, r.lat, r.lon,"
+        " r.address,"
         " r.show_name AS worker_may_see_name, r.quote_ok AS may_be_quoted, r.status,"
         " r.created_at, r.closed_at FROM reports r"
         " LEFT JOIN neighbourhoods n ON n.id = r.neighbourhood_id"
+        " LEFT JOIN report_categories c ON c.id = r.category_id"
         " WHERE r.reporter_id = ? ORDER BY r.created_at",
         (user_id,),
     )
@@ -100,10 +104,20 @@ async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
         )
     me_too = await dict_rows(
         db,
-        "SELECT r.reference, m.created_at FROM report_me_too m JOIN reports r ON r.id = m.report_id"
-        " WHERE m.user_id = ? ORDER BY m.created_at",
+        "SELECT r.reference, r.status, m.text AS your_words, m.created_at FROM report_me_too m"
+        " JOIN reports r ON r.id = m.report_id WHERE m.user_id = ? ORDER BY m.created_at",
         (user_id,),
     )
+    # What they told for the reports they joined (their words, voice notes and photos).
+    for m in me_too:
+        m["you_sent"] = await dict_rows(
+            db,
+            "SELECT msg.text, msg.voice_file_id IS NOT NULL AS voice,"
+            " msg.photo_file_id IS NOT NULL AS photo, msg.created_at FROM report_messages msg"
+            " JOIN reports r ON r.id = msg.report_id WHERE r.reference = ? AND msg.sender_id = ?"
+            " ORDER BY msg.id",
+            (m["reference"], user_id),
+        )
     drafts = await dict_rows(
         db, "SELECT step, data, updated_at FROM report_drafts WHERE user_id = ?", (user_id,)
     )
@@ -133,9 +147,15 @@ async def export_reports(db: Database, user_id: int) -> dict[str, Any]:
 
 
 async def anonymise_reports_tx(
-    conn: aiosqlite.Connection, report_ids: list[int], now: datetime
+    conn: aiosqlite.Connection,
+    report_ids: list[int],
+    now: datetime,
+    *,
+    leaving: int | None = None,
 ) -> None:
-    """Remove everything that identifies the reporter of these reports (idempotent)."""
+    """Remove everything that identifies the reporter of these reports (idempotent).
+    ``leaving`` (/forget: the reporter's user id; her reports may stay open): the households
+    that said "me too" keep following them, and what they told the worker stays theirs."""
     if not report_ids:
         return
     stamp = to_db(now)
@@ -173,9 +193,22 @@ async def anonymise_reports_tx(
         )
         await conn.execute(f"DELETE FROM report_photos WHERE report_id IN ({marks})", chunk)
         await conn.execute(f"DELETE FROM report_voices WHERE report_id IN ({marks})", chunk)
+        if leaving is not None:
+            await conn.execute(
+                f"DELETE FROM report_messages WHERE report_id IN ({marks}) AND (direction ="
+                " 'to_reporter' OR sender_id IS NULL OR sender_id = ?)",
+                (*chunk, leaving),
+            )
+            continue
         await conn.execute(f"DELETE FROM report_messages WHERE report_id IN ({marks})", chunk)
+        # Nobody can ask for these reports to be forgotten any more: the record of where their
+        # copies are goes too (it would only grow).
+        await conn.execute(f"DELETE FROM report_copies WHERE report_id IN ({marks})", chunk)
+        # A me-too household's words stay only with its consent to be quoted.
         await conn.execute(
-            f"UPDATE report_me_too SET user_id = NULL WHERE report_id IN ({marks})", chunk
+            "UPDATE report_me_too SET user_id = NULL, show_name = 0, text = CASE WHEN quote_ok"
+            f" = 1 THEN text END WHERE report_id IN ({marks})",
+            chunk,
         )
 
 
@@ -203,7 +236,7 @@ async def forget_reporter_tx(conn: aiosqlite.Connection, user_id: int, now: date
             " ?)",
             (rid, stamp),
         )
-    await anonymise_reports_tx(conn, ids, now)
+    await anonymise_reports_tx(conn, ids, now, leaving=user_id)
     # What they did on other people's reports (as a neighbour or as a worker).
     await conn.execute("DELETE FROM report_photos WHERE added_by = ?", (user_id,))
     await conn.execute("DELETE FROM report_voices WHERE added_by = ?", (user_id,))
@@ -215,7 +248,13 @@ async def forget_reporter_tx(conn: aiosqlite.Connection, user_id: int, now: date
     await conn.execute(
         "UPDATE report_messages SET sender_id = NULL WHERE sender_id = ?", (user_id,)
     )
-    await conn.execute("UPDATE report_me_too SET user_id = NULL WHERE user_id = ?", (user_id,))
+    # Still counted, without a trace of them: their words go, even when they allowed quotes
+    # (a story is theirs to take back).
+    await conn.execute(
+        "UPDATE report_me_too SET user_id = NULL, text = NULL, show_name = 0, quote_ok = 0"
+        " WHERE user_id = ?",
+        (user_id,),
+    )
     await conn.execute("UPDATE report_events SET actor_id = NULL WHERE actor_id = ?", (user_id,))
     await conn.execute("UPDATE report_events SET target_id = NULL WHERE target_id = ?", (user_id,))
     await conn.execute("UPDATE reports SET assigned_to = NULL WHERE assigned_to = ?", (user_id,))
@@ -284,3 +323,143 @@ async def outbox_needles(conn: aiosqlite.Connection, user_id: int) -> list[str]:
         for text, voice, photo in await cur.fetchall():
             needles += _text_needles(text) + [v for v in (voice, photo) if v]
     return needles
+
+
+# ----- copies of a report in workers' chats (schema 0011: report_copies) -----
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One delivered message that carries a report's personal data."""
+
+    id: int
+    report_id: int
+    chat_id: int
+    message_id: int
+    kind: str
+    sent_at: str
+
+
+async def record_copy_tx(
+    conn: aiosqlite.Connection,
+    report_id: int,
+    user_id: int | None,
+    chat_id: int,
+    message_id: int,
+    kind: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO report_copies (report_id, user_id, chat_id, message_id, kind, sent_at)"
+        " SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM reports WHERE id = ?)"
+        " ON CONFLICT (report_id, chat_id, message_id) DO NOTHING",
+        (report_id, user_id, chat_id, message_id, kind, to_db(now), report_id),
+    )
+
+
+async def copies_of_tx(conn: aiosqlite.Connection, user_id: int) -> list[Copy]:
+    """The copies carrying this person's data that were not cleaned yet."""
+    rows = await conn.execute_fetchall(
+        "SELECT id, report_id, chat_id, message_id, kind, sent_at FROM report_copies"
+        " WHERE user_id = ? AND cleaned_at IS NULL AND kept IS NULL ORDER BY id",
+        (user_id,),
+    )
+    return [Copy(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+async def mark_copy_tx(
+    conn: aiosqlite.Connection, copy_id: int, now: datetime, kept: str | None = None
+) -> None:
+    """Cleaned (edited or deleted), or ``kept`` with the reason it could not be."""
+    if kept is None:
+        await conn.execute(
+            "UPDATE report_copies SET cleaned_at = ?, user_id = NULL WHERE id = ?",
+            (to_db(now), copy_id),
+        )
+    else:
+        await conn.execute(
+            "UPDATE report_copies SET kept = ?, cleaned_at = ?, user_id = NULL WHERE id = ?",
+            (kept, to_db(now), copy_id),
+        )
+
+
+async def pending_cards_tx(
+    conn: aiosqlite.Connection, report_ids: list[int]
+) -> list[tuple[int, int]]:
+    """(report, chat) of cards still waiting in the outbox: they are sent anonymised instead."""
+    if not report_ids:
+        return []
+    refs = [f"report:{rid}" for rid in report_ids]
+    marks = ",".join("?" * len(refs))
+    rows = await conn.execute_fetchall(
+        f"SELECT ref, chat_id FROM outbox WHERE state = 'pending' AND ref IN ({marks})", refs
+    )
+    return [(int(r[0].split(":", 1)[1]), int(r[1])) for r in rows]
+
+
+async def delivered_mentions_tx(
+    conn: aiosqlite.Connection, needles: list[str]
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """Delivered text messages (payload still kept) whose text holds one of ``needles`` (as
+    stored: JSON-encoded) and that are no card or recorded copy: (chat, message, payload)."""
+    found: dict[int, tuple[int, int, dict[str, Any]]] = {}
+    for needle in dict.fromkeys(needles):
+        if not needle or len(needle) < 3:
+            continue
+        rows = await conn.execute_fetchall(
+            "SELECT o.id, o.chat_id, o.message_id, o.payload FROM outbox o"
+            " WHERE o.state = 'sent' AND o.method = 'sendMessage' AND o.message_id IS NOT NULL"
+            " AND instr(o.payload, ?) > 0 AND (o.ref IS NULL OR o.ref NOT LIKE 'report:%')"
+            " AND NOT EXISTS (SELECT 1 FROM report_copies c WHERE c.chat_id = o.chat_id"
+            "   AND c.message_id = o.message_id AND c.kind != 'digest')",
+            (needle,),
+        )
+        for row_id, chat_id, message_id, payload in rows:
+            found.setdefault(int(row_id), (int(chat_id), int(message_id), json.loads(payload)))
+    return list(found.values())
+
+
+def redact_sent_text(text: str, names: list[str], texts: list[str]) -> str:
+    """A delivered text with a forgotten person's data cut out: ``names`` (and links) replaced,
+    and each of ``texts`` (found by its start, as a message quotes it: maybe clipped) removed to
+    the end of its line or quote."""
+    out = text
+    for start in dict.fromkeys(t[:40] for t in texts if t and len(t) >= 6):
+        out = re.sub(re.escape(start) + r"[^\n”]*", "[…]", out)
+    for name in sorted(dict.fromkeys(n for n in names if n and len(n) >= 3), key=len)[::-1]:
+        out = out.replace(name, "[…]")
+    return out
+
+
+async def plain_needles(conn: aiosqlite.Connection, user_id: int) -> tuple[list[str], list[str]]:
+    """(names, texts) of a person as they appear in a delivered message's text (HTML-escaped):
+    her full name and @username / t.me link; the texts of her reports, answers and addresses."""
+    async with conn.execute(
+        "SELECT first_name, last_name, username FROM users WHERE id = ?", (user_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    names: list[str] = []
+    if row is not None:
+        first, last, username = row[0], row[1], row[2]
+        full = " ".join(p for p in (first, last) if p)
+        if full and (last or len(full) >= 4):
+            names.append(full)
+        if username:
+            names += [f"t.me/{username}", f"@{username}"]
+    async with conn.execute(
+        "SELECT text, address FROM reports WHERE reporter_id = ?"
+        " UNION ALL SELECT m.text, NULL FROM report_messages m WHERE m.sender_id = ?"
+        " UNION ALL SELECT text, NULL FROM report_me_too WHERE user_id = ?"
+        " UNION ALL SELECT reason, NULL FROM report_events WHERE actor_id = ? AND reason IS NOT"
+        " NULL AND report_id IN (SELECT id FROM reports WHERE reporter_id = ?)",
+        (user_id, user_id, user_id, user_id, user_id),
+    ) as cur:
+        rows = list(await cur.fetchall())
+    texts = [t for r in rows for t in (r[0], r[1]) if t]
+    # Her contact details inside her words are cut out wherever they are quoted.
+    for t in texts:
+        names += _PHONE.findall(t) + _EMAIL.findall(t)
+    escaped = [html.escape(n, quote=False) for n in names]
+    return list(dict.fromkeys(names + escaped)), list(
+        dict.fromkeys(texts + [html.escape(t, quote=False) for t in texts])
+    )

@@ -469,6 +469,22 @@ class ReportsRepo:
         )
         return bool(cur.rowcount)
 
+    @staticmethod
+    async def me_too_words_tx(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        user_id: int,
+        text: str | None,
+        show_name: bool,
+        quote_ok: bool,
+    ) -> None:
+        """What a household that said "me too" told, with its consent answers."""
+        await conn.execute(
+            "UPDATE report_me_too SET text = COALESCE(?, text), show_name = ?, quote_ok = ?"
+            " WHERE report_id = ? AND user_id = ?",
+            (text, int(show_name), int(quote_ok), report_id, user_id),
+        )
+
     async def similar(
         self, project_id: int, category_id: int, neighbourhood_id: int | None, user_id: int
     ) -> list[Report]:
@@ -478,11 +494,15 @@ class ReportsRepo:
             "SELECT * FROM reports WHERE project_id = ? AND category_id = ? AND status IN "
             f"({marks})"
             " AND (reporter_id IS NULL OR reporter_id != ?)"
+            # Someone already counted is not offered the same report again.
+            " AND NOT EXISTS (SELECT 1 FROM report_me_too m WHERE m.report_id = reports.id"
+            "   AND m.user_id = ?)"
             " AND (neighbourhood_id = ? OR lat IS NOT NULL) ORDER BY id DESC LIMIT 50",
             (
                 project_id,
                 category_id,
                 *OPEN_STATUSES,
+                user_id,
                 user_id,
                 neighbourhood_id if neighbourhood_id else -1,
             ),
@@ -494,6 +514,37 @@ class ReportsRepo:
             "SELECT * FROM reports WHERE reporter_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)
         )
         return [row_to(Report, r) for r in rows]
+
+    async def followed(self, user_id: int, limit: int = 10) -> list[Report]:
+        """The reports this person said "me too" to (they follow them), newest first."""
+        rows = await self.db.fetchall(
+            "SELECT r.* FROM reports r JOIN report_me_too m ON m.report_id = r.id"
+            " WHERE m.user_id = ? ORDER BY r.id DESC LIMIT ?",
+            (user_id, limit),
+        )
+        return [row_to(Report, r) for r in rows]
+
+    async def follows(self, report_id: int, user_id: int) -> bool:
+        return bool(
+            await self.db.fetchval(
+                "SELECT 1 FROM report_me_too WHERE report_id = ? AND user_id = ?",
+                (report_id, user_id),
+            )
+        )
+
+    @staticmethod
+    async def followers_tx(
+        conn: aiosqlite.Connection, report_id: int
+    ) -> list[tuple[int, int, str | None, str | None]]:
+        """(user id, chat, chosen language, Telegram language) of every household that said
+        "me too" and can still be reached."""
+        rows = await conn.execute_fetchall(
+            "SELECT u.id, u.tg_id, u.language, u.tg_language FROM report_me_too m"
+            " JOIN users u ON u.id = m.user_id WHERE m.report_id = ? AND u.tg_id IS NOT NULL"
+            " AND u.stopped_at IS NULL ORDER BY m.created_at",
+            (report_id,),
+        )
+        return [(int(r[0]), int(r[1]), r[2], r[3]) for r in rows]
 
     async def latest_event(self, report_id: int) -> tuple[str, str | None, str] | None:
         row = await self.db.fetchone(
