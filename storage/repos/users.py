@@ -28,6 +28,9 @@ class User:
     forgotten_at: str | None
     created_at: str
     last_seen_at: str
+    # A resident without Telegram (assisted mode): the first name of the worker who entered
+    # her ('' when unknown); None for everyone else.
+    entered_by: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -37,7 +40,9 @@ class User:
 
 _COLS = (
     "id, tg_id, first_name, last_name, username, tg_language, language, privacy_seen_at, "
-    "unreachable_at, stopped_at, forgotten_at, created_at, last_seen_at"
+    "unreachable_at, stopped_at, forgotten_at, created_at, last_seen_at,"
+    " (SELECT COALESCE(w.first_name, '') FROM assisted_persons a"
+    "  LEFT JOIN users w ON w.id = a.entered_by WHERE a.user_id = users.id) AS entered_by"
 )
 _SEEN_REFRESH = timedelta(hours=1)
 

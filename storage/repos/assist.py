@@ -1,0 +1,297 @@
+"""Assisted persons (issue 17): residents without Telegram for whom a worker or organiser acts.
+
+A person is a users row whose ``tg_id`` is ``ASSIST_TG_BASE + users.id``: Telegram's user ids
+stay below 2^52 and group chats are negative, so the range never meets a real chat. Everything
+that selects people by ``users``/``memberships`` (broadcasts, rosters, digests, "me too",
+dossiers) counts her like anyone else; the outbox redirects what would go to her chat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database
+from storage.repos import dict_rows, row_to
+from storage.timestamps import to_db
+
+ASSIST_TG_BASE = 1 << 62  # above every Telegram user id (< 2^52), below SQLite's 2^63
+
+
+def is_assisted_chat(chat_id: int | None) -> bool:
+    return chat_id is not None and chat_id >= ASSIST_TG_BASE
+
+
+@dataclass(frozen=True)
+class AssistedPerson:
+    user_id: int
+    tg_id: int | None  # None after /forget
+    first_name: str | None
+    phone: str | None
+    language: str
+    group_id: int | None
+    group_name: str | None
+    project_id: int | None
+    entered_by: int | None
+    entered_by_name: str | None
+    consent_at: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Session:
+    worker_id: int
+    person_id: int
+    from_message_id: int
+    started_at: str
+    last_at: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where news for an assisted person goes: the worker who entered her."""
+
+    person_id: int
+    first_name: str | None
+    phone: str | None
+    worker_id: int
+    worker_tg_id: int | None
+    worker_language: str | None
+    worker_tg_language: str | None
+
+
+@dataclass(frozen=True)
+class NewsLine:
+    first_name: str | None
+    summary: str
+    created_at: str
+
+
+_PERSON = (
+    "SELECT a.user_id, u.tg_id, u.first_name, a.phone, a.language, a.group_id,"
+    " g.name AS group_name, g.project_id, a.entered_by, w.first_name AS entered_by_name,"
+    " a.consent_at, a.created_at"
+    " FROM assisted_persons a JOIN users u ON u.id = a.user_id"
+    " LEFT JOIN groups g ON g.id = a.group_id LEFT JOIN users w ON w.id = a.entered_by"
+)
+
+
+class AssistRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        # Who ever entered a person or acted for one: only their updates need a look at
+        # sessions and "tell" messages (everyone else's pre-step costs no query). This process
+        # is the only writer of these tables, so the set, read once, stays right.
+        self._involved: set[int] | None = None
+
+    async def involved(self, user_id: int) -> bool:
+        if self._involved is None:
+            rows = await self.db.fetchall(
+                "SELECT entered_by FROM assisted_persons WHERE entered_by IS NOT NULL"
+                " UNION SELECT worker_id FROM assist_sessions"
+            )
+            self._involved = {r[0] for r in rows}
+        return user_id in self._involved
+
+    def _involve(self, user_id: int) -> None:
+        if self._involved is not None:
+            self._involved.add(user_id)
+
+    # ----- persons -----
+
+    @staticmethod
+    async def create_person_tx(
+        conn: aiosqlite.Connection,
+        *,
+        first_name: str,
+        phone: str | None,
+        language: str,
+        message_language: str,
+        group_id: int,
+        entered_by: int,
+        now: datetime,
+    ) -> int:
+        """The users row (news about her is written in ``message_language``, the entering
+        worker's), her membership of the group and the consent, in the caller's transaction."""
+        stamp = to_db(now)
+        cur = await conn.execute(
+            "INSERT INTO users (first_name, language, privacy_seen_at, created_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (first_name, message_language, stamp, stamp, stamp),
+        )
+        user_id = cur.lastrowid
+        assert user_id is not None
+        await conn.execute(
+            "UPDATE users SET tg_id = ? WHERE id = ?", (ASSIST_TG_BASE + user_id, user_id)
+        )
+        await conn.execute(
+            "INSERT INTO assisted_persons (user_id, entered_by, group_id, phone, language,"
+            " consent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (user_id, entered_by, group_id, phone, language, stamp, stamp),
+        )
+        await conn.execute(
+            "INSERT OR IGNORE INTO memberships (group_id, user_id, role, joined_at)"
+            " VALUES (?, ?, 'member', ?)",
+            (group_id, user_id, stamp),
+        )
+        return user_id
+
+    async def person(self, user_id: int) -> AssistedPerson | None:
+        row = await self.db.fetchone(_PERSON + " WHERE a.user_id = ?", (user_id,))
+        return row_to(AssistedPerson, row) if row else None
+
+    async def persons_in(self, group_ids: list[int], limit: int = 40) -> list[AssistedPerson]:
+        """The (not forgotten) persons of these groups, most recently entered first."""
+        if not group_ids:
+            return []
+        marks = ",".join("?" * len(group_ids))
+        rows = await self.db.fetchall(
+            _PERSON + f" WHERE a.group_id IN ({marks}) AND u.forgotten_at IS NULL"
+            " ORDER BY a.created_at DESC, a.user_id DESC LIMIT ?",
+            (*group_ids, limit),
+        )
+        return [row_to(AssistedPerson, r) for r in rows]
+
+    # ----- who acts for whom -----
+
+    async def session_of(self, worker_id: int) -> Session | None:
+        row = await self.db.fetchone(
+            "SELECT worker_id, person_id, from_message_id, started_at, last_at"
+            " FROM assist_sessions WHERE worker_id = ?",
+            (worker_id,),
+        )
+        return row_to(Session, row) if row else None
+
+    async def session_for_person(self, person_id: int) -> Session | None:
+        row = await self.db.fetchone(
+            "SELECT worker_id, person_id, from_message_id, started_at, last_at"
+            " FROM assist_sessions WHERE person_id = ?",
+            (person_id,),
+        )
+        return row_to(Session, row) if row else None
+
+    async def start_session(
+        self, worker_id: int, person_id: int, from_message_id: int, now: datetime
+    ) -> None:
+        stamp = to_db(now)
+        self._involve(worker_id)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM assist_sessions WHERE worker_id = ? OR person_id = ?",
+                (worker_id, person_id),
+            )
+            await conn.execute(
+                "INSERT INTO assist_sessions (worker_id, person_id, from_message_id, started_at,"
+                " last_at) VALUES (?, ?, ?, ?, ?)",
+                (worker_id, person_id, from_message_id, stamp, stamp),
+            )
+
+    async def touch(self, worker_id: int, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE assist_sessions SET last_at = ? WHERE worker_id = ?", (to_db(now), worker_id)
+        )
+
+    async def end_session(self, worker_id: int) -> None:
+        await self.db.execute("DELETE FROM assist_sessions WHERE worker_id = ?", (worker_id,))
+
+    # ----- the redirect and its news -----
+
+    @staticmethod
+    async def contact_tx(conn: aiosqlite.Connection, chat_id: int) -> Contact | None:
+        async with conn.execute(
+            "SELECT a.user_id AS person_id, u.first_name, a.phone, a.entered_by AS worker_id,"
+            " w.tg_id AS worker_tg_id, w.language AS worker_language,"
+            " w.tg_language AS worker_tg_language"
+            " FROM users u JOIN assisted_persons a ON a.user_id = u.id"
+            " JOIN users w ON w.id = a.entered_by WHERE u.tg_id = ?",
+            (chat_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return row_to(Contact, row) if row else None
+
+    @staticmethod
+    async def add_news_tx(
+        conn: aiosqlite.Connection,
+        person_id: int,
+        worker_id: int,
+        outbox_id: int,
+        summary: str,
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO assist_news (person_id, worker_id, outbox_id, summary, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (person_id, worker_id, outbox_id, summary, to_db(now)),
+        )
+
+    async def person_of_message(self, chat_id: int, message_id: int) -> int | None:
+        """The person a "tell <name>" message in this worker's chat was about."""
+        value = await self.db.fetchval(
+            "SELECT n.person_id FROM outbox o JOIN assist_news n ON n.outbox_id = o.id"
+            " WHERE o.chat_id = ? AND o.message_id = ? ORDER BY o.id DESC LIMIT 1",
+            (chat_id, message_id),
+        )
+        return int(value) if value is not None else None
+
+    async def sent_by_outbox(self, chat_id: int, message_id: int) -> bool:
+        """A message the outbox delivered (a card, a digest, a call): not a reply of a screen."""
+        value = await self.db.fetchval(
+            "SELECT 1 FROM outbox WHERE chat_id = ? AND message_id = ? LIMIT 1",
+            (chat_id, message_id),
+        )
+        return value is not None
+
+    async def news_since(self, worker_id: int, since: datetime, until: datetime) -> list[NewsLine]:
+        rows = await self.db.fetchall(
+            "SELECT u.first_name, n.summary, n.created_at FROM assist_news n"
+            " JOIN users u ON u.id = n.person_id"
+            " WHERE n.worker_id = ? AND n.created_at > ? AND n.created_at <= ?"
+            " ORDER BY n.person_id, n.id",
+            (worker_id, to_db(since), to_db(until)),
+        )
+        return [row_to(NewsLine, r) for r in rows]
+
+    # ----- privacy -----
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        rows = await dict_rows(
+            self.db,
+            "SELECT a.phone, a.language AS own_language, g.name AS group_name,"
+            " w.first_name AS entered_by, a.consent_at, a.created_at"
+            " FROM assisted_persons a LEFT JOIN groups g ON g.id = a.group_id"
+            " LEFT JOIN users w ON w.id = a.entered_by WHERE a.user_id = ?",
+            (user_id,),
+        )
+        if not rows:
+            return {}
+        news = await dict_rows(
+            self.db,
+            "SELECT summary, created_at FROM assist_news WHERE person_id = ? ORDER BY id",
+            (user_id,),
+        )
+        return {"assisted": rows[0], "news_passed_on": news}
+
+    @staticmethod
+    async def forget_tx(conn: aiosqlite.Connection, user_id: int) -> None:
+        """Her phone number and the news passed on about her go; the row stays (so her reports
+        still say they were entered by a worker for a resident)."""
+        await conn.execute(
+            "UPDATE outbox SET payload = '{}',"
+            " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
+            " WHERE state != 'sending'"
+            " AND id IN (SELECT outbox_id FROM assist_news WHERE person_id = ?)",
+            (user_id,),
+        )
+        await conn.execute("DELETE FROM assist_news WHERE person_id = ?", (user_id,))
+        await conn.execute("DELETE FROM assist_sessions WHERE person_id = ?", (user_id,))
+        await conn.execute("UPDATE assisted_persons SET phone = NULL WHERE user_id = ?", (user_id,))
+
+    @staticmethod
+    async def forget_worker_tx(conn: aiosqlite.Connection, user_id: int) -> None:
+        """A worker who leaves: her sessions and her digest lines go; the persons she entered
+        stay, and their news goes nowhere until someone else enters them anew."""
+        await conn.execute("DELETE FROM assist_sessions WHERE worker_id = ?", (user_id,))
+        await conn.execute("DELETE FROM assist_news WHERE worker_id = ?", (user_id,))
