@@ -236,6 +236,7 @@ async def _dialog_button(update: Update, ctx: BotContext, parts: list[str]) -> N
     elif action == "no" and len(parts) == 2:
         await answer(update)
         await s.dialogs.clear(worker.id)
+        await s.assist.not_entered([int(u) for u in data.get("updates", [])])
         await show(
             update,
             ctx,
@@ -255,6 +256,7 @@ async def _dialog_button(update: Update, ctx: BotContext, parts: list[str]) -> N
         if person is None:
             await refuse(update, ctx)
             return
+        await s.assist.note_updates(person.user_id, [int(u) for u in data.get("updates", [])])
         await _start_acting(update, ctx, person)
     else:
         await button_expired(update)
@@ -328,6 +330,7 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(update, ctx, _("Please send only a first name, in letters (at most 40)."))
             return
         data["name"] = name
+        data["updates"] = [*data.get("updates", []), update.update_id]
         await s.dialogs.set(_actor(ctx).id, KIND, "phone", data, s.clock.now())
         await reply(
             update,
@@ -351,9 +354,16 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             )
             return
         data["phone"] = phone
+        data["updates"] = [*data.get("updates", []), update.update_id]
         await _ask_language(update, ctx, data)
     else:
         await reply(update, ctx, _("Please tap one of the buttons above."))
+
+
+async def _on_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
+    await ctx.services.dialogs.clear(dialog.user_id)
+    await ctx.services.assist.not_entered([int(u) for u in dialog.data.get("updates", [])])
+    return _("Stopped. Nothing was stored.")
 
 
 def register(app: Application) -> None:
@@ -361,6 +371,6 @@ def register(app: Application) -> None:
     registry.command(
         "assist", N_("Act for a resident without Telegram"), {"worker", "organiser", "admin"}, 60
     )
-    registry.dialog(KIND, _step)
+    registry.dialog(KIND, _step, _on_cancel)
     app.add_handler(CommandHandler("assist", cmd_assist))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^as:"))

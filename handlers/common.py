@@ -114,6 +114,7 @@ async def _assisted_step(update: Update, ctx: BotContext) -> None:
         )
     if acting is not None:
         ctx.user, ctx.acting_for = acting.person, acting
+        await ctx.services.assist.note_updates(acting.person.id, [update.update_id])
 
 
 def acting_banner(ctx: BotContext) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from bot.playground.harness import Harness, Person
 from storage.repos.assist import ASSIST_TG_BASE
 from tests.e2e_helpers import setup_world
-from tests.reports_helpers import join
 
 
 async def enter_maria(h: Harness, sofie: Person, phone: str | None = None) -> int:
@@ -79,3 +78,98 @@ async def test_sofie_assists_maria_to_report_mould_with_a_photo(h, admin):
     assert len(news) == 1
     # Nothing was ever sent to a chat that does not exist.
     assert not [c for c in h.api.calls if (c.params.get("chat_id") or 0) >= ASSIST_TG_BASE]
+
+
+async def maria_entered(h: Harness, admin: Person):
+    sofie, jan, payload = await setup_world(h, admin)
+    await enter_maria(h, sofie, phone="0470 12 34 56")
+    await sofie.press("✅")
+    maria_id = (await h.rows("SELECT user_id FROM assisted_persons"))[0][0]
+    return sofie, jan, payload, maria_id
+
+
+async def test_maria_answers_a_meeting_through_sofie(h, admin):
+    from tests.test_meetings import plan
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    await sofie.press("⏹")  # Sofie stops acting for Maria
+    assert "niet meer voor Maria" in sofie.last_text()
+    await plan(h, jan)
+    invite = [m for m in sofie.messages() if "Zeg aan Maria" in (m.get("text") or "")]
+    assert invite and "Huurdersvergadering" in invite[-1]["text"]
+    assert "0470 12 34 56" in invite[-1]["text"]  # so she can call her
+    assert "✅ Ja" in sofie.button_texts(invite[-1])
+    # Sofie taps Yes on the "tell Maria" message: the answer is Maria's, not Sofie's.
+    await sofie.press("✅ Ja", invite[-1])
+    assert await h.rows("SELECT user_id, answer FROM meeting_rsvps") == [(maria_id, "yes")]
+    assert "Maria" in sofie.last_text()
+    # Jan sees her among those who come, like anyone else.
+    await jan.send("/meetings")
+    assert "Maria" in "\n".join(jan.texts()[-3:]) or "1" in jan.last_text()
+
+
+async def test_maria_takes_a_shift_through_sofie(h, admin):
+    from tests.roster_helpers import make_food_task
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    await make_food_task(jan)
+    await sofie.send("/volunteer")  # still acting for Maria
+    assert "Maria" in sofie.last_text()
+    await sofie.press("🙋")
+    await sofie.send("/volunteer")
+    await sofie.press("7 mrt")
+    rows = await h.rows("SELECT user_id FROM roster_shifts")
+    assert rows == [(maria_id,)]
+    sofie_id = (await h.rows("SELECT id FROM users WHERE tg_id = ?", (sofie.id,)))[0][0]
+    assert sofie_id not in [r[0] for r in await h.rows("SELECT user_id FROM roster_volunteers")]
+
+
+async def test_sofie_runs_mydata_and_forget_for_maria(h, admin):
+    from tests.e2e_helpers import personal_traces
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    # While she acts for Maria, a worker's command is checked against Maria's rights too.
+    await sofie.send("/routing")
+    assert "Voor Maria" in sofie.last_text() and "mag u niet" in sofie.last_text()
+    await sofie.send("/assist")
+    await sofie.press("⏹")
+    await route_to(sofie)
+    await sofie.send("/assist")
+    await sofie.press("👤 Maria")
+    await sofie.press("📣")
+    await sofie.press("🏠")
+    await sofie.send("Vocht in de kelder")
+    await sofie.press("✅")
+    await sofie.press("Rabot")
+    if any("➡️" in b for b in sofie.button_texts()):
+        await sofie.press("➡️")
+    await sofie.press("🙈")  # Maria stays anonymous for the worker
+    await sofie.press("❌")
+    await sofie.press("✅")
+    ref = (await h.rows("SELECT reference FROM reports"))[0][0]
+    card = [m for m in sofie.messages() if ref in (m.get("text") or "") and "📣" in m["text"]]
+    assert "ingevoerd door Sofie voor een bewoner" in card[-1]["text"]
+    assert "Maria" not in card[-1]["text"].split("Status")[0]
+    # /mydata for Maria: her first name, phone number and consent, sent to Sofie's chat.
+    await sofie.send("/mydata")
+    docs = [m for m in sofie.messages() if m.get("document")]
+    body = h.api.file_bytes(docs[-1]["document"]["file_id"]).decode()
+    assert "Maria" in body and "0470 12 34 56" in body and "consent_at" in body
+    assert "Sofie" in body  # who entered her
+    # /forget for Maria: asked first, then everything personal of hers is gone.
+    await sofie.send("/forget")
+    await sofie.press("🗑")
+    tg = (await h.rows("SELECT tg_id FROM users WHERE id = ?", (maria_id,)))[0][0]
+    assert tg is None
+    assert await h.rows("SELECT * FROM assist_sessions") == []
+    traces = await personal_traces(
+        h, ["Maria", "0470 12 34 56", "Vocht in de kelder"], [ASSIST_TG_BASE + maria_id]
+    )
+    assert traces == [], traces
+    # Her report stays in the statistics; Sofie acts for herself again.
+    assert await h.rows("SELECT COUNT(*) FROM reports") == [(1,)]
+    await sofie.send("/digest")
+    assert "Voor Maria" not in sofie.last_text()
+    # She is no longer in Sofie's list.
+    await sofie.send("/assist")
+    assert "👤 Maria" not in sofie.button_texts()

@@ -232,6 +232,14 @@ class AssistService:
         await self.repo.touch(worker.id, self.clock.now())
         return Acting(user, person, False), None
 
+    async def not_entered(self, update_ids: list[int]) -> None:
+        """No consent or stopped: what was typed about her goes from the inbox at once."""
+        await self.repo.scrub_updates(update_ids)
+
+    async def note_updates(self, person_id: int, update_ids: list[int]) -> None:
+        """Updates sent for her: /forget scrubs them from the inbox with the rest."""
+        await self.repo.note_updates(person_id, update_ids)
+
     # ----- the digest and privacy -----
 
     async def news_since(self, worker_id: int, since: datetime, until: datetime) -> list[NewsLine]:

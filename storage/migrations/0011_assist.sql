@@ -35,6 +35,14 @@ CREATE TABLE assist_news (
 );
 CREATE INDEX assist_news_worker ON assist_news(worker_id, created_at);
 CREATE INDEX assist_news_outbox ON assist_news(outbox_id);
+-- The updates a worker sent for her (the raw updates hold her name, words and phone number in
+-- the worker's chat): /forget scrubs them with the rest of her data.
+CREATE TABLE assist_updates (
+    person_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    update_id  INTEGER NOT NULL,
+    PRIMARY KEY (person_id, update_id)
+);
+
 CREATE INDEX outbox_chat_message ON outbox(chat_id, message_id) WHERE message_id IS NOT NULL;
 
 PRAGMA user_version = 11;

@@ -16,6 +16,7 @@ import aiosqlite
 
 from storage.db import Database
 from storage.repos import dict_rows, row_to
+from storage.repos.privacy import SCRUBBED_PAYLOAD_SQL
 from storage.timestamps import to_db
 
 ASSIST_TG_BASE = 1 << 62  # above every Telegram user id (< 2^52), below SQLite's 2^63
@@ -254,6 +255,25 @@ class AssistRepo:
         )
         return [row_to(NewsLine, r) for r in rows]
 
+    async def note_updates(self, person_id: int, update_ids: list[int]) -> None:
+        if not update_ids:
+            return
+        async with self.db.transaction(mark=False) as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO assist_updates (person_id, update_id) VALUES (?, ?)",
+                [(person_id, u) for u in update_ids],
+            )
+
+    async def scrub_updates(self, update_ids: list[int]) -> None:
+        """Raw updates of a person who was not entered after all (no consent, /cancel)."""
+        if not update_ids:
+            return
+        marks = ",".join("?" * len(update_ids))
+        await self.db.execute(
+            f"UPDATE inbox SET payload = {SCRUBBED_PAYLOAD_SQL} WHERE update_id IN ({marks})",
+            tuple(update_ids),
+        )
+
     # ----- privacy -----
 
     async def export(self, user_id: int) -> dict[str, Any]:
@@ -277,7 +297,26 @@ class AssistRepo:
     @staticmethod
     async def forget_tx(conn: aiosqlite.Connection, user_id: int) -> None:
         """Her phone number and the news passed on about her go; the row stays (so her reports
-        still say they were entered by a worker for a resident)."""
+        still say they were entered by a worker for a resident). The raw updates of the
+        workers' chats that name her (the screens they tapped on carry her name) are scrubbed
+        like the updates of a person's own chat are (storage/repos/privacy.py)."""
+        async with conn.execute(
+            "SELECT u.first_name, a.phone, w.tg_id FROM assisted_persons a"
+            " JOIN users u ON u.id = a.user_id LEFT JOIN users w ON w.id = a.entered_by"
+            " WHERE a.user_id = ?"
+            " UNION SELECT NULL, NULL, w.tg_id FROM assist_sessions s"
+            " JOIN users w ON w.id = s.worker_id WHERE s.person_id = ?",
+            (user_id, user_id),
+        ) as cur:
+            found = list(await cur.fetchall())
+        needles = [v for r in found for v in (r[0], r[1]) if v and len(v) >= 2]
+        for chat in {r[2] for r in found if r[2] is not None}:
+            for needle in needles:
+                await conn.execute(
+                    f"UPDATE inbox SET payload = {SCRUBBED_PAYLOAD_SQL}"
+                    " WHERE chat_key = ? AND instr(payload, ?) > 0",
+                    (f"c{chat}", needle),
+                )
         await conn.execute(
             "UPDATE outbox SET payload = '{}',"
             " state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
@@ -287,6 +326,12 @@ class AssistRepo:
         )
         await conn.execute("DELETE FROM assist_news WHERE person_id = ?", (user_id,))
         await conn.execute("DELETE FROM assist_sessions WHERE person_id = ?", (user_id,))
+        await conn.execute(
+            f"UPDATE inbox SET payload = {SCRUBBED_PAYLOAD_SQL} WHERE update_id IN"
+            " (SELECT update_id FROM assist_updates WHERE person_id = ?)",
+            (user_id,),
+        )
+        await conn.execute("DELETE FROM assist_updates WHERE person_id = ?", (user_id,))
         await conn.execute("UPDATE assisted_persons SET phone = NULL WHERE user_id = ?", (user_id,))
 
     @staticmethod
