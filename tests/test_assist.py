@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.playground.harness import Harness, Person
 from storage.repos.assist import ASSIST_TG_BASE
 from tests.e2e_helpers import setup_world
+from tests.reports_helpers import join
 
 
 async def enter_maria(h: Harness, sofie: Person, phone: str | None = None) -> int:
@@ -74,8 +75,15 @@ async def test_sofie_assists_maria_to_report_mould_with_a_photo(h, admin):
     await sofie.press("👀", card[-1])
     told = [m.get("text") or "" for m in sofie.messages()[before:]]
     assert any("Zeg aan Maria" in t for t in told), told
+    assert len([t for t in told if "Zeg aan Maria" in t]) == 1  # one message per change
     news = await h.rows("SELECT summary FROM assist_news")
     assert len(news) == 1
+    # The next morning Sofie's digest lists what she passed on to Maria.
+    await h.advance(hours=24)
+    digest = [t for t in sofie.texts() if "Je overzicht" in t or "📰" in t]
+    assert digest, sofie.texts()[-3:]
+    assert "Nieuws voor bewoners zonder Telegram" in digest[-1]
+    assert "• Maria: " in digest[-1]
     # Nothing was ever sent to a chat that does not exist.
     assert not [c for c in h.api.calls if (c.params.get("chat_id") or 0) >= ASSIST_TG_BASE]
 
@@ -103,9 +111,9 @@ async def test_maria_answers_a_meeting_through_sofie(h, admin):
     await sofie.press("✅ Ja", invite[-1])
     assert await h.rows("SELECT user_id, answer FROM meeting_rsvps") == [(maria_id, "yes")]
     assert "Maria" in sofie.last_text()
-    # Jan sees her among those who come, like anyone else.
-    await jan.send("/meetings")
-    assert "Maria" in "\n".join(jan.texts()[-3:]) or "1" in jan.last_text()
+    # Sofie's own answer is untouched: she is not even invited (not a member).
+    sofie_id = (await h.rows("SELECT id FROM users WHERE tg_id = ?", (sofie.id,)))[0][0]
+    assert sofie_id not in [r[0] for r in await h.rows("SELECT user_id FROM meeting_rsvps")]
 
 
 async def test_maria_takes_a_shift_through_sofie(h, admin):
@@ -173,3 +181,101 @@ async def test_sofie_runs_mydata_and_forget_for_maria(h, admin):
     # She is no longer in Sofie's list.
     await sofie.send("/assist")
     assert "👤 Maria" not in sofie.button_texts()
+
+
+async def test_a_resident_and_a_stranger_cannot_assist(h, admin):
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    fatima = await join(h, payload, "Fatima", "nl")
+    stranger = h.person("Piet", language_code="nl")
+    for person in (fatima, stranger):
+        await person.send("/assist")
+        assert "mag u niet" in person.last_text()
+        for forged in (f"as:pick:{maria_id}", "as:new", "as:lang:nl", "as:yes", "as:stop"):
+            await person.press_data(forged)
+            answer = h.api.calls_of("answerCallbackQuery")[-1].params.get("text", "")
+            assert "mag u niet" in answer, (forged, answer)
+    assert await h.rows(
+        "SELECT COUNT(*) FROM assist_sessions WHERE worker_id != (SELECT"
+        " entered_by FROM assisted_persons)"
+    ) == [(0,)]
+    assert await h.rows("SELECT COUNT(*) FROM assisted_persons") == [(1,)]
+
+
+async def test_an_organiser_assists_only_in_his_own_groups(h, admin):
+    from tests.e2e_helpers import make_group
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    await sofie.send("/assist")
+    await sofie.press("⏹")
+    await make_group(h, sofie, "Buurtgroep Sluizeken")
+    await sofie.send("/assist")
+    await sofie.press("➕")
+    await sofie.send("Ahmed")
+    await sofie.press("⏭")
+    await sofie.press("Türkçe")
+    assert (
+        "Huurders Rabot" in sofie.button_texts() and "Buurtgroep Sluizeken" in sofie.button_texts()
+    )
+    await sofie.press("Buurtgroep Sluizeken")
+    assert "Kabul ediyor musunuz?" in sofie.last_text()  # read out in Turkish
+    await sofie.press("✅")
+    ahmed_id = (
+        await h.rows("SELECT user_id FROM assisted_persons WHERE user_id != ?", (maria_id,))
+    )[0][0]
+    await sofie.send("/assist")
+    await sofie.press("⏹")
+    # Jan organises Huurders Rabot only: he sees Maria, not Ahmed.
+    await jan.send("/assist")
+    labels = jan.button_texts()
+    assert any("Maria" in b for b in labels) and not any("Ahmed" in b for b in labels)
+    await jan.press_data(f"as:pick:{ahmed_id}")
+    assert "mag u niet" in h.api.calls_of("answerCallbackQuery")[-1].params.get("text", "")
+    assert await h.rows("SELECT * FROM assist_sessions") == []
+    # A new person of Jan's is in his one group (no group question); a forged group is not his.
+    await jan.press("➕")
+    await jan.send("Lies")
+    await jan.press("⏭")
+    await jan.press("Nederlands")
+    assert "Ga je akkoord?" in jan.last_text()
+    g2 = (await h.rows("SELECT id FROM groups WHERE name = 'Buurtgroep Sluizeken'"))[0][0]
+    await jan.press_data(f"as:grp:{g2}")
+    assert "werkt niet meer" in h.api.calls_of("answerCallbackQuery")[-1].params.get("text", "")
+    await jan.press("✅")
+    rows = await h.rows(
+        "SELECT g.name FROM assisted_persons a JOIN groups g ON g.id = a.group_id"
+        " JOIN users u ON u.id = a.user_id WHERE u.first_name = 'Lies'"
+    )
+    assert rows == [("Huurders Rabot",)]
+    # Jan may act for Maria (his group); she cannot be in two hands at once.
+    await jan.send("/assist")
+    await jan.press("👥")
+    await jan.press("👤 Maria")
+    assert "Maria" in jan.last_text()
+    await sofie.send("/assist")
+    await sofie.press("👤 Maria")
+    answer = h.api.calls_of("answerCallbackQuery")[-1].params.get("text", "")
+    assert "Jan" in answer and "Maria" in answer
+    # A worker of another project cannot act for Maria.
+    other = h.person("Kim", language_code="nl")
+    from tests.e2e_helpers import make_project, make_worker
+
+    await make_project(h, admin, "Ledeberg", "Ledeberg")
+    await make_worker(h, admin, other, "Ledeberg")
+    await other.press_data(f"as:pick:{maria_id}")
+    assert "mag u niet" in h.api.calls_of("answerCallbackQuery")[-1].params.get("text", "")
+
+
+async def test_maria_answers_a_call_for_action_through_sofie(h, admin):
+    from tests.test_actions import make_call
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    await sofie.send("/assist")
+    await sofie.press("⏹")
+    await make_call(jan)
+    call = [m for m in sofie.messages() if "Zeg aan Maria" in (m.get("text") or "")]
+    assert call and "Botermarkt" in call[-1]["text"]
+    coming = next(b for b in sofie.button_texts(call[-1]) if "kom" in b.lower())
+    await sofie.press(coming, call[-1])
+    answers = await h.rows("SELECT user_id, answer FROM action_recipients WHERE answer IS NOT NULL")
+    assert answers == [(maria_id, "coming")]
+    assert "Voor Maria" in sofie.last_text()
