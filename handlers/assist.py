@@ -45,15 +45,6 @@ def _name(person: AssistedPerson) -> str:
     return esc(person.first_name or _("the resident"))
 
 
-def _menu_message_id(update: Update) -> int:
-    """Buttons on the bot's messages after this one act for the person."""
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        return query.message.message_id + 1
-    assert update.message is not None
-    return update.message.message_id + 1
-
-
 async def _may_assist(update: Update, ctx: BotContext) -> bool:
     """Workers, organisers and admins; everyone else hears the one refusal."""
     s = ctx.services
@@ -128,7 +119,7 @@ async def _list(update: Update, ctx: BotContext) -> None:
 async def _start_acting(update: Update, ctx: BotContext, person: AssistedPerson) -> None:
     s = ctx.services
     worker = _actor(ctx)
-    await s.assist.start(worker, person, _menu_message_id(update))
+    await s.assist.start(worker, person)
     user = await s.users.get(person.user_id)
     assert user is not None
     ctx.user, ctx.acting_for = user, Acting(user, person, False)

@@ -12,6 +12,7 @@ from typing import TypeVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import ApplicationHandlerStop
 
 from bot.core import i18n
 from bot.core.access import Roles, load_roles
@@ -100,9 +101,13 @@ async def _assisted_step(update: Update, ctx: BotContext) -> None:
         (text and (text.split() or [""])[0].split("@")[0] == "/assist")
         or (query is not None and (query.data or "").startswith("as:"))
     )
-    acting, ended = await ctx.services.assist.acting_for(
+    step = await ctx.services.assist.acting_for(
         ctx.user, chat_id=chat_id(update), button_message_id=message_id, exempt=exempt
     )
+    if step.refused:  # a "tell" message of someone she may no longer act for
+        await refuse(update, ctx)
+        raise ApplicationHandlerStop
+    acting, ended = step.acting, step.ended
     if ended is not None:
         name = escape(ended.first_name or i18n._("the resident"))
         await reply(
@@ -166,9 +171,12 @@ async def reply(
     assert chat is not None
     keyboard = markup(rows)
     text = acting_banner(ctx) + text
-    return await with_retry(
+    sent = await with_retry(
         lambda: ctx.bot.send_message(chat.id, text, reply_markup=keyboard, **kw)  # type: ignore[arg-type]
     )
+    if ctx.acting_for is not None:  # its buttons act for her (handlers/assist.py)
+        await ctx.services.assist.screen_shown(chat.id, sent.message_id, ctx.user.id)
+    return sent
 
 
 async def show(update: Update, ctx: BotContext, text: str, rows: ButtonRows | None = None) -> None:

@@ -130,6 +130,19 @@ async def test_maria_takes_a_shift_through_sofie(h, admin):
     assert rows == [(maria_id,)]
     sofie_id = (await h.rows("SELECT id FROM users WHERE tg_id = ?", (sofie.id,)))[0][0]
     assert sofie_id not in [r[0] for r in await h.rows("SELECT user_id FROM roster_volunteers")]
+    # Sofie stops; a button on a screen she was shown for Maria still acts for Maria, never
+    # for Sofie herself.
+    screen = [m for m in sofie.messages() if any("14 mrt" in b for b in sofie.button_texts(m))]
+    await sofie.send("/assist")
+    await sofie.press("⏹")
+    await sofie.press("14 mrt", screen[-1])
+    days = await h.rows(
+        "SELECT x.user_id, s.day FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id"
+        " ORDER BY s.day"
+    )
+    assert days == [(maria_id, "2026-03-07"), (maria_id, "2026-03-14")]
+    edited = [m for m in sofie.messages() if m["message_id"] == screen[-1]["message_id"]]
+    assert "Voor Maria" in edited[0]["text"]
 
 
 async def test_sofie_runs_mydata_and_forget_for_maria(h, admin):
@@ -181,6 +194,12 @@ async def test_sofie_runs_mydata_and_forget_for_maria(h, admin):
     # She is no longer in Sofie's list.
     await sofie.send("/assist")
     assert "👤 Maria" not in sofie.button_texts()
+    # A button on a screen made for Maria does nothing any more, and nothing for Sofie.
+    old_screen = [m for m in sofie.messages() if "Voor Maria" in (m.get("text") or "")][0]
+    before = await h.rows("SELECT COUNT(*) FROM dialogs")
+    await sofie.press_data("menu:report", old_screen)
+    assert "mag u niet" in h.api.calls_of("answerCallbackQuery")[-1].params.get("text", "")
+    assert await h.rows("SELECT COUNT(*) FROM dialogs") == before
 
 
 async def test_a_resident_and_a_stranger_cannot_assist(h, admin):
@@ -279,3 +298,29 @@ async def test_maria_answers_a_call_for_action_through_sofie(h, admin):
     answers = await h.rows("SELECT user_id, answer FROM action_recipients WHERE answer IS NOT NULL")
     assert answers == [(maria_id, "coming")]
     assert "Voor Maria" in sofie.last_text()
+
+
+async def test_acting_ends_by_itself_and_the_workers_own_cards_stay_hers(h, admin):
+    from datetime import timedelta
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    await sofie.send("/assist")
+    await sofie.press("⏹")
+    await route_to(sofie)
+    fatima = await join(h, payload, "Fatima", "nl")
+    from tests.reports_helpers import file_report
+
+    await file_report(h, fatima)
+    card = [m for m in sofie.messages() if "📣" in (m.get("text") or "")][-1]
+    await sofie.send("/assist")
+    await sofie.press("👤 Maria")
+    # A card button while acting for Maria is Sofie's own (a worker's button on her card).
+    await sofie.press("👀", card)
+    assert await h.rows("SELECT status FROM reports") == [("seen",)]
+    # Half an hour without anything: acting ends by itself, and Sofie is told.
+    await h.advance(timedelta(minutes=31))
+    await sofie.send("/routing")
+    texts = sofie.texts()[-2:]
+    assert any("niet meer voor Maria" in t for t in texts), texts
+    assert "Voor Maria" not in sofie.last_text()
+    assert await h.rows("SELECT * FROM assist_sessions") == []

@@ -38,6 +38,15 @@ PHONE_MAX = 20
 
 
 @dataclass(frozen=True)
+class Step:
+    """What the pre-step does with one update of a worker's chat."""
+
+    acting: Acting | None = None  # run it as this person
+    ended: AssistedPerson | None = None  # her session just ended: tell the worker
+    refused: bool = False  # a button for a person she may no longer act for: refuse it
+
+
+@dataclass(frozen=True)
 class Acting:
     person: User
     assisted: AssistedPerson
@@ -165,8 +174,8 @@ class AssistService:
 
     # ----- sessions -----
 
-    async def start(self, worker: User, person: AssistedPerson, from_message_id: int) -> None:
-        await self.repo.start_session(worker.id, person.user_id, from_message_id, self.clock.now())
+    async def start(self, worker: User, person: AssistedPerson) -> None:
+        await self.repo.start_session(worker.id, person.user_id, self.clock.now())
 
     async def stop(self, worker: User) -> AssistedPerson | None:
         session = await self.repo.session_of(worker.id)
@@ -195,42 +204,49 @@ class AssistService:
         chat_id: int,
         button_message_id: int | None,
         exempt: bool,
-    ) -> tuple[Acting | None, AssistedPerson | None]:
-        """For one update of the worker's private chat: whom it acts for (None: herself), and
-        the person whose session just ended (idle, rights gone, forgotten) to tell her so.
+    ) -> Step:
+        """For one update of the worker's private chat: whom it acts for (none: herself), the
+        person whose session just ended (idle, rights gone, forgotten) to tell her so, or that
+        it is refused.
 
-        A button on a "tell <name>" message acts for that person, session or not. A button on
-        any other message the outbox delivered (a report card, a digest) is the worker's own.
-        Otherwise, during a session: everything (but ``exempt`` updates, /assist itself) acts
-        for the person; buttons only on the bot's replies since the session began."""
+        A button acts for whom its message was made: a screen shown while acting for her, or a
+        "tell <name>" message — session or not; a button of any other message is the worker's
+        own. A typed message or command acts for the person of the session (but ``exempt``
+        ones, /assist itself)."""
         if not await self.repo.involved(worker.id):
-            return None, None
+            return Step()
+        session = await self.repo.session_of(worker.id)
         if button_message_id is not None:
             pid = await self.repo.person_of_message(chat_id, button_message_id)
-            if pid is not None:
-                person = await self.person_for(worker, pid)
-                if person is None:
-                    return None, None  # the flow refuses: the person's rights are not hers
-                user = await self.users.get(pid)
-                return (Acting(user, person, True) if user else None), None
-            if await self.repo.sent_by_outbox(chat_id, button_message_id):
-                return None, None
-        session = await self.repo.session_of(worker.id)
+            if pid is None or exempt:
+                return Step()
+            person = await self.person_for(worker, pid)
+            user = await self.users.get(pid) if person is not None else None
+            if person is None or user is None:
+                return Step(refused=True)  # hers, and she may no longer act for her
+            live = session is not None and session.person_id == pid and not self._idle(session)
+            if live:
+                await self.repo.touch(worker.id, pid, self.clock.now())
+            else:
+                await self.repo.touch_person(pid, self.clock.now())
+            return Step(acting=Acting(user, person, not live))
         if session is None:
-            return None, None
+            return Step()
         person = await self.person_for(worker, session.person_id)
         if person is None or self._idle(session):
             await self.repo.end_session(worker.id)
-            return None, person or await self.repo.person(session.person_id)
-        if exempt or (
-            button_message_id is not None and button_message_id < session.from_message_id
-        ):
-            return None, None
+            return Step(ended=person or await self.repo.person(session.person_id))
+        if exempt:
+            return Step()
         user = await self.users.get(session.person_id)
         if user is None:
-            return None, None
-        await self.repo.touch(worker.id, self.clock.now())
-        return Acting(user, person, False), None
+            return Step()
+        await self.repo.touch(worker.id, session.person_id, self.clock.now())
+        return Step(acting=Acting(user, person, False))
+
+    async def screen_shown(self, chat_id: int, message_id: int, person_id: int) -> None:
+        """A reply made while acting for her: its buttons act for her."""
+        await self.repo.add_screen(chat_id, message_id, person_id)
 
     async def not_entered(self, update_ids: list[int]) -> None:
         """No consent or stopped: what was typed about her goes from the inbox at once."""
@@ -240,7 +256,16 @@ class AssistService:
         """Updates sent for her: /forget scrubs them from the inbox with the rest."""
         await self.repo.note_updates(person_id, update_ids)
 
-    # ----- the digest and privacy -----
+    # ----- the digest, privacy and retention -----
+
+    async def stale_persons(self, now: datetime) -> list[int]:
+        """Persons nobody acted for in RETENTION_DAYS: they cannot send /forget themselves."""
+        return await self.repo.stale_persons(now - timedelta(days=self.settings.retention_days))
+
+    async def prune_news(self, now: datetime) -> int:
+        """The digest's copies of the news live as long as the delivered messages' copies."""
+        days = max(self.settings.inbox_retention_days, 8)  # a weekly digest still lists them
+        return await self.repo.prune_news(now - timedelta(days=days))
 
     async def news_since(self, worker_id: int, since: datetime, until: datetime) -> list[NewsLine]:
         return await self.repo.news_since(worker_id, since, until)

@@ -14,13 +14,22 @@ CREATE TABLE assisted_persons (
 );
 CREATE INDEX assisted_persons_group ON assisted_persons(group_id);
 
--- Who is acting for whom right now (one person per worker, one worker per person).
+-- Who is acting for whom right now (one person per worker, one worker per person): what the
+-- worker types or sends is for that person.
 CREATE TABLE assist_sessions (
     worker_id        INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     person_id        INTEGER NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE,
-    from_message_id  INTEGER NOT NULL,  -- buttons on the bot's replies from here on act for her
     started_at       TEXT NOT NULL,
     last_at          TEXT NOT NULL
+);
+
+-- The bot's replies (screens) in a worker's chat that were made for a person: a button on one
+-- acts for her, also after the session ended, and never for the worker herself.
+CREATE TABLE assist_screens (
+    chat_id    INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    person_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (chat_id, message_id)
 );
 
 -- Every "tell <first name>" message: which outbox row carried it (so its buttons act for the

@@ -46,7 +46,6 @@ class AssistedPerson:
 class Session:
     worker_id: int
     person_id: int
-    from_message_id: int
     started_at: str
     last_at: str
 
@@ -160,7 +159,7 @@ class AssistRepo:
 
     async def session_of(self, worker_id: int) -> Session | None:
         row = await self.db.fetchone(
-            "SELECT worker_id, person_id, from_message_id, started_at, last_at"
+            "SELECT worker_id, person_id, started_at, last_at"
             " FROM assist_sessions WHERE worker_id = ?",
             (worker_id,),
         )
@@ -168,15 +167,13 @@ class AssistRepo:
 
     async def session_for_person(self, person_id: int) -> Session | None:
         row = await self.db.fetchone(
-            "SELECT worker_id, person_id, from_message_id, started_at, last_at"
+            "SELECT worker_id, person_id, started_at, last_at"
             " FROM assist_sessions WHERE person_id = ?",
             (person_id,),
         )
         return row_to(Session, row) if row else None
 
-    async def start_session(
-        self, worker_id: int, person_id: int, from_message_id: int, now: datetime
-    ) -> None:
+    async def start_session(self, worker_id: int, person_id: int, now: datetime) -> None:
         stamp = to_db(now)
         self._involve(worker_id)
         async with self.db.transaction() as conn:
@@ -185,15 +182,44 @@ class AssistRepo:
                 (worker_id, person_id),
             )
             await conn.execute(
-                "INSERT INTO assist_sessions (worker_id, person_id, from_message_id, started_at,"
-                " last_at) VALUES (?, ?, ?, ?, ?)",
-                (worker_id, person_id, from_message_id, stamp, stamp),
+                "INSERT INTO assist_sessions (worker_id, person_id, started_at, last_at)"
+                " VALUES (?, ?, ?, ?)",
+                (worker_id, person_id, stamp, stamp),
             )
 
-    async def touch(self, worker_id: int, now: datetime) -> None:
+    async def touch(self, worker_id: int, person_id: int, now: datetime) -> None:
+        """Activity for her: the session goes on, and retention counts from now."""
+        stamp = to_db(now)
+        async with self.db.transaction(mark=False) as conn:
+            await conn.execute(
+                "UPDATE assist_sessions SET last_at = ? WHERE worker_id = ?", (stamp, worker_id)
+            )
+            await conn.execute("UPDATE users SET last_seen_at = ? WHERE id = ?", (stamp, person_id))
+
+    async def touch_person(self, person_id: int, now: datetime) -> None:
         await self.db.execute(
-            "UPDATE assist_sessions SET last_at = ? WHERE worker_id = ?", (to_db(now), worker_id)
+            "UPDATE users SET last_seen_at = ? WHERE id = ?", (to_db(now), person_id)
         )
+
+    async def stale_persons(self, before: datetime) -> list[int]:
+        """Persons nobody acted for since ``before`` (retention: they cannot /forget)."""
+        rows = await self.db.fetchall(
+            "SELECT a.user_id FROM assisted_persons a JOIN users u ON u.id = a.user_id"
+            " WHERE u.forgotten_at IS NULL AND u.last_seen_at < ?"
+            " AND NOT EXISTS (SELECT 1 FROM assist_sessions s WHERE s.person_id = a.user_id)",
+            (to_db(before),),
+        )
+        return [r[0] for r in rows]
+
+    async def prune_news(self, before: datetime) -> int:
+        """The digest's copies of old news go; the link of a message to its person stays (its
+        buttons must keep acting for her, never for the worker)."""
+        async with self.db.transaction(mark=False) as conn:
+            cur = await conn.execute(
+                "UPDATE assist_news SET summary = '' WHERE created_at < ? AND summary != ''",
+                (to_db(before),),
+            )
+            return cur.rowcount
 
     async def end_session(self, worker_id: int) -> None:
         await self.db.execute("DELETE FROM assist_sessions WHERE worker_id = ?", (worker_id,))
@@ -229,27 +255,29 @@ class AssistRepo:
         )
 
     async def person_of_message(self, chat_id: int, message_id: int) -> int | None:
-        """The person a "tell <name>" message in this worker's chat was about."""
+        """The person a message in this worker's chat was for: a screen made while acting for
+        her, or a "tell <name>" message."""
         value = await self.db.fetchval(
-            "SELECT n.person_id FROM outbox o JOIN assist_news n ON n.outbox_id = o.id"
-            " WHERE o.chat_id = ? AND o.message_id = ? ORDER BY o.id DESC LIMIT 1",
-            (chat_id, message_id),
+            "SELECT person_id FROM assist_screens WHERE chat_id = ? AND message_id = ?"
+            " UNION ALL SELECT n.person_id FROM outbox o JOIN assist_news n ON n.outbox_id = o.id"
+            " WHERE o.chat_id = ? AND o.message_id = ? LIMIT 1",
+            (chat_id, message_id, chat_id, message_id),
         )
         return int(value) if value is not None else None
 
-    async def sent_by_outbox(self, chat_id: int, message_id: int) -> bool:
-        """A message the outbox delivered (a card, a digest, a call): not a reply of a screen."""
-        value = await self.db.fetchval(
-            "SELECT 1 FROM outbox WHERE chat_id = ? AND message_id = ? LIMIT 1",
-            (chat_id, message_id),
-        )
-        return value is not None
+    async def add_screen(self, chat_id: int, message_id: int, person_id: int) -> None:
+        async with self.db.transaction(mark=False) as conn:
+            await conn.execute(
+                "INSERT OR REPLACE INTO assist_screens (chat_id, message_id, person_id)"
+                " VALUES (?, ?, ?)",
+                (chat_id, message_id, person_id),
+            )
 
     async def news_since(self, worker_id: int, since: datetime, until: datetime) -> list[NewsLine]:
         rows = await self.db.fetchall(
             "SELECT u.first_name, n.summary, n.created_at FROM assist_news n"
             " JOIN users u ON u.id = n.person_id"
-            " WHERE n.worker_id = ? AND n.created_at > ? AND n.created_at <= ?"
+            " WHERE n.worker_id = ? AND n.created_at > ? AND n.created_at <= ? AND n.summary != ''"
             " ORDER BY n.person_id, n.id",
             (worker_id, to_db(since), to_db(until)),
         )
@@ -289,7 +317,8 @@ class AssistRepo:
             return {}
         news = await dict_rows(
             self.db,
-            "SELECT summary, created_at FROM assist_news WHERE person_id = ? ORDER BY id",
+            "SELECT summary, created_at FROM assist_news WHERE person_id = ? AND summary != ''"
+            " ORDER BY id",
             (user_id,),
         )
         return {"assisted": rows[0], "news_passed_on": news}
@@ -324,7 +353,8 @@ class AssistRepo:
             " AND id IN (SELECT outbox_id FROM assist_news WHERE person_id = ?)",
             (user_id,),
         )
-        await conn.execute("DELETE FROM assist_news WHERE person_id = ?", (user_id,))
+        # The link of each "tell" message to her stays: its buttons must not act for the worker.
+        await conn.execute("UPDATE assist_news SET summary = '' WHERE person_id = ?", (user_id,))
         await conn.execute("DELETE FROM assist_sessions WHERE person_id = ?", (user_id,))
         await conn.execute(
             f"UPDATE inbox SET payload = {SCRUBBED_PAYLOAD_SQL} WHERE update_id IN"
@@ -339,4 +369,4 @@ class AssistRepo:
         """A worker who leaves: her sessions and her digest lines go; the persons she entered
         stay, and their news goes nowhere until someone else enters them anew."""
         await conn.execute("DELETE FROM assist_sessions WHERE worker_id = ?", (user_id,))
-        await conn.execute("DELETE FROM assist_news WHERE worker_id = ?", (user_id,))
+        await conn.execute("UPDATE assist_news SET summary = '' WHERE worker_id = ?", (user_id,))
