@@ -16,7 +16,7 @@ from bot.core import i18n
 from bot.core.i18n import N_, _
 from bot.core.settings import SUPPORTED_LANGUAGES
 from bot.core.ui import Button, cb, esc
-from bot.domain.assist import Acting, clean_name, clean_phone
+from bot.domain.assist import Acting, clean_name, clean_phone, no_phone
 from handlers.common import (
     answer,
     button_expired,
@@ -331,6 +331,9 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             ).format(name=esc(name)),
             [[Button(_("⏭ No phone number"), cb("as", "nophone"))]],
         )
+    elif dialog.step == "phone" and no_phone(text or ""):
+        data["phone"] = None
+        await _ask_language(update, ctx, data)
     elif dialog.step == "phone":
         phone = clean_phone(text or "")
         if phone is None:

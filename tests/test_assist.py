@@ -111,6 +111,10 @@ async def test_maria_answers_a_meeting_through_sofie(h, admin):
     await sofie.press("✅ Ja", invite[-1])
     assert await h.rows("SELECT user_id, answer FROM meeting_rsvps") == [(maria_id, "yes")]
     assert "Maria" in sofie.last_text()
+    # Jan sees her among those who come, like anyone else, with who reaches her.
+    await jan.send("/meetings")
+    await jan.press("Huurdersvergadering")
+    assert "Maria (📞 Sofie)" in jan.last_text(), jan.last_text()
     # Sofie's own answer is untouched: she is not even invited (not a member).
     sofie_id = (await h.rows("SELECT id FROM users WHERE tg_id = ?", (sofie.id,)))[0][0]
     assert sofie_id not in [r[0] for r in await h.rows("SELECT user_id FROM meeting_rsvps")]
@@ -324,3 +328,49 @@ async def test_acting_ends_by_itself_and_the_workers_own_cards_stay_hers(h, admi
     assert any("niet meer voor Maria" in t for t in texts), texts
     assert "Voor Maria" not in sofie.last_text()
     assert await h.rows("SELECT * FROM assist_sessions") == []
+
+
+async def test_retention_forgets_a_person_nobody_acted_for_in_two_years(h, admin):
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    await sofie.send("/assist")
+    await sofie.press("⏹")
+    await h.advance(days=700)
+    assert await h.rows("SELECT first_name FROM users WHERE id = ?", (maria_id,)) == [("Maria",)]
+    await h.advance(days=31)
+    rows = await h.rows(
+        "SELECT u.first_name, u.tg_id, a.phone FROM users u"
+        " JOIN assisted_persons a ON a.user_id = u.id"
+    )
+    assert rows == [(None, None, None)]
+    assert await h.rows("SELECT summary FROM assist_news WHERE summary != ''") == []
+
+
+async def test_what_workers_really_type_when_entering_someone(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await sofie.send("/assist")
+    await sofie.press("➕")
+    await sofie.send("/report")  # a command is not a name: the report flow (her own) starts
+    await sofie.send("/cancel")
+    await sofie.send("/assist")
+    await sofie.press("➕")
+    await sofie.send("12345")
+    assert "voornaam" in sofie.last_text()
+    await sofie.send("  maria  ")
+    await sofie.send("weet ik niet")
+    assert "telefoonnummer" in sofie.last_text() and "⏭" in sofie.button_texts()[0]
+    await sofie.send("0470/12.34.56")
+    assert "Welke taal" in sofie.last_text()
+    await sofie.send("Arabisch")
+    assert "knoppen" in sofie.last_text()
+    await sofie.send("/cancel")
+    assert "niets bewaard" in sofie.last_text()
+    # What was typed about her is not kept in the raw updates either.
+    assert await h.rows("SELECT COUNT(*) FROM inbox WHERE instr(payload, '0470/12.34.56')") == [
+        (0,)
+    ]
+    assert await h.rows("SELECT COUNT(*) FROM assisted_persons") == [(0,)]
+    await sofie.send("/assist")
+    await sofie.press("➕")
+    await sofie.send("Maria")
+    await sofie.send("geen")
+    assert "Welke taal" in sofie.last_text()

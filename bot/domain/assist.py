@@ -13,6 +13,7 @@ at that moment — together with the person's own rights, which the flows check 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,11 +25,14 @@ from bot.core.access import Roles, load_roles
 from bot.core.clock import Clock
 from bot.core.i18n import _
 from bot.core.settings import Settings
+from bot.domain.privacy import PrivacyService
 from storage.db import Database
 from storage.repos.assist import AssistedPerson, AssistRepo, NewsLine, Session
 from storage.repos.groups import Group, GroupsRepo
 from storage.repos.users import User, UsersRepo
 from storage.timestamps import from_db
+
+log = logging.getLogger(__name__)
 
 # A worker who forgets to stop acting for someone does not go on filing her own things in the
 # person's name: after this long without a tap or a message the session ends by itself.
@@ -62,6 +66,16 @@ def clean_name(text: str) -> str | None:
     return name
 
 
+# What people type instead of tapping "No phone number" (in the five languages).
+NO_PHONE_WORDS = frozenset(
+    {"-", "0", "nee", "neen", "geen", "no", "none", "non", "aucun", "pas", "yok", "hayır", "لا"}
+)
+
+
+def no_phone(text: str) -> bool:
+    return text.strip().casefold().rstrip(".!") in NO_PHONE_WORDS
+
+
 def clean_phone(text: str) -> str | None:
     phone = " ".join(text.split())
     digits = [ch for ch in phone if ch.isdigit()]
@@ -85,6 +99,7 @@ class AssistService:
         self.settings, self.clock, self.db = settings, clock, db
         self.users, self.groups = users, groups
         self.repo = AssistRepo(db)
+        self._retention_at: datetime | None = None
 
     # ----- rights -----
 
@@ -269,6 +284,20 @@ class AssistService:
 
     async def news_since(self, worker_id: int, since: datetime, until: datetime) -> list[NewsLine]:
         return await self.repo.news_since(worker_id, since, until)
+
+    async def run_retention(self, privacy: PrivacyService, now: datetime) -> int:
+        """Scheduled (at most hourly): old digest copies go; a person nobody acted for in
+        RETENTION_DAYS is forgotten as /forget would (she cannot send it herself)."""
+        if self._retention_at is not None and now - self._retention_at < timedelta(hours=1):
+            return 0
+        self._retention_at = now
+        await self.prune_news(now)
+        stale = await self.stale_persons(now)
+        for person_id in stale:
+            await privacy.forget(person_id)
+        if stale:
+            log.info("assist: forgot %d assisted persons after the retention period", len(stale))
+        return len(stale)
 
     async def export(self, db: Database, user_id: int) -> dict[str, Any]:
         return await self.repo.export(user_id)

@@ -125,6 +125,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     scheduler.register("privacy:retention", partial(reports_retention, privacy))
     scheduler.register("privacy:features_retention", partial(features_retention, db, settings))
     scheduler.register("meetings", meetings.tick)
+    scheduler.register("assist:retention", partial(assist.run_retention, privacy))
 
     # Each feature's part of /mydata and /forget; /forget runs them in this order.
     privacy.add_part(reports_part(privacy))

@@ -178,11 +178,17 @@ def distinct_names(
 
 
 def user_names(users: Iterable[User], fallback: str = "?") -> dict[int, str]:
-    """``distinct_names`` of users; the @username stands in for a missing first name."""
-    return distinct_names(
+    """``distinct_names`` of users; the @username stands in for a missing first name. A
+    resident without Telegram gets the worker who reaches her: "Maria (📞 Sofie)"."""
+    users = list(users)
+    names = distinct_names(
         ((u.id, u.first_name or u.username, u.last_name if u.first_name else None) for u in users),
         fallback,
     )
+    for u in users:
+        if u.entered_by is not None and u.first_name:
+            names[u.id] += f" (📞 {u.entered_by})" if u.entered_by else " (📞)"
+    return names
 
 
 def _clashing(names: dict[int, str]) -> set[int]:
