@@ -97,8 +97,12 @@ async def _assisted_step(update: Update, ctx: BotContext) -> None:
     query = update.callback_query
     message_id = query.message.message_id if query is not None and query.message else None
     text = update.message.text if update.message is not None else None
+    words = (text or "").split()
+    command = words[0].split("@")[0] if words else ""
     exempt = bool(
-        (text and (text.split() or [""])[0].split("@")[0] == "/assist")
+        command == "/assist"
+        # A link opened (an invite, a group's link) is always the worker's own.
+        or (command == "/start" and len(words) > 1)
         or (query is not None and (query.data or "").startswith("as:"))
     )
     step = await ctx.services.assist.acting_for(
@@ -130,6 +134,11 @@ def acting_banner(ctx: BotContext) -> str:
     if ctx.acting_for.single:
         return i18n._("👤 <i>For {name}</i>").format(name=name) + "\n\n"
     return i18n._("👤 <i>For {name}</i> · stop: /assist").format(name=name) + "\n\n"
+
+
+def with_banner(ctx: BotContext, text: str) -> str:
+    banner = acting_banner(ctx)
+    return banner + text if len(banner) + len(text) <= 4096 else text
 
 
 async def roles(ctx: BotContext) -> Roles:
@@ -170,7 +179,7 @@ async def reply(
     chat = update.effective_chat
     assert chat is not None
     keyboard = markup(rows)
-    text = acting_banner(ctx) + text
+    text = with_banner(ctx, text)
     sent = await with_retry(
         lambda: ctx.bot.send_message(chat.id, text, reply_markup=keyboard, **kw)  # type: ignore[arg-type]
     )
@@ -185,7 +194,7 @@ async def show(update: Update, ctx: BotContext, text: str, rows: ButtonRows | No
     if query is not None and query.message is not None:
         try:
             keyboard = markup(rows)
-            shown = acting_banner(ctx) + text
+            shown = with_banner(ctx, text)
             await with_retry(lambda: query.edit_message_text(shown, reply_markup=keyboard), "edit")
             return
         except BadRequest as exc:

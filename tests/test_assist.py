@@ -374,3 +374,19 @@ async def test_what_workers_really_type_when_entering_someone(h, admin):
     await sofie.send("Maria")
     await sofie.send("geen")
     assert "Welke taal" in sofie.last_text()
+
+
+async def test_a_link_opened_while_acting_is_the_workers_own(h, admin):
+    from tests.e2e_helpers import links_in
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    await admin.send("/projects")
+    await admin.press("Rabot")
+    invite = links_in(admin.last_text())[-1]  # a one-time worker invite
+    await sofie.send(f"/start {invite}")  # still acting for Maria
+    assert "Voor Maria" not in sofie.last_text()
+    workers = await h.rows("SELECT user_id FROM project_workers")
+    assert maria_id not in [r[0] for r in workers]
+    # Typing goes on for Maria.
+    await sofie.send("/myreports")
+    assert "Voor Maria" in sofie.last_text()
