@@ -390,3 +390,21 @@ async def test_a_link_opened_while_acting_is_the_workers_own(h, admin):
     # Typing goes on for Maria.
     await sofie.send("/myreports")
     assert "Voor Maria" in sofie.last_text()
+
+
+async def test_maria_says_me_too_through_sofie_and_counts_as_a_household(h, admin):
+    from tests.reports_helpers import file_report
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    await file_report(h, fatima, text="Schimmel", hood="Rabot")
+    ref = (await h.rows("SELECT reference FROM reports"))[0][0]
+    await sofie.press("📣")  # Maria's menu, Sofie still acting for her
+    await sofie.press("🏠")
+    await sofie.send("Bij Maria ook schimmel")
+    await sofie.press("✅")
+    await sofie.press("Rabot")
+    assert ref in sofie.last_text() and "Voor Maria" in sofie.last_text()
+    await sofie.press("🙋")
+    assert await h.rows("SELECT user_id FROM report_me_too") == [(maria_id,)]
+    assert (await h.rows("SELECT COUNT(*) FROM reports"))[0][0] == 1
