@@ -408,3 +408,23 @@ async def test_maria_says_me_too_through_sofie_and_counts_as_a_household(h, admi
     await sofie.press("🙋")
     assert await h.rows("SELECT user_id FROM report_me_too") == [(maria_id,)]
     assert (await h.rows("SELECT COUNT(*) FROM reports"))[0][0] == 1
+
+
+async def test_when_the_entering_worker_leaves_her_news_goes_to_a_colleague(h, admin):
+    from tests.e2e_helpers import make_worker
+    from tests.test_meetings import plan
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    kim = h.person("Kim", language_code="en")
+    await make_worker(h, admin, kim, "Rabot")
+    await sofie.send("/assist")
+    await sofie.press("⏹")
+    await sofie.send("/forget")
+    await sofie.press("🗑")
+    await plan(h, jan)
+    told = [m for m in kim.messages() if "Tell Maria" in (m.get("text") or "")]
+    assert told and "Huurdersvergadering" in told[-1]["text"]
+    # Kim's button on it answers for Maria.
+    yes = next(b for b in kim.button_texts(told[-1]) if b.startswith("✅"))
+    await kim.press(yes, told[-1])
+    assert await h.rows("SELECT user_id, answer FROM meeting_rsvps") == [(maria_id, "yes")]

@@ -228,13 +228,13 @@ class AssistService:
         "tell <name>" message — session or not; a button of any other message is the worker's
         own. A typed message or command acts for the person of the session (but ``exempt``
         ones, /assist itself)."""
-        if not await self.repo.involved(worker.id):
-            return Step()
-        session = await self.repo.session_of(worker.id)
+        if button_message_id is None and not await self.repo.involved(worker.id):
+            return Step()  # never acted for anyone: no session to look up
         if button_message_id is not None:
             pid = await self.repo.person_of_message(chat_id, button_message_id)
             if pid is None or exempt:
                 return Step()
+            session = await self.repo.session_of(worker.id)
             person = await self.person_for(worker, pid)
             user = await self.users.get(pid) if person is not None else None
             if person is None or user is None:
@@ -245,6 +245,7 @@ class AssistService:
             else:
                 await self.repo.touch_person(pid, self.clock.now())
             return Step(acting=Acting(user, person, not live))
+        session = await self.repo.session_of(worker.id)
         if session is None:
             return Step()
         person = await self.person_for(worker, session.person_id)

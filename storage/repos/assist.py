@@ -82,9 +82,9 @@ _PERSON = (
 class AssistRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
-        # Who ever entered a person or acted for one: only their updates need a look at
-        # sessions and "tell" messages (everyone else's pre-step costs no query). This process
-        # is the only writer of these tables, so the set, read once, stays right.
+        # Who ever acted for someone: only their typed updates need a look at the sessions
+        # (everyone else's costs no query). This process is the only writer of these tables,
+        # so the set, read once, stays right.
         self._involved: set[int] | None = None
 
     async def involved(self, user_id: int) -> bool:
@@ -228,12 +228,25 @@ class AssistRepo:
 
     @staticmethod
     async def contact_tx(conn: aiosqlite.Connection, chat_id: int) -> Contact | None:
+        """The worker who entered her, while she can still reach the bot and still manages
+        the person's group; otherwise the project's default worker, then its first worker."""
         async with conn.execute(
-            "SELECT a.user_id AS person_id, u.first_name, a.phone, a.entered_by AS worker_id,"
+            "SELECT a.user_id AS person_id, u.first_name, a.phone, w.id AS worker_id,"
             " w.tg_id AS worker_tg_id, w.language AS worker_language,"
             " w.tg_language AS worker_tg_language"
             " FROM users u JOIN assisted_persons a ON a.user_id = u.id"
-            " JOIN users w ON w.id = a.entered_by WHERE u.tg_id = ?",
+            " JOIN groups g ON g.id = a.group_id JOIN projects p ON p.id = g.project_id"
+            " JOIN users w ON w.tg_id IS NOT NULL AND w.forgotten_at IS NULL AND ("
+            "   w.id = a.entered_by AND (EXISTS (SELECT 1 FROM project_workers pw"
+            "     WHERE pw.project_id = g.project_id AND pw.user_id = w.id)"
+            "   OR EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = g.id"
+            "     AND m.user_id = w.id AND m.role = 'organiser'))"
+            "   OR w.id = p.default_worker_id"
+            "   OR w.id IN (SELECT pw.user_id FROM project_workers pw"
+            "     WHERE pw.project_id = g.project_id))"
+            " WHERE u.tg_id = ?"
+            " ORDER BY w.id = a.entered_by DESC, w.id = p.default_worker_id DESC, w.id"
+            " LIMIT 1",
             (chat_id,),
         ) as cur:
             row = await cur.fetchone()
