@@ -56,9 +56,7 @@ async def _may_assist(update: Update, ctx: BotContext) -> bool:
 
 
 async def cmd_assist(update: Update, ctx: BotContext) -> None:
-    if not is_private(update) or not await _may_assist(update, ctx):
-        if not is_private(update):
-            await refuse(update, ctx)
+    if not await _may_assist(update, ctx):
         return
     s = ctx.services
     session = await s.assist.session(_actor(ctx))
@@ -366,5 +364,5 @@ def register(app: Application) -> None:
         "assist", N_("Act for a resident without Telegram"), {"worker", "organiser", "admin"}, 60
     )
     registry.dialog(KIND, _step, _on_cancel)
-    app.add_handler(CommandHandler("assist", cmd_assist))
+    app.add_handler(CommandHandler("assist", cmd_assist, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^as:"))
