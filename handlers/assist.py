@@ -16,7 +16,7 @@ from bot.core import i18n
 from bot.core.i18n import N_, _
 from bot.core.settings import SUPPORTED_LANGUAGES
 from bot.core.ui import Button, cb, esc
-from bot.domain.assist import Acting, clean_name, clean_phone, no_phone
+from bot.domain.assist import LIST_MAX, Acting, clean_name, clean_phone, no_phone
 from handlers.common import (
     answer,
     button_expired,
@@ -82,17 +82,19 @@ async def cmd_assist(update: Update, ctx: BotContext) -> None:
             )
             return
         await s.assist.stop(_actor(ctx))
-    await _list(update, ctx)
+    await _list(update, ctx, " ".join(ctx.args or []))
 
 
-async def _list(update: Update, ctx: BotContext) -> None:
+async def _list(update: Update, ctx: BotContext, name: str = "") -> None:
     s = ctx.services
     worker = _actor(ctx)
     groups = await s.assist.groups_for(worker)
     if not groups:
         await show(update, ctx, _("You have no group yet. Make one first with /newgroup."))
         return
-    persons = await s.assist.persons_for(worker)
+    persons = await s.assist.persons_for(worker, name, LIST_MAX + 1)
+    more = len(persons) > LIST_MAX
+    persons = persons[:LIST_MAX]
     multi = len(groups) > 1
     rows = [
         [
@@ -110,8 +112,15 @@ async def _list(update: Update, ctx: BotContext) -> None:
         "or a call, or take a shift: you do it for them, with your phone. News for them comes "
         "to you, as “📞 Tell …”, so you can tell them."
     )
-    text += "\n\n" + (_("Pick the person, or enter someone new:") if persons else "")
-    await show(update, ctx, text.strip(), rows)
+    if persons:
+        text += "\n\n" + _("Pick the person, or enter someone new:")
+    elif name:
+        text += "\n\n" + _("Nobody whose first name starts with “{name}”.").format(name=esc(name))
+    if more:
+        text += "\n" + _(
+            "Not everyone fits here: send /assist and the first name, e.g. /assist Maria."
+        )
+    await show(update, ctx, text, rows)
 
 
 async def _start_acting(update: Update, ctx: BotContext, person: AssistedPerson) -> None:

@@ -428,3 +428,28 @@ async def test_when_the_entering_worker_leaves_her_news_goes_to_a_colleague(h, a
     yes = next(b for b in kim.button_texts(told[-1]) if b.startswith("✅"))
     await kim.press(yes, told[-1])
     assert await h.rows("SELECT user_id, answer FROM meeting_rsvps") == [(maria_id, "yes")]
+
+
+async def test_many_persons_are_found_by_first_name(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    group = (await h.rows("SELECT id FROM groups"))[0][0]
+    worker = await h.services.users.by_tg(sofie.id)
+    for i in range(35):  # entered over the months (the same service the consent button runs)
+        await h.services.assist.create(
+            worker,
+            first_name=f"Persoon{i:02d}",
+            phone=None,
+            language="nl",
+            group_id=group,
+            worker_language="nl",
+        )
+    await h.services.assist.create(
+        worker, first_name="Zohra", phone=None, language="ar", group_id=group, worker_language="nl"
+    )
+    await sofie.send("/assist")
+    assert len(sofie.button_texts()) == 31  # 30 persons and "someone new"
+    assert "/assist Maria" in sofie.last_text()
+    await sofie.send("/assist zo")
+    assert sofie.button_texts()[0] == "👤 Zohra"
+    await sofie.send("/assist Xavier")
+    assert "Xavier" in sofie.last_text() and len(sofie.button_texts()) == 1

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # person's name: after this long without a tap or a message the session ends by itself.
 IDLE = timedelta(minutes=30)
 NAME_MAX = 40
+LIST_MAX = 30  # persons on one /assist screen; more: /assist <first name>
 PHONE_MAX = 20
 
 
@@ -136,8 +137,11 @@ class AssistService:
             return None
         return person
 
-    async def persons_for(self, worker: User) -> list[AssistedPerson]:
-        return await self.repo.persons_in([g.id for g in await self.groups_for(worker)])
+    async def persons_for(
+        self, worker: User, name: str = "", limit: int = LIST_MAX
+    ) -> list[AssistedPerson]:
+        groups = [g.id for g in await self.groups_for(worker)]
+        return await self.repo.persons_in(groups, limit, name.strip())
 
     # ----- entering a person -----
 

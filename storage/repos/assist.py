@@ -143,15 +143,19 @@ class AssistRepo:
         row = await self.db.fetchone(_PERSON + " WHERE a.user_id = ?", (user_id,))
         return row_to(AssistedPerson, row) if row else None
 
-    async def persons_in(self, group_ids: list[int], limit: int = 40) -> list[AssistedPerson]:
-        """The (not forgotten) persons of these groups, most recently entered first."""
+    async def persons_in(
+        self, group_ids: list[int], limit: int = 40, name: str = ""
+    ) -> list[AssistedPerson]:
+        """The (not forgotten) persons of these groups, most recently entered first; with
+        ``name``, those whose first name starts with it."""
         if not group_ids:
             return []
         marks = ",".join("?" * len(group_ids))
         rows = await self.db.fetchall(
             _PERSON + f" WHERE a.group_id IN ({marks}) AND u.forgotten_at IS NULL"
+            " AND substr(lower(u.first_name), 1, length(?)) = lower(?)"
             " ORDER BY a.created_at DESC, a.user_id DESC LIMIT ?",
-            (*group_ids, limit),
+            (*group_ids, name, name, limit),
         )
         return [row_to(AssistedPerson, r) for r in rows]
 
