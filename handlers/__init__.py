@@ -18,6 +18,7 @@ from telegram.ext import Application, TypeHandler
 from handlers import (
     actions,
     admin,
+    assist,
     errors,
     export,
     fallback,
@@ -31,7 +32,7 @@ from handlers import (
 from handlers.common import prepare
 
 # Feature modules, in the order their handlers are tried in group 0.
-FEATURES = [start, admin, groups, reports, meetings, actions, rosters, privacy, export]
+FEATURES = [start, admin, groups, reports, meetings, actions, rosters, privacy, export, assist]
 
 
 def register_all(app: Application) -> None:

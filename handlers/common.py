@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from html import escape
 from typing import TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import ApplicationHandlerStop
 
 from bot.core import i18n, sidecalls
 from bot.core.access import Roles, load_roles
@@ -84,6 +86,59 @@ async def prepare(update: Update, ctx: BotContext) -> None:
     i18n.set_language(
         i18n.resolve_language(user.language, user.tg_language, s.settings.default_language)
     )
+    ctx.actor, ctx.acting_for = user, None
+    if is_private(update):
+        await _assisted_step(update, ctx)
+
+
+async def _assisted_step(update: Update, ctx: BotContext) -> None:
+    """Assisted mode (handlers/assist.py): while a worker acts for a resident without
+    Telegram, the update runs as that resident (the screens stay in the worker's language)."""
+    query = update.callback_query
+    message_id = query.message.message_id if query is not None and query.message else None
+    text = update.message.text if update.message is not None else None
+    words = (text or "").split()
+    command = words[0].split("@")[0] if words else ""
+    exempt = bool(
+        command == "/assist"
+        # A link opened (an invite, a group's link) is always the worker's own.
+        or (command == "/start" and len(words) > 1)
+        or (query is not None and (query.data or "").startswith("as:"))
+    )
+    step = await ctx.services.assist.acting_for(
+        ctx.user, chat_id=chat_id(update), button_message_id=message_id, exempt=exempt
+    )
+    if step.refused:  # a "tell" message of someone she may no longer act for
+        await refuse(update, ctx)
+        raise ApplicationHandlerStop
+    acting, ended = step.acting, step.ended
+    if ended is not None:
+        name = escape(ended.first_name or i18n._("the resident"))
+        await reply(
+            update,
+            ctx,
+            i18n._("You are no longer acting for {name}. What you do now is your own.").format(
+                name=name
+            ),
+        )
+    if acting is not None:
+        ctx.user, ctx.acting_for = acting.person, acting
+        await ctx.services.assist.note_updates(acting.person.id, [update.update_id])
+
+
+def acting_banner(ctx: BotContext) -> str:
+    """Above every screen while a worker acts for someone: for whom, and how to stop."""
+    if ctx.acting_for is None:
+        return ""
+    name = escape(ctx.acting_for.person.first_name or i18n._("the resident"))
+    if ctx.acting_for.single:
+        return i18n._("👤 <i>For {name}</i>").format(name=name) + "\n\n"
+    return i18n._("👤 <i>For {name}</i> · stop: /assist").format(name=name) + "\n\n"
+
+
+def with_banner(ctx: BotContext, text: str) -> str:
+    banner = acting_banner(ctx)
+    return banner + text if len(banner) + len(text) <= 4096 else text
 
 
 async def roles(ctx: BotContext) -> Roles:
@@ -124,9 +179,13 @@ async def reply(
     chat = update.effective_chat
     assert chat is not None
     keyboard = markup(rows)
-    return await with_retry(
+    text = with_banner(ctx, text)
+    sent = await with_retry(
         lambda: ctx.bot.send_message(chat.id, text, reply_markup=keyboard, **kw)  # type: ignore[arg-type]
     )
+    if ctx.acting_for is not None:  # its buttons act for her (handlers/assist.py)
+        await ctx.services.assist.screen_shown(chat.id, sent.message_id, ctx.user.id)
+    return sent
 
 
 async def show(update: Update, ctx: BotContext, text: str, rows: ButtonRows | None = None) -> None:
@@ -135,7 +194,8 @@ async def show(update: Update, ctx: BotContext, text: str, rows: ButtonRows | No
     if query is not None and query.message is not None:
         try:
             keyboard = markup(rows)
-            await with_retry(lambda: query.edit_message_text(text, reply_markup=keyboard), "edit")
+            shown = with_banner(ctx, text)
+            await with_retry(lambda: query.edit_message_text(shown, reply_markup=keyboard), "edit")
             return
         except BadRequest as exc:
             if "not modified" in exc.message.lower():

@@ -40,6 +40,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self.user: Any = None
         self.user_created = False
+        # Assisted mode (handlers/assist.py): ``actor`` is the person behind the update (the
+        # worker); while she acts for a resident without Telegram, ``user`` is that resident
+        # and ``acting_for`` holds her (bot.domain.assist.Acting). Otherwise actor is user.
+        self.actor: Any = None
+        self.acting_for: Any = None
         self._roles: Any = None
 
     @property

@@ -45,7 +45,7 @@ async def set_user_commands(
     bot: Bot, registry: Registry, user: User, roles: Roles, language: str
 ) -> None:
     """Staff get their own menu; so does anyone who chose a language other than Telegram's."""
-    if user.tg_id is None:
+    if user.tg_id is None or user.entered_by is not None:  # no chat (assisted mode)
         return
     names = role_names(roles) | {"member"}
     telegram_lang = i18n.resolve_language(None, user.tg_language)

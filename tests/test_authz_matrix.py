@@ -85,6 +85,8 @@ COMMANDS: dict[str, Row] = {
     "actions": Row(STAFF | {"other_worker"}),
     "settings": Row(ALL),
     "stop": Row(ALL),
+    # Assisted mode (issue 17): staff act for residents of their own groups.
+    "assist": Row(STAFF | {"other_worker"}),
 }
 
 CALLBACKS: dict[str, Row] = {
@@ -110,6 +112,9 @@ CALLBACKS: dict[str, Row] = {
     # Someone else's action: forged presses on real calls are in tests/test_actions.py.
     r"^ac:": Row(frozenset(), "ac:m:999999", denied="expired"),
     r"^mute:": Row(frozenset({"resident", "organiser"}), "mute:t:{group}"),
+    # Assisted mode: the list of one's persons (the other worker has his own group). Acting for
+    # a person of another's group, forged ids and steps: tests/test_assist.py.
+    r"^as:": Row(STAFF | {"other_worker"}, "as:list"),
 }
 
 # Features may register extra world set-up: async fn(h, people, ids) adding placeholders to ids.
@@ -124,6 +129,22 @@ async def _a_report(h, people, ids) -> None:
 
 
 SETUP.append(_a_report)
+
+
+async def _an_assisted_person(h, people, ids) -> None:
+    worker = people["worker"]
+    await worker.send("/assist")
+    await worker.press("➕")
+    await worker.send("Maria")
+    await worker.press("⏭")
+    await worker.press("English")
+    await worker.press("✅")
+    await worker.send("/assist")
+    await worker.press("⏹")
+    ids["assisted"] = (await h.rows("SELECT MAX(user_id) FROM assisted_persons"))[0][0]
+
+
+SETUP.append(_an_assisted_person)
 
 
 def registered(app) -> tuple[set[str], set[str]]:

@@ -36,8 +36,10 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from bot.core.assisted import is_assisted_chat, redirect_tx
 from bot.core.pacing import PRE_PACED, Pacer
 from storage.db import Database
+from storage.repos.assist import AssistRepo
 from storage.repos.outbox import OutboxRepo, OutboxRow
 
 log = logging.getLogger(__name__)
@@ -141,8 +143,21 @@ class Outbox:
         priority: int = 0,
     ) -> int | None:
         """Queue one message inside an open transaction. A repeated dedupe_key is ignored.
-        ``priority`` 1 goes before the (priority 0) bulk: progress messages, live views."""
-        return await OutboxRepo.insert_tx(
+        ``priority`` 1 goes before the (priority 0) bulk: progress messages, live views.
+        A message for a person without Telegram goes to the worker who entered her
+        (bot/core/assisted.py)."""
+        news = None
+        if is_assisted_chat(chat_id):
+            redirect = await redirect_tx(conn, chat_id, method, params)
+            if redirect is None:
+                return None
+            chat_id, method, params, news = (
+                redirect.chat_id,
+                redirect.method,
+                redirect.params,
+                redirect.news,
+            )
+        row_id = await OutboxRepo.insert_tx(
             conn,
             chat_id,
             method,
@@ -153,6 +168,12 @@ class Outbox:
             created_at=now or _utcnow(),
             priority=priority,
         )
+        if news is not None and row_id is not None:
+            person_id, worker_id, summary = news
+            await AssistRepo.add_news_tx(
+                conn, person_id, worker_id, row_id, summary, now or _utcnow()
+            )
+        return row_id
 
     @classmethod
     async def replace_pending_tx(
@@ -167,6 +188,8 @@ class Outbox:
     ) -> int | None:
         """An in-place update (e.g. editMessageText of a live view): when one with the same ref
         is still pending, its payload is replaced by this newer one instead of queueing another."""
+        if is_assisted_chat(chat_id):  # no live views for her: each change is news
+            return await cls.enqueue_tx(conn, chat_id, method, params, ref=ref, priority=priority)
         if await OutboxRepo.replace_pending_tx(conn, chat_id, method, params, ref):
             return None
         return await cls.enqueue_tx(conn, chat_id, method, params, ref=ref, priority=priority)

@@ -13,10 +13,12 @@ import aiosqlite
 
 from bot.core import i18n
 from bot.core.access import Roles
+from bot.core.assisted import entered_by_label
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
 from storage.repos import report_privacy as rp
+from storage.repos.assist import AssistRepo
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.outbox import OutboxRepo
 from storage.repos.projects import Project, ProjectsRepo
@@ -646,6 +648,8 @@ class ReportsService:
             if (report.show_name and reporter is not None)
             else _("anonymous")
         )
+        if reporter is not None and reporter.entered_by is not None:  # assisted mode
+            who = entered_by_label(report.show_name, reporter.first_name, reporter.entered_by)
         lines = [
             _("📣 <b>Report {ref}</b>").format(ref=report.reference),
             _("Category: {category}").format(category=self.category_label(cat)),
@@ -1419,6 +1423,10 @@ class ReportsService:
             for to in targets:
                 with i18n.use_locale(to.language):
                     who = esc(reporter.display_name) if report.show_name else _("anonymous")
+                    if reporter.entered_by is not None:  # assisted mode
+                        who = entered_by_label(
+                            report.show_name, reporter.first_name, reporter.entered_by
+                        )
                     if kind == "info_added":
                         head = _("➕ More information on report {ref} from {who}:").format(
                             ref=report.reference, who=who
@@ -1873,7 +1881,8 @@ class ReportsService:
         waiting = await self.repo.waiting_for(uid, wait_cut)
         reopened = await self.repo.reopened_for(uid, since, now)
         metoo = await self.repo.me_too_since(uid, since, now)
-        if not (new or waiting or reopened or metoo):
+        told = await AssistRepo(self.db).news_since(uid, since, now)  # assisted mode
+        if not (new or waiting or reopened or metoo or told):
             return None
         counts = await self.repo.open_per_category(uid)
 
@@ -1920,6 +1929,11 @@ class ReportsService:
         if metoo:
             parts += ["", _("<b>New “me too”s</b>")]
             parts += [f"• <b>{ref}</b>: +{n}" for ref, n in metoo[:30]]
+        if told:
+            parts += ["", _("<b>📞 News you passed on to residents without Telegram</b>")]
+            parts += [
+                f"• {esc(n.first_name or '?')}: {esc(clip(n.summary, 80))}" for n in told[:30]
+            ]
         if counts:
             parts += ["", _("<b>Open reports per category</b>")]
             for pid, cid, n in counts:

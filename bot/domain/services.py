@@ -15,6 +15,7 @@ from bot.core.outbox import Outbox
 from bot.core.scheduler import Scheduler
 from bot.core.settings import Settings
 from bot.domain.actions import ActionsService
+from bot.domain.assist import AssistService
 from bot.domain.meetings import MeetingsService
 from bot.domain.privacy import PrivacyService
 from bot.domain.reports import ReportsService
@@ -44,6 +45,7 @@ class Services:
     actions: ActionsService
     rosters: RosterService
     privacy: PrivacyService
+    assist: AssistService
     bot_username: str = ""
 
     def deep_link(self, payload: str) -> str:

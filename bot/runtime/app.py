@@ -25,9 +25,10 @@ from bot.core.outbox import Outbox, SendError
 from bot.core.scheduler import Scheduler
 from bot.core.settings import Settings
 from bot.domain.actions import ActionsService
+from bot.domain.assist import AssistService
 from bot.domain.deps import Core
 from bot.domain.meetings import MeetingsService
-from bot.domain.privacy import PrivacyService, reports_part, reports_retention
+from bot.domain.privacy import PersonalData, PrivacyService, reports_part, reports_retention
 from bot.domain.privacy_features import feature_parts
 from bot.domain.privacy_features import run_retention as features_retention
 from bot.domain.reports import ReportsService
@@ -103,6 +104,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     actions = ActionsService(core, users=users, groups=groups)
     rosters = RosterService(core, groups=groups)
     privacy = PrivacyService(settings=settings, clock=clock, db=db, users=users, outbox=outbox)
+    assist = AssistService(settings=settings, clock=clock, db=db, users=users, groups=groups)
 
     # What the outbox tells a feature about its messages (by the ref's prefix).
     outbox.on_failed("report", reports.on_card_failed)
@@ -125,11 +127,13 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     scheduler.register("privacy:retention", partial(reports_retention, privacy))
     scheduler.register("privacy:features_retention", partial(features_retention, db, settings))
     scheduler.register("meetings", meetings.tick)
+    scheduler.register("assist:retention", partial(assist.run_retention, privacy))
 
     # Each feature's part of /mydata and /forget; /forget runs them in this order.
     privacy.add_part(reports_part(privacy, reports))
     for part in feature_parts(meetings, actions, rosters):
         privacy.add_part(part)
+    privacy.add_part(PersonalData("assisted", assist.export, assist.forget))
 
     return Services(
         settings=settings,
@@ -147,6 +151,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         actions=actions,
         rosters=rosters,
         privacy=privacy,
+        assist=assist,
     )
 
 

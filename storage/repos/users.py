@@ -28,6 +28,9 @@ class User:
     forgotten_at: str | None
     created_at: str
     last_seen_at: str
+    # A resident without Telegram (assisted mode): the first name of the worker who entered
+    # her ('' when unknown); None for everyone else.
+    entered_by: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -37,7 +40,9 @@ class User:
 
 _COLS = (
     "id, tg_id, first_name, last_name, username, tg_language, language, privacy_seen_at, "
-    "unreachable_at, stopped_at, forgotten_at, created_at, last_seen_at"
+    "unreachable_at, stopped_at, forgotten_at, created_at, last_seen_at,"
+    " (SELECT COALESCE(w.first_name, '') FROM assisted_persons a"
+    "  LEFT JOIN users w ON w.id = a.entered_by WHERE a.user_id = users.id) AS entered_by"
 )
 _SEEN_REFRESH = timedelta(hours=1)
 
@@ -173,11 +178,17 @@ def distinct_names(
 
 
 def user_names(users: Iterable[User], fallback: str = "?") -> dict[int, str]:
-    """``distinct_names`` of users; the @username stands in for a missing first name."""
-    return distinct_names(
+    """``distinct_names`` of users; the @username stands in for a missing first name. A
+    resident without Telegram gets the worker who reaches her: "Maria (📞 Sofie)"."""
+    users = list(users)
+    names = distinct_names(
         ((u.id, u.first_name or u.username, u.last_name if u.first_name else None) for u in users),
         fallback,
     )
+    for u in users:
+        if u.entered_by is not None and u.first_name:
+            names[u.id] += f" (📞 {u.entered_by})" if u.entered_by else " (📞)"
+    return names
 
 
 def _clashing(names: dict[int, str]) -> set[int]:
