@@ -37,9 +37,7 @@ async def cmd_newproject(update: Update, ctx: BotContext) -> None:
     await reply(
         update,
         ctx,
-        _("What is the name of the new project? For example: <i>Rabot</i>.")
-        + "\n"
-        + _("Send /cancel to stop."),
+        _("What is the name of the new project? For example: <i>Rabot</i>."),
     )
 
 

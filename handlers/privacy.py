@@ -8,8 +8,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.core.i18n import N_, _
 from bot.core.ui import Button, cb
 from bot.domain.privacy import PrivacyService, forget_features_note
-from handlers.common import answer, button_expired, parse_cb, reply, show
+from handlers.common import answer, button_expired, chat_id, parse_cb, reply, show
 from handlers.context import BotContext, registry_of
+from handlers.menus import clear_commands
 from storage.repos.dialogs import Dialog
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -78,6 +79,7 @@ async def on_pv(update: Update, ctx: BotContext) -> None:
         return
     await _service(ctx).forget(ctx.user.id)
     ctx.user = None
+    await clear_commands(ctx.bot, chat_id(update))  # no roles left: no personal command menu
     await show(
         update,
         ctx,

@@ -65,9 +65,7 @@ async def start_planning(update: Update, ctx: BotContext, group_id: int, mode: s
     await show(
         update,
         ctx,
-        _("What is the meeting called? For example: <i>Tenants' meeting</i>.")
-        + "\n"
-        + _("Send /cancel to stop."),
+        _("What is the meeting called? For example: <i>Tenants' meeting</i>."),
     )
 
 
