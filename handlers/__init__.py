@@ -22,8 +22,8 @@ from handlers import (
     export,
     fallback,
     groups,
+    home,
     meetings,
-    menus,
     privacy,
     reports,
     rosters,
@@ -40,7 +40,7 @@ def register_all(app: Application) -> None:
     fallback.register_first(app)
     for module in FEATURES:
         module.register(app)
-    menus.register(app)  # the home screen's tasks, some of them from the features above
+    home.register(app)  # the home screen's tasks, some of them from the features above
     fallback.register(app)
     app.add_error_handler(errors.on_error)
 

@@ -2,8 +2,9 @@
 
 A person's home holds the tasks of every role they have (a worker who is also a member sees
 both), in one order: admin, worker, organiser, resident, then what everyone has. The tasks are
-menu items of the registry (``menu:<key>`` buttons and the reply keyboard's labels), so every
-press goes through ``on_menu`` / ``run_label`` and is checked against the person's roles again.
+menu items of the registry (``menu:<key>`` buttons and the reply keyboard's labels; the tasks
+of other features are registered in handlers/home.py), so every press goes through
+``run_item`` (handlers/start.py) and is checked against the person's roles again.
 Per-chat command menus (setMyCommands with a chat scope) follow the roles: set for staff and
 for anyone with a language other than Telegram's, deleted when neither holds any more.
 """
@@ -20,10 +21,8 @@ from telegram import (
     BotCommandScopeDefault,
     KeyboardButton,
     ReplyKeyboardMarkup,
-    Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application
 
 from bot.core import i18n
 from bot.core.access import Roles
@@ -31,7 +30,7 @@ from bot.core.i18n import N_, _
 from bot.core.settings import SUPPORTED_LANGUAGES
 from bot.core.ui import Button, cb, clip
 from handlers.common import roles
-from handlers.context import BotContext, MenuItem, Registry, registry_of, role_names
+from handlers.context import BotContext, MenuItem, Registry, role_names
 from storage.repos.users import User
 
 log = logging.getLogger(__name__)
@@ -119,7 +118,7 @@ async def refresh_commands(ctx: BotContext) -> None:
 
 
 def _role_order(names: set[str], r: Roles) -> list[str]:
-    order = [n for n in ("admin", "worker", "organiser") if n in names]
+    order: list[str] = [n for n in ("admin", "worker", "organiser") if n in names]
     order.append("resident" if r.member_of else "stranger")
     return order
 
@@ -215,99 +214,3 @@ def match_label(registry: Registry, text: str) -> LabelHit | None:
                 if wanted == _(item.label):
                     return LabelHit(item.key)
     return None
-
-
-# ----- tasks that live in other features, offered from home -----
-
-
-async def _plan(update: Update, ctx: BotContext) -> None:
-    from handlers.meetings.planning import cmd_newmeeting
-
-    await cmd_newmeeting(update, ctx)
-
-
-async def _action(update: Update, ctx: BotContext) -> None:
-    from handlers.actions import cmd_action
-
-    await cmd_action(update, ctx)
-
-
-async def _roster(update: Update, ctx: BotContext) -> None:
-    from handlers.rosters.manage import cmd_roster
-
-    await cmd_roster(update, ctx)
-
-
-async def _myreports(update: Update, ctx: BotContext) -> None:
-    from handlers.reports.resident import cmd_myreports
-
-    await cmd_myreports(update, ctx)
-
-
-async def _shifts(update: Update, ctx: BotContext) -> None:
-    """My shifts; someone without any goes straight to taking one."""
-    from handlers.rosters.shifts import cmd_shifts, cmd_volunteer
-
-    if await ctx.services.rosters.my_shifts(ctx.user.id):
-        await cmd_shifts(update, ctx)
-    else:
-        await cmd_volunteer(update, ctx)
-
-
-async def _problems(update: Update, ctx: BotContext) -> None:
-    from handlers.reports.worker import cmd_problems
-
-    await cmd_problems(update, ctx)
-
-
-async def _digest(update: Update, ctx: BotContext) -> None:
-    from handlers.reports.setup import cmd_digest
-
-    await cmd_digest(update, ctx)
-
-
-async def _newgroup(update: Update, ctx: BotContext) -> None:
-    from handlers.groups import cmd_newgroup
-
-    await cmd_newgroup(update, ctx)
-
-
-async def _export(update: Update, ctx: BotContext) -> None:
-    from handlers.export import cmd_export
-
-    await cmd_export(update, ctx)
-
-
-async def _projects(update: Update, ctx: BotContext) -> None:
-    from handlers.admin import cmd_projects
-
-    await cmd_projects(update, ctx)
-
-
-async def _newproject(update: Update, ctx: BotContext) -> None:
-    from handlers.admin import cmd_newproject
-
-    await cmd_newproject(update, ctx)
-
-
-STAFF = {"organiser", "worker", "admin"}
-
-
-def register(app: Application) -> None:
-    """After every feature (handlers/__init__.py): the home's tasks, in their order. Items a
-    feature registered itself (report, meetings, groups, language, help) keep their action."""
-    registry = registry_of(app)
-    registry.menu_item("projects", N_("🏗 Projects and invites"), {"admin"}, _projects, order=1)
-    registry.menu_item("newproject", N_("➕ New project"), {"admin"}, _newproject, order=2)
-    registry.menu_item("problems", N_("📥 Problems"), {"worker", "admin"}, _problems, order=3)
-    registry.menu_item("digest", N_("📰 Digest"), {"worker"}, _digest, order=4)
-    registry.menu_item("newgroup", N_("➕ New group"), {"worker", "admin"}, _newgroup, order=5)
-    registry.menu_item("export", N_("📊 Export"), {"worker", "admin"}, _export, order=6)
-    registry.menu_item("plan", N_("📅 Plan a meeting"), STAFF, _plan, order=7)
-    registry.menu_item("action", N_("📢 Call for action"), {"organiser", "worker"}, _action, 8)
-    registry.menu_item("roster", N_("🗓 Roster"), STAFF, _roster, order=9)
-    # The resident's four; "report" and "meetings" come from their features.
-    registry.menu_item("myreports", N_("📋 My reports"), {"everyone"}, _myreports, order=11)
-    # The rosters' own "volunteer" item becomes "My shifts" (which leads to /volunteer for
-    # someone without shifts); the key stays, so buttons on older messages keep working.
-    registry.menu_item("volunteer", N_("🙋 My shifts"), {"member"}, _shifts, order=40)
