@@ -28,6 +28,7 @@ from handlers.common import (
     forget_roles,
     markup,
     parse_cb,
+    parse_int,
     refuse,
     reply,
     roles,
@@ -272,8 +273,11 @@ async def run_item(update: Update, ctx: BotContext, key: str) -> None:
 async def on_home(update: Update, ctx: BotContext) -> None:
     """home:menu (the menu message), home:privacy (the full notice), home:x (stop the open
     conversation: the Cancel button every step carries)."""
-    parts = parse_cb(button_data(update), 2)
-    action = parts[1] if parts else None
+    parts = (button_data(update) or "").split(":")
+    action = parts[1] if len(parts) == 2 else None
+    if len(parts) == 4 and parts[1] in ("cm", "ca") and parts[3] in ("y", "n"):
+        await _catch_up_answer(update, ctx, parts[1], parse_int(parts[2]), parts[3])
+        return
     if action == "menu":
         await answer(update)
         await send_home(update, ctx)
@@ -285,6 +289,59 @@ async def on_home(update: Update, ctx: BotContext) -> None:
         await stop_dialog(update, ctx)
     else:
         await button_expired(update)
+
+
+async def _catch_up_answer(
+    update: Update, ctx: BotContext, kind: str, item_id: int | None, code: str
+) -> None:
+    """An answer from a late joiner's catch-up message: checked like the card's own buttons
+    (a member of the meeting's group; a recipient of the call), then the list again."""
+    s = ctx.services
+    if item_id is None:
+        await button_expired(update)
+        return
+    if kind == "cm":
+        meeting = await s.meetings.meeting(item_id)
+        if meeting is None:
+            await button_expired(update)
+            return
+        if not (await roles(ctx)).is_member(meeting.group_id):
+            await refuse(update, ctx)
+            return
+        result = await s.meetings.answer(meeting.id, ctx.user.id, code)
+        if result is None:
+            await answer(update, _("This meeting is over or cancelled."), alert=True)
+            return
+        group_id = meeting.group_id
+        if result.answer == "waiting":
+            await answer(
+                update,
+                _(
+                    "The meeting is full. You are on the waiting list; we tell you when a place"
+                    " is free."
+                ),
+                alert=True,
+            )
+        else:
+            label = s.meetings.answer_label(result.answer)
+            await answer(update, _("Your answer: {answer}").format(answer=label))
+    else:
+        outcome = await s.actions.answer(item_id, ctx.user.id, code, None)
+        if outcome == "not_yours":
+            await refuse(update, ctx)
+            return
+        if outcome != "ok":
+            await answer(update, _("This call is closed."), alert=True)
+            return
+        rec = await s.actions.repo.recipient(item_id, ctx.user.id)
+        assert rec is not None  # 'ok' means they are one of the call's recipients
+        if rec.group_id is None:
+            return
+        group_id = rec.group_id
+        await answer(update, _("Thank you! You can change your answer at any time."))
+    found = await catch_up(s, ctx.user.id, group_id)
+    if found is not None:
+        await show(update, ctx, found.text, found.rows)
 
 
 async def stop_dialog(update: Update, ctx: BotContext) -> None:

@@ -153,24 +153,34 @@ async def catch_up(s: Services, user_id: int, group_id: int) -> CatchUp | None:
     tz = s.settings.tz
     lines = [_("<b>{group}</b> has planned:").format(group=esc(group.name))]
     rows: list[list[Button]] = []
+    # Answered here, the message stays this list (home:cm / home:ca in handlers/start.py), with
+    # each answer marked, so one tap does not hide the other plans.
+    mine = await s.meetings.repo.answers_of(user_id, [m.id for m in meetings])
     for m in meetings:
         local = s.meetings.local(m.starts_at)
         when = f"{i18n.format_short_date(local)} {i18n.format_time(local)}"
-        lines.append(f"📅 {when} – {esc(m.title)}")
+        line = f"📅 {when} – {esc(m.title)}"
+        if m.id in mine:
+            line += " · " + s.meetings.answer_label(mine[m.id])
+        lines.append(line)
         rows.append(
             [
-                Button(clip("✅ " + m.title, 40), cb("mt", "y", m.id)),
-                Button(_("❌ No"), cb("mt", "n", m.id)),
+                Button(clip("✅ " + m.title, 40), cb("home", "cm", m.id, "y")),
+                Button(_("❌ No"), cb("home", "cm", m.id, "n")),
             ]
         )
     for a in calls:
         local = a.start.astimezone(tz)
         when = f"{i18n.format_short_date(local)} {i18n.format_time(local)}"
-        lines.append(f"📣 {when} – {esc(a.what)}")
+        line = f"📣 {when} – {esc(a.what)}"
+        rec = await s.actions.repo.recipient(a.id, user_id)
+        if rec is not None and rec.answer:
+            line += " · " + (_("✅ I'm coming") if rec.answer == "coming" else _("❌ I can't"))
+        lines.append(line)
         rows.append(
             [
-                Button(clip("✅ " + a.what, 40), cb("ac", "y", a.id)),
-                Button(_("❌ I can't"), cb("ac", "n", a.id)),
+                Button(clip("✅ " + a.what, 40), cb("home", "ca", a.id, "y")),
+                Button(_("❌ I can't"), cb("home", "ca", a.id, "n")),
             ]
         )
     if free:
