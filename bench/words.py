@@ -6,7 +6,7 @@ who scans the poster, and free text.
 
 Counted: every message the bot sent to a person's private chat, in its final form (an edited
 message once), words after removing HTML tags. "Exempt" are the full privacy notice and lists
-(/help, overviews, digests: messages with four lines or more); the rule is no other message
+(/help, /problems, digests, rosters: three item lines or more); the rule is no other message
 over 80 words. Prints a table; `--json` prints the numbers as JSON.
 
     python bench/words.py [--json]
@@ -37,12 +37,16 @@ def words(text: str) -> int:
     return len(TAG.sub(" ", text).split())
 
 
+LIST_MARKS = ("•", "/", "✋", "–", "-", "⚠️", "✅")
+
+
 def exempt(text: str) -> bool:
-    """The full privacy notice, and lists (four lines or more of items)."""
+    """The full privacy notice, and lists: three lines or more that are items (a bullet, a
+    command, a shift), as in /help, /problems, the digest or the roster."""
     if "/mydata" in text and "/forget" in text and words(text) > 40:
         return True
-    lines = [line for line in text.splitlines() if line.strip()]
-    return len(lines) >= 4
+    items = [line for line in text.splitlines() if line.strip().startswith(LIST_MARKS)]
+    return len(items) >= 3
 
 
 def role_of(person: demo.DemoPerson) -> str:
