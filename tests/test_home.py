@@ -341,3 +341,19 @@ async def test_reported_problem_still_found_from_home(h, admin):
     await file_report(h, fatima)
     await tap(h, fatima, "📋")
     assert "R-2026-0001" in fatima.last_text()
+
+
+async def test_new_project_confirm_changes_name_and_neighbourhoods(h, admin):
+    await admin.send("/newproject")
+    await admin.send("Rabbot")
+    await admin.send("Rabot")
+    await admin.press("✏️")
+    await admin.send("Rabot")
+    assert "Rabot" in admin.last_text() and "Rabbot" not in admin.last_text()
+    await admin.press("🏘")
+    await admin.send("Rabot, Blaisantvest")
+    assert "Blaisantvest" in admin.last_text()
+    await admin.press("✅")
+    assert await h.rows("SELECT name FROM projects") == [("Rabot",)]
+    hoods = await h.rows("SELECT name FROM neighbourhoods ORDER BY name")
+    assert hoods == [("Blaisantvest",), ("Rabot",)]
