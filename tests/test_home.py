@@ -357,3 +357,30 @@ async def test_new_project_confirm_changes_name_and_neighbourhoods(h, admin):
     assert await h.rows("SELECT name FROM projects") == [("Rabot",)]
     hoods = await h.rows("SELECT name FROM neighbourhoods ORDER BY name")
     assert hoods == [("Blaisantvest",), ("Rabot",)]
+
+
+async def test_meeting_preview_changes_any_part(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await jan.send("/newmeeting")
+    await jan.send("Huurdersvergaderin")
+    await jan.send("3/3 19:00")
+    await jan.press("Eén keer")
+    await jan.send("Buurthuis")
+    await jan.press("Overslaan")
+    await jan.press("Geen limiet")
+    labels = jan.button_texts()
+    assert {"✏️ Naam", "🕖 Uur wijzigen", "📍 Plaats wijzigen", "👥 Aantal"} <= set(labels), labels
+    await jan.press("✏️")
+    await jan.send("Huurdersvergadering")
+    # Straight back to the preview, the other answers kept.
+    assert any(b.startswith("✅") for b in jan.button_texts())
+    await jan.press("📍")
+    await jan.send("Buurthuis Rabot")
+    await jan.press("🕖")
+    await jan.send("4/3 19:30")
+    await jan.press("Eén keer")
+    assert "Buurthuis Rabot" in jan.texts()[-2] and "Huurdersvergadering" in jan.texts()[-2]
+    await jan.press("✅ Publiceren")
+    rows = await h.rows("SELECT title, place, starts_at FROM meetings")
+    assert rows[0][0] == "Huurdersvergadering" and rows[0][1] == "Buurthuis Rabot"
+    assert rows[0][2].startswith("2026-03-04T18:30")  # 19:30 in Brussels, stored in UTC

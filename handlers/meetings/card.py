@@ -36,7 +36,7 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
     if action == "pv":
         await answer(update, _("This is only a preview."))
         return
-    if action in ("poll", "d", "t", "r", "oa", "od", "sk", "c", "pub", "x"):
+    if action in ("poll", "d", "t", "r", "oa", "od", "sk", "c", "pub", "x", "fx"):
         await on_dialog_button(update, ctx, p)
         return
     if action == "g" and len(p) == 4 and (gid := num(p[2])) is not None and p[3] in ("new", "poll"):
