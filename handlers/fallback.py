@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot.core.i18n import _
-from bot.core.ui import Button, cb
+from bot.core.ui import Button
 from handlers.common import button_expired, reply
 from handlers.context import BotContext
 from handlers.menus import match_label
@@ -75,12 +75,8 @@ async def route_dialog(update: Update, ctx: BotContext) -> None:
 
 
 async def unknown_command(update: Update, ctx: BotContext) -> None:
-    await reply(
-        update,
-        ctx,
-        _("I don't know that command. Send /help to see what you can do."),
-        [[Button(_("❓ Help"), cb("menu", "help"))]],
-    )
+    """A mistyped command: the home screen (with ❓ Help for the full list)."""
+    await send_home(update, ctx, _("I don't know that command. Send /help to see what you can do."))
 
 
 async def not_understood(update: Update, ctx: BotContext) -> None:

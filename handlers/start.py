@@ -197,7 +197,10 @@ async def cmd_start(update: Update, ctx: BotContext) -> None:
         # A new role or group: the main keyboard follows it.
         await send_keyboard(update, ctx, "\n\n".join(parts))
     else:
-        await send_home(update, ctx, _("Hello {name}!").format(name=esc(user.first_name or "")))
+        # /start again: the main keyboard comes back (hidden, or from before a change of
+        # roles), then the menu message.
+        await send_keyboard(update, ctx, _("Hello {name}!").format(name=esc(user.first_name or "")))
+        await send_home(update, ctx)
     if joined is not None:
         found = await catch_up(s, ctx.user.id, joined)
         if found is not None:

@@ -384,3 +384,19 @@ async def test_meeting_preview_changes_any_part(h, admin):
     rows = await h.rows("SELECT title, place, starts_at FROM meetings")
     assert rows[0][0] == "Huurdersvergadering" and rows[0][1] == "Buurthuis Rabot"
     assert rows[0][2].startswith("2026-03-04T18:30")  # 19:30 in Brussels, stored in UTC
+
+
+async def test_late_joiner_sees_a_series_once(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await jan.send("/newmeeting")
+    await jan.send("Huurdersvergadering")
+    await jan.send("3/3 19:00")
+    await jan.press("eerste dinsdag")
+    await jan.send("Buurthuis")
+    await jan.press("Overslaan")
+    await jan.press("Geen limiet")
+    await jan.press("✅")
+    assert len(await h.rows("SELECT id FROM meetings")) >= 2  # the series' coming dates
+    karim = h.person("Karim", language_code="fr")
+    await karim.send(f"/start {payload}")
+    assert karim.last_text().count("Huurdersvergadering") == 1

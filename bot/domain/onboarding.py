@@ -133,7 +133,15 @@ async def catch_up(s: Services, user_id: int, group_id: int) -> CatchUp | None:
     if group is None or user is None:
         return None
     now = s.clock.now()
-    meetings = await s.meetings.repo.upcoming([group_id], now, limit=CATCH_UP_ITEMS)
+    meetings = []
+    series: set[int] = set()
+    for m in await s.meetings.repo.upcoming([group_id], now, limit=20):
+        if m.series_id is not None and m.series_id in series:
+            continue  # a series shows once, with its next date
+        if m.series_id is not None:
+            series.add(m.series_id)
+        meetings.append(m)
+    meetings = meetings[:CATCH_UP_ITEMS]
     calls = []
     if user.stopped_at is None and group_id not in await s.actions.repo.muted_groups(user_id):
         found = await s.actions.repo.of_creator_or_groups(-1, [group_id], [])
