@@ -46,8 +46,7 @@ LANGUAGE_ROWS = ((0, 2), (2, 4), (4, 5))
 
 
 def language_rows(first: bool = False) -> list[list[Button]]:
-    """The language buttons; on the first message they keep that message (and its privacy
-    button) when tapped, elsewhere they turn into the confirmation."""
+    """The language buttons (``first``: of the welcome, which keeps its privacy button)."""
     action = "first" if first else "set"
     buttons = [
         Button(i18n.LANGUAGE_NAMES[code], cb("lang", action, code)) for code in SUPPORTED_LANGUAGES
@@ -59,20 +58,9 @@ def privacy_row() -> list[Button]:
     return [Button(_("🔒 What happens with my data"), cb("home", "privacy"))]
 
 
-async def main_menu_rows(ctx: BotContext) -> list[list[Button]]:
-    return await home_rows(ctx)
-
-
-async def send_home(
-    update: Update, ctx: BotContext, intro: str | None = None, edit: bool = False
-) -> None:
-    """The menu message: the person's tasks as buttons (``edit``: in place of a pressed one)."""
-    text = await home_text(ctx, intro)
-    rows = await home_rows(ctx)
-    if edit:
-        await show(update, ctx, text, rows)
-    else:
-        await reply(update, ctx, text, rows)
+async def send_home(update: Update, ctx: BotContext, intro: str | None = None) -> None:
+    """The menu message: the person's tasks as buttons, after ``intro`` if given."""
+    await reply(update, ctx, await home_text(ctx, intro), await home_rows(ctx))
 
 
 async def send_keyboard(update: Update, ctx: BotContext, text: str) -> None:
@@ -239,16 +227,13 @@ async def on_language(update: Update, ctx: BotContext) -> None:
     i18n.set_language(parts[2])
     await answer(update)
     done = _("Good. I will talk to you in <b>English</b>.")
-    if parts[1] == "first":
-        # The welcome stays readable above; only its language buttons go.
-        query = update.callback_query
-        assert query is not None
-        with contextlib.suppress(BadRequest):
-            await with_retry(
-                lambda: query.edit_message_reply_markup(markup([privacy_row()])), "edit"
-            )
-    else:
-        await show(update, ctx, done)
+    # The message asked stays readable above (the welcome keeps its privacy button); only its
+    # language buttons go. The keyboard then changes language, and the home says it.
+    query = update.callback_query
+    assert query is not None
+    kept = markup([privacy_row()]) if parts[1] == "first" else None
+    with contextlib.suppress(BadRequest):
+        await with_retry(lambda: query.edit_message_reply_markup(kept), "edit")
     await send_keyboard(update, ctx, _("👇 Your main buttons are now at the bottom of the screen."))
     await send_home(update, ctx, done)
     await set_user_commands(ctx.bot, ctx.registry, ctx.user, await roles(ctx), parts[2])
