@@ -21,6 +21,7 @@ from telegram import (
     BotCommandScopeDefault,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    Update,
 )
 from telegram.error import TelegramError
 
@@ -29,7 +30,7 @@ from bot.core.access import Roles
 from bot.core.i18n import N_, _
 from bot.core.settings import SUPPORTED_LANGUAGES
 from bot.core.ui import Button, cb, clip
-from handlers.common import roles
+from handlers.common import roles, with_retry
 from handlers.context import BotContext, MenuItem, Registry, role_names
 from storage.repos.users import User
 
@@ -195,6 +196,15 @@ async def home_keyboard(ctx: BotContext) -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         is_persistent=True,
     )
+
+
+async def send_keyboard(update: Update, ctx: BotContext, text: str) -> None:
+    """A message that (re)sets the main keyboard at the bottom of the chat. A feature that
+    replaced it for a step (a one-tap location button) calls this when the step is over."""
+    chat = update.effective_chat
+    assert chat is not None
+    keyboard = await home_keyboard(ctx)
+    await with_retry(lambda: ctx.bot.send_message(chat.id, text, reply_markup=keyboard))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from handlers.common import (
     with_retry,
 )
 from handlers.context import BotContext, registry_of, role_names
-from handlers.menus import home_keyboard, home_rows, home_text, set_user_commands
+from handlers.menus import home_rows, home_text, send_keyboard, set_user_commands
 from storage.repos.invites import RedeemResult
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -61,14 +61,6 @@ def privacy_row() -> list[Button]:
 async def send_home(update: Update, ctx: BotContext, intro: str | None = None) -> None:
     """The menu message: the person's tasks as buttons, after ``intro`` if given."""
     await reply(update, ctx, await home_text(ctx, intro), await home_rows(ctx))
-
-
-async def send_keyboard(update: Update, ctx: BotContext, text: str) -> None:
-    """A message that (re)sets the main keyboard at the bottom of the chat."""
-    chat = update.effective_chat
-    assert chat is not None
-    keyboard = await home_keyboard(ctx)
-    await with_retry(lambda: ctx.bot.send_message(chat.id, text, reply_markup=keyboard))
 
 
 def short_privacy() -> str:
