@@ -400,3 +400,17 @@ async def test_late_joiner_sees_a_series_once(h, admin):
     karim = h.person("Karim", language_code="fr")
     await karim.send(f"/start {payload}")
     assert karim.last_text().count("Huurdersvergadering") == 1
+
+
+async def test_answering_a_report_has_a_cancel_button_too(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    fatima = h.person("Fatima", language_code="ar")
+    await fatima.send(f"/start {payload}")
+    await fatima.press("العربية")
+    await file_report(h, fatima)
+    await sofie.press("💬")
+    assert await h.rows("SELECT kind FROM dialogs")
+    assert "✖ Stoppen" in sofie.button_texts()
+    await sofie.press("✖ Stoppen")
+    assert await h.rows("SELECT * FROM dialogs") == []
+    assert "📥 Meldingen" in sofie.button_texts()  # her home
