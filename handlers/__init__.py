@@ -5,8 +5,8 @@ Order matters!
   group 0     first match wins, in this order:
               0. edited messages (a command must not run twice)
               1. commands and buttons of every feature (FEATURES below)
-              2. answers to an open conversation (dialog router),
-                 which says "not understood" when no conversation is open
+              2. the main keyboard's buttons (their text), then answers to an open
+                 conversation (dialog router); other text gets the person's home screen
               3. unknown commands, stale buttons, block/unblock, group chats (quiet)
 """
 
@@ -23,6 +23,7 @@ from handlers import (
     export,
     fallback,
     groups,
+    home,
     meetings,
     privacy,
     reports,
@@ -40,6 +41,7 @@ def register_all(app: Application) -> None:
     fallback.register_first(app)
     for module in FEATURES:
         module.register(app)
+    home.register(app)  # the home screen's tasks, some of them from the features above
     fallback.register(app)
     app.add_error_handler(errors.on_error)
 

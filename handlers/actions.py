@@ -73,9 +73,7 @@ async def cmd_action(update: Update, ctx: BotContext) -> None:
         _(
             "<b>Call for action</b>\nWhat is going to happen? For example: <i>Protest at city"
             " hall</i>."
-        )
-        + "\n"
-        + _("Send /cancel to stop."),
+        ),
     )
 
 

@@ -37,9 +37,7 @@ async def cmd_newproject(update: Update, ctx: BotContext) -> None:
     await reply(
         update,
         ctx,
-        _("What is the name of the new project? For example: <i>Rabot</i>.")
-        + "\n"
-        + _("Send /cancel to stop."),
+        _("What is the name of the new project? For example: <i>Rabot</i>."),
     )
 
 
@@ -55,6 +53,9 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(
                 update, ctx, _("Please keep the name short (at most {n} characters).").format(n=80)
             )
+            return
+        if "hoods" in dialog.data:  # the name changed from the confirmation: back there
+            await _confirm(update, ctx, text, dialog.data["hoods"])
             return
         await s.dialogs.set(ctx.user.id, KIND, "hoods", {"name": text}, s.clock.now())
         await reply(
@@ -84,7 +85,13 @@ async def _confirm(update: Update, ctx: BotContext, name: str, hoods: list[str])
         update,
         ctx,
         text,
-        [[Button(_("✅ Create"), cb("np", "create")), Button(_("✖ Cancel"), cb("np", "cancel"))]],
+        [
+            [
+                Button(_("✏️ Name"), cb("np", "fxname")),
+                Button(_("🏘 Neighbourhoods"), cb("np", "fxhoods")),
+            ],
+            [Button(_("✅ Create"), cb("np", "create")), Button(_("✖ Cancel"), cb("np", "cancel"))],
+        ],
     )
 
 
@@ -102,6 +109,22 @@ async def on_np(update: Update, ctx: BotContext) -> None:
     action = parts[1]
     if action == "skip" and dialog.step == "hoods":
         await _confirm(update, ctx, dialog.data["name"], [])
+    elif action == "fxname" and dialog.step == "confirm":
+        await s.dialogs.set(ctx.user.id, KIND, "name", dict(dialog.data), s.clock.now())
+        await show(
+            update, ctx, _("What is the name of the new project? For example: <i>Rabot</i>.")
+        )
+    elif action == "fxhoods" and dialog.step == "confirm":
+        await s.dialogs.set(ctx.user.id, KIND, "hoods", dict(dialog.data), s.clock.now())
+        await show(
+            update,
+            ctx,
+            _(
+                "Which neighbourhoods does the project cover? Send them separated by commas, "
+                "for example: <i>Rabot, Blaisantvest, Brugse Poort</i>."
+            ),
+            [[Button(_("Skip"), cb("np", "skip"))]],
+        )
     elif action == "cancel":
         await s.dialogs.clear(ctx.user.id)
         await show(update, ctx, _("Stopped. Nothing was changed."))

@@ -172,13 +172,28 @@ def markup(rows: ButtonRows | None) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(out)
 
 
+CANCEL_DATA = "home:x"  # handled in handlers/start.py: stops the open conversation
+
+
+async def step_rows(update: Update, ctx: BotContext, rows: ButtonRows | None) -> ButtonRows | None:
+    """While a conversation is open, every message of it carries a Cancel button (nobody has to
+    type /cancel), unless the step has its own ("✖ Cancel" of a confirm step)."""
+    if ctx.user is None or not is_private(update):
+        return rows
+    if await ctx.services.dialogs.get(ctx.user.id) is None:
+        return rows
+    if any(b.text.startswith("✖") or b.data == CANCEL_DATA for row in rows or [] for b in row):
+        return rows
+    return [*(rows or []), [Button(i18n._("✖ Cancel"), CANCEL_DATA)]]
+
+
 async def reply(
     update: Update, ctx: BotContext, text: str, rows: ButtonRows | None = None, **kw: object
 ) -> Message:
     """Answer in the chat the update came from (HTML; user text must be escaped by the caller)."""
     chat = update.effective_chat
     assert chat is not None
-    keyboard = markup(rows)
+    keyboard = markup(await step_rows(update, ctx, rows))
     text = with_banner(ctx, text)
     sent = await with_retry(
         lambda: ctx.bot.send_message(chat.id, text, reply_markup=keyboard, **kw)  # type: ignore[arg-type]
@@ -193,7 +208,7 @@ async def show(update: Update, ctx: BotContext, text: str, rows: ButtonRows | No
     query = update.callback_query
     if query is not None and query.message is not None:
         try:
-            keyboard = markup(rows)
+            keyboard = markup(await step_rows(update, ctx, rows))
             shown = with_banner(ctx, text)
             await with_retry(lambda: query.edit_message_text(shown, reply_markup=keyboard), "edit")
             return

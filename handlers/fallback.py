@@ -16,20 +16,42 @@ from telegram.ext import (
 )
 
 from bot.core.i18n import _
-from bot.core.ui import Button, cb
+from bot.core.ui import Button
 from handlers.common import button_expired, reply
 from handlers.context import BotContext
+from handlers.menus import match_label
+from handlers.start import run_item, send_home
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 
 
 async def route_dialog(update: Update, ctx: BotContext) -> None:
-    """A private message that answers the question the bot asked; otherwise 'not understood'."""
+    """A private message: a main-keyboard button, or the answer to the question the bot asked;
+    otherwise the person's home screen."""
     if ctx.user is None:
         return
     s = ctx.services
     dialog = await s.dialogs.get(ctx.user.id)
+    msg = update.effective_message
+    hit = match_label(ctx.registry, msg.text) if msg is not None and msg.text else None
+    if hit is not None:
+        # A tap on the main keyboard is never an answer: it leaves the open conversation (the
+        # feature may keep a draft, as with /cancel) for the task tapped.
+        if dialog is not None:
+            kind = ctx.registry.dialogs.get(dialog.kind)
+            text = None
+            if kind is not None and kind.on_cancel is not None:
+                text = await kind.on_cancel(update, ctx, dialog)
+            else:
+                await s.dialogs.clear(ctx.user.id)
+            if text:
+                await reply(update, ctx, text)
+        if hit.key is None:
+            await send_home(update, ctx)
+        else:
+            await run_item(update, ctx, hit.key)
+        return
     if dialog is None:
         await not_understood(update, ctx)
         return
@@ -53,21 +75,19 @@ async def route_dialog(update: Update, ctx: BotContext) -> None:
 
 
 async def unknown_command(update: Update, ctx: BotContext) -> None:
-    await reply(
-        update,
-        ctx,
-        _("I don't know that command. Send /help to see what you can do."),
-        [[Button(_("❓ Help"), cb("menu", "help"))]],
-    )
+    """A mistyped command: the home screen (with ❓ Help for the full list)."""
+    await send_home(update, ctx, _("I don't know that command. Send /help to see what you can do."))
 
 
 async def not_understood(update: Update, ctx: BotContext) -> None:
+    """Free text or a file nobody asked for ("ik wil een vergadering plannen", "toplantı"): the
+    person's home screen, with their own tasks as buttons, rather than a dead end."""
     msg = update.effective_message
     if msg is not None and msg.text is None:
-        text = _("I can't use this here. Please tap a button, or send /help.")
+        text = _("I can't use this here.")
     else:
-        text = _("I did not understand that. Please tap a button, or send /help.")
-    await reply(update, ctx, text, [[Button(_("❓ Help"), cb("menu", "help"))]])
+        text = _("I did not understand that.")
+    await send_home(update, ctx, text)
 
 
 async def edited(update: Update, ctx: BotContext) -> None:

@@ -29,6 +29,7 @@ from handlers.common import (
     show,
 )
 from handlers.context import BotContext, registry_of
+from handlers.menus import refresh_commands
 from storage.repos.dialogs import Dialog
 from storage.repos.groups import Group
 from storage.timestamps import from_db
@@ -54,9 +55,7 @@ async def _ask_name(update: Update, ctx: BotContext, project_id: int) -> None:
     await show(
         update,
         ctx,
-        _("What is the name of the group? For example: <i>Huurders Rabot</i>.")
-        + "\n"
-        + _("Send /cancel to stop."),
+        _("What is the name of the group? For example: <i>Huurders Rabot</i>."),
     )
 
 
@@ -217,6 +216,7 @@ async def on_grp(update: Update, ctx: BotContext) -> None:
     if action == "leaveyes":
         left = await s.groups.leave(group.id, ctx.user.id)
         forget_roles(ctx)
+        await refresh_commands(ctx)  # a role they lost leaves their command menu
         await answer(update)
         if left:
             await show(

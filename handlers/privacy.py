@@ -19,8 +19,9 @@ from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc
 from bot.domain.privacy import PrivacyService, forget_copies_note, forget_features_note
 from bot.domain.reports import status_label
-from handlers.common import answer, button_expired, is_private, parse_cb, reply, show
+from handlers.common import answer, button_expired, chat_id, is_private, parse_cb, reply, show
 from handlers.context import BotContext, registry_of
+from handlers.menus import clear_commands
 from storage.repos.dialogs import Dialog
 from storage.timestamps import from_db
 
@@ -169,6 +170,7 @@ async def on_pv(update: Update, ctx: BotContext) -> None:
         return
     await _service(ctx).forget(ctx.user.id)
     ctx.user = None
+    await clear_commands(ctx.bot, chat_id(update))  # no roles left: no personal command menu
     await show(
         update,
         ctx,

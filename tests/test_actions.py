@@ -333,7 +333,7 @@ async def test_when_by_day_and_hour_buttons(h, admin):
     _sofie, jan, _payload, (a,) = await world(h, admin, 1)
     await jan.send("/action")
     await jan.send("Buurtfeest")
-    assert len(jan.button_texts()) == 8  # today and the next seven days
+    assert len(jan.button_texts()) == 9  # today and the next seven days + Cancel
     await jan.press_data("ac:d:20260302")  # today
     await jan.press("08:00")  # already past at 09:00
     assert "voorbij" in last_alert(h)

@@ -92,6 +92,7 @@ COMMANDS: dict[str, Row] = {
 CALLBACKS: dict[str, Row] = {
     r"^lang:": Row(ALL, "lang:set:en"),
     r"^menu:": Row(ALL, "menu:help"),
+    r"^home:": Row(ALL, "home:menu"),
     r"^np:": Row(ADMIN, "np:cancel", before=("/newproject",)),
     r"^proj:": Row(ADMIN, "proj:invite:{project}"),
     r"^ng:": Row(WORKERS, "ng:project:{project}"),

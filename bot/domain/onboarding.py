@@ -1,13 +1,18 @@
 """Invites: one-time expiring links for workers and organisers, reusable member links, QR
-posters."""
+posters; what a member who joins late gets of the group's plans."""
 
 from __future__ import annotations
 
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core import i18n
+from bot.core.i18n import _, ngettext
+from bot.core.ui import Button, cb, clip, esc
 from bot.domain.services import Services
+from storage.repos.actions import ActionsRepo
 from storage.repos.groups import Group
 from storage.repos.invites import Invite, redeem
 from storage.repos.projects import Project
@@ -105,3 +110,96 @@ def split_names(text: str, limit: int = 50, length: int = 60) -> list[str]:
         if name and name.casefold() not in seen:
             seen[name.casefold()] = name
     return list(seen.values())[:limit]
+
+
+# ----- late joiners -----
+
+CATCH_UP_ITEMS = 3  # per kind: the message stays short; /meetings has the rest
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    text: str
+    rows: list[list[Button]]
+
+
+async def catch_up(s: Services, user_id: int, group_id: int) -> CatchUp | None:
+    """What a member who just joined ``group_id`` missed: its coming meetings, its open calls
+    for action (the member becomes one of the call's recipients, so the answer buttons work and
+    the organiser's count includes them) and shifts that still need volunteers. One short
+    message in the current locale; None when there is nothing."""
+    group = await s.groups.get(group_id)
+    user = await s.users.get(user_id)
+    if group is None or user is None:
+        return None
+    now = s.clock.now()
+    meetings = []
+    series: set[int] = set()
+    for m in await s.meetings.repo.upcoming([group_id], now, limit=20):
+        if m.series_id is not None and m.series_id in series:
+            continue  # a series shows once, with its next date
+        if m.series_id is not None:
+            series.add(m.series_id)
+        meetings.append(m)
+    meetings = meetings[:CATCH_UP_ITEMS]
+    calls = []
+    if user.stopped_at is None and group_id not in await s.actions.repo.muted_groups(user_id):
+        found = await s.actions.repo.of_creator_or_groups(-1, [group_id], [])
+        calls = sorted(
+            (a for a in found if a.state == "sent" and a.start > now and group_id in a.groups),
+            key=lambda a: a.starts_at,
+        )[:CATCH_UP_ITEMS]
+    if calls:
+        async with s.db.transaction() as conn:
+            for a in calls:
+                if await s.actions.repo.recipient(a.id, user_id) is None:
+                    await ActionsRepo.add_recipient_tx(conn, a.id, user_id, group_id)
+                    await ActionsRepo.set_total_tx(conn, a.id, a.total + 1)
+    free = [x for x in await s.rosters.open_slots(group_id) if x.signed < x.needed]
+    if not (meetings or calls or free):
+        return None
+    tz = s.settings.tz
+    lines = [_("<b>{group}</b> has planned:").format(group=esc(group.name))]
+    rows: list[list[Button]] = []
+    # Answered here, the message stays this list (home:cm / home:ca in handlers/start.py), with
+    # each answer marked, so one tap does not hide the other plans.
+    mine = await s.meetings.repo.answers_of(user_id, [m.id for m in meetings])
+    for m in meetings:
+        local = s.meetings.local(m.starts_at)
+        when = f"{i18n.format_short_date(local)} {i18n.format_time(local)}"
+        line = f"📅 {when} – {esc(m.title)}"
+        if m.id in mine:
+            line += " · " + s.meetings.answer_label(mine[m.id])
+        lines.append(line)
+        rows.append(
+            [
+                Button(clip("✅ " + m.title, 40), cb("home", "cm", m.id, "y")),
+                Button(_("❌ No"), cb("home", "cm", m.id, "n")),
+            ]
+        )
+    for a in calls:
+        local = a.start.astimezone(tz)
+        when = f"{i18n.format_short_date(local)} {i18n.format_time(local)}"
+        line = f"📣 {when} – {esc(a.what)}"
+        rec = await s.actions.repo.recipient(a.id, user_id)
+        if rec is not None and rec.answer:
+            line += " · " + (_("✅ I'm coming") if rec.answer == "coming" else _("❌ I can't"))
+        lines.append(line)
+        rows.append(
+            [
+                Button(clip("✅ " + a.what, 40), cb("home", "ca", a.id, "y")),
+                Button(_("❌ I can't"), cb("home", "ca", a.id, "n")),
+            ]
+        )
+    if free:
+        lines.append(
+            ngettext(
+                "🙋 {n} shift still needs volunteers.",
+                "🙋 {n} shifts still need volunteers.",
+                len(free),
+            ).format(n=len(free))
+        )
+        rows.append([Button(_("🙋 Take a shift"), cb("sh", "grp", group_id))])
+    if meetings or calls:
+        lines.append(_("Are you coming? Tap your answer."))
+    return CatchUp("\n".join(lines), rows)

@@ -36,7 +36,7 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
     if action == "pv":
         await answer(update, _("This is only a preview."))
         return
-    if action in ("poll", "d", "t", "r", "oa", "od", "sk", "c", "pub", "x"):
+    if action in ("poll", "d", "t", "r", "oa", "od", "sk", "c", "pub", "x", "fx"):
         await on_dialog_button(update, ctx, p)
         return
     if action == "g" and len(p) == 4 and (gid := num(p[2])) is not None and p[3] in ("new", "poll"):
@@ -245,6 +245,7 @@ async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: boo
             ],
             [Button(_("❌ Cancel meeting"), cb("mt", "ec", m.id))],
         ]
+    rows = rows + [[Button(_("⬅️ All meetings"), cb("mt", "l"))]]  # the way back
     await show(update, ctx, clip(text, 4000), rows)
 
 
@@ -335,6 +336,9 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
         lines.append("🗳 " + _("Date poll: <b>{title}</b>").format(title=esc(poll.title)))
         rows.append([Button(clip("🗳 " + poll.title, 60), cb("mp", "o", poll.id))])
     if managed:
+        # Planning is where an organiser goes from here, above all when nothing is planned.
+        plan = cb("mt", "g", min(managed), "new") if len(managed) == 1 else cb("menu", "plan")
+        rows.append([Button(_("📅 Plan a meeting"), plan)])
         rows.append(
             [
                 Button(_("📜 History"), cb("mt", "h")),

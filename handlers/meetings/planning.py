@@ -65,9 +65,7 @@ async def start_planning(update: Update, ctx: BotContext, group_id: int, mode: s
     await show(
         update,
         ctx,
-        _("What is the meeting called? For example: <i>Tenants' meeting</i>.")
-        + "\n"
-        + _("Send /cancel to stop."),
+        _("What is the meeting called? For example: <i>Tenants' meeting</i>."),
     )
 
 
@@ -246,8 +244,30 @@ async def preview(update: Update, ctx: BotContext, data: dict) -> None:
         _("☝️ This is what the members see. Send it to {n} members of {group}?").format(
             n=members, group=esc(group.name)
         ),
-        [[Button(_("✅ Publish"), cb("mt", "pub")), Button(_("✖ Cancel"), cb("mt", "x"))]],
+        fix_rows(data)
+        + [[Button(_("✅ Publish"), cb("mt", "pub")), Button(_("✖ Cancel"), cb("mt", "x"))]],
     )
+
+
+def fix_rows(data: dict) -> list[list[Button]]:
+    """Change any part from the preview (a date poll's dates are changed in their own list)."""
+    when = (
+        [] if data.get("mode") == "poll" else [Button(_("🕖 Change time"), cb("mt", "fx", "when"))]
+    )
+    return [
+        [Button(_("✏️ Name"), cb("mt", "fx", "title")), *when],
+        [
+            Button(_("📍 Change place"), cb("mt", "fx", "place")),
+            Button(_("📝 Agenda"), cb("mt", "fx", "agenda")),
+            Button(_("👥 Number"), cb("mt", "fx", "capacity")),
+        ],
+    ]
+
+
+async def _fix_title(update: Update, ctx: BotContext, data: dict) -> None:
+    s = ctx.services
+    await s.dialogs.set(ctx.user.id, KIND, "title", data, s.clock.now())
+    await show(update, ctx, _("What is the meeting called? For example: <i>Tenants' meeting</i>."))
 
 
 async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
@@ -267,7 +287,7 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             )
             return
         data["title"] = " ".join(text.split())
-        await ask_when(update, ctx, data)
+        await (preview if data.get("fix") else ask_when)(update, ctx, data)
     elif step == "when":
         now = s.clock.now()
         result = parse(text, lang, now)
@@ -323,10 +343,10 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(update, ctx, changed_text(n))
             return
         data["place"] = place
-        await ask_agenda(update, ctx, data)
+        await (preview if data.get("fix") else ask_agenda)(update, ctx, data)
     elif step == "agenda":
         data["agenda"] = text[:500]
-        await ask_capacity(update, ctx, data)
+        await (preview if data.get("fix") else ask_capacity)(update, ctx, data)
     elif step == "capacity":
         capacity = num(text)
         if capacity is None or capacity > 10000:
@@ -390,14 +410,18 @@ async def on_dialog_button(update: Update, ctx: BotContext, p: list[str]) -> Non
             await button_expired(update)
             return
         data["rule"] = rule
-        await ask_place(update, ctx, data)
+        await (preview if data.get("fix") else ask_place)(update, ctx, data)
     elif action == "oa" and dialog.step == "options":
         await ask_when(update, ctx, data)
     elif action == "od" and dialog.step == "options" and len(data.get("options", [])) >= 2:
         await ask_place(update, ctx, data)
     elif action == "sk" and dialog.step == "agenda":
         data["agenda"] = None
-        await ask_capacity(update, ctx, data)
+        await (preview if data.get("fix") else ask_capacity)(update, ctx, data)
+    elif action == "fx" and dialog.step == "preview" and len(p) == 3 and p[2] in FIXABLE:
+        # A part changed from the preview: that question again, then straight back here.
+        data["fix"] = True
+        await FIXABLE[p[2]](update, ctx, data)
     elif action == "c" and dialog.step == "capacity" and len(p) == 3 and num(p[2]) is not None:
         data["capacity"] = num(p[2]) or None
         await preview(update, ctx, data)
@@ -429,3 +453,12 @@ async def on_dialog_button(update: Update, ctx: BotContext, p: list[str]) -> Non
         await show(update, ctx, _("Stopped. Nothing was changed."))
     else:
         await button_expired(update)
+
+
+FIXABLE = {
+    "title": _fix_title,
+    "when": ask_when,
+    "place": ask_place,
+    "agenda": ask_agenda,
+    "capacity": ask_capacity,
+}

@@ -144,7 +144,7 @@ async def _ask(
         buttons = [Button(r.category_label(c), cb("rep", "cat", c.id)) for c in cats]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         await ask(
-            _("📣 What is the problem about? Tap one.") + "\n" + _("Send /cancel to stop."),
+            _("📣 What is the problem about? Tap one."),
             rows,
         )
     elif step == "joined":
@@ -735,7 +735,7 @@ async def _rep_report_action(
             "ans": _("Send your answer: text or a voice note. The project worker gets it."),
             "no": _("What is still wrong? Tell us in a few words or with a voice note."),
         }
-        await reply(update, ctx, prompts[mode] + "\n" + _("Send /cancel to stop."))
+        await reply(update, ctx, prompts[mode])
     elif action == "sy":
         if rep.status != "resolved":
             await button_expired(update)

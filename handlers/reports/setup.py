@@ -251,9 +251,7 @@ async def _categories_show(update: Update, ctx: BotContext, pid: int, edit: bool
 
 
 def _cat_prompt() -> str:
-    return (
-        _("Send an emoji and a name, for example: 🚲 Bicycles") + "\n" + _("Send /cancel to stop.")
-    )
+    return _("Send an emoji and a name, for example: 🚲 Bicycles")
 
 
 async def on_rcat(update: Update, ctx: BotContext) -> None:

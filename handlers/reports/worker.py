@@ -140,7 +140,7 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
                 "Send your answer to the reporter of {ref}: text or a voice note. Your name is "
                 "not shown."
             ).format(ref=rep.reference)
-        await reply(update, ctx, text + "\n" + _("Send /cancel to stop."))
+        await reply(update, ctx, text)
     elif action == "ra" and len(parts) == 3:
         await answer(update)
         workers = await s.users.many(await s.projects.worker_ids(rep.project_id))

@@ -83,7 +83,7 @@ async def _start_new(update: Update, ctx: BotContext, group_id: int) -> None:
 
 async def _ask(update: Update, ctx: BotContext, step: str, data: dict) -> None:
     draft = data.get("draft", {})
-    stop = "\n" + _("Send /cancel to stop.")
+    stop = ""  # every step carries a Cancel button (handlers/common.py, step_rows)
     if step == "title":
         await show(
             update, ctx, _("What is the task? For example: <i>Food distribution</i>.") + stop
@@ -283,7 +283,22 @@ async def _got(update: Update, ctx: BotContext, dialog: Dialog, **values: object
             update,
             ctx,
             text,
-            [[Button(_("✅ Create"), cb("ro", "ok")), Button(_("✖ Cancel"), cb("ro", "no"))]],
+            [
+                # Any part can be changed here, not only made or dropped (issue 14).
+                [
+                    Button(_("✏️ Name"), cb("ro", "fx", "title")),
+                    Button(_("🗓 Days"), cb("ro", "fx", "when")),
+                ],
+                [
+                    Button(_("🕘 Time"), cb("ro", "fx", "time")),
+                    Button(_("📍 Place"), cb("ro", "fx", "place")),
+                ],
+                [
+                    Button(_("👥 Number"), cb("ro", "fx", "needed")),
+                    Button(_("📝 Note"), cb("ro", "fx", "note")),
+                ],
+                [Button(_("✅ Create"), cb("ro", "ok")), Button(_("✖ Cancel"), cb("ro", "no"))],
+            ],
         )
         return
     await _ask(update, ctx, step, data)
@@ -349,7 +364,7 @@ async def on_ro(update: Update, ctx: BotContext) -> None:
     action = parts[1] if len(parts) > 1 else ""
     arg = parse_int(parts[2]) if len(parts) > 2 else None
     # Answers to the open /roster conversation.
-    if action in ("rule", "nth", "wd", "sh", "eh", "n", "skip", "ok", "no"):
+    if action in ("rule", "nth", "wd", "sh", "eh", "n", "skip", "ok", "no", "fx"):
         dialog = await s.dialogs.get(ctx.user.id)
         if dialog is None or dialog.kind != KIND:
             await button_expired(update)
@@ -470,6 +485,14 @@ async def _dialog_button(
         await _got(update, ctx, dialog, needed=int(value))
     elif action == "skip" and step in ("place", "note"):
         await _got(update, ctx, dialog, **{step: "" if step == "place" else None})
+    elif action == "fx" and step == "confirm" and value in EDIT_FIELDS:
+        # Ask that part again; the other answers stay, so the next stop is this confirmation.
+        data = dict(dialog.data)
+        drop = ("rule", "nth", "weekday", "dates") if value == "when" else EDIT_FIELDS[value]
+        data["draft"] = {k: v for k, v in data["draft"].items() if k not in drop}
+        step = _next_step(data["draft"])
+        await s.dialogs.set(ctx.user.id, KIND, step, data, s.clock.now())
+        await _ask(update, ctx, step, data)
     elif action == "ok" and step == "confirm" and dialog.data.get("mode") == "new":
         task = await svc(ctx).create_task(
             int(dialog.data["group_id"]), dialog.data["draft"], ctx.user.id
