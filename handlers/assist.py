@@ -29,7 +29,7 @@ from handlers.common import (
     show,
 )
 from handlers.context import BotContext, registry_of
-from handlers.start import main_menu_rows
+from handlers.menus import home_rows
 from storage.repos.assist import AssistedPerson
 from storage.repos.dialogs import Dialog
 
@@ -131,7 +131,7 @@ async def _start_acting(update: Update, ctx: BotContext, person: AssistedPerson)
     assert user is not None
     ctx.user, ctx.acting_for = user, Acting(user, person, False)
     forget_roles(ctx)
-    rows = await main_menu_rows(ctx)
+    rows = await home_rows(ctx)
     rows.append(
         [
             Button(
