@@ -149,6 +149,7 @@ class ReportDraft:
     show_name: bool | None = None
     quote: bool | None = None
     similar: list[int] | None = None  # the similar reports offered (their ids)
+    where_msg: int | None = None  # the "where is it?" question: its buttons go when it is answered
     back: bool = False  # changing one answer from the summary: back to "confirm" after it
 
     def set_voice(self, file_id: str, duration: int | None) -> None:
@@ -220,6 +221,7 @@ class ReportDraft:
             "show_name": self.show_name,
             "quote": self.quote,
             "similar": self.similar,
+            "where_msg": self.where_msg,
         }
         given = self.text is not None or self.voice is not None
         for key, value in optional.items():
@@ -254,6 +256,7 @@ class ReportDraft:
             show_name=data.get("show_name"),
             quote=data.get("quote"),
             similar=data.get("similar"),
+            where_msg=data.get("where_msg"),
             back=bool(data.get("back")),
         )
 
@@ -946,25 +949,6 @@ class ReportsService:
                 if user is not None:
                     out[rep.id] = user.display_name
         return out
-
-    # ----- where -----
-
-    async def check_location(
-        self, project_id: int, lat: float, lon: float
-    ) -> tuple[bool, int | None]:
-        """(inside the area, nearest neighbourhood within the area)."""
-        hoods = [
-            h
-            for h in await self.projects.neighbourhoods(project_id)
-            if h.lat is not None and h.lon is not None
-        ]
-        if not hoods:
-            return True, None
-        best = min(hoods, key=lambda h: distance_m(lat, lon, h.lat, h.lon))  # type: ignore[arg-type]
-        d = distance_m(lat, lon, best.lat, best.lon)  # type: ignore[arg-type]
-        if d > self.settings.report_area_km * 1000:
-            return False, None
-        return True, best.id
 
     # ----- worker side -----
 

@@ -16,6 +16,7 @@ from bot.core.scheduler import Scheduler
 from bot.core.settings import Settings
 from bot.domain.actions import ActionsService
 from bot.domain.meetings import MeetingsService
+from bot.domain.places import Places
 from bot.domain.privacy import PrivacyService
 from bot.domain.reports import ReportsService
 from bot.domain.rosters import RosterService
@@ -44,6 +45,7 @@ class Services:
     actions: ActionsService
     rosters: RosterService
     privacy: PrivacyService
+    places: Places
     bot_username: str = ""
 
     def deep_link(self, payload: str) -> str:

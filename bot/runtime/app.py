@@ -27,6 +27,7 @@ from bot.core.settings import Settings
 from bot.domain.actions import ActionsService
 from bot.domain.deps import Core
 from bot.domain.meetings import MeetingsService
+from bot.domain.places import Places
 from bot.domain.privacy import PrivacyService, reports_part, reports_retention
 from bot.domain.privacy_features import feature_parts
 from bot.domain.privacy_features import run_retention as features_retention
@@ -145,6 +146,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         actions=actions,
         rosters=rosters,
         privacy=privacy,
+        places=Places(projects, settings),
     )
 
 

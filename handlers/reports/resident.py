@@ -3,9 +3,11 @@ what they do with their own report afterwards (add information, withdraw, answer
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from telegram import Update
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
 
 from bot.core import i18n
 from bot.core.i18n import _, lower_first, ngettext
@@ -15,11 +17,14 @@ from handlers.common import (
     answer,
     button_action,
     button_expired,
+    chat_id,
+    markup,
     parse_int,
     refuse,
     reply,
     roles,
     show,
+    with_retry,
 )
 from handlers.context import BotContext
 from handlers.reports._common import KIND, KIND_REP, ack, message_of, seconds, svc
@@ -118,10 +123,15 @@ async def _begin(update: Update, ctx: BotContext, found: tuple[int, int | None])
 
 
 async def _ask(
-    update: Update, ctx: BotContext, step: str, data: ReportDraft, kept: str | None = None
+    update: Update,
+    ctx: BotContext,
+    step: str,
+    data: ReportDraft,
+    kept: str | None = None,
+    fresh: bool = False,
 ) -> None:
     """Store where the conversation is, then ask its question (after ``kept``: what was just
-    received, said in the same message)."""
+    received, said in the same message; ``fresh``: in a new message, also after a button)."""
     s = ctx.services
     r = svc(ctx)
     if step == "similar":
@@ -133,7 +143,11 @@ async def _ask(
     await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
 
     async def ask(text: str, rows: list[list[Button]] | None = None) -> None:
-        await show(update, ctx, kept + "\n\n" + text if kept else text, rows)
+        text = kept + "\n\n" + text if kept else text
+        if fresh:
+            await reply(update, ctx, text, rows)
+        else:
+            await show(update, ctx, text, rows)
 
     pid = data.project_id
     if step == "cat":
@@ -154,16 +168,11 @@ async def _ask(
             [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]],
         )
     elif step == "where":
-        hoods = await s.projects.neighbourhoods(pid)
-        buttons = [Button(h.name[:40], cb("rep", "hood", h.id)) for h in hoods[:30]]
-        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        await ask(
-            _(
-                "📍 Where is it? Share your location (📎 → Location), tap your neighbourhood, or "
-                "type the address."
-            ),
-            rows,
-        )
+        await _ask_where(update, ctx, data, kept)
+    elif step == "hood":
+        rows = await _hood_rows(ctx, pid)
+        rows.append([Button(_("❓ I do not know"), cb("rep", "hood", 0))])
+        await ask(_("Which neighbourhood is it in? Tap one."), rows)
     elif step == "similar":
         lines = [_("Other people already reported something like this nearby:")]
         rows = []
@@ -339,53 +348,155 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                 _("Please send a photo, or tap “Done”."),
                 [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]],
             )
-    elif dialog.step == "where":
-        if msg.location is not None:
-            lat, lon = msg.location.latitude, msg.location.longitude
-            inside, hood = await svc(ctx).check_location(data.project_id, lat, lon)
-            if not inside:
-                await reply(
-                    update,
-                    ctx,
-                    _(
-                        "That place is too far from the neighbourhoods of this project. Please "
-                        "tap your neighbourhood or type the address."
-                    ),
-                )
-                return
-            data.lat, data.lon = lat, lon
-            if hood and not data.hood:
-                data.hood = hood
-        elif msg.text:
-            text = msg.text.strip()
-            if len(text) > 200:
-                await reply(
-                    update,
-                    ctx,
-                    _("Please keep the address short (at most {n} characters).").format(n=200),
-                )
-                return
-            data.address = text
-        elif msg.sticker is not None:
-            await reply(
-                update,
-                ctx,
-                _(
-                    "A sticker is not a place 🙂 Please share your location, tap your "
-                    "neighbourhood, or type the address."
-                ),
-            )
-            return
-        else:
-            await reply(
-                update,
-                ctx,
-                _("Please share your location, tap your neighbourhood, or type the address."),
-            )
-            return
-        await _ask(update, ctx, _next("where", data), data)
+    elif dialog.step in ("where", "hood"):
+        await _place_message(update, ctx, dialog.step, data)
     else:
         await reply(update, ctx, _("Please tap one of the buttons above."))
+
+
+# ---------------------------------------------------------------- the place step
+# "Where is it?" offers the neighbourhoods as buttons and, below, a reply-keyboard button that
+# shares the location in one tap. Whatever the answer (a pin, a tap, an address), both keyboards
+# go: the question's buttons are removed and the reply keyboard is replaced by the line saying
+# what was kept. A pin goes to its neighbourhood (boundary, else nearest centre); when none
+# fits, or after a typed address, the resident picks the neighbourhood with buttons.
+
+
+async def _hood_rows(ctx: BotContext, pid: int) -> list[list[Button]]:
+    hoods = await ctx.services.projects.neighbourhoods(pid)
+    buttons = [Button(h.name[:40], cb("rep", "hood", h.id)) for h in hoods[:30]]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def _location_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(_("📍 Send my location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=_("Or type the address"),
+    )
+
+
+async def _send(update: Update, ctx: BotContext, text: str, keyboard: object) -> Message:
+    chat = chat_id(update)
+    return await with_retry(
+        lambda: ctx.bot.send_message(chat, text, reply_markup=keyboard)  # type: ignore[arg-type]
+    )
+
+
+async def _ask_where(update: Update, ctx: BotContext, data: ReportDraft, kept: str | None) -> None:
+    s = ctx.services
+    rows = await _hood_rows(ctx, data.project_id)
+    if rows:
+        text = _("📍 Where is it? Tap your neighbourhood, or type the address.")
+    else:
+        text = _("📍 Where is it? Type the address.")
+    text = kept + "\n\n" + text if kept else text
+    query = update.callback_query
+    where_msg: int | None = None
+    if query is not None and query.message is not None:
+        try:
+            await with_retry(
+                lambda: query.edit_message_text(text, reply_markup=markup(rows)), "edit"
+            )
+            where_msg = query.message.message_id if query.message else None
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                where_msg = query.message.message_id if query.message else None
+    if where_msg is None:
+        where_msg = (await reply(update, ctx, text, rows)).message_id
+    data.where_msg = where_msg
+    await s.dialogs.set(ctx.user.id, KIND, "where", data.to_dict(), s.clock.now())
+    await _send(
+        update,
+        ctx,
+        _("Are you there now? Tap “📍 Send my location” below."),
+        _location_keyboard(),
+    )
+
+
+async def _place_line(ctx: BotContext, data: ReportDraft) -> str:
+    hood = await svc(ctx).hood_name(data.hood)
+    parts = [esc(hood)] if hood else []
+    if data.address:
+        parts.append(esc(data.address))
+    if data.lat is not None and not parts:
+        parts.append(_("location pin"))
+    return _("✅ Where: {place}").format(place=", ".join(parts) or _("not given"))
+
+
+async def _leave_place(
+    update: Update, ctx: BotContext, data: ReportDraft, pick: bool, line: str | None = None
+) -> None:
+    """The place is answered: remove the question's buttons and the reply keyboard, then ask
+    for the neighbourhood (``pick``, when none is known yet) or go on."""
+    if data.where_msg is not None:
+        old = data.where_msg
+        with contextlib.suppress(BadRequest):  # already gone or too old: nothing to remove
+            await with_retry(
+                lambda: ctx.bot.edit_message_reply_markup(chat_id(update), old, reply_markup=None),
+                "edit",
+            )
+        data.where_msg = None
+    await _send(update, ctx, line or await _place_line(ctx, data), ReplyKeyboardRemove())
+    ask_hood = pick and data.hood is None and bool(await _hood_rows(ctx, data.project_id))
+    await _ask(update, ctx, "hood" if ask_hood else _next("where", data), data, fresh=True)
+
+
+async def _place_message(update: Update, ctx: BotContext, step: str, data: ReportDraft) -> None:
+    """A message at the place step (or while picking the neighbourhood): a pin, an address."""
+    msg = message_of(update)
+    if msg.location is not None:
+        lat, lon = msg.location.latitude, msg.location.longitude
+        found = await ctx.services.places.locate(data.project_id, lat, lon)
+        if found.far:  # shared from somewhere else: not kept, the resident picks
+            data.lat = data.lon = None
+            data.hood = None
+            far = _(
+                "📍 That place is far from the neighbourhoods of this project, so I did not keep "
+                "it."
+            )
+            await _leave_place(update, ctx, data, pick=True, line=far)
+            return
+        data.lat, data.lon = lat, lon
+        data.hood = found.hood_id
+        await _leave_place(update, ctx, data, pick=True)
+        return
+    if msg.text and not msg.text.startswith("/"):
+        text = msg.text.strip()
+        if len(text) > 200:
+            await reply(
+                update,
+                ctx,
+                _("Please keep the address short (at most {n} characters).").format(n=200),
+            )
+            return
+        named = [
+            h
+            for h in await ctx.services.projects.neighbourhoods(data.project_id)
+            if h.name.casefold() == text.casefold()
+        ]
+        if named:  # the neighbourhood's name, typed instead of tapped
+            data.hood = named[0].id
+        else:
+            data.address = text
+        await _leave_place(update, ctx, data, pick=True)
+        return
+    if msg.sticker is not None:
+        await reply(
+            update,
+            ctx,
+            _(
+                "A sticker is not a place 🙂 Please share your location, tap your "
+                "neighbourhood, or type the address."
+            ),
+        )
+        return
+    await reply(
+        update,
+        ctx,
+        _("Please share your location, tap your neighbourhood, or type the address."),
+    )
 
 
 def _too_long(n: int) -> str:
@@ -487,14 +598,14 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
     elif action == "pdone" and step == "photos":
         ack(update)
         await _ask(update, ctx, _next("photos", data), data)
-    elif action == "hood" and step == "where":
-        hood = await s.projects.neighbourhood(arg) if arg is not None else None
-        if hood is None or hood.project_id != pid:
+    elif action == "hood" and step in ("where", "hood"):
+        hood = await s.projects.neighbourhood(arg) if arg else None
+        if arg != 0 and (hood is None or hood.project_id != pid or hood.hidden):
             await button_expired(update)
             return
         ack(update)
-        data.hood = hood.id
-        await _ask(update, ctx, _next("where", data), data)
+        data.hood = hood.id if hood is not None else None
+        await _leave_place(update, ctx, data, pick=False)
     elif action == "mt" and step == "similar" and arg in (data.similar or []):
         rep = await r.get(arg)
         if rep is None or not rep.is_open or rep.project_id != pid:

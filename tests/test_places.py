@@ -1,0 +1,153 @@
+"""Where a report is (issue 13): an admin who typed the neighbourhoods' names gives them a place
+on the map; a resident who only shares her location gets the right neighbourhood, the next
+neighbour is offered "Me too", and the dossier filtered on that neighbourhood counts both."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from bot.domain.dossier import build_export_sync
+from storage.repos.exports import ExportFilter
+from tests.e2e_helpers import setup_world
+from tests.reports_helpers import join
+
+# Rabot (Gent), roughly: a square around the Rabot towers. The pins below are inside it but
+# more than 300 m apart, so "Me too" comes from the neighbourhood, not from the distance.
+RABOT = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"name": "Rabot"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [3.700, 51.058],
+                        [3.720, 51.058],
+                        [3.720, 51.068],
+                        [3.700, 51.068],
+                        [3.700, 51.058],
+                    ]
+                ],
+            },
+        },
+        {
+            "type": "Feature",
+            "properties": {"name": "Elsewhere"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[4.0, 51.0], [4.1, 51.0], [4.1, 51.1], [4.0, 51.0]]],
+            },
+        },
+    ],
+}
+FATIMA_PIN = (51.0600, 3.7050)
+MEHMET_PIN = (51.0660, 3.7160)  # ~1 km from Fatima's pin, still in Rabot
+
+
+async def _give_boundary(h, admin):
+    await admin.send("/neighbourhoods")
+    assert "Rabot" in admin.last_text()
+    await admin.press("Rabot")
+    assert "GeoJSON" in admin.last_text()
+    await h.push(
+        h.api.document_update(
+            admin.tg,
+            json.dumps(RABOT).encode(),
+            file_name="rabot.geojson",
+            mime_type="application/geo+json",
+        )
+    )
+    assert "Rabot" in admin.texts()[-2] and "🗺" in admin.last_text()
+    boundary, lat = (await h.rows("SELECT boundary, lat FROM neighbourhoods WHERE name='Rabot'"))[0]
+    assert json.loads(boundary)["type"] == "Polygon" and lat is not None
+
+
+async def _report_with_pin(h, person, pin, text):
+    await person.send("/report")
+    await person.press("🏠")
+    await person.send(text)
+    await person.press("✅")  # no photos
+    # One tap shares the location: a reply-keyboard button that requests it.
+    keyboard = h.api.reply_keyboards[person.id] or {}
+    assert keyboard["keyboard"][0][0]["request_location"] is True
+    question = person.messages()[-2]
+    assert any("Rabot" in b for b in person.button_texts(question))
+    await h.push(h.api.location_update(person.tg, *pin))
+    return question
+
+
+async def test_pin_only_reports_find_rabot_me_too_and_dossier(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await _give_boundary(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    question = await _report_with_pin(h, fatima, FATIMA_PIN, "عفن في الحمام")
+    # The step moved on: the neighbourhood buttons are gone from the question, and the reply
+    # keyboard is removed by the line that says what was kept.
+    question = next(m for m in fatima.messages() if m["message_id"] == question["message_id"])
+    assert not fatima.button_texts(question)
+    assert h.api.reply_keyboards.get(fatima.id) is None
+    assert "Rabot" in fatima.texts()[-2]
+    await fatima.press("🙈")
+    await fatima.press("❌")
+    await fatima.press("✅")
+    rabot = (await h.rows("SELECT id FROM neighbourhoods WHERE name = 'Rabot'"))[0][0]
+    assert await h.rows("SELECT neighbourhood_id, lat IS NOT NULL FROM reports") == [(rabot, 1)]
+
+    # Story 4: the next neighbour in Rabot, pin only, 1 km away, is offered "Me too".
+    mehmet = await join(h, payload, "Mehmet", "tr")
+    await _report_with_pin(h, mehmet, MEHMET_PIN, "Banyoda küf var")
+    ref = (await h.rows("SELECT reference FROM reports"))[0][0]
+    assert any(ref in b for b in mehmet.button_texts()), mehmet.last_text()
+    await mehmet.press("🙋")
+    assert len(await h.rows("SELECT * FROM report_me_too")) == 1
+
+    # The dossier filtered on Rabot counts the report and its "me too".
+    now = h.clock.now()
+    files = build_export_sync(
+        h.services.settings.database_path,
+        ExportFilter(now - timedelta(days=30), now + timedelta(days=1), None, None, (rabot,)),
+        h.services.settings.tz,
+        "nl",
+        "Rabot",
+    )
+    assert files.rows == 1
+    assert files.html is not None and b"Rabot" in files.html
+
+
+async def test_nearest_centre_else_the_resident_picks(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    # Blaisantvest gets a centre by a pin the admin sends.
+    await admin.send("/neighbourhoods")
+    await admin.press("Blaisantvest")
+    await h.push(h.api.location_update(admin.tg, 51.0650, 3.7250))
+    assert "Blaisantvest" in admin.texts()[-2]
+    rik = await join(h, payload, "Rik", "nl")
+    # 300 m from the centre (REPORT_NEAREST_KM = 1): Blaisantvest.
+    await _report_with_pin(h, rik, (51.0677, 3.7250), "Kapotte lamp")
+    assert "Blaisantvest" in rik.texts()[-2]
+    await rik.send("/cancel")
+    # 3 km away (inside REPORT_AREA_KM): kept, and he picks the neighbourhood with buttons.
+    lea = await join(h, payload, "Lea", "nl")
+    await _report_with_pin(h, lea, (51.0920, 3.7250), "Sluikstort")
+    assert "welke buurt" in lea.last_text()
+    assert set(lea.button_texts()) >= {"Rabot", "Blaisantvest"}
+    await lea.press("Rabot")
+    step, data = (await h.rows("SELECT step, data FROM dialogs"))[-1]
+    draft = json.loads(data)
+    assert draft["lat"] == 51.092 and draft["hood"] is not None
+    assert "welke buurt" not in lea.last_text()
+
+
+async def test_bad_boundary_file_gets_a_clear_answer(h, admin):
+    await setup_world(h, admin)
+    await admin.send("/neighbourhoods")
+    await admin.press("Rabot")
+    point = {"type": "Point", "coordinates": [3.7, 51.06]}
+    await h.push(h.api.document_update(admin.tg, json.dumps(point).encode(), file_name="x.json"))
+    assert "grens" in admin.last_text() and "Point" in admin.last_text()
+    await h.push(h.api.document_update(admin.tg, b"not json", file_name="x.json"))
+    assert "JSON" in admin.last_text()
+    assert await h.rows("SELECT boundary FROM neighbourhoods WHERE name = 'Rabot'") == [(None,)]
