@@ -3,6 +3,7 @@ question, escalation and digests). No telegram imports: messages to others are o
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -350,6 +351,11 @@ class ReportsService:
         HTML and in button text alike."""
         if cat is None:
             return "?"
+        if cat.labels:
+            names = json.loads(cat.labels)
+            name = names.get(i18n.current_language()) or names.get(self.settings.default_language)
+            if name:
+                return f"{cat.emoji} {name}"
         if cat.custom_label is not None:
             return f"{cat.emoji} {cat.custom_label}"
         return f"{cat.emoji} {_(cat.label_msgid)}"

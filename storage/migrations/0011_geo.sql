@@ -11,6 +11,10 @@ ALTER TABLE groups ADD COLUMN setup_key TEXT;
 ALTER TABLE groups ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX groups_setup_key ON groups(project_id, setup_key) WHERE setup_key IS NOT NULL;
 
+-- A category's name per language ({"nl": "Wonen", "fr": "Logement", ...}) from the set-up file;
+-- shown in the reader's language, else custom_label.
+ALTER TABLE report_categories ADD COLUMN labels TEXT;
+
 -- The workers and organisers a set-up file names, by the file's key. user_id is known once the
 -- person used their invite; their roles and routing rules wait here until then.
 CREATE TABLE setup_people (
