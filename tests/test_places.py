@@ -139,6 +139,8 @@ async def test_nearest_centre_else_the_resident_picks(h, admin):
     draft = json.loads(data)
     assert draft["lat"] == 51.092 and draft["hood"] is not None
     assert "welke buurt" not in lea.last_text()
+    asked = [m for m in lea.messages() if "welke buurt" in (m.get("text") or "")]
+    assert asked and not lea.button_texts(asked[-1])  # its buttons went when it was answered
 
 
 async def test_bad_boundary_file_gets_a_clear_answer(h, admin):

@@ -172,7 +172,10 @@ async def _ask(
     elif step == "hood":
         rows = await _hood_rows(ctx, pid)
         rows.append([Button(_("❓ I do not know"), cb("rep", "hood", 0))])
-        await ask(_("Which neighbourhood is it in? Tap one."), rows)
+        # A new message whose buttons go when it is answered (kept in where_msg).
+        sent = await reply(update, ctx, _("Which neighbourhood is it in? Tap one."), rows)
+        data.where_msg = sent.message_id
+        await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
     elif step == "similar":
         lines = [_("Other people already reported something like this nearby:")]
         rows = []
