@@ -153,3 +153,20 @@ async def test_bad_boundary_file_gets_a_clear_answer(h, admin):
     await h.push(h.api.document_update(admin.tg, b"not json", file_name="x.json"))
     assert "JSON" in admin.last_text()
     assert await h.rows("SELECT boundary FROM neighbourhoods WHERE name = 'Rabot'") == [(None,)]
+
+
+async def test_cancel_at_the_place_step_removes_the_location_button(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    rik = await join(h, payload, "Rik", "nl")
+    await rik.send("/report")
+    await rik.press("🏠")
+    await rik.send("Kapotte lamp")
+    await rik.press("✅")
+    assert h.api.reply_keyboards[rik.id] is not None
+    await rik.send("/cancel")
+    assert h.api.reply_keyboards.get(rik.id) is None
+    assert "klad" in rik.texts()[-2].lower()
+    # /report continues the draft at the place step, with the button again.
+    await rik.send("/report")
+    await rik.press("▶️")
+    assert h.api.reply_keyboards[rik.id]["keyboard"][0][0]["request_location"] is True

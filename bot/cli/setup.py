@@ -246,12 +246,7 @@ def read_spec(path: Path) -> tuple[Spec | None, list[str]]:
     p = Problems(key_lines(text))
     base = path.resolve().parent
     spec = Spec()
-    _unknown(p, "", data, {"institute", "people", "projects"})
-    institute = data.get("institute", {})
-    if not isinstance(institute, dict):
-        p.add("institute", "must be a table")
-    else:
-        _unknown(p, "institute", institute, {"name", "contact"})
+    _unknown(p, "", data, {"people", "projects"})
     people = data.get("people", {})
     if not isinstance(people, dict):
         p.add("people", "must be a table of people: [people.sofie] name = ...")

@@ -528,7 +528,12 @@ def _kept_line(data: ReportDraft) -> str:
 
 async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
     await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, ReportDraft.from_dict(dialog.data))
-    return _("I kept your report as a draft. Send /report to continue it.")
+    kept = _("I kept your report as a draft. Send /report to continue it.")
+    if dialog.step in ("where", "hood"):
+        # Stopped at the place step: the location button goes with the answer.
+        await _send(update, ctx, kept, ReplyKeyboardRemove())
+        return _("What do you want to do?")
+    return kept
 
 
 async def on_rep(update: Update, ctx: BotContext) -> None:
