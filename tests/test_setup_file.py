@@ -80,6 +80,22 @@ async def test_example_applied_twice_then_the_bot_follows_it(h, admin, tmp_path)
     assert "would change: neighbourhood Rabot / Blaisantvest: hidden (not in the file)" in out3
     assert await dump(h) == before
 
+    # --new-invites: fresh links for who has not joined; the old ones stop working.
+    rc, out5, err = await buurtbot(
+        "setup", "institute.toml", "--new-invites", "--database", db, cwd=work
+    )
+    assert rc == 0, err
+    fresh = payloads(out5)
+    assert {k for k in fresh if fresh[k][:2] in ("w_", "o_")} == {
+        "Sofie Peeters",
+        "Karim Benali",
+        "Jan De Smet",
+    }
+    olga = h.person("Olga", language_code="nl")
+    await olga.send(f"/start {links['Karim Benali']}")
+    assert "werkt niet" in olga.last_text()
+    links.update(fresh)
+
     # The people use their links; the admins hear of the workers, the workers of the organiser.
     sofie = h.person("Sofie", language_code="nl")
     karim = h.person("Karim", language_code="fr")

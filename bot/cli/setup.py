@@ -441,7 +441,7 @@ class Outcome:
     changes: list[str] = field(default_factory=list)
     invites: list[tuple[str, str, str]] = field(default_factory=list)  # name, role, payload
     members: list[tuple[str, str]] = field(default_factory=list)  # group name, member payload
-    waiting: list[str] = field(default_factory=list)  # people who have not joined yet
+    notes: list[str] = field(default_factory=list)  # said after the changes
 
 
 async def apply(db: Any, spec: Spec, now: Any, ttl: timedelta, new_invites: bool) -> Outcome:
@@ -449,6 +449,7 @@ async def apply(db: Any, spec: Spec, now: Any, ttl: timedelta, new_invites: bool
     from bot.domain.onboarding import MEMBER_PREFIX, ORGANISER_PREFIX, WORKER_PREFIX, new_token
     from storage.repos.reports import DEFAULT_CATEGORIES
     from storage.repos.setup import SetupStore, grant_tx
+    from storage.timestamps import from_db
 
     out = Outcome()
     say = out.changes.append
@@ -524,24 +525,41 @@ async def apply(db: Any, spec: Spec, now: Any, ttl: timedelta, new_invites: bool
             say(f"project {gone}: hidden (not in the file)")
         for key, name in spec.people.items():
             user_id, token = known[key]
-            if await store.set_grants(key, grants[key]):
+            dropped = await store.set_grants(key, grants[key])
+            if dropped is not None:
                 say(f"person {name}: roles")
             if user_id is not None:
                 if not await store.routing_in_place(key, user_id):
                     await grant_tx(conn, key, user_id, now)
                     say(f"person {name}: roles and rules given (already joined)")
+                if dropped:
+                    out.notes.append(
+                        f"{name} keeps the roles the file no longer gives "
+                        f"({', '.join(sorted(k for k, _p, _g in dropped))}): setup never takes "
+                        "a role away"
+                    )
                 continue
             grant = await store.first_grant(key)
             if grant is None:
                 continue
-            out.waiting.append(name)
-            if token is None or new_invites:
+            invite = await store.invite(token) if token else None
+            # The invite grants its own role on use: it must still be one the file gives.
+            stale = invite is not None and (
+                (invite["kind"], invite["project_id"], invite["group_id"]) not in grants[key]
+            )
+            if token is None or invite is None or new_invites or stale:
+                if token is not None:
+                    await store.revoke_invite(token)
                 token = new_token()
                 await store.new_invite(key, token, grant, now + ttl)
                 prefix = WORKER_PREFIX if grant[0] == "worker" else ORGANISER_PREFIX
                 role = "worker" if grant[0] == "worker" else "organiser"
                 out.invites.append((name, role, prefix + token))
                 say(f"person {name}: new invite")
+            elif from_db(invite["expires_at"]) <= now:
+                out.notes.append(
+                    f"{name} has not joined and the invite expired: run again with --new-invites"
+                )
     return out
 
 
@@ -602,6 +620,8 @@ async def _main(args: argparse.Namespace) -> int:
         print("no changes")
     for line in out.changes:
         print(("would change: " if args.dry_run else "changed: ") + line)
+    for note in out.notes:
+        print("note: " + note)
     if args.dry_run:
         print("dry run: nothing was changed.")
         return 0

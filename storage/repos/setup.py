@@ -301,19 +301,23 @@ class SetupStore:
             changed = "renamed"
         return row["user_id"], row["invite_token"], changed
 
-    async def set_grants(self, key: str, grants: set[tuple[str, int, int | None]]) -> bool:
+    async def set_grants(
+        self, key: str, grants: set[tuple[str, int, int | None]]
+    ) -> set[tuple[str, int, int | None]] | None:
+        """Store what the file gives the person; None when nothing changed, else what the file
+        no longer gives (roles already held are not taken away)."""
         rows = await self._all(
             "SELECT kind, project_id, group_id FROM setup_grants WHERE person_key = ?", (key,)
         )
         old = {(r[0], int(r[1]), r[2]) for r in rows}
         if old == grants:
-            return False
+            return None
         await self.conn.execute("DELETE FROM setup_grants WHERE person_key = ?", (key,))
         await self.conn.executemany(
             "INSERT INTO setup_grants (person_key, kind, project_id, group_id) VALUES (?, ?, ?, ?)",
             [(key, k, p, g) for k, p, g in sorted(grants, key=str)],
         )
-        return True
+        return old - grants
 
     async def set_rules(
         self, pid: int, rules: dict[tuple[int | None, int | None], str]
@@ -398,6 +402,16 @@ class SetupStore:
             (key,),
         )
         return (row[0], int(row[1]), row[2]) if row else None
+
+    async def invite(self, token: str) -> aiosqlite.Row | None:
+        return await self._one("SELECT * FROM invites WHERE token = ?", (token,))
+
+    async def revoke_invite(self, token: str) -> None:
+        """An unused invite replaced by a new one stops working: nothing refers to it."""
+        await self.conn.execute(
+            "UPDATE setup_people SET invite_token = NULL WHERE invite_token = ?", (token,)
+        )
+        await self.conn.execute("DELETE FROM invites WHERE token = ? AND used_by IS NULL", (token,))
 
     async def new_invite(
         self, key: str, token: str, grant: tuple[str, int, int | None], expires: datetime
