@@ -19,9 +19,10 @@ EXAMPLE = ROOT / "docs" / "examples" / "institute.toml"
 INSIDE_RABOT = (51.0595, 3.7020)  # inside the Rabot polygon, ~1.1 km from its centre
 
 
-async def buurtbot(*args: str, cwd: Path) -> tuple[int, str, str]:
+async def buurtbot(*args: str, cwd: Path, **extra: str) -> tuple[int, str, str]:
     """The real command, in its own process, next to the running bot (no BOT_TOKEN: payloads)."""
     env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_PATH")}
+    env.update(extra)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -198,3 +199,23 @@ async def test_invalid_file_one_line_per_problem_and_nothing_changes(h, tmp_path
     ]
     assert "nothing was changed" in lines[-1]
     assert await h.rows("SELECT COUNT(*) FROM projects") == before
+
+
+async def test_with_bot_token_it_prints_tme_links(h, tmp_path):
+    work = tmp_path / "files"
+    shutil.copytree(EXAMPLE.parent, work)
+    rc, out, err = await buurtbot(
+        "setup",
+        "institute.toml",
+        "--database",
+        str(h.services.settings.database_path),
+        cwd=work,
+        BOT_TOKEN=h.api.token,
+        TELEGRAM_API_BASE_URL=h.api.base_url,
+    )
+    assert rc == 0, err
+    links = payloads(out)
+    prefix = f"https://t.me/{h.api.bot_username}?start="
+    assert links["Sofie Peeters"].startswith(prefix + "w_")
+    assert links["Huurders Rabot"].startswith(prefix + "g_")
+    assert h.api.token not in out + err
