@@ -153,6 +153,12 @@ async def test_bad_boundary_file_gets_a_clear_answer(h, admin):
     await h.push(h.api.document_update(admin.tg, b"not json", file_name="x.json"))
     assert "JSON" in admin.last_text()
     assert await h.rows("SELECT boundary FROM neighbourhoods WHERE name = 'Rabot'") == [(None,)]
+    # Coordinates copied from a map work as well as a pin.
+    await admin.send("51.0627, 3.7120")
+    assert "Rabot" in admin.texts()[-2]
+    assert await h.rows("SELECT lat, lon FROM neighbourhoods WHERE name = 'Rabot'") == [
+        (51.0627, 3.712)
+    ]
 
 
 async def test_cancel_at_the_place_step_removes_the_location_button(h, admin):

@@ -523,6 +523,8 @@ def _geo_prompt(name: str) -> str:
             "Send the centre of <b>{name}</b> as a location: 📎 → Location, move the map to "
             "the place, and send it."
         ).format(name=esc(name))
+        + " "
+        + _("You can also type its coordinates, for example: <code>51.0627, 3.7120</code>.")
         + "\n"
         + _(
             "Or send its boundary as a GeoJSON file (a Polygon or MultiPolygon, for example "
@@ -585,6 +587,18 @@ async def on_nb(update: Update, ctx: BotContext) -> None:
         await _hoods_show(update, ctx, pid)
 
 
+def _typed_point(text: str) -> tuple[float, float] | None:
+    """'51.0627, 3.7120' (latitude, longitude, as maps copy them) -> the point, else None."""
+    parts = text.replace(";", ",").split(",")
+    if len(parts) != 2:
+        return None
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
 async def nb_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     """The admin's answer: names to add, or a neighbourhood's pin or GeoJSON file."""
     s = ctx.services
@@ -618,6 +632,13 @@ async def nb_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         return
     if msg.location is not None:
         await s.projects.set_centre(hood.id, msg.location.latitude, msg.location.longitude)
+        await s.dialogs.clear(ctx.user.id)
+        await reply(update, ctx, _("Saved: the centre of {name}.").format(name=esc(hood.name)))
+        await _hoods_show(update, ctx, pid, edit=False)
+        return
+    typed = _typed_point(msg.text or "")
+    if typed is not None:  # "51.0627, 3.7120", copied from a map
+        await s.projects.set_centre(hood.id, *typed)
         await s.dialogs.clear(ctx.user.id)
         await reply(update, ctx, _("Saved: the centre of {name}.").format(name=esc(hood.name)))
         await _hoods_show(update, ctx, pid, edit=False)
