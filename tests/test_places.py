@@ -73,7 +73,7 @@ async def _report_with_pin(h, person, pin, text):
     # One tap shares the location: a reply-keyboard button that requests it.
     keyboard = h.api.reply_keyboards[person.id] or {}
     assert keyboard["keyboard"][0][0]["request_location"] is True
-    question = person.messages()[-2]
+    question = person.last()
     assert any("Rabot" in b for b in person.button_texts(question))
     await h.push(h.api.location_update(person.tg, *pin))
     return question

@@ -18,7 +18,6 @@ from handlers.common import (
     button_action,
     button_expired,
     chat_id,
-    markup,
     parse_int,
     refuse,
     reply,
@@ -388,34 +387,30 @@ async def _send(update: Update, ctx: BotContext, text: str, keyboard: object) ->
 
 
 async def _ask_where(update: Update, ctx: BotContext, data: ReportDraft, kept: str | None) -> None:
+    """First the question with the one-tap location button (a reply keyboard), then, as the
+    last message, the neighbourhood buttons: people answer the message at the bottom."""
     s = ctx.services
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        tapped = query.message.message_id  # the previous step's buttons go
+        with contextlib.suppress(BadRequest):
+            await with_retry(
+                lambda: ctx.bot.edit_message_reply_markup(
+                    chat_id(update), tapped, reply_markup=None
+                ),
+                "edit",
+            )
     rows = await _hood_rows(ctx, data.project_id)
     if rows:
-        text = _("📍 Where is it? Tap your neighbourhood, or type the address.")
+        text = _("📍 Where is it? If you are there now, tap “📍 Send my location” below.")
     else:
-        text = _("📍 Where is it? Type the address.")
-    text = kept + "\n\n" + text if kept else text
-    query = update.callback_query
-    where_msg: int | None = None
-    if query is not None and query.message is not None:
-        try:
-            await with_retry(
-                lambda: query.edit_message_text(text, reply_markup=markup(rows)), "edit"
-            )
-            where_msg = query.message.message_id if query.message else None
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                where_msg = query.message.message_id if query.message else None
-    if where_msg is None:
-        where_msg = (await reply(update, ctx, text, rows)).message_id
-    data.where_msg = where_msg
+        text = _("📍 Where is it? Tap “📍 Send my location” below, or type the address.")
+    await _send(update, ctx, kept + "\n\n" + text if kept else text, _location_keyboard())
+    data.where_msg = None
+    if rows:
+        sent = await reply(update, ctx, _("Or tap the neighbourhood, or type the address."), rows)
+        data.where_msg = sent.message_id
     await s.dialogs.set(ctx.user.id, KIND, "where", data.to_dict(), s.clock.now())
-    await _send(
-        update,
-        ctx,
-        _("Are you there now? Tap “📍 Send my location” below."),
-        _location_keyboard(),
-    )
 
 
 async def _place_line(ctx: BotContext, data: ReportDraft) -> str:
