@@ -74,7 +74,8 @@ async def test_example_applied_twice_then_the_bot_follows_it(h, admin, tmp_path)
     assert await dump(h) == before
     # --dry-run of a changed file says what would change, and changes nothing.
     text = (work / "institute.toml").read_text()
-    (work / "changed.toml").write_text(text.replace('name = "Blaisantvest"', 'name = "Muide"'))
+    changed = text.replace('name = "Blaisantvest"', 'name = "Muide"')
+    (work / "changed.toml").write_text(changed.replace('emoji = "🏠"', 'emoji = "🏘️"'))
     rc, out3, err = await buurtbot("setup", "changed.toml", "--dry-run", "--database", db, cwd=work)
     assert rc == 0, err
     assert "would change: neighbourhood Rabot / Muide: new" in out3
@@ -157,8 +158,10 @@ async def test_example_applied_twice_then_the_bot_follows_it(h, admin, tmp_path)
         "SELECT n.name FROM reports r JOIN neighbourhoods n"
         " ON n.id = r.neighbourhood_id WHERE r.id = 2"
     ) == [("Blaisantvest",)]
+    # The running bot reads the changed categories at once (another process committed).
     await fatima.send("/report")
-    await fatima.press("🏠")
+    assert "🏘️ Wonen" in fatima.button_texts()
+    await fatima.press("🏘️")
     await fatima.send("Lek")
     await fatima.press("✅")
     labels = [b for m in fatima.messages()[-3:] for b in fatima.button_texts(m)]

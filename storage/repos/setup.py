@@ -126,8 +126,9 @@ class SetupStore:
             "SELECT id, name, setup_key FROM projects WHERE setup_key IS NOT NULL AND NOT hidden"
         )
         gone = [r for r in rows if r["setup_key"] not in keys]
-        for r in gone:
+        for r in gone:  # and its groups: nobody joins a project that is gone
             await self.conn.execute("UPDATE projects SET hidden = 1 WHERE id = ?", (r["id"],))
+            await self.conn.execute("UPDATE groups SET hidden = 1 WHERE project_id = ?", (r["id"],))
         return [r["name"] for r in gone]
 
     # ----- neighbourhoods -----
