@@ -176,3 +176,16 @@ async def test_cancel_at_the_place_step_removes_the_location_button(h, admin):
     await rik.send("/report")
     await rik.press("▶️")
     assert h.api.reply_keyboards[rik.id]["keyboard"][0][0]["request_location"] is True
+
+
+async def test_a_pin_sent_at_the_photo_step_is_the_place(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await _give_boundary(h, admin)
+    fatima = await join(h, payload, "Fatima", "nl")
+    await fatima.send("/report")
+    await fatima.press("🏠")
+    await fatima.send("Schimmel")
+    await h.push(h.api.location_update(fatima.tg, *FATIMA_PIN))  # before tapping Done
+    assert "Rabot" in fatima.texts()[-2]
+    step, data = (await h.rows("SELECT step, data FROM dialogs"))[-1]
+    assert step == "name" and json.loads(data)["lat"] == FATIMA_PIN[0]

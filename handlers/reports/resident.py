@@ -321,6 +321,9 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(update, ctx, _("Please type what is wrong, or send a voice note."))
             return
         await _ask(update, ctx, _next("what", data), data, _kept_line(data))
+    elif dialog.step == "photos" and msg.location is not None and not data.back:
+        # The place, shared before tapping Done: taken as the answer to the next question.
+        await _place_message(update, ctx, "where", data)
     elif dialog.step == "photos":
         done = [[Button(_("✅ Done"), cb("rep", "pdone"))]]
         if msg.photo or msg.voice is not None or raw.strip():
@@ -357,11 +360,11 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
 
 
 # ---------------------------------------------------------------- the place step
-# "Where is it?" offers the neighbourhoods as buttons and, below, a reply-keyboard button that
-# shares the location in one tap. Whatever the answer (a pin, a tap, an address), both keyboards
-# go: the question's buttons are removed and the reply keyboard is replaced by the line saying
-# what was kept. A pin goes to its neighbourhood (boundary, else nearest centre); when none
-# fits, or after a typed address, the resident picks the neighbourhood with buttons.
+# "Where is it?" comes with a reply-keyboard button that shares the location in one tap, then
+# the neighbourhoods as buttons (the last message). Whatever the answer (a pin, a tap, an
+# address), both keyboards go: the question's buttons are removed and the reply keyboard is
+# replaced by the line saying what was kept. A pin goes to its neighbourhood (boundary, else
+# nearest centre); when none fits, or after a typed address, the resident picks with buttons.
 
 
 async def _hood_rows(ctx: BotContext, pid: int) -> list[list[Button]]:
