@@ -222,3 +222,21 @@ async def test_with_bot_token_it_prints_tme_links(h, tmp_path):
     assert links["Sofie Peeters"].startswith(prefix + "w_")
     assert links["Huurders Rabot"].startswith(prefix + "g_")
     assert h.api.token not in out + err
+
+
+async def test_a_worker_who_forgot_is_invited_anew_never_given_roles_again(h, tmp_path):
+    work = tmp_path / "files"
+    shutil.copytree(EXAMPLE.parent, work)
+    db = str(h.services.settings.database_path)
+    rc, out, err = await buurtbot("setup", "institute.toml", "--database", db, cwd=work)
+    sofie = h.person("Sofie", language_code="nl")
+    await sofie.send(f"/start {payloads(out)['Sofie Peeters']}")
+    await sofie.send("/forget")
+    await sofie.press("🗑")
+    assert await h.rows("SELECT user_id FROM project_workers") == []
+    rc, out2, err = await buurtbot("setup", "institute.toml", "--database", db, cwd=work)
+    assert rc == 0, err
+    assert "changed: person Sofie Peeters: left (their data was removed)" in out2
+    assert "Sofie Peeters" in payloads(out2)  # a new invite, for when she comes back
+    assert await h.rows("SELECT user_id FROM project_workers") == []
+    assert await h.rows("SELECT COUNT(*) FROM routing_rules") == [(0,)]

@@ -71,8 +71,8 @@ async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = 
             )
         )
     }
-    hoods = {h.id: h.name for h in await s.projects.neighbourhoods(pid)}
-    cats = {c.id: c for c in await r.categories(pid)}
+    hoods = {h.id: h.name for h in await s.projects.neighbourhoods(pid, hidden=True)}
+    cats = {c.id: c for c in await r.categories(pid, hidden=True)}
     default = (
         esc(names.get(project.default_worker_id, ""))
         if project.default_worker_id

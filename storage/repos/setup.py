@@ -297,6 +297,18 @@ class SetupStore:
             )
             return None, None, "new"
         changed = None
+        if row["user_id"] is not None:
+            user = await self._one(
+                "SELECT tg_id, forgotten_at FROM users WHERE id = ?", (row["user_id"],)
+            )
+            if user is None or user["tg_id"] is None or user["forgotten_at"]:
+                # They had their data removed (/forget): a stranger now; a new invite if the
+                # file still names them, never roles for the anonymous row.
+                await self.conn.execute(
+                    "UPDATE setup_people SET user_id = NULL, invite_token = NULL WHERE key = ?",
+                    (key,),
+                )
+                return None, None, "left (their data was removed)"
         if row["name"] != name:
             await self.conn.execute("UPDATE setup_people SET name = ? WHERE key = ?", (name, key))
             changed = "renamed"
