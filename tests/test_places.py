@@ -48,10 +48,13 @@ MEHMET_PIN = (51.0660, 3.7160)  # ~1 km from Fatima's pin, still in Rabot
 
 
 async def _give_boundary(h, admin):
-    await admin.send("/neighbourhoods")
-    assert "Rabot" in admin.last_text()
-    await admin.press("Rabot")
-    assert "GeoJSON" in admin.last_text()
+    # Right after /newproject the admin is offered to put the typed neighbourhoods on the map.
+    made = next(m for m in admin.messages() if "📍" in " ".join(admin.button_texts(m)))
+    await admin.press("📍", made)
+    listed = next(m for m in admin.messages() if m["message_id"] == made["message_id"])
+    assert "Buurten" in listed["text"]
+    await admin.press("Rabot", listed)
+    assert any("GeoJSON" in t for t in admin.texts())  # the tapped message asks for it
     await h.push(
         h.api.document_update(
             admin.tg,
