@@ -192,3 +192,25 @@ async def test_a_pin_sent_at_the_photo_step_is_the_place(h, admin):
     assert "Rabot" in fatima.texts()[-2]
     step, data = (await h.rows("SELECT step, data FROM dialogs"))[-1]
     assert step == "name" and json.loads(data)["lat"] == FATIMA_PIN[0]
+
+
+async def test_changing_the_place_from_the_summary(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await _give_boundary(h, admin)
+    rik = await join(h, payload, "Rik", "nl")
+    await rik.send("/report")
+    await rik.press("🏠")
+    await rik.send("Schimmel")
+    await rik.press("✅")
+    await rik.send("Blaisantvest")  # the neighbourhood's name, typed
+    await rik.press("🙈")
+    await rik.press("❌")
+    assert "Blaisantvest" in rik.last_text()
+    await rik.press("✏️")
+    await rik.press("Waar")
+    await h.push(h.api.location_update(rik.tg, *FATIMA_PIN))  # inside Rabot
+    summary = rik.last_text()
+    assert "Rabot" in summary and "Blaisantvest" not in summary
+    await rik.press("✅")
+    rabot = (await h.rows("SELECT id FROM neighbourhoods WHERE name = 'Rabot'"))[0][0]
+    assert await h.rows("SELECT neighbourhood_id, address FROM reports") == [(rabot, None)]

@@ -672,6 +672,8 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         data.back = True
         if parts[2] == "photos":
             data.photos = []
+        if parts[2] == "where":  # a new place replaces the old one (pin, address, neighbourhood)
+            data.hood, data.lat, data.lon, data.address = None, None, None, None
         await _ask(update, ctx, parts[2], data)
     else:
         await button_expired(update)
