@@ -214,3 +214,19 @@ async def test_changing_the_place_from_the_summary(h, admin):
     await rik.press("✅")
     rabot = (await h.rows("SELECT id FROM neighbourhoods WHERE name = 'Rabot'"))[0][0]
     assert await h.rows("SELECT neighbourhood_id, address FROM reports") == [(rabot, None)]
+
+
+async def test_adding_neighbourhoods_keeps_the_centre_of_one_already_there(h, admin):
+    await setup_world(h, admin)
+    await admin.send("/neighbourhoods")
+    await admin.press("Rabot")
+    await h.push(h.api.location_update(admin.tg, 51.0627, 3.7120))
+    await admin.send("/neighbourhoods")
+    await admin.press("➕")
+    await admin.send("rabot, Muide")
+    assert "1 buurt toegevoegd" in admin.texts()[-2]
+    assert await h.rows("SELECT name, lat FROM neighbourhoods ORDER BY name") == [
+        ("Blaisantvest", None),
+        ("Muide", None),
+        ("Rabot", 51.0627),
+    ]

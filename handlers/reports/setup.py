@@ -613,14 +613,14 @@ async def nb_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         if not names:
             await reply(update, ctx, _("Please send the names as text, separated by commas."))
             return
-        for name in names:
-            await s.projects.add_neighbourhood(pid, name)
-        await s.dialogs.clear(ctx.user.id)
+        async with s.db.transaction():  # the names and the end of the conversation
+            added = await s.projects.add_names(pid, names)
+            await s.dialogs.clear(ctx.user.id)
         await reply(
             update,
             ctx,
-            ngettext("Added {n} neighbourhood.", "Added {n} neighbourhoods.", len(names)).format(
-                n=len(names)
+            ngettext("Added {n} neighbourhood.", "Added {n} neighbourhoods.", len(added)).format(
+                n=len(added)
             ),
         )
         await _hoods_show(update, ctx, pid, edit=False)

@@ -78,6 +78,30 @@ class ProjectsRepo:
         )
         return [row_to(Neighbourhood, r) for r in rows]
 
+    async def add_names(self, project_id: int, names: list[str]) -> list[str]:
+        """New neighbourhoods by name; a name that is there already (in any case) is left as it
+        is (its centre and boundary stay), a hidden one is shown again. Returns the new ones."""
+        added = []
+        async with self.db.transaction() as conn:
+            for name in names:
+                async with conn.execute(
+                    "SELECT id FROM neighbourhoods WHERE project_id = ?"
+                    " AND name = ? COLLATE NOCASE",
+                    (project_id, name),
+                ) as cur:
+                    row = await cur.fetchone()
+                if row is not None:
+                    await conn.execute(
+                        "UPDATE neighbourhoods SET hidden = 0 WHERE id = ?", (row[0],)
+                    )
+                    continue
+                await conn.execute(
+                    "INSERT INTO neighbourhoods (project_id, name) VALUES (?, ?)",
+                    (project_id, name),
+                )
+                added.append(name)
+        return added
+
     async def set_centre(self, neighbourhood_id: int, lat: float, lon: float) -> None:
         await self.db.execute(
             "UPDATE neighbourhoods SET lat = ?, lon = ? WHERE id = ?", (lat, lon, neighbourhood_id)
