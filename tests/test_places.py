@@ -230,3 +230,39 @@ async def test_adding_neighbourhoods_keeps_the_centre_of_one_already_there(h, ad
         ("Muide", None),
         ("Rabot", 51.0627),
     ]
+
+
+async def test_boundaries_multipolygon_hole_edge_and_bad_files():
+    """The geometry rules on their own: a MultiPolygon's second part, a hole, a point on the
+    edge, and GeoJSON that is no area."""
+    import pytest
+
+    from bot.core.settings import Settings
+    from bot.domain.places import BoundaryError, Places, parse_boundary
+    from storage.repos.projects import Neighbourhood
+
+    square = [[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]
+    hole = [[0.5, 0.5], [1.5, 0.5], [1.5, 1.5], [0.5, 1.5], [0.5, 0.5]]
+    far = [[10, 10], [11, 10], [11, 11], [10, 11], [10, 10]]
+    multi = parse_boundary(
+        json.dumps({"type": "MultiPolygon", "coordinates": [[square, hole], [far]]})
+    )
+
+    class Repo:
+        async def neighbourhoods(self, pid):
+            return [Neighbourhood(1, 1, "A", None, None, multi)]
+
+    places = Places(Repo(), Settings(bot_token="1:x"))  # type: ignore[arg-type]
+    assert (await places.locate(1, 10.5, 10.5)).hood_id == 1  # the second part (lat, lon)
+    assert (await places.locate(1, 0.2, 0.2)).hood_id == 1
+    assert (await places.locate(1, 1.0, 1.0)).hood_id is None  # in the hole
+    assert (await places.locate(1, 0.0, 1.0)).hood_id == 1  # on the edge
+    for bad in (
+        '{"type": "Point", "coordinates": [1, 2]}',
+        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]}',
+        '{"type": "Polygon", "coordinates": [[[0, 0], [400, 0], [400, 1], [0, 0]]]}',
+        '{"type": "FeatureCollection", "features": []}',
+        "[1, 2",
+    ):
+        with pytest.raises(BoundaryError):
+            parse_boundary(bad, "A")
