@@ -142,9 +142,10 @@ async def on_np(update: Update, ctx: BotContext) -> None:
             + "\n\n"
             + _("Now invite the project workers: tap the button and send them the link.")
         )
-        await show(
-            update, ctx, text, [[Button(_("➕ Invite a worker"), cb("proj", "invite", project.id))]]
-        )
+        rows = [[Button(_("➕ Invite a worker"), cb("proj", "invite", project.id))]]
+        if count:  # typed names only: a pin finds its neighbourhood once they are on the map
+            rows.append([Button(_("📍 Neighbourhoods on the map"), cb("nb", "p", project.id))])
+        await show(update, ctx, text, rows)
     else:
         await button_expired(update)
 

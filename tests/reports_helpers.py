@@ -31,6 +31,9 @@ async def file_report(
     # Category and place first; then the open similar reports ("me too"), then the story.
     if location is not None:
         await h.push(h.api.location_update(person.tg, *location))
+        # No boundary or centre holds the pin: the resident picks the neighbourhood.
+        if hood and any(hood in b for b in person.button_texts()):
+            await person.press(hood)
     else:
         await person.press(hood or "Rabot")
     if any("➡️" in b for b in person.button_texts()):

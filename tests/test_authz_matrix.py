@@ -66,6 +66,7 @@ COMMANDS: dict[str, Row] = {
     "routing": Row(ANY_WORKER),
     "digest": Row(frozenset({"worker", "other_worker"})),  # digests are a worker's own
     "categories": Row(ANY_WORKER),
+    "neighbourhoods": Row(ANY_WORKER),
     # Volunteer rosters (issue 9)
     "roster": Row(STAFF | {"other_worker"}),
     "volunteer": Row(ALL),
@@ -101,6 +102,7 @@ CALLBACKS: dict[str, Row] = {
     r"^rw:": Row(WORKERS, "rw:card:{report}"),
     r"^dg:": Row(frozenset({"worker", "other_worker"}), "dg:set"),
     r"^rcat:": Row(WORKERS, "rcat:p:{project}"),
+    r"^nb:": Row(WORKERS, "nb:p:{project}"),
     r"^ro:": Row(STAFF, "ro:new:{group}"),
     r"^sh:": Row(frozenset({"resident", "organiser"}), "sh:join:{group}"),
     r"^tk:": Row(frozenset(), "tk:take:999999", denied="expired"),

@@ -39,8 +39,11 @@ async def test_worker_invite_is_one_time_and_expires(h, admin):
         "SELECT p.name FROM project_workers w JOIN projects p ON p.id = w.project_id"
     ) == [("Rabot",)]
     assert "Rabot" in sofie.last_text()
+    # The admin who made the invite is told that it was used (issue 13/14: people are told).
+    await h.settle()
+    assert "Sofie" in admin.last_text() and "Rabot" in admin.last_text()
     # The same link again, by someone else: used.
-    used_payload = links_in(admin.texts()[-1])[-1]
+    used_payload = links_in([t for t in admin.texts() if links_in(t)][-1])[-1]
     await other.send(f"/start {used_payload}")
     assert "gebruikt" in other.last_text()
     # A new link that expires before it is used.

@@ -1,5 +1,5 @@
-"""`buurtbot` command line. Every verb is listed here: init, run, migrate, backup, health, export
-and playground. Its messages are for operators, in plain English (not translated)."""
+"""`buurtbot` command line. Every verb is listed here: init, run, migrate, backup, health, export,
+setup and playground. Its messages are for operators, in plain English (not translated)."""
 
 from __future__ import annotations
 
@@ -26,11 +26,12 @@ Run = Callable[[argparse.Namespace], int]
 def _own_verbs() -> dict[str, tuple[Configure, Run]]:
     """Verbs that parse and run on their own: name -> (configure parser, run(args) -> exit code)."""
     from bot import playground
-    from bot.cli import export, init
+    from bot.cli import export, init, setup
 
     return {
         "init": (init.configure, init.run),
         "export": (export.configure, export.run),
+        "setup": (setup.configure, setup.run),
         "playground": (playground.configure, playground.run),
     }
 
@@ -72,6 +73,8 @@ def _parser(own_verbs: dict[str, tuple[Configure, Run]]) -> argparse.ArgumentPar
     helps = {
         "init": "set up: ask for the token, admins, time zone and language; write .env",
         "export": "export problem reports as CSV or an HTML dossier",
+        "setup": "set up an institute's projects, neighbourhoods, categories, rules and groups "
+        "from one TOML file",
         "playground": "try the bot in a browser, against a fake Telegram",
     }
     for name, (configure, _run) in own_verbs.items():

@@ -100,7 +100,11 @@ class Settings(BaseSettings):
     # Longest answer or added information a resident may type, in characters. A description may
     # be longer: a text the Telegram client split into several messages is joined (up to 12,288).
     report_max_text: int = Field(default=2000, ge=100, le=3500)
-    # A pin further than this from every neighbourhood with coordinates is refused (km).
+    # A pin outside every neighbourhood boundary goes to the nearest neighbourhood centre within
+    # this distance (km); further away, the resident picks the neighbourhood with buttons.
+    report_nearest_km: float = Field(default=1.0, gt=0)
+    # A pin further than this from every neighbourhood centre is not kept (it was shared from
+    # somewhere else); the resident picks the neighbourhood or types the address (km).
     report_area_km: float = Field(default=5.0, gt=0)
     # Open reports within this distance of a pin are shown as "similar" (metres).
     report_similar_metres: float = Field(default=300.0, gt=0)

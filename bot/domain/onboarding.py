@@ -7,14 +7,16 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from bot.core import i18n
-from bot.core.i18n import _, ngettext
-from bot.core.ui import Button, cb, clip, esc
+from bot.core.i18n import N_, _, ngettext
+from bot.core.ui import Button, cb, clip, esc, text_message
+from bot.domain.reports import Recipient
 from bot.domain.services import Services
 from storage.repos.actions import ActionsRepo
 from storage.repos.groups import Group
-from storage.repos.invites import Invite, redeem
+from storage.repos.invites import Invite, RedeemResult, redeem
 from storage.repos.projects import Project
 
 WORKER_PREFIX = "w_"
@@ -75,7 +77,50 @@ def invite_link(s: Services, invite: Invite) -> str:
 
 
 async def use_invite(s: Services, token: str, user_id: int) -> tuple[str, Invite | None]:
-    return await redeem(s.db, token, user_id, s.clock.now())
+    """Redeem the invite; the people it concerns hear that it was used (in the same
+    transaction): the admin who made a worker invite (every admin for one printed by
+    `buurtbot setup`), the project's workers for an organiser."""
+    async with s.db.transaction() as conn:
+        outcome, invite = await redeem(s.db, token, user_id, s.clock.now())
+        if outcome == RedeemResult.OK and invite is not None:
+            await _tell_joined_tx(s, conn, invite, user_id)
+    if outcome == RedeemResult.OK:
+        s.outbox.wake()
+    return outcome, invite
+
+
+async def _tell_joined_tx(s: Services, conn: Any, invite: Invite, user_id: int) -> None:
+    user = await s.users.get(user_id)
+    name = esc(user.display_name) if user else "?"
+    recipients: list[Recipient] = []
+    if invite.kind == "worker":
+        project = await s.projects.get(invite.project_id)
+        where = esc(project.name) if project else "?"
+        creator = await s.reports.recipient(invite.created_by)
+        recipients = [creator] if creator else await s.reports.admin_recipients()
+        text = N_("✅ {name} used the invite and is now a project worker of <b>{where}</b>.")
+    else:
+        group = await s.groups.get(invite.group_id or 0)
+        where = esc(group.name) if group else "?"
+        ids = [*await s.projects.worker_ids(invite.project_id)]
+        if invite.created_by is not None and invite.created_by not in ids:
+            ids.append(invite.created_by)
+        found = [await s.reports.recipient(uid) for uid in ids if uid != user_id]
+        recipients = [r for r in found if r is not None]
+        text = N_("✅ {name} used the invite and is now an organiser of <b>{where}</b>.")
+    for to in recipients:
+        if to.user_id == user_id:
+            continue
+        with i18n.use_locale(to.language):
+            body = _(text).format(name=name, where=where)
+        await s.outbox.enqueue_tx(
+            conn,
+            to.chat_id,
+            "sendMessage",
+            text_message(to.chat_id, body),
+            dedupe_key=f"joined:{invite.token}:{to.chat_id}",
+            now=s.clock.now(),
+        )
 
 
 def qr_png(url: str) -> bytes:

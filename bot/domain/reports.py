@@ -3,6 +3,7 @@ question, escalation and digests). No telegram imports: messages to others are o
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -154,6 +155,7 @@ class ReportDraft:
     similar: list[int] | None = None  # the similar reports offered (their ids)
     # The report this household said "me too" to: what it tells goes to that report.
     joined: int | None = None
+    where_msg: int | None = None  # the "where is it?" question: its buttons go when it is answered
     back: bool = False  # changing one answer from the summary: back to "confirm" after it
 
     def set_voice(self, file_id: str, duration: int | None) -> None:
@@ -231,6 +233,7 @@ class ReportDraft:
             "quote": self.quote,
             "similar": self.similar,
             "joined": self.joined,
+            "where_msg": self.where_msg,
         }
         given = self.text is not None or self.voice is not None
         for key, value in optional.items():
@@ -266,6 +269,7 @@ class ReportDraft:
             quote=data.get("quote"),
             similar=data.get("similar"),
             joined=num("joined"),
+            where_msg=data.get("where_msg"),
             back=bool(data.get("back")),
         )
 
@@ -381,6 +385,11 @@ class ReportsService:
         HTML and in button text alike."""
         if cat is None:
             return "?"
+        if cat.labels:
+            names = json.loads(cat.labels)
+            name = names.get(i18n.current_language()) or names.get(self.settings.default_language)
+            if name:
+                return f"{cat.emoji} {name}"
         if cat.custom_label is not None:
             return f"{cat.emoji} {cat.custom_label}"
         return f"{cat.emoji} {_(cat.label_msgid)}"
@@ -1228,25 +1237,6 @@ class ReportsService:
                 if user is not None:
                     out[rep.id] = user.display_name
         return out
-
-    # ----- where -----
-
-    async def check_location(
-        self, project_id: int, lat: float, lon: float
-    ) -> tuple[bool, int | None]:
-        """(inside the area, nearest neighbourhood within the area)."""
-        hoods = [
-            h
-            for h in await self.projects.neighbourhoods(project_id)
-            if h.lat is not None and h.lon is not None
-        ]
-        if not hoods:
-            return True, None
-        best = min(hoods, key=lambda h: distance_m(lat, lon, h.lat, h.lon))  # type: ignore[arg-type]
-        d = distance_m(lat, lon, best.lat, best.lon)  # type: ignore[arg-type]
-        if d > self.settings.report_area_km * 1000:
-            return False, None
-        return True, best.id
 
     # ----- worker side -----
 

@@ -17,6 +17,7 @@ from bot.core.settings import Settings
 from bot.domain.actions import ActionsService
 from bot.domain.assist import AssistService
 from bot.domain.meetings import MeetingsService
+from bot.domain.places import Places
 from bot.domain.privacy import PrivacyService
 from bot.domain.reports import ReportsService
 from bot.domain.rosters import RosterService
@@ -46,6 +47,7 @@ class Services:
     rosters: RosterService
     privacy: PrivacyService
     assist: AssistService
+    places: Places
     bot_username: str = ""
 
     def deep_link(self, payload: str) -> str:

@@ -1,6 +1,6 @@
 """The demo world of the playground, made the way people would make it: through the bot's own
-conversations (admin → project → worker → group → organiser → residents), plus repositories
-where no conversation exists (the neighbourhoods' coordinates).
+conversations (admin → project and its neighbourhoods on the map → worker → group → organiser →
+residents).
 
 Each feature (reports, meetings, ...) adds its demo history through ``FEATURE_STEPS``; a step
 that fails is logged and skipped, so the playground always starts.
@@ -162,10 +162,13 @@ async def _seed(h: Harness) -> Demo:
     await ann.press("✅")
     rows = await h.rows("SELECT id FROM projects WHERE name = ?", (PROJECT,))
     d.project_id = int(rows[-1][0])
-    for hood in NEIGHBOURHOODS:  # no conversation sets coordinates: the repository does
-        await h.services.projects.add_neighbourhood(d.project_id, hood.name, hood.lat, hood.lon)
     await ann.press("➕")
     worker_payload = payloads(ann.last_text())[-1]
+    # She puts each neighbourhood on the map (/neighbourhoods: tap it, type its coordinates).
+    for hood in NEIGHBOURHOODS:
+        await ann.send("/neighbourhoods")
+        await ann.press(hood.name)
+        await ann.send(f"{hood.lat}, {hood.lon}")
 
     await d.at(START - timedelta(days=13, hours=-1))
     await sofie.send(f"/start {worker_payload}")

@@ -28,6 +28,7 @@ from bot.domain.actions import ActionsService
 from bot.domain.assist import AssistService
 from bot.domain.deps import Core
 from bot.domain.meetings import MeetingsService
+from bot.domain.places import Places
 from bot.domain.privacy import PersonalData, PrivacyService, reports_part, reports_retention
 from bot.domain.privacy_features import feature_parts
 from bot.domain.privacy_features import run_retention as features_retention
@@ -152,6 +153,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         rosters=rosters,
         privacy=privacy,
         assist=assist,
+        places=Places(projects, settings),
     )
 
 

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.core.i18n import N_
 from handlers.context import registry_of
-from handlers.reports._common import KIND, KIND_CAT, KIND_REP, KIND_RW
+from handlers.reports._common import KIND, KIND_CAT, KIND_NB, KIND_REP, KIND_RW
 from handlers.reports.resident import (
     cmd_myreports,
     cmd_report,
@@ -25,8 +25,11 @@ from handlers.reports.setup import (
     cat_text_step,
     cmd_categories,
     cmd_digest,
+    cmd_neighbourhoods,
     cmd_routing,
+    nb_step,
     on_dg,
+    on_nb,
     on_rcat,
     parse_category,
 )
@@ -47,18 +50,27 @@ def register(app: Application) -> None:
     registry.command(
         "categories", N_("Report categories of your project"), {"worker", "admin"}, order=23
     )
+    registry.command(
+        "neighbourhoods",
+        N_("Neighbourhoods on the map: centre and boundary"),
+        {"worker", "admin"},
+        order=24,
+    )
     registry.menu_item("report", N_("📣 Report a problem"), {"everyone"}, menu_report, order=10)
     registry.dialog(KIND, report_step, report_cancel)
     registry.dialog(KIND_REP, rep_text_step)
     registry.dialog(KIND_RW, rw_text_step)
     registry.dialog(KIND_CAT, cat_text_step)
+    registry.dialog(KIND_NB, nb_step)
     app.add_handler(CommandHandler("report", cmd_report, filters=PRIVATE))
     app.add_handler(CommandHandler("myreports", cmd_myreports, filters=PRIVATE))
     app.add_handler(CommandHandler("problems", cmd_problems, filters=PRIVATE))
     app.add_handler(CommandHandler("routing", cmd_routing, filters=PRIVATE))
     app.add_handler(CommandHandler("digest", cmd_digest, filters=PRIVATE))
     app.add_handler(CommandHandler("categories", cmd_categories, filters=PRIVATE))
+    app.add_handler(CommandHandler("neighbourhoods", cmd_neighbourhoods, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_rep, pattern=r"^rep:"))
     app.add_handler(CallbackQueryHandler(on_rw, pattern=r"^rw:"))
     app.add_handler(CallbackQueryHandler(on_dg, pattern=r"^dg:"))
     app.add_handler(CallbackQueryHandler(on_rcat, pattern=r"^rcat:"))
+    app.add_handler(CallbackQueryHandler(on_nb, pattern=r"^nb:"))

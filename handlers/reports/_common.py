@@ -18,6 +18,7 @@ KIND = "report"
 KIND_REP = "rep_text"  # resident: answer / add info / "not solved" reason
 KIND_RW = "rw_text"  # worker: reply / "not for us" reason
 KIND_CAT = "rep_cat"  # worker/admin: a category's emoji and name (add / rename)
+KIND_NB = "rep_hood"  # worker/admin: neighbourhoods to add, or a neighbourhood's pin / GeoJSON
 
 
 def svc(ctx: BotContext) -> ReportsService:

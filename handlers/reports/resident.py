@@ -3,9 +3,11 @@ what they do with their own report afterwards (add information, withdraw, answer
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from telegram import Update
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
 
 from bot.core import i18n
 from bot.core.i18n import _, lower_first, ngettext
@@ -15,11 +17,13 @@ from handlers.common import (
     answer,
     button_action,
     button_expired,
+    chat_id,
     parse_int,
     refuse,
     reply,
     roles,
     show,
+    with_retry,
 )
 from handlers.context import BotContext
 from handlers.reports._common import KIND, KIND_REP, ack, message_of, seconds, svc
@@ -120,10 +124,15 @@ async def _begin(update: Update, ctx: BotContext, found: tuple[int, int | None])
 
 
 async def _ask(
-    update: Update, ctx: BotContext, step: str, data: ReportDraft, kept: str | None = None
+    update: Update,
+    ctx: BotContext,
+    step: str,
+    data: ReportDraft,
+    kept: str | None = None,
+    fresh: bool = False,
 ) -> None:
     """Store where the conversation is, then ask its question (after ``kept``: what was just
-    received, said in the same message)."""
+    received, said in the same message; ``fresh``: in a new message, also after a button)."""
     s = ctx.services
     r = svc(ctx)
     if step == "similar":
@@ -136,7 +145,11 @@ async def _ask(
     await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
 
     async def ask(text: str, rows: list[list[Button]] | None = None) -> None:
-        await show(update, ctx, kept + "\n\n" + text if kept else text, rows)
+        text = kept + "\n\n" + text if kept else text
+        if fresh:
+            await reply(update, ctx, text, rows)
+        else:
+            await show(update, ctx, text, rows)
 
     pid = data.project_id
     if step == "cat":
@@ -167,16 +180,14 @@ async def _ask(
             [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]],
         )
     elif step == "where":
-        hoods = await s.projects.neighbourhoods(pid)
-        buttons = [Button(h.name[:40], cb("rep", "hood", h.id)) for h in hoods[:30]]
-        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        await ask(
-            _(
-                "📍 Where is it? Share your location (📎 → Location), tap your neighbourhood, or "
-                "type the address."
-            ),
-            rows,
-        )
+        await _ask_where(update, ctx, data, kept)
+    elif step == "hood":
+        rows = await _hood_rows(ctx, pid)
+        rows.append([Button(_("❓ I do not know"), cb("rep", "hood", 0))])
+        # A new message whose buttons go when it is answered (kept in where_msg).
+        sent = await reply(update, ctx, _("Which neighbourhood is it in? Tap one."), rows)
+        data.where_msg = sent.message_id
+        await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
     elif step == "similar":
         lines = [_("Other people already reported something like this nearby:")]
         rows = []
@@ -337,6 +348,9 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(update, ctx, _("Please type what is wrong, or send a voice note."))
             return
         await _ask(update, ctx, _next("what", data), data, _kept_line(data))
+    elif dialog.step == "photos" and msg.location is not None and not data.back:
+        # The place, shared before tapping Done: taken as the answer to the next question.
+        await _place_message(update, ctx, "where", data)
     elif dialog.step == "photos":
         done = [[Button(_("✅ Done"), cb("rep", "pdone"))]]
         if msg.photo or msg.voice is not None or raw.strip():
@@ -366,53 +380,151 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                 _("Please send a photo, or tap “Done”."),
                 [[Button(_("✅ Done / no photos"), cb("rep", "pdone"))]],
             )
-    elif dialog.step == "where":
-        if msg.location is not None:
-            lat, lon = msg.location.latitude, msg.location.longitude
-            inside, hood = await svc(ctx).check_location(data.project_id, lat, lon)
-            if not inside:
-                await reply(
-                    update,
-                    ctx,
-                    _(
-                        "That place is too far from the neighbourhoods of this project. Please "
-                        "tap your neighbourhood or type the address."
-                    ),
-                )
-                return
-            data.lat, data.lon = lat, lon
-            if hood and not data.hood:
-                data.hood = hood
-        elif msg.text:
-            text = msg.text.strip()
-            if len(text) > 200:
-                await reply(
-                    update,
-                    ctx,
-                    _("Please keep the address short (at most {n} characters).").format(n=200),
-                )
-                return
-            data.address = text
-        elif msg.sticker is not None:
-            await reply(
-                update,
-                ctx,
-                _(
-                    "A sticker is not a place 🙂 Please share your location, tap your "
-                    "neighbourhood, or type the address."
-                ),
-            )
-            return
-        else:
-            await reply(
-                update,
-                ctx,
-                _("Please share your location, tap your neighbourhood, or type the address."),
-            )
-            return
-        await _ask(update, ctx, _next("where", data), data)
+    elif dialog.step in ("where", "hood"):
+        await _place_message(update, ctx, dialog.step, data)
     else:
         await reply(update, ctx, _("Please tap one of the buttons above."))
+
+
+# ---------------------------------------------------------------- the place step
+# "Where is it?" comes with a reply-keyboard button that shares the location in one tap, then
+# the neighbourhoods as buttons (the last message). Whatever the answer (a pin, a tap, an
+# address), both keyboards go: the question's buttons are removed and the reply keyboard is
+# replaced by the line saying what was kept. A pin goes to its neighbourhood (boundary, else
+# nearest centre); when none fits, or after a typed address, the resident picks with buttons.
+
+
+async def _hood_rows(ctx: BotContext, pid: int) -> list[list[Button]]:
+    hoods = await ctx.services.projects.neighbourhoods(pid)
+    buttons = [Button(h.name[:40], cb("rep", "hood", h.id)) for h in hoods[:30]]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def _location_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(_("📍 Send my location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=_("Or type the address"),
+    )
+
+
+async def _send(update: Update, ctx: BotContext, text: str, keyboard: object) -> Message:
+    chat = chat_id(update)
+    return await with_retry(
+        lambda: ctx.bot.send_message(chat, text, reply_markup=keyboard)  # type: ignore[arg-type]
+    )
+
+
+async def _ask_where(update: Update, ctx: BotContext, data: ReportDraft, kept: str | None) -> None:
+    """First the question with the one-tap location button (a reply keyboard), then, as the
+    last message, the neighbourhood buttons: people answer the message at the bottom."""
+    s = ctx.services
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        tapped = query.message.message_id  # the previous step's buttons go
+        with contextlib.suppress(BadRequest):
+            await with_retry(
+                lambda: ctx.bot.edit_message_reply_markup(
+                    chat_id(update), tapped, reply_markup=None
+                ),
+                "edit",
+            )
+    rows = await _hood_rows(ctx, data.project_id)
+    if rows:
+        text = _("📍 Where is it? If you are there now, tap “📍 Send my location” below.")
+    else:
+        text = _("📍 Where is it? Tap “📍 Send my location” below, or type the address.")
+    await _send(update, ctx, kept + "\n\n" + text if kept else text, _location_keyboard())
+    data.where_msg = None
+    if rows:
+        sent = await reply(update, ctx, _("Or tap the neighbourhood, or type the address."), rows)
+        data.where_msg = sent.message_id
+    await s.dialogs.set(ctx.user.id, KIND, "where", data.to_dict(), s.clock.now())
+
+
+async def _place_line(ctx: BotContext, data: ReportDraft) -> str:
+    hood = await svc(ctx).hood_name(data.hood)
+    parts = [esc(hood)] if hood else []
+    if data.address:
+        parts.append(esc(data.address))
+    if data.lat is not None and not parts:
+        parts.append(_("location pin"))
+    return _("✅ Where: {place}").format(place=", ".join(parts) or _("not given"))
+
+
+async def _leave_place(
+    update: Update, ctx: BotContext, data: ReportDraft, pick: bool, line: str | None = None
+) -> None:
+    """The place is answered: remove the question's buttons and the reply keyboard, then ask
+    for the neighbourhood (``pick``, when none is known yet) or go on."""
+    if data.where_msg is not None:
+        old = data.where_msg
+        with contextlib.suppress(BadRequest):  # already gone or too old: nothing to remove
+            await with_retry(
+                lambda: ctx.bot.edit_message_reply_markup(chat_id(update), old, reply_markup=None),
+                "edit",
+            )
+        data.where_msg = None
+    await _send(update, ctx, line or await _place_line(ctx, data), ReplyKeyboardRemove())
+    ask_hood = pick and data.hood is None and bool(await _hood_rows(ctx, data.project_id))
+    await _ask(update, ctx, "hood" if ask_hood else _next("where", data), data, fresh=True)
+
+
+async def _place_message(update: Update, ctx: BotContext, step: str, data: ReportDraft) -> None:
+    """A message at the place step (or while picking the neighbourhood): a pin, an address."""
+    msg = message_of(update)
+    if msg.location is not None:
+        lat, lon = msg.location.latitude, msg.location.longitude
+        found = await ctx.services.places.locate(data.project_id, lat, lon)
+        if found.far:  # shared from somewhere else: not kept, the resident picks
+            data.lat = data.lon = None
+            data.hood = None
+            far = _(
+                "📍 That place is far from the neighbourhoods of this project, so I did not keep "
+                "it."
+            )
+            await _leave_place(update, ctx, data, pick=True, line=far)
+            return
+        data.lat, data.lon = lat, lon
+        data.hood = found.hood_id
+        await _leave_place(update, ctx, data, pick=True)
+        return
+    if msg.text and not msg.text.startswith("/"):
+        text = msg.text.strip()
+        if len(text) > 200:
+            await reply(
+                update,
+                ctx,
+                _("Please keep the address short (at most {n} characters).").format(n=200),
+            )
+            return
+        named = [
+            h
+            for h in await ctx.services.projects.neighbourhoods(data.project_id)
+            if h.name.casefold() == text.casefold()
+        ]
+        if named:  # the neighbourhood's name, typed instead of tapped
+            data.hood = named[0].id
+        else:
+            data.address = text
+        await _leave_place(update, ctx, data, pick=True)
+        return
+    if msg.sticker is not None:
+        await reply(
+            update,
+            ctx,
+            _(
+                "A sticker is not a place 🙂 Please share your location, tap your "
+                "neighbourhood, or type the address."
+            ),
+        )
+        return
+    await reply(
+        update,
+        ctx,
+        _("Please share your location, tap your neighbourhood, or type the address."),
+    )
 
 
 def _too_long(n: int) -> str:
@@ -446,7 +558,12 @@ async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str 
         await ctx.services.dialogs.clear(ctx.user.id)
         return None
     await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, data)
-    return _("I kept your report as a draft. Send /report to continue it.")
+    kept = _("I kept your report as a draft. Send /report to continue it.")
+    if dialog.step in ("where", "hood"):
+        # Stopped at the place step: the location button goes with the answer.
+        await _send(update, ctx, kept, ReplyKeyboardRemove())
+        return _("What do you want to do?")
+    return kept
 
 
 async def on_rep(update: Update, ctx: BotContext) -> None:
@@ -519,14 +636,14 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
     elif action == "pdone" and step == "photos":
         ack(update)
         await _ask(update, ctx, _next("photos", data), data)
-    elif action == "hood" and step == "where":
-        hood = await s.projects.neighbourhood(arg) if arg is not None else None
-        if hood is None or hood.project_id != pid:
+    elif action == "hood" and step in ("where", "hood"):
+        hood = await s.projects.neighbourhood(arg) if arg else None
+        if arg != 0 and (hood is None or hood.project_id != pid or hood.hidden):
             await button_expired(update)
             return
         ack(update)
-        data.hood = hood.id
-        await _ask(update, ctx, _next("where", data), data)
+        data.hood = hood.id if hood is not None else None
+        await _leave_place(update, ctx, data, pick=False)
     elif action == "mt" and step == "similar" and arg in (data.similar or []):
         rep = await r.get(arg)
         if rep is None or not rep.is_open or rep.project_id != pid:
@@ -621,6 +738,8 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         data.back = True
         if parts[2] == "photos":
             data.photos = []
+        if parts[2] == "where":  # a new place replaces the old one (pin, address, neighbourhood)
+            data.hood, data.lat, data.lon, data.address = None, None, None, None
         await _ask(update, ctx, parts[2], data)
     else:
         await button_expired(update)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 
-from bot.core.i18n import _, lower_first
+from bot.core.i18n import _, lower_first, ngettext
 from bot.core.ui import Button, cb, esc
+from bot.domain.onboarding import split_names
+from bot.domain.places import BOUNDARY_MAX_BYTES, BoundaryError, centroid, parse_boundary
 from handlers.common import (
     answer,
     button_data,
@@ -18,9 +21,10 @@ from handlers.common import (
     reply,
     roles,
     show,
+    with_retry,
 )
 from handlers.context import BotContext
-from handlers.reports._common import KIND_CAT, message_of, svc
+from handlers.reports._common import KIND_CAT, KIND_NB, message_of, svc
 from storage.repos.dialogs import Dialog
 
 CAT_NAME_MAX = 40
@@ -67,8 +71,8 @@ async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = 
             )
         )
     }
-    hoods = {h.id: h.name for h in await s.projects.neighbourhoods(pid)}
-    cats = {c.id: c for c in await r.categories(pid)}
+    hoods = {h.id: h.name for h in await s.projects.neighbourhoods(pid, hidden=True)}
+    cats = {c.id: c for c in await r.categories(pid, hidden=True)}
     default = (
         esc(names.get(project.default_worker_id, ""))
         if project.default_worker_id
@@ -91,15 +95,15 @@ async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = 
             else lower_first(_("All categories"))
         )
         lines.append(f"• {where} · {what} → {esc(names.get(rule.worker_id, '?'))}")
-        hood_mark = hoods.get(rule.neighbourhood_id, "*") if rule.neighbourhood_id else "*"
-        cat_mark = cats[rule.category_id].emoji if rule.category_id in cats else "*"
+        # Plain words, not marks: "all neighbourhoods · 🏠 Housing" (button text is not HTML).
+        label = "{} · {}".format(
+            hoods.get(rule.neighbourhood_id, "?")
+            if rule.neighbourhood_id
+            else lower_first(_("All neighbourhoods")),
+            what,
+        )
         rows.append(
-            [
-                Button(
-                    _("🗑 Delete: {rule}").format(rule=f"{hood_mark} · {cat_mark}")[:60],
-                    cb("rw", "rd", rule.id),
-                )
-            ]
+            [Button(_("🗑 Delete: {rule}").format(rule=label)[:60], cb("rw", "rd", rule.id))]
         )
     rows.append(
         [
@@ -111,6 +115,31 @@ async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = 
         await show(update, ctx, "\n".join(lines), rows)
     else:
         await reply(update, ctx, "\n".join(lines), rows)
+
+
+async def _no_worker_yet(update: Update, ctx: BotContext, pid: int) -> None:
+    """No dead end: the project has no worker to route to yet, so offer the invite (admins make
+    invites; a worker asks one)."""
+    if (await roles(ctx)).is_admin:
+        await show(
+            update,
+            ctx,
+            _(
+                "There is no worker in this project yet. Invite one: tap the button and send "
+                "them the link. You are told when they join; then make the rule."
+            ),
+            [
+                [Button(_("➕ Invite a worker"), cb("proj", "invite", pid))],
+                [Button(_("◀️ Back"), cb("rw", "rt", pid))],
+            ],
+        )
+        return
+    await show(
+        update,
+        ctx,
+        _("There is no worker in this project yet. Ask an admin for a worker invite."),
+        [[Button(_("◀️ Back"), cb("rw", "rt", pid))]],
+    )
 
 
 async def routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None:
@@ -162,14 +191,10 @@ async def routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None:
             [Button(w.display_name[:40], cb("rw", "rs", pid, nums[1], nums[2], w.id))]
             for w in workers
         ]
-        await show(
-            update,
-            ctx,
-            _("Which worker gets these reports?")
-            if rows
-            else _("There is no worker in this project yet."),
-            rows,
-        )
+        if not rows:
+            await _no_worker_yet(update, ctx, pid)
+            return
+        await show(update, ctx, _("Which worker gets these reports?"), rows)
     elif action == "rs" and len(nums) == 4:
         _p, hood, cat, uid = nums
         if (
@@ -184,14 +209,10 @@ async def routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None:
     elif action == "rdef":
         workers = await s.users.many(await s.projects.worker_ids(pid))
         rows = [[Button(w.display_name[:40], cb("rw", "rdw", pid, w.id))] for w in workers]
-        await show(
-            update,
-            ctx,
-            _("Who is the default worker?")
-            if rows
-            else _("There is no worker in this project yet."),
-            rows,
-        )
+        if not rows:
+            await _no_worker_yet(update, ctx, pid)
+            return
+        await show(update, ctx, _("Who is the default worker?"), rows)
     elif action == "rdw" and len(nums) == 2:
         if not await s.projects.is_worker(pid, nums[1]):
             await button_expired(update)
@@ -441,3 +462,218 @@ async def on_dg(update: Update, ctx: BotContext) -> None:
     await answer(update)
     setting = await r.digest_setting(ctx.user.id)
     await show(update, ctx, _digest_settings_text(setting), _digest_rows())
+
+
+# ---------------------------------------------------------------- /neighbourhoods
+# A neighbourhood's place on the map: its centre (a location pin) and, optionally, its boundary
+# (a GeoJSON file). With them, a resident's pin finds its neighbourhood by itself.
+
+
+async def cmd_neighbourhoods(update: Update, ctx: BotContext) -> None:
+    rl = await roles(ctx)
+    if not (rl.is_admin or rl.is_worker):
+        await refuse(update, ctx)
+        return
+    s = ctx.services
+    projects = (
+        await s.projects.all() if rl.is_admin else await s.projects.projects_of_worker(ctx.user.id)
+    )
+    if not projects:
+        await reply(update, ctx, _("There are no projects yet. Send /newproject to make one."))
+        return
+    if len(projects) == 1:
+        await _hoods_show(update, ctx, projects[0].id, edit=False)
+        return
+    await reply(
+        update,
+        ctx,
+        _("Which project?"),
+        [[Button(p.name[:40], cb("nb", "p", p.id))] for p in projects],
+    )
+
+
+async def _hoods_show(update: Update, ctx: BotContext, pid: int, edit: bool = True) -> None:
+    project = await ctx.services.projects.get(pid)
+    hoods = await ctx.services.projects.neighbourhoods(pid)
+    lines = [
+        _("<b>Neighbourhoods</b> – {project}").format(
+            project=esc(project.name if project else "?")
+        ),
+        _(
+            "📍 = centre on the map, 🗺 = boundary. With them, a resident's location finds its "
+            "neighbourhood. Tap a neighbourhood to set them."
+        ),
+    ]
+    if not hoods:
+        lines.append(_("No neighbourhoods yet."))
+    rows = []
+    for h in hoods[:40]:
+        marks = ("📍" if h.lat is not None else "") + ("🗺" if h.boundary else "")
+        lines.append(f"• {esc(h.name)} {marks}".rstrip())
+        rows.append([Button(f"{h.name[:40]} {marks}".rstrip(), cb("nb", "h", h.id))])
+    rows.append([Button(_("➕ Add neighbourhoods"), cb("nb", "add", pid))])
+    if edit:
+        await show(update, ctx, "\n".join(lines), rows)
+    else:
+        await reply(update, ctx, "\n".join(lines), rows)
+
+
+def _geo_prompt(name: str) -> str:
+    return (
+        _(
+            "Send the centre of <b>{name}</b> as a location: 📎 → Location, move the map to "
+            "the place, and send it."
+        ).format(name=esc(name))
+        + " "
+        + _("You can also type its coordinates, for example: <code>51.0627, 3.7120</code>.")
+        + "\n"
+        + _(
+            "Or send its boundary as a GeoJSON file (a Polygon or MultiPolygon, for example "
+            "drawn on geojson.io or from the city's open data)."
+        )
+        + "\n"
+        + _("Send /cancel to stop.")
+    )
+
+
+async def on_nb(update: Update, ctx: BotContext) -> None:
+    s = ctx.services
+    parts = parse_cb(button_data(update), 3)
+    num = parse_int(parts[2]) if parts else None
+    if parts is None or num is None or parts[1] not in ("p", "add", "h", "nob"):
+        await button_expired(update)
+        return
+    action = parts[1]
+    hood = None
+    if action in ("p", "add"):
+        pid = num
+    else:
+        hood = await s.projects.neighbourhood(num)
+        if hood is None or hood.hidden:
+            await button_expired(update)
+            return
+        pid = hood.project_id
+    if not (await roles(ctx)).can_manage_project(pid):
+        await refuse(update, ctx)
+        return
+    if await s.projects.get(pid) is None:
+        await button_expired(update)
+        return
+    await answer(update)
+    if action == "p":
+        await _hoods_show(update, ctx, pid)
+    elif action == "add":
+        await s.dialogs.set(ctx.user.id, KIND_NB, "add", {"pid": pid}, s.clock.now())
+        await reply(
+            update,
+            ctx,
+            _(
+                "Which neighbourhoods do you want to add? Send them separated by commas, "
+                "for example: <i>Rabot, Blaisantvest, Brugse Poort</i>."
+            )
+            + "\n"
+            + _("Send /cancel to stop."),
+        )
+    elif hood is not None and action == "h":
+        await s.dialogs.set(
+            ctx.user.id, KIND_NB, "geo", {"pid": pid, "hid": hood.id}, s.clock.now()
+        )
+        rows = [[Button(_("◀️ Back"), cb("nb", "p", pid))]]
+        if hood.boundary:
+            rows.insert(0, [Button(_("🗑 Remove the boundary"), cb("nb", "nob", hood.id))])
+        await show(update, ctx, _geo_prompt(hood.name), rows)
+    elif hood is not None and action == "nob":
+        await s.projects.set_boundary(hood.id, None)
+        await s.dialogs.clear(ctx.user.id)
+        await _hoods_show(update, ctx, pid)
+
+
+def _typed_point(text: str) -> tuple[float, float] | None:
+    """'51.0627, 3.7120' (latitude, longitude, as maps copy them) -> the point, else None."""
+    parts = text.replace(";", ",").split(",")
+    if len(parts) != 2:
+        return None
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+async def nb_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
+    """The admin's answer: names to add, or a neighbourhood's pin or GeoJSON file."""
+    s = ctx.services
+    pid = int(dialog.data.get("pid", 0))
+    if not (await roles(ctx)).can_manage_project(pid):
+        await s.dialogs.clear(ctx.user.id)
+        await refuse(update, ctx)
+        return
+    msg = message_of(update)
+    if dialog.step == "add":
+        names = split_names(msg.text or "")
+        if not names:
+            await reply(update, ctx, _("Please send the names as text, separated by commas."))
+            return
+        async with s.db.transaction():  # the names and the end of the conversation
+            added = await s.projects.add_names(pid, names)
+            await s.dialogs.clear(ctx.user.id)
+        await reply(
+            update,
+            ctx,
+            ngettext("Added {n} neighbourhood.", "Added {n} neighbourhoods.", len(added)).format(
+                n=len(added)
+            ),
+        )
+        await _hoods_show(update, ctx, pid, edit=False)
+        return
+    hood = await s.projects.neighbourhood(int(dialog.data.get("hid", 0)))
+    if hood is None or hood.project_id != pid:
+        await s.dialogs.clear(ctx.user.id)
+        await reply(update, ctx, _("This neighbourhood no longer exists."))
+        return
+    if msg.location is not None:
+        await s.projects.set_centre(hood.id, msg.location.latitude, msg.location.longitude)
+        await s.dialogs.clear(ctx.user.id)
+        await reply(update, ctx, _("Saved: the centre of {name}.").format(name=esc(hood.name)))
+        await _hoods_show(update, ctx, pid, edit=False)
+        return
+    typed = _typed_point(msg.text or "")
+    if typed is not None:  # "51.0627, 3.7120", copied from a map
+        await s.projects.set_centre(hood.id, *typed)
+        await s.dialogs.clear(ctx.user.id)
+        await reply(update, ctx, _("Saved: the centre of {name}.").format(name=esc(hood.name)))
+        await _hoods_show(update, ctx, pid, edit=False)
+        return
+    doc = msg.document
+    if doc is None:
+        await reply(update, ctx, _geo_prompt(hood.name))
+        return
+    if (doc.file_size or 0) > BOUNDARY_MAX_BYTES:
+        await reply(update, ctx, _("That file is too large for a boundary (at most 2 MB)."))
+        return
+    try:
+        file = await with_retry(lambda: ctx.bot.get_file(doc.file_id), "getFile")
+        content = bytes(await file.download_as_bytearray())
+    except TelegramError:
+        await reply(update, ctx, _("I could not fetch that file. Please send it again."))
+        return
+    try:
+        geometry = parse_boundary(content, hood.name)
+    except BoundaryError as exc:
+        await reply(
+            update,
+            ctx,
+            _("That file is not a boundary I can use: {why}.").format(
+                why=f"<code>{esc(exc)}</code>"
+            )
+            + "\n"
+            + _("Send a GeoJSON Polygon or MultiPolygon, or a Feature with one."),
+        )
+        return
+    await s.projects.set_boundary(hood.id, geometry)
+    if hood.lat is None:  # a boundary gives a centre too (for the nearest-centre rule)
+        lat, lon = centroid(geometry)
+        await s.projects.set_centre(hood.id, lat, lon)
+    await s.dialogs.clear(ctx.user.id)
+    await reply(update, ctx, _("Saved: the boundary of {name}.").format(name=esc(hood.name)))
+    await _hoods_show(update, ctx, pid, edit=False)

@@ -49,7 +49,9 @@ class GroupsRepo:
         return row_to(Group, row) if row else None
 
     async def by_token(self, token: str) -> Group | None:
-        row = await self.db.fetchone("SELECT * FROM groups WHERE member_token = ?", (token,))
+        row = await self.db.fetchone(
+            "SELECT * FROM groups WHERE member_token = ? AND NOT hidden", (token,)
+        )
         return row_to(Group, row) if row else None
 
     async def by_chat(self, chat_id: int) -> Group | None:
@@ -58,7 +60,8 @@ class GroupsRepo:
 
     async def of_project(self, project_id: int) -> list[Group]:
         rows = await self.db.fetchall(
-            "SELECT * FROM groups WHERE project_id = ? ORDER BY name COLLATE NOCASE", (project_id,)
+            "SELECT * FROM groups WHERE project_id = ? AND NOT hidden ORDER BY name COLLATE NOCASE",
+            (project_id,),
         )
         return [row_to(Group, r) for r in rows]
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from storage.db import Database
 from storage.repos import row_to
+from storage.repos import setup as setup_repo
 from storage.timestamps import from_db, to_db
 
 
@@ -101,4 +102,8 @@ async def redeem(
             "UPDATE invites SET used_by = ?, used_at = ? WHERE token = ?",
             (user_id, to_db(now), token),
         )
+        # An invite printed by `buurtbot setup`: every role and rule its file gives the person.
+        person = await setup_repo.person_of_invite_tx(conn, token)
+        if person is not None:
+            await setup_repo.grant_tx(conn, person, user_id, now)
         return RedeemResult.OK, invite

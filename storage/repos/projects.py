@@ -17,6 +17,7 @@ class Project:
     created_by: int | None
     default_worker_id: int | None
     created_at: str
+    hidden: int = 0  # removed from the set-up file: kept for its reports
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Neighbourhood:
     name: str
     lat: float | None
     lon: float | None
+    # GeoJSON geometry (Polygon or MultiPolygon) as text; a pin inside it belongs here.
+    boundary: str | None = None
+    hidden: int = 0  # removed from the set-up file: old reports keep it, nobody picks it
 
 
 class ProjectsRepo:
@@ -58,15 +62,56 @@ class ProjectsRepo:
         return row_to(Project, row) if row else None
 
     async def all(self) -> list[Project]:
-        rows = await self.db.fetchall("SELECT * FROM projects ORDER BY name COLLATE NOCASE")
+        rows = await self.db.fetchall(
+            "SELECT * FROM projects WHERE NOT hidden ORDER BY name COLLATE NOCASE"
+        )
         return [row_to(Project, r) for r in rows]
 
-    async def neighbourhoods(self, project_id: int) -> list[Neighbourhood]:
+    async def neighbourhoods(self, project_id: int, hidden: bool = False) -> list[Neighbourhood]:
+        """The project's neighbourhoods by name (``hidden=True``: also those removed from the
+        set-up file, which old reports keep)."""
         rows = await self.db.fetchall(
-            "SELECT * FROM neighbourhoods WHERE project_id = ? ORDER BY name COLLATE NOCASE",
+            "SELECT * FROM neighbourhoods WHERE project_id = ?"
+            + ("" if hidden else " AND NOT hidden")
+            + " ORDER BY name COLLATE NOCASE",
             (project_id,),
         )
         return [row_to(Neighbourhood, r) for r in rows]
+
+    async def add_names(self, project_id: int, names: list[str]) -> list[str]:
+        """New neighbourhoods by name; a name that is there already (in any case) is left as it
+        is (its centre and boundary stay), a hidden one is shown again. Returns the new ones."""
+        added = []
+        async with self.db.transaction() as conn:
+            for name in names:
+                async with conn.execute(
+                    "SELECT id FROM neighbourhoods WHERE project_id = ?"
+                    " AND name = ? COLLATE NOCASE",
+                    (project_id, name),
+                ) as cur:
+                    row = await cur.fetchone()
+                if row is not None:
+                    await conn.execute(
+                        "UPDATE neighbourhoods SET hidden = 0 WHERE id = ?", (row[0],)
+                    )
+                    continue
+                await conn.execute(
+                    "INSERT INTO neighbourhoods (project_id, name) VALUES (?, ?)",
+                    (project_id, name),
+                )
+                added.append(name)
+        return added
+
+    async def set_centre(self, neighbourhood_id: int, lat: float, lon: float) -> None:
+        await self.db.execute(
+            "UPDATE neighbourhoods SET lat = ?, lon = ? WHERE id = ?", (lat, lon, neighbourhood_id)
+        )
+
+    async def set_boundary(self, neighbourhood_id: int, geometry: str | None) -> None:
+        """``geometry``: a GeoJSON Polygon/MultiPolygon as text (checked by the caller)."""
+        await self.db.execute(
+            "UPDATE neighbourhoods SET boundary = ? WHERE id = ?", (geometry, neighbourhood_id)
+        )
 
     async def neighbourhood(self, neighbourhood_id: int) -> Neighbourhood | None:
         row = await self.db.fetchone(
@@ -86,7 +131,7 @@ class ProjectsRepo:
     async def projects_of_worker(self, user_id: int) -> list[Project]:
         rows = await self.db.fetchall(
             "SELECT p.* FROM projects p JOIN project_workers w ON w.project_id = p.id"
-            " WHERE w.user_id = ? ORDER BY p.name COLLATE NOCASE",
+            " WHERE w.user_id = ? AND NOT p.hidden ORDER BY p.name COLLATE NOCASE",
             (user_id,),
         )
         return [row_to(Project, r) for r in rows]

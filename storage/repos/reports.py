@@ -42,6 +42,7 @@ class Category:
     position: int
     active: int = 1
     custom_label: str | None = None  # the organisation's own words: shown as typed
+    labels: str | None = None  # JSON {language: name} from the set-up file
 
     @property
     def is_custom(self) -> bool:
@@ -146,6 +147,7 @@ class ReportsRepo:
         self.db = db
         self._seeded: set[int] = set()
         self._categories: dict[int, list[Category]] = {}
+        self._data_version: object = None
 
     # ----- categories -----
 
@@ -153,6 +155,12 @@ class ReportsRepo:
         """The project's categories offered to residents (``hidden=True``: also the hidden ones,
         which old reports keep); the default set is seeded on first use. Cached per project,
         dropped on every change made through this repository."""
+        # `buurtbot setup` may change categories from another process while the bot runs:
+        # SQLite's data_version moves when another connection commits.
+        version = await self.db.fetchval("PRAGMA data_version")
+        if version != self._data_version:
+            self._categories.clear()
+            self._data_version = version
         cached = self._categories.get(project_id)
         if cached is None:
             cached = await self._load_categories(project_id)
