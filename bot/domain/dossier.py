@@ -45,7 +45,8 @@ from storage.timestamps import from_db
 OPEN = ("new", "seen", "in_progress", "forwarded")
 CLOSED = ("resolved", "not_for_us", "withdrawn")
 QUOTES = 30  # the newest consenting reports quoted in a dossier
-MONTH_HOOD_COLUMNS = 10  # neighbourhoods in the month x neighbourhood table; the rest is "other"
+MONTH_HOOD_ROWS = 25  # neighbourhoods in the month x neighbourhood table; the rest is "other"
+EXAMPLE = "5 (+2)"
 
 
 @dataclass(frozen=True)
@@ -393,32 +394,45 @@ def table(head: list[str], rows: list[list[str]], caption: str = "") -> str:
     )
 
 
-def _with_me_too(reports: int, me_too: int) -> str:
+def with_me_too(reports: int, me_too: int) -> str:
     return f"{reports} (+{me_too})" if me_too else str(reports)
 
 
 def month_hood_table(stats: DossierStats, no_hood: str) -> tuple[list[str], list[list[str]]]:
-    """Months down, neighbourhoods across (the busiest ``MONTH_HOOD_COLUMNS``, the rest as
-    "other"), a total at the end of each row. Plain text cells."""
+    """Neighbourhoods down (the busiest ``MONTH_HOOD_ROWS``, the rest as one "other" row),
+    months across (a period has few months, a project may have many neighbourhoods), and a last
+    row for all neighbourhoods together. Plain text cells."""
     ranked = [h for h, _r, _m in stats.per_hood]
-    shown, rest = ranked[:MONTH_HOOD_COLUMNS], ranked[MONTH_HOOD_COLUMNS:]
-    head = [_("Month")] + [h or no_hood for h in shown]
+    shown, rest = ranked[:MONTH_HOOD_ROWS], ranked[MONTH_HOOD_ROWS:]
+    months = [m for m, _r, _t in stats.per_month]
+    head = [_("Neighbourhood")] + [month_label(m) for m in months]
+
+    def line(label: str, hoods: list[str | None]) -> list[str]:
+        cells = [label]
+        for month in months:
+            r = sum(stats.month_hood.get((month, h), (0, 0))[0] for h in hoods)
+            m = sum(stats.month_hood.get((month, h), (0, 0))[1] for h in hoods)
+            cells.append(with_me_too(r, m))
+        return cells
+
+    body = [line(h or no_hood, [h]) for h in shown]
     if rest:
-        head.append(_("Other neighbourhoods"))
-    head.append(_("All neighbourhoods"))
-    body = []
-    for month, reports, me_too in stats.per_month:
-        cells = [month_label(month)]
-        for hood in shown:
-            r, m = stats.month_hood.get((month, hood), (0, 0))
-            cells.append(_with_me_too(r, m))
-        if rest:
-            r = sum(stats.month_hood.get((month, h), (0, 0))[0] for h in rest)
-            m = sum(stats.month_hood.get((month, h), (0, 0))[1] for h in rest)
-            cells.append(_with_me_too(r, m))
-        cells.append(_with_me_too(reports, me_too))
-        body.append(cells)
+        body.append(line(_("Other neighbourhoods"), rest))
+    if len(ranked) > 1:
+        body.append([_("All neighbourhoods")] + [with_me_too(r, t) for _m, r, t in stats.per_month])
     return head, body
+
+
+def month_hood_caption(example: str) -> str:
+    return _("Reports; in brackets the households that said “me too”, e.g. {example}.").format(
+        example=example
+    )
+
+
+def ltr(text: str) -> str:
+    """Numbers such as "5 (+2)" or "12–18" kept left to right inside an Arabic page (the bidi
+    algorithm would show them as "(2+) 5" and "18–12")."""
+    return f"<bdi dir='ltr'>{esc(text)}</bdi>"
 
 
 def me_too_meaning() -> str:
@@ -466,7 +480,9 @@ def page(title: str, lang: str, body: list[str]) -> str:
         ".colophon{border:1px solid #cbd5e0;background:#f7fafc;padding:.6em 1em;margin:1em 0}"
         "blockquote{border-inline-start:4px solid #63b3ed;margin:1em 0;padding:.2em 1em}"
         "blockquote small{display:block;color:#4a5568}"
-        "figure.chart{margin:1em 0;direction:ltr}figure.chart svg{max-width:100%;height:auto}"
+        "figure.chart{margin:1em 0;direction:ltr}"
+        "figure.chart svg{display:block;max-width:100%;height:auto}"
+        "html[dir=rtl] figure.chart svg{margin-left:auto}"
         "@media print{figure.chart,table{break-inside:avoid}}"
     )
     return (
@@ -620,12 +636,9 @@ def _figures(stats: DossierStats, labels: dict[str, tuple[str, str]], no_hood: s
     parts.append("<h2>" + esc(_("Per month and neighbourhood")) + "</h2>")
     head, body = month_hood_table(stats, no_hood)
     parts.append(
-        table(
-            head,
-            [[esc(c) for c in row] for row in body],
-            caption=_("Reports; in brackets the households that said “me too”, e.g. 5 (+2)."),
-        )
+        "<p class='meta'>" + esc(month_hood_caption("\x00")).replace("\x00", ltr(EXAMPLE)) + "</p>"
     )
+    parts.append(table(head, [[esc(row[0])] + [ltr(c) for c in row[1:]] for row in body]))
     return parts
 
 
@@ -653,8 +666,8 @@ def _about_sheet(wb: Workbook, meta: DossierMeta, start: datetime, end: datetime
 
 def _month_hood_sheet(wb: Workbook, stats: DossierStats) -> None:
     head, body = month_hood_table(stats, _("(no neighbourhood)"))
-    sheet = wb.sheet(_("Per month and neighbourhood"), widths=(16,) + (14,) * (len(head) - 1))
-    sheet.row(_("Reports; in brackets the households that said “me too”, e.g. 5 (+2)."))
+    sheet = wb.sheet(_("Per month and neighbourhood"), widths=(24,) + (14,) * (len(head) - 1))
+    sheet.row(month_hood_caption(EXAMPLE))
     sheet.row(*head, bold=True)
     sheet.rows(body)
 

@@ -41,6 +41,7 @@ from bot.domain.dossier import (
     _hours,
     _local_date,
     duration,
+    ltr,
     month_keys,
     month_label,
     page,
@@ -553,12 +554,13 @@ def _share(value: float | None) -> str:
 
 
 def _figures_row(g: Group) -> list[str]:
+    """HTML cells: counts (maybe ranges), share, medians."""
     return [
-        g.reports.text(),
-        g.me_too.text(),
-        _share(g.resolved_share),
-        duration(g.median_first_h),
-        duration(g.median_resolution_h),
+        ltr(g.reports.text()),
+        ltr(g.me_too.text()),
+        ltr(_share(g.resolved_share)),
+        esc(duration(g.median_first_h)),
+        esc(duration(g.median_resolution_h)),
     ]
 
 
@@ -658,10 +660,10 @@ def render_sector_html(data: SectorData, meta: DossierMeta, lang: str) -> str:
                 [
                     [esc(_("Institutes")), str(len(data.institutes))],
                     [esc(_("Projects")), str(len(data.projects))],
-                    [esc(_("Reports")), esc(whole.reports.text())],
+                    [esc(_("Reports")), ltr(whole.reports.text())],
                     [
                         esc(_("Households affected (reports and “me too”)")),
-                        esc((whole.reports + whole.me_too).text()),
+                        ltr((whole.reports + whole.me_too).text()),
                     ],
                 ],
             ),
@@ -679,7 +681,7 @@ def render_sector_html(data: SectorData, meta: DossierMeta, lang: str) -> str:
             parts.append(
                 table(
                     [_("Institute"), *_figures_head()],
-                    [[esc(g.institute), *map(esc, _figures_row(g))] for g in data.institute_totals],
+                    [[esc(g.institute), *_figures_row(g)] for g in data.institute_totals],
                 )
             )
         themes = _per_theme(data)
@@ -698,7 +700,7 @@ def render_sector_html(data: SectorData, meta: DossierMeta, lang: str) -> str:
         parts.append(
             table(
                 [_("Theme"), _("Reports"), _("Me too")],
-                [[esc(_theme(data, k)), esc(r.text()), esc(m.text())] for k, r, m in themes],
+                [[esc(_theme(data, k)), ltr(r.text()), ltr(m.text())] for k, r, m in themes],
             )
         )
         months = _per_month(data)
@@ -717,17 +719,14 @@ def render_sector_html(data: SectorData, meta: DossierMeta, lang: str) -> str:
         parts.append(
             table(
                 [_("Month"), _("Reports"), _("Me too")],
-                [[esc(month_label(m)), esc(r.text()), esc(x.text())] for m, r, x in months],
+                [[esc(month_label(m)), ltr(r.text()), ltr(x.text())] for m, r, x in months],
             )
         )
         parts.append("<h2>" + esc(_("Per project")) + "</h2>")
         parts.append(
             table(
                 [_("Institute"), _("Project"), *_figures_head()],
-                [
-                    [esc(g.institute), esc(g.project or ""), *map(esc, _figures_row(g))]
-                    for g in data.projects
-                ],
+                [[esc(g.institute), esc(g.project or ""), *_figures_row(g)] for g in data.projects],
             )
         )
         parts.append("<h2>" + esc(_("Per project and theme")) + "</h2>")
@@ -739,7 +738,7 @@ def render_sector_html(data: SectorData, meta: DossierMeta, lang: str) -> str:
                         esc(g.institute),
                         esc(g.project or ""),
                         esc(_theme(data, g.theme)),
-                        *map(esc, _figures_row(g)),
+                        *_figures_row(g),
                     ]
                     for g in data.groups
                 ],
@@ -767,7 +766,7 @@ def render_sector_html(data: SectorData, meta: DossierMeta, lang: str) -> str:
                             esc(r.hood or no_hood),
                             esc(_theme(data, r.theme)),
                             str(r.months),
-                            esc(r.reports.text()),
+                            ltr(r.reports.text()),
                         ]
                         for r in rec[:50]
                     ],
