@@ -430,7 +430,15 @@ def read_aggregate(doc: Any, name: str) -> SectorData:
         by_group[(cell.project, cell.theme)].append(cell)
         data.themes.setdefault(cell.theme, cell.theme)
 
-    def group(raw: Any, where: str, project: str | None, theme: str | None, fallback: list[Cell]):
+    # A withheld total is bounded by what lies under it: a project's by its themes' totals
+    # (exact where published), the institute's by its projects', a theme's by its cells.
+    def group(
+        raw: Any,
+        where: str,
+        project: str | None,
+        theme: str | None,
+        parts: list[Cell] | list[Group],
+    ) -> Group:
         if not isinstance(raw, dict):
             raise AggregateError(f"{where}: expected an object")
         reports = raw.get("reports")
@@ -441,10 +449,10 @@ def read_aggregate(doc: Any, name: str) -> SectorData:
             theme,
             _num(reports, f"{where}.reports")
             if reports is not None
-            else total(c.reports for c in fallback),
+            else total(c.reports for c in parts),
             _num(me_too, f"{where}.me_too")
             if me_too is not None
-            else total(c.me_too for c in fallback),
+            else total(c.me_too for c in parts),
             _opt_float(raw.get("resolved_share"), f"{where}.resolved_share"),
             _opt_float(raw.get("median_first_answer_hours"), f"{where}.median_first_answer_hours"),
             _opt_float(raw.get("median_resolution_hours"), f"{where}.median_resolution_hours"),
@@ -463,10 +471,10 @@ def read_aggregate(doc: Any, name: str) -> SectorData:
         where = f"{name}: projects[{i}]"
         project = _text(t.get("project") if isinstance(t, dict) else None, f"{where}.project")
         data.projects.append(
-            group(t, where, project, None, [c for c in data.cells if c.project == project])
+            group(t, where, project, None, [g for g in data.groups if g.project == project])
         )
     data.institute_totals.append(
-        group(doc.get("institute_total"), f"{name}: institute_total", None, None, data.cells)
+        group(doc.get("institute_total"), f"{name}: institute_total", None, None, data.projects)
     )
     return data
 
@@ -686,7 +694,8 @@ def render_sector_html(data: SectorData, meta: DossierMeta, lang: str) -> str:
             )
         themes = _per_theme(data)
         parts.append("<h2>" + esc(_("Per theme")) + "</h2>")
-        if worth_a_chart([0] * len(themes)):
+        # A chart of ranges would draw a guess: only exact figures are drawn.
+        if worth_a_chart(themes) and all(r.is_exact and m.is_exact for _k, r, m in themes):
             parts.append(
                 chart_block(
                     bar_chart(
@@ -705,7 +714,7 @@ def render_sector_html(data: SectorData, meta: DossierMeta, lang: str) -> str:
         )
         months = _per_month(data)
         parts.append("<h2>" + esc(_("Per month")) + "</h2>")
-        if worth_a_chart([0] * len(months)):
+        if worth_a_chart(months) and all(r.is_exact and x.is_exact for _m, r, x in months):
             parts.append(
                 chart_block(
                     bar_chart(
