@@ -644,6 +644,27 @@ def _has_ranges(data: SectorData) -> bool:
     return any(not c.reports.is_exact for c in data.cells)
 
 
+def _in_short(data: SectorData, whole: Group) -> list[list[str]]:
+    rows = [
+        [esc(_("Projects")), str(len(data.projects))],
+        [esc(_("Reports")), ltr(whole.reports.text())],
+        [
+            esc(_("Households affected (reports and “me too”)")),
+            ltr((whole.reports + whole.me_too).text()),
+        ],
+    ]
+    if len(data.institutes) > 1:
+        return [[esc(_("Institutes")), str(len(data.institutes))], *rows]
+    # One institute: its own medians and share (across institutes they are per institute).
+    own = data.institute_totals[0]
+    return [
+        *rows,
+        [esc(_("Share resolved")), ltr(_share(own.resolved_share))],
+        [esc(_("Median time to a first answer")), esc(duration(own.median_first_h))],
+        [esc(_("Median time to resolution")), esc(duration(own.median_resolution_h))],
+    ]
+
+
 def render_sector_html(data: SectorData, meta: DossierMeta, lang: str) -> str:
     with i18n.use_locale(lang):
         title = _institute_title(data)
@@ -663,18 +684,7 @@ def render_sector_html(data: SectorData, meta: DossierMeta, lang: str) -> str:
             + "<br>".join(esc(line) for line in _meta_lines(data, meta))
             + "</div>",
             "<h2>" + esc(_("In short")) + "</h2>",
-            table(
-                [_("What"), _("Number")],
-                [
-                    [esc(_("Institutes")), str(len(data.institutes))],
-                    [esc(_("Projects")), str(len(data.projects))],
-                    [esc(_("Reports")), ltr(whole.reports.text())],
-                    [
-                        esc(_("Households affected (reports and “me too”)")),
-                        ltr((whole.reports + whole.me_too).text()),
-                    ],
-                ],
-            ),
+            table([_("What"), _("Number")], _in_short(data, whole)),
             "<p class='meta'>"
             + esc(
                 _(
