@@ -398,28 +398,30 @@ def with_me_too(reports: int, me_too: int) -> str:
     return f"{reports} (+{me_too})" if me_too else str(reports)
 
 
-def month_hood_table(stats: DossierStats, no_hood: str) -> tuple[list[str], list[list[str]]]:
+def month_hood_table(
+    stats: DossierStats, no_hood: str
+) -> tuple[list[str], list[tuple[str, list[tuple[int, int]]]]]:
     """Neighbourhoods down (the busiest ``MONTH_HOOD_ROWS``, the rest as one "other" row),
     months across (a period has few months, a project may have many neighbourhoods), and a last
-    row for all neighbourhoods together. Plain text cells."""
+    row for all neighbourhoods together. Each cell: (reports, me too)."""
     ranked = [h for h, _r, _m in stats.per_hood]
     shown, rest = ranked[:MONTH_HOOD_ROWS], ranked[MONTH_HOOD_ROWS:]
     months = [m for m, _r, _t in stats.per_month]
     head = [_("Neighbourhood")] + [month_label(m) for m in months]
 
-    def line(label: str, hoods: list[str | None]) -> list[str]:
-        cells = [label]
+    def line(hoods: list[str | None]) -> list[tuple[int, int]]:
+        cells = []
         for month in months:
             r = sum(stats.month_hood.get((month, h), (0, 0))[0] for h in hoods)
             m = sum(stats.month_hood.get((month, h), (0, 0))[1] for h in hoods)
-            cells.append(with_me_too(r, m))
+            cells.append((r, m))
         return cells
 
-    body = [line(h or no_hood, [h]) for h in shown]
+    body = [(h or no_hood, line([h])) for h in shown]
     if rest:
-        body.append(line(_("Other neighbourhoods"), rest))
+        body.append((_("Other neighbourhoods"), line(rest)))
     if len(ranked) > 1:
-        body.append([_("All neighbourhoods")] + [with_me_too(r, t) for _m, r, t in stats.per_month])
+        body.append((_("All neighbourhoods"), [(r, t) for _m, r, t in stats.per_month]))
     return head, body
 
 
@@ -638,7 +640,12 @@ def _figures(stats: DossierStats, labels: dict[str, tuple[str, str]], no_hood: s
     parts.append(
         "<p class='meta'>" + esc(month_hood_caption("\x00")).replace("\x00", ltr(EXAMPLE)) + "</p>"
     )
-    parts.append(table(head, [[esc(row[0])] + [ltr(c) for c in row[1:]] for row in body]))
+    parts.append(
+        table(
+            head,
+            [[esc(label)] + [ltr(with_me_too(r, m)) for r, m in cells] for label, cells in body],
+        )
+    )
     return parts
 
 
@@ -665,11 +672,15 @@ def _about_sheet(wb: Workbook, meta: DossierMeta, start: datetime, end: datetime
 
 
 def _month_hood_sheet(wb: Workbook, stats: DossierStats) -> None:
+    """Two blocks of whole numbers (a spreadsheet adds them up): reports, then "me too"."""
     head, body = month_hood_table(stats, _("(no neighbourhood)"))
-    sheet = wb.sheet(_("Per month and neighbourhood"), widths=(24,) + (14,) * (len(head) - 1))
-    sheet.row(month_hood_caption(EXAMPLE))
-    sheet.row(*head, bold=True)
-    sheet.rows(body)
+    sheet = wb.sheet(_("Per month and neighbourhood"), widths=(24,) + (12,) * (len(head) - 1))
+    for index, title in ((0, _("Reports")), (1, _("Me too"))):
+        sheet.row(title, bold=True)
+        sheet.row(*head, bold=True)
+        for label, cells in body:
+            sheet.row(label, *[c[index] for c in cells])
+        sheet.row()
 
 
 # ----- one call for handlers and the CLI -----
