@@ -71,6 +71,18 @@ async def _world(h, admin):
     return sofie, r, q, pid, refs
 
 
+async def press_and_wait(h, person, label: str | None = None, data: str | None = None) -> None:
+    """Tap the button that makes an export. The export's own process (matplotlib, openpyxl) can
+    take longer than the harness's usual 10 s settle on a loaded machine, so wait up to 2 min."""
+    if label is not None:
+        message, data = person.find_button(label)
+    else:
+        message = person.messages()[-1] if person.messages() else person._dummy_message()
+    assert data is not None
+    await h.push(h.api.callback_update(person.tg, message, data), settle=False)
+    await h.settle(timeout=120)
+
+
 def _docs(h, person):
     return [
         (m["document"]["file_name"], h.api.file_bytes(m["document"]["file_id"]))
@@ -113,7 +125,7 @@ async def test_worker_exports_csv_and_dossier_with_buttons(h, admin):
     assert "periode" in sofie.last_text().lower()
     await sofie.press("6 maanden")
     await sofie.press("Volgende")  # all categories
-    await sofie.press("Maak de export")  # all neighbourhoods
+    await press_and_wait(h, sofie, "Maak de export")  # all neighbourhoods
     docs = _docs(h, sofie)
     assert [n.rsplit(".", 1)[1] for n, _b in docs] == ["xlsx", "csv", "html"]
     csv_body, html_body = docs[1][1], docs[2][1]
@@ -157,7 +169,7 @@ async def test_filters_by_category_and_neighbourhood(h, admin):
     assert "✅" in " ".join(sofie.button_texts())
     await sofie.press("Volgende")
     await sofie.press("Rabot")
-    await sofie.press("Maak de export")
+    await press_and_wait(h, sofie, "Maak de export")
     rows = _csv_rows(_docs(h, sofie)[1][1])
     assert [row["category"] for row in rows] == ["Energie"]
 
@@ -187,7 +199,7 @@ async def test_only_workers_and_admins_and_only_their_projects(h, admin):
     await olga.press_data("ex:c:weapons")
     await olga.press_data("ex:c:.")
     await olga.press_data("ex:n:999")
-    await olga.press_data("ex:n:.")
+    await press_and_wait(h, olga, data="ex:n:.")
     docs = _docs(h, olga)
     assert len(docs) == 3
     assert _csv_rows(docs[1][1]) == []
@@ -200,7 +212,7 @@ async def test_admin_exports_all_projects(h, admin):
     await admin.send("/export")
     await admin.press("Alle projecten")
     await admin.press("Dit jaar")
-    await admin.press("Volgende")  # no neighbourhood step for all projects
+    await press_and_wait(h, admin, "Volgende")  # no neighbourhood step for all projects
     docs = _docs(h, admin)
     assert len(docs) == 3
     assert len(_csv_rows(docs[1][1])) >= 1
@@ -213,7 +225,7 @@ async def test_forgotten_reporter_is_absent_from_exports(h, admin):
     await sofie.send("/export")
     await sofie.press("6 maanden")
     await sofie.press("Volgende")
-    await sofie.press("Maak de export")
+    await press_and_wait(h, sofie, "Maak de export")
     html = _docs(h, sofie)[2][1].decode()
     assert "de verwarming werkt al drie weken niet" in html  # consented quote stays, anonymised
     for needle in FORBIDDEN:

@@ -26,7 +26,7 @@ async def test_admin_gets_the_sector_dossier_and_nobody_else(h, admin):
     await admin.send("/sector")
     assert "sectordossier" in admin.last_text().lower()
     message = admin.last()
-    await _tap(admin, "sx:t:12m")
+    await _tap(admin, "sx:t:12m", slow=True)
     docs = _docs(h, admin)
     assert set(docs) == {"html", "xlsx"}
     html = docs["html"].decode()
