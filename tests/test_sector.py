@@ -292,3 +292,41 @@ async def test_export_project_all_makes_the_sector_dossier(h, admin, tmp_path):
     res = _cli([*args, "--format", "xlsx", "--output", str(tmp_path / "s.xlsx")], tmp_path)
     assert res.returncode == 0, res.stderr
     assert load_workbook(tmp_path / "s.xlsx").sheetnames[1] == "Per project en thema"
+
+
+def test_no_published_total_pins_a_suppressed_cell_in_random_institutes():
+    """Random small institutes: whatever totals are published, trying every value of every
+    suppressed cell leaves each with at least two possible values."""
+    import random
+    from datetime import date
+
+    from bot.domain.sector import Raw, _Acc, aggregate_json
+
+    rng = random.Random(7)
+    checked = 0
+    for _trial in range(150):
+        cells: dict[tuple[str, str, str | None, str], list[int]] = {}
+        for p in ("A", "B"):
+            for t in ("housing", "energy"):
+                for m in ("2026-01", "2026-02", "2026-03"):
+                    if rng.random() < 0.5:
+                        cells[(p, t, "Hood", m)] = [rng.choice((1, 1, 2, 3, 4, 5, 6, 9)), 0]
+        hidden = sum(1 for v in cells.values() if v[0] < 5)
+        if not cells or hidden > 6:
+            continue
+        groups: dict[tuple[str, str], _Acc] = {}
+        projects: dict[str, _Acc] = {}
+        whole = _Acc()
+        for (p, t, _h, _m), (n, _me) in cells.items():
+            for acc in (
+                groups.setdefault((p, t), _Acc()),
+                projects.setdefault(p, _Acc()),
+                whole,
+            ):
+                acc.reports += n
+        raw = Raw("X", date(2026, 1, 1), date(2026, 3, 31), {}, groups, projects, whole, cells)
+        doc = aggregate_json(raw, datetime(2026, 4, 1))
+        for cell, values in _possible_values(doc, "reports").items():
+            assert len(values) >= 2, (doc["cells"][cell], values, doc)
+        checked += 1
+    assert checked > 50

@@ -266,12 +266,11 @@ def disclosive(hidden: list[int]) -> bool:
     return k == 1 or s == k or s == (SMALL - 1) * k
 
 
-def protect_totals(
-    children: list[tuple[int, list[int]]],
-) -> tuple[bool, list[int]]:
-    """A total over ``children`` (each: its exact value and the suppressed cells it leaves
-    unknown, [] when it is published or fully known). (publish?, what stays unknown above)."""
-    hidden = [v for _value, unknown in children for v in unknown]
+def protect_totals(children: list[list[int]]) -> tuple[bool, list[int]]:
+    """A total over ``children``, each given as the suppressed cells it leaves unknown ([] when
+    it is published, or is a cell that is shown). (publish the total?, what stays unknown for
+    the total above it)."""
+    hidden = [v for unknown in children for v in unknown]
     if disclosive(hidden):
         return False, hidden
     return True, []
@@ -296,7 +295,7 @@ def aggregate_json(raw: Raw, made_at: datetime) -> dict[str, Any]:
             }
         )
 
-    def figures(acc: _Acc, unknown_r: list[int], unknown_m: list[int], publish: tuple[bool, bool]):
+    def figures(acc: _Acc, publish: tuple[bool, bool]) -> dict[str, Any]:
         enough = acc.reports >= SMALL and publish[0]
         return {
             "reports": acc.reports if publish[0] else None,
@@ -321,23 +320,21 @@ def aggregate_json(raw: Raw, made_at: datetime) -> dict[str, Any]:
         cells = cells_by_group[(project, theme)]
         hidden_r = [r for r, _m in cells if small(r)]
         hidden_m = [m for _r, m in cells if small(m)]
-        pub_r, up_r = protect_totals([(0, hidden_r)])
-        pub_m, up_m = protect_totals([(0, hidden_m)])
+        pub_r, up_r = protect_totals([[v] for v in hidden_r])
+        pub_m, up_m = protect_totals([[v] for v in hidden_m])
         unknown_by_project[project].append((up_r, up_m))
-        totals.append(
-            {"project": project, "theme": theme} | figures(acc, up_r, up_m, (pub_r, pub_m))
-        )
+        totals.append({"project": project, "theme": theme} | figures(acc, (pub_r, pub_m)))
     # Level 2: projects over their themes' totals; level 3: the institute over the projects.
     projects = []
     unknown_whole: list[tuple[list[int], list[int]]] = []
     for project, acc in sorted(raw.projects.items()):
         below = unknown_by_project[project]
-        pub_r, up_r = protect_totals([(0, r) for r, _m in below])
-        pub_m, up_m = protect_totals([(0, m) for _r, m in below])
+        pub_r, up_r = protect_totals([r for r, _m in below])
+        pub_m, up_m = protect_totals([m for _r, m in below])
         unknown_whole.append((up_r, up_m))
-        projects.append({"project": project} | figures(acc, up_r, up_m, (pub_r, pub_m)))
-    pub_r, _up = protect_totals([(0, r) for r, _m in unknown_whole])
-    pub_m, _up = protect_totals([(0, m) for _r, m in unknown_whole])
+        projects.append({"project": project} | figures(acc, (pub_r, pub_m)))
+    pub_r, _up = protect_totals([r for r, _m in unknown_whole])
+    pub_m, _up = protect_totals([m for _r, m in unknown_whole])
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -355,7 +352,7 @@ def aggregate_json(raw: Raw, made_at: datetime) -> dict[str, Any]:
         "cells": cells_out,
         "totals": totals,
         "projects": projects,
-        "institute_total": figures(raw.whole, [], [], (pub_r, pub_m)),
+        "institute_total": figures(raw.whole, (pub_r, pub_m)),
     }
 
 
