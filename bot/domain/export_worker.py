@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import sys
+import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,23 @@ from storage.repos.exports import ExportFilter
 
 # The directory holding the `bot` package, so the child imports this same code.
 _ROOT = Path(__file__).resolve().parents[2]
+
+
+# At most this many export processes at once (each may take ~200 MB for 100,000 reports); a
+# further request waits its turn, its "Making the export…" message stays until it is made.
+MAX_CHILDREN = 2
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+_running = {"now": 0, "peak": 0}  # read by tests/test_export_offloop.py
+
+
+def _slot() -> asyncio.Semaphore:
+    # One semaphore per event loop (a semaphore is bound to the loop it is first used on).
+    loop = asyncio.get_running_loop()
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(MAX_CHILDREN)
+    return _slots[loop]
 
 
 class ExportFailed(RuntimeError):
@@ -98,7 +116,24 @@ async def run_in_child(
     job: dict[str, Any],
     formats: tuple[str, ...],
 ) -> tuple[int, dict[str, bytes]]:
-    """(rows, {format: bytes}) made by ``python -m bot.domain.export_child`` in a child process."""
+    """(rows, {format: bytes}) made by ``python -m bot.domain.export_child`` in a child process,
+    at most ``MAX_CHILDREN`` at once."""
+    async with _slot():
+        _running["now"] += 1
+        _running["peak"] = max(_running["peak"], _running["now"])
+        try:
+            return await _run_child(db_path, tz, lang, job, formats)
+        finally:
+            _running["now"] -= 1
+
+
+async def _run_child(
+    db_path: Path | str,
+    tz: ZoneInfo,
+    lang: str,
+    job: dict[str, Any],
+    formats: tuple[str, ...],
+) -> tuple[int, dict[str, bytes]]:
     # The export needs no token or secret: the child does not get them.
     env = {
         k: v
