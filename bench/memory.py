@@ -143,7 +143,7 @@ async def export_all(api, pid: int) -> tuple[float, float, float, float]:
     for data in ("ex:p:*", "ex:t:12m", "ex:c:."):
         api.push_update(api.callback_update(admin, await message_with(data), data))
     peak, child_peak = 0.0, 0.0
-    while sum(1 for m in api.sent_messages(1) if m.get("document")) < 2:
+    while sum(1 for m in api.sent_messages(1) if m.get("document")) < 3:  # xlsx, csv, html
         peak = max(peak, rss_mb(pid)[0])
         child_peak = max(child_peak, children_rss_mb(pid))
         await asyncio.sleep(0.05)

@@ -1,7 +1,10 @@
 """/export for workers (their projects) and admins (any project, or all): project → period →
-categories → neighbourhoods, all with buttons; then a CSV and an HTML dossier as documents."""
+categories → neighbourhoods, all with buttons; then a CSV, an Excel workbook and an HTML dossier
+as documents. /sector for admins: period → the institute's sector dossier (HTML and workbook)."""
 
 from __future__ import annotations
+
+import logging
 
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -9,14 +12,19 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.core import i18n
 from bot.core.i18n import N_, _, lower_first
 from bot.core.ui import Button, cb, clip
-from bot.domain.dossier import PERIODS, build_export, file_stem, period_bounds
+from bot.domain.dossier import PERIODS, DossierMeta, build_export, file_stem, period_bounds
+from bot.domain.export_worker import ExportFailed
+from bot.domain.sector import build_sector
 from handlers.common import answer, button_expired, parse_cb, refuse, reply, roles, show
 from handlers.context import BotContext, registry_of
 from storage.repos.dialogs import Dialog
 from storage.repos.exports import ExportFilter, project_categories
 
+log = logging.getLogger(__name__)
+
 PRIVATE = filters.ChatType.PRIVATE
 KIND = "export"
+SECTOR_KIND = "sector"
 ALL = "*"
 DONE = "."
 
@@ -136,22 +144,62 @@ async def _build(update: Update, ctx: BotContext, data: dict) -> None:
     f = ExportFilter(start, end, project_ids, tuple(chosen_c) or None, tuple(chosen_n) or None)
     await s.dialogs.clear(ctx.user.id)
     await show(update, ctx, _("Making the export…"))
-    files = await build_export(s.db, f, s.clock.tz, i18n.current_language(), title, filters_text)
+    try:
+        files = await build_export(
+            s.db, f, s.clock.tz, i18n.current_language(), _meta(ctx, title, filters_text)
+        )
+    except ExportFailed:
+        log.exception("export failed")
+        await show(update, ctx, _("The export could not be made. Please try again later."))
+        return
     stem = file_stem(title, start, end)
-    assert update.effective_chat is not None
-    assert files.csv is not None and files.html is not None  # both formats were asked for
-    chat_id = update.effective_chat.id
+    assert files.csv is not None and files.xlsx is not None and files.html is not None
+    chat_id = _chat(update)
+    await ctx.bot.send_document(
+        chat_id,
+        InputFile(files.xlsx, filename=f"{stem}.xlsx"),
+        caption=i18n.ngettext(
+            "{n} report, one row each, in an Excel workbook. The first sheet explains the columns.",
+            "{n} reports, one row each, in an Excel workbook. The first sheet explains the"
+            " columns.",
+            files.rows,
+        ).format(n=files.rows),
+    )
     await ctx.bot.send_document(
         chat_id,
         InputFile(files.csv, filename=f"{stem}.csv"),
-        caption=i18n.ngettext(
-            "{n} report, one row each (CSV).", "{n} reports, one row each (CSV).", files.rows
-        ).format(n=files.rows),
+        caption=_("The same rows as CSV (for Excel: separator “;”)."),
     )
     await ctx.bot.send_document(
         chat_id,
         InputFile(files.html, filename=f"{stem}.html"),
         caption=_("The dossier with figures and charts. Open it in a browser."),
+    )
+    await show(
+        update,
+        ctx,
+        i18n.ngettext(
+            "✅ The export is ready: {n} report. The workbook, the CSV and the dossier are below.",
+            "✅ The export is ready: {n} reports. The workbook, the CSV and the dossier are below.",
+            files.rows,
+        ).format(n=files.rows),
+    )
+
+
+def _chat(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+def _meta(ctx: BotContext, title: str, filters_text: str) -> DossierMeta:
+    settings = ctx.services.settings
+    return DossierMeta(
+        title,
+        filters_text,
+        made_by=ctx.user.display_name,
+        organisation=settings.organisation_name,
+        contact=settings.organisation_contact,
+        made_at=ctx.services.clock.now(),
     )
 
 
@@ -228,6 +276,77 @@ async def on_ex(update: Update, ctx: BotContext) -> None:
         await button_expired(update)
 
 
+async def cmd_sector(update: Update, ctx: BotContext) -> None:
+    if not (await roles(ctx)).is_admin:
+        await refuse(update, ctx)
+        return
+    s = ctx.services
+    await s.dialogs.set(ctx.user.id, SECTOR_KIND, "period", {}, s.clock.now())
+    keys = list(PERIODS)
+    rows = [
+        [Button(_(PERIODS[k]), cb("sx", "t", k)) for k in keys[i : i + 2]]
+        for i in range(0, len(keys), 2)
+    ]
+    await reply(
+        update,
+        ctx,
+        _(
+            "The sector dossier: every project of the institute, per project and per theme."
+            " Which period?"
+        ),
+        rows,
+    )
+
+
+async def on_sx(update: Update, ctx: BotContext) -> None:
+    assert update.callback_query is not None
+    if not (await roles(ctx)).is_admin:
+        await refuse(update, ctx)
+        return
+    parts = parse_cb(update.callback_query.data, 3)
+    s = ctx.services
+    dialog: Dialog | None = await s.dialogs.get(ctx.user.id)
+    if parts is None or dialog is None or dialog.kind != SECTOR_KIND or parts[2] not in PERIODS:
+        await button_expired(update)
+        return
+    await answer(update)
+    start, end = period_bounds(parts[2], s.clock.now())
+    await s.dialogs.clear(ctx.user.id)
+    await show(update, ctx, _("Making the sector dossier…"))
+    name = s.settings.organisation_name or lower_first(_("All projects"))
+    meta = _meta(ctx, name, "")
+    try:
+        files = await build_sector(
+            s.db, ExportFilter(start, end), s.clock.tz, i18n.current_language(), meta
+        )
+    except ExportFailed:
+        log.exception("sector dossier failed")
+        await show(update, ctx, _("The export could not be made. Please try again later."))
+        return
+    assert files.html is not None and files.xlsx is not None
+    stem = file_stem(name, start, end, prefix="sector")
+    chat_id = _chat(update)
+    await ctx.bot.send_document(
+        chat_id,
+        InputFile(files.html, filename=f"{stem}.html"),
+        caption=_("The sector dossier. Open it in a browser."),
+    )
+    await ctx.bot.send_document(
+        chat_id,
+        InputFile(files.xlsx, filename=f"{stem}.xlsx"),
+        caption=_("The same figures in an Excel workbook."),
+    )
+    await show(
+        update,
+        ctx,
+        i18n.ngettext(
+            "✅ The sector dossier is ready: {n} report. The dossier and the workbook are below.",
+            "✅ The sector dossier is ready: {n} reports. The dossier and the workbook are below.",
+            files.rows,
+        ).format(n=files.rows),
+    )
+
+
 async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     await reply(update, ctx, _("Please tap one of the buttons above."))
 
@@ -237,6 +356,12 @@ def register(app: Application) -> None:
     registry.command(
         "export", N_("Export reports: figures, CSV and a dossier"), {"admin", "worker"}, order=82
     )
+    registry.command(
+        "sector", N_("The sector dossier: all projects, per project and theme"), {"admin"}, order=83
+    )
     registry.dialog(KIND, _step)
+    registry.dialog(SECTOR_KIND, _step)
     app.add_handler(CommandHandler("export", cmd_export, filters=PRIVATE))
+    app.add_handler(CommandHandler("sector", cmd_sector, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_ex, pattern=r"^ex:"))
+    app.add_handler(CallbackQueryHandler(on_sx, pattern=r"^sx:"))

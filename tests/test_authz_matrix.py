@@ -81,6 +81,7 @@ COMMANDS: dict[str, Row] = {
     "mydata": Row(ALL),
     "forget": Row(ALL),  # asks first; the matrix presses "No" below
     "export": Row(ANY_WORKER),
+    "sector": Row(ADMIN),  # the institute's sector dossier (issue 17)
     # Action calls (issue 5)
     "action": Row(frozenset({"organiser", "worker", "other_worker"})),  # admins are not organisers
     "actions": Row(STAFF | {"other_worker"}),
@@ -111,6 +112,9 @@ CALLBACKS: dict[str, Row] = {
     # A period button: workers (one project) are at that step; the admin is first asked for the
     # project, so for them the button is out of step. Forged project ids: tests/test_export*.py.
     r"^ex:": Row(ANY_WORKER, "ex:t:12m", before=("/export",), special=(("admin", "expired"),)),
+    # An unknown period, so the matrix does not wait for a dossier to be made: the admin is told
+    # the button is out of date, everyone else is refused (the dossier: tests/test_sector.py).
+    r"^sx:": Row(ADMIN, "sx:t:xx", before=("/sector",), special=(("admin", "expired"),)),
     r"^pv:": Row(ALL, "pv:no", before=("/forget",)),
     # Someone else's action: forged presses on real calls are in tests/test_actions.py.
     r"^ac:": Row(frozenset(), "ac:m:999999", denied="expired"),

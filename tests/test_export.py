@@ -71,6 +71,18 @@ async def _world(h, admin):
     return sofie, r, q, pid, refs
 
 
+async def press_and_wait(h, person, label: str | None = None, data: str | None = None) -> None:
+    """Tap the button that makes an export. The export's own process (matplotlib, openpyxl) can
+    take longer than the harness's usual 10 s settle on a loaded machine, so wait up to 2 min."""
+    if label is not None:
+        message, data = person.find_button(label)
+    else:
+        message = person.messages()[-1] if person.messages() else person._dummy_message()
+    assert data is not None
+    await h.push(h.api.callback_update(person.tg, message, data), settle=False)
+    await h.settle(timeout=120)
+
+
 def _docs(h, person):
     return [
         (m["document"]["file_name"], h.api.file_bytes(m["document"]["file_id"]))
@@ -80,9 +92,14 @@ def _docs(h, person):
 
 
 def _csv_rows(body: bytes):
-    text = body.decode("utf-8-sig")
-    lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
-    return list(csv.DictReader(io.StringIO("\n".join(lines))))
+    """Rows by column key (the headers are in the reader's language; the order is fixed)."""
+    from bot.domain.dossier import COLUMNS
+
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel reads accents right
+    reader = csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";")
+    header = next(reader)
+    assert len(header) == len(COLUMNS)
+    return [dict(zip([c.key for c in COLUMNS], row, strict=True)) for row in reader]
 
 
 FORBIDDEN = [
@@ -108,28 +125,31 @@ async def test_worker_exports_csv_and_dossier_with_buttons(h, admin):
     assert "periode" in sofie.last_text().lower()
     await sofie.press("6 maanden")
     await sofie.press("Volgende")  # all categories
-    await sofie.press("Maak de export")  # all neighbourhoods
+    await press_and_wait(h, sofie, "Maak de export")  # all neighbourhoods
     docs = _docs(h, sofie)
-    assert [n.rsplit(".", 1)[1] for n, _b in docs] == ["csv", "html"]
-    csv_body, html_body = docs[0][1], docs[1][1]
+    assert [n.rsplit(".", 1)[1] for n, _b in docs] == ["xlsx", "csv", "html"]
+    csv_body, html_body = docs[1][1], docs[2][1]
     rows = _csv_rows(csv_body)
     assert len(rows) == 2  # the 400-day-old one is outside the period
     by_cat = {row["category"]: row for row in rows}
-    pin = by_cat["housing"]
-    assert pin["neighbourhood"] == "" and (pin["lat"], pin["lon"]) == ("51.061", "3.712")
+    pin = by_cat["Wonen"]
+    assert pin["neighbourhood"] == "" and (pin["lat"], pin["lon"]) == (
+        "51,061",
+        "3,712",
+    )  # Belgian decimal comma
     assert (
         pin["first_answer_hours"] == "6"
         and pin["resolution_hours"] == "96"
         and pin["me_too"] == "1"
     )
-    assert pin["status_history"].startswith("new@") and ">resolved@" in pin["status_history"]
-    hood = by_cat["energy"]
+    assert pin["status_history"].startswith("Nieuw 20") and ", Opgelost 20" in pin["status_history"]
+    hood = by_cat["Energie"]
     assert (
         hood["neighbourhood"] == "Rabot"
         and hood["lat"] == ""
         and hood["first_answer_hours"] == "30"
     )
-    assert b"#   me_too:" in csv_body
+    assert csv_body.decode("utf-8-sig").splitlines()[0].startswith("Referentie;Datum;Project;")
     html = html_body.decode()
     assert "<svg" in html and "Rabot" in html
     assert "Per maand" in html  # the worker's language
@@ -149,9 +169,9 @@ async def test_filters_by_category_and_neighbourhood(h, admin):
     assert "✅" in " ".join(sofie.button_texts())
     await sofie.press("Volgende")
     await sofie.press("Rabot")
-    await sofie.press("Maak de export")
-    rows = _csv_rows(_docs(h, sofie)[0][1])
-    assert [row["category"] for row in rows] == ["energy"]
+    await press_and_wait(h, sofie, "Maak de export")
+    rows = _csv_rows(_docs(h, sofie)[1][1])
+    assert [row["category"] for row in rows] == ["Energie"]
 
 
 async def test_only_workers_and_admins_and_only_their_projects(h, admin):
@@ -179,10 +199,10 @@ async def test_only_workers_and_admins_and_only_their_projects(h, admin):
     await olga.press_data("ex:c:weapons")
     await olga.press_data("ex:c:.")
     await olga.press_data("ex:n:999")
-    await olga.press_data("ex:n:.")
+    await press_and_wait(h, olga, data="ex:n:.")
     docs = _docs(h, olga)
-    assert len(docs) == 2
-    assert _csv_rows(docs[0][1]) == []
+    assert len(docs) == 3
+    assert _csv_rows(docs[1][1]) == []
     assert all(b"Rabot" not in body for _n, body in docs)
     assert other_pid != pid
 
@@ -192,10 +212,10 @@ async def test_admin_exports_all_projects(h, admin):
     await admin.send("/export")
     await admin.press("Alle projecten")
     await admin.press("Dit jaar")
-    await admin.press("Volgende")  # no neighbourhood step for all projects
+    await press_and_wait(h, admin, "Volgende")  # no neighbourhood step for all projects
     docs = _docs(h, admin)
-    assert len(docs) == 2
-    assert len(_csv_rows(docs[0][1])) >= 1
+    assert len(docs) == 3
+    assert len(_csv_rows(docs[1][1])) >= 1
 
 
 async def test_forgotten_reporter_is_absent_from_exports(h, admin):
@@ -205,8 +225,8 @@ async def test_forgotten_reporter_is_absent_from_exports(h, admin):
     await sofie.send("/export")
     await sofie.press("6 maanden")
     await sofie.press("Volgende")
-    await sofie.press("Maak de export")
-    html = _docs(h, sofie)[1][1].decode()
+    await press_and_wait(h, sofie, "Maak de export")
+    html = _docs(h, sofie)[2][1].decode()
     assert "de verwarming werkt al drie weken niet" in html  # consented quote stays, anonymised
     for needle in FORBIDDEN:
         assert needle not in html

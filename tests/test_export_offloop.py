@@ -61,10 +61,11 @@ async def test_others_are_answered_while_an_all_projects_export_runs(tmp_path):
 
         await h.settle(timeout=120)
         docs = _documents(admin)
-        assert [d["document"]["file_name"].rsplit(".", 1)[1] for d in docs] == ["csv", "html"]
+        kinds = [d["document"]["file_name"].rsplit(".", 1)[1] for d in docs]
+        assert kinds == ["xlsx", "csv", "html"]
         assert f"{REPORTS} meldingen" in docs[0]["caption"]
-        body = h.api.file_bytes(docs[0]["document"]["file_id"]).decode("utf-8-sig")
-        assert len([ln for ln in body.splitlines() if not ln.startswith("#")]) == REPORTS + 1
+        body = h.api.file_bytes(docs[1]["document"]["file_id"]).decode("utf-8-sig")
+        assert len(body.splitlines()) == REPORTS + 1  # one header row
     finally:
         await h.stop()
 
@@ -83,3 +84,29 @@ async def test_a_failing_export_process_raises_a_clear_error(tmp_path):
     start = Harness(tmp_path).start_time
     with pytest.raises(ExportFailed, match="unable to open database"):
         await build_export(missing, ExportFilter(start - timedelta(days=30), start), tz, "nl", "x")
+
+
+async def test_at_most_two_export_processes_at_once(tmp_path):
+    """Five exports asked at the same moment: all are made, never more than two processes at
+    once (each may take ~200 MB for a large export)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.domain import export_worker
+    from bot.domain.dossier import build_export
+    from storage.repos.exports import ExportFilter
+
+    path = tmp_path / "buurtbot.sqlite3"
+    db = Database(path)
+    await db.open()
+    await db.migrate()
+    start = Harness(tmp_path).start_time
+    generate(path, 200, 2, start, span_days=30)
+    tz = ZoneInfo("Europe/Brussels")
+    export_worker._running["peak"] = 0
+    f = ExportFilter(start - timedelta(days=40), start + timedelta(days=1))
+    results = await asyncio.gather(
+        *(build_export(db, f, tz, "nl", "x", formats=("csv",)) for _ in range(5))
+    )
+    await db.close()
+    assert [r.rows for r in results] == [200] * 5
+    assert export_worker._running["peak"] == export_worker.MAX_CHILDREN == 2

@@ -1,5 +1,6 @@
 """`buurtbot` command line. Every verb is listed here: init, run, migrate, backup, health, export,
-setup and playground. Its messages are for operators, in plain English (not translated)."""
+setup, sector-report and playground. Its messages are for operators, in plain English (not
+translated)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def _own_verbs() -> dict[str, tuple[Configure, Run]]:
         "init": (init.configure, init.run),
         "export": (export.configure, export.run),
         "setup": (setup.configure, setup.run),
+        "sector-report": (export.configure_sector_report, export.run_sector_report),
         "playground": (playground.configure, playground.run),
     }
 
@@ -72,9 +74,10 @@ def _parser(own_verbs: dict[str, tuple[Configure, Run]]) -> argparse.ArgumentPar
     backup.add_argument("path", type=Path)
     helps = {
         "init": "set up: ask for the token, admins, time zone and language; write .env",
-        "export": "export problem reports as CSV or an HTML dossier",
         "setup": "set up an institute's projects, neighbourhoods, categories, rules and groups "
         "from one TOML file",
+        "export": "export problem reports: CSV, Excel, HTML dossier, sector aggregate (JSON)",
+        "sector-report": "merge institutes' aggregate files into one sector dossier (HTML)",
         "playground": "try the bot in a browser, against a fake Telegram",
     }
     for name, (configure, _run) in own_verbs.items():

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     report_area_km: float = Field(default=5.0, gt=0)
     # Open reports within this distance of a pin are shown as "similar" (metres).
     report_similar_metres: float = Field(default=300.0, gt=0)
+    # Printed on every dossier (who made it, whom to ask) and the institute's name in the sector
+    # dossier and in `buurtbot export --aggregate`. Empty: left out.
+    organisation_name: str = ""
+    organisation_contact: str = ""
     # Volunteer rosters: step back until this many hours before a shift; remind this many hours
     # before; a take-over call stays open this long; weekly gaps overview (0 = Monday, local hour);
     # how many weeks ahead slots are shown.

@@ -1,12 +1,14 @@
-"""The child process an export runs in: ``python -m bot.domain.dossier`` reads one job (JSON) on
-stdin and writes a JSON header line, then the CSV and HTML bytes, on stdout. This module holds
-both ends of that pipe.
+"""The child process an export runs in: ``python -m bot.domain.export_child`` reads one job
+(JSON) on stdin and writes a JSON header line, then the files' bytes, on stdout. This module
+holds both ends of that pipe. A job is a project export (CSV, workbook, HTML dossier) or the
+institute's sector dossier (HTML, workbook): ``kind`` says which.
 
 Why a process and not a thread: rendering 100,000 rows is pure Python, so a thread holds the GIL
 and the bot's event loop waits whenever the thread is running (on a loaded machine: 90-360 ms
 at a time, measured in bench/export_lag.py). A process costs ~0.3 s to start and keeps matplotlib
-(~40 MB) out of the bot's memory. Only what the export needs crosses: the database path, the
-filter, the zone, the language, the title — never a token or settings.
+and openpyxl (~50 MB) out of the bot's memory. Only what the export needs crosses: the database
+path, the filter, the zone, the language, what is printed on the dossier — never a token or
+settings.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import json
 import os
 import sys
+import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,23 @@ from storage.repos.exports import ExportFilter
 _ROOT = Path(__file__).resolve().parents[2]
 
 
+# At most this many export processes at once (each may take ~200 MB for 100,000 reports); a
+# further request waits its turn, its "Making the export…" message stays until it is made.
+MAX_CHILDREN = 2
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+_running = {"now": 0, "peak": 0}  # read by tests/test_export_offloop.py
+
+
+def _slot() -> asyncio.Semaphore:
+    # One semaphore per event loop (a semaphore is bound to the loop it is first used on).
+    loop = asyncio.get_running_loop()
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(MAX_CHILDREN)
+    return _slots[loop]
+
+
 class ExportFailed(RuntimeError):
     pass
 
@@ -34,73 +54,86 @@ def _ids(values: tuple[Any, ...] | None) -> list[Any] | None:
     return None if values is None else list(values)
 
 
-def encode_job(
-    db_path: Path | str,
-    f: ExportFilter,
-    tz: ZoneInfo,
-    lang: str,
-    title: str,
-    filters_text: str,
-    formats: tuple[str, ...],
-) -> bytes:
-    return json.dumps(
-        {
-            "db": str(Path(db_path).resolve()),
-            "start": f.start.isoformat(),
-            "end": f.end.isoformat(),
-            "projects": _ids(f.project_ids),
-            "categories": _ids(f.categories),
-            "hoods": _ids(f.neighbourhood_ids),
-            "tz": tz.key,
-            "lang": lang,
-            "title": title,
-            "filters_text": filters_text,
-            "formats": list(formats),
-        }
-    ).encode("utf-8")
-
-
 def _tuple(values: list[Any] | None) -> tuple[Any, ...] | None:
     return None if values is None else tuple(values)
 
 
-def decode_job(raw: bytes) -> dict[str, Any]:
-    job = json.loads(raw)
-    job["filter"] = ExportFilter(
+def encode_filter(f: ExportFilter) -> dict[str, Any]:
+    return {
+        "start": f.start.isoformat(),
+        "end": f.end.isoformat(),
+        "projects": _ids(f.project_ids),
+        "categories": _ids(f.categories),
+        "hoods": _ids(f.neighbourhood_ids),
+    }
+
+
+def decode_filter(job: dict[str, Any]) -> ExportFilter:
+    return ExportFilter(
         datetime.fromisoformat(job["start"]),
         datetime.fromisoformat(job["end"]),
         _tuple(job["projects"]),
         _tuple(job["categories"]),
         _tuple(job["hoods"]),
     )
+
+
+def encode_job(
+    db_path: Path | str, tz: ZoneInfo, lang: str, job: dict[str, Any], formats: tuple[str, ...]
+) -> bytes:
+    return json.dumps(
+        {
+            **job,
+            "db": str(Path(db_path).resolve()),
+            "tz": tz.key,
+            "lang": lang,
+            "formats": list(formats),
+        }
+    ).encode("utf-8")
+
+
+def decode_job(raw: bytes) -> dict[str, Any]:
+    job = json.loads(raw)
     job["tz"] = ZoneInfo(job["tz"])
     job["formats"] = tuple(job["formats"])
     return job
 
 
-def write_result(rows: int, csv_bytes: bytes | None, html_bytes: bytes | None) -> None:
+def write_result(rows: int, files: dict[str, bytes | None]) -> None:
+    """Header line: rows and each file's length (None: not made); then the files in that order."""
     out = sys.stdout.buffer
-    header = {
-        "rows": rows,
-        "csv": None if csv_bytes is None else len(csv_bytes),
-        "html": None if html_bytes is None else len(html_bytes),
-    }
+    header = {"rows": rows, "files": [[k, None if v is None else len(v)] for k, v in files.items()]}
     out.write(json.dumps(header).encode("utf-8") + b"\n")
-    out.write(csv_bytes or b"")
-    out.write(html_bytes or b"")
+    for body in files.values():
+        out.write(body or b"")
     out.flush()
 
 
 async def run_in_child(
     db_path: Path | str,
-    f: ExportFilter,
     tz: ZoneInfo,
     lang: str,
-    title: str,
-    filters_text: str = "",
-    formats: tuple[str, ...] = ("csv", "html"),
-) -> tuple[int, bytes | None, bytes | None]:
-    """(rows, CSV, HTML) made by ``python -m bot.domain.dossier`` in a child process."""
+    job: dict[str, Any],
+    formats: tuple[str, ...],
+) -> tuple[int, dict[str, bytes]]:
+    """(rows, {format: bytes}) made by ``python -m bot.domain.export_child`` in a child process,
+    at most ``MAX_CHILDREN`` at once."""
+    async with _slot():
+        _running["now"] += 1
+        _running["peak"] = max(_running["peak"], _running["now"])
+        try:
+            return await _run_child(db_path, tz, lang, job, formats)
+        finally:
+            _running["now"] -= 1
+
+
+async def _run_child(
+    db_path: Path | str,
+    tz: ZoneInfo,
+    lang: str,
+    job: dict[str, Any],
+    formats: tuple[str, ...],
+) -> tuple[int, dict[str, bytes]]:
     # The export needs no token or secret: the child does not get them.
     env = {
         k: v
@@ -113,16 +146,14 @@ async def run_in_child(
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.domain.dossier",
+        "bot.domain.export_child",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,
     )
     try:
-        out, err = await proc.communicate(
-            encode_job(db_path, f, tz, lang, title, filters_text, formats)
-        )
+        out, err = await proc.communicate(encode_job(db_path, tz, lang, job, formats))
     except BaseException:
         # Cancelled (the bot stops): the child goes too.
         if proc.returncode is None:
@@ -134,7 +165,10 @@ async def run_in_child(
         raise ExportFailed(f"export process exited with {proc.returncode}: {tail[0]}")
     line, _nl, body = out.partition(b"\n")
     header = json.loads(line)
-    csv_len, html_len = header["csv"], header["html"]
-    csv_bytes = body[:csv_len] if csv_len is not None else None
-    html_bytes = body[csv_len or 0 :] if html_len is not None else None
-    return header["rows"], csv_bytes, html_bytes
+    files: dict[str, bytes] = {}
+    at = 0
+    for name, length in header["files"]:
+        if length is not None:
+            files[name] = body[at : at + length]
+            at += length
+    return header["rows"], files

@@ -147,34 +147,82 @@ def iter_rows(
             )
 
 
-def latest_quotes(conn: sqlite3.Connection, f: ExportFilter, limit: int) -> list[tuple[str, str]]:
-    """(category key, redacted text) of the newest ``limit`` reports in ``f`` whose reporter
-    agreed to be quoted, oldest first. Only these few are redacted, not every consenting one."""
+# Where the words of a quote may come from, in order of preference: what the resident typed,
+# then a summary a worker typed and the resident approved, then a transcript of the voice note.
+# The last two are read only when the schema has them (a later migration adds them).
+QUOTE_SOURCES = ("text", "summary", "transcript")
+
+
+def quote_words(texts: dict[str, str | None]) -> str | None:
+    """The words to quote for one consenting report: the first source that holds any."""
+    for source in QUOTE_SOURCES:
+        value = texts.get(source)
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def _quote_columns(conn: sqlite3.Connection) -> list[str]:
+    have = {row[1] for row in conn.execute("PRAGMA table_info(reports)")}
+    return [c for c in QUOTE_SOURCES if c in have]
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Who agreed to be quoted in a selection, and how many of their stories have words yet."""
+
+    agreed: int  # reports whose reporter agreed to be quoted
+    voice_waiting: int  # of those: a voice note with no text of it yet (not quotable yet)
+
+
+def consent_counts(conn: sqlite3.Connection, f: ExportFilter) -> Consent:
     where, params = _where(f)
+    columns = _quote_columns(conn)
+    has_words = " OR ".join(f"COALESCE(TRIM(r.{c}), '') != ''" for c in columns) or "0"
+    agreed, waiting = conn.execute(
+        f"SELECT COUNT(*), COALESCE(SUM(NOT ({has_words}) AND r.voice_file_id IS NOT NULL), 0)"
+        f" FROM reports r WHERE {where} AND r.quote_ok = 1",
+        params,
+    ).fetchone()
+    return Consent(agreed, waiting)
+
+
+def latest_quotes(conn: sqlite3.Connection, f: ExportFilter, limit: int) -> list[tuple[str, str]]:
+    """(category key, redacted words) of the newest ``limit`` reports in ``f`` whose reporter
+    agreed to be quoted and whose story has words (see ``quote_words``), oldest first. Only
+    these few are redacted, not every consenting one."""
+    where, params = _where(f)
+    columns = _quote_columns(conn)
+    has_words = " OR ".join(f"COALESCE(TRIM(r.{c}), '') != ''" for c in columns) or "0"
+    selected = ", ".join(f"r.{c}" for c in columns)
     rows = conn.execute(
-        "SELECT r.category_key, r.text, u.first_name, u.last_name, u.username"
+        f"SELECT r.category_key, u.first_name, u.last_name, u.username, {selected}"
         " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id"
-        f" WHERE {where} AND r.quote_ok = 1 AND r.text IS NOT NULL AND r.text != ''"
+        f" WHERE {where} AND r.quote_ok = 1 AND ({has_words})"
         " ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
         [*params, limit],
     ).fetchall()
     out = []
-    for key, text, fn, ln, un in reversed(rows):
-        quote = redact(text, [fn, ln, un])
+    for key, fn, ln, un, *texts in reversed(rows):
+        quote = redact(quote_words(dict(zip(columns, texts, strict=True))), [fn, ln, un])
         if quote:
             out.append((key, quote))
     return out
 
 
-def read_category_labels(conn: sqlite3.Connection, keys: set[str]) -> dict[str, tuple[str, str]]:
-    """key -> (emoji, label msgid), the first project's definition of each key."""
-    if not keys:
+def read_category_labels(
+    conn: sqlite3.Connection, keys: set[str] | None
+) -> dict[str, tuple[str, str]]:
+    """key -> (emoji, label msgid), the first project's definition of each key (every key when
+    ``keys`` is None)."""
+    if keys is not None and not keys:
         return {}
-    marks = ",".join("?" * len(keys))
+    where, params = "", tuple[str, ...]()
+    if keys is not None:
+        where, params = f" WHERE key IN ({','.join('?' * len(keys))})", tuple(keys)
     rows = conn.execute(
-        f"SELECT key, emoji, label_msgid FROM report_categories WHERE key IN ({marks})"
-        " ORDER BY project_id DESC",
-        tuple(keys),
+        f"SELECT key, emoji, label_msgid FROM report_categories{where} ORDER BY project_id DESC",
+        params,
     ).fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}
 
