@@ -882,6 +882,9 @@ class ReportsService:
                     head = _("🙋 Report {ref}: {who} has this problem too and tells:").format(
                         ref=report.reference, who=who
                     )
+                    if user.entered_by is not None:  # assisted mode: who typed it, for whom
+                        label = entered_by_label(draft.show_name, user.first_name, user.entered_by)
+                        head += "\n" + _("From: {who}").format(who=label)
                     rows = [[Button(_("📋 Open the report"), cb("rw", "card", report.id))]]
                 if draft.text:
                     await self.outbox.enqueue_tx(
