@@ -7,6 +7,8 @@ meeting and takes a shift through Sofie; Sofie removes Maria's data for her. Who
 
 from __future__ import annotations
 
+import json
+
 from bot.core.i18n import gettext_for
 from bot.playground.harness import Harness, Person
 from storage.repos.assist import ASSIST_TG_BASE
@@ -463,6 +465,13 @@ async def test_maria_follows_the_report_she_joined_through_sofie(h, admin):
     assert words and "ingevoerd door Sofie voor Maria" in words[-1]["text"], got
     photos = [m for m in got if m.get("photo")]
     assert photos and "ingevoerd door Sofie voor Maria" in photos[-1]["caption"]
+    # In the report's history Kim sees that Sofie typed the household's words.
+    await kim.send("/problems")
+    await kim.press(ref)
+    await h.settle()
+    history = [t for t in kim.texts() if t.startswith("Tot nu toe")][-1]
+    assert "Zwarte schimmel" in history and "ingevoerd door Sofie voor een bewoner" in history
+    assert "Maria" not in history.replace("Maria haar kast", "")  # households stay unnamed
     # Sofie is not the worker of the report: she got none of it herself.
     assert not any((m.get("text") or "").startswith("🙋") for m in sofie.messages())
     # Maria follows it: /myreports (for Maria) lists it, view only.
@@ -485,6 +494,10 @@ async def test_maria_follows_the_report_she_joined_through_sofie(h, admin):
         assert ref in tell[0] and gettext_for("nl", status) in tell[0]
         assert "0470 12 34 56" in tell[0]
     assert len(await h.rows("SELECT * FROM assist_news WHERE person_id = ?", (maria_id,))) == 2
+    # The button on the news opens Maria's reports (for Maria), though Sofie stopped acting.
+    news = [m for m in sofie.messages() if "Zeg aan Maria" in (m.get("text") or "")][-1]
+    await sofie.press("📋", news)
+    assert ref in sofie.last_text() and "Voor Maria" in sofie.last_text()
     assert not [c for c in h.api.calls if (c.params.get("chat_id") or 0) >= ASSIST_TG_BASE]
 
 
@@ -495,6 +508,15 @@ async def test_forget_for_maria_removes_her_me_too_part_and_its_copies(h, admin)
     copies = await h.rows("SELECT chat_id, kind FROM report_copies WHERE user_id = ?", (maria_id,))
     assert sorted({k for _c, k in copies}) == ["relay_photo", "relay_text"], copies
     assert {c for c, _k in copies} == {kim.id}
+    # /mydata for Maria holds what she told for the report she joined.
+    await sofie.send("/mydata")
+    doc = [m for m in sofie.messages() if m.get("document")][-1]
+    data = json.loads(h.api.file_bytes(doc["document"]["file_id"]))
+    joined = data["reports"]["me_too_you_said"]
+    assert [(j["reference"], j["your_words"]) for j in joined] == [
+        ("R-2026-0001", "Zwarte schimmel achter Maria haar kast")
+    ]
+    assert len(joined[0]["you_sent"]) == 2  # her words and her photo
     await sofie.send("/forget")  # still acting for Maria
     await sofie.press("🗑")
     await h.settle()
