@@ -517,9 +517,17 @@ async def test_forget_for_maria_removes_her_me_too_part_and_its_copies(h, admin)
         ("R-2026-0001", "Zwarte schimmel achter Maria haar kast")
     ]
     assert len(joined[0]["you_sent"]) == 2  # her words and her photo
+    card = [m for m in kim.messages() if (m.get("text") or "").startswith("📣")][-1]
+    await kim.press("👀", card)  # the news reaches Sofie: "Zeg aan Maria: ☎️ 0470 12 34 56"
+    await h.settle()
+    assert any("0470 12 34 56" in (m.get("text") or "") for m in sofie.messages())
     await sofie.send("/forget")  # still acting for Maria
     await sofie.press("🗑")
     await h.settle()
+    # The news in Sofie's chat no longer names her or gives her number.
+    tell = [m for m in sofie.messages() if "R-2026-0001" in (m.get("text") or "")]
+    assert tell and not any("0470 12 34 56" in (m.get("text") or "") for m in sofie.messages())
+    assert not any("Zeg aan Maria" in (m.get("text") or "") for m in sofie.messages())
     # Her words and photo are gone from Kim's chat; Fatima's report stays, without Maria.
     assert not any("Zwarte schimmel" in (m.get("text") or "") for m in kim.messages())
     assert not any("Maria" in (m.get("caption") or "") for m in kim.messages() if m.get("photo"))

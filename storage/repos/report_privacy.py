@@ -20,6 +20,7 @@ import aiosqlite
 
 from storage.db import Database
 from storage.repos import dict_rows
+from storage.repos.assist import AssistRepo
 from storage.timestamps import to_db
 
 CLOSED = ("resolved", "not_for_us", "withdrawn")
@@ -446,6 +447,11 @@ async def plain_needles(conn: aiosqlite.Connection, user_id: int) -> tuple[list[
             names.append(full)
         if username:
             names += [f"t.me/{username}", f"@{username}"]
+    # Assisted mode: the "📞 Tell Maria: ☎️ 0470 …" messages in a worker's chat carry her phone
+    # number next to her name; it is cut out with the name.
+    phone = await AssistRepo.phone_tx(conn, user_id)
+    if phone:
+        names.append(phone)
     async with conn.execute(
         "SELECT text, address FROM reports WHERE reporter_id = ?"
         " UNION ALL SELECT m.text, NULL FROM report_messages m WHERE m.sender_id = ?"
