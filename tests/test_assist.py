@@ -592,3 +592,30 @@ async def test_many_persons_are_found_by_first_name(h, admin):
     assert sofie.button_texts()[0] == "👤 Zohra"
     await sofie.send("/assist Xavier")
     assert "Xavier" in sofie.last_text() and len(sofie.button_texts()) == 1
+
+
+async def test_maria_hears_through_sofie_when_the_reporter_withdraws(h, admin):
+    sofie, kim, fatima, maria_id = await maria_joins_with_her_story(h, admin)
+    await fatima.send("/myreports")
+    await fatima.press("R-2026-0001")
+    await fatima.press("↩️")
+    before = len(sofie.messages())
+    await fatima.press("✅")
+    await h.settle()
+    told = [m.get("text") or "" for m in sofie.messages()[before:]]
+    tell = [t for t in told if "Zeg aan Maria" in t]
+    assert len(tell) == 1 and "R-2026-0001" in tell[0], told
+    assert gettext_for("nl", "Withdrawn") in tell[0]
+
+
+async def test_retention_forgets_what_maria_told_for_a_report_she_joined(h, admin):
+    sofie, kim, fatima, maria_id = await maria_joins_with_her_story(h, admin)
+    await sofie.send("/assist")
+    await sofie.press("⏹")
+    await h.advance(days=731)
+    assert await h.rows("SELECT first_name FROM users WHERE id = ?", (maria_id,)) == [(None,)]
+    assert await h.rows("SELECT text FROM report_me_too") == [(None,)]
+    assert await h.rows("SELECT COUNT(*) FROM report_copies WHERE user_id = ?", (maria_id,)) == [
+        (0,)
+    ]
+    assert not any("Zwarte schimmel" in (m.get("text") or "") for m in kim.messages())
