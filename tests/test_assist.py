@@ -619,3 +619,36 @@ async def test_retention_forgets_what_maria_told_for_a_report_she_joined(h, admi
         (0,)
     ]
     assert not any("Zwarte schimmel" in (m.get("text") or "") for m in kim.messages())
+
+
+async def test_forget_for_maria_reaches_a_voice_answer_passed_on_to_her(h, admin):
+    """Sofie files Maria's report, answers it by voice as its worker: the voice note comes back
+    to her as "Zeg aan Maria: ☎️ …"; after /forget for Maria its caption names nobody."""
+    sofie, jan, payload = await setup_world(h, admin)
+    await route_to(sofie)
+    await enter_maria(h, sofie, phone="0470 12 34 56")
+    await sofie.press("✅")
+    await sofie.press("📣")
+    await sofie.press("🏠")
+    await sofie.press("Rabot")
+    await sofie.send("Vocht in de kelder")
+    await sofie.press("✅")  # no photos
+    await sofie.press("🙈")
+    await sofie.press("❌")
+    await sofie.press("✅")
+    await h.settle()
+    await sofie.send("/assist")
+    await sofie.press("⏹")  # her own answer, as the report's worker
+    card = [m for m in sofie.messages() if (m.get("text") or "").startswith("📣")][-1]
+    await sofie.press("💬", card)
+    await h.push(h.api.voice_update(sofie.tg, duration=6))
+    await h.settle()
+    told = [m for m in sofie.messages() if m.get("voice") and "Maria" in (m.get("caption") or "")]
+    assert told and "0470 12 34 56" in told[-1]["caption"]
+    await sofie.send("/assist")
+    await sofie.press("👤 Maria")
+    await sofie.send("/forget")
+    await sofie.press("🗑")
+    await h.settle()
+    voice = [m for m in sofie.messages() if m["message_id"] == told[-1]["message_id"]][-1]
+    assert "0470" not in voice["caption"] and "Maria" not in voice["caption"]

@@ -401,15 +401,18 @@ async def pending_cards_tx(
 async def delivered_mentions_tx(
     conn: aiosqlite.Connection, needles: list[str]
 ) -> list[tuple[int, int, dict[str, Any]]]:
-    """Delivered text messages (payload still kept) whose text holds one of ``needles`` (as
-    stored: JSON-encoded) and that are no card or recorded copy: (chat, message, payload)."""
+    """Delivered messages (payload still kept) whose text or caption holds one of ``needles``
+    (as stored: JSON-encoded) and that are no card or recorded copy: (chat, message, payload).
+    Captions count: a "Tell Maria: ☎️ …" voice note or photo (assisted mode) carries her name
+    and number in its caption."""
     found: dict[int, tuple[int, int, dict[str, Any]]] = {}
     for needle in dict.fromkeys(needles):
         if not needle or len(needle) < 3:
             continue
         rows = await conn.execute_fetchall(
             "SELECT o.id, o.chat_id, o.message_id, o.payload FROM outbox o"
-            " WHERE o.state = 'sent' AND o.method = 'sendMessage' AND o.message_id IS NOT NULL"
+            " WHERE o.state = 'sent' AND o.method IN ('sendMessage', 'sendVoice', 'sendPhoto')"
+            " AND o.message_id IS NOT NULL"
             " AND instr(o.payload, ?) > 0 AND (o.ref IS NULL OR o.ref NOT LIKE 'report:%')"
             " AND NOT EXISTS (SELECT 1 FROM report_copies c WHERE c.chat_id = o.chat_id"
             "   AND c.message_id = o.message_id AND c.kind != 'digest')",
