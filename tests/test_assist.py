@@ -652,3 +652,41 @@ async def test_forget_for_maria_reaches_a_voice_answer_passed_on_to_her(h, admin
     await h.settle()
     voice = [m for m in sofie.messages() if m["message_id"] == told[-1]["message_id"]][-1]
     assert "0470" not in voice["caption"] and "Maria" not in voice["caption"]
+
+
+async def test_sofie_types_marias_story_at_the_similar_reports_and_then_joins(h, admin):
+    """At a desk Sofie types what Maria says before tapping anything: the words are kept, the
+    similar reports stay offered; 🙋 then adds them to that report (photos, consents, send)."""
+    from tests.reports_helpers import file_report
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    await file_report(h, fatima, text="Schimmel", hood="Rabot")
+    await h.settle()
+    await sofie.send("/report")  # typed, still acting for Maria
+    await sofie.press("🏠")
+    await sofie.press("Rabot")
+    await sofie.send("Bij Maria ook schimmel, in de badkamer")
+    screen, _data = sofie.find_button("🙋")
+    assert "Voor Maria" in screen["text"] and "R-2026-0001" in screen["text"]
+    assert gettext_for("nl", "✍️ your text") in screen["text"]  # "✅ Bewaard: ✍️ uw tekst."
+    await h.push(h.api.voice_update(sofie.tg, duration=3))  # and a voice note: kept too
+    await sofie.press("🙋")
+    await h.push(h.api.photo_update(sofie.tg))
+    await sofie.press("✅")  # done with photos
+    await sofie.press("✅")  # her name may be shown
+    await sofie.press("✅")  # may be quoted
+    await sofie.press("✅")
+    await h.settle()
+    assert await h.rows("SELECT COUNT(*) FROM reports") == [(1,)]
+    assert await h.rows("SELECT user_id, text, show_name FROM report_me_too") == [
+        (maria_id, "Bij Maria ook schimmel, in de badkamer", 1)
+    ]
+    sent = await h.rows(
+        "SELECT text IS NOT NULL, voice_file_id IS NOT NULL, photo_file_id IS NOT NULL"
+        " FROM report_messages WHERE sender_id = ? ORDER BY id",
+        (maria_id,),
+    )
+    assert sent == [(1, 0, 0), (0, 1, 0), (0, 0, 1)]
+    relayed = [m for m in sofie.messages() if "Bij Maria ook schimmel" in (m.get("text") or "")]
+    assert "ingevoerd door Sofie voor Maria" in relayed[-1]["text"]
