@@ -549,10 +549,10 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             await button_expired(update)
             return
         ack(update)
-        # Counted at once (one tap is enough); then they may tell their own story for it:
-        # what they already described goes on to the consent questions.
+        # Counted at once (one tap is enough); then they may tell their own story for it. What
+        # they already told goes with it: told at this step, photos come next; a place changed
+        # from the summary goes on to the consent questions.
         data.joined = rep.id
-        # (Told at the similar step: photos next; changed from the summary: the consents.)
         step_after = ("name" if data.back else "photos") if data.described else "joined"
         added = await r.me_too(rep, ctx.user, (KIND, step_after, data.to_dict()))
         count = await r.me_too_count(rep.id) + 1
