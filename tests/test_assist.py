@@ -7,6 +7,9 @@ meeting and takes a shift through Sofie; Sofie removes Maria's data for her. Who
 
 from __future__ import annotations
 
+import json
+
+from bot.core.i18n import gettext_for
 from bot.playground.harness import Harness, Person
 from storage.repos.assist import ASSIST_TG_BASE
 from tests.e2e_helpers import setup_world
@@ -53,12 +56,11 @@ async def test_sofie_assists_maria_to_report_mould_with_a_photo(h, admin):
     await sofie.press("📣")
     assert "Maria" in sofie.last_text()  # the banner: for whom
     await sofie.press("🏠")
+    await sofie.press("Rabot")  # category and place first, then the story
+    assert "Voor Maria" in sofie.last_text()
     await sofie.send("Schimmel in de slaapkamer, het kind hoest")
     await h.push(h.api.photo_update(sofie.tg))
-    await sofie.press("✅")
-    await sofie.press("Rabot")
-    if any("➡️" in b for b in sofie.button_texts()):
-        await sofie.press("➡️")
+    await sofie.press("✅")  # done with photos
     await sofie.press("✅")  # the worker may see her name
     await sofie.press("❌")  # no quotes
     await sofie.press("✅")
@@ -163,11 +165,9 @@ async def test_sofie_runs_mydata_and_forget_for_maria(h, admin):
     await sofie.press("👤 Maria")
     await sofie.press("📣")
     await sofie.press("🏠")
-    await sofie.send("Vocht in de kelder")
-    await sofie.press("✅")
     await sofie.press("Rabot")
-    if any("➡️" in b for b in sofie.button_texts()):
-        await sofie.press("➡️")
+    await sofie.send("Vocht in de kelder")
+    await sofie.press("✅")  # no photos
     await sofie.press("🙈")  # Maria stays anonymous for the worker
     await sofie.press("❌")
     await sofie.press("✅")
@@ -398,16 +398,155 @@ async def test_maria_says_me_too_through_sofie_and_counts_as_a_household(h, admi
     sofie, jan, payload, maria_id = await maria_entered(h, admin)
     fatima = await join(h, payload, "Fatima", "ar")
     await file_report(h, fatima, text="Schimmel", hood="Rabot")
+    await h.settle()  # Fatima's card has reached Sofie
     ref = (await h.rows("SELECT reference FROM reports"))[0][0]
     await sofie.press("📣")  # Maria's menu, Sofie still acting for her
     await sofie.press("🏠")
-    await sofie.send("Bij Maria ook schimmel")
-    await sofie.press("✅")
-    await sofie.press("Rabot")
-    assert ref in sofie.last_text() and "Voor Maria" in sofie.last_text()
+    await sofie.press("Rabot")  # the similar reports come before any description
+    screen, _data = sofie.find_button("🙋")  # the flow's screen (Fatima's card came after it)
+    assert ref in screen["text"] and "Voor Maria" in screen["text"]
+    assert "Schimmel" not in screen["text"]  # not Fatima's words
     await sofie.press("🙋")
+    after = [m for m in sofie.messages() if m["message_id"] == screen["message_id"]][-1]
+    assert "Voor Maria" in after["text"] and "meegeteld" in after["text"]
     assert await h.rows("SELECT user_id FROM report_me_too") == [(maria_id,)]
+    await sofie.press("✅")  # that is all
     assert (await h.rows("SELECT COUNT(*) FROM reports"))[0][0] == 1
+    # Sofie herself is not counted, and nothing was sent to Maria's synthetic chat.
+    sofie_id = (await h.rows("SELECT id FROM users WHERE tg_id = ?", (sofie.id,)))[0][0]
+    assert sofie_id not in [r[0] for r in await h.rows("SELECT user_id FROM report_me_too")]
+    assert not [c for c in h.api.calls if (c.params.get("chat_id") or 0) >= ASSIST_TG_BASE]
+
+
+async def maria_joins_with_her_story(h: Harness, admin: Person):
+    """Kim handles the reports of Rabot; Fatima reported mould; Sofie enters Maria and, for her,
+    says "me too" and tells Maria's situation with a photo, Maria's name shown."""
+    from tests.e2e_helpers import make_worker
+    from tests.reports_helpers import file_report
+
+    sofie, jan, payload = await setup_world(h, admin)
+    kim = h.person("Kim", language_code="nl")
+    await make_worker(h, admin, kim, "Rabot")
+    await sofie.send("/routing")
+    await sofie.press("👤")
+    await sofie.press("Kim")
+    fatima = await join(h, payload, "Fatima", "ar")
+    await file_report(h, fatima, text="رطوبة في الحمام", hood="Rabot")
+    await enter_maria(h, sofie, phone="0470 12 34 56")
+    await sofie.press("✅")
+    maria_id = (await h.rows("SELECT user_id FROM assisted_persons"))[0][0]
+    await sofie.press("📣")
+    await sofie.press("🏠")
+    await sofie.press("Rabot")
+    await sofie.press("🙋")
+    await sofie.send("Zwarte schimmel achter Maria haar kast")
+    await h.push(h.api.photo_update(sofie.tg))
+    await sofie.press("✅")  # done with photos
+    await sofie.press("✅")  # Kim may see her name
+    await sofie.press("❌")  # not quoted
+    assert "Voor Maria" in sofie.last_text() and "Zwarte schimmel" in sofie.last_text()
+    await sofie.press("✅")
+    await h.settle()
+    return sofie, kim, fatima, maria_id
+
+
+async def test_maria_follows_the_report_she_joined_through_sofie(h, admin):
+    """Maria's 'me too' through Sofie: Kim gets her words and photo marked as entered by Sofie
+    for Maria; Maria follows the report in /myreports; Kim's status changes reach Sofie as
+    'Zeg aan Maria'."""
+    sofie, kim, fatima, maria_id = await maria_joins_with_her_story(h, admin)
+    ref = "R-2026-0001"
+    assert await h.rows("SELECT user_id, text, show_name, quote_ok FROM report_me_too") == [
+        (maria_id, "Zwarte schimmel achter Maria haar kast", 1, 0)
+    ]
+    assert await h.rows("SELECT COUNT(*) FROM reports") == [(1,)]
+    got = [m for m in kim.messages() if ref in (m.get("text") or m.get("caption") or "")]
+    words = [m for m in got if "Zwarte schimmel" in (m.get("text") or "")]
+    assert words and "ingevoerd door Sofie voor Maria" in words[-1]["text"], got
+    photos = [m for m in got if m.get("photo")]
+    assert photos and "ingevoerd door Sofie voor Maria" in photos[-1]["caption"]
+    # In the report's history Kim sees that Sofie typed the household's words.
+    await kim.send("/problems")
+    await kim.press(ref)
+    await h.settle()
+    history = [t for t in kim.texts() if t.startswith("Tot nu toe")][-1]
+    assert "Zwarte schimmel" in history and "ingevoerd door Sofie voor een bewoner" in history
+    assert "Maria" not in history.replace("Maria haar kast", "")  # households stay unnamed
+    # Sofie is not the worker of the report: she got none of it herself.
+    assert not any((m.get("text") or "").startswith("🙋") for m in sofie.messages())
+    # Maria follows it: /myreports (for Maria) lists it, view only.
+    await sofie.send("/myreports")
+    assert ref in sofie.last_text() and "Voor Maria" in sofie.last_text()
+    await sofie.press(ref)
+    assert ref in sofie.last_text()
+    assert not any("↩️" in b for b in sofie.button_texts())
+    await sofie.send("/assist")
+    await sofie.press("⏹")  # Sofie stops acting; the news still finds her
+    # Kim's status changes reach Maria, through Sofie, one message each.
+    for button, status in (("🔧", "In progress"), ("✅", "Resolved")):
+        card = [m for m in kim.messages() if (m.get("text") or "").startswith("📣")][-1]
+        before = len(sofie.messages())
+        await kim.press(button, card)
+        await h.settle()
+        told = [m.get("text") or "" for m in sofie.messages()[before:]]
+        tell = [t for t in told if "Zeg aan Maria" in t]
+        assert len(tell) == 1, told
+        assert ref in tell[0] and gettext_for("nl", status) in tell[0]
+        assert "0470 12 34 56" in tell[0]
+    assert len(await h.rows("SELECT * FROM assist_news WHERE person_id = ?", (maria_id,))) == 2
+    # The button on the news opens Maria's reports (for Maria), though Sofie stopped acting.
+    news = [m for m in sofie.messages() if "Zeg aan Maria" in (m.get("text") or "")][-1]
+    await sofie.press("📋", news)
+    assert ref in sofie.last_text() and "Voor Maria" in sofie.last_text()
+    assert not [c for c in h.api.calls if (c.params.get("chat_id") or 0) >= ASSIST_TG_BASE]
+
+
+async def test_forget_for_maria_removes_her_me_too_part_and_its_copies(h, admin):
+    from tests.e2e_helpers import personal_traces
+
+    sofie, kim, fatima, maria_id = await maria_joins_with_her_story(h, admin)
+    copies = await h.rows("SELECT chat_id, kind FROM report_copies WHERE user_id = ?", (maria_id,))
+    assert sorted({k for _c, k in copies}) == ["relay_photo", "relay_text"], copies
+    assert {c for c, _k in copies} == {kim.id}
+    # /mydata for Maria holds what she told for the report she joined.
+    await sofie.send("/mydata")
+    doc = [m for m in sofie.messages() if m.get("document")][-1]
+    data = json.loads(h.api.file_bytes(doc["document"]["file_id"]))
+    joined = data["reports"]["me_too_you_said"]
+    assert [(j["reference"], j["your_words"]) for j in joined] == [
+        ("R-2026-0001", "Zwarte schimmel achter Maria haar kast")
+    ]
+    assert len(joined[0]["you_sent"]) == 2  # her words and her photo
+    card = [m for m in kim.messages() if (m.get("text") or "").startswith("📣")][-1]
+    await kim.press("👀", card)  # the news reaches Sofie: "Zeg aan Maria: ☎️ 0470 12 34 56"
+    await h.settle()
+    assert any("0470 12 34 56" in (m.get("text") or "") for m in sofie.messages())
+    await sofie.send("/forget")  # still acting for Maria
+    await sofie.press("🗑")
+    await h.settle()
+    # The news in Sofie's chat no longer names her or gives her number.
+    tell = [m for m in sofie.messages() if "R-2026-0001" in (m.get("text") or "")]
+    assert tell and not any("0470 12 34 56" in (m.get("text") or "") for m in sofie.messages())
+    assert not any("Zeg aan Maria" in (m.get("text") or "") for m in sofie.messages())
+    # Her words and photo are gone from Kim's chat; Fatima's report stays, without Maria.
+    assert not any("Zwarte schimmel" in (m.get("text") or "") for m in kim.messages())
+    assert not any("Maria" in (m.get("caption") or "") for m in kim.messages() if m.get("photo"))
+    assert await h.rows("SELECT text FROM reports") == [("رطوبة في الحمام",)]
+    assert await h.rows("SELECT COUNT(*), MAX(text) FROM report_me_too") == [(1, None)]
+    assert await h.rows(
+        "SELECT COUNT(*) FROM report_copies WHERE user_id = ? AND cleaned_at IS NULL",
+        (maria_id,),
+    ) == [(0,)]
+    traces = await personal_traces(
+        h, ["Maria", "0470 12 34 56", "Zwarte schimmel"], [ASSIST_TG_BASE + maria_id]
+    )
+    assert traces == [], traces
+    # Kim's later status changes tell nobody about Maria any more.
+    card = [m for m in kim.messages() if (m.get("text") or "").startswith("📣")][-1]
+    before = len(sofie.messages())
+    await kim.press("🔧", card)
+    await h.settle()
+    assert not any("Zeg aan" in (m.get("text") or "") for m in sofie.messages()[before:])
 
 
 async def test_when_the_entering_worker_leaves_her_news_goes_to_a_colleague(h, admin):
@@ -453,3 +592,101 @@ async def test_many_persons_are_found_by_first_name(h, admin):
     assert sofie.button_texts()[0] == "👤 Zohra"
     await sofie.send("/assist Xavier")
     assert "Xavier" in sofie.last_text() and len(sofie.button_texts()) == 1
+
+
+async def test_maria_hears_through_sofie_when_the_reporter_withdraws(h, admin):
+    sofie, kim, fatima, maria_id = await maria_joins_with_her_story(h, admin)
+    await fatima.send("/myreports")
+    await fatima.press("R-2026-0001")
+    await fatima.press("↩️")
+    before = len(sofie.messages())
+    await fatima.press("✅")
+    await h.settle()
+    told = [m.get("text") or "" for m in sofie.messages()[before:]]
+    tell = [t for t in told if "Zeg aan Maria" in t]
+    assert len(tell) == 1 and "R-2026-0001" in tell[0], told
+    assert gettext_for("nl", "Withdrawn") in tell[0]
+
+
+async def test_retention_forgets_what_maria_told_for_a_report_she_joined(h, admin):
+    sofie, kim, fatima, maria_id = await maria_joins_with_her_story(h, admin)
+    await sofie.send("/assist")
+    await sofie.press("⏹")
+    await h.advance(days=731)
+    assert await h.rows("SELECT first_name FROM users WHERE id = ?", (maria_id,)) == [(None,)]
+    assert await h.rows("SELECT text FROM report_me_too") == [(None,)]
+    assert await h.rows("SELECT COUNT(*) FROM report_copies WHERE user_id = ?", (maria_id,)) == [
+        (0,)
+    ]
+    assert not any("Zwarte schimmel" in (m.get("text") or "") for m in kim.messages())
+
+
+async def test_forget_for_maria_reaches_a_voice_answer_passed_on_to_her(h, admin):
+    """Sofie files Maria's report, answers it by voice as its worker: the voice note comes back
+    to her as "Zeg aan Maria: ☎️ …"; after /forget for Maria its caption names nobody."""
+    sofie, jan, payload = await setup_world(h, admin)
+    await route_to(sofie)
+    await enter_maria(h, sofie, phone="0470 12 34 56")
+    await sofie.press("✅")
+    await sofie.press("📣")
+    await sofie.press("🏠")
+    await sofie.press("Rabot")
+    await sofie.send("Vocht in de kelder")
+    await sofie.press("✅")  # no photos
+    await sofie.press("🙈")
+    await sofie.press("❌")
+    await sofie.press("✅")
+    await h.settle()
+    await sofie.send("/assist")
+    await sofie.press("⏹")  # her own answer, as the report's worker
+    card = [m for m in sofie.messages() if (m.get("text") or "").startswith("📣")][-1]
+    await sofie.press("💬", card)
+    await h.push(h.api.voice_update(sofie.tg, duration=6))
+    await h.settle()
+    told = [m for m in sofie.messages() if m.get("voice") and "Maria" in (m.get("caption") or "")]
+    assert told and "0470 12 34 56" in told[-1]["caption"]
+    await sofie.send("/assist")
+    await sofie.press("👤 Maria")
+    await sofie.send("/forget")
+    await sofie.press("🗑")
+    await h.settle()
+    voice = [m for m in sofie.messages() if m["message_id"] == told[-1]["message_id"]][-1]
+    assert "0470" not in voice["caption"] and "Maria" not in voice["caption"]
+
+
+async def test_sofie_types_marias_story_at_the_similar_reports_and_then_joins(h, admin):
+    """At a desk Sofie types what Maria says before tapping anything: the words are kept, the
+    similar reports stay offered; 🙋 then adds them to that report (photos, consents, send)."""
+    from tests.reports_helpers import file_report
+
+    sofie, jan, payload, maria_id = await maria_entered(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    await file_report(h, fatima, text="Schimmel", hood="Rabot")
+    await h.settle()
+    await sofie.send("/report")  # typed, still acting for Maria
+    await sofie.press("🏠")
+    await sofie.press("Rabot")
+    await sofie.send("Bij Maria ook schimmel, in de badkamer")
+    screen, _data = sofie.find_button("🙋")
+    assert "Voor Maria" in screen["text"] and "R-2026-0001" in screen["text"]
+    assert gettext_for("nl", "✍️ your text") in screen["text"]  # "✅ Bewaard: ✍️ uw tekst."
+    await h.push(h.api.voice_update(sofie.tg, duration=3))  # and a voice note: kept too
+    await sofie.press("🙋")
+    await h.push(h.api.photo_update(sofie.tg))
+    await sofie.press("✅")  # done with photos
+    await sofie.press("✅")  # her name may be shown
+    await sofie.press("✅")  # may be quoted
+    await sofie.press("✅")
+    await h.settle()
+    assert await h.rows("SELECT COUNT(*) FROM reports") == [(1,)]
+    assert await h.rows("SELECT user_id, text, show_name FROM report_me_too") == [
+        (maria_id, "Bij Maria ook schimmel, in de badkamer", 1)
+    ]
+    sent = await h.rows(
+        "SELECT text IS NOT NULL, voice_file_id IS NOT NULL, photo_file_id IS NOT NULL"
+        " FROM report_messages WHERE sender_id = ? ORDER BY id",
+        (maria_id,),
+    )
+    assert sent == [(1, 0, 0), (0, 1, 0), (0, 0, 1)]
+    relayed = [m for m in sofie.messages() if "Bij Maria ook schimmel" in (m.get("text") or "")]
+    assert "ingevoerd door Sofie voor Maria" in relayed[-1]["text"]

@@ -165,3 +165,29 @@ async def test_joining_after_describing_adds_his_words_to_that_report(h, admin):
         ("Banyoda küf var", 0, 1)
     ]
     assert any("Banyoda küf var" in (m.get("text") or "") for m in sofie.messages())
+
+
+async def test_a_resident_who_types_at_the_similar_reports_files_her_own(h, admin):
+    """Fatima types her story instead of tapping: kept; ➡️ (her own report) goes on to photos."""
+    from tests.reports_helpers import file_report
+
+    sofie, jan, payload = await setup_world(h, admin)
+    mehmet = await join(h, payload, "Mehmet", "tr")
+    await file_report(h, mehmet, text="Banyoda küf var", hood="Rabot")
+    fatima = await join(h, payload, "Fatima", "nl")
+    await fatima.send("/report")
+    await fatima.press("🏠")
+    await fatima.press("Rabot")
+    await fatima.send("Schimmel in de keuken")
+    assert "🙋" in " ".join(fatima.button_texts()) and "➡️" in " ".join(fatima.button_texts())
+    await fatima.press("➡️")
+    assert "foto" in fatima.last_text().lower()
+    await fatima.press("✅")  # no photos
+    await fatima.press("🙈")
+    await fatima.press("❌")
+    assert "Schimmel in de keuken" in fatima.last_text()
+    await fatima.press("✅")
+    assert await h.rows("SELECT text FROM reports ORDER BY id") == [
+        ("Banyoda küf var",),
+        ("Schimmel in de keuken",),
+    ]

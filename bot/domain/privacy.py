@@ -226,17 +226,19 @@ def reports_part(privacy: PrivacyService, reports: ReportsService | None = None)
         mentions = [
             m for m in await rp.delivered_mentions_tx(conn, [*stored, *names]) if m[0] != own_chat
         ]
-        edits: list[tuple[int, int, dict[str, Any]]] = []
+        edits: list[tuple[int, int, str, dict[str, Any]]] = []
         for chat_id, message_id, payload in mentions:
-            text = payload.get("text") or ""
+            field = "text" if "text" in payload else "caption"
+            text = payload.get(field) or ""
             cleaned = rp.redact_sent_text(text, names, texts)
             if cleaned == text:
                 continue
-            edit: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": cleaned}
+            edit: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, field: cleaned}
             for key in ("parse_mode", "reply_markup"):
                 if key in payload:
                     edit[key] = payload[key]
-            edits.append((chat_id, message_id, edit))
+            method = "editMessageText" if field == "text" else "editMessageCaption"
+            edits.append((chat_id, message_id, method, edit))
         # Other people's raw updates that carry her data (a worker's press under her card).
         await repo.scrub_inbox_mentioning(conn, names, texts)
         # Copies queued or kept in the outbox: emptied (cancelled when not sent yet).
@@ -245,11 +247,11 @@ def reports_part(privacy: PrivacyService, reports: ReportsService | None = None)
         if reports is not None:
             # Everything delivered that carried her data: edited to the anonymised version or
             # deleted (paced, persistent, restart-safe: through the outbox).
-            handled = {(chat, mid) for chat, mid, _edit in edits}
+            handled = {(chat, mid) for chat, mid, _method, _edit in edits}
             await reports.clean_copies_tx(conn, user_id, own, now, handled)
             await reports.requeue_cards_tx(conn, waiting, now)
-        for chat, _mid, edit in edits:
-            await Outbox.enqueue_tx(conn, chat, "editMessageText", edit, now=now)
+        for chat, _mid, method, edit in edits:
+            await Outbox.enqueue_tx(conn, chat, method, edit, now=now)
         default = privacy.settings.default_language
         for n in notices:
             lang = i18n.resolve_language(n.worker_language, n.worker_tg_language, default)

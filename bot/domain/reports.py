@@ -891,6 +891,11 @@ class ReportsService:
                     head = _("🙋 Report {ref}: {who} has this problem too and tells:").format(
                         ref=report.reference, who=who
                     )
+                    if user.entered_by is not None:  # assisted mode: who typed it, for whom
+                        label = entered_by_label(
+                            bool(draft.show_name), user.first_name, user.entered_by
+                        )
+                        head += "\n" + _("From: {who}").format(who=label)
                     rows = [[Button(_("📋 Open the report"), cb("rw", "card", report.id))]]
                 if draft.text:
                     await self.outbox.enqueue_tx(
@@ -1181,6 +1186,22 @@ class ReportsService:
                 names[uid] = esc(user.display_name) if user else _("a project worker")
             return names[uid]
 
+        entered: dict[int, str] = {}
+
+        async def via(uid: int | None, show_name: bool) -> str:
+            """Assisted mode: " (entered by Sofie for a resident)" for words a worker typed for
+            someone without Telegram, so the worker knows whom to ask; else nothing."""
+            if uid is None:
+                return ""
+            if uid not in entered:
+                user = await self.users.get(uid)
+                entered[uid] = (
+                    " (" + entered_by_label(show_name, user.first_name, user.entered_by) + ")"
+                    if user is not None and user.entered_by is not None
+                    else ""
+                )
+            return entered[uid]
+
         def said(item: HistoryItem) -> str:
             if item.text:
                 return "“" + esc(clip(item.text, 300)) + "”"
@@ -1206,11 +1227,14 @@ class ReportsService:
                     when=when, name=await name(item.actor_id), text=said(item)
                 )
             elif item.actor_id is not None and item.actor_id != report.reporter_id:
+                # Households that said "me too" stay unnamed here, also when entered for them.
                 line = _("{when}: a household that said “me too” wrote: {text}").format(
                     when=when, text=said(item)
-                )
+                ) + await via(item.actor_id, False)
             else:
-                line = _("{when}: the reporter wrote: {text}").format(when=when, text=said(item))
+                line = _("{when}: the reporter wrote: {text}").format(
+                    when=when, text=said(item)
+                ) + await via(item.actor_id, bool(report.show_name))
             lines.append("• " + line)
         if len(lines) == 1:
             lines.append(_("Nothing has happened yet: no status change, no answer."))

@@ -382,6 +382,22 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             )
     elif dialog.step in ("where", "hood"):
         await _place_message(update, ctx, dialog.step, data)
+    elif dialog.step == "similar" and not data.back and (raw.strip() or msg.voice or msg.photo):
+        # Told the story instead of tapping (a worker at a desk types what Maria says): kept as
+        # the description, and the similar reports stay offered with it.
+        if len(data.text or "") + len(raw) > DESCRIPTION_MAX:
+            await reply(update, ctx, _too_long(len(data.text or "") + len(raw)))
+            return
+        if msg.voice is not None:
+            data.add_voice(msg.voice.file_id, seconds(msg.voice.duration))
+        if raw.strip():
+            if data.text or data.voice:  # nothing sent before is dropped
+                data.add_text(raw.strip())
+            else:
+                data.set_text(raw, at if msg.text else None)
+        if msg.photo:
+            data.photos = [*data.photos, msg.photo[-1].file_id][:10]
+        await _ask(update, ctx, "similar", data, _kept_line(data))
     else:
         await reply(update, ctx, _("Please tap one of the buttons above."))
 
@@ -650,10 +666,11 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             await button_expired(update)
             return
         ack(update)
-        # Counted at once (one tap is enough); then they may tell their own story for it:
-        # what they already described goes on to the consent questions.
+        # Counted at once (one tap is enough); then they may tell their own story for it. What
+        # they already told goes with it: told at this step, photos come next; a place changed
+        # from the summary goes on to the consent questions.
         data.joined = rep.id
-        step_after = "name" if data.described else "joined"
+        step_after = ("name" if data.back else "photos") if data.described else "joined"
         added = await r.me_too(rep, ctx.user, (KIND, step_after, data.to_dict()))
         count = await r.me_too_count(rep.id) + 1
         text = (
@@ -677,7 +694,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         )
     elif action == "own" and step == "similar":
         ack(update)
-        after = "confirm" if data.back else ("name" if data.described else _next("similar", data))
+        after = "confirm" if data.back else ("photos" if data.described else _next("similar", data))
         await _ask(update, ctx, after, data)
     elif action in ("name", "quote") and step == action and arg in (0, 1):
         ack(update)

@@ -341,6 +341,15 @@ class AssistRepo:
         return {"assisted": rows[0], "news_passed_on": news}
 
     @staticmethod
+    async def phone_tx(conn: aiosqlite.Connection, user_id: int) -> str | None:
+        """The phone number a worker entered for her (it heads every "tell" message)."""
+        async with conn.execute(
+            "SELECT phone FROM assisted_persons WHERE user_id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    @staticmethod
     async def forget_tx(conn: aiosqlite.Connection, user_id: int) -> None:
         """Her phone number and the news passed on about her go; the row stays (so her reports
         still say they were entered by a worker for a resident). The raw updates of the

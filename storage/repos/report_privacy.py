@@ -20,6 +20,7 @@ import aiosqlite
 
 from storage.db import Database
 from storage.repos import dict_rows
+from storage.repos.assist import AssistRepo
 from storage.timestamps import to_db
 
 CLOSED = ("resolved", "not_for_us", "withdrawn")
@@ -400,15 +401,18 @@ async def pending_cards_tx(
 async def delivered_mentions_tx(
     conn: aiosqlite.Connection, needles: list[str]
 ) -> list[tuple[int, int, dict[str, Any]]]:
-    """Delivered text messages (payload still kept) whose text holds one of ``needles`` (as
-    stored: JSON-encoded) and that are no card or recorded copy: (chat, message, payload)."""
+    """Delivered messages (payload still kept) whose text or caption holds one of ``needles``
+    (as stored: JSON-encoded) and that are no card or recorded copy: (chat, message, payload).
+    Captions count: a "Tell Maria: ☎️ …" voice note or photo (assisted mode) carries her name
+    and number in its caption."""
     found: dict[int, tuple[int, int, dict[str, Any]]] = {}
     for needle in dict.fromkeys(needles):
         if not needle or len(needle) < 3:
             continue
         rows = await conn.execute_fetchall(
             "SELECT o.id, o.chat_id, o.message_id, o.payload FROM outbox o"
-            " WHERE o.state = 'sent' AND o.method = 'sendMessage' AND o.message_id IS NOT NULL"
+            " WHERE o.state = 'sent' AND o.method IN ('sendMessage', 'sendVoice', 'sendPhoto')"
+            " AND o.message_id IS NOT NULL"
             " AND instr(o.payload, ?) > 0 AND (o.ref IS NULL OR o.ref NOT LIKE 'report:%')"
             " AND NOT EXISTS (SELECT 1 FROM report_copies c WHERE c.chat_id = o.chat_id"
             "   AND c.message_id = o.message_id AND c.kind != 'digest')",
@@ -446,6 +450,11 @@ async def plain_needles(conn: aiosqlite.Connection, user_id: int) -> tuple[list[
             names.append(full)
         if username:
             names += [f"t.me/{username}", f"@{username}"]
+    # Assisted mode: the "📞 Tell Maria: ☎️ 0470 …" messages in a worker's chat carry her phone
+    # number next to her name; it is cut out with the name.
+    phone = await AssistRepo.phone_tx(conn, user_id)
+    if phone:
+        names.append(phone)
     async with conn.execute(
         "SELECT text, address FROM reports WHERE reporter_id = ?"
         " UNION ALL SELECT m.text, NULL FROM report_messages m WHERE m.sender_id = ?"
