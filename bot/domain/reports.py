@@ -14,8 +14,9 @@ import aiosqlite
 from bot.core import i18n
 from bot.core.access import Roles
 from bot.core.i18n import N_, _, ngettext
-from bot.core.ui import Button, cb, clip, esc, text_message
+from bot.core.ui import MAX_TEXT, Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
+from bot.domain.translation import AutoTextService, CardExtra
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.outbox import OutboxRepo
 from storage.repos.projects import Project, ProjectsRepo
@@ -298,6 +299,8 @@ class ReportsService:
         self.users = users
         self.projects = projects
         self.repo = ReportsRepo(core.db)
+        # Translations and transcripts on cards and relays (issue 15); None = off.
+        self.auto_text: AutoTextService | None = None
 
     # ----- helpers -----
 
@@ -608,8 +611,10 @@ class ReportsService:
         me_too: int,
         hood_name: str | None,
         more_voices: int = 0,
+        extra: CardExtra | None = None,
     ) -> str:
-        """``more_voices``: how many voice notes follow the first one."""
+        """``more_voices``: how many voice notes follow the first one; ``extra``: automatic
+        translations and transcripts (issue 15), within what the card leaves free."""
         who = (
             esc(reporter.display_name)
             if (report.show_name and reporter is not None)
@@ -651,7 +656,8 @@ class ReportsService:
                     "🎤 {n} voice note: see below.", "🎤 {n} voice notes: see below.", n
                 ).format(n=n)
             )
-        return "\n".join(lines)
+        text = "\n".join(lines)
+        return text + extra.render(MAX_TEXT - len(text)) if extra is not None else text
 
     @staticmethod
     def text_continuation(text: str | None) -> list[str]:
@@ -679,8 +685,11 @@ class ReportsService:
         ``voices``: the report's voice notes after the first (report_voices), in order."""
         more = list(voices or [])
         every_voice = [report.voice_file_id, *more] if report.voice_file_id else []
+        extra = (
+            await self.auto_text.card_tx(conn, report, to.language, now) if self.auto_text else None
+        )
         with i18n.use_locale(to.language):
-            text = self.card_text(report, cat, reporter, me_too, hood_name, len(more))
+            text = self.card_text(report, cat, reporter, me_too, hood_name, len(more), extra)
             rows = self.worker_buttons(report, reporter)
             caption = _("Report {ref}").format(ref=report.reference)
             goes_on = _("Report {ref}, the text goes on:").format(ref=report.reference)
@@ -848,13 +857,19 @@ class ReportsService:
         hood_name = await self.hood_name(report.neighbourhood_id)
         queued = 0
         for chat_id, message_id, handed_to in cards:
-            with i18n.use_locale(self.lang_of(await self.users.by_tg(chat_id))):
+            lang = self.lang_of(await self.users.by_tg(chat_id))
+            extra = (
+                await self.auto_text.card_tx(conn, report, lang, now) if self.auto_text else None
+            )
+            with i18n.use_locale(lang):
                 if handed_to is not None:
                     # Nothing of the reporter stays on a card its holder no longer has.
                     text = self.handed_text(report, await self.users.get(handed_to))
                     rows = []
                 else:
-                    text = self.card_text(report, cat, reporter, count, hood_name, more_voices)
+                    text = self.card_text(
+                        report, cat, reporter, count, hood_name, more_voices, extra
+                    )
                     rows = self.worker_buttons(report, reporter)
             if text == unless_text:
                 continue
@@ -1079,7 +1094,9 @@ class ReportsService:
                     ref=report.reference
                 )
                 rows = [[Button(_("💬 Answer"), cb("rep", "ans", report.id))]]
-            if voice:
+            if await self._relay_translated_tx(conn, to, worker, report, head, text, voice, rows):
+                pass  # in her language, the original one tap away (issue 15)
+            elif voice:
                 await self.outbox.enqueue_tx(
                     conn,
                     to.chat_id,
@@ -1134,7 +1151,11 @@ class ReportsService:
                         )
                     rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
                 markup = {"inline_keyboard": [[b.to_dict() for b in rows[0]]]}
-                if voice:
+                if not photo and await self._relay_translated_tx(
+                    conn, to, reporter, report, head, text, voice, rows
+                ):
+                    pass  # in the worker's language, the original one tap away (issue 15)
+                elif voice:
                     await self.outbox.enqueue_tx(
                         conn,
                         to.chat_id,
@@ -1170,6 +1191,36 @@ class ReportsService:
                         now=now,
                     )
         self.outbox.wake()
+
+    async def _relay_translated_tx(
+        self,
+        conn: aiosqlite.Connection,
+        to: Recipient,
+        sender: User,
+        report: Report,
+        head: str,
+        text: str | None,
+        voice: str | None,
+        rows: list[list[Button]],
+    ) -> bool:
+        """A relayed text or voice note that needs translating or transcribing for its reader:
+        queued with a note, completed later (bot/domain/translation.py). False: send as is."""
+        if self.auto_text is None:
+            return False
+        return await self.auto_text.relay_tx(
+            conn,
+            chat_id=to.chat_id,
+            reader_id=to.user_id,
+            subject_id=sender.id,
+            source=self.lang_of(sender),
+            target=to.language,
+            head=head,
+            text=text,
+            voice=voice,
+            markup={"inline_keyboard": [[b.to_dict() for b in row] for row in rows]},
+            report_id=report.id,
+            now=self.clock.now(),
+        )
 
     async def reassign(self, report: Report, actor: User, worker_id: int) -> Report:
         """The report goes to a colleague: the other cards become "handed to <colleague>"

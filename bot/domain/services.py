@@ -19,6 +19,7 @@ from bot.domain.meetings import MeetingsService
 from bot.domain.privacy import PrivacyService
 from bot.domain.reports import ReportsService
 from bot.domain.rosters import RosterService
+from bot.domain.translation import AutoTextService
 from storage.db import Database
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.groups import GroupsRepo
@@ -45,6 +46,7 @@ class Services:
     rosters: RosterService
     privacy: PrivacyService
     bot_username: str = ""
+    auto_text: AutoTextService = None  # type: ignore[assignment]  # always set by build_services
 
     def deep_link(self, payload: str) -> str:
         return f"https://t.me/{self.bot_username}?start={payload}"

@@ -23,7 +23,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.flood import FloodGuard
 from bot.core.outbox import Outbox, SendError
 from bot.core.scheduler import Scheduler
-from bot.core.settings import Settings
+from bot.core.settings import Settings, off_host_urls
 from bot.domain.actions import ActionsService
 from bot.domain.deps import Core
 from bot.domain.meetings import MeetingsService
@@ -33,8 +33,10 @@ from bot.domain.privacy_features import run_retention as features_retention
 from bot.domain.reports import ReportsService
 from bot.domain.rosters import RosterService
 from bot.domain.services import Services
+from bot.domain.translation import auto_text_part
 from bot.runtime.http import AiohttpRequest
 from bot.runtime.intake import Intake, OrderedUpdateProcessor
+from bot.runtime.speech import build_auto_text, telegram_voice_fetcher
 from handlers.context import BotContext, BotData
 from storage.db import Database
 from storage.repos.dialogs import DialogsRepo
@@ -103,6 +105,10 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     actions = ActionsService(core, users=users, groups=groups)
     rosters = RosterService(core, groups=groups)
     privacy = PrivacyService(settings=settings, clock=clock, db=db, users=users, outbox=outbox)
+    # Translations and transcripts on the organisation's own servers (issue 15).
+    auto_text = build_auto_text(core)
+    reports.auto_text = auto_text
+    auto_text.edit_cards_tx = reports.edit_cards_tx
 
     # What the outbox tells a feature about its messages (by the ref's prefix).
     outbox.on_failed("report", reports.on_card_failed)
@@ -111,6 +117,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     outbox.on_sent("acm", actions.on_member_sent)
     outbox.on_failed("acm", actions.on_member_failed)
     outbox.on_sent("rtk", rosters.on_ask_sent)
+    outbox.on_sent("enr", auto_text.on_message_sent)
     outbox.on_unreachable(lambda conn, chat_id, now: users.mark_unreachable_tx(conn, chat_id, now))
 
     # Work the scheduler's tick asks for, in this order.
@@ -123,11 +130,14 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     scheduler.register("privacy:retention", partial(reports_retention, privacy))
     scheduler.register("privacy:features_retention", partial(features_retention, db, settings))
     scheduler.register("meetings", meetings.tick)
+    scheduler.register("auto_text", auto_text.run_due)
+    scheduler.register("auto_text:retention", lambda _now: auto_text.texts.retention())
 
     # Each feature's part of /mydata and /forget; /forget runs them in this order.
     privacy.add_part(reports_part(privacy))
     for part in feature_parts(meetings, actions, rosters):
         privacy.add_part(part)
+    privacy.add_part(auto_text_part(auto_text))
 
     return Services(
         settings=settings,
@@ -145,6 +155,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         actions=actions,
         rosters=rosters,
         privacy=privacy,
+        auto_text=auto_text,
     )
 
 
@@ -153,6 +164,7 @@ async def _post_init(app: Application) -> None:
     await services.db.open()
     await services.db.migrate()
     services.bot_username = app.bot.username or services.bot_username
+    services.auto_text.fetch_voice = telegram_voice_fetcher(app.bot)
     from handlers import on_startup
 
     await on_startup(app)
@@ -160,12 +172,20 @@ async def _post_init(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     services: Services = app.bot_data.services
+    await services.auto_text.close()
     await services.db.close()
 
 
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
     clock = clock or SystemClock(settings.tz)
     i18n.load(settings.default_language, settings.tz)
+    off_host = off_host_urls(settings)
+    if off_host:
+        log.warning(
+            "%s: not on this host or a private network; people's texts and voice notes will be"
+            " sent there (see docs/translations.md)",
+            ", ".join(off_host),
+        )
     services = build_services(settings, clock)
     flood = FloodGuard(
         limit=settings.flood_max_per_minute, window=60.0, quiet=settings.flood_quiet_seconds
