@@ -27,11 +27,23 @@ from handlers import (
     reports,
     rosters,
     start,
+    translations,
 )
 from handlers.common import prepare
 
 # Feature modules, in the order their handlers are tried in group 0.
-FEATURES = [start, admin, groups, reports, meetings, actions, rosters, privacy, export]
+FEATURES = [
+    start,
+    admin,
+    groups,
+    reports,
+    meetings,
+    actions,
+    rosters,
+    privacy,
+    export,
+    translations,
+]
 
 
 def register_all(app: Application) -> None:

@@ -352,3 +352,66 @@ async def test_settings_unset_means_everything_as_before(tmp_path):
 
 
 _ = timedelta
+
+
+async def test_meeting_reaches_each_member_in_their_language_once_per_text_and_language(
+    h, admin, servers
+):
+    lt, _stt = servers
+    sofie, jan, payload = await setup_world(h, admin)
+    members = {}
+    for i, lang in enumerate(["ar", "ar", "tr", "fr", "nl"]):
+        p = h.person(f"Lid{i}", language_code=lang)
+        await p.send(f"/start {payload}")
+        members.setdefault(lang, []).append(p)
+    await jan.send("/newmeeting")
+    await jan.send("Huurdersvergadering")
+    await jan.press(jan.button_texts()[0])
+    await jan.press("19:00")
+    await jan.press("Eén keer")
+    await jan.send("Buurthuis")
+    await jan.send("Plan voor de renovatie")
+    await jan.press("Geen limiet")
+    # The preview offers the other languages; the translations are made in the background.
+    assert "العربية" in jan.texts()[-2] and "Türkçe" in jan.texts()[-2]
+    await jan.press("🌐")
+    versions = jan.last_text()
+    assert "[nl→ar] Huurdersvergadering" in versions and "[nl→tr] Buurthuis" in versions
+    assert "[nl→fr] Plan voor de renovatie" in versions
+    # Jan corrects the Arabic title.
+    await jan.press("✏️ العربية 📅")
+    await jan.send("اجتماع المستأجرين")
+    assert "اجتماع المستأجرين" in jan.last_text()
+    await jan.press("✅")  # Publish
+    ar_text = members["ar"][0].messages()[-1]["text"]
+    assert "اجتماع المستأجرين" in ar_text and "[nl→ar] Buurthuis" in ar_text
+    assert "[nl→tr] Huurdersvergadering" in members["tr"][0].last_text()
+    assert "Huurdersvergadering" in members["nl"][0].last_text()
+    assert "[nl→" not in members["nl"][0].last_text()
+    # 3 texts x 3 other languages, each asked once (not per member).
+    assert len(lt.translations) == 9
+    assert all(c["body"]["source"] == "nl" for c in lt.translations)
+    # The member taps Yes: the message is re-rendered, still in her language.
+    await members["tr"][0].press("✅")
+    assert "[nl→tr] Huurdersvergadering" in members["tr"][0].last_text()
+    assert len(lt.translations) == 9
+    # A cancellation reaches those who said yes in their language.
+    mid = (await h.rows("SELECT id FROM meetings"))[0][0]
+    await jan.press_data(f"mt:o:{mid}")
+    await jan.press("❌")
+    if any("Ja" in b for b in jan.button_texts()):
+        await jan.press("Ja")
+    assert "[nl→tr] Huurdersvergadering" in members["tr"][0].last_text()
+
+
+async def test_forged_translation_buttons_are_refused(h, admin, servers):
+    sofie, jan, payload = await setup_world(h, admin)
+    mallory = h.person("Mallory", language_code="nl")
+    await mallory.send(f"/start {payload}")
+    seen = len(mallory.messages())
+    await mallory.press_data("tr:v")
+    await mallory.press_data("tr:e:ar:title")
+    assert len(mallory.messages()) == seen  # no versions shown, nothing to correct
+    answers = h.api.calls_of("answerCallbackQuery")[-2:]
+    assert len(answers) == 2 and all(a.params.get("text") for a in answers)
+    assert await h.rows("SELECT COUNT(*) FROM translations") == [(0,)]

@@ -659,6 +659,13 @@ class ReportsService:
         text = "\n".join(lines)
         return text + extra.render(MAX_TEXT - len(text)) if extra is not None else text
 
+    async def card_extra(self, report: Report, lang: str) -> CardExtra | None:
+        """The automatic texts of a card shown again (/problems), in ``lang``."""
+        if self.auto_text is None:
+            return None
+        async with self.db.transaction(mark=False) as conn:
+            return await self.auto_text.card_tx(conn, report, lang, self.clock.now())
+
     @staticmethod
     def text_continuation(text: str | None) -> list[str]:
         """The rest of a description longer than the card holds, in plain-text messages."""

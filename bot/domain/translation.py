@@ -35,7 +35,7 @@ from bot.core.i18n import _
 from bot.core.ui import MAX_TEXT, esc
 from bot.domain.deps import Core
 from storage.repos.reports import Report
-from storage.repos.texts import Job, StoredTranscript, TextsRepo
+from storage.repos.texts import Job, StoredTranscript, TextsRepo, digest
 from storage.timestamps import from_db
 
 log = logging.getLogger(__name__)
@@ -180,6 +180,11 @@ class CardExtra:
         return fit("\n\n" + "\n\n".join(skeleton), texts, budget + _MARGIN)
 
 
+def translation_mark() -> str:
+    """The line under an organiser's text shown in a member's language."""
+    return _("🌐 <i>Translated automatically</i>")
+
+
 def _brace(text: str) -> str:
     """A finished (already formatted) text inside a ``str.format`` skeleton."""
     return text.replace("{", "{{").replace("}", "}}")
@@ -205,6 +210,9 @@ class AutoTextService:
         self._again = False
         self._task: asyncio.Task[None] | None = None
         self.calls = 0  # requests to the servers (the benchmark reads it)
+        # Organisers' texts translated, (digest, target) -> text: rendered synchronously in
+        # every member's message (titles, places, agendas are few; loaded at start).
+        self._org: dict[tuple[str, str], str] = {}
 
     @property
     def translating(self) -> bool:
@@ -462,6 +470,81 @@ class AutoTextService:
             return
         await TextsRepo.set_state_tx(conn, job.id, "ready", now)
 
+    # ----- organisers' texts (meetings: titles, places, agendas) -----
+
+    async def load(self) -> None:
+        """At start-up: the organisers' texts translated so far."""
+        self._org = {(d, t): text for d, t, text in await self.texts.org_translations()}
+
+    def shown(self, text: str | None) -> str:
+        """An organiser's text in the current locale's language when a translation is kept
+        (made before sending, or corrected by the organiser), else as written."""
+        if not text or not self._org:
+            return text or ""
+        return self._org.get((digest(text), i18n.current_language()), text)
+
+    def translated(self, *texts: str | None) -> bool:
+        """Whether any of these shows translated in the current locale (to mark it)."""
+        return any(t and self.shown(t) != t for t in texts)
+
+    async def group_languages(self, group_id: int) -> set[str]:
+        default = self.settings.default_language
+        return {
+            i18n.resolve_language(chosen, tg, default)
+            for chosen, tg in await self.texts.group_languages(group_id)
+        }
+
+    async def prepare_org(
+        self, texts: list[str | None], source: str, targets: set[str], owner_id: int
+    ) -> int:
+        """Have these texts translated into ``targets`` before they are sent: once per text
+        and language (kept ones and pending ones are not asked again). Returns the jobs added."""
+        if not self.translating:
+            return 0
+        now = self.clock.now()
+        added = 0
+        wanted = [
+            (text, target)
+            for text in dict.fromkeys(t.strip() for t in texts if t and t.strip())
+            for target in sorted(targets - {source})
+            if (digest(text), target) not in self._org
+            and not await self.texts.org_job_pending(text, target)
+        ]
+        if not wanted:
+            return 0
+        async with self.db.transaction(mark=False) as conn:
+            for text, target in wanted:
+                job = await TextsRepo.add_job_tx(
+                    conn,
+                    now,
+                    self._give_up_at(now),
+                    kind="org",
+                    subject_id=owner_id,
+                    source=source,
+                    target=target,
+                    text=text,
+                )
+                added += 1 if job else 0
+        self.kick()
+        return added
+
+    def version(self, text: str | None, target: str) -> str | None:
+        """The kept translation of an organiser's text (None: not made yet)."""
+        if not text:
+            return None
+        return self._org.get((digest(text), target))
+
+    async def correct_org(
+        self, text: str, source: str, target: str, corrected: str, owner_id: int
+    ) -> None:
+        """The organiser's own version replaces the automatic one (kept, marked corrected)."""
+        async with self.db.transaction(mark=False) as conn:
+            await TextsRepo.store_translation_tx(
+                conn, text, source, target, corrected, self.clock.now(), [owner_id],
+                corrected=True, kind="org",
+            )  # fmt: skip
+        self._org[(digest(text), target)] = corrected
+
     # ----- doing the work -----
 
     def kick(self) -> None:
@@ -513,6 +596,8 @@ class AutoTextService:
         try:
             if job.kind == "card":
                 await self._make_card_texts(job)
+            elif job.kind == "org":
+                await self._make_org_text(job)
             else:
                 await self._make_message_texts(job)
         except AutoTextError as err:
@@ -541,7 +626,9 @@ class AutoTextService:
             fresh = await TextsRepo.job_tx(conn, job.id)
             if fresh is None or fresh.state != "pending":  # forgotten meanwhile, or done
                 return
-            if job.kind == "card":
+            if job.kind == "org":
+                await TextsRepo.set_state_tx(conn, job.id, state, now)
+            elif job.kind == "card":
                 await TextsRepo.set_state_tx(conn, job.id, state, now)
                 if self.edit_cards_tx is not None and job.report_id is not None:
                     await self.edit_cards_tx(conn, job.report_id, now)
@@ -579,6 +666,7 @@ class AutoTextService:
         target: str,
         people: list[int | None],
         report_id: int | None = None,
+        kind: str = "person",
     ) -> str | None:
         """``text`` in ``target`` from the store, or made now and stored (once per text and
         language); None when source and target are the same or translation is off."""
@@ -594,8 +682,9 @@ class AutoTextService:
             translated = text  # already in the reader's language
         async with self.db.transaction(mark=False) as conn:
             await TextsRepo.store_translation_tx(
-                conn, text, src, target, translated, self.clock.now(), people, report_id
-            )
+                conn, text, src, target, translated, self.clock.now(), people, report_id,
+                kind=kind,
+            )  # fmt: skip
         return translated
 
     async def _make_card_texts(self, job: Job) -> None:
@@ -613,6 +702,18 @@ class AutoTextService:
             heard = await self._transcript(voice, report.reporter_id, report.id)
             if heard is not None and heard.text:
                 await self.translation(heard.text, heard.language, job.target, people, report.id)
+
+    async def _make_org_text(self, job: Job) -> None:
+        if not job.text:
+            return
+        key = (digest(job.text), job.target)
+        if key in self._org:
+            return
+        translated = await self.translation(
+            job.text, job.source, job.target, [job.subject_id], kind="org"
+        )
+        if translated is not None:
+            self._org[key] = translated
 
     async def _make_message_texts(self, job: Job) -> None:
         people = [job.subject_id, job.reader_id]
@@ -648,6 +749,8 @@ def auto_text_part(service: AutoTextService) -> Any:
 
     async def forget(conn: aiosqlite.Connection, user_id: int, _now: datetime) -> None:
         await privacy_repo.scrub_outbox_containing(conn, await TextsRepo.texts_of_tx(conn, user_id))
+        for key in await TextsRepo.org_digests_of_tx(conn, user_id):
+            service._org.pop(key, None)
         await TextsRepo.forget_tx(conn, user_id)
 
     return PersonalData("translations", export, forget)

@@ -108,6 +108,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     # Translations and transcripts on the organisation's own servers (issue 15).
     auto_text = build_auto_text(core)
     reports.auto_text = auto_text
+    meetings.auto_text = auto_text
     auto_text.edit_cards_tx = reports.edit_cards_tx
 
     # What the outbox tells a feature about its messages (by the ref's prefix).
@@ -165,6 +166,7 @@ async def _post_init(app: Application) -> None:
     await services.db.migrate()
     services.bot_username = app.bot.username or services.bot_username
     services.auto_text.fetch_voice = telegram_voice_fetcher(app.bot)
+    await services.auto_text.load()
     from handlers import on_startup
 
     await on_startup(app)

@@ -10,6 +10,7 @@ CREATE TABLE translations (
     target      TEXT NOT NULL,
     text        TEXT NOT NULL,
     corrected   INTEGER NOT NULL DEFAULT 0,   -- 1: an organiser corrected it by hand
+    kind        TEXT NOT NULL DEFAULT 'person',   -- 'org': an organiser's title, place, agenda
     created_at  TEXT NOT NULL,
     UNIQUE (digest, source, target)
 );
@@ -23,6 +24,7 @@ CREATE TABLE translation_people (
     UNIQUE (translation_id, user_id, report_id)
 );
 CREATE INDEX translation_people_user ON translation_people(user_id);
+CREATE INDEX translations_kind ON translations(kind);
 CREATE INDEX translation_people_report ON translation_people(report_id);
 
 -- One transcript per voice file (Telegram file_id), with the language it was spoken in.
@@ -39,10 +41,11 @@ CREATE INDEX transcripts_report ON transcripts(report_id);
 
 -- Work for the text servers, done by the scheduler (a restart loses nothing): a sent message
 -- to bring up to date when its translation/transcript comes (kind 'message': the outbox row
--- ``outbox_id``, edited once, by dedupe key), or a report's cards in one language ('card').
+-- ``outbox_id``, edited once, by dedupe key), a report's cards in one language ('card'), or an
+-- organiser's text to have ready in one language before it is sent ('org').
 CREATE TABLE enrichments (
     id           INTEGER PRIMARY KEY,
-    kind         TEXT NOT NULL CHECK (kind IN ('card', 'message')),
+    kind         TEXT NOT NULL CHECK (kind IN ('card', 'message', 'org')),
     report_id    INTEGER REFERENCES reports(id) ON DELETE CASCADE,
     subject_id   INTEGER REFERENCES users(id) ON DELETE CASCADE,   -- whose words
     reader_id    INTEGER REFERENCES users(id) ON DELETE CASCADE,   -- for whom

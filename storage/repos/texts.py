@@ -97,16 +97,17 @@ class TextsRepo:
         people: list[int | None],
         report_id: int | None = None,
         corrected: bool = False,
+        kind: str = "person",
     ) -> None:
         """Keep a translation (a hand correction replaces the automatic one) and link its
         people (whose words, for whom) and report."""
         await conn.execute(
-            "INSERT INTO translations (digest, source, target, text, corrected, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (digest, source, target) DO UPDATE SET"
+            "INSERT INTO translations (digest, source, target, text, corrected, created_at, kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest, source, target) DO UPDATE SET"
             " text = CASE WHEN excluded.corrected = 1 OR translations.corrected = 0"
             " THEN excluded.text ELSE translations.text END,"
             " corrected = MAX(translations.corrected, excluded.corrected)",
-            (digest(text), source, target, translated, 1 if corrected else 0, to_db(now)),
+            (digest(text), source, target, translated, 1 if corrected else 0, to_db(now), kind),
         )
         async with conn.execute(
             "SELECT id FROM translations WHERE digest = ? AND source = ? AND target = ?",
@@ -121,6 +122,40 @@ class TextsRepo:
                 " VALUES (?, ?, ?)",
                 (row[0], user_id, report_id),
             )
+
+    async def org_translations(self) -> list[tuple[str, str, str]]:
+        """(digest, target, text) of every organiser's text translated (held in memory)."""
+        rows = await self.db.fetchall(
+            "SELECT digest, target, text FROM translations WHERE kind = 'org'"
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    @staticmethod
+    async def org_digests_of_tx(conn: aiosqlite.Connection, user_id: int) -> list[tuple[str, str]]:
+        async with conn.execute(
+            "SELECT t.digest, t.target FROM translations t JOIN translation_people p"
+            " ON p.translation_id = t.id WHERE p.user_id = ? AND t.kind = 'org'",
+            (user_id,),
+        ) as cur:
+            return [(r[0], r[1]) for r in await cur.fetchall()]
+
+    async def org_job_pending(self, text: str, target: str) -> bool:
+        return bool(
+            await self.db.fetchval(
+                "SELECT 1 FROM enrichments WHERE kind = 'org' AND state = 'pending'"
+                " AND text = ? AND target = ?",
+                (text, target),
+            )
+        )
+
+    async def group_languages(self, group_id: int) -> list[tuple[str | None, str | None]]:
+        """(chosen language, Telegram language) of each member of a group."""
+        rows = await self.db.fetchall(
+            "SELECT u.language, u.tg_language FROM memberships m JOIN users u ON u.id = m.user_id"
+            " WHERE m.group_id = ? AND u.forgotten_at IS NULL",
+            (group_id,),
+        )
+        return [(r[0], r[1]) for r in rows]
 
     # ----- transcripts -----
 
