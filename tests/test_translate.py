@@ -415,3 +415,26 @@ async def test_forged_translation_buttons_are_refused(h, admin, servers):
     answers = h.api.calls_of("answerCallbackQuery")[-2:]
     assert len(answers) == 2 and all(a.params.get("text") for a in answers)
     assert await h.rows("SELECT COUNT(*) FROM translations") == [(0,)]
+
+
+async def test_dossier_quotes_a_consented_voice_story_from_its_transcript(h, admin, servers):
+    from datetime import datetime
+
+    from bot.domain.dossier import build_export_sync
+    from storage.repos.exports import ExportFilter
+
+    _lt, stt = servers
+    sofie, payload = await _world(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    await file_report(h, fatima, voice=True, quote=True)  # consents to be quoted
+    stt.default_text = "Niemand mag dit horen"
+    jef = await join(h, payload, "Jef", "nl")
+    await file_report(h, jef, voice=True, quote=False)
+    assert len(await h.rows("SELECT * FROM transcripts")) == 2
+    tz = h.settings().tz
+    f = ExportFilter(datetime(2026, 1, 1, tzinfo=tz), datetime(2027, 1, 1, tzinfo=tz))
+    html = build_export_sync(h.db.path, f, tz, "nl", "Dossier", formats=("html",)).html
+    assert html is not None
+    body = html.decode()
+    assert "🎤 Uitgeschreven uit een spraakbericht: Er is schimmel in de badkamer." in body
+    assert "Niemand mag dit horen" not in body

@@ -27,12 +27,12 @@ from bot.core import i18n
 from bot.core.i18n import N_, _
 from bot.core.ui import esc
 from bot.domain.export_worker import decode_job, run_in_child, write_result
+from bot.domain.translation import dossier_quotes
 from storage.db import Database
 from storage.repos.exports import (
     ExportFilter,
     ExportRow,
     iter_rows,
-    latest_quotes,
     open_reader,
     read_category_labels,
 )
@@ -468,7 +468,12 @@ def build_export_sync(
         if "html" in formats:
             start, end = f.start.astimezone(tz), f.end.astimezone(tz)
             stats = compute(
-                iter_rows(conn, f, history=False), tz, start, end, latest_quotes(conn, f, QUOTES)
+                iter_rows(conn, f, history=False),
+                tz,
+                start,
+                end,
+                # Written texts and transcribed voice stories (issue 15), consented only.
+                dossier_quotes(conn, f, QUOTES, lang),
             )
             rows = stats.total
             labels = read_category_labels(conn, {k for k, _r, _m in stats.per_category})

@@ -754,3 +754,17 @@ def auto_text_part(service: AutoTextService) -> Any:
         await TextsRepo.forget_tx(conn, user_id)
 
     return PersonalData("translations", export, forget)
+
+
+def dossier_quotes(conn: Any, f: Any, limit: int, lang: str) -> list[tuple[str, str]]:
+    """The dossier's quotes: consented written texts and, for consented voice stories, their
+    transcript (in the dossier's language when translated), marked as transcribed."""
+    from storage.repos.exports import _where
+    from storage.repos.texts import dossier_quotes as select
+
+    where, params = _where(f)
+    mark = i18n.gettext_for(lang, "🎤 Transcribed from a voice note:")
+    return [
+        (key, f"{mark} {quote}" if transcribed else quote)
+        for key, quote, transcribed in select(conn, where, params, limit, lang)
+    ]

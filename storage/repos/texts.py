@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -366,3 +367,44 @@ class TextsRepo:
                 " WHERE anonymised_at IS NOT NULL)"
             )
         return n
+
+
+def dossier_quotes(
+    conn: sqlite3.Connection, where: str, params: list[object], limit: int, lang: str
+) -> list[tuple[str, str, bool]]:
+    """(category key, redacted quote, transcribed?) of the newest ``limit`` reports matching
+    ``where`` whose reporter agreed to be quoted, oldest first: the written text, or for a
+    voice story its transcript (in ``lang`` when a translation into it is kept)."""
+    from storage.repos.report_privacy import redact
+
+    rows = conn.execute(
+        "SELECT r.id, r.category_key, r.text, u.first_name, u.last_name, u.username"
+        " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id"
+        f" WHERE {where} AND r.quote_ok = 1 AND ((r.text IS NOT NULL AND r.text != '')"
+        "  OR EXISTS (SELECT 1 FROM transcripts t WHERE t.report_id = r.id AND t.text != ''))"
+        " ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    out: list[tuple[str, str, bool]] = []
+    for rid, key, text, fn, ln, un in reversed(rows):
+        names = [fn, ln, un]
+        if text:
+            quote = redact(text, names)
+            if quote:
+                out.append((key, quote, False))
+            continue
+        spoken = []
+        for said, language in conn.execute(
+            "SELECT text, language FROM transcripts WHERE report_id = ? AND text != ''"
+            " ORDER BY created_at, file_id",
+            (rid,),
+        ).fetchall():
+            found = conn.execute(
+                "SELECT text FROM translations WHERE digest = ? AND source = ? AND target = ?",
+                (digest(said), language or "auto", lang),
+            ).fetchone()
+            spoken.append(found[0] if found and language != lang else said)
+        quote = redact(" ".join(spoken), names)
+        if quote:
+            out.append((key, quote, True))
+    return out
