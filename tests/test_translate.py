@@ -438,3 +438,39 @@ async def test_dossier_quotes_a_consented_voice_story_from_its_transcript(h, adm
     body = html.decode()
     assert "🎤 Uitgeschreven uit een spraakbericht: Er is schimmel in de badkamer." in body
     assert "Niemand mag dit horen" not in body
+
+
+async def test_call_for_action_and_its_tasks_reach_members_in_their_language(h, admin, servers):
+    from tests.test_actions import make_call
+
+    lt, _stt = servers
+    sofie, jan, payload = await setup_world(h, admin)
+    people = {}
+    for i, lang in enumerate(["tr", "ar", "nl", "tr"]):
+        p = h.person(f"Lid{i}", language_code=lang)
+        await p.send(f"/start {payload}")
+        people.setdefault(lang, []).append(p)
+    await make_call(jan, send=False)
+    assert "Türkçe" in jan.texts()[-2]
+    await jan.press("🌐")
+    assert "[nl→tr] spandoek vasthouden" in jan.last_text()
+    await jan.press("✏️ Türkçe 🙋")  # the first task
+    await jan.send("pankart tutmak")
+    await jan.press("📣")
+    mehmet = people["tr"][0]
+    call = mehmet.last()
+    assert "[nl→tr] Protest <stadhuis>" in call["text"] and "pankart tutmak" in call["text"]
+    assert "Otomatik çevrildi" in call["text"]
+    assert any("pankart tutmak" in b for b in mehmet.button_texts(call))
+    assert "spandoek vasthouden" in people["nl"][0].last_text()
+    # what, where, why, bring and two tasks, into two languages: 12 texts, each asked once.
+    assert len(lt.translations) == 12
+    await mehmet.press("pankart tutmak")
+    assert "pankart tutmak" in mehmet.last_text()
+
+
+def test_the_dialog_kinds_named_in_translations_are_those_of_the_features():
+    from handlers import actions, translations
+    from handlers.meetings import shared
+
+    assert translations.MEETING == shared.KIND and translations.ACTION == actions.KIND

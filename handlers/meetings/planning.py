@@ -240,7 +240,7 @@ async def preview(update: Update, ctx: BotContext, data: dict) -> None:
         await show(
             update, ctx, service.member_text(draft, group.name, draft.rule), service.rsvp_rows(None)
         )
-        await offer_versions(update, ctx, data)  # members' languages (issue 15)
+        await offer_versions(update, ctx, KIND, data)  # members' languages (issue 15)
         await s.dialogs.set(ctx.user.id, KIND, "preview", data, s.clock.now())
     members = await s.groups.count_members(group.id)
     await reply(
