@@ -474,3 +474,25 @@ def test_the_dialog_kinds_named_in_translations_are_those_of_the_features():
     from handlers.meetings import shared
 
     assert translations.MEETING == shared.KIND and translations.ACTION == actions.KIND
+
+
+async def test_roster_name_place_and_note_reach_a_later_volunteer_in_her_language(
+    h, admin, servers
+):
+    from tests.roster_helpers import make_food_task, volunteer
+
+    lt, _stt = servers
+    sofie, jan, payload = await setup_world(h, admin)
+    await make_food_task(jan, title="Voedselbedeling")
+    assert lt.translations == []  # nobody in the group reads another language yet
+    ahmed = await volunteer(h, "Ahmed", payload, "ar")
+    # The first look shows it as written and has it translated; from then on it is in Arabic.
+    await ahmed.send("/volunteer")
+    text = ahmed.last_text()
+    assert "[nl→ar] Voedselbedeling" in text or "Voedselbedeling" in text
+    await ahmed.send("/volunteer")
+    text = ahmed.last_text()
+    assert "[nl→ar] Voedselbedeling" in text, text
+    asked = [(c["body"]["q"], c["body"]["target"]) for c in lt.translations]
+    assert len(asked) == len(set(asked))  # once per text and language
+    assert all(target == "ar" for _q, target in asked)

@@ -73,6 +73,37 @@ class Transcriber(Protocol):
 
 
 VoiceFetcher = Callable[[str], Awaitable[bytes]]
+
+# Organisers' texts translated, (digest, target) -> text. Like the gettext catalogues (i18n.load)
+# it is loaded once at start-up (AutoTextService.load) and then only read — by renderers that
+# are plain functions, e.g. the rosters' slot and task texts — and grown when a translation is
+# made or corrected.
+ORG_TEXTS: dict[tuple[str, str], str] = {}
+# The language each organiser's text was written in, once it was sent (prepared): a text is
+# only asked for in other languages, and only once it is known to be an organiser's text.
+ORG_SOURCES: dict[str, str] = {}
+# Texts shown in a language they have no translation into yet (e.g. a roster a member who
+# joined later reads): made in the background, shown translated from then on.
+ORG_WANTED: dict[tuple[str, str], None] = {}
+_org_miss: list[Callable[[], None]] = []  # the translating service's nudge, when there is one
+
+
+def org_text(text: str | None) -> str:
+    """An organiser's text in the current locale's language when a translation is kept."""
+    if not text:
+        return ""
+    lang = i18n.current_language()
+    key = digest(text)
+    found = ORG_TEXTS.get((key, lang))
+    if found is not None:
+        return found
+    source = ORG_SOURCES.get(key)
+    if _org_miss and source is not None and source != lang and (text, lang) not in ORG_WANTED:
+        ORG_WANTED[(text, lang)] = None
+        _org_miss[0]()
+    return text
+
+
 CardEditor = Callable[[aiosqlite.Connection, int, datetime], Awaitable[int]]
 
 
@@ -212,7 +243,10 @@ class AutoTextService:
         self.calls = 0  # requests to the servers (the benchmark reads it)
         # Organisers' texts translated, (digest, target) -> text: rendered synchronously in
         # every member's message (titles, places, agendas are few; loaded at start).
-        self._org: dict[tuple[str, str], str] = {}
+        self._org = ORG_TEXTS
+        _org_miss.clear()
+        if translator is not None:
+            _org_miss.append(self.kick)
 
     @property
     def translating(self) -> bool:
@@ -474,14 +508,15 @@ class AutoTextService:
 
     async def load(self) -> None:
         """At start-up: the organisers' texts translated so far."""
-        self._org = {(d, t): text for d, t, text in await self.texts.org_translations()}
+        self._org.clear()
+        self._org.update({(d, t): text for d, t, text in await self.texts.org_translations()})
+        ORG_SOURCES.clear()
+        ORG_SOURCES.update(await self.texts.org_sources())
 
     def shown(self, text: str | None) -> str:
         """An organiser's text in the current locale's language when a translation is kept
         (made before sending, or corrected by the organiser), else as written."""
-        if not text or not self._org:
-            return text or ""
-        return self._org.get((digest(text), i18n.current_language()), text)
+        return org_text(text)
 
     def translated(self, *texts: str | None) -> bool:
         """Whether any of these shows translated in the current locale (to mark it)."""
@@ -494,11 +529,26 @@ class AutoTextService:
             for chosen, tg in await self.texts.group_languages(group_id)
         }
 
+    async def prepare_for_group(self, texts: list[str | None], group_id: int, owner_id: int) -> int:
+        """``prepare_org`` into the languages of a group's members, from the owner's."""
+        if not self.translating:
+            return 0
+        row = await self.db.fetchone(
+            "SELECT language, tg_language FROM users WHERE id = ?", (owner_id,)
+        )
+        default = self.settings.default_language
+        source = i18n.resolve_language(row[0], row[1], default) if row else default
+        return await self.prepare_org(texts, source, await self.group_languages(group_id), owner_id)
+
     async def prepare_org(
-        self, texts: list[str | None], source: str, targets: set[str], owner_id: int
+        self, texts: list[str | None], source: str, targets: set[str], owner_id: int | None
     ) -> int:
         """Have these texts translated into ``targets`` before they are sent: once per text
         and language (kept ones and pending ones are not asked again). Returns the jobs added."""
+        if source != "auto":
+            for t in texts:
+                if t and t.strip():
+                    ORG_SOURCES[digest(t.strip())] = source
         if not self.translating:
             return 0
         now = self.clock.now()
@@ -577,8 +627,19 @@ class AutoTextService:
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._task)
 
+    async def _take_wanted(self) -> None:
+        """Organisers' texts shown untranslated since the last run become jobs (source auto)."""
+        wanted = list(ORG_WANTED)
+        ORG_WANTED.clear()
+        for text, lang in wanted:
+            source = ORG_SOURCES.get(digest(text))
+            if source is not None:
+                await self.prepare_org([text], source, {lang}, None)
+
     async def run_due(self, now: datetime) -> None:
         """Scheduled (and nudged): every job whose time has come, one at a time."""
+        if ORG_WANTED and self.translating:
+            await self._take_wanted()
         async with self._lock:
             done: set[int] = set()
             while True:

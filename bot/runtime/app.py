@@ -110,6 +110,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     reports.auto_text = auto_text
     meetings.auto_text = auto_text
     actions.auto_text = auto_text
+    rosters.auto_text = auto_text
     auto_text.edit_cards_tx = reports.edit_cards_tx
 
     # What the outbox tells a feature about its messages (by the ref's prefix).

@@ -131,6 +131,19 @@ class TextsRepo:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
+    async def org_sources(self) -> dict[str, str]:
+        """digest -> language of every organiser's text translated or asked for."""
+        rows = await self.db.fetchall(
+            "SELECT digest, source FROM translations WHERE kind = 'org' AND source != 'auto'"
+        )
+        found = {r[0]: r[1] for r in rows}
+        for text, source in await self.db.fetchall(
+            "SELECT text, source FROM enrichments WHERE kind = 'org' AND text IS NOT NULL"
+            " AND source IS NOT NULL AND source != 'auto'"
+        ):
+            found.setdefault(digest(text), source)
+        return found
+
     @staticmethod
     async def org_digests_of_tx(conn: aiosqlite.Connection, user_id: int) -> list[tuple[str, str]]:
         async with conn.execute(
