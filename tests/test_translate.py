@@ -496,3 +496,19 @@ async def test_roster_name_place_and_note_reach_a_later_volunteer_in_her_languag
     asked = [(c["body"]["q"], c["body"]["target"]) for c in lt.translations]
     assert len(asked) == len(set(asked))  # once per text and language
     assert all(target == "ar" for _q, target in asked)
+
+
+async def test_retention_removes_translations_and_transcripts_with_the_report(h, admin, servers):
+    _lt, stt = servers
+    stt.default_text, stt.default_language = ARABIC, "ar"
+    sofie, payload = await _world(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    await file_report(h, fatima, voice=True)
+    await sofie.press("Opgelost", _card(h, sofie))
+    assert await h.rows("SELECT COUNT(*) FROM transcripts") == [(1,)]
+    assert (await h.rows("SELECT COUNT(*) FROM translations"))[0][0] >= 1
+    await h.advance(days=731)
+    assert await h.rows("SELECT anonymised_at IS NOT NULL FROM reports") == [(1,)]
+    assert await h.rows("SELECT COUNT(*) FROM transcripts") == [(0,)]
+    assert await h.rows("SELECT COUNT(*) FROM translations") == [(0,)]
+    assert await h.rows("SELECT COUNT(*) FROM enrichments") == [(0,)]
