@@ -512,3 +512,20 @@ async def test_retention_removes_translations_and_transcripts_with_the_report(h,
     assert await h.rows("SELECT COUNT(*) FROM transcripts") == [(0,)]
     assert await h.rows("SELECT COUNT(*) FROM translations") == [(0,)]
     assert await h.rows("SELECT COUNT(*) FROM enrichments") == [(0,)]
+
+
+async def test_a_very_long_arabic_report_still_fits_its_card(h, admin, servers):
+    sofie, payload = await _world(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    await fatima.send("/report")
+    await fatima.press("🏠")
+    long = ("الرطوبة في كل الغرف والأطفال مرضى. " * 100).strip()  # 3,500 characters
+    await fatima.send(long)
+    await fatima.press("✅")
+    await fatima.press("Rabot")
+    await fatima.press("🙈")
+    await fatima.press("❌")
+    await fatima.press("✅")
+    card = _card(h, sofie)["text"]
+    assert len(card) <= 4096 and "Automatische vertaling" in card and "…" in card
+    assert await h.rows("SELECT state FROM enrichments") == [("done",)]

@@ -591,10 +591,14 @@ class ActionsService:
         rec = await self.repo.recipient(aid, user_id)
         if action is None or rec is None:
             return None
-        view = self._local(await self.view(action, rec.group_id))
+        original = await self.view(action, rec.group_id)
+        view = self._local(original)
         tally = await self.repo.tally(aid)
         role_name = next((n for rid, n, _k in view.roles if rid == rec.role_id), None)
-        text = call_text(view, tally.filled, answer_line(rec.answer, role_name))
+        mine = answer_line(rec.answer, role_name)
+        if view != original:  # marked as on the call itself, the answer still last
+            mine = translation_mark() + ("\n\n" + mine if mine else "")
+        text = call_text(view, tally.filled, mine)
         if action.state != "sent":
             return text + "\n\n" + _("🛑 Cancelled."), []
         return text, call_rows(view, tally.filled)

@@ -537,6 +537,8 @@ class MeetingsService:
         if found is None:
             return 0
         m, group = found
+        if place and self.auto_text is not None:  # the new place in the members' languages
+            await self.auto_text.prepare_for_group([place], group.id, m.created_by or 0)
         changed = 0
         async with self.db.transaction() as conn:
             targets = [m]

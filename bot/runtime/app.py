@@ -169,6 +169,7 @@ async def _post_init(app: Application) -> None:
     services.bot_username = app.bot.username or services.bot_username
     services.auto_text.fetch_voice = telegram_voice_fetcher(app.bot)
     await services.auto_text.load()
+    services.auto_text.kick()  # work left by the last run is done now, not at the next tick
     from handlers import on_startup
 
     await on_startup(app)
