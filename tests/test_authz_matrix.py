@@ -110,6 +110,9 @@ CALLBACKS: dict[str, Row] = {
     # Someone else's action: forged presses on real calls are in tests/test_actions.py.
     r"^ac:": Row(frozenset(), "ac:m:999999", denied="expired"),
     r"^mute:": Row(frozenset({"resident", "organiser"}), "mute:t:{group}"),
+    # Translations at a preview act only on the presser's own open meeting or call conversation;
+    # without one (everyone here) the button has expired. With one: tests/test_translate.py.
+    r"^tr:": Row(frozenset(), "tr:v", denied="expired"),
 }
 
 # Features may register extra world set-up: async fn(h, people, ids) adding placeholders to ids.

@@ -27,7 +27,13 @@ async def test_two_applications_in_one_process_keep_their_own_state(tmp_path):
         assert a.services is not b.services
         assert a.services.db.path != b.services.db.path
         assert a.services.scheduler.names == b.services.scheduler.names
-        assert a.services.privacy.parts.keys() == {"reports", "meetings", "actions", "rosters"}
+        assert a.services.privacy.parts.keys() == {
+            "reports",
+            "meetings",
+            "actions",
+            "rosters",
+            "translations",
+        }
 
         # Each /forget part works with its own application's services, not the last-built ones.
         own = {id(o) for o in _service_objects(a.services)}

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -74,34 +75,19 @@ class Transcriber(Protocol):
 
 VoiceFetcher = Callable[[str], Awaitable[bytes]]
 
-# Organisers' texts translated, (digest, target) -> text. Like the gettext catalogues (i18n.load)
-# it is loaded once at start-up (AutoTextService.load) and then only read — by renderers that
-# are plain functions, e.g. the rosters' slot and task texts — and grown when a translation is
-# made or corrected.
-ORG_TEXTS: dict[tuple[str, str], str] = {}
-# The language each organiser's text was written in, once it was sent (prepared): a text is
-# only asked for in other languages, and only once it is known to be an organiser's text.
-ORG_SOURCES: dict[str, str] = {}
-# Texts shown in a language they have no translation into yet (e.g. a roster a member who
-# joined later reads): made in the background, shown translated from then on.
-ORG_WANTED: dict[tuple[str, str], None] = {}
-_org_miss: list[Callable[[], None]] = []  # the translating service's nudge, when there is one
+# The translating service of the application whose task this is. Set by the composition root
+# before the application starts its tasks, which copy it: the rosters' plain renderers (slot and
+# task texts) reach their own application's kept translations, and two applications in one
+# process never read each other's (tests/test_composition.py).
+active: ContextVar[AutoTextService | None] = ContextVar("auto_text", default=None)
 
 
 def org_text(text: str | None) -> str:
     """An organiser's text in the current locale's language when a translation is kept."""
-    if not text:
-        return ""
-    lang = i18n.current_language()
-    key = digest(text)
-    found = ORG_TEXTS.get((key, lang))
-    if found is not None:
-        return found
-    source = ORG_SOURCES.get(key)
-    if _org_miss and source is not None and source != lang and (text, lang) not in ORG_WANTED:
-        ORG_WANTED[(text, lang)] = None
-        _org_miss[0]()
-    return text
+    service = active.get()
+    if service is None:
+        return text or ""
+    return service.shown(text)
 
 
 CardEditor = Callable[[aiosqlite.Connection, int, datetime], Awaitable[int]]
@@ -243,10 +229,15 @@ class AutoTextService:
         self.calls = 0  # requests to the servers (the benchmark reads it)
         # Organisers' texts translated, (digest, target) -> text: rendered synchronously in
         # every member's message (titles, places, agendas are few; loaded at start).
-        self._org = ORG_TEXTS
-        _org_miss.clear()
-        if translator is not None:
-            _org_miss.append(self.kick)
+        # Organisers' texts translated, (digest, target) -> text: rendered synchronously in
+        # every member's message (titles, places, notes are few; loaded at start-up).
+        self._org: dict[tuple[str, str], str] = {}
+        # The language each organiser's text was written in, once it was sent (prepared): a
+        # text is only asked for in other languages, and only once it is known to be one.
+        self._sources: dict[str, str] = {}
+        # Texts shown in a language they have no translation into yet (e.g. a roster read by
+        # a member who joined later): made in the background, shown translated from then on.
+        self._wanted: dict[tuple[str, str], None] = {}
 
     @property
     def translating(self) -> bool:
@@ -510,13 +501,23 @@ class AutoTextService:
         """At start-up: the organisers' texts translated so far."""
         self._org.clear()
         self._org.update({(d, t): text for d, t, text in await self.texts.org_translations()})
-        ORG_SOURCES.clear()
-        ORG_SOURCES.update(await self.texts.org_sources())
+        self._sources = await self.texts.org_sources()
 
     def shown(self, text: str | None) -> str:
         """An organiser's text in the current locale's language when a translation is kept
         (made before sending, or corrected by the organiser), else as written."""
-        return org_text(text)
+        if not text:
+            return ""
+        lang = i18n.current_language()
+        key = digest(text)
+        found = self._org.get((key, lang))
+        if found is not None:
+            return found
+        source = self._sources.get(key)
+        if self.translating and source not in (None, lang) and (text, lang) not in self._wanted:
+            self._wanted[(text, lang)] = None
+            self.kick()
+        return text
 
     def translated(self, *texts: str | None) -> bool:
         """Whether any of these shows translated in the current locale (to mark it)."""
@@ -548,7 +549,7 @@ class AutoTextService:
         if source != "auto":
             for t in texts:
                 if t and t.strip():
-                    ORG_SOURCES[digest(t.strip())] = source
+                    self._sources[digest(t.strip())] = source
         if not self.translating:
             return 0
         now = self.clock.now()
@@ -629,16 +630,16 @@ class AutoTextService:
 
     async def _take_wanted(self) -> None:
         """Organisers' texts shown untranslated since the last run become jobs (source auto)."""
-        wanted = list(ORG_WANTED)
-        ORG_WANTED.clear()
+        wanted = list(self._wanted)
+        self._wanted.clear()
         for text, lang in wanted:
-            source = ORG_SOURCES.get(digest(text))
+            source = self._sources.get(digest(text))
             if source is not None:
                 await self.prepare_org([text], source, {lang}, None)
 
     async def run_due(self, now: datetime) -> None:
         """Scheduled (and nudged): every job whose time has come, one at a time."""
-        if ORG_WANTED and self.translating:
+        if self._wanted and self.translating:
             await self._take_wanted()
         async with self._lock:
             done: set[int] = set()

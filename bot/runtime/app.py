@@ -24,6 +24,7 @@ from bot.core.flood import FloodGuard
 from bot.core.outbox import Outbox, SendError
 from bot.core.scheduler import Scheduler
 from bot.core.settings import Settings, off_host_urls
+from bot.domain import translation
 from bot.domain.actions import ActionsService
 from bot.domain.deps import Core
 from bot.domain.meetings import MeetingsService
@@ -230,6 +231,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         .build()
     )
     app.bot_data.services = services
+    # The tasks this application starts copy it (see bot.domain.translation.active).
+    translation.active.set(services.auto_text)
     app.bot_data.processor = processor
     app.bot_data.intake = Intake(app, services.db, settings.polling_timeout)
     from handlers import register_all
