@@ -529,3 +529,16 @@ async def test_a_very_long_arabic_report_still_fits_its_card(h, admin, servers):
     card = _card(h, sofie)["text"]
     assert len(card) <= 4096 and "Automatische vertaling" in card and "…" in card
     assert await h.rows("SELECT state FROM enrichments") == [("done",)]
+
+
+async def test_a_photo_with_an_arabic_caption_reaches_the_worker_translated(h, admin, servers):
+    sofie, payload = await _world(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    await file_report(h, fatima, text=ARABIC)
+    await fatima.send("/myreports")
+    await fatima.press("R-2026-0001")
+    await fatima.press("➕")  # add information
+    await h.push(h.api.photo_update(fatima.tg, caption="هذا هو الجدار"))
+    photo = [m for m in sofie.messages() if m.get("photo")][-1]
+    assert "[ar→nl] هذا هو الجدار" in photo["caption"] and "هذا هو الجدار" in photo["caption"]
+    assert len(photo["caption"]) <= 1024

@@ -1158,8 +1158,8 @@ class ReportsService:
                         )
                     rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
                 markup = {"inline_keyboard": [[b.to_dict() for b in rows[0]]]}
-                if not photo and await self._relay_translated_tx(
-                    conn, to, reporter, report, head, text, voice, rows
+                if await self._relay_translated_tx(
+                    conn, to, reporter, report, head, text, voice, rows, photo
                 ):
                     pass  # in the worker's language, the original one tap away (issue 15)
                 elif voice:
@@ -1209,6 +1209,7 @@ class ReportsService:
         text: str | None,
         voice: str | None,
         rows: list[list[Button]],
+        photo: str | None = None,
     ) -> bool:
         """A relayed text or voice note that needs translating or transcribing for its reader:
         queued with a note, completed later (bot/domain/translation.py). False: send as is."""
@@ -1227,6 +1228,7 @@ class ReportsService:
             markup={"inline_keyboard": [[b.to_dict() for b in row] for row in rows]},
             report_id=report.id,
             now=self.clock.now(),
+            photo=photo,
         )
 
     async def reassign(self, report: Report, actor: User, worker_id: int) -> Report:

@@ -338,6 +338,7 @@ class AutoTextService:
         markup: dict[str, Any] | None,
         report_id: int | None,
         now: datetime,
+        photo: str | None = None,
     ) -> bool:
         """Queue the message (the original with a note) and the job that completes it; False
         when there is nothing to translate or transcribe (the caller sends it as before)."""
@@ -361,7 +362,7 @@ class AutoTextService:
             voice=voice,
             head=head,
             markup=markup,
-            caption=1 if voice else 0,
+            caption=1 if (voice or photo) else 0,
         )
         assert job_id is not None
         job = await TextsRepo.job_tx(conn, job_id)
@@ -373,6 +374,9 @@ class AutoTextService:
         if voice:
             params.update(voice=voice, caption=body)
             method = "sendVoice"
+        elif photo:
+            params.update(photo=photo, caption=body)
+            method = "sendPhoto"
         else:
             params.update(text=body)
             method = "sendMessage"
