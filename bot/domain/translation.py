@@ -113,7 +113,8 @@ def clip_escaped(raw: str, budget: int) -> str:
 
 def fit(skeleton: str, texts: list[str], limit: int) -> str:
     """Fill ``skeleton``'s ``{0}``, ``{1}``… with the escaped ``texts`` so the whole stays within
-    ``limit``: when it would not, the longest texts are cut (visibly), the first one last."""
+    ``limit``: when it would not, a short text stays whole and the longer ones share the room
+    left, each cut visibly ("…")."""
     room = limit - _MARGIN - len(skeleton.format(*([""] * len(texts))))
     sizes = [len(esc(t)) for t in texts]
     if sum(sizes) > room:
@@ -314,6 +315,8 @@ class AutoTextService:
                     translated = await TextsRepo.translation_tx(
                         conn, transcript.text, transcript.language or "auto", lang
                     )
+                    if translated == transcript.text:  # detected: already in ``lang``
+                        translated, voice_note = None, None
                 else:
                     voice_note = None
             extra.transcripts.append(
@@ -418,7 +421,7 @@ class AutoTextService:
             translated = None
             if self._needs_translation(source, job.target):
                 translated = await TextsRepo.translation_tx(conn, original, source, job.target)
-            if translated:
+            if translated and translated != original:
                 top = _brace(
                     _("🌐 <b>Automatic translation</b> from {language}:").format(
                         language=language_label(source)
@@ -430,7 +433,7 @@ class AutoTextService:
                 )  # fmt: skip
                 return fit(skeleton, [translated, original], limit)
             skeleton = head + "\n\n" + (label + "\n<i>{0}</i>" if job.voice else "{0}")
-            if self._needs_translation(source, job.target):
+            if self._needs_translation(source, job.target) and translated is None:
                 note = (
                     _("🌐 No automatic translation could be made.")
                     if failed or final
