@@ -99,7 +99,15 @@ async def test_arabic_report_reaches_dutch_worker_with_translation_after_server_
     assert "Automatische vertaling" in card["text"]
     assert f"[ar→nl] {ARABIC}" in card["text"] and ARABIC in card["text"]  # original kept
     body = lt.translations[-1]["body"]
-    assert body == {"q": ARABIC, "source": "ar", "target": "nl", "format": "text", "api_key": "k3y"}
+    # One text per request, source 'auto' (people may write in another language than theirs).
+    assert body == {
+        "q": ARABIC,
+        "source": "auto",
+        "target": "nl",
+        "format": "text",
+        "api_key": "k3y",
+    }
+    assert "(oorspronkelijk: العربية)" in card["text"]  # the language the server found
     assert await h.rows("SELECT state FROM enrichments") == [("done",)]
     # Stored once: a status change re-renders the card from the store, no new call.
     calls = len(lt.translations)
@@ -234,7 +242,7 @@ async def test_long_texts_are_cut_at_the_char_limit_and_clipped_to_telegrams_lim
     await sofie.press("💬")
     long = ("Ik kom donderdag langs met de aannemer. " * 50).strip()  # 2,000 characters
     await sofie.send(long)
-    pieces = [c["body"]["q"] for c in lt.translations if c["body"]["source"] == "nl"]
+    pieces = [c["body"]["q"] for c in lt.translations if c["body"]["target"] == "ar"]
     assert len(pieces) > 4 and all(len(p) <= 400 for p in pieces)
     answer = fatima.last()["text"]
     assert len(answer) <= 4096 and "…" in answer  # clipped visibly, sent all the same
@@ -542,3 +550,16 @@ async def test_a_photo_with_an_arabic_caption_reaches_the_worker_translated(h, a
     photo = [m for m in sofie.messages() if m.get("photo")][-1]
     assert "[ar→nl] هذا هو الجدار" in photo["caption"] and "هذا هو الجدار" in photo["caption"]
     assert len(photo["caption"]) <= 1024
+
+
+async def test_a_resident_who_writes_in_the_workers_language_gets_no_translation_shown(
+    h, admin, servers
+):
+    lt, _stt = servers
+    sofie, payload = await _world(h, admin)
+    mehmet = await join(h, payload, "Mehmet", "tr")  # reads the bot in Turkish, writes Dutch
+    await file_report(h, mehmet, text="Er is schimmel in de badkamer van de flat")
+    card = _card(h, sofie)["text"]
+    assert "Automatische vertaling" not in card and "volgt" not in card
+    assert [c["body"]["source"] for c in lt.translations] == ["auto"]
+    assert await h.rows("SELECT detected FROM translations") == [("nl",)]

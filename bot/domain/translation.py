@@ -299,13 +299,13 @@ class AutoTextService:
         note = "failed" if state == "gave_up" else ("follows" if state == "pending" else None)
         extra = CardExtra()
         if has_text and report.text:
-            found = await TextsRepo.translation_tx(
-                conn, report.text, report.language or "auto", lang
-            )
-            if found:
-                extra.translation, extra.translation_from = found, report.language
-            else:
+            # What people write goes as 'auto': one may write in another language than the
+            # one the bot speaks with them.
+            found = await TextsRepo.translation_from_tx(conn, report.text, "auto", lang)
+            if found is None:
                 extra.text_note = note
+            elif found[0] != report.text:  # the same text back: it was in ``lang`` already
+                extra.translation, extra.translation_from = found
         for voice in voices:
             transcript = await TextsRepo.transcript_tx(conn, voice)
             translated = None
@@ -416,15 +416,19 @@ class AutoTextService:
                     )
                 )
             else:
+                # Needed when the writer's language is not the reader's; asked as 'auto'.
                 source, original = job.source or "auto", job.text or ""
                 label = _brace(_("Original:"))
-            translated = None
+            translated, made_from = None, source
             if self._needs_translation(source, job.target):
-                translated = await TextsRepo.translation_tx(conn, original, source, job.target)
+                asked = source if job.voice else "auto"
+                found = await TextsRepo.translation_from_tx(conn, original, asked, job.target)
+                if found is not None:
+                    translated, made_from = found[0], found[1] or source
             if translated and translated != original:
                 top = _brace(
                     _("🌐 <b>Automatic translation</b> from {language}:").format(
-                        language=language_label(source)
+                        language=language_label(made_from)
                     )
                 )
                 skeleton = (
@@ -752,7 +756,7 @@ class AutoTextService:
         async with self.db.transaction(mark=False) as conn:
             await TextsRepo.store_translation_tx(
                 conn, text, src, target, translated, self.clock.now(), people, report_id,
-                kind=kind,
+                kind=kind, detected=detected if src == "auto" else None,
             )  # fmt: skip
         return translated
 
@@ -766,7 +770,7 @@ class AutoTextService:
             return
         people = [report.reporter_id]
         if report.text:
-            await self.translation(report.text, report.language, job.target, people, report.id)
+            await self.translation(report.text, "auto", job.target, people, report.id)
         for voice in voices:
             heard = await self._transcript(voice, report.reporter_id, report.id)
             if heard is not None and heard.text:
@@ -793,7 +797,7 @@ class AutoTextService:
                     heard.text, heard.language, job.target, people, job.report_id
                 )
         elif job.text:
-            await self.translation(job.text, job.source, job.target, people, job.report_id)
+            await self.translation(job.text, "auto", job.target, people, job.report_id)
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():

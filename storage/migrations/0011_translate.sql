@@ -3,6 +3,8 @@
 
 -- A translation is made once per (text, source language, target language) and kept: the same
 -- meeting title for 600 members is one call per language. ``digest`` is the SHA-256 of the text.
+-- What people write is sent with source 'auto' (a resident may write in another language than
+-- the one she reads the bot in); organisers' texts with the organiser's language.
 CREATE TABLE translations (
     id          INTEGER PRIMARY KEY,
     digest      TEXT NOT NULL,
@@ -11,6 +13,7 @@ CREATE TABLE translations (
     text        TEXT NOT NULL,
     corrected   INTEGER NOT NULL DEFAULT 0,   -- 1: an organiser corrected it by hand
     kind        TEXT NOT NULL DEFAULT 'person',   -- 'org': an organiser's title, place, agenda
+    detected    TEXT,                         -- source 'auto': the language the server found
     created_at  TEXT NOT NULL,
     UNIQUE (digest, source, target)
 );

@@ -80,6 +80,20 @@ class TextsRepo:
             row = await cur.fetchone()
         return row[0] if row else None
 
+    @staticmethod
+    async def translation_from_tx(
+        conn: aiosqlite.Connection, text: str, source: str, target: str
+    ) -> tuple[str, str | None] | None:
+        """(translation, the language it was made from: the source, or what the server
+        detected for 'auto')."""
+        async with conn.execute(
+            "SELECT text, COALESCE(detected, source) FROM translations"
+            " WHERE digest = ? AND source = ? AND target = ?",
+            (digest(text), source, target),
+        ) as cur:
+            row = await cur.fetchone()
+        return (row[0], row[1]) if row else None
+
     async def translation(self, text: str, source: str, target: str) -> str | None:
         value = await self.db.fetchval(
             "SELECT text FROM translations WHERE digest = ? AND source = ? AND target = ?",
@@ -99,16 +113,27 @@ class TextsRepo:
         report_id: int | None = None,
         corrected: bool = False,
         kind: str = "person",
+        detected: str | None = None,
     ) -> None:
         """Keep a translation (a hand correction replaces the automatic one) and link its
         people (whose words, for whom) and report."""
         await conn.execute(
-            "INSERT INTO translations (digest, source, target, text, corrected, created_at, kind)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest, source, target) DO UPDATE SET"
+            "INSERT INTO translations (digest, source, target, text, corrected, created_at, kind,"
+            " detected) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (digest, source, target) DO UPDATE SET"
             " text = CASE WHEN excluded.corrected = 1 OR translations.corrected = 0"
             " THEN excluded.text ELSE translations.text END,"
             " corrected = MAX(translations.corrected, excluded.corrected)",
-            (digest(text), source, target, translated, 1 if corrected else 0, to_db(now), kind),
+            (
+                digest(text),
+                source,
+                target,
+                translated,
+                1 if corrected else 0,
+                to_db(now),
+                kind,
+                detected,
+            ),
         )
         async with conn.execute(
             "SELECT id FROM translations WHERE digest = ? AND source = ? AND target = ?",
