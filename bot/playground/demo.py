@@ -109,6 +109,22 @@ _P = {
         "ar": "حمل اللافتة", "tr": "pankart tutmak",
         "fr": "tenir la banderole", "en": "hold the banner",
     },
+    "Stadhuis, Botermarkt 1": {
+        "ar": "دار البلدية، Botermarkt 1", "tr": "Belediye binası, Botermarkt 1",
+        "fr": "Hôtel de ville, Botermarkt 1", "en": "City hall, Botermarkt 1",
+    },
+    "De gemeenteraad bespreekt het woonplan. Wij vragen betaalbare woningen zonder schimmel.": {
+        "ar": "يناقش مجلس المدينة خطة السكن. نطالب بمساكن بأسعار معقولة وخالية من العفن.",
+        "tr": "Belediye meclisi konut planını görüşüyor. Uygun fiyatlı ve küfsüz konutlar istiyoruz.",
+        "fr": "Le conseil communal discute du plan logement. Nous demandons des logements"
+        " abordables sans moisissure.",
+        "en": "The city council discusses the housing plan. We ask for affordable homes"
+        " without mould.",
+    },
+    "Een spandoek of een bord": {
+        "ar": "لافتة أو لوحة", "tr": "Bir pankart ya da bir tabela",
+        "fr": "Une banderole ou une pancarte", "en": "A banner or a sign",
+    },
     "Voedselbedeling": {
         "ar": "توزيع الطعام", "tr": "Gıda dağıtımı",
         "fr": "Distribution alimentaire", "en": "Food distribution",
