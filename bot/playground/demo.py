@@ -115,7 +115,8 @@ _P = {
     },
     "De gemeenteraad bespreekt het woonplan. Wij vragen betaalbare woningen zonder schimmel.": {
         "ar": "يناقش مجلس المدينة خطة السكن. نطالب بمساكن بأسعار معقولة وخالية من العفن.",
-        "tr": "Belediye meclisi konut planını görüşüyor. Uygun fiyatlı ve küfsüz konutlar istiyoruz.",
+        "tr": "Belediye meclisi konut planını görüşüyor. Uygun fiyatlı ve küfsüz konutlar"
+        " istiyoruz.",
         "fr": "Le conseil communal discute du plan logement. Nous demandons des logements"
         " abordables sans moisissure.",
         "en": "The city council discusses the housing plan. We ask for affordable homes"
