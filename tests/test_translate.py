@@ -563,3 +563,36 @@ async def test_a_resident_who_writes_in_the_workers_language_gets_no_translation
     assert "Automatische vertaling" not in card and "volgt" not in card
     assert [c["body"]["source"] for c in lt.translations] == ["auto"]
     assert await h.rows("SELECT detected FROM translations") == [("nl",)]
+
+
+async def test_a_changed_place_reaches_those_coming_in_their_language(h, admin, servers):
+    lt, _stt = servers
+    sofie, jan, payload = await setup_world(h, admin)
+    amina = h.person("Amina", language_code="ar")
+    await amina.send(f"/start {payload}")
+    await jan.send("/newmeeting")
+    await jan.send("Huurdersvergadering")
+    await jan.press(jan.button_texts()[0])
+    await jan.press("19:00")
+    await jan.press("Eén keer")
+    await jan.send("Buurthuis")
+    await jan.press("Overslaan")
+    await jan.press("Geen limiet")
+    await jan.press("✅")
+    await amina.press("✅")
+    mid = (await h.rows("SELECT id FROM meetings"))[0][0]
+    lt.set_latency(0.3)  # the notice does not wait for it
+    await jan.press_data(f"mt:o:{mid}")
+    await jan.press("📍 Plaats wijzigen")
+    await jan.send("Stadhuis")
+    notice = amina.last_text()
+    assert "📍 [nl→ar] Buurthuis ← [nl→ar] Stadhuis" in notice, notice  # Arabic reads ←
+    assert "مترجم آليًا" in notice
+    changes = [
+        c
+        for c in h.api.calls_to(amina.id)
+        if c.method in ("sendMessage", "editMessageText") and "Stadhuis" in c.params["text"]
+    ]
+    assert len([c for c in changes if "[nl→ar] Stadhuis" in c.params["text"]]) == 1
+    asked = [(c["body"]["q"], c["body"]["target"]) for c in lt.translations]
+    assert asked.count(("Stadhuis", "ar")) == 1

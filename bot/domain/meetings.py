@@ -613,13 +613,22 @@ class MeetingsService:
                     + self.member_text(fresh, group.name, None, rsvp.answer if rsvp else None)
                 )
                 payload = text_message(chat_of(user), text, self.rsvp_rows(m.id))
-            await Outbox.enqueue_tx(
-                conn,
-                chat_of(user),
-                "sendMessage",
-                payload,
-                dedupe_key=f"mt:chg:{m.id}:{user.id}:{fresh.sequence}",
-            )
+            key = f"mt:chg:{m.id}:{user.id}:{fresh.sequence}"
+            if not (  # a new place is edited into their language once it is translated
+                new_place
+                and self.auto_text is not None
+                and await self.auto_text.swap_tx(
+                    conn,
+                    chat_id=chat_of(user),
+                    payload=payload,
+                    text=new_place,
+                    target=self.lang(user),
+                    subject_id=m.created_by,
+                    dedupe_key=key,
+                    now=self.clock.now(),
+                )
+            ):
+                await Outbox.enqueue_tx(conn, chat_of(user), "sendMessage", payload, dedupe_key=key)
         if group.chat_id:
             with i18n.use_locale(self.settings.default_language):
                 text = (

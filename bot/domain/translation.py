@@ -394,6 +394,8 @@ class AutoTextService:
         """The message for its reader: while waiting, the original and a note; when done, the
         translation (marked automatic) with the original one tap away (expandable quote)."""
         limit = MAX_CAPTION if job.caption else MAX_TEXT
+        if job.kind == "swap":
+            return self._swapped(job, final)
         with i18n.use_locale(job.target):
             head = _brace(job.head or "")
             failed = job.state == "gave_up"
@@ -445,6 +447,61 @@ class AutoTextService:
                 )
                 skeleton += "\n\n<i>" + _brace(note) + "</i>"
             return fit(skeleton, [original], limit)
+
+    def _swapped(self, job: Job, final: bool) -> str:
+        """A notice with an organiser's text in it: as sent, or with the text translated."""
+        body = job.head or ""
+        translated = self.version(job.text, job.target) if final else None
+        if not translated or not job.text or translated == job.text:
+            return body
+        with i18n.use_locale(job.target):
+            swapped = body.replace(esc(job.text), esc(translated)) + "\n\n" + translation_mark()
+        return swapped if len(swapped) <= MAX_TEXT - _MARGIN else body
+
+    async def swap_tx(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        chat_id: int,
+        payload: dict[str, Any],
+        text: str,
+        target: str,
+        subject_id: int | None,
+        dedupe_key: str | None,
+        now: datetime,
+    ) -> bool:
+        """Queue a notice that carries an organiser's text no translation is kept for yet
+        (a place changed just now): it goes out as typed and is edited once the translation is
+        made. False when there is nothing to wait for (the caller queues it as usual)."""
+        source = self._sources.get(digest(text))
+        if not self.translating or source in (None, target) or self.version(text, target):
+            return False
+        job_id = await TextsRepo.add_job_tx(
+            conn,
+            now,
+            self._give_up_at(now),
+            kind="swap",
+            subject_id=subject_id,
+            chat_id=chat_id,
+            source=source,
+            target=target,
+            text=text,
+            head=str(payload.get("text") or ""),
+            markup=payload.get("reply_markup"),
+        )
+        assert job_id is not None
+        outbox_id = await self.outbox.enqueue_tx(
+            conn,
+            chat_id,
+            "sendMessage",
+            payload,
+            ref=f"enr:{job_id}",
+            dedupe_key=dedupe_key,
+            now=now,
+        )
+        await TextsRepo.set_outbox_tx(conn, job_id, outbox_id)
+        self.kick()
+        return True
 
     async def on_message_sent(self, ref: str, chat_id: int, message_id: int | None) -> None:
         """Outbox hook for "enr:<job>": a job that finished while its message was on the wire
@@ -669,7 +726,7 @@ class AutoTextService:
         try:
             if job.kind == "card":
                 await self._make_card_texts(job)
-            elif job.kind == "org":
+            elif job.kind in ("org", "swap"):
                 await self._make_org_text(job)
             else:
                 await self._make_message_texts(job)
@@ -699,7 +756,7 @@ class AutoTextService:
             fresh = await TextsRepo.job_tx(conn, job.id)
             if fresh is None or fresh.state != "pending":  # forgotten meanwhile, or done
                 return
-            if job.kind == "org":
+            if job.kind == "org" or (job.kind == "swap" and state == "gave_up"):
                 await TextsRepo.set_state_tx(conn, job.id, state, now)
             elif job.kind == "card":
                 await TextsRepo.set_state_tx(conn, job.id, state, now)

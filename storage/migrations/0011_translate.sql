@@ -45,10 +45,11 @@ CREATE INDEX transcripts_report ON transcripts(report_id);
 -- Work for the text servers, done by the scheduler (a restart loses nothing): a sent message
 -- to bring up to date when its translation/transcript comes (kind 'message': the outbox row
 -- ``outbox_id``, edited once, by dedupe key), a report's cards in one language ('card'), or an
--- organiser's text to have ready in one language before it is sent ('org').
+-- organiser's text to have ready in one language before it is sent ('org'), or a notice
+-- sent with an organiser's new text as typed, to show translated once it is ('swap').
 CREATE TABLE enrichments (
     id           INTEGER PRIMARY KEY,
-    kind         TEXT NOT NULL CHECK (kind IN ('card', 'message', 'org')),
+    kind         TEXT NOT NULL CHECK (kind IN ('card', 'message', 'org', 'swap')),
     report_id    INTEGER REFERENCES reports(id) ON DELETE CASCADE,
     subject_id   INTEGER REFERENCES users(id) ON DELETE CASCADE,   -- whose words
     reader_id    INTEGER REFERENCES users(id) ON DELETE CASCADE,   -- for whom
