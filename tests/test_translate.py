@@ -596,3 +596,17 @@ async def test_a_changed_place_reaches_those_coming_in_their_language(h, admin, 
     assert len([c for c in changes if "[nl→ar] Stadhuis" in c.params["text"]]) == 1
     asked = [(c["body"]["q"], c["body"]["target"]) for c in lt.translations]
     assert asked.count(("Stadhuis", "ar")) == 1
+
+
+async def test_finished_relay_jobs_do_not_keep_a_copy_of_the_message(h, admin, servers):
+    sofie, payload = await _world(h, admin)
+    fatima = await join(h, payload, "Fatima", "ar")
+    await file_report(h, fatima, text=ARABIC)
+    await sofie.press("💬")
+    await sofie.send("Ik kom donderdag langs")
+    assert await h.rows("SELECT kind, state FROM enrichments ORDER BY id") == [
+        ("card", "done"),
+        ("message", "done"),
+    ]
+    await h.advance(days=4)  # INBOX_RETENTION_DAYS (3) later
+    assert await h.rows("SELECT kind FROM enrichments") == [("card",)]

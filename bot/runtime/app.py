@@ -4,6 +4,7 @@ playground alike."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -135,7 +136,10 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     scheduler.register("privacy:features_retention", partial(features_retention, db, settings))
     scheduler.register("meetings", meetings.tick)
     scheduler.register("auto_text", auto_text.run_due)
-    scheduler.register("auto_text:retention", lambda _now: auto_text.texts.retention())
+    scheduler.register(
+        "auto_text:retention",
+        lambda now: auto_text.texts.retention(now - timedelta(days=settings.inbox_retention_days)),
+    )
 
     # Each feature's part of /mydata and /forget; /forget runs them in this order.
     privacy.add_part(reports_part(privacy))

@@ -381,10 +381,16 @@ class TextsRepo:
             ],
         }
 
-    async def retention(self) -> int:
+    async def retention(self, finished_before: datetime) -> int:
         """Texts of anonymised reports go with the report; a consented story's transcript stays
-        (like its text) for the dossier."""
+        (like its text) for the dossier. Finished jobs that hold a copy of a message (relays,
+        notices, organisers' texts) go after a few days, like delivered message copies."""
         async with self.db.transaction(mark=False) as conn:
+            await conn.execute(
+                "DELETE FROM enrichments WHERE kind != 'card' AND state IN ('done', 'gave_up')"
+                " AND done_at < ?",
+                (to_db(finished_before),),
+            )
             cur = await conn.execute(
                 "DELETE FROM translations WHERE id IN (SELECT p.translation_id FROM"
                 " translation_people p JOIN reports r ON r.id = p.report_id"
