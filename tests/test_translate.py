@@ -325,7 +325,7 @@ def test_off_host_urls_are_named_once(tmp_path, caplog):
     assert len(warnings) == 1
 
 
-async def test_playground_timings_card_does_not_wait(tmp_path, servers):
+async def test_a_slow_server_does_not_hold_up_the_card(tmp_path, servers):
     """Even a slow server (500 ms) does not hold up the card: the handler's reply and the card
     come before the translation."""
     lt, _stt = servers
