@@ -29,11 +29,24 @@ from handlers import (
     reports,
     rosters,
     start,
+    translations,
 )
 from handlers.common import prepare
 
 # Feature modules, in the order their handlers are tried in group 0.
-FEATURES = [start, admin, groups, reports, meetings, actions, rosters, privacy, export, assist]
+FEATURES = [
+    start,
+    admin,
+    groups,
+    reports,
+    meetings,
+    actions,
+    rosters,
+    privacy,
+    export,
+    assist,
+    translations,
+]
 
 
 def register_all(app: Application) -> None:

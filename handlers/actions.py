@@ -25,6 +25,7 @@ from handlers.common import (
     show,
 )
 from handlers.context import BotContext, registry_of
+from handlers.translations import offer_versions, on_fix_text
 from storage.repos.actions import Action
 from storage.repos.dialogs import Dialog
 from storage.timestamps import from_db, to_db
@@ -190,6 +191,9 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         return
     text = text.strip()
     step = dialog.step
+    if step == "trfix":
+        await on_fix_text(update, ctx, dialog, text)  # a corrected translation (issue 15)
+        return
     if step in LIMITS:
         if len(text) > LIMITS[step]:
             await reply(
@@ -258,6 +262,8 @@ async def _preview(update: Update, ctx: BotContext, data: dict) -> None:
     reach = len(await svc(ctx).audience(data, ctx.user.id))
     chats = len(await svc(ctx).linked_chats(data))
     await reply(update, ctx, call_text(view), call_rows(view, preview=True))
+    await offer_versions(update, ctx, KIND, data)  # members' languages (issue 15)
+    await s.dialogs.set(ctx.user.id, KIND, "confirm", data, s.clock.now())
     await reply(
         update,
         ctx,

@@ -122,6 +122,9 @@ CALLBACKS: dict[str, Row] = {
     # Assisted mode: the list of one's persons (the other worker has his own group). Acting for
     # a person of another's group, forged ids and steps: tests/test_assist.py.
     r"^as:": Row(STAFF | {"other_worker"}, "as:list"),
+    # Translations at a preview act only on the presser's own open meeting or call conversation;
+    # without one (everyone here) the button has expired. With one: tests/test_translate.py.
+    r"^tr:": Row(frozenset(), "tr:v", denied="expired"),
 }
 
 # Features may register extra world set-up: async fn(h, people, ids) adding placeholders to ids.

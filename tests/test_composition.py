@@ -33,6 +33,7 @@ async def test_two_applications_in_one_process_keep_their_own_state(tmp_path):
             "actions",
             "rosters",
             "assisted",
+            "translations",
         }
 
         # Each /forget part works with its own application's services, not the last-built ones.

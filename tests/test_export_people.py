@@ -151,8 +151,11 @@ async def test_voice_stories_with_consent_are_counted_and_quoted_once_there_is_t
     assert "1 van hen vertelde het verhaal in een spraakbericht" in html
     # Once a text of the voice note exists (a transcript), it is quoted.
     async with h.db.transaction(mark=False) as conn:
-        await conn.execute("ALTER TABLE reports ADD COLUMN transcript TEXT")
-        await conn.execute("UPDATE reports SET transcript = 'De schimmel komt terug, Fatima'")
+        await conn.execute(
+            "INSERT INTO transcripts (file_id, text, language, user_id, report_id, created_at)"
+            " SELECT voice_file_id, 'De schimmel komt terug, Fatima', 'nl', reporter_id, id,"
+            " created_at FROM reports"
+        )
     sofie_msgs = len(sofie.messages())
     await _export(sofie)
     assert len(sofie.messages()) > sofie_msgs
@@ -161,17 +164,9 @@ async def test_voice_stories_with_consent_are_counted_and_quoted_once_there_is_t
         for m in sofie.messages()
         if m.get("document") and m["document"]["file_name"].endswith(".html")
     ][-1]
-    assert "<p dir='auto'>De schimmel komt terug, […]</p>" in html  # her name redacted
+    assert "De schimmel komt terug, […]</p>" in html  # her name redacted
+    assert gettext_for("nl", "🎤 Transcribed from a voice note:") in html
     assert "vertelde het verhaal in een spraakbericht" not in html
-
-
-def test_quote_words_prefer_what_was_typed_then_the_summary_then_the_transcript():
-    from storage.repos.exports import quote_words
-
-    assert quote_words({"text": "typed", "summary": "s", "transcript": "t"}) == "typed"
-    assert quote_words({"text": "  ", "summary": "s", "transcript": "t"}) == "s"
-    assert quote_words({"text": None, "transcript": "t"}) == "t"
-    assert quote_words({"text": None}) is None
 
 
 async def test_an_answered_report_says_seen_on_the_card_and_in_the_export(h, admin):

@@ -129,6 +129,32 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
 
+    # Translation and transcription on the organisation's own servers (issue 15). Unset URL = off.
+    # TRANSLATE_URL: a LibreTranslate-compatible server (POST {url}/translate); the key goes in
+    # the request body as LibreTranslate expects.
+    translate_url: str = ""
+    translate_api_key: SecretStr = SecretStr("")
+    # TRANSCRIBE_URL: an OpenAI-compatible speech-to-text server (POST
+    # {url}/v1/audio/transcriptions); the model is required by that API (faster-whisper-server
+    # takes a model id like this default; whisper.cpp's server ignores it).
+    transcribe_url: str = ""
+    transcribe_model: str = "Systran/faster-whisper-small"
+    transcribe_api_key: SecretStr = SecretStr("")
+    # Both servers: one request waits this long; a failed one is tried again after
+    # AUTO_TEXT_RETRY_SECONDS, doubling each time (at most an hour), until
+    # AUTO_TEXT_GIVE_UP_MINUTES after the message: then the bot stops trying for that message.
+    auto_text_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    auto_text_retry_seconds: float = Field(default=30.0, gt=0)
+    auto_text_give_up_minutes: int = Field(default=360, ge=1)
+
+    @field_validator("translate_url", "transcribe_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("use a base URL like http://127.0.0.1:5000")
+        return value
+
     @field_validator("webhook_secret")
     @classmethod
     def _secret_shape(cls, value: SecretStr) -> SecretStr:
@@ -170,6 +196,36 @@ class Settings(BaseSettings):
 
     def is_admin(self, tg_id: int | None) -> bool:
         return tg_id is not None and tg_id in self.admin_ids
+
+
+def off_host_urls(settings: Settings) -> list[str]:
+    """The translation/transcription URLs that are not on this host or a private network
+    (the people's texts and voices would leave the organisation); a plain host name without a
+    dot (a container or a LAN name) counts as private. No DNS look-up: start-up stays offline."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    found = []
+    for name, url in (
+        ("TRANSLATE_URL", settings.translate_url),
+        ("TRANSCRIBE_URL", settings.transcribe_url),
+    ):
+        if not url:
+            continue
+        host = (urlsplit(url).hostname or "").lower()
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            private = (
+                host == "localhost"
+                or "." not in host
+                or host.endswith((".localhost", ".local", ".lan", ".internal", ".home.arpa"))
+            )
+        else:
+            private = ip.is_private or ip.is_loopback or ip.is_link_local
+        if not private:
+            found.append(f"{name}={url}")
+    return found
 
 
 def describe_validation_error(exc: Exception) -> str:

@@ -22,6 +22,7 @@ from bot.core.i18n import _, ngettext
 from bot.core.outbox import Outbox
 from bot.core.ui import MAX_TEXT, Button, cb, esc, inline_keyboard, text_message
 from bot.domain.deps import Core
+from bot.domain.translation import AutoTextService, translation_mark
 from storage.repos.actions import Action, ActionsRepo, Tally
 from storage.repos.groups import GroupsRepo
 from storage.repos.users import User, UsersRepo, user_names
@@ -180,6 +181,7 @@ class ActionsService:
         self.users = users
         self.groups = groups
         self.repo = ActionsRepo(core.db)
+        self.auto_text: AutoTextService | None = None  # organisers' texts translated (issue 15)
         self._progress_at: dict[int, float] = {}
         self._progress_bucket: dict[int, int] = {}
 
@@ -236,6 +238,33 @@ class ActionsService:
 
     # ----- sending -----
 
+    # ----- in each member's language (issue 15) -----
+
+    def _shown(self, text: str) -> str:
+        return self.auto_text.shown(text) if self.auto_text else text
+
+    def _local(self, view: CallView) -> CallView:
+        """The call's texts in the current locale's language where a translation is kept."""
+        if self.auto_text is None:
+            return view
+        return replace(
+            view,
+            what=self._shown(view.what),
+            place=self._shown(view.place),
+            why=self._shown(view.why) if view.why else view.why,
+            bring=self._shown(view.bring) if view.bring else view.bring,
+            roles=[(rid, self._shown(name), k) for rid, name, k in view.roles],
+        )
+
+    def _call(self, view: CallView) -> tuple[str, list[list[Button]]]:
+        """A member's call: translated and marked so, unless that would not fit a message."""
+        local = self._local(view)
+        if local != view:
+            text = call_text(local) + "\n\n" + translation_mark()
+            if visible_length(text) <= MAX_TEXT:
+                return text, call_rows(local)
+        return call_text(view), call_rows(view)
+
     async def send(self, draft: dict[str, Any], sender: User) -> tuple[int, int]:
         """The call to everyone in the audience, in one transaction. Returns (action id, reach)."""
         now = self.clock.now()
@@ -268,7 +297,7 @@ class ActionsService:
                 if (lang, gid) not in rendered:  # the same for everyone of a language and group
                     view = view_for(gid, group_names.get(gid, ""))
                     with i18n.use_locale(lang):
-                        rendered[(lang, gid)] = (call_text(view), call_rows(view))
+                        rendered[(lang, gid)] = self._call(view)
                 payload = text_message(user.tg_id, *rendered[(lang, gid)])
                 await Outbox.enqueue_tx(
                     conn,
@@ -562,10 +591,14 @@ class ActionsService:
         rec = await self.repo.recipient(aid, user_id)
         if action is None or rec is None:
             return None
-        view = await self.view(action, rec.group_id)
+        original = await self.view(action, rec.group_id)
+        view = self._local(original)
         tally = await self.repo.tally(aid)
         role_name = next((n for rid, n, _k in view.roles if rid == rec.role_id), None)
-        text = call_text(view, tally.filled, answer_line(rec.answer, role_name))
+        mine = answer_line(rec.answer, role_name)
+        if view != original:  # marked as on the call itself, the answer still last
+            mine = translation_mark() + ("\n\n" + mine if mine else "")
+        text = call_text(view, tally.filled, mine)
         if action.state != "sent":
             return text + "\n\n" + _("🛑 Cancelled."), []
         return text, call_rows(view, tally.filled)
@@ -600,10 +633,10 @@ class ActionsService:
 
     def _brief(self, action: Action) -> str:
         return (
-            f"<b>{esc(action.what)}</b>\n"
+            f"<b>{esc(self._shown(action.what))}</b>\n"
             + _("🗓 When: {when}").format(when=i18n.format_datetime(action.start))
             + "\n"
-            + _("📍 Where: {place}").format(place=esc(action.place))
+            + _("📍 Where: {place}").format(place=esc(self._shown(action.place)))
         )
 
     async def run_due(self, now: datetime) -> None:

@@ -28,6 +28,7 @@ from bot.core.ui import esc
 from bot.domain.charts import bar_chart, chart_block, worth_a_chart
 from bot.domain.export_worker import encode_filter, run_in_child
 from bot.domain.reports import STATUS_LABELS
+from bot.domain.translation import dossier_quotes
 from bot.domain.workbook import Workbook, sheet_title
 from storage.db import Database
 from storage.repos.exports import (
@@ -36,7 +37,6 @@ from storage.repos.exports import (
     ExportRow,
     consent_counts,
     iter_rows,
-    latest_quotes,
     open_reader,
     read_category_labels,
 )
@@ -724,7 +724,8 @@ def build_export_sync(
                     tz,
                     start,
                     end,
-                    latest_quotes(conn, f, QUOTES),
+                    # Written texts and transcribed voice stories, consented only.
+                    dossier_quotes(conn, f, QUOTES, lang),
                     consent_counts(conn, f),
                 )
                 rows = stats.total

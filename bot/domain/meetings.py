@@ -28,6 +28,7 @@ from bot.core.i18n import _, format_date, format_short_date, format_time
 from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, esc, text_message
 from bot.domain.deps import Core
+from bot.domain.translation import AutoTextService, translation_mark
 from storage.repos.groups import Group, GroupsRepo
 from storage.repos.meetings import GroupSettings, Meeting, MeetingsRepo, Poll, PollOption, Rsvp
 from storage.repos.projects import ProjectsRepo
@@ -152,6 +153,12 @@ class MeetingsService:
         self.groups = groups
         self.repo = MeetingsRepo(core.db)
         self.tz = core.settings.tz
+        # Organisers' texts in each member's language (issue 15); None = as written.
+        self.auto_text: AutoTextService | None = None
+
+    def shown(self, text: str | None) -> str:
+        """A title, place or agenda in the current locale's language when translated."""
+        return self.auto_text.shown(text) if self.auto_text else (text or "")
 
     # ----- who -----
 
@@ -183,19 +190,21 @@ class MeetingsService:
 
     def details(self, m: Meeting | Draft, group_name: str, series_rule: str | None = None) -> str:
         lines = [
-            f"📅 <b>{esc(m.title)}</b>",
+            f"📅 <b>{esc(self.shown(m.title))}</b>",
             "👥 " + esc(group_name),
             "🗓 " + self.when_text(m.starts_at),
-            "📍 " + esc(m.place),
+            "📍 " + esc(self.shown(m.place)),
         ]
         if series_rule and series_rule != "once":
             lines.append("🔁 " + rule_label(series_rule, self.local(m.starts_at).date()))
         if m.agenda:
-            lines.append("📝 " + esc(m.agenda))
+            lines.append("📝 " + esc(self.shown(m.agenda)))
         if m.capacity:
             lines.append(
                 "🪑 " + i18n.ngettext("{n} place", "{n} places", m.capacity).format(n=m.capacity)
             )
+        if self.auto_text is not None and self.auto_text.translated(m.title, m.place, m.agenda):
+            lines.append(translation_mark())
         return "\n".join(lines)
 
     def answer_label(self, answer: str | None) -> str:
@@ -480,7 +489,7 @@ class MeetingsService:
                     "🎟 A place is free for you at <b>{title}</b> ({when}). Do you take it? Please"
                     " answer before {deadline}."
                 ).format(
-                    title=esc(m.title),
+                    title=esc(self.shown(m.title)),
                     when=self.when_text(m.starts_at),
                     deadline=i18n.format_datetime(until),
                 )
@@ -528,6 +537,8 @@ class MeetingsService:
         if found is None:
             return 0
         m, group = found
+        if place and self.auto_text is not None:  # the new place in the members' languages
+            await self.auto_text.prepare_for_group([place], group.id, m.created_by or 0)
         changed = 0
         async with self.db.transaction() as conn:
             targets = [m]
@@ -580,7 +591,7 @@ class MeetingsService:
         assert fresh is not None
         for user in await self._coming_users_tx(conn, m.id):
             with i18n.use_locale(self.lang(user)):
-                lines = [_("✏️ <b>{title}</b> has changed:").format(title=esc(m.title))]
+                lines = [_("✏️ <b>{title}</b> has changed:").format(title=esc(self.shown(m.title)))]
                 if new_start is not None:
                     lines.append(
                         "🕖 "
@@ -591,7 +602,9 @@ class MeetingsService:
                 if new_place is not None:
                     lines.append(
                         "📍 "
-                        + _("{old} → <b>{new}</b>").format(old=esc(m.place), new=esc(new_place))
+                        + _("{old} → <b>{new}</b>").format(
+                            old=esc(self.shown(m.place)), new=esc(self.shown(new_place))
+                        )
                     )
                 rsvp = await self.repo.rsvp_tx(conn, m.id, user.id)
                 text = (
@@ -600,17 +613,26 @@ class MeetingsService:
                     + self.member_text(fresh, group.name, None, rsvp.answer if rsvp else None)
                 )
                 payload = text_message(chat_of(user), text, self.rsvp_rows(m.id))
-            await Outbox.enqueue_tx(
-                conn,
-                chat_of(user),
-                "sendMessage",
-                payload,
-                dedupe_key=f"mt:chg:{m.id}:{user.id}:{fresh.sequence}",
-            )
+            key = f"mt:chg:{m.id}:{user.id}:{fresh.sequence}"
+            if not (  # a new place is edited into their language once it is translated
+                new_place
+                and self.auto_text is not None
+                and await self.auto_text.swap_tx(
+                    conn,
+                    chat_id=chat_of(user),
+                    payload=payload,
+                    text=new_place,
+                    target=self.lang(user),
+                    subject_id=m.created_by,
+                    dedupe_key=key,
+                    now=self.clock.now(),
+                )
+            ):
+                await Outbox.enqueue_tx(conn, chat_of(user), "sendMessage", payload, dedupe_key=key)
         if group.chat_id:
             with i18n.use_locale(self.settings.default_language):
                 text = (
-                    _("✏️ <b>{title}</b> has changed:").format(title=esc(m.title))
+                    _("✏️ <b>{title}</b> has changed:").format(title=esc(self.shown(m.title)))
                     + "\n\n"
                     + self.details(fresh, group.name)
                 )
@@ -653,7 +675,7 @@ class MeetingsService:
                     with i18n.use_locale(self.lang(user)):
                         text = _(
                             "❌ <b>{title}</b> on {when} is cancelled. It will not take place."
-                        ).format(title=esc(t.title), when=self.when_text(t.starts_at))
+                        ).format(title=esc(self.shown(t.title)), when=self.when_text(t.starts_at))
                         payload = text_message(chat_of(user), text)
                     await Outbox.enqueue_tx(
                         conn,
@@ -666,7 +688,7 @@ class MeetingsService:
                     with i18n.use_locale(self.settings.default_language):
                         text = _(
                             "❌ <b>{title}</b> on {when} is cancelled. It will not take place."
-                        ).format(title=esc(t.title), when=self.when_text(t.starts_at))
+                        ).format(title=esc(self.shown(t.title)), when=self.when_text(t.starts_at))
                     await Outbox.enqueue_tx(
                         conn,
                         group.chat_id,
@@ -768,7 +790,7 @@ class MeetingsService:
                 for user in managers:
                     with i18n.use_locale(self.lang(user)):
                         text = _("How did <b>{title}</b> go? Tap to note who came.").format(
-                            title=esc(m.title)
+                            title=esc(self.shown(m.title))
                         )
                         payload = text_message(
                             chat_of(user), text, [[Button(_("✔ Who came"), cb("mt", "a", m.id))]]

@@ -16,8 +16,9 @@ from bot.core import i18n
 from bot.core.access import Roles
 from bot.core.assisted import entered_by_label
 from bot.core.i18n import N_, _, ngettext
-from bot.core.ui import Button, cb, clip, esc, text_message
+from bot.core.ui import MAX_TEXT, Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
+from bot.domain.translation import AutoTextService, CardExtra
 from storage.repos import report_privacy as rp
 from storage.repos.assist import AssistRepo
 from storage.repos.dialogs import DialogsRepo
@@ -336,6 +337,8 @@ class ReportsService:
         self.users = users
         self.projects = projects
         self.repo = ReportsRepo(core.db)
+        # Translations and transcripts on cards and relays (issue 15); None = off.
+        self.auto_text: AutoTextService | None = None
 
     # ----- helpers -----
 
@@ -650,8 +653,10 @@ class ReportsService:
         me_too: int,
         hood_name: str | None,
         more_voices: int = 0,
+        extra: CardExtra | None = None,
     ) -> str:
-        """``more_voices``: how many voice notes follow the first one."""
+        """``more_voices``: how many voice notes follow the first one; ``extra``: automatic
+        translations and transcripts (issue 15), within what the card leaves free."""
         who = (
             esc(reporter.display_name)
             if (report.show_name and reporter is not None)
@@ -697,7 +702,15 @@ class ReportsService:
                     "🎤 {n} voice note: see below.", "🎤 {n} voice notes: see below.", n
                 ).format(n=n)
             )
-        return "\n".join(lines)
+        text = "\n".join(lines)
+        return text + extra.render(MAX_TEXT - len(text)) if extra is not None else text
+
+    async def card_extra(self, report: Report, lang: str) -> CardExtra | None:
+        """The automatic texts of a card shown again (/problems), in ``lang``."""
+        if self.auto_text is None:
+            return None
+        async with self.db.transaction(mark=False) as conn:
+            return await self.auto_text.card_tx(conn, report, lang, self.clock.now())
 
     @staticmethod
     def text_continuation(text: str | None) -> list[str]:
@@ -725,8 +738,11 @@ class ReportsService:
         ``voices``: the report's voice notes after the first (report_voices), in order."""
         more = list(voices or [])
         every_voice = [report.voice_file_id, *more] if report.voice_file_id else []
+        extra = (
+            await self.auto_text.card_tx(conn, report, to.language, now) if self.auto_text else None
+        )
         with i18n.use_locale(to.language):
-            text = self.card_text(report, cat, reporter, me_too, hood_name, len(more))
+            text = self.card_text(report, cat, reporter, me_too, hood_name, len(more), extra)
             rows = self.worker_buttons(report, reporter)
             caption = _("Report {ref}").format(ref=report.reference)
             goes_on = _("Report {ref}, the text goes on:").format(ref=report.reference)
@@ -1140,13 +1156,19 @@ class ReportsService:
         hood_name = await self.hood_name(report.neighbourhood_id)
         queued = 0
         for chat_id, message_id, handed_to in cards:
-            with i18n.use_locale(self.lang_of(await self.users.by_tg(chat_id))):
+            lang = self.lang_of(await self.users.by_tg(chat_id))
+            extra = (
+                await self.auto_text.card_tx(conn, report, lang, now) if self.auto_text else None
+            )
+            with i18n.use_locale(lang):
                 if handed_to is not None:
                     # Nothing of the reporter stays on a card its holder no longer has.
                     text = self.handed_text(report, await self.users.get(handed_to))
                     rows = []
                 else:
-                    text = self.card_text(report, cat, reporter, count, hood_name, more_voices)
+                    text = self.card_text(
+                        report, cat, reporter, count, hood_name, more_voices, extra
+                    )
                     rows = self.worker_buttons(report, reporter)
             if text == unless_text:
                 continue
@@ -1392,7 +1414,9 @@ class ReportsService:
                     ref=report.reference
                 )
                 rows = [[Button(_("💬 Answer"), cb("rep", "ans", report.id))]]
-            if voice:
+            if await self._relay_translated_tx(conn, to, worker, report, head, text, voice, rows):
+                pass  # in her language, the original one tap away (issue 15)
+            elif voice:
                 await self.outbox.enqueue_tx(
                     conn,
                     to.chat_id,
@@ -1451,7 +1475,11 @@ class ReportsService:
                         )
                     rows = [[Button(_("💬 Reply"), cb("rw", "reply", report.id))]]
                 markup = {"inline_keyboard": [[b.to_dict() for b in rows[0]]]}
-                if voice:
+                if await self._relay_translated_tx(
+                    conn, to, reporter, report, head, text, voice, rows, photo
+                ):
+                    pass  # in the worker's language, the original one tap away (issue 15)
+                elif voice:
                     await self.outbox.enqueue_tx(
                         conn,
                         to.chat_id,
@@ -1490,6 +1518,38 @@ class ReportsService:
                         now=now,
                     )
         self.outbox.wake()
+
+    async def _relay_translated_tx(
+        self,
+        conn: aiosqlite.Connection,
+        to: Recipient,
+        sender: User,
+        report: Report,
+        head: str,
+        text: str | None,
+        voice: str | None,
+        rows: list[list[Button]],
+        photo: str | None = None,
+    ) -> bool:
+        """A relayed text or voice note that needs translating or transcribing for its reader:
+        queued with a note, completed later (bot/domain/translation.py). False: send as is."""
+        if self.auto_text is None:
+            return False
+        return await self.auto_text.relay_tx(
+            conn,
+            chat_id=to.chat_id,
+            reader_id=to.user_id,
+            subject_id=sender.id,
+            source=self.lang_of(sender),
+            target=to.language,
+            head=head,
+            text=text,
+            voice=voice,
+            markup={"inline_keyboard": [[b.to_dict() for b in row] for row in rows]},
+            report_id=report.id,
+            now=self.clock.now(),
+            photo=photo,
+        )
 
     async def reassign(self, report: Report, actor: User, worker_id: int) -> Report:
         """The report goes to a colleague: the other cards become "handed to <colleague>"

@@ -31,6 +31,7 @@ from bot.core.i18n import _, lower_first, ngettext
 from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
+from bot.domain.translation import AutoTextService, org_text
 from storage.repos.groups import GroupsRepo
 from storage.repos.rosters import RostersRepo, Shift, SlotInfo, Task
 from storage.repos.users import User, distinct_names, user_names
@@ -98,10 +99,12 @@ def rule_text(task: Task) -> str:
 
 
 def task_summary(task: Task, group_name: str | None = None) -> str:
-    lines = [f"<b>{esc(task.title)}</b>" + (f" – {esc(group_name)}" if group_name else "")]
+    lines = [
+        f"<b>{esc(org_text(task.title))}</b>" + (f" – {esc(group_name)}" if group_name else "")
+    ]
     lines.append(f"🗓 {rule_text(task)}, {hm(task.start_min)}–{hm(task.end_min)}")
     if task.place:
-        lines.append("📍 " + esc(task.place))
+        lines.append("📍 " + esc(org_text(task.place)))
     lines.append(
         "👥 "
         + ngettext("{n} volunteer per time", "{n} volunteers per time", task.needed).format(
@@ -109,16 +112,16 @@ def task_summary(task: Task, group_name: str | None = None) -> str:
         )
     )
     if task.note:
-        lines.append("📝 " + esc(task.note))
+        lines.append("📝 " + esc(org_text(task.note)))
     return "\n".join(lines)
 
 
 def slot_block(slot: SlotInfo) -> str:
-    lines = [f"<b>{esc(slot.title)}</b>", "🗓 " + slot_when(slot)]
+    lines = [f"<b>{esc(org_text(slot.title))}</b>", "🗓 " + slot_when(slot)]
     if slot.place:
-        lines.append("📍 " + esc(slot.place))
+        lines.append("📍 " + esc(org_text(slot.place)))
     if slot.note:
-        lines.append("📝 " + esc(slot.note))
+        lines.append("📝 " + esc(org_text(slot.note)))
     return "\n".join(lines)
 
 
@@ -241,6 +244,7 @@ class RosterService:
         self.db, self.outbox = core.db, core.outbox
         self.groups = groups
         self.repo = RostersRepo(core.db)
+        self.auto_text: AutoTextService | None = None  # organisers' texts translated (issue 15)
 
     # ----- helpers -----
 
@@ -379,10 +383,16 @@ class RosterService:
             task = await self.repo.task(task_id, conn)
             assert task is not None
             await self.ensure_slots_tx(conn, task, self.now())
+        if self.auto_text is not None:  # name, place and note in the volunteers' languages
+            await self.auto_text.prepare_for_group(
+                [task.title, task.place, task.note], group_id, by
+            )
         return task
 
     async def change_task(self, task: Task, field: str, value: Any) -> int:
         """Change one field; everyone signed up for a coming slot is told. Returns how many."""
+        if self.auto_text is not None and field in ("title", "place", "note"):
+            await self.auto_text.prepare_for_group([value], task.group_id, task.created_by or 0)
         now = self.now()
         group_name = await self.group_name(task.group_id)
         async with self.db.transaction() as conn:
@@ -489,7 +499,7 @@ class RosterService:
                     lines = [
                         _(
                             "🛑 <b>{title}</b> ({group}) has stopped. These shifts are cancelled:"
-                        ).format(title=esc(task.title), group=esc(group_name))
+                        ).format(title=esc(org_text(task.title)), group=esc(group_name))
                     ]
                     lines += ["• " + slot_when(sl) for sl in mine]
                     lines.append(_("Thank you for your help!"))
@@ -938,7 +948,7 @@ class RosterService:
             lines.append(_("No shifts planned."))
         names = await self.slot_names(slots[:60])
         for sl in slots[:60]:
-            lines.append(f"• {slot_when(sl)} {esc(sl.title)} – {count_text(sl)}")
+            lines.append(f"• {slot_when(sl)} {esc(org_text(sl.title))} – {count_text(sl)}")
             if names.get(sl.slot_id):
                 lines.append(who_line(names[sl.slot_id]))
         lines.append("")

@@ -21,6 +21,7 @@ from bot.domain.places import Places
 from bot.domain.privacy import PrivacyService
 from bot.domain.reports import ReportsService
 from bot.domain.rosters import RosterService
+from bot.domain.translation import AutoTextService
 from storage.db import Database
 from storage.repos.dialogs import DialogsRepo
 from storage.repos.groups import GroupsRepo
@@ -49,6 +50,7 @@ class Services:
     assist: AssistService
     places: Places
     bot_username: str = ""
+    auto_text: AutoTextService = None  # type: ignore[assignment]  # always set by build_services
 
     def deep_link(self, payload: str) -> str:
         return f"https://t.me/{self.bot_username}?start={payload}"

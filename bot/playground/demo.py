@@ -89,6 +89,61 @@ NEWCOMERS = [
 PEOPLE = [ANN, SOFIE, JAN, *RESIDENTS, *NEWCOMERS]
 ADMIN_IDS = [ANN.id]
 
+# What the playground's translation double answers for the demo's texts (anything else comes
+# back as "[nl→ar] text", visibly a stand-in), and what its speech-to-text double hears.
+_P = {
+    "Huurdersvergadering": {
+        "ar": "اجتماع المستأجرين", "tr": "Kiracılar toplantısı",
+        "fr": "Réunion des locataires", "en": "Tenants' meeting",
+    },
+    "Buurthuis Rabot": {
+        "ar": "المركز المجتمعي رابوت", "tr": "Rabot mahalle evi",
+        "fr": "Maison de quartier Rabot", "en": "Rabot community centre",
+    },
+    "Actie: het woonplan in de gemeenteraad": {
+        "ar": "تحرك: خطة السكن في مجلس المدينة", "tr": "Eylem: belediye meclisinde konut planı",
+        "fr": "Action : le plan logement au conseil communal",
+        "en": "Action: the housing plan in the city council",
+    },
+    "spandoek vasthouden": {
+        "ar": "حمل اللافتة", "tr": "pankart tutmak",
+        "fr": "tenir la banderole", "en": "hold the banner",
+    },
+    "Stadhuis, Botermarkt 1": {
+        "ar": "دار البلدية، Botermarkt 1", "tr": "Belediye binası, Botermarkt 1",
+        "fr": "Hôtel de ville, Botermarkt 1", "en": "City hall, Botermarkt 1",
+    },
+    "De gemeenteraad bespreekt het woonplan. Wij vragen betaalbare woningen zonder schimmel.": {
+        "ar": "يناقش مجلس المدينة خطة السكن. نطالب بمساكن بأسعار معقولة وخالية من العفن.",
+        "tr": "Belediye meclisi konut planını görüşüyor. Uygun fiyatlı ve küfsüz konutlar"
+        " istiyoruz.",
+        "fr": "Le conseil communal discute du plan logement. Nous demandons des logements"
+        " abordables sans moisissure.",
+        "en": "The city council discusses the housing plan. We ask for affordable homes"
+        " without mould.",
+    },
+    "Een spandoek of een bord": {
+        "ar": "لافتة أو لوحة", "tr": "Bir pankart ya da bir tabela",
+        "fr": "Une banderole ou une pancarte", "en": "A banner or a sign",
+    },
+    "Voedselbedeling": {
+        "ar": "توزيع الطعام", "tr": "Gıda dağıtımı",
+        "fr": "Distribution alimentaire", "en": "Food distribution",
+    },
+    "Breng handschoenen mee.": {
+        "ar": "أحضروا القفازات.", "tr": "Eldiven getirin.",
+        "fr": "Apportez des gants.", "en": "Bring gloves.",
+    },
+    "يوجد عفن في الحمام وابني يسعل كثيرا": {
+        "nl": "Er is schimmel in de badkamer en mijn zoon hoest veel",
+        "en": "There is mould in the bathroom and my son coughs a lot",
+        "fr": "Il y a de la moisissure dans la salle de bain et mon fils tousse beaucoup",
+        "tr": "Banyoda küf var ve oğlum çok öksürüyor",
+    },
+}  # fmt: skip
+PHRASES = {(text, lang): out for text, langs in _P.items() for lang, out in langs.items()}
+SPOKEN = ("يوجد عفن في الحمام وابني يسعل كثيرا", "ar")
+
 
 def person_by_id(user_id: int) -> DemoPerson | None:
     return next((p for p in PEOPLE if p.id == user_id), None)

@@ -24,6 +24,7 @@ from aiohttp import web
 from bot.playground import demo
 from bot.playground.botapi_double import Call
 from bot.playground.harness import Harness
+from bot.playground.text_doubles import FakeLibreTranslate, FakeWhisper
 
 log = logging.getLogger(__name__)
 
@@ -89,17 +90,31 @@ class Playground:
         self._changed = asyncio.Event()
         self._lock = asyncio.Lock()  # clock moves and resets never overlap
         self.toasts: dict[int, dict[str, Any]] = {}
+        # The organisation's own translation and speech-to-text servers, as doubles on
+        # 127.0.0.1 (issue 15): what people write and say reaches each reader in their language.
+        self.translate: FakeLibreTranslate | None = None
+        self.transcribe: FakeWhisper | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         self._delete_db()
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        if self.translate is None:
+            self.translate = await FakeLibreTranslate(phrases=demo.PHRASES).start()
+            self.transcribe = await FakeWhisper(
+                default_text=demo.SPOKEN[0], default_language=demo.SPOKEN[1]
+            ).start()
+        assert self.transcribe is not None
         h = PlaygroundHarness(
             self.db_path.parent,
             admin_ids=list(demo.ADMIN_IDS),
             start_time=demo.START,
-            overrides={"database_path": self.db_path},
+            overrides={
+                "database_path": self.db_path,
+                "translate_url": self.translate.url,
+                "transcribe_url": self.transcribe.url,
+            },
         )
         await h.start()
         h.api.add_listener(self._on_call)
@@ -107,14 +122,19 @@ class Playground:
         await demo.seed(h)
         self._bump()
 
-    async def stop(self) -> None:
+    async def stop(self, servers: bool = True) -> None:
         if self.h is not None:
             h, self.h = self.h, None
             await h.stop()
+        if servers:
+            for double in (self.translate, self.transcribe):
+                if double is not None:
+                    await double.stop()
+            self.translate = self.transcribe = None
 
     async def reset(self) -> None:
         async with self._lock:
-            await self.stop()
+            await self.stop(servers=False)
             self.toasts.clear()
             self.generation += 1
             await self.start()

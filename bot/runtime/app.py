@@ -4,6 +4,7 @@ playground alike."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -23,7 +24,8 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.flood import FloodGuard
 from bot.core.outbox import Outbox, SendError
 from bot.core.scheduler import Scheduler
-from bot.core.settings import Settings
+from bot.core.settings import Settings, off_host_urls
+from bot.domain import translation
 from bot.domain.actions import ActionsService
 from bot.domain.assist import AssistService
 from bot.domain.deps import Core
@@ -35,8 +37,10 @@ from bot.domain.privacy_features import run_retention as features_retention
 from bot.domain.reports import ReportsService
 from bot.domain.rosters import RosterService
 from bot.domain.services import Services
+from bot.domain.translation import auto_text_part
 from bot.runtime.http import AiohttpRequest
 from bot.runtime.intake import Intake, OrderedUpdateProcessor
+from bot.runtime.speech import build_auto_text, telegram_voice_fetcher
 from handlers.context import BotContext, BotData
 from storage.db import Database
 from storage.repos.dialogs import DialogsRepo
@@ -106,6 +110,13 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     rosters = RosterService(core, groups=groups)
     privacy = PrivacyService(settings=settings, clock=clock, db=db, users=users, outbox=outbox)
     assist = AssistService(settings=settings, clock=clock, db=db, users=users, groups=groups)
+    # Translations and transcripts on the organisation's own servers (issue 15).
+    auto_text = build_auto_text(core)
+    reports.auto_text = auto_text
+    meetings.auto_text = auto_text
+    actions.auto_text = auto_text
+    rosters.auto_text = auto_text
+    auto_text.edit_cards_tx = reports.edit_cards_tx
 
     # What the outbox tells a feature about its messages (by the ref's prefix).
     outbox.on_failed("report", reports.on_card_failed)
@@ -116,6 +127,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     outbox.on_sent("acm", actions.on_member_sent)
     outbox.on_failed("acm", actions.on_member_failed)
     outbox.on_sent("rtk", rosters.on_ask_sent)
+    outbox.on_sent("enr", auto_text.on_message_sent)
     outbox.on_unreachable(lambda conn, chat_id, now: users.mark_unreachable_tx(conn, chat_id, now))
 
     # Work the scheduler's tick asks for, in this order.
@@ -129,12 +141,18 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     scheduler.register("privacy:features_retention", partial(features_retention, db, settings))
     scheduler.register("meetings", meetings.tick)
     scheduler.register("assist:retention", partial(assist.run_retention, privacy))
+    scheduler.register("auto_text", auto_text.run_due)
+    scheduler.register(
+        "auto_text:retention",
+        lambda now: auto_text.texts.retention(now - timedelta(days=settings.inbox_retention_days)),
+    )
 
     # Each feature's part of /mydata and /forget; /forget runs them in this order.
     privacy.add_part(reports_part(privacy, reports))
     for part in feature_parts(meetings, actions, rosters):
         privacy.add_part(part)
     privacy.add_part(PersonalData("assisted", assist.export, assist.forget))
+    privacy.add_part(auto_text_part(auto_text))
 
     return Services(
         settings=settings,
@@ -154,6 +172,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         privacy=privacy,
         assist=assist,
         places=Places(projects, settings),
+        auto_text=auto_text,
     )
 
 
@@ -162,6 +181,9 @@ async def _post_init(app: Application) -> None:
     await services.db.open()
     await services.db.migrate()
     services.bot_username = app.bot.username or services.bot_username
+    services.auto_text.fetch_voice = telegram_voice_fetcher(app.bot)
+    await services.auto_text.load()
+    services.auto_text.kick()  # work left by the last run is done now, not at the next tick
     from handlers import on_startup
 
     await on_startup(app)
@@ -169,12 +191,20 @@ async def _post_init(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     services: Services = app.bot_data.services
+    await services.auto_text.close()
     await services.db.close()
 
 
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
     clock = clock or SystemClock(settings.tz)
     i18n.load(settings.default_language, settings.tz)
+    off_host = off_host_urls(settings)
+    if off_host:
+        log.warning(
+            "%s: not on this host or a private network; people's texts and voice notes will be"
+            " sent there (see docs/translations.md)",
+            ", ".join(off_host),
+        )
     services = build_services(settings, clock)
     flood = FloodGuard(
         limit=settings.flood_max_per_minute, window=60.0, quiet=settings.flood_quiet_seconds
@@ -214,6 +244,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         .build()
     )
     app.bot_data.services = services
+    # The tasks this application starts copy it (see bot.domain.translation.active).
+    translation.active.set(services.auto_text)
     app.bot_data.processor = processor
     app.bot_data.intake = Intake(app, services.db, settings.polling_timeout)
     from handlers import register_all

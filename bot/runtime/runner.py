@@ -84,6 +84,9 @@ class Runtime:
                     and await self.intake.pending() == 0
                 ):
                     await self.services.outbox.idle()
+                    # Translations and transcripts nudged by what was just sent (issue 15).
+                    await self.services.auto_text.idle()
+                    await self.services.outbox.idle()
                     if self.app.update_queue.empty() and self.processor.idle:
                         return
                 await asyncio.sleep(0.005)

@@ -34,6 +34,7 @@ from handlers.meetings.shared import (
     stamp,
     svc,
 )
+from handlers.translations import offer_versions, on_fix_text
 from storage.repos.dialogs import Dialog
 
 
@@ -237,6 +238,8 @@ async def preview(update: Update, ctx: BotContext, data: dict) -> None:
         await show(
             update, ctx, service.member_text(draft, group.name, draft.rule), service.rsvp_rows(None)
         )
+        await offer_versions(update, ctx, KIND, data)  # members' languages (issue 15)
+        await s.dialogs.set(ctx.user.id, KIND, "preview", data, s.clock.now())
     members = await s.groups.count_members(group.id)
     await reply(
         update,
@@ -354,6 +357,8 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             return
         data["capacity"] = capacity
         await preview(update, ctx, data)
+    elif step == "trfix":
+        await on_fix_text(update, ctx, dialog, text)  # a corrected translation (issue 15)
     elif step == "notes":
         m = await edited_meeting(update, ctx, data)
         if m is None:

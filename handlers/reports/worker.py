@@ -178,6 +178,7 @@ async def on_rw(update: Update, ctx: BotContext) -> None:
             reporter,
             await r.me_too_count(rep.id),
             await r.hood_name(rep.neighbourhood_id),
+            extra=await r.card_extra(rep, i18n.current_language()),
         )
         # Everything the card came with, then the conversation so far; each copy is recorded,
         # so /forget can reach it later.

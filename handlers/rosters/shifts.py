@@ -12,6 +12,7 @@ from bot.domain.rosters import (
     slot_block,
     slot_when,
 )
+from bot.domain.translation import org_text
 from handlers.common import (
     answer,
     button_expired,
@@ -81,17 +82,18 @@ async def _group_view(update: Update, ctx: BotContext, group_id: int) -> None:
     ]
     rows: list[list[Button]] = []
     for sl in slots:
+        title = org_text(sl.title)  # in the volunteer's language when translated (issue 15)
         if await svc(ctx).has_shift(sl.slot_id, ctx.user.id):
-            lines.append("✅ {} – {} ({})".format(slot_when(sl), esc(sl.title), _("you")))
+            lines.append("✅ {} – {} ({})".format(slot_when(sl), esc(title), _("you")))
         elif sl.missing == 0:
-            lines.append("⛔ {} – {} ({})".format(slot_when(sl), esc(sl.title), _("full")))
+            lines.append("⛔ {} – {} ({})".format(slot_when(sl), esc(title), _("full")))
         else:
-            lines.append(f"✋ {slot_when(sl)} – {esc(sl.title)} ({sl.signed}/{sl.needed})")
+            lines.append(f"✋ {slot_when(sl)} – {esc(title)} ({sl.signed}/{sl.needed})")
             if len(rows) < 20:
                 rows.append(
                     [
                         Button(
-                            f"✋ {slot_when(sl)} {sl.title}"[:60],
+                            f"✋ {slot_when(sl)} {title}"[:60],
                             cb("sh", "take", sl.slot_id),
                         )
                     ]
@@ -279,8 +281,8 @@ async def cmd_shifts(update: Update, ctx: BotContext) -> None:
     rows: list[list[Button]] = []
     for shift, slot in shifts:
         lines.append(
-            f"• {slot_when(slot)} – {esc(slot.title)}"
-            + (" 📍 " + esc(slot.place) if slot.place else "")
+            f"• {slot_when(slot)} – {esc(org_text(slot.title))}"
+            + (" 📍 " + esc(org_text(slot.place)) if slot.place else "")
         )
         if rsvc.can_step_back(slot):
             rows.append(

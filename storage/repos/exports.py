@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.db import Database
-from storage.repos.report_privacy import PIN_DECIMALS, redact
+from storage.repos.report_privacy import PIN_DECIMALS
 from storage.timestamps import to_db
 
 
@@ -83,7 +83,8 @@ def iter_rows(
 ) -> Iterator[ExportRow]:
     """The reports in ``f`` in order of creation, one at a time (an export of 100,000 never
     holds them all). ``history=False`` skips the status history (the dossier does not show it,
-    and it is a third of the reading). ``quote`` is always None here: see ``latest_quotes``."""
+    and it is a third of the reading). ``quote`` is always None here: the dossier's quotes come
+    from bot.domain.translation.dossier_quotes."""
     where, params = _where(f)
     # One pass: history and "me too" as correlated look-ups on their (report_id, ...) indexes,
     # which beats joining and sorting a quarter of a million events for large exports.
@@ -150,21 +151,12 @@ def iter_rows(
 # Where the words of a quote may come from, in order of preference: what the resident typed,
 # then a summary a worker typed and the resident approved, then a transcript of the voice note.
 # The last two are read only when the schema has them (a later migration adds them).
-QUOTE_SOURCES = ("text", "summary", "transcript")
-
-
-def quote_words(texts: dict[str, str | None]) -> str | None:
-    """The words to quote for one consenting report: the first source that holds any."""
-    for source in QUOTE_SOURCES:
-        value = texts.get(source)
-        if value and value.strip():
-            return value.strip()
-    return None
-
-
-def _quote_columns(conn: sqlite3.Connection) -> list[str]:
-    have = {row[1] for row in conn.execute("PRAGMA table_info(reports)")}
-    return [c for c in QUOTE_SOURCES if c in have]
+# A consenting story has words once it is typed, or once its voice note is transcribed
+# (the transcripts table, bot/domain/translation.py).
+_HAS_WORDS = (
+    "(COALESCE(TRIM(r.text), '') != ''"
+    " OR EXISTS (SELECT 1 FROM transcripts t WHERE t.report_id = r.id AND t.text != ''))"
+)
 
 
 @dataclass(frozen=True)
@@ -177,37 +169,12 @@ class Consent:
 
 def consent_counts(conn: sqlite3.Connection, f: ExportFilter) -> Consent:
     where, params = _where(f)
-    columns = _quote_columns(conn)
-    has_words = " OR ".join(f"COALESCE(TRIM(r.{c}), '') != ''" for c in columns) or "0"
     agreed, waiting = conn.execute(
-        f"SELECT COUNT(*), COALESCE(SUM(NOT ({has_words}) AND r.voice_file_id IS NOT NULL), 0)"
+        f"SELECT COUNT(*), COALESCE(SUM(NOT {_HAS_WORDS} AND r.voice_file_id IS NOT NULL), 0)"
         f" FROM reports r WHERE {where} AND r.quote_ok = 1",
         params,
     ).fetchone()
     return Consent(agreed, waiting)
-
-
-def latest_quotes(conn: sqlite3.Connection, f: ExportFilter, limit: int) -> list[tuple[str, str]]:
-    """(category key, redacted words) of the newest ``limit`` reports in ``f`` whose reporter
-    agreed to be quoted and whose story has words (see ``quote_words``), oldest first. Only
-    these few are redacted, not every consenting one."""
-    where, params = _where(f)
-    columns = _quote_columns(conn)
-    has_words = " OR ".join(f"COALESCE(TRIM(r.{c}), '') != ''" for c in columns) or "0"
-    selected = ", ".join(f"r.{c}" for c in columns)
-    rows = conn.execute(
-        f"SELECT r.category_key, u.first_name, u.last_name, u.username, {selected}"
-        " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id"
-        f" WHERE {where} AND r.quote_ok = 1 AND ({has_words})"
-        " ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    out = []
-    for key, fn, ln, un, *texts in reversed(rows):
-        quote = redact(quote_words(dict(zip(columns, texts, strict=True))), [fn, ln, un])
-        if quote:
-            out.append((key, quote))
-    return out
 
 
 def read_category_labels(
