@@ -160,7 +160,8 @@ async def test_a_pin_is_offered_the_open_reports_of_its_own_neighbourhood(h, adm
     await file_report(h, lea, text="Schimmel", hood="Blaisantvest")
     refs = dict(
         await h.rows(
-            "SELECT n.name, r.reference FROM reports r JOIN neighbourhoods n ON n.id = r.neighbourhood_id"
+            "SELECT n.name, r.reference FROM reports r"
+            " JOIN neighbourhoods n ON n.id = r.neighbourhood_id"
         )
     )
     mehmet = await join(h, payload, "Mehmet", "tr")
