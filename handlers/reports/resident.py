@@ -186,7 +186,8 @@ async def _ask(
         rows = await _hood_rows(ctx, pid)
         rows.append([Button(_("❓ I do not know"), cb("rep", "hood", 0))])
         # A new message whose buttons go when it is answered (kept in where_msg).
-        sent = await reply(update, ctx, _("Which neighbourhood is it in? Tap one."), rows)
+        which = _("Which neighbourhood is it in? Tap one.")
+        sent = await reply(update, ctx, kept + "\n\n" + which if kept else which, rows)
         data.where_msg = sent.message_id
         await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
     elif step == "similar":
@@ -463,6 +464,20 @@ async def _ask_where(update: Update, ctx: BotContext, data: ReportDraft, kept: s
                 "edit",
             )
     rows = await _hood_rows(ctx, data.project_id)
+    if ctx.acting_for is not None:
+        # A worker acting for a resident: "my location" would be the worker's phone, and the
+        # keyboard at the bottom is the worker's own. One message, the place asked in words.
+        if rows:
+            ask = _(
+                "📍 Where is it? Tap the neighbourhood, share the place (📎 → Location) or type "
+                "the address."
+            )
+        else:
+            ask = _("📍 Where is it? Share the place (📎 → Location) or type the address.")
+        sent = await reply(update, ctx, kept + "\n\n" + ask if kept else ask, rows)
+        data.where_msg = sent.message_id if rows else None
+        await s.dialogs.set(ctx.user.id, KIND, "where", data.to_dict(), s.clock.now())
+        return
     if rows:
         text = _("📍 Where is it? If you are there now, tap “📍 Send my location” below.")
     else:
@@ -498,10 +513,16 @@ async def _leave_place(
                 "edit",
             )
         data.where_msg = None
-    # The location button's keyboard goes: the main keyboard comes back with the line.
-    await send_keyboard(update, ctx, line or await _place_line(ctx, data))
+    # The location button's keyboard goes: the main keyboard comes back with the line (when
+    # acting for someone there was none; the worker's own keyboard stays).
+    said = line or await _place_line(ctx, data)
+    kept = None
+    if ctx.acting_for is None:
+        await send_keyboard(update, ctx, said)
+    else:
+        kept = said  # said with the next question
     ask_hood = pick and data.hood is None and bool(await _hood_rows(ctx, data.project_id))
-    await _ask(update, ctx, "hood" if ask_hood else _next("where", data), data, fresh=True)
+    await _ask(update, ctx, "hood" if ask_hood else _next("where", data), data, kept, fresh=True)
 
 
 async def _pin_later(update: Update, ctx: BotContext, step: str, data: ReportDraft) -> None:
@@ -619,7 +640,7 @@ async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str 
         return None
     await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, data)
     kept = _("I kept your report as a draft. Send /report to continue it.")
-    if dialog.step in ("where", "hood"):
+    if dialog.step in ("where", "hood") and ctx.acting_for is None:
         # Stopped at the place step: the location button's keyboard goes, the main one is back.
         await send_keyboard(
             update, ctx, _("👇 Your main buttons are now at the bottom of the screen.")
