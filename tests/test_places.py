@@ -190,6 +190,30 @@ async def test_a_pin_is_offered_the_open_reports_of_its_own_neighbourhood(h, adm
     assert await h.rows("SELECT text FROM report_me_too") == [("Banyoda küf var",)]
 
 
+async def test_typing_at_the_me_too_question_is_her_own_report(h, admin):
+    """Offered the open report of her neighbourhood, Lea does not tap: she types her problem.
+    It is her own report's description, and she goes on to the photos."""
+    sofie, jan, payload = await setup_world(h, admin)
+    await _give_boundary(h, admin)
+    fatima = await join(h, payload, "Fatima", "nl")
+    await file_report(h, fatima, text="Schimmel", hood="Rabot")
+    lea = await join(h, payload, "Lea", "nl")
+    await _report_with_pin(h, lea, MEHMET_PIN)
+    assert "R-2026-0001" in lea.last_text()
+    await lea.send("Bij ons lekt het dak")
+    step, data = (await h.rows("SELECT step, data FROM dialogs"))[0]
+    assert step == "photos" and json.loads(data)["text"] == "Bij ons lekt het dak"
+    await lea.press("✅")
+    await lea.press("🙈")
+    await lea.press("❌")
+    await lea.press("✅")
+    assert await h.rows("SELECT text FROM reports ORDER BY id") == [
+        ("Schimmel",),
+        ("Bij ons lekt het dak",),
+    ]
+    assert await h.rows("SELECT * FROM report_me_too") == []
+
+
 async def test_nearest_centre_else_the_resident_picks(h, admin):
     sofie, jan, payload = await setup_world(h, admin)
     # Blaisantvest gets a centre by a pin the admin sends.

@@ -330,6 +330,13 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     if dialog.step == "joined":
         # Counted for a report: what they send now is their own story for it.
         dialog = Dialog(dialog.user_id, dialog.kind, "what", dialog.data, dialog.updated_at)
+    told = msg.voice is not None or bool(msg.photo) or bool(raw.strip())
+    if dialog.step == "similar" and told:
+        # Words, a voice note or a photo instead of a tap: their own report, told at once.
+        own = data.then or ("confirm" if data.back else ("photos" if data.described else "what"))
+        if own in ("what", "photos"):
+            data.then = None
+            dialog = Dialog(dialog.user_id, dialog.kind, own, dialog.data, dialog.updated_at)
     if msg.text and dialog.step != "what" and data.continues_split(at):
         # The second piece of a text the client split: the dialog already moved on.
         if len(data.text or "") + len(raw) > DESCRIPTION_MAX:
