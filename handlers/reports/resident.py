@@ -647,8 +647,9 @@ async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str 
         return None
     await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, data)
     kept = _("I kept your report as a draft. Send /report to continue it.")
-    if dialog.step in ("where", "hood") and ctx.acting_for is None:
-        # Stopped at the place step: the location button's keyboard goes, the main one is back.
+    if dialog.step == "where" and ctx.acting_for is None:
+        # Stopped at the place question: the location button's keyboard goes, the main one is
+        # back (at "hood", after a pin or an address, it is back already).
         await send_keyboard(
             update, ctx, _("👇 Your main buttons are now at the bottom of the screen.")
         )
