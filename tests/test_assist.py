@@ -55,12 +55,20 @@ async def test_sofie_assists_maria_to_report_mould_with_a_photo(h, admin):
     # Maria's own menu: report a problem (the same flow, Sofie's phone as the camera).
     await sofie.press("📣")
     assert "Maria" in sofie.last_text()  # the banner: for whom
+    own_keyboard = h.api.reply_keyboards.get(sofie.id)
     await sofie.press("🏠")
-    await sofie.press("Rabot")  # category and place first, then the story
-    assert "Voor Maria" in sofie.last_text()
+    # The place, asked in words: no "send my location" (that would be Sofie's phone), and
+    # Sofie's own keyboard stays hers.
+    assert "📎" in sofie.last_text() and "Rabot" in sofie.button_texts()
+    assert h.api.reply_keyboards.get(sofie.id) == own_keyboard
+    await sofie.press("Rabot")
+    assert "Rabot" in sofie.last_text() and "Voor Maria" in sofie.last_text()
+    if any("➡️" in b for b in sofie.button_texts()):
+        await sofie.press("➡️")
     await sofie.send("Schimmel in de slaapkamer, het kind hoest")
     await h.push(h.api.photo_update(sofie.tg))
-    await sofie.press("✅")  # done with photos
+    await sofie.press("✅")
+    assert h.api.reply_keyboards.get(sofie.id) == own_keyboard
     await sofie.press("✅")  # the worker may see her name
     await sofie.press("❌")  # no quotes
     await sofie.press("✅")
@@ -166,8 +174,10 @@ async def test_sofie_runs_mydata_and_forget_for_maria(h, admin):
     await sofie.press("📣")
     await sofie.press("🏠")
     await sofie.press("Rabot")
+    if any("➡️" in b for b in sofie.button_texts()):
+        await sofie.press("➡️")
     await sofie.send("Vocht in de kelder")
-    await sofie.press("✅")  # no photos
+    await sofie.press("✅")
     await sofie.press("🙈")  # Maria stays anonymous for the worker
     await sofie.press("❌")
     await sofie.press("✅")

@@ -157,6 +157,9 @@ class ReportDraft:
     # The report this household said "me too" to: what it tells goes to that report.
     joined: int | None = None
     where_msg: int | None = None  # the "where is it?" question: its buttons go when it is answered
+    # The step to go back to after the place and the similar reports, when they were asked
+    # again in the middle (a pin sent while describing, a draft from before the new order).
+    then: str | None = None
     back: bool = False  # changing one answer from the summary: back to "confirm" after it
 
     def set_voice(self, file_id: str, duration: int | None) -> None:
@@ -170,6 +173,11 @@ class ReportDraft:
             self.voice, self.voice_dur = file_id, duration
         else:
             self.voices.append([file_id, duration])
+
+    @property
+    def placed(self) -> bool:
+        """Was the place answered (a neighbourhood, a pin or an address)?"""
+        return self.hood is not None or self.lat is not None or self.address is not None
 
     @property
     def described(self) -> bool:
@@ -235,6 +243,7 @@ class ReportDraft:
             "similar": self.similar,
             "joined": self.joined,
             "where_msg": self.where_msg,
+            "then": self.then,
         }
         given = self.text is not None or self.voice is not None
         for key, value in optional.items():
@@ -271,6 +280,7 @@ class ReportDraft:
             similar=data.get("similar"),
             joined=num("joined"),
             where_msg=data.get("where_msg"),
+            then=data.get("then"),
             back=bool(data.get("back")),
         )
 

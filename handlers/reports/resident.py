@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.core import i18n
@@ -26,6 +26,7 @@ from handlers.common import (
     with_retry,
 )
 from handlers.context import BotContext
+from handlers.menus import send_keyboard
 from handlers.reports._common import KIND, KIND_REP, ack, message_of, seconds, svc
 from storage.repos.dialogs import Dialog
 from storage.repos.reports import Report
@@ -139,7 +140,7 @@ async def _ask(
         # Also after changing the place from the summary: the new place may have it open.
         similar = await r.similar(data.project_id, data, ctx.user.id)
         if not similar:
-            step = "confirm" if data.back else ("name" if data.described else "what")
+            step = _after_similar(data)
         else:
             data.similar = [x.id for x in similar]
     await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
@@ -185,7 +186,8 @@ async def _ask(
         rows = await _hood_rows(ctx, pid)
         rows.append([Button(_("❓ I do not know"), cb("rep", "hood", 0))])
         # A new message whose buttons go when it is answered (kept in where_msg).
-        sent = await reply(update, ctx, _("Which neighbourhood is it in? Tap one."), rows)
+        which = _("Which neighbourhood is it in? Tap one.")
+        sent = await reply(update, ctx, kept + "\n\n" + which if kept else which, rows)
         data.where_msg = sent.message_id
         await s.dialogs.set(ctx.user.id, KIND, step, data.to_dict(), s.clock.now())
     elif step == "similar":
@@ -279,15 +281,42 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
 def _next(step: str, data: ReportDraft) -> str:
     if data.back and step in ("cat", "what", "photos", "quote"):
         return "confirm"
-    if data.back and step == "where":
-        return "similar"  # the new place may have the same problem open: offered, else back
+    if step == "where":
+        # Also after changing the place from the summary: the new place may have the same
+        # problem open (offered), else back to where the person was (``_after_similar``).
+        return "similar"
     if step == "joined":
         return "photos"
     nxt = STEPS_ORDER[STEPS_ORDER.index(step) + 1]
-    placed = data.hood is not None or data.lat is not None or data.address is not None
-    if not placed and not data.joined and STEPS_ORDER.index(nxt) > STEPS_ORDER.index("where"):
-        return "where"  # a draft from before the place was asked first
+    if _unplaced_after(nxt, data):
+        data.then = nxt  # a conversation from before the place was asked first: then on
+        return "where"
     return nxt
+
+
+def _unplaced_after(step: str, data: ReportDraft) -> bool:
+    """A step past the place while no place was given (a report, not a "me too")."""
+    past = step in STEPS_ORDER and STEPS_ORDER.index(step) > STEPS_ORDER.index("where")
+    return past and not data.placed and not data.joined and data.cat is not None
+
+
+def _after_similar(data: ReportDraft) -> str:
+    """Where the conversation goes after the similar reports (none, or "send my own")."""
+    then, data.then = data.then, None
+    if then:  # the place came in the middle (a pin while describing): back to that step
+        return then
+    if data.back:
+        return "confirm"
+    return "photos" if data.described else "what"
+
+
+def _resume_at(step: str, data: ReportDraft) -> str:
+    """The step a draft continues at: its own, or the place first for a draft from before the
+    place came right after the category (then on to its step)."""
+    if _unplaced_after(step, data):
+        data.then = None if step == "similar" else step
+        return "where"
+    return step
 
 
 async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
@@ -301,6 +330,13 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     if dialog.step == "joined":
         # Counted for a report: what they send now is their own story for it.
         dialog = Dialog(dialog.user_id, dialog.kind, "what", dialog.data, dialog.updated_at)
+    told = msg.voice is not None or bool(msg.photo) or bool(raw.strip())
+    if dialog.step == "similar" and told and data.then in ("what", "photos"):
+        # Offered the similar reports because of a pin sent while describing: what they send
+        # now goes on with the step they were at. (Told at a first offer, it is kept with the
+        # offer still open: see the "similar" branch below.)
+        own, data.then = data.then, None
+        dialog = Dialog(dialog.user_id, dialog.kind, own, dialog.data, dialog.updated_at)
     if msg.text and dialog.step != "what" and data.continues_split(at):
         # The second piece of a text the client split: the dialog already moved on.
         if len(data.text or "") + len(raw) > DESCRIPTION_MAX:
@@ -308,6 +344,13 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             return
         data.join_piece(raw, at)
         await _ask(update, ctx, dialog.step, data, _("✅ I got all of your text."))
+        return
+    if (
+        msg.location is not None
+        and dialog.step in ("similar", "what", "photos")
+        and not data.joined
+    ):
+        await _pin_later(update, ctx, dialog.step, data)
         return
     if dialog.step == "what":
         if msg.voice is not None:
@@ -348,9 +391,6 @@ async def report_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(update, ctx, _("Please type what is wrong, or send a voice note."))
             return
         await _ask(update, ctx, _next("what", data), data, _kept_line(data))
-    elif dialog.step == "photos" and msg.location is not None and not data.back:
-        # The place, shared before tapping Done: taken as the answer to the next question.
-        await _place_message(update, ctx, "where", data)
     elif dialog.step == "photos":
         done = [[Button(_("✅ Done"), cb("rep", "pdone"))]]
         if msg.photo or msg.voice is not None or raw.strip():
@@ -447,6 +487,20 @@ async def _ask_where(update: Update, ctx: BotContext, data: ReportDraft, kept: s
                 "edit",
             )
     rows = await _hood_rows(ctx, data.project_id)
+    if ctx.acting_for is not None:
+        # A worker acting for a resident: "my location" would be the worker's phone, and the
+        # keyboard at the bottom is the worker's own. One message, the place asked in words.
+        if rows:
+            ask = _(
+                "📍 Where is it? Tap the neighbourhood, share the place (📎 → Location) or type "
+                "the address."
+            )
+        else:
+            ask = _("📍 Where is it? Share the place (📎 → Location) or type the address.")
+        sent = await reply(update, ctx, kept + "\n\n" + ask if kept else ask, rows)
+        data.where_msg = sent.message_id if rows else None
+        await s.dialogs.set(ctx.user.id, KIND, "where", data.to_dict(), s.clock.now())
+        return
     if rows:
         text = _("📍 Where is it? If you are there now, tap “📍 Send my location” below.")
     else:
@@ -482,9 +536,43 @@ async def _leave_place(
                 "edit",
             )
         data.where_msg = None
-    await _send(update, ctx, line or await _place_line(ctx, data), ReplyKeyboardRemove())
+    # The location button's keyboard goes: the main keyboard comes back with the line (when
+    # acting for someone there was none; the worker's own keyboard stays).
+    said = line or await _place_line(ctx, data)
+    kept = None
+    if ctx.acting_for is None:
+        await send_keyboard(update, ctx, said)
+    else:
+        kept = said  # said with the next question
     ask_hood = pick and data.hood is None and bool(await _hood_rows(ctx, data.project_id))
-    await _ask(update, ctx, "hood" if ask_hood else _next("where", data), data, fresh=True)
+    await _ask(update, ctx, "hood" if ask_hood else _next("where", data), data, kept, fresh=True)
+
+
+async def _pin_later(update: Update, ctx: BotContext, step: str, data: ReportDraft) -> None:
+    """A pin shared after the place was answered (while describing, with the photos, or when
+    the similar reports are shown, via 📎 → Location): it is the exact place. Its neighbourhood
+    (boundary, else nearest centre) replaces the one given; none found keeps it. When that place
+    has open similar reports not offered yet, they come first ("me too"), then the same step."""
+    msg = message_of(update)
+    assert msg.location is not None
+    lat, lon = msg.location.latitude, msg.location.longitude
+    found = await ctx.services.places.locate(data.project_id, lat, lon)
+    if found.far:  # shared from somewhere else: the place stays as it was
+        far = _(
+            "📍 That place is far from the neighbourhoods of this project, so I did not keep it."
+        )
+        await _ask(update, ctx, step, data, far)
+        return
+    data.lat, data.lon = lat, lon
+    if found.hood_id is not None:
+        data.hood = found.hood_id
+    line = await _place_line(ctx, data)
+    offered = set(data.similar or [])
+    similar = await svc(ctx).similar(data.project_id, data, ctx.user.id)
+    if step != "similar" and any(x.id not in offered for x in similar):
+        data.then = step
+        step = "similar"
+    await _ask(update, ctx, step, data, line)
 
 
 async def _place_message(update: Update, ctx: BotContext, step: str, data: ReportDraft) -> None:
@@ -575,10 +663,12 @@ async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str 
         return None
     await svc(ctx).keep_as_draft(ctx.user.id, dialog.step, data)
     kept = _("I kept your report as a draft. Send /report to continue it.")
-    if dialog.step in ("where", "hood"):
-        # Stopped at the place step: the location button goes with the answer.
-        await _send(update, ctx, kept, ReplyKeyboardRemove())
-        return _("What do you want to do?")
+    if dialog.step == "where" and ctx.acting_for is None:
+        # Stopped at the place question: the location button's keyboard goes, the main one is
+        # back (at "hood", after a pin or an address, it is back already).
+        await send_keyboard(
+            update, ctx, _("👇 Your main buttons are now at the bottom of the screen.")
+        )
     return kept
 
 
@@ -602,11 +692,13 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         draft = await r.draft(ctx.user.id)
         if action == "resume":
             if dialog is not None and dialog.kind == KIND:
-                await _ask(update, ctx, dialog.step, ReportDraft.from_dict(dialog.data))
+                data = ReportDraft.from_dict(dialog.data)
+                await _ask(update, ctx, _resume_at(dialog.step, data), data)
                 return
             if draft is not None:
                 await r.resume_draft(ctx.user.id)
-                await _ask(update, ctx, draft.step, ReportDraft.from_dict(draft.data))
+                data = ReportDraft.from_dict(draft.data)
+                await _ask(update, ctx, _resume_at(draft.step, data), data)
                 return
         await r.start_afresh(ctx.user.id, KIND)
         await _start(update, ctx, await roles(ctx))
@@ -670,6 +762,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         # they already told goes with it: told at this step, photos come next; a place changed
         # from the summary goes on to the consent questions.
         data.joined = rep.id
+        data.then = None  # its place is the report's
         step_after = ("name" if data.back else "photos") if data.described else "joined"
         added = await r.me_too(rep, ctx.user, (KIND, step_after, data.to_dict()))
         count = await r.me_too_count(rep.id) + 1
@@ -694,8 +787,7 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
         )
     elif action == "own" and step == "similar":
         ack(update)
-        after = "confirm" if data.back else ("photos" if data.described else _next("similar", data))
-        await _ask(update, ctx, after, data)
+        await _ask(update, ctx, _after_similar(data), data)
     elif action in ("name", "quote") and step == action and arg in (0, 1):
         ack(update)
         if action == "name":
