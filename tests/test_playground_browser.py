@@ -336,26 +336,33 @@ def test_join_by_poster_in_arabic_buttons_and_clock(page: Page):
     page.choose(0, AMINA)
     assert page.count(0) == 0
     page.attach(0, ".poster", "Huurders Rabot")
-    greeting = page.wait_new(0, 0, "the greeting")
+    # The greeting, then (she joined after the group planned things) one short message with
+    # the group's upcoming meeting and action call and their answer buttons.
+    page.wait(lambda: page.count(0) >= 2, what="the greeting and the group's plans")
+    greeting = page.texts(0)[0]
     assert "Huurders Rabot" in greeting and "مرحب" in greeting
-    text_el = page.bubbles(0)[-1].find_element(By.CSS_SELECTOR, ".text")
+    assert "Huurdersvergadering" in page.texts(0)[1]
+    text_el = page.bubbles(0)[0].find_element(By.CSS_SELECTOR, ".text")
     assert (
         page.d.execute_script("return getComputedStyle(arguments[0]).direction", text_el) == "rtl"
     )
-    greeting_id = page.bubbles(0)[-1].get_attribute("data-id")
+    greeting_id = page.bubbles(0)[0].get_attribute("data-id")
 
-    # She confirms Arabic: the same bubble is edited in place, with the main menu.
+    # She confirms Arabic: the welcome stays readable (its language buttons go), her main
+    # buttons come to the bottom of the screen and her home screen follows, in Arabic.
     page.press(0, "العربية")
-    page.wait(lambda: "حسناً" in page.last_text(0), what="the edited bubble")
-    assert page.count(0) == 1 and page.bubbles(0)[-1].get_attribute("data-id") == greeting_id
-    assert "edited" in page.bubbles(0)[-1].find_element(By.CSS_SELECTOR, ".meta").text
+    page.wait(
+        lambda: page.count(0) >= 4 and "حسناً" in page.last_text(0), what="her home in Arabic"
+    )
+    assert page.bubbles(0)[0].get_attribute("data-id") == greeting_id
+    assert "العربية" not in " ".join(b.text for b in page.buttons(0))
     page.press(0, "مجموعاتي")  # "My groups"
-    groups = page.wait_new(0, 1, "her groups")
+    groups = page.wait_new(0, 4, "her groups")
     assert "Huurders Rabot" in groups
 
     # Typing works too, and the command menu is hers (in Arabic).
     page.send(0, "/help")
-    page.wait_new(0, 2, "help")
+    page.wait_new(0, 5, "help")
     assert "/groups" in page.last_text(0)
     assert "/language" in page.command_names(0)
 
