@@ -351,9 +351,7 @@ def test_join_by_poster_in_arabic_buttons_and_clock(page: Page):
     # She confirms Arabic: the welcome stays readable (its language buttons go), her main
     # buttons come to the bottom of the screen and her home screen follows, in Arabic.
     page.press(0, "العربية")
-    page.wait(
-        lambda: page.count(0) >= 4 and "حسناً" in page.last_text(0), what="her home in Arabic"
-    )
+    page.wait(lambda: page.count(0) >= 4 and "حسناً" in page.last_text(0), what="her home in Arabic")
     assert page.bubbles(0)[0].get_attribute("data-id") == greeting_id
     assert "العربية" not in " ".join(b.text for b in page.buttons(0))
     page.press(0, "مجموعاتي")  # "My groups"

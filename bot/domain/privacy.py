@@ -32,8 +32,10 @@ from bot.core.clock import Clock
 from bot.core.outbox import Outbox
 from bot.core.settings import Settings
 from bot.domain.reports import ReportsService
+from bot.domain.translation import AutoTextService
 from storage.db import Database
 from storage.repos import privacy as repo
+from storage.repos.texts import TextsRepo
 from storage.repos.users import UsersRepo
 
 log = logging.getLogger(__name__)
@@ -288,3 +290,20 @@ async def reports_retention(privacy: PrivacyService, now: datetime) -> None:
         total += len(ids)
     if total:
         log.info("privacy: anonymised %d reports closed before %s", total, cutoff.date())
+
+
+def auto_text_part(service: AutoTextService) -> PersonalData:
+    """Translations and transcripts in /mydata and /forget: the person's own words (their
+    voice notes' transcripts, translations of what they wrote) and what was translated for them.
+    Sent copies that hold them are scrubbed like the originals."""
+
+    async def export(_db: Any, user_id: int) -> dict[str, Any]:
+        return await service.texts.export(user_id)
+
+    async def forget(conn: aiosqlite.Connection, user_id: int, _now: datetime) -> None:
+        await repo.scrub_outbox_containing(conn, await TextsRepo.texts_of_tx(conn, user_id))
+        for key in await TextsRepo.org_digests_of_tx(conn, user_id):
+            service._org.pop(key, None)
+        await TextsRepo.forget_tx(conn, user_id)
+
+    return PersonalData("translations", export, forget)

@@ -867,25 +867,6 @@ class AutoTextService:
                     await client.close()
 
 
-def auto_text_part(service: AutoTextService) -> Any:
-    """Translations and transcripts in /mydata and /forget: the person's own words (their
-    voice notes' transcripts, translations of what they wrote) and what was translated for them.
-    Sent copies that hold them are scrubbed like the originals."""
-    from bot.domain.privacy import PersonalData
-    from storage.repos import privacy as privacy_repo
-
-    async def export(_db: Any, user_id: int) -> dict[str, Any]:
-        return await service.texts.export(user_id)
-
-    async def forget(conn: aiosqlite.Connection, user_id: int, _now: datetime) -> None:
-        await privacy_repo.scrub_outbox_containing(conn, await TextsRepo.texts_of_tx(conn, user_id))
-        for key in await TextsRepo.org_digests_of_tx(conn, user_id):
-            service._org.pop(key, None)
-        await TextsRepo.forget_tx(conn, user_id)
-
-    return PersonalData("translations", export, forget)
-
-
 def dossier_quotes(conn: Any, f: Any, limit: int, lang: str) -> list[tuple[str, str]]:
     """The dossier's quotes: consented written texts and, for consented voice stories, their
     transcript (in the dossier's language when translated), marked as transcribed."""

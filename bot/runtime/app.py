@@ -31,13 +31,18 @@ from bot.domain.assist import AssistService
 from bot.domain.deps import Core
 from bot.domain.meetings import MeetingsService
 from bot.domain.places import Places
-from bot.domain.privacy import PersonalData, PrivacyService, reports_part, reports_retention
+from bot.domain.privacy import (
+    PersonalData,
+    PrivacyService,
+    auto_text_part,
+    reports_part,
+    reports_retention,
+)
 from bot.domain.privacy_features import feature_parts
 from bot.domain.privacy_features import run_retention as features_retention
 from bot.domain.reports import ReportsService
 from bot.domain.rosters import RosterService
 from bot.domain.services import Services
-from bot.domain.translation import auto_text_part
 from bot.runtime.http import AiohttpRequest
 from bot.runtime.intake import Intake, OrderedUpdateProcessor
 from bot.runtime.speech import build_auto_text, telegram_voice_fetcher
