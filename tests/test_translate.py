@@ -131,9 +131,9 @@ async def test_voice_report_gets_transcript_and_translation_voice_still_attached
     fatima = await join(h, payload, "Fatima", "ar")
     await fatima.send("/report")
     await fatima.press("🏠")
+    await fatima.press("Rabot")  # category and place first, then the story
     await h.push(h.api.voice_update(fatima.tg, data=ARABIC_VOICE, duration=5))
     await fatima.press("✅")
-    await fatima.press("Rabot")
     await fatima.press("🙈")
     await fatima.press("❌")
     await fatima.press("✅")
@@ -527,10 +527,10 @@ async def test_a_very_long_arabic_report_still_fits_its_card(h, admin, servers):
     fatima = await join(h, payload, "Fatima", "ar")
     await fatima.send("/report")
     await fatima.press("🏠")
+    await fatima.press("Rabot")  # category and place first, then the story
     long = ("الرطوبة في كل الغرف والأطفال مرضى. " * 100).strip()  # 3,500 characters
     await fatima.send(long)
     await fatima.press("✅")
-    await fatima.press("Rabot")
     await fatima.press("🙈")
     await fatima.press("❌")
     await fatima.press("✅")
