@@ -36,7 +36,7 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
     if action == "pv":
         await answer(update, _("This is only a preview."))
         return
-    if action in ("poll", "d", "t", "r", "oa", "od", "sk", "c", "pub", "x"):
+    if action in ("poll", "d", "t", "r", "oa", "od", "sk", "c", "pub", "x", "pl"):
         await on_dialog_button(update, ctx, p)
         return
     if action == "g" and len(p) == 4 and (gid := num(p[2])) is not None and p[3] in ("new", "poll"):
@@ -118,8 +118,19 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
         await show(update, ctx, _("This meeting is cancelled."))
         return
     if action == "et":
+        # Moving a meeting: the day buttons and a typed time or weekday are read near its day.
+        local = service.local(m.starts_at)
         await ask_when(
-            update, ctx, {"mode": "edit", "group_id": m.group_id, "mid": m.id, "scope": scope}
+            update,
+            ctx,
+            {
+                "mode": "edit",
+                "group_id": m.group_id,
+                "mid": m.id,
+                "scope": scope,
+                "anchor": local.date().isoformat(),
+                "was": service.when_text(local),
+            },
         )
     elif action == "ep":
         await ask_place(

@@ -8,6 +8,7 @@ from datetime import date
 
 from telegram import Update
 
+from bot.core import dateparse, i18n
 from bot.core.i18n import _, ngettext
 from bot.core.ui import Button, cb, esc
 from bot.domain.rosters import (
@@ -16,8 +17,6 @@ from bot.domain.rosters import (
     MAX_TITLE,
     RULES,
     count_text,
-    parse_dates,
-    parse_time,
     slot_block,
     slot_when,
     task_summary,
@@ -306,7 +305,9 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             return
         await _got(update, ctx, dialog, title=" ".join(text.split()))
     elif step == "dates":
-        days = parse_dates(text, s.clock.now().astimezone(s.settings.tz).date())
+        # The one parser of every flow: "14/3, 21/3", "zaterdag 14 en 21 maart", "١٤/٣ و ٢١/٣".
+        lang = i18n.current_language()
+        days = dateparse.parse_dates(text, lang, s.clock.now().astimezone(s.settings.tz).date())
         if not days:
             await reply(
                 update,
@@ -316,8 +317,11 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             return
         await _got(update, ctx, dialog, dates=[d.isoformat() for d in days])
     elif step in ("start", "end"):
-        minutes = parse_time(text)
+        clock, ambiguous = dateparse.parse_time(text, i18n.current_language())
+        minutes = clock.hour * 60 + clock.minute if clock is not None else None
         start = dialog.data.get("draft", {}).get("start_min", -1)
+        if minutes is not None and step == "end" and ambiguous and minutes <= start:
+            minutes += 12 * 60  # "9 tot 5": the end at 5 is in the afternoon
         if minutes is None or (step == "end" and minutes <= start):
             await reply(
                 update, ctx, _("I could not read that time. Send it like this: <i>9:30</i>.")
