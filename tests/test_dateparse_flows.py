@@ -137,3 +137,129 @@ async def test_workers_plan_in_their_own_language(h, admin):
         await finish_meeting(w)
     rows = dict(await h.rows("SELECT title, starts_at FROM meetings"))
     assert rows == {f"Meeting {lang}": want for lang, (_t, want) in typed.items()}
+
+
+async def test_change_time_of_a_january_meeting_offers_its_own_days_and_a_time_alone(h, admin):
+    _sofie, jan, (member,) = await world(h, admin)
+    await start_meeting(jan)
+    await jan.send("12/1/2027 19u")  # a Tuesday in January
+    await jan.press("Eén keer")
+    await finish_meeting(jan)
+    await member.press("✅")
+    (mid,) = [r[0] for r in await h.rows("SELECT id FROM meetings")]
+    await jan.press_data(f"mt:o:{mid}")
+    await jan.press("🕖")
+    labels = jan.button_texts()
+    # The days around the meeting's own day (📌), and a week later; not the next 7 days.
+    assert "📌 di 12 jan" in labels
+    assert any("13 jan" in b for b in labels) and any("19 jan" in b for b in labels)
+    assert not any("mrt" in b for b in labels)
+    await jan.send("19u30")  # a time alone keeps the day
+    assert "19:30" in jan.last_text() and "1 vergadering" in jan.last_text()
+    assert await h.rows("SELECT starts_at FROM meetings") == [(utc(2027, 1, 12, 19, 30),)]
+    assert "19:00 → dinsdag 12 januari 2027 om 19:30" in member.last_text()
+    # A weekday is read in the meeting's own week: Wednesday 13 January.
+    await jan.press_data(f"mt:o:{mid}")
+    await jan.press("🕖")
+    await jan.send("woensdag 19u")
+    assert await h.rows("SELECT starts_at FROM meetings") == [(utc(2027, 1, 13, 19),)]
+    # A day button near the meeting, then the hour.
+    await jan.press_data(f"mt:o:{mid}")
+    await jan.press("🕖")
+    await jan.press("do 14 jan")
+    await jan.press("14:00")
+    assert await h.rows("SELECT starts_at FROM meetings") == [(utc(2027, 1, 14, 14),)]
+
+
+async def test_date_poll_takes_typed_dates_like_a_meeting(h, admin):
+    _sofie, jan, (member,) = await world(h, admin)
+    await jan.send("/datepoll")
+    await jan.send("Buurtfeest")
+    await jan.send("zaterdagnamiddag 2 uur")
+    await jan.press("➕")
+    await jan.send("volgende week zaterdag om 14u")
+    await jan.press("➕")
+    await jan.send("donderdag half 8")
+    assert "'s avonds: 19:30" in jan.last_text()
+    await jan.press("✅")
+    await jan.send("Rabotpark")
+    await jan.press_data("mt:sk")
+    await jan.press_data("mt:c:0")
+    await jan.press_data("mt:pub")
+    assert await h.rows("SELECT starts_at FROM date_poll_options ORDER BY starts_at") == [
+        (utc(2026, 3, 5, 19, 30),),
+        (utc(2026, 3, 7, 14),),
+        (utc(2026, 3, 14, 14),),
+    ]
+    assert "za 7 mrt" in " ".join(member.button_texts())
+
+
+async def test_action_call_understands_the_same_words(h, admin):
+    sofie, jan, _members = await world(h, admin)
+    await jan.send("/action")
+    await jan.send("Protest stadhuis")
+    await jan.send("volgende week dinsdag om 19u")
+    assert "Waar" in jan.last_text()  # on to the place: the date was understood
+    await jan.send("Stadhuis")
+    await jan.press_data("ac:skip")
+    await jan.press_data("ac:skip")
+    await jan.press("➡️")
+    await jan.press("Huurders Rabot")
+    await jan.press("👀")
+    await jan.press("📣")
+    assert await h.rows("SELECT starts_at FROM actions") == [(utc(2026, 3, 10, 19),)]
+    # Changing the sent call: "19u30" alone keeps its day.
+    (aid,) = [r[0] for r in await h.rows("SELECT id FROM actions")]
+    await jan.press_data(f"ac:ch:{aid}")
+    await jan.send("19u30")
+    await jan.send("=")
+    assert await h.rows("SELECT starts_at FROM actions") == [(utc(2026, 3, 10, 19, 30),)]
+
+
+async def test_action_asks_what_is_missing_and_which_one(h, admin):
+    sofie, jan, _members = await world(h, admin)
+    await jan.send("/action")
+    await jan.send("Protest")
+    await jan.send("dinsdag 19u")  # seen on main: "I do not understand that date"
+    assert "Waar" in jan.last_text()
+    # A French worker: a weekday alone asks the hour, then a typed time.
+    w = await worker_in(h, admin, "fr")
+    await w.send("/action")
+    await w.send("Manif")
+    await w.send("jeudi")
+    assert "jeudi 5 mars 2026" in w.last_text()
+    await w.send("19h30")
+    assert "Où" in w.last_text()
+    # An English worker: "next Tuesday" on a Monday is asked.
+    e = await worker_in(h, admin, "en")
+    await e.send("/action")
+    await e.send("Rally")
+    await e.send("next Tuesday 7pm")
+    assert "this week or the week after" in e.last_text()
+    await e.press("10 Mar")
+    assert "Where" in e.last_text()
+    # A Turkish worker: a time first, then a day button.
+    t = await worker_in(h, admin, "tr")
+    await t.send("/action")
+    await t.send("Eylem")
+    await t.send("akşam 7")
+    await t.press(t.button_texts()[2])  # Wednesday 4 March
+    assert "Nerede" in t.last_text()
+
+
+async def test_roster_dates_and_times_typed_as_people_say_them(h, admin):
+    _sofie, jan, _members = await world(h, admin)
+    await jan.send("/roster")
+    await jan.press("➕")
+    await jan.send("Buurtfeest")
+    await jan.press_data("ro:rule:dates")
+    await jan.send("zaterdag 14 maart en zaterdag 21 maart")
+    await jan.send("9u30")
+    await jan.send("half 1")  # half past twelve
+    await jan.send("Rabotpark")
+    await jan.press_data("ro:n:4")
+    await jan.press_data("ro:skip")
+    await jan.press("✅")
+    assert await h.rows("SELECT dates, start_min, end_min FROM roster_tasks") == [
+        ('["2026-03-14", "2026-03-21"]', 9 * 60 + 30, 12 * 60 + 30)
+    ]

@@ -405,6 +405,7 @@ def test_changing_a_meeting_reads_near_its_own_day():
         ("nl", "19u30", time(19, 30), False),
         ("nl", "half 10", time(9, 30), False),
         ("nl", "half 8", time(19, 30), False),
+        ("nl", "half 1", time(12, 30), False),
         ("nl", "9u", time(9, 0), False),
         ("nl", "9 uur", time(9, 0), False),
         ("fr", "9h30", time(9, 30), False),

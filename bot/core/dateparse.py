@@ -589,6 +589,8 @@ def _find_time(text: str, lang: str) -> tuple[time | None, bool, bool, str]:
             minute = 30
         elif kind == "to15":
             hour, minute = hour - 1, 45
+        if kind in ("half", "to15") and hour == 0:
+            hour = 12  # "half 1" is half past twelve, on the clock face
         marker = (groups.get("ap") or "").replace(".", "")
         if minute > 59 or not 0 <= hour <= 24:
             continue
