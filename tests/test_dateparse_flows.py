@@ -263,3 +263,83 @@ async def test_roster_dates_and_times_typed_as_people_say_them(h, admin):
     assert await h.rows("SELECT dates, start_min, end_min FROM roster_tasks") == [
         ('["2026-03-14", "2026-03-21"]', 9 * 60 + 30, 12 * 60 + 30)
     ]
+
+
+async def test_monthly_series_is_one_card_answered_for_every_time_or_one_date(h, admin):
+    _sofie, jan, (nl, ar) = await world(h, admin, langs=("nl", "ar"))
+    await start_meeting(jan)
+    await jan.send("elke eerste dinsdag om 19u in het buurthuis")
+    await jan.press("📍")
+    await finish_meeting(jan, place=None)
+    # The organiser is told it is one series, with its next date; seen on main: "2 meetings".
+    told = next(t for t in jan.texts() if "Gepubliceerd" in t)
+    assert "één reeks" in told and "elke eerste dinsdag" in told
+    assert "dinsdag 3 maart 2026 om 19:00" in told
+    first, second = [r[0] for r in await h.rows("SELECT id FROM meetings ORDER BY starts_at")]
+    # Each member got one card, with "every time" next to the answers for this date.
+    for p, every in ((nl, "🔁 Ja, elke keer"), (ar, "🔁 نعم، في كل مرة")):
+        cards = [m for m in p.messages() if "mt:y:" in str(m.get("reply_markup"))]
+        assert len(cards) == 1
+        assert every in p.button_texts(cards[0])
+    # Lid1 (Arabic) answers for the series, Lid0 for the first date only.
+    await ar.press("🔁")
+    assert "كل مرة" in ar.last_text()
+    await nl.press("✅ Ja")
+    ids = {r[0]: r[1] for r in await h.rows("SELECT id, first_name FROM users")}
+    rsvps = await h.rows("SELECT meeting_id, user_id, answer FROM meeting_rsvps ORDER BY 1, 2")
+    assert [(m, ids[u], a) for m, u, a in rsvps] == [
+        (first, "Lid0", "yes"),
+        (first, "Lid1", "yes"),
+        (second, "Lid1", "yes"),
+    ]
+    # The organiser's names list of the second date shows her.
+    await jan.press_data(f"mt:o:{second}")
+    assert "✅ Ja (1): Lid1" in jan.last_text()
+    # After 3 March the next date (7 April) goes to the one who answers per date; she who said
+    # "every time" gets no new card, only the reminder the day before.
+    await h.advance_to(datetime(2026, 3, 4, 10, 0, tzinfo=TZ))
+    assert sum("7 april 2026" in t for t in nl.texts()) == 1
+
+    def cards(p):
+        return [m for m in p.messages() if "mt:y:" in str(m.get("reply_markup"))]
+
+    assert len(cards(nl)) == 2 and len(cards(ar)) == 1
+    before = len(ar.texts())
+    await h.advance_to(datetime(2026, 4, 6, 19, 30, tzinfo=TZ))
+    reminders = ar.texts()[before:]
+    assert any("⏰" in t for t in reminders)
+    assert not any("⏰" in t for t in nl.texts())  # Lid0 did not answer 7 April
+    # The date created later (5 May) carries her Yes without a new question.
+    (may,) = [
+        r[0] for r in await h.rows("SELECT id FROM meetings WHERE occurrence_day = '2026-05-05'")
+    ]
+    assert await h.rows("SELECT answer FROM meeting_rsvps WHERE meeting_id = ?", (may,)) == [
+        ("yes",)
+    ]
+    # Back to answering per date: this date's answer stays, the later ones are cleared.
+    (april,) = [
+        r[0] for r in await h.rows("SELECT id FROM meetings WHERE occurrence_day = '2026-04-07'")
+    ]
+    await ar.press_data(f"mt:sx:{april}")
+    assert await h.rows("SELECT COUNT(*) FROM meeting_series_answers") == [(0,)]
+    assert await h.rows("SELECT meeting_id FROM meeting_rsvps WHERE meeting_id >= ?", (april,)) == [
+        (april,)
+    ]
+
+
+async def test_every_time_is_only_for_members_and_forget_removes_it(h, admin):
+    sofie, jan, (nl,) = await world(h, admin)
+    await start_meeting(jan)
+    await jan.send("elke dinsdag om 19u")
+    await jan.send("Buurthuis")
+    await finish_meeting(jan, place=None)
+    (first, *_rest) = [r[0] for r in await h.rows("SELECT id FROM meetings ORDER BY starts_at")]
+    outsider = h.person("Buiten", language_code="nl")
+    await outsider.send("/start")
+    await outsider.press_data(f"mt:sy:{first}")
+    assert await h.rows("SELECT COUNT(*) FROM meeting_series_answers") == [(0,)]
+    await nl.press("🔁")
+    assert await h.rows("SELECT COUNT(*) FROM meeting_series_answers") == [(1,)]
+    await nl.send("/forget")
+    await nl.press(nl.button_texts()[0])
+    assert await h.rows("SELECT COUNT(*) FROM meeting_series_answers") == [(0,)]

@@ -73,6 +73,12 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
             return
         await answer_meeting(update, ctx, m, group, action)
         return
+    if action in ("sy", "sx"):
+        if not r.is_member(m.group_id):
+            await refuse(update, ctx)
+            return
+        await answer_series(update, ctx, m, group, action == "sy")
+        return
     if action == "ics":
         if not (r.is_member(m.group_id) or manager):
             await refuse(update, ctx)
@@ -213,11 +219,37 @@ async def answer_meeting(update: Update, ctx: BotContext, m: Meeting, group, cod
     if is_private(update):
         fresh = await service.meeting(m.id)
         assert fresh is not None
+        every = await service.answers_every_time(fresh, ctx.user.id)
         await show(
             update,
             ctx,
-            service.member_text(fresh, group.name, await service.rule_of(fresh), result.answer),
-            service.rsvp_rows(m.id),
+            service.member_text(
+                fresh, group.name, await service.rule_of(fresh), result.answer, every
+            ),
+            service.rsvp_rows(m.id, fresh.series_id is not None, every),
+        )
+
+
+async def answer_series(update: Update, ctx: BotContext, m: Meeting, group, every: bool) -> None:
+    """A member's answer for a whole series ("every time"), or back to answering per date."""
+    service = svc(ctx)
+    n = await service.answer_series(m.id, ctx.user.id, every)
+    if n is None:
+        await answer(update, _("This meeting is over or cancelled."), alert=True)
+        return
+    if every:
+        await answer(update, _("Saved: you come every time. You get a reminder before each one."))
+    else:
+        await answer(update, _("Saved: you answer per date again."))
+    if is_private(update):
+        fresh = await service.meeting(m.id)
+        assert fresh is not None
+        mine = next((r.answer for r in await service.rsvps(m.id) if r.user_id == ctx.user.id), None)
+        await show(
+            update,
+            ctx,
+            service.member_text(fresh, group.name, await service.rule_of(fresh), mine, every),
+            service.rsvp_rows(m.id, series=True, every=every),
         )
 
 
@@ -227,8 +259,10 @@ async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: boo
     assert group is not None
     rsvps = await service.rsvps(m.id)
     mine = next((r.answer for r in rsvps if r.user_id == ctx.user.id), None)
-    text = service.member_text(m, group.name, await service.rule_of(m), mine)
-    rows = service.rsvp_rows(m.id) if (await roles(ctx)).is_member(m.group_id) else []
+    every = await service.answers_every_time(m, ctx.user.id)
+    text = service.member_text(m, group.name, await service.rule_of(m), mine, every)
+    member = (await roles(ctx)).is_member(m.group_id)
+    rows = service.rsvp_rows(m.id, m.series_id is not None, every) if member else []
     if manager:
         silent = await service.unanswered(group.id, m.id)
         people = await ctx.services.users.many(sorted({r.user_id for r in rsvps} | set(silent)))

@@ -304,7 +304,10 @@ async def preview(update: Update, ctx: BotContext, data: dict) -> None:
     else:
         draft = draft_of(data, s.settings.tz)
         await show(
-            update, ctx, service.member_text(draft, group.name, draft.rule), service.rsvp_rows(None)
+            update,
+            ctx,
+            service.member_text(draft, group.name, draft.rule),
+            service.rsvp_rows(None, series=draft.rule != "once"),
         )
     members = await s.groups.count_members(group.id)
     await reply(
@@ -493,7 +496,29 @@ async def on_dialog_button(update: Update, ctx: BotContext, p: list[str]) -> Non
                 _("The date poll is sent. See the votes in /meetings and pick a date there."),
             )
         else:
-            ids = await service.publish(draft_of(data, tz), ctx.user.id)
+            draft = draft_of(data, tz)
+            ids = await service.publish(draft, ctx.user.id)
+            if draft.rule != "once" and ids:
+                # One series, one card: say so, and which date the members got.
+                members = await s.groups.count_members(draft.group_id)
+                first = await service.meeting(ids[0])
+                assert first is not None
+                await show(
+                    update,
+                    ctx,
+                    ngettext(
+                        "Published: one series ({rule}). {n} member got one card for the next"
+                        " date, {when}, and can answer for that date or for every time.",
+                        "Published: one series ({rule}). {n} members got one card for the next"
+                        " date, {when}, and can answer for that date or for every time.",
+                        members,
+                    ).format(
+                        rule=i18n.lower_first(rule_label(draft.rule, draft.starts_at.date())),
+                        n=members,
+                        when=service.when_text(first.starts_at),
+                    ),
+                )
+                return
             await show(
                 update,
                 ctx,

@@ -200,6 +200,7 @@ async def forget_meetings_tx(conn: aiosqlite.Connection, user_id: int, now: date
     """Future answers are deleted (the caller frees their places first); past answers,
     attendance and votes of closed polls become anonymous tallies; open-poll votes go."""
     stamp = to_db(now)
+    await conn.execute("DELETE FROM meeting_series_answers WHERE user_id = ?", (user_id,))
     await conn.execute(
         "DELETE FROM meeting_rsvps WHERE user_id = ? AND meeting_id IN"
         " (SELECT id FROM meetings WHERE status = 'published' AND starts_at > ?)",
