@@ -371,7 +371,7 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await s.dialogs.set(ctx.user.id, KIND, "when", data, s.clock.now())
             await reply(update, ctx, _("On which day?"), day_rows(ctx, "edit", anchor_of(data)))
         else:
-            await ask_when(update, ctx, data, dates.not_understood())
+            await ask_when(update, ctx, data, _("I did not understand that date."))
     elif step == "hour":
         clock, ambiguous = parse_time(text, lang)
         day = date.fromisoformat(data["day"])
