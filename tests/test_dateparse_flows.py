@@ -343,3 +343,20 @@ async def test_every_time_is_only_for_members_and_forget_removes_it(h, admin):
     await nl.send("/forget")
     await nl.press(nl.button_texts()[0])
     assert await h.rows("SELECT COUNT(*) FROM meeting_series_answers") == [(0,)]
+
+
+async def test_moving_a_whole_series_to_another_day_says_only_the_hour_changed(h, admin):
+    _sofie, jan, (member,) = await world(h, admin)
+    await start_meeting(jan)
+    await jan.send("elke dinsdag om 19u")
+    await finish_meeting(jan)
+    await member.press("🔁")
+    first = (await h.rows("SELECT id FROM meetings ORDER BY starts_at"))[0][0]
+    await jan.press_data(f"mt:o:{first}")
+    await jan.press("🕖")
+    await jan.press("De hele reeks")
+    await jan.send("woensdag 20u")
+    assert "alleen het uur is veranderd" in jan.last_text()
+    days = await h.rows("SELECT occurrence_day, starts_at FROM meetings ORDER BY starts_at")
+    assert [d for d, _ in days] == ["2026-03-03", "2026-03-10", "2026-03-17"]
+    assert [s for _, s in days] == [utc(2026, 3, d, 20) for d in (3, 10, 17)]

@@ -161,9 +161,13 @@ async def on_moment(
         m = await edited_meeting(update, ctx, data)
         if m is None:
             return
-        n = await svc(ctx).change(m.id, starts_at=when, whole_series=data.get("scope") == "s")
+        whole = data.get("scope") == "s"
+        n = await svc(ctx).change(m.id, starts_at=when, whole_series=whole)
         done = changed_text(n)
-        if n:
+        if n and whole and when.date() != anchor_of(data):
+            # A series keeps its days (its rule); moving it to another day is one date at a time.
+            done = _("The series keeps its days; only the hour changed.") + "\n" + done
+        elif n:
             done = svc(ctx).when_text(when) + "\n" + done
         await show(update, ctx, (note + "\n" if note else "") + done)
         return
