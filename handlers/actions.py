@@ -637,11 +637,19 @@ async def _read_when(
                     day=i18n.format_date(result.day)
                 ),
             )
-    elif result.problem == "no_date" and result.clock is not None:
-        data["clock"] = result.clock.strftime("%H:%M")
-        await s.dialogs.set(ctx.user.id, kind, "when", data, now)
+    elif result.problem == "week" or (result.problem == "no_date" and result.clock is not None):
+        if result.clock is not None:
+            data["clock"] = result.clock.strftime("%H:%M")
         today = now.date()
         days = [today + timedelta(days=i) for i in range(8)]
+        question = _("On which day?")
+        if result.problem == "week" and result.day is not None:
+            # "volgende week": its days; a weekday typed next is read in that week.
+            data["day"] = result.day.strftime("%Y%m%d")
+            days = [result.day + timedelta(days=i) for i in range(7)]
+            days = [d for d in days if d >= today]
+            question = _("Which day of that week?")
+        await s.dialogs.set(ctx.user.id, kind, "when", data, now)
         day_rows: list[list[Button]] | None = (
             [
                 [
@@ -649,11 +657,12 @@ async def _read_when(
                     for d in days[i : i + 4]
                 ]
                 for i in (0, 4)
+                if days[i : i + 4]
             ]
             if kind == KIND
             else None
         )
-        await reply(update, ctx, _("On which day?"), day_rows)
+        await reply(update, ctx, question, day_rows)
     else:
         await reply(update, ctx, dates.not_understood())
     return None

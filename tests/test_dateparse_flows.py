@@ -360,3 +360,41 @@ async def test_moving_a_whole_series_to_another_day_says_only_the_hour_changed(h
     days = await h.rows("SELECT occurrence_day, starts_at FROM meetings ORDER BY starts_at")
     assert [d for d, _ in days] == ["2026-03-03", "2026-03-10", "2026-03-17"]
     assert [s for _, s in days] == [utc(2026, 3, d, 20) for d in (3, 10, 17)]
+
+
+async def test_next_week_without_a_day_asks_which_day_of_that_week(h, admin):
+    _sofie, jan, _members = await world(h, admin)
+    await start_meeting(jan)
+    await jan.send("volgende week om 19u")
+    assert "Welke dag van die week?" in jan.last_text()
+    labels = jan.button_texts()
+    assert labels[0] == "ma 9 mrt" and labels[-1] == "zo 15 mrt"
+    await jan.press("do 12 mrt")  # the hour was said: straight on
+    await jan.press("Eén keer")
+    await finish_meeting(jan)
+    # A weekday that is not the date's: both are offered.
+    await start_meeting(jan, "Extra")
+    await jan.send("woensdag 14/3 om 19u")
+    assert set(jan.button_texts()) == {"wo 11 mrt 2026, 19:00", "za 14 mrt 2026, 19:00"}
+    await jan.press("za 14 mrt")
+    await jan.press("Eén keer")
+    await finish_meeting(jan)
+    # The same in an action call.
+    await jan.send("/action")
+    await jan.send("Protest")
+    await jan.send("next week at 7pm")
+    assert "Welke dag van die week?" in jan.last_text()
+    await jan.press("di 10 mrt")
+    assert "Waar" in jan.last_text()
+    await jan.send("Stadhuis")
+    await jan.press_data("ac:skip")
+    await jan.press_data("ac:skip")
+    await jan.press("➡️")
+    await jan.press("Huurders Rabot")
+    await jan.press("👀")
+    await jan.press("📣")
+    assert await h.rows("SELECT starts_at FROM meetings ORDER BY id") == [
+        (utc(2026, 3, 12, 19),),
+        (utc(2026, 3, 14, 19),),
+    ]
+    assert await h.rows("SELECT starts_at FROM actions") == [(utc(2026, 3, 10, 19),)]

@@ -41,6 +41,11 @@ class NoDate:
     clock: time
 
 
+@dataclass(frozen=True)
+class Week:
+    monday: date  # "volgende week": the week is known, the day is asked
+
+
 TUE19 = at(3, 3, 19)
 NEXT_TUE19 = at(3, 10, 19)
 MON_OR_NEXT = Ask(at(3, 2, 19), at(3, 9, 19))
@@ -103,6 +108,10 @@ TABLE = {
         ("volgende week dinsdag", NoTime(date(2026, 3, 10))),
         ("19u30", NoDate(time(19, 30))),
         ("half 8", NoDate(time(19, 30))),
+        ("de 14de om 19u", at(3, 14, 19)),
+        ("woensdag 14/3 om 19u", Ask(at(3, 11, 19), at(3, 14, 19))),  # the 14th is a Saturday
+        ("volgende week", Week(date(2026, 3, 9))),
+        ("volgende week om 19u", Week(date(2026, 3, 9))),
     ],
     "fr": [
         ("mardi 19h", TUE19),
@@ -153,6 +162,9 @@ TABLE = {
         ("mardi 7h", TUE_7_OR_19),
         ("jeudi", NoTime(date(2026, 3, 5))),
         ("19h30", NoDate(time(19, 30))),
+        ("à 19h le 12", at(3, 12, 19)),
+        ("le 1er à 19h", at(4, 1, 19)),
+        ("la semaine prochaine", Week(date(2026, 3, 9))),
     ],
     "en": [
         ("Tuesday 7pm", TUE19),
@@ -200,6 +212,8 @@ TABLE = {
         ("Tuesday 7", TUE_7_OR_19),
         ("Thursday", NoTime(date(2026, 3, 5))),
         ("7:30pm", NoDate(time(19, 30))),
+        ("7 pm on the 10th", at(3, 10, 19)),
+        ("next week at 7pm", Week(date(2026, 3, 9))),
     ],
     "ar": [
         ("الثلاثاء 19:00", TUE19),
@@ -247,6 +261,7 @@ TABLE = {
         ("الثلاثاء 7", TUE_7_OR_19),
         ("الخميس", NoTime(date(2026, 3, 5))),
         ("19:30", NoDate(time(19, 30))),
+        ("الأسبوع القادم", Week(date(2026, 3, 9))),
     ],
     "tr": [
         ("salı 19:00", TUE19),
@@ -296,6 +311,8 @@ TABLE = {
         ("salı 7", TUE_7_OR_19),
         ("perşembe", NoTime(date(2026, 3, 5))),
         ("19:30", NoDate(time(19, 30))),
+        ("salı akşam yedide", TUE19),
+        ("haftaya", Week(date(2026, 3, 9))),
     ],
 }
 
@@ -315,6 +332,8 @@ def test_phrase_table(lang, text, want):
         assert got.problem is None and got.when == want, got
     elif isinstance(want, Ask):
         assert got.problem == "ambiguous" and got.candidates == want.candidates, got
+    elif isinstance(want, Week):
+        assert got.problem == "week" and got.day == want.monday, got
     elif isinstance(want, NoTime):
         assert got.problem == "no_time" and got.day == want.day, got
     else:

@@ -263,9 +263,11 @@ class Parsed:
 
     problem: 'ambiguous' (pick one of candidates), 'past' (candidates: the next-year date, if
     any), 'no_time' (``day`` is known, ask the hour), 'no_date' (``clock`` is known, ask the
-    day), 'unknown' (not understood).
+    day), 'week' ("volgende week": ``day`` is that week's Monday, ask which day; ``clock`` if
+    said), 'unknown' (not understood).
     notes: what was assumed, for the flow to say: 'evening' ("half 8" read as 19:30; the
     morning reading is in candidates), 'next_weekday' ("next Tuesday" could be either).
+    'weekday_mismatch' ("woensdag 14/3" when the 14th is a Saturday: both are candidates).
     rule: a recurrence found in the text (weekly | biweekly | monthly:N); place: the words after
     a place word, as typed.
     """
@@ -343,6 +345,12 @@ _TR_SUFFIX = re.compile(
 )
 
 
+# Turkish hour words with the locative ("yedide", "sekizde"); not "bir"/"on" ("birde", "onda"
+# are ordinary words).
+_TR_HOURS = ["iki", "üç", "dört", "beş", "altı", "yedi", "sekiz", "dokuz"]
+_TR_HOUR_WORD = re.compile(rf"^({'|'.join(_TR_HOURS)})'?(?:de|da|te|ta)$")
+
+
 def _norm(text: str, lang: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_ARABIC_DIGITS)
     text = text.replace("’", "'").replace("`", "'").replace("،", " ").replace("؟", " ")
@@ -366,6 +374,9 @@ def _norm(text: str, lang: str) -> str:
                 break
         if w.startswith("بال") and len(w) > 4:
             w = "ال" + w[3:]
+        m = _TR_HOUR_WORD.match(w)
+        if m:  # "yedide" = at seven
+            w = f"{_TR_HOURS.index(m.group(1)) + 2}'de"
         words.append(w)
     return " ".join(words)
 
@@ -472,8 +483,10 @@ _IN_WEEKS = re.compile(
 )
 
 
-def _find_offset(text: str) -> tuple[int | None, int | None, str]:
-    """(weeks ahead, days ahead, text without it): "over een week" (1, None), "in 3 days"."""
+def _find_offset(text: str) -> tuple[int | None, int | None, bool, str]:
+    """(weeks ahead, days ahead, counted from today, text without it): "over een week"
+    (1, None, True), "in 3 days" (None, 3, True), "volgende week" (1, None, False: the next
+    calendar week)."""
     m = _IN_WEEKS.search(text)
     if m:
         unit = m.group("u") or m.group("u2") or ""
@@ -481,23 +494,17 @@ def _find_offset(text: str) -> tuple[int | None, int | None, str]:
         n = int(raw) if raw.isdigit() else _NUMBER_VALUE.get(raw, 1)
         if unit in ("أسبوعين", "اسبوعين", "يومين"):
             n = 2
-        if unit.startswith(("we", "sem", "hafta")) or unit in (
-            "أسبوع",
-            "اسبوع",
-            "أسابيع",
-            "اسابيع",
-        ):
-            return n, None, _cut(text, m)
-        if unit in ("أسبوعين", "اسبوعين"):
-            return 2, None, _cut(text, m)
-        return None, n, _cut(text, m)
+        weekly = ("أسبوع", "اسبوع", "أسابيع", "اسابيع", "أسبوعين", "اسبوعين")
+        if unit.startswith(("we", "sem", "hafta")) or unit in weekly:
+            return n, None, True, _cut(text, m)
+        return None, n, True, _cut(text, m)
     m = _NEXT_WEEK.search(text)
     if m and (m.group(0).strip() != "week" or re.search(rf"{_W}(?:{_WD})\s+week{_E}", text)):
-        return 1, None, _cut(text, m)
+        return 1, None, False, _cut(text, m)
     m = _THIS_WEEK.search(text)
     if m:
-        return 0, None, _cut(text, m)
-    return None, None, text
+        return 0, None, False, _cut(text, m)
+    return None, None, False, text
 
 
 # ----- time of day -----
@@ -644,6 +651,10 @@ _DAY_MONTH = re.compile(
 _MONTH_DAY = re.compile(
     rf"{_W}({_MONTH})\s+(?:the\s+)?(\d{{1,2}}){_DAY_SUFFIX}?(?![\d:])(?:\s+(\d{{4}}))?"
 )
+_DAY_OF_MONTH = re.compile(
+    rf"{_W}(?:de|le|the|op|on)\s+(\d{{1,2}}){_DAY_SUFFIX}?(?![\d:/])"
+    rf"|(?<![\d:/])(\d{{1,2}})(?:ste|de|e|er|ème|th|st|nd|rd){_E}"
+)
 _DAY_ONLY = re.compile(
     rf"(?:{_W}(?:de|le|the|op|on)\s+)?(?<![\d:/])(\d{{1,2}}){_DAY_SUFFIX}?(?![\d:/])"
 )
@@ -670,67 +681,88 @@ def _find_date(
     today: date,
     weeks: int | None,
     days_ahead: int | None,
+    counted: bool,
     anchor: date | None,
-) -> tuple[list[date], bool, bool, bool]:
-    """(candidate days, year_given, weekday_may_be_today, next_weekday_ambiguous)."""
+) -> tuple[list[date], bool, str]:
+    """(candidate days, year_given, flag). flag: '' | 'maybe_today' (a weekday that is today) |
+    'next' ("next Tuesday" in its own week) | 'mismatch' (a weekday that is not the date's) |
+    'week' (a week without its day: the days are that week's Monday)."""
+    wd = _weekday_in(text, lang)
+    found: date | None = None
+    year_given = False
     m = _NUM_DATE.search(text)
     if m:
-        day, month = int(m.group(1)), int(m.group(2))
         year = m.group(3)
-        if year:
-            y = int(year) + (2000 if len(year) == 2 else 0)
-            d = _safe_date(y, month, day)
-            return ([d] if d else []), True, False, False
-        d = _safe_date(today.year, month, day)
-        return ([d] if d else []), False, False, False
-    for pat, d_idx, m_idx in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
-        m = pat.search(text)
-        if m:
-            index = _index(MONTHS, lang, m.group(m_idx))
-            if index is not None:
+        y = (int(year) + (2000 if len(year) == 2 else 0)) if year else today.year
+        found, year_given = _safe_date(y, int(m.group(2)), int(m.group(1))), bool(year)
+        if found is None:
+            return [], False, ""
+    else:
+        for pat, d_idx, m_idx in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
+            m = pat.search(text)
+            index = _index(MONTHS, lang, m.group(m_idx)) if m else None
+            if m and index is not None:
                 year = m.group(3)
-                d = _safe_date(int(year) if year else today.year, index + 1, int(m.group(d_idx)))
-                return ([d] if d else []), bool(year), False, False
+                found = _safe_date(int(year) if year else today.year, index + 1, int(m[d_idx]))
+                if found is None:
+                    return [], False, ""
+                year_given = bool(year)
+                break
+    if found is not None:
+        if wd is not None and found.weekday() != wd:
+            # "woensdag 14/3" and 14 March is a Saturday: which of the two?
+            same_week = found + timedelta(days=wd - found.weekday())
+            return [found, same_week], year_given, "mismatch"
+        return [found], year_given, ""
     padded = f" {text} "
     if any(f" {phrase} " in padded for phrase in AFTER_TOMORROW):
-        return [today + timedelta(days=2)], False, False, False
+        return [today + timedelta(days=2)], False, ""
     tokens = text.split()
     if any(t in _all(TOMORROW, lang) for t in tokens):
-        return [today + timedelta(days=1)], False, False, False
+        return [today + timedelta(days=1)], False, ""
     if any(t in _all(TODAY, lang) for t in tokens) or "aujourd'hui" in text:
-        return [today], False, False, False
-    wd = _weekday_in(text, lang)
+        return [today], False, ""
     if days_ahead is not None and wd is None:
-        return [today + timedelta(days=days_ahead)], False, False, False
+        return [today + timedelta(days=days_ahead)], False, ""
     if wd is None:
-        if weeks:
-            return [today + timedelta(days=7 * weeks)], False, False, False
-        return [], False, False, False
+        if weeks is not None and counted:
+            return [today + timedelta(days=7 * weeks)], False, ""
+        if weeks is not None:  # "volgende week": which day of it?
+            return [today + timedelta(days=7 * weeks - today.weekday())], False, "week"
+        m = _DAY_OF_MONTH.search(text)
+        if m:  # "de 14de", "le 12", "the 10th": this month's, or next month's when it is past
+            n = int(m.group(1) or m.group(2))
+            d = _safe_date(today.year, today.month, n)
+            if d is None or d < today:
+                nxt = today.replace(day=1) + timedelta(days=32)
+                d = _safe_date(nxt.year, nxt.month, n)
+            return ([d] if d else []), False, ""
+        return [], False, ""
     if weeks is not None:  # "volgende week dinsdag": that weekday in that calendar week
         monday = today + timedelta(days=7 * weeks - today.weekday())
-        return [monday + timedelta(days=wd)], False, False, False
+        return [monday + timedelta(days=wd)], False, ""
     # "dinsdag 10", "mardi 10", "Tuesday the 10th": the next such date that is that weekday.
     m = _DAY_ONLY.search(text)
     if m and 1 <= int(m.group(1)) <= 31:
         probe = today
         for _i in range(400):
             if probe.day == int(m.group(1)) and probe.weekday() == wd:
-                return [probe], False, False, False
+                return [probe], False, ""
             probe += timedelta(days=1)
     if anchor is not None:  # changing a meeting: the weekday of the meeting's own week
         monday = anchor - timedelta(days=anchor.weekday())
-        return [monday + timedelta(days=wd)], False, False, False
+        return [monday + timedelta(days=wd)], False, ""
     ahead = (wd - today.weekday()) % 7
     has_next = any(t in _all(NEXT, lang) for t in tokens)
     if ahead == 0:
         if has_next:
-            return [today + timedelta(days=7)], False, False, False
-        return [today, today + timedelta(days=7)], False, True, False
+            return [today + timedelta(days=7)], False, ""
+        return [today, today + timedelta(days=7)], False, "maybe_today"
     coming = today + timedelta(days=ahead)
     if has_next and wd > today.weekday():
         # "next Tuesday" on a Monday: tomorrow, or the Tuesday of next week? Ask.
-        return [coming, coming + timedelta(days=7)], False, False, True
-    return [coming], False, False, False
+        return [coming, coming + timedelta(days=7)], False, "next"
+    return [coming], False, ""
 
 
 def _first_of_rule(rule: str, wd: int | None, day: date | None, today: date) -> date | None:
@@ -805,12 +837,11 @@ def parse(text: str, lang: str, now: datetime, *, anchor: date | None = None) ->
     if not norm:
         return Parsed(problem="unknown")
     rule, rule_wd, norm = _find_rule(norm, lang)
-    weeks, days_ahead, norm = _find_offset(norm)
+    weeks, days_ahead, counted, norm = _find_offset(norm)
     clock, ambiguous_hour, evening, rest = _find_time(norm, lang)
     today = now.date()
-    days, year_given, maybe_today, next_ambiguous = _find_date(
-        rest, lang, today, weeks, days_ahead, anchor
-    )
+    days, year_given, flag = _find_date(rest, lang, today, weeks, days_ahead, counted, anchor)
+    maybe_today, next_ambiguous = flag == "maybe_today", flag == "next"
     place = _place(_strip_dates(rest, lang), text, lang)
     if rule is not None:
         wd = rule_wd if rule_wd is not None else (days[0].weekday() if days else None)
@@ -831,6 +862,10 @@ def parse(text: str, lang: str, now: datetime, *, anchor: date | None = None) ->
     notes: tuple[str, ...] = ("evening",) if evening else ()
     if next_ambiguous:
         notes += ("next_weekday",)
+    if flag == "mismatch":
+        notes += ("weekday_mismatch",)
+    if flag == "week" and rule is None:
+        return Parsed(problem="week", day=days[0], clock=clock, place=place)
     if clock is None:
         return Parsed(
             problem="no_time",
@@ -897,10 +932,10 @@ def parse_dates(text: str, lang: str, today: date) -> list[date] | None:
         norm = _norm(part, lang)
         if re.fullmatch(r"\d{1,2}" + _DAY_SUFFIX + "?", norm) and month_tail:
             norm += month_tail
-        weeks, days_ahead, norm = _find_offset(norm)
-        days, year_given, _maybe_today, _next = _find_date(
-            norm, lang, today, weeks, days_ahead, None
-        )
+        weeks, days_ahead, counted, norm = _find_offset(norm)
+        days, year_given, flag = _find_date(norm, lang, today, weeks, days_ahead, counted, None)
+        if flag in ("week", "mismatch"):
+            return None
         if not days:
             return None
         d = days[0]

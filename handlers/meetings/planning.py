@@ -72,11 +72,17 @@ async def start_planning(update: Update, ctx: BotContext, group_id: int, mode: s
     )
 
 
-def day_rows(ctx: BotContext, mode: str, anchor: date | None = None) -> list[list[Button]]:
-    """Day buttons: the next 7 days, or, when a meeting is moved, the days around its own day
-    (📌 its day) and a week later."""
+def day_rows(
+    ctx: BotContext, mode: str, anchor: date | None = None, week_of: date | None = None
+) -> list[list[Button]]:
+    """Day buttons: the next 7 days; when a meeting is moved, the days around its own day
+    (📌 its day) and a week later; for "volgende week", the days of that week."""
     today = ctx.services.clock.now().date()
-    if anchor is not None:
+    if week_of is not None:
+        days = [
+            week_of + timedelta(days=i) for i in range(7) if week_of + timedelta(days=i) > today
+        ]
+    elif anchor is not None:
         days = dates.days_near(anchor, today)
     else:
         days = [today + timedelta(days=i) for i in range(1, 8)]
@@ -370,6 +376,16 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                 )
             else:
                 await ask_hour(update, ctx, data, result.day)
+        elif result.problem == "week" and result.day is not None:
+            if result.clock is not None:
+                data["clock"] = result.clock.strftime("%H:%M")
+            await s.dialogs.set(ctx.user.id, KIND, "when", data, s.clock.now())
+            await reply(
+                update,
+                ctx,
+                _("Which day of that week?"),
+                day_rows(ctx, "edit", week_of=result.day),
+            )
         elif result.problem == "no_date" and result.clock is not None:
             data["clock"] = result.clock.strftime("%H:%M")
             await s.dialogs.set(ctx.user.id, KIND, "when", data, s.clock.now())
