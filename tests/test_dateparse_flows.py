@@ -4,6 +4,7 @@ the harness's Monday 2 March 2026, 09:00 Brussels."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -340,6 +341,12 @@ async def test_every_time_is_only_for_members_and_forget_removes_it(h, admin):
     assert await h.rows("SELECT COUNT(*) FROM meeting_series_answers") == [(0,)]
     await nl.press("🔁")
     assert await h.rows("SELECT COUNT(*) FROM meeting_series_answers") == [(1,)]
+    # /mydata shows it; /forget removes it.
+    await nl.send("/mydata")
+    doc = [m for m in nl.messages() if m.get("document")][-1]
+    data = json.loads(h.api.file_bytes(doc["document"]["file_id"]))
+    found = json.dumps(data, ensure_ascii=False)
+    assert '"rule": "weekly"' in found and '"answer": "yes"' in found
     await nl.send("/forget")
     await nl.press(nl.button_texts()[0])
     assert await h.rows("SELECT COUNT(*) FROM meeting_series_answers") == [(0,)]

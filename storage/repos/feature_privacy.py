@@ -144,6 +144,13 @@ async def export_meetings(db: Database, user_id: int) -> dict[str, Any]:
             " WHERE r.user_id = ? ORDER BY m.starts_at",
             (user_id,),
         ),
+        "series_answers": await dict_rows(
+            db,
+            "SELECT s.title, g.name AS group_name, s.rule, a.answer, a.answered_at"
+            " FROM meeting_series_answers a JOIN meeting_series s ON s.id = a.series_id"
+            " JOIN groups g ON g.id = s.group_id WHERE a.user_id = ? ORDER BY a.answered_at",
+            (user_id,),
+        ),
         "attended": await dict_rows(
             db,
             "SELECT m.title, g.name AS group_name, m.starts_at FROM meeting_attendance a"
