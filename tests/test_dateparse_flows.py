@@ -405,3 +405,67 @@ async def test_next_week_without_a_day_asks_which_day_of_that_week(h, admin):
         (utc(2026, 3, 14, 19),),
     ]
     assert await h.rows("SELECT starts_at FROM actions") == [(utc(2026, 3, 10, 19),)]
+
+
+async def test_other_languages_in_change_time_polls_and_rosters(h, admin):
+    _sofie, jan, (member,) = await world(h, admin)
+    fr = await worker_in(h, admin, "fr")
+    ar = await worker_in(h, admin, "ar")
+    tr = await worker_in(h, admin, "tr")
+    en = await worker_in(h, admin, "en")
+    # French: a meeting on Thursday, then moved with a time alone.
+    await start_meeting(fr, "Réunion")
+    await fr.send("jeudi 19h")
+    await fr.press_data("mt:r:once")
+    await finish_meeting(fr)
+    (mid,) = [r[0] for r in await h.rows("SELECT id FROM meetings")]
+    await fr.press_data(f"mt:o:{mid}")
+    await fr.press("🕖")
+    assert "📌 jeu. 5 mars" in fr.button_texts()
+    await fr.send("19h30")
+    assert await h.rows("SELECT starts_at FROM meetings") == [(utc(2026, 3, 5, 19, 30),)]
+    # English date poll with typed dates.
+    await en.send("/datepoll")
+    await en.send("Street party")
+    await en.send("Saturday afternoon at 2")
+    await en.press("➕")
+    await en.send("Sunday at noon")
+    await en.press("✅")
+    await en.send("The park")
+    await en.press_data("mt:sk")
+    await en.press_data("mt:c:0")
+    await en.press_data("mt:pub")
+    assert await h.rows("SELECT starts_at FROM date_poll_options ORDER BY starts_at") == [
+        (utc(2026, 3, 7, 14),),
+        (utc(2026, 3, 8, 12),),
+    ]
+    # Arabic roster: dates and hours in Arabic-Indic digits.
+    await ar.send("/roster")
+    await ar.press("➕")
+    await ar.send("توزيع الطعام")
+    await ar.press_data("ro:rule:dates")
+    await ar.send("١٤/٣ و ٢١/٣")
+    await ar.send("٩:٣٠")
+    await ar.send("١٢:٠٠")
+    await ar.send("المركز")
+    await ar.press_data("ro:n:4")
+    await ar.press_data("ro:skip")
+    await ar.press_data("ro:ok")
+    # Turkish roster: "9'da" and "öğleden sonra 1".
+    await tr.send("/roster")
+    await tr.press("➕")
+    await tr.send("Kafe")
+    await tr.press_data("ro:rule:dates")
+    await tr.send("14 Mart ve 21 Mart")
+    await tr.send("9'da")
+    await tr.send("öğleden sonra 1")
+    await tr.send("Merkez")
+    await tr.press_data("ro:n:2")
+    await tr.press_data("ro:skip")
+    await tr.press_data("ro:ok")
+    assert await h.rows(
+        "SELECT title, dates, start_min, end_min FROM roster_tasks ORDER BY id"
+    ) == [
+        ("توزيع الطعام", '["2026-03-14", "2026-03-21"]', 9 * 60 + 30, 12 * 60),
+        ("Kafe", '["2026-03-14", "2026-03-21"]', 9 * 60, 13 * 60),
+    ]
