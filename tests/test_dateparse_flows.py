@@ -255,14 +255,16 @@ async def test_roster_dates_and_times_typed_as_people_say_them(h, admin):
     await jan.send("Buurtfeest")
     await jan.press_data("ro:rule:dates")
     await jan.send("zaterdag 14 maart en zaterdag 21 maart")
-    await jan.send("9u30")
+    await jan.send("half 8")  # a shift has no likely half of the day: asked
+    assert jan.button_texts() == ["07:30", "19:30"]
+    await jan.press("07:30")
     await jan.send("half 1")  # half past twelve
     await jan.send("Rabotpark")
     await jan.press_data("ro:n:4")
     await jan.press_data("ro:skip")
     await jan.press("✅")
     assert await h.rows("SELECT dates, start_min, end_min FROM roster_tasks") == [
-        ('["2026-03-14", "2026-03-21"]', 9 * 60 + 30, 12 * 60 + 30)
+        ('["2026-03-14", "2026-03-21"]', 7 * 60 + 30, 12 * 60 + 30)
     ]
 
 

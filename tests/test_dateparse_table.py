@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.dateparse import parse, parse_dates, parse_time
+from bot.core.dateparse import parse, parse_dates, parse_time, time_choices
 
 TZ = ZoneInfo("Europe/Brussels")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # Monday
@@ -461,3 +461,11 @@ def test_parse_dates_lists(lang, text, days):
 def test_parse_dates_refuses_nonsense():
     assert parse_dates("blabla", "nl", NOW.date()) is None
     assert parse_dates("14/3, blabla", "nl", NOW.date()) is None
+
+
+def test_time_choices_for_a_shift():
+    assert time_choices("9u30", "nl") == [time(9, 30)]
+    assert time_choices("half 8", "nl") == [time(7, 30), time(19, 30)]
+    assert time_choices("7", "tr") == [time(7, 0), time(19, 0)]
+    assert time_choices("öğleden sonra 1", "tr") == [time(13, 0)]
+    assert time_choices("blabla", "nl") == []

@@ -913,6 +913,19 @@ def parse_time(text: str, lang: str) -> tuple[time | None, bool]:
     return clock, ambiguous
 
 
+def time_choices(text: str, lang: str) -> list[time]:
+    """A time alone, for flows with no likely half of the day (a roster's shift): [] when not
+    understood, [t] when sure, [morning, evening] when it could be either ("7", "half 8")."""
+    clock, ambiguous, evening, _rest = _find_time(_norm(text, lang), lang)
+    if clock is None:
+        return []
+    if evening:
+        return [time(clock.hour - 12, clock.minute), clock]
+    if ambiguous:
+        return [clock, time(clock.hour + 12, clock.minute)]
+    return [clock]
+
+
 _LIST_SPLIT = re.compile(r"\s*(?:[,;+&\n]|\s(?:en|and|et|ve|و|ou|or|of)\s)\s*")
 
 

@@ -317,11 +317,24 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             return
         await _got(update, ctx, dialog, dates=[d.isoformat() for d in days])
     elif step in ("start", "end"):
-        clock, ambiguous = dateparse.parse_time(text, i18n.current_language())
-        minutes = clock.hour * 60 + clock.minute if clock is not None else None
+        # The one parser; a shift has no likely half of the day, so "7" or "half 8" is asked,
+        # unless only one reading ends after the start ("9 tot 5": 17:00).
+        choices = [
+            c.hour * 60 + c.minute for c in dateparse.time_choices(text, i18n.current_language())
+        ]
         start = dialog.data.get("draft", {}).get("start_min", -1)
-        if minutes is not None and step == "end" and ambiguous and minutes <= start:
-            minutes += 12 * 60  # "9 tot 5": the end at 5 is in the afternoon
+        if step == "end":
+            choices = [c for c in choices if c > start] or choices[:1]
+        if len(choices) > 1:
+            act = "sh" if step == "start" else "eh"
+            await reply(
+                update,
+                ctx,
+                _("Which one do you mean?"),
+                [[Button(f"{c // 60:02d}:{c % 60:02d}", cb("ro", act, c)) for c in choices]],
+            )
+            return
+        minutes = choices[0] if choices else None
         if minutes is None or (step == "end" and minutes <= start):
             await reply(
                 update, ctx, _("I could not read that time. Send it like this: <i>9:30</i>.")
