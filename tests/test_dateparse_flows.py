@@ -471,3 +471,25 @@ async def test_other_languages_in_change_time_polls_and_rosters(h, admin):
         ("توزيع الطعام", '["2026-03-14", "2026-03-21"]', 9 * 60 + 30, 12 * 60),
         ("Kafe", '["2026-03-14", "2026-03-21"]', 9 * 60, 13 * 60),
     ]
+
+
+async def test_seen_on_main_every_first_tuesday_typed_on_tuesday_1_december(tmp_path):
+    # Seen on main on Tuesday 1 December: offered 1 and 8 December, then asked again how often
+    # and where.
+    h = Harness(tmp_path, admin_ids=[1], start_time=datetime(2026, 12, 1, 9, 0, tzinfo=TZ))
+    await h.start()
+    try:
+        admin = h.person("Ann", language_code="nl", user_id=1)
+        _sofie, jan, _members = await world(h, admin)
+        await start_meeting(jan)
+        await jan.send("elke eerste dinsdag om 19u in het buurthuis")
+        text = jan.last_text()
+        assert "dinsdag 1 december 2026 om 19:00" in text and "8 december" not in text
+        assert "Elke eerste dinsdag van de maand" in text
+        assert not any("Eén keer" in b for b in jan.button_texts())  # not asked again
+        await jan.press("📍 het buurthuis")
+        await finish_meeting(jan, place=None)
+        days = await h.rows("SELECT occurrence_day, place FROM meetings ORDER BY starts_at")
+        assert days == [("2026-12-01", "het buurthuis"), ("2027-01-05", "het buurthuis")]
+    finally:
+        await h.stop()
