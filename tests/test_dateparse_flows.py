@@ -493,3 +493,94 @@ async def test_seen_on_main_every_first_tuesday_typed_on_tuesday_1_december(tmp_
         assert days == [("2026-12-01", "het buurthuis"), ("2027-01-05", "het buurthuis")]
     finally:
         await h.stop()
+
+
+# ----- walked as Jan (organiser, Flemish, not technical) -----
+
+
+async def test_maandelijks_and_s_avonds_are_read_and_no_false_place_is_offered(h, admin):
+    _sofie, jan, _members = await world(h, admin)
+    await start_meeting(jan)
+    await jan.send("maandelijks op de eerste dinsdag om 7 uur 's avonds")
+    text = jan.last_text()
+    # Seen: no repeat (asked again), and "📍 de eerste" offered as the place.
+    assert "dinsdag 3 maart 2026" in text and "19:00" in text
+    assert "Elke eerste dinsdag van de maand" in text and "Herhaalt" not in text
+    assert not [b for b in jan.button_texts() if b.startswith("📍")]
+    await finish_meeting(jan, place="Buurthuis")
+    assert await h.rows("SELECT rule, local_time, place FROM meeting_series") == [
+        ("monthly:1", "19:00", "Buurthuis")
+    ]
+    # "'s avonds" after a space left "'s" behind, offered as a place ("📍 's").
+    await start_meeting(jan, "Bestuur")
+    await jan.send("donderdag om 7 uur 's avonds")
+    assert "donderdag 5 maart 2026" in jan.last_text() and "19:00" in jan.last_text()
+    assert not [b for b in jan.button_texts() if b.startswith("📍")]
+
+
+async def test_jan_plans_from_the_meetings_button_and_moves_one_date_to_another_evening(h, admin):
+    _sofie, jan, (member,) = await world(h, admin)
+    await jan.press("Nederlands")  # the welcome's language question: the menu follows
+    await jan.press("📅 Vergaderingen")
+    # Seen: an organiser's empty list had no way to plan one without knowing /newmeeting.
+    assert "geen vergaderingen" in jan.last_text()
+    await jan.press("➕ Vergadering plannen")
+    assert "Hoe heet de vergadering" in jan.last_text()
+    await jan.send("Huurdersvergadering")
+    await jan.send("elke eerste dinsdag om 19u in het buurthuis")
+    await jan.press("📍 het buurthuis")
+    await finish_meeting(jan, place=None)
+    await member.press("🔁")  # every time
+    # April's room is taken: Jan moves that one date to the Wednesday evening.
+    await jan.send("/meetings")
+    await jan.press("di 7 apr")
+    await jan.press("🕖 Dag of uur wijzigen")  # was "Uur wijzigen": he wants another day
+    await jan.press("Alleen deze")
+    await jan.press("wo 8 apr")
+    # The hour is asked, its own hour first and marked: one tap, not retyped.
+    assert jan.button_texts()[0] == "📌 19:00"
+    await jan.press("📌 19:00")
+    assert "woensdag 8 april 2026 om 19:00" in jan.last_text()
+    assert await h.rows("SELECT occurrence_day, starts_at FROM meetings ORDER BY id") == [
+        ("2026-03-03", utc(2026, 3, 3, 19)),
+        ("2026-04-07", utc(2026, 4, 8, 19)),
+    ]
+    assert "8 april 2026" in member.last_text() and "19:00" in member.last_text()
+    # The list offers a date poll too.
+    await jan.send("/meetings")
+    assert "🗳 Laat de groep een datum kiezen" in jan.button_texts()
+
+
+async def test_the_place_said_with_an_action_date_is_one_tap_not_asked_again(h, admin):
+    _sofie, jan, (member,) = await world(h, admin)
+    await jan.send("/action")
+    await jan.send("Protest huurprijzen")
+    await jan.send("volgende week dinsdag 's avonds aan het stadhuis")
+    await jan.press("19:00")
+    # Seen: "Waar?" although he had just said it.
+    assert "het stadhuis" in jan.last_text()
+    await jan.press("📍 het stadhuis")
+    await jan.press_data("ac:skip")
+    await jan.press_data("ac:skip")
+    await jan.press("➡️")
+    await jan.press("Huurders Rabot")
+    await jan.press("👀")
+    await jan.press("📣")
+    assert await h.rows("SELECT starts_at, place FROM actions") == [
+        (utc(2026, 3, 10, 19), "het stadhuis")
+    ]
+    assert "het stadhuis" in member.last_text()
+    # A place typed instead of tapped wins.
+    await jan.send("/action")
+    await jan.send("Tweede protest")
+    await jan.send("donderdag 19u op het Sint-Pietersplein")
+    await jan.send("Stadhuis, Botermarkt 1")
+    await jan.press_data("ac:skip")
+    await jan.press_data("ac:skip")
+    await jan.press("➡️")
+    await jan.press("Huurders Rabot")
+    await jan.press("👀")
+    await jan.press("📣")
+    assert (await h.rows("SELECT place FROM actions ORDER BY id"))[-1] == (
+        "Stadhuis, Botermarkt 1",
+    )

@@ -37,13 +37,13 @@ LANGS = ("nl", "fr", "en", "ar", "tr")
 
 WEEKDAYS: dict[str, list[str]] = {  # Monday first
     "nl": [
-        "maandag ma",
-        "dinsdag di",
-        "woensdag wo",
-        "donderdag do",
-        "vrijdag vr",
-        "zaterdag za",
-        "zondag zo",
+        "maandag ma maandagen",
+        "dinsdag di dinsdagen",
+        "woensdag wo woensdagen",
+        "donderdag do donderdagen",
+        "vrijdag vr vrijdagen",
+        "zaterdag za zaterdagen",
+        "zondag zo zondagen",
     ],
     "fr": [
         "lundi lun lundis",
@@ -312,8 +312,8 @@ _NL_DAYS = "maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|morgen|ov
 _NL_PARTS = "voormiddag|namiddag|avond|ochtend|morgen|middag|nacht|vroeg"
 _NL_COMPOUND = re.compile(rf"{_W}({_NL_DAYS})({_NL_PARTS}){_E}")
 _PHRASES = [  # (pattern, replacement), applied in order after lower-casing
-    (r"\b's\s*(avonds|morgens|middags|nachts|ochtends|voormiddags|namiddags)\b", r"\1"),
-    (r"\bs'(avonds|morgens|middags|nachts|ochtends)\b", r"\1"),
+    # "'s avonds" after a space: \b does not sit between a space and the apostrophe.
+    (r"(?<!\w)'?s\s*'?\s*(avonds|morgens|middags|nachts|ochtends|voormiddags|namiddags)\b", r"\1"),
     (r"\bvanavond\b", "vandaag avond"),
     (r"\bvannacht\b", "vandaag nacht"),
     (r"\bvanmiddag\b", "vandaag middag"),
@@ -408,6 +408,18 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             rf"{_W}(?:de\s+|the\s+|le\s+|la\s+)?(?P<ord>{_alt(list(_ORD))})\s+(?P<wd>{_WD})\s+"
             rf"(?:van\s+(?:de|elke|iedere)\s+maand|of\s+(?:the|every|each)\s+month|"
             rf"(?:du|de\s+chaque)\s+mois|من\s+كل\s+شهر|من\s+الشهر){_E}"
+        ),
+        "monthly",
+    ),
+    # maandelijks op de eerste dinsdag, elke maand de eerste dinsdag, every month on the first
+    # Tuesday, tous les mois le premier mardi, chaque mois, her ay ilk salı, شهريا أول ثلاثاء
+    (
+        re.compile(
+            rf"{_W}(?:maandelijks|elke\s+maand|iedere\s+maand|monthly|every\s+month|"
+            rf"each\s+month|mensuellement|tous\s+les\s+mois|chaque\s+mois|her\s+ay|aylık|"
+            rf"ayl[ıi]k|شهريا|شهرياً|كل\s+شهر)\s*,?\s+(?:op\s+|on\s+|le\s+|la\s+|في\s+)?"
+            rf"(?:de\s+|the\s+|le\s+|la\s+)?(?P<ord>{_alt(list(_ORD))})\s+(?:يوم\s+)?"
+            rf"(?P<wd>{_WD}){_E}"
         ),
         "monthly",
     ),
