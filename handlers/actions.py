@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.core import i18n
 from bot.core.dateparse import parse
 from bot.core.i18n import N_, _, ngettext
-from bot.core.ui import Button, cb, esc
+from bot.core.ui import Button, cb, clip, esc
 from bot.domain.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
 from handlers import dates
 from handlers.common import (
@@ -101,7 +101,18 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict) -> None:
             [buttons[i : i + 4] for i in range(0, 8, 4)],
         )
     elif step == "place":
-        await show(update, ctx, _("Where? For example: <i>Town hall, Botermarkt 1</i>."))
+        hint = data.get("place_hint")
+        if hint:  # said with the date ("... aan het stadhuis"): one tap to take it
+            await show(
+                update,
+                ctx,
+                _("Where is it? Tap to take <b>{place}</b>, or send another place.").format(
+                    place=esc(hint)
+                ),
+                [[Button(clip("📍 " + hint, 60), cb("ac", "pl"))]],
+            )
+        else:
+            await show(update, ctx, _("Where? For example: <i>Town hall, Botermarkt 1</i>."))
     elif step == "why":
         await show(update, ctx, _("Why? Say it in one or two short sentences."), skip)
     elif step == "bring":
@@ -191,6 +202,8 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await _ask(update, ctx, "rolecount", data)
             return
         data[step] = text
+        if step == "place":
+            data.pop("place_hint", None)
         await _next(update, ctx, step, data)
         return
     if step in ("when", "hour"):
@@ -349,6 +362,11 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
         await answer(update)
         data["when"] = to_db(when)
         await _next(update, ctx, "when", data)
+        return
+    if act == "pl" and step == "place" and data.get("place_hint"):
+        await answer(update)
+        data["place"] = data.pop("place_hint")
+        await _next(update, ctx, "place", data)
         return
     if act == "ra" and step == "roles":
         if len(data.get("roles", [])) >= 8:
@@ -604,6 +622,10 @@ async def _read_when(
         moment = datetime.combine(result.day, time(hh, mm), tzinfo=now.tzinfo)
         result = type(result)(when=moment) if moment > now else type(result)(problem="past")
     pick = "t" if kind == KIND else "ct"
+    if kind == KIND and result.place:
+        # "dinsdagavond aan het stadhuis": the place is offered when it is asked, not typed twice.
+        data["place_hint"] = result.place
+        await s.dialogs.set(ctx.user.id, kind, "when", data, now)
     if result.when is not None:
         note = dates.assumed(result)
         if note:

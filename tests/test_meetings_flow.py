@@ -68,7 +68,7 @@ async def test_skip_one_and_change_whole_series(h, admin):
     # Change the time of the whole series: every future occurrence moves, members are told old
     # → new.
     await jan.press_data(f"mt:o:{ids[2]}")
-    await jan.press("🕖 Uur wijzigen")
+    await jan.press("🕖 Dag of uur wijzigen")
     await jan.press("De hele reeks")
     await jan.send("dinsdag 20u")
     assert "gewijzigd" in jan.last_text()

@@ -21,7 +21,13 @@ from handlers.common import (
 )
 from handlers.context import BotContext
 from handlers.meetings.group_chat import on_group_button
-from handlers.meetings.planning import ask_place, ask_when, on_dialog_button, start_planning
+from handlers.meetings.planning import (
+    ask_place,
+    ask_when,
+    cmd_newmeeting,
+    on_dialog_button,
+    start_planning,
+)
 from handlers.meetings.shared import KIND, can_manage, managed_groups, num, svc
 from storage.repos.meetings import Meeting
 from storage.repos.users import user_names
@@ -49,6 +55,11 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
     if action == "l":
         await answer(update)
         await cmd_meetings(update, ctx)
+        return
+    if action == "nw" and len(p) == 3 and p[2] in ("new", "poll"):
+        # From the list of meetings: plan one without knowing /newmeeting (it checks who may).
+        await answer(update)
+        await cmd_newmeeting(update, ctx, p[2])
         return
     if action == "h":
         await answer(update)
@@ -136,6 +147,7 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
                 "scope": scope,
                 "anchor": local.date().isoformat(),
                 "was": service.when_text(local),
+                "was_hour": local.strftime("%H:%M"),
             },
         )
     elif action == "ep":
@@ -285,7 +297,7 @@ async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: boo
         text += "\n\n" + "\n".join(lines)
         rows = rows + [
             [
-                Button(_("🕖 Change time"), cb("mt", "et", m.id)),
+                Button(_("🕖 Change day or time"), cb("mt", "et", m.id)),
                 Button(_("📍 Change place"), cb("mt", "ep", m.id)),
             ],
             [Button(_("❌ Cancel meeting"), cb("mt", "ec", m.id))],
@@ -380,6 +392,12 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
         lines.append("🗳 " + _("Date poll: <b>{title}</b>").format(title=esc(poll.title)))
         rows.append([Button(clip("🗳 " + poll.title, 60), cb("mp", "o", poll.id))])
     if managed:
+        rows.append(
+            [
+                Button(_("➕ Plan a meeting"), cb("mt", "nw", "new")),
+            ]
+        )
+        rows.append([Button(_("🗳 Let the group choose a date"), cb("mt", "nw", "poll"))])
         rows.append(
             [
                 Button(_("📜 History"), cb("mt", "h")),

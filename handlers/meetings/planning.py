@@ -127,9 +127,19 @@ async def ask_hour(update: Update, ctx: BotContext, data: dict, day: date) -> No
     s = ctx.services
     data = dict(data, day=day.isoformat())
     await s.dialogs.set(ctx.user.id, KIND, "hour", data, s.clock.now())
-    base = datetime.combine(day, time(0), tzinfo=s.settings.tz)
+    hours = [time(h) for h in USUAL_HOURS]
+    was = time.fromisoformat(data["was_hour"]) if data.get("was_hour") else None
+    if was is not None:
+        # Moving a meeting to another day: its own hour first, marked, like its day.
+        hours = [was] + [h for h in hours if h != was]
     rows = [
-        [Button(f"{h:02d}:00", cb("mt", "t", stamp(base.replace(hour=h)))) for h in USUAL_HOURS]
+        [
+            Button(
+                ("📌 " if h == was else "") + h.strftime("%H:%M"),
+                cb("mt", "t", stamp(datetime.combine(day, h, tzinfo=s.settings.tz))),
+            )
+            for h in hours
+        ]
     ]
     await show(
         update,
