@@ -584,3 +584,32 @@ async def test_the_place_said_with_an_action_date_is_one_tap_not_asked_again(h, 
     assert (await h.rows("SELECT place FROM actions ORDER BY id"))[-1] == (
         "Stadhuis, Botermarkt 1",
     )
+
+
+# ----- walked as Fatima (member, Arabic, Arabic-Indic digits) -----
+
+
+async def test_arabic_indic_times_with_the_arabic_decimal_sign_and_a_spaced_half(h, admin):
+    _sofie, _jan, (fatima,) = await world(h, admin, langs=("ar",))
+    w = await worker_in(h, admin, "ar")
+    # Seen: "٧٫٣٠" (the Arabic keyboard's decimal sign) read as 30 April at 7.
+    await start_meeting(w, "اجتماع الحي")
+    await w.send("الخميس ٧٫٣٠ مساء")
+    assert "الخميس 5 مارس 2026" in w.last_text() and "7:30" in w.last_text()
+    await w.press_data("mt:r:once")
+    await finish_meeting(w, place="المركز")
+    # Seen: "٧ و نص" (and a half, with a space) lost its half: 07:00 or 19:00 asked.
+    await start_meeting(w, "اجتماع ثاني")
+    await w.send("الجمعة ٧ و نص")
+    assert "الجمعة 6 مارس 2026" in w.last_text() and "7:30" in w.last_text()
+    await w.press_data("mt:r:once")
+    await finish_meeting(w, place="المركز")
+    assert await h.rows("SELECT starts_at FROM meetings ORDER BY id") == [
+        (utc(2026, 3, 5, 19, 30),),
+        (utc(2026, 3, 6, 19, 30),),
+    ]
+    # Fatima reads both in her language and answers with a tap.
+    cards = [t for t in fatima.texts() if "اجتماع الحي" in t]
+    assert "الخميس 5 مارس 2026 الساعة 7:30 م" in cards[0]
+    await fatima.press("✅", fatima.messages()[-2])
+    assert await h.rows("SELECT meeting_id, answer FROM meeting_rsvps") == [(1, "yes")]

@@ -354,6 +354,9 @@ _TR_HOUR_WORD = re.compile(rf"^({'|'.join(_TR_HOURS)})'?(?:de|da|te|ta)$")
 def _norm(text: str, lang: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_ARABIC_DIGITS)
     text = text.replace("’", "'").replace("`", "'").replace("،", " ").replace("؟", " ")
+    # "٧٫٣٠" (the Arabic decimal sign) and "7,30" are a time, not the 30th: before commas go.
+    text = re.sub(r"(?<![\d/.-])(\d{1,2})٫([0-5]\d)(?!\d)", r"\1:\2", text)
+    text = re.sub(r"(?<![\d/.-])(\d{1,2}),(00|15|30|45)(?![\d/.])", r"\1:\2", text)
     text = _ARABIC_MARKS.sub("", text).lower()
     text = text.replace("i̇", "i")  # Turkish dotted capital İ lower-cased
     text = " ".join(text.replace(",", " ").replace(";", " ").split())
@@ -537,8 +540,11 @@ _TIME_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"{_W}{_H}\s*(?:h|heures?|uur)\s+et\s+quart{_E}"), "past15"),
     (re.compile(rf"{_W}{_H}\s*(?:h|heures?)\s+moins\s+le\s+quart{_E}"), "to15"),
     (re.compile(rf"{_W}{_H}\s+(?:buçuk|bucuk)(?:ta|da|te|de)?{_E}"), "past30"),
-    (re.compile(rf"{_W}(?:الساعة\s+)?{_H}\s+(?:والنصف|ونص|و\s*نصف|و\s*النصف){_E}"), "past30"),
-    (re.compile(rf"{_W}(?:الساعة\s+)?{_H}\s+(?:والربع|وربع){_E}"), "past15"),
+    (
+        re.compile(rf"{_W}(?:الساعة\s+)?{_H}\s+(?:والنصف|ونص|و\s*نصف|و\s*النصف|و\s*نص){_E}"),
+        "past30",
+    ),
+    (re.compile(rf"{_W}(?:الساعة\s+)?{_H}\s+(?:والربع|وربع|و\s*ربع|و\s*الربع){_E}"), "past15"),
     (re.compile(rf"{_W}(?:الساعة\s+)?{_H}\s+(?:إلا|الا)\s+(?:ربع|الربع){_E}"), "to15"),
     # 19:00, 19.30, 19u, 19u30, 19h, 19h30, 7pm, 7:30 pm, 19'da, 19 uur, 19 heures 30
     (
