@@ -613,3 +613,37 @@ async def test_arabic_indic_times_with_the_arabic_decimal_sign_and_a_spaced_half
     assert "الخميس 5 مارس 2026 الساعة 7:30 م" in cards[0]
     await fatima.press("✅", fatima.messages()[-2])
     assert await h.rows("SELECT meeting_id, answer FROM meeting_rsvps") == [(1, "yes")]
+
+
+# ----- walked as Sofie (project worker, French today) -----
+
+
+async def test_sofie_sets_up_a_date_poll_in_french_and_members_see_what_it_is_about(h, admin):
+    sofie, _jan, (mehmet, fatima) = await world(h, admin, langs=("tr", "ar"))
+    await sofie.send("/language")
+    await sofie.press("Français")
+    await sofie.send("/datepoll")
+    await sofie.send("Soirée de quartier")
+    await sofie.send("vendredi 20 mars à 19h")
+    await sofie.press("➕")
+    await sofie.send("samedi 21 mars vers 18h30")
+    await sofie.press("➕")
+    # Seen: "le vendredi d'après" silently read as this Friday, 6 March.
+    await sofie.send("le vendredi d'après à 19h")
+    assert len(sofie.button_texts()) == 2 and "13 mars" in sofie.button_texts()[1]
+    await sofie.press("13 mars")
+    assert "ven. 13 mars 2026, 19:00" in sofie.last_text()
+    await sofie.press("✅")
+    await sofie.send("salle du Rabot")
+    await sofie.send("repas et musique")
+    await sofie.press_data("mt:c:0")
+    # Seen: the preview and the members' card left out what the evening is about.
+    assert "📝 repas et musique" in sofie.texts()[-2]
+    await sofie.press("✅ Publier")
+    assert "sondage" in sofie.last_text()
+    for member, word in ((mehmet, "Ne zaman"), (fatima, "متى")):
+        assert "📝 repas et musique" in member.last_text() and word in member.last_text()
+    await mehmet.press("13 Mar")
+    assert await h.rows(
+        "SELECT o.starts_at FROM date_poll_votes v JOIN date_poll_options o ON o.id = v.option_id"
+    ) == [(utc(2026, 3, 13, 19),)]

@@ -196,12 +196,12 @@ AFTER_TOMORROW = [
     "yarın sonra",
     "yarin sonra",
 ]
-NEXT = {
-    "nl": "volgende volgend",
-    "fr": "prochain prochaine",
+NEXT = {  # also "the Friday after" ("de vrijdag erna", "le vendredi d'après"): asked the same way
+    "nl": "volgende volgend erna daarna",
+    "fr": "prochain prochaine d'après d'apres suivant suivante",
     "en": "next",
-    "ar": "القادم القادمة المقبل المقبلة الجاي الجاية",
-    "tr": "gelecek önümüzdeki onumuzdeki",
+    "ar": "القادم القادمة المقبل المقبلة الجاي الجاية التالي التالية",
+    "tr": "gelecek önümüzdeki onumuzdeki sonraki",
 }
 WEEK = {
     "nl": "week",

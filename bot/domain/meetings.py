@@ -979,7 +979,7 @@ class MeetingsService:
                 with i18n.use_locale(self.lang(user)):
                     payload = text_message(
                         chat_of(user),
-                        self.poll_text(draft.title, group.name, draft.place),
+                        self.poll_text(draft.title, group.name, draft.place, draft.agenda),
                         self.poll_rows(pid, opts, set()),
                     )
                 await Outbox.enqueue_tx(
@@ -992,8 +992,10 @@ class MeetingsService:
         self.outbox.wake()
         return pid
 
-    def poll_text(self, title: str, group_name: str, place: str) -> str:
-        return f"🗳 <b>{esc(title)}</b>\n👥 {esc(group_name)}\n📍 {esc(place)}\n\n" + _(
+    def poll_text(self, title: str, group_name: str, place: str, agenda: str | None = None) -> str:
+        # The agenda too: what the evening is about is why people vote at all.
+        about = f"📝 {esc(agenda)}\n" if agenda else ""
+        return f"🗳 <b>{esc(title)}</b>\n👥 {esc(group_name)}\n📍 {esc(place)}\n{about}\n" + _(
             "When can you come? Tap every date that suits you."
         )
 

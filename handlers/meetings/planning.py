@@ -318,7 +318,7 @@ async def preview(update: Update, ctx: BotContext, data: dict) -> None:
         await show(
             update,
             ctx,
-            service.poll_text(data["title"], group.name, data["place"]),
+            service.poll_text(data["title"], group.name, data["place"], data.get("agenda")),
             [[Button(r[0].text, cb("mt", "pv"))] for r in service.poll_rows(0, opts, set())],
         )
     else:
