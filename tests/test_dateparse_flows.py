@@ -647,3 +647,23 @@ async def test_sofie_sets_up_a_date_poll_in_french_and_members_see_what_it_is_ab
     assert await h.rows(
         "SELECT o.starts_at FROM date_poll_votes v JOIN date_poll_options o ON o.id = v.option_id"
     ) == [(utc(2026, 3, 13, 19),)]
+
+
+async def test_dinsdag_over_8_dagen_is_next_weeks_tuesday_in_an_action_call(h, admin):
+    _sofie, jan, (member,) = await world(h, admin)
+    await jan.send("/action")
+    await jan.send("Protest huurprijzen")
+    # Seen: read as tomorrow (Tuesday 3 March): the "over 8 dagen" was dropped.
+    await jan.send("dinsdag over 8 dagen om 7 uur 's avonds aan het stadhuis")
+    assert "Waar is het" in jan.last_text()
+    await jan.press("📍 het stadhuis")
+    await jan.press_data("ac:skip")
+    await jan.press_data("ac:skip")
+    await jan.press("➡️")
+    await jan.press("Huurders Rabot")
+    await jan.press("👀")
+    await jan.press("📣")
+    assert await h.rows("SELECT starts_at, place FROM actions") == [
+        (utc(2026, 3, 10, 19), "het stadhuis")
+    ]
+    assert "10 mrt" in member.last_text()

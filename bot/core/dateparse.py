@@ -756,6 +756,10 @@ def _find_date(
                 d = _safe_date(nxt.year, nxt.month, n)
             return ([d] if d else []), False, ""
         return [], False, ""
+    if days_ahead is not None:  # "dinsdag over 8 dagen": that weekday nearest to the day counted
+        target = today + timedelta(days=days_ahead)
+        near = [target + timedelta(days=k) for k in range(-3, 4)]
+        return [d for d in near if d.weekday() == wd and d > today][:1], False, ""
     if weeks is not None:  # "volgende week dinsdag": that weekday in that calendar week
         monday = today + timedelta(days=7 * weeks - today.weekday())
         return [monday + timedelta(days=wd)], False, ""
