@@ -112,6 +112,12 @@ TABLE = {
         ("woensdag 14/3 om 19u", Ask(at(3, 11, 19), at(3, 14, 19))),  # the 14th is a Saturday
         ("volgende week", Week(date(2026, 3, 9))),
         ("volgende week om 19u", Week(date(2026, 3, 9))),
+        # walked as Jan: "over 8 dagen", "de vrijdag erna", a comma in the hour
+        ("dinsdag over 8 dagen om 19u", NEXT_TUE19),
+        ("over 8 dagen om 19u", NEXT_TUE19),
+        ("de vrijdag erna om 19u", Ask(at(3, 6, 19), at(3, 13, 19))),
+        ("donderdag 19,30", at(3, 5, 19, 30)),
+        ("donderdag om 7 uur 's avonds", at(3, 5, 19)),
     ],
     "fr": [
         ("mardi 19h", TUE19),
@@ -165,6 +171,8 @@ TABLE = {
         ("à 19h le 12", at(3, 12, 19)),
         ("le 1er à 19h", at(4, 1, 19)),
         ("la semaine prochaine", Week(date(2026, 3, 9))),
+        ("le vendredi d'après à 19h", Ask(at(3, 6, 19), at(3, 13, 19))),
+        ("mardi dans 8 jours à 19h", NEXT_TUE19),
     ],
     "en": [
         ("Tuesday 7pm", TUE19),
@@ -262,6 +270,9 @@ TABLE = {
         ("الخميس", NoTime(date(2026, 3, 5))),
         ("19:30", NoDate(time(19, 30))),
         ("الأسبوع القادم", Week(date(2026, 3, 9))),
+        # walked as Fatima: the Arabic decimal sign, "و نص" with a space
+        ("الخميس ٧٫٣٠ مساء", at(3, 5, 19, 30)),
+        ("الخميس ٧ و ربع مساء", at(3, 5, 19, 15)),
     ],
     "tr": [
         ("salı 19:00", TUE19),
@@ -385,6 +396,20 @@ def test_next_weekday_in_this_week_is_a_question_with_the_rule_named():
         ("tr", "her ayın ilk salısı saat 19:00", TUE19, "monthly:1", None),
         ("tr", "her salı 19:00", TUE19, "weekly", None),
         ("tr", "iki haftada bir perşembe 19:00", at(3, 5, 19), "biweekly", None),
+        # walked as Jan: the repeat said another way; no "📍 de eerste", no "📍 's"
+        ("nl", "maandelijks op de eerste dinsdag om 19u", TUE19, "monthly:1", None),
+        ("nl", "alle eerste dinsdagen om 19u", TUE19, "monthly:1", None),
+        (
+            "nl",
+            "elke maand de eerste dinsdag om 19u in het buurthuis",
+            TUE19,
+            "monthly:1",
+            "het buurthuis",
+        ),
+        ("nl", "elke eerste dinsdag om 7 uur 's avonds", TUE19, "monthly:1", None),
+        ("nl", "alle dinsdagen om 19u", TUE19, "weekly", None),
+        ("en", "every month on the first Tuesday at 7pm", TUE19, "monthly:1", None),
+        ("fr", "tous les mois le premier mardi à 19h", TUE19, "monthly:1", None),
     ],
 )
 def test_recurrence_and_place_from_one_sentence(lang, text, first, rule, place):
