@@ -225,6 +225,7 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
 
 
 async def _next(update: Update, ctx: BotContext, done: str, data: dict) -> None:
+    data.pop("part", None)  # the hour question's part of the day is answered
     if data.pop("back", False):
         await _preview(update, ctx, data)
         return
@@ -335,6 +336,7 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
             await _next(update, ctx, "when", data)
             return
         data["day"] = arg
+        data.pop("part", None)  # another day tapped: all the hours
         await _ask_hour(update, ctx, data)
         return
     if act == "t" and step in ("when", "hour") and re.fullmatch(r"\d{12}", arg):
@@ -590,7 +592,7 @@ async def _manage(update: Update, ctx: BotContext, parts: list[str]) -> None:
 async def _ask_hour(update: Update, ctx: BotContext, data: dict) -> None:
     s = ctx.services
     await s.dialogs.set(ctx.user.id, KIND, "hour", data, s.clock.now())
-    hours = list(range(8, 22))
+    hours = dates.hours_for(data.get("part"), list(range(8, 22)))
     rows = [
         [Button(f"{h:02d}:00", cb("ac", "h", h)) for h in hours[i : i + 4]]
         for i in range(0, len(hours), 4)
@@ -648,6 +650,7 @@ async def _read_when(
         await reply(update, ctx, _("That date has passed. Please choose a date in the future."))
     elif result.problem == "no_time" and result.day is not None and result.day >= now.date():
         data["day"] = result.day.strftime("%Y%m%d")
+        data["part"] = dates.part_of_day(result)  # "dinsdagavond": the evening's hours
         if kind == KIND:
             await _ask_hour(update, ctx, data)
         else:

@@ -29,6 +29,21 @@ def assumed(result: Parsed) -> str | None:
     return None
 
 
+def part_of_day(result: Parsed) -> str | None:
+    """'evening', 'afternoon' or 'morning' when a day was said with it but no hour."""
+    parts = [n.split(":", 1)[1] for n in result.notes if n.startswith("part:")]
+    return parts[0] if parts else None
+
+
+def hours_for(part: str | None, usual: list[int]) -> list[int]:
+    """The hour buttons for a day said as "dinsdagavond", "mardi matin": that part's hours."""
+    return {
+        "evening": [17, 18, 19, 20, 21],
+        "afternoon": [12, 13, 14, 15, 16, 17],
+        "morning": [7, 8, 9, 10, 11, 12],
+    }.get(part or "", usual)
+
+
 def not_understood() -> str:
     return _(
         "I did not understand that date. Tap a day, or type it like you would say it,"

@@ -556,6 +556,8 @@ async def test_the_place_said_with_an_action_date_is_one_tap_not_asked_again(h, 
     await jan.send("/action")
     await jan.send("Protest huurprijzen")
     await jan.send("volgende week dinsdag 's avonds aan het stadhuis")
+    # He said the evening: the evening's hours, not fourteen buttons from 08:00.
+    assert jan.button_texts() == ["17:00", "18:00", "19:00", "20:00", "21:00"]
     await jan.press("19:00")
     # Seen: "Waar?" although he had just said it.
     assert "het stadhuis" in jan.last_text()
@@ -667,3 +669,19 @@ async def test_dinsdag_over_8_dagen_is_next_weeks_tuesday_in_an_action_call(h, a
         (utc(2026, 3, 10, 19), "het stadhuis")
     ]
     assert "10 mrt" in member.last_text()
+
+
+async def test_a_day_said_with_its_part_offers_that_parts_hours(h, admin):
+    _sofie, jan, _members = await world(h, admin)
+    await start_meeting(jan)
+    await jan.send("zaterdagvoormiddag")
+    assert "zaterdag 7 maart 2026" in jan.last_text()
+    assert jan.button_texts() == ["07:00", "08:00", "09:00", "10:00", "11:00", "12:00"]
+    await jan.press("10:00")
+    await jan.press("Eén keer")
+    await finish_meeting(jan)
+    assert await h.rows("SELECT starts_at FROM meetings") == [(utc(2026, 3, 7, 10),)]
+    # A plain day keeps the usual three.
+    await start_meeting(jan, "Bestuur")
+    await jan.send("donderdag")
+    assert jan.button_texts() == ["10:00", "14:00", "19:00"]

@@ -892,7 +892,7 @@ def parse(text: str, lang: str, now: datetime, *, anchor: date | None = None) ->
         return Parsed(
             problem="no_time",
             day=days[-1] if len(days) == 1 else days[0],
-            notes=notes,
+            notes=notes + _part_of_day(rest, lang),
             rule=rule,
             place=place,
         )
@@ -916,6 +916,23 @@ def parse(text: str, lang: str, now: datetime, *, anchor: date | None = None) ->
             return Parsed(when=future[0], candidates=cands, **extra)  # type: ignore[arg-type]
         return Parsed(when=future[0], **extra)  # type: ignore[arg-type]
     return Parsed(problem="ambiguous", candidates=tuple(sorted(future)), **extra)  # type: ignore[arg-type]
+
+
+_EVENING = {"avond", "avonds", "soir", "soirée", "evening", "night", "tonight", "مساء", "المساء"}
+_EVENING |= {"بالليل", "ليلا", "الليل", "akşam", "aksam"}
+
+
+def _part_of_day(text: str, lang: str) -> tuple[str, ...]:
+    """A day said with a part of it but no hour ("dinsdagavond", "mardi matin"): the note
+    'evening', 'afternoon' or 'morning', for the hour question to offer those hours."""
+    words = set(text.split())
+    if words & _EVENING:
+        return ("part:evening",)
+    if words & set(_all(PM, lang)):
+        return ("part:afternoon",)
+    if words & set(_all(AM, lang)):
+        return ("part:morning",)
+    return ()
 
 
 def _strip_dates(text: str, lang: str) -> str:

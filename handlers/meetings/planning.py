@@ -127,7 +127,7 @@ async def ask_hour(update: Update, ctx: BotContext, data: dict, day: date) -> No
     s = ctx.services
     data = dict(data, day=day.isoformat())
     await s.dialogs.set(ctx.user.id, KIND, "hour", data, s.clock.now())
-    hours = [time(h) for h in USUAL_HOURS]
+    hours = [time(h) for h in dates.hours_for(data.get("part"), list(USUAL_HOURS))]
     was = time.fromisoformat(data["was_hour"]) if data.get("was_hour") else None
     if was is not None:
         # Moving a meeting to another day: its own hour first, marked, like its day.
@@ -168,6 +168,7 @@ async def on_moment(
     reading ("half 8" in the morning), offered as a button while the conversation goes on."""
     s = ctx.services
     data = dict(data)
+    data.pop("part", None)  # the hour question's part of the day is answered
     if when <= s.clock.now():
         await reply(update, ctx, _("That moment has already passed. Please choose a later one."))
         await ask_when(update, ctx, data)
@@ -385,7 +386,7 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                     update, ctx, _("That date has passed. Please choose a date in the future.")
                 )
             else:
-                await ask_hour(update, ctx, data, result.day)
+                await ask_hour(update, ctx, dict(data, part=dates.part_of_day(result)), result.day)
         elif result.problem == "week" and result.day is not None:
             if result.clock is not None:
                 data["clock"] = result.clock.strftime("%H:%M")
