@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
-from bot.core.dateparse import parse
+from bot.core.dateparse import parse, place_in
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc
 from bot.domain.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
@@ -204,6 +204,9 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         data[step] = text
         if step == "place":
             data.pop("place_hint", None)
+        elif step == "what" and (hint := place_in(text, i18n.current_language())):
+            # The example itself says "Protest aan het stadhuis": offered when "where" is asked.
+            data["place_hint"] = hint
         await _next(update, ctx, step, data)
         return
     if step in ("when", "hour"):

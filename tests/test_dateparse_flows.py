@@ -685,3 +685,23 @@ async def test_a_day_said_with_its_part_offers_that_parts_hours(h, admin):
     await start_meeting(jan, "Bestuur")
     await jan.send("donderdag")
     assert jan.button_texts() == ["10:00", "14:00", "19:00"]
+
+
+async def test_the_place_in_the_action_s_name_is_offered_when_where_is_asked(h, admin):
+    _sofie, jan, (member,) = await world(h, admin)
+    await jan.send("/action")
+    assert "Protest aan het stadhuis" in jan.last_text()  # the bot's own example
+    await jan.send("Protest aan het stadhuis")
+    await jan.send("dinsdag over 8 dagen om 19u")
+    # Seen: "Waar?" although the name said it.
+    assert jan.button_texts() == ["📍 het stadhuis"]
+    await jan.press("📍 het stadhuis")
+    await jan.press_data("ac:skip")
+    await jan.press_data("ac:skip")
+    await jan.press("➡️")
+    await jan.press("Huurders Rabot")
+    await jan.press("👀")
+    await jan.press("📣")
+    assert await h.rows("SELECT what, place FROM actions") == [
+        ("Protest aan het stadhuis", "het stadhuis")
+    ]

@@ -935,6 +935,12 @@ def _part_of_day(text: str, lang: str) -> tuple[str, ...]:
     return ()
 
 
+def place_in(text: str, lang: str) -> str | None:
+    """The place in a sentence without a date ("Protest aan het stadhuis": "het stadhuis"),
+    the words after a place word, as typed; None when there is none."""
+    return _place(_strip_dates(_norm(text, lang), lang), text, lang)
+
+
 def _strip_dates(text: str, lang: str) -> str:
     """What is left when the day words are gone: the place, if any."""
     for pattern in (_NUM_DATE, _DAY_MONTH, _MONTH_DAY):
