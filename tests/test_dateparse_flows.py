@@ -546,6 +546,11 @@ async def test_jan_plans_from_the_meetings_button_and_moves_one_date_to_another_
         ("2026-04-07", utc(2026, 4, 8, 19)),
     ]
     assert "8 april 2026" in member.last_text() and "19:00" in member.last_text()
+    # Seen: the moved date's card said "🔁 Elke eerste woensdag van de maand".
+    await jan.send("/meetings")
+    await jan.press("wo 8 apr")
+    assert "🔁 Elke eerste dinsdag van de maand" in jan.last_text()
+    assert "woensdag van de maand" not in jan.last_text()
     # The list offers a date poll too.
     await jan.send("/meetings")
     assert "🗳 Laat de groep een datum kiezen" in jan.button_texts()

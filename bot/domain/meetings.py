@@ -193,7 +193,10 @@ class MeetingsService:
             "📍 " + esc(m.place),
         ]
         if series_rule and series_rule != "once":
-            lines.append("🔁 " + rule_label(series_rule, self.local(m.starts_at).date()))
+            # The series' own day: a date moved to a Wednesday is still of "every first Tuesday".
+            own = getattr(m, "occurrence_day", None)
+            day = date.fromisoformat(own) if own else self.local(m.starts_at).date()
+            lines.append("🔁 " + rule_label(series_rule, day))
         if m.agenda:
             lines.append("📝 " + esc(m.agenda))
         if m.capacity:
