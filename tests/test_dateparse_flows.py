@@ -710,3 +710,36 @@ async def test_the_place_in_the_action_s_name_is_offered_when_where_is_asked(h, 
     assert await h.rows("SELECT what, place FROM actions") == [
         ("Protest aan het stadhuis", "het stadhuis")
     ]
+
+
+async def test_january_dates_typed_in_december_are_next_year_s(tmp_path):
+    # Walked on Tuesday 1 December: "dinsdag 5 januari" was "that date has passed" (5 January
+    # 2026, a Monday), "5/1" asked whether next year was meant.
+    h = Harness(tmp_path, admin_ids=[1], start_time=datetime(2026, 12, 1, 9, 0, tzinfo=TZ))
+    await h.start()
+    try:
+        admin = h.person("Ann", language_code="nl", user_id=1)
+        _sofie, jan, (member,) = await world(h, admin)
+        await start_meeting(jan, "Nieuwjaarsvergadering")
+        await jan.send("dinsdag 5 januari om 19u")
+        assert "dinsdag 5 januari 2027 om 19:00" in jan.last_text()
+        await jan.press("Eén keer")
+        await finish_meeting(jan)
+        await jan.send("/action")
+        await jan.send("Nieuwjaarsactie")
+        await jan.send("12/1 om 19u aan het stadhuis")
+        await jan.press("📍 het stadhuis")
+        await jan.press_data("ac:skip")
+        await jan.press_data("ac:skip")
+        await jan.press("➡️")
+        await jan.press("Huurders Rabot")
+        await jan.press("👀")
+        await jan.press("📣")
+        assert await h.rows("SELECT starts_at FROM meetings") == [(utc(2027, 1, 5, 19),)]
+        assert await h.rows("SELECT starts_at FROM actions") == [(utc(2027, 1, 12, 19),)]
+        # A date just gone is still asked: likely a typo.
+        await start_meeting(jan, "Bestuur")
+        await jan.send("20/11 om 19u")
+        assert "voorbij" in jan.last_text()
+    finally:
+        await h.stop()

@@ -726,6 +726,13 @@ def _find_date(
                     return [], False, ""
                 year_given = bool(year)
                 break
+    if found is not None and not year_given and found < today:
+        # "dinsdag 5 januari" or "5/1" typed in December: next year's, said without asking when
+        # the weekday fits it or the date is long gone (a date just past is still asked).
+        later = _safe_date(found.year + 1, found.month, found.day)
+        fits = wd is not None and later is not None and later.weekday() == wd
+        if later is not None and (fits or (today - found).days > 60):
+            found = later
     if found is not None:
         if wd is not None and found.weekday() != wd:
             # "woensdag 14/3" and 14 March is a Saturday: which of the two?
