@@ -737,6 +737,11 @@ async def test_january_dates_typed_in_december_are_next_year_s(tmp_path):
         await jan.press("📣")
         assert await h.rows("SELECT starts_at FROM meetings") == [(utc(2027, 1, 5, 19),)]
         assert await h.rows("SELECT starts_at FROM actions") == [(utc(2027, 1, 12, 19),)]
+        # "de eerste dinsdag van januari": that one date, not "this week or the next".
+        await start_meeting(jan, "Kern")
+        await jan.send("de eerste dinsdag van januari om 19u")
+        assert "dinsdag 5 januari 2027 om 19:00" in jan.last_text()
+        await jan.send("/cancel")
         # A date just gone is still asked: likely a typo.
         await start_meeting(jan, "Bestuur")
         await jan.send("20/11 om 19u")

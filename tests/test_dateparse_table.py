@@ -118,6 +118,8 @@ TABLE = {
         ("de vrijdag erna om 19u", Ask(at(3, 6, 19), at(3, 13, 19))),
         ("donderdag 19,30", at(3, 5, 19, 30)),
         ("donderdag om 7 uur 's avonds", at(3, 5, 19)),
+        ("de eerste dinsdag van april om 19u", at(4, 7, 19)),
+        ("de laatste vrijdag van maart om 14u", at(3, 27, 14)),
     ],
     "fr": [
         ("mardi 19h", TUE19),
@@ -173,6 +175,7 @@ TABLE = {
         ("la semaine prochaine", Week(date(2026, 3, 9))),
         ("le vendredi d'après à 19h", Ask(at(3, 6, 19), at(3, 13, 19))),
         ("mardi dans 8 jours à 19h", NEXT_TUE19),
+        ("le premier mardi d'avril à 19h", at(4, 7, 19)),
     ],
     "en": [
         ("Tuesday 7pm", TUE19),

@@ -693,6 +693,23 @@ def _weekday_in(text: str, lang: str) -> int | None:
     return None
 
 
+# "de eerste dinsdag van januari", "le premier mardi de janvier", "the first Tuesday of January"
+_ORD_OF_MONTH = re.compile(
+    rf"{_W}(?:de\s+|the\s+|le\s+|la\s+)?(?P<ord>{_alt(list(_ORD))})\s+(?P<wd>{_WD})\s+"
+    rf"(?:van|of|in|de|du|d')\s*(?P<mon>{_alt(_MONTH_WORDS)}){_E}"
+)
+
+
+def _nth_weekday(year: int, month: int, wd: int, n: int) -> date:
+    """The n-th (1..4, or -1: the last) weekday ``wd`` of a month."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
+    nxt = date(year + month // 12, month % 12 + 1, 1)
+    last = nxt - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - wd) % 7)
+
+
 def _find_date(
     text: str,
     lang: str,
@@ -708,6 +725,16 @@ def _find_date(
     wd = _weekday_in(text, lang)
     found: date | None = None
     year_given = False
+    m = _ORD_OF_MONTH.search(text)
+    month = _index(MONTHS, lang, m.group("mon")) if m else None
+    day_index = _index(WEEKDAYS, lang, m.group("wd")) if m else None
+    if m and month is not None and day_index is not None:
+        n = _ORD.get(m.group("ord"), 1)
+        n = -1 if m.group("ord") in ("dernier", "dernière") else n
+        found = _nth_weekday(today.year, month + 1, day_index, n)
+        if found < today:
+            found = _nth_weekday(today.year + 1, month + 1, day_index, n)
+        return [found], False, ""
     m = _NUM_DATE.search(text)
     if m:
         year = m.group(3)
