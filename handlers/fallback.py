@@ -17,8 +17,9 @@ from telegram.ext import (
 
 from bot.core.i18n import _
 from bot.core.ui import Button, cb
-from handlers.common import button_expired, reply
+from handlers.common import button_expired, reply, roles
 from handlers.context import BotContext
+from handlers.meetings.shared import svc
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -67,7 +68,33 @@ async def not_understood(update: Update, ctx: BotContext) -> None:
         text = _("I can't use this here. Please tap a button, or send /help.")
     else:
         text = _("I did not understand that. Please tap a button, or send /help.")
+        if await _meeting_waits(ctx):
+            # "ja", "نعم", "geleceğim" typed to a meeting card: say where the answer goes.
+            text = _(
+                "I did not understand that. To answer a meeting, tap ✅, 🤔 or ❌ under its"
+                " message, or send /meetings."
+            )
+            rows = [
+                [Button(_("📅 Meetings"), cb("mt", "l")), Button(_("❓ Help"), cb("menu", "help"))]
+            ]
+            await reply(update, ctx, text, rows)
+            return
     await reply(update, ctx, text, [[Button(_("❓ Help"), cb("menu", "help"))]])
+
+
+async def _meeting_waits(ctx: BotContext) -> bool:
+    """Whether a coming meeting of this person's groups still waits for their answer."""
+    if ctx.user is None:
+        return False
+    r = await roles(ctx)
+    if not r.member_of:
+        return False
+    meetings, mine = await svc(ctx).upcoming(ctx.user.id, set(r.member_of))
+    # A series' card is its next date only: later dates have not been asked yet.
+    next_of: dict[object, int] = {}
+    for m in sorted(meetings, key=lambda m: m.starts_at):
+        next_of.setdefault(m.series_id if m.series_id is not None else ("one", m.id), m.id)
+    return any(mid not in mine for mid in next_of.values())
 
 
 async def edited(update: Update, ctx: BotContext) -> None:

@@ -748,3 +748,24 @@ async def test_january_dates_typed_in_december_are_next_year_s(tmp_path):
         assert "voorbij" in jan.last_text()
     finally:
         await h.stop()
+
+
+async def test_an_answer_typed_to_a_meeting_card_is_told_where_to_tap(h, admin):
+    _sofie, jan, (fatima, mehmet) = await world(h, admin, langs=("ar", "tr"))
+    await start_meeting(jan)
+    await jan.send("elke eerste dinsdag om 19u in het buurthuis")
+    await jan.press("📍 het buurthuis")
+    await finish_meeting(jan, place=None)
+    card = fatima.last()
+    # Seen: "لم أفهم ذلك" and a Help button, nothing about the card's buttons.
+    await fatima.send("نعم")
+    assert "✅" in fatima.last_text() and "اجتماع" in fatima.last_text()
+    await mehmet.send("her seferinde geleceğim")
+    assert "toplantıya" in mehmet.last_text()
+    await mehmet.press("📅")  # the list of meetings, his own answer to tap
+    assert "Salı 3 Mar" in mehmet.last_text() or "3 Mar" in mehmet.last_text()
+    await mehmet.press("🔁", [m for m in mehmet.messages() if "🔁" in str(m)][0])
+    await fatima.press("✅", card)
+    await fatima.send("نعم")  # nothing waits for her now: the plain answer
+    assert "اجتماع" not in fatima.last_text()
+    assert len(await h.rows("SELECT user_id FROM meeting_series_answers")) == 1
