@@ -130,8 +130,8 @@ async def ask_hour(update: Update, ctx: BotContext, data: dict, day: date) -> No
     hours = [time(h) for h in dates.hours_for(data.get("part"), list(USUAL_HOURS))]
     was = time.fromisoformat(data["was_hour"]) if data.get("was_hour") else None
     if was is not None:
-        # Moving a meeting to another day: its own hour first, marked, like its day.
-        hours = [was] + [h for h in hours if h != was]
+        # Moving a meeting to another day: its own hour among them, marked, like its day.
+        hours = sorted(set(hours) | {was})
     rows = [
         [
             Button(
