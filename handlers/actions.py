@@ -4,15 +4,17 @@ and managing a call), /settings (mute per group), /stop and /start (Telegram's c
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import i18n
+from bot.core.dateparse import parse, place_in
 from bot.core.i18n import N_, _, ngettext
-from bot.core.ui import Button, cb, esc
+from bot.core.ui import Button, cb, clip, esc
 from bot.domain.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
+from handlers import dates
 from handlers.common import (
     answer,
     button_action,
@@ -34,7 +36,6 @@ PRIVATE = filters.ChatType.PRIVATE
 KIND = "action"
 FIELDS = ("what", "when", "place", "why", "bring")
 LIMITS = {"what": 200, "place": 200, "why": 4000, "bring": 4000, "rolename": 40}
-_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\s+(\d{1,2})[:.h](\d{2})\s*$")
 
 
 def svc(ctx: BotContext) -> ActionsService:
@@ -93,11 +94,24 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict) -> None:
         await show(
             update,
             ctx,
-            _("Which day? Tap a day, or send the date and time like <b>25/03 19:00</b>."),
+            _(
+                "Which day? Tap a day, or type the date and time, for example: <i>{example}</i>."
+            ).format(example=_("Tuesday 19:00")),
             [buttons[i : i + 4] for i in range(0, 8, 4)],
         )
     elif step == "place":
-        await show(update, ctx, _("Where? For example: <i>Town hall, Botermarkt 1</i>."))
+        hint = data.get("place_hint")
+        if hint:  # said with the date ("... aan het stadhuis"): one tap to take it
+            await show(
+                update,
+                ctx,
+                _("Where is it? Tap to take <b>{place}</b>, or send another place.").format(
+                    place=esc(hint)
+                ),
+                [[Button(clip("📍 " + hint, 60), cb("ac", "pl"))]],
+            )
+        else:
+            await show(update, ctx, _("Where? For example: <i>Town hall, Botermarkt 1</i>."))
     elif step == "why":
         await show(update, ctx, _("Why? Say it in one or two short sentences."), skip)
     elif step == "bring":
@@ -166,23 +180,6 @@ async def _show_audience(update: Update, ctx: BotContext, data: dict) -> None:
     await show(update, ctx, text, rows)
 
 
-def _parse_when(text: str, now: datetime) -> datetime | None:
-    m = _DATE.match(text)
-    if not m:
-        return None
-    day, month, year, hour, minute = m.groups()
-    try:
-        y = int(year) if year else now.year
-        if y < 100:
-            y += 2000
-        when = datetime(y, int(month), int(day), int(hour), int(minute), tzinfo=now.tzinfo)
-    except ValueError:
-        return None
-    if not year and when < now:
-        when = when.replace(year=when.year + 1)
-    return when
-
-
 async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     data = dict(dialog.data)
     text = update.effective_message.text if update.effective_message else None
@@ -207,10 +204,15 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await _ask(update, ctx, "rolecount", data)
             return
         data[step] = text
+        if step == "place":
+            data.pop("place_hint", None)
+        elif step == "what" and (hint := place_in(text, i18n.current_language())):
+            # The example itself says "Protest aan het stadhuis": offered when "where" is asked.
+            data["place_hint"] = hint
         await _next(update, ctx, step, data)
         return
     if step in ("when", "hour"):
-        when = await _future_when(update, ctx, text)
+        when = await _read_when(update, ctx, text, KIND, data)
         if when is None:
             return
         data["when"] = to_db(when)
@@ -228,6 +230,7 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
 
 
 async def _next(update: Update, ctx: BotContext, done: str, data: dict) -> None:
+    data.pop("part", None)  # the hour question's part of the day is answered
     if data.pop("back", False):
         await _preview(update, ctx, data)
         return
@@ -329,19 +332,29 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
         return
     if act == "d" and step in ("when", "hour") and re.fullmatch(r"\d{8}", arg):
         await answer(update)
+        if data.get("clock"):  # the time was typed first ("19u"), now the day
+            day = datetime.strptime(arg, "%Y%m%d").date()
+            hh, mm = (int(x) for x in data.pop("clock").split(":"))
+            when = datetime.combine(day, time(hh, mm), tzinfo=s.clock.tz)
+            if when <= s.clock.now():
+                await answer(update, _("That time has passed. Please choose another."), alert=True)
+                return
+            data["when"] = to_db(when)
+            await _next(update, ctx, "when", data)
+            return
         data["day"] = arg
-        await s.dialogs.set(ctx.user.id, KIND, "hour", data, s.clock.now())
-        hours = list(range(8, 22))
-        rows = [
-            [Button(f"{h:02d}:00", cb("ac", "h", h)) for h in hours[i : i + 4]]
-            for i in range(0, len(hours), 4)
-        ]
-        await show(
-            update,
-            ctx,
-            _("What time? Tap an hour, or send the date and time like <b>25/03 19:30</b>."),
-            rows,
-        )
+        data.pop("part", None)  # another day tapped: all the hours
+        await _ask_hour(update, ctx, data)
+        return
+    if act == "t" and step in ("when", "hour") and re.fullmatch(r"\d{12}", arg):
+        when = datetime.strptime(arg, "%Y%m%d%H%M").replace(tzinfo=s.clock.tz)
+        if when <= s.clock.now():
+            await answer(update, _("That time has passed. Please choose another."), alert=True)
+            return
+        await answer(update)
+        data.pop("day", None)
+        data["when"] = to_db(when)
+        await _next(update, ctx, "when", data)
         return
     if (
         act == "h"
@@ -358,6 +371,11 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
         await answer(update)
         data["when"] = to_db(when)
         await _next(update, ctx, "when", data)
+        return
+    if act == "pl" and step == "place" and data.get("place_hint"):
+        await answer(update)
+        data["place"] = data.pop("place_hint")
+        await _next(update, ctx, "place", data)
         return
     if act == "ra" and step == "roles":
         if len(data.get("roles", [])) >= 8:
@@ -462,6 +480,9 @@ async def on_ac(update: Update, ctx: BotContext) -> None:
     if act in ("m", "c", "cy", "ch", "f"):
         await _manage(update, ctx, parts)
         return
+    if act == "ct":
+        await _change_pick(update, ctx, parts)
+        return
     await on_dialog_button(update, ctx, parts)
 
 
@@ -555,8 +576,19 @@ async def _manage(update: Update, ctx: BotContext, parts: list[str]) -> None:
             ),
         )
     elif act == "ch" and action.state == "sent" and not over:
-        await s.dialogs.set(ctx.user.id, "action_change", "when", {"aid": aid}, s.clock.now())
-        await reply(update, ctx, _("Send the new date and time like <b>25/03 19:00</b>."))
+        # A typed time alone ("19u30") or a weekday is read near the call's own day.
+        was = from_db(action.starts_at, s.clock.tz)
+        day = was.strftime("%Y%m%d") if was else None
+        await s.dialogs.set(
+            ctx.user.id, "action_change", "when", {"aid": aid, "day": day}, s.clock.now()
+        )
+        await reply(
+            update,
+            ctx,
+            _("When is it now? Type the new day and time, for example: <i>{example}</i>.").format(
+                example=_("Tuesday 19:00")
+            ),
+        )
     elif act == "f" and action.followup_sent_at is None and over:
         await s.dialogs.set(ctx.user.id, "action_follow", "text", {"aid": aid}, s.clock.now())
         await reply(update, ctx, _("Write your message to everyone who came. It is sent once."))
@@ -564,18 +596,108 @@ async def _manage(update: Update, ctx: BotContext, parts: list[str]) -> None:
         await reply(update, ctx, _("This call is closed."))
 
 
-async def _future_when(update: Update, ctx: BotContext, text: str) -> datetime | None:
-    """The date and time typed, if it is still to come; otherwise the person is asked again."""
-    now = ctx.services.clock.now()
-    when = _parse_when(text, now)
-    if when is None or when <= ctx.services.clock.now():
-        await reply(
-            update,
-            ctx,
-            _("I did not understand that date. Send it like <b>25/03 19:00</b>, or tap a day."),
+async def _ask_hour(update: Update, ctx: BotContext, data: dict) -> None:
+    s = ctx.services
+    await s.dialogs.set(ctx.user.id, KIND, "hour", data, s.clock.now())
+    hours = dates.hours_for(data.get("part"), list(range(8, 22)))
+    rows = [
+        [Button(f"{h:02d}:00", cb("ac", "h", h)) for h in hours[i : i + 4]]
+        for i in range(0, len(hours), 4)
+    ]
+    day = datetime.strptime(data["day"], "%Y%m%d").date()
+    await show(
+        update,
+        ctx,
+        _("{day}: at what time? Tap one, or type it, for example <i>19:30</i>.").format(
+            day=i18n.format_date(day)
+        ),
+        rows,
+    )
+
+
+async def _read_when(
+    update: Update, ctx: BotContext, text: str, kind: str, data: dict
+) -> datetime | None:
+    """The moment typed, read like every flow reads it (bot.core.dateparse), if it is sure and
+    still to come. Otherwise the person gets the question that fits (which one, which day, what
+    time) and None; what is known so far stays in the dialog. ``kind``: this /action
+    conversation or the change of a sent call."""
+    s = ctx.services
+    now = s.clock.now()
+    day = datetime.strptime(data["day"], "%Y%m%d").date() if data.get("day") else None
+    result = parse(text, i18n.current_language(), now, anchor=day)
+    if result.problem == "no_time" and result.day is not None and data.get("clock"):
+        hh, mm = (int(x) for x in data["clock"].split(":"))
+        moment = datetime.combine(result.day, time(hh, mm), tzinfo=now.tzinfo)
+        result = type(result)(when=moment) if moment > now else type(result)(problem="past")
+    pick = "t" if kind == KIND else "ct"
+    if kind == KIND and result.place:
+        # "dinsdagavond aan het stadhuis": the place is offered when it is asked, not typed twice.
+        data["place_hint"] = result.place
+        await s.dialogs.set(ctx.user.id, kind, "when", data, now)
+    if result.when is not None:
+        note = dates.assumed(result)
+        if note:
+            await reply(update, ctx, note)
+        data.pop("clock", None)
+        data.pop("day", None)
+        return result.when
+    if result.problem in ("ambiguous", "past") and result.candidates:
+        question = (
+            dates.question(result)
+            if result.problem == "ambiguous"
+            else _("That date has passed. Do you mean next year?")
         )
-        return None
-    return when
+        rows = [
+            [Button(i18n.format_datetime(c), cb("ac", pick, c.strftime("%Y%m%d%H%M")))]
+            for c in result.candidates
+        ]
+        await reply(update, ctx, question, rows)
+    elif result.problem == "past":
+        await reply(update, ctx, _("That date has passed. Please choose a date in the future."))
+    elif result.problem == "no_time" and result.day is not None and result.day >= now.date():
+        data["day"] = result.day.strftime("%Y%m%d")
+        data["part"] = dates.part_of_day(result)  # "dinsdagavond": the evening's hours
+        if kind == KIND:
+            await _ask_hour(update, ctx, data)
+        else:
+            await s.dialogs.set(ctx.user.id, kind, "when", data, now)
+            await reply(
+                update,
+                ctx,
+                _("{day}: at what time? Tap one, or type it, for example <i>19:30</i>.").format(
+                    day=i18n.format_date(result.day)
+                ),
+            )
+    elif result.problem == "week" or (result.problem == "no_date" and result.clock is not None):
+        if result.clock is not None:
+            data["clock"] = result.clock.strftime("%H:%M")
+        today = now.date()
+        days = [today + timedelta(days=i) for i in range(8)]
+        question = _("On which day?")
+        if result.problem == "week" and result.day is not None:
+            # "volgende week": its days; a weekday typed next is read in that week.
+            data["day"] = result.day.strftime("%Y%m%d")
+            days = [result.day + timedelta(days=i) for i in range(7)]
+            days = [d for d in days if d >= today]
+            question = _("Which day of that week?")
+        await s.dialogs.set(ctx.user.id, kind, "when", data, now)
+        day_rows: list[list[Button]] | None = (
+            [
+                [
+                    Button(i18n.format_short_date(d), cb("ac", "d", d.strftime("%Y%m%d")))
+                    for d in days[i : i + 4]
+                ]
+                for i in (0, 4)
+                if days[i : i + 4]
+            ]
+            if kind == KIND
+            else None
+        )
+        await reply(update, ctx, question, day_rows)
+    else:
+        await reply(update, ctx, dates.not_understood())
+    return None
 
 
 async def _dialog_action(
@@ -602,23 +724,11 @@ async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     if action is None:
         return
     if dialog.step == "when":
-        when = await _future_when(update, ctx, text)
+        data = dict(dialog.data)
+        when = await _read_when(update, ctx, text, "action_change", data)
         if when is None:
             return
-        await s.dialogs.set(
-            ctx.user.id,
-            "action_change",
-            "place",
-            {"aid": action.id, "when": to_db(when)},
-            s.clock.now(),
-        )
-        await reply(
-            update,
-            ctx,
-            _("And where? Send the place, or <b>=</b> to keep <i>{place}</i>.").format(
-                place=esc(action.place)
-            ),
-        )
+        await _ask_change_place(update, ctx, action, when)
         return
     place = action.place if text == "=" or not text else text[: LIMITS["place"]]
     when = from_db(dialog.data["when"])
@@ -629,6 +739,52 @@ async def _change_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         update,
         ctx,
         ngettext("Changed. {n} person is told.", "Changed. {n} people are told.", n).format(n=n),
+    )
+
+
+async def _change_pick(update: Update, ctx: BotContext, parts: list[str]) -> None:
+    """A candidate tapped while changing a sent call's time ("Which one do you mean?")."""
+    s = ctx.services
+    dialog = await s.dialogs.get(ctx.user.id)
+    arg = parts[2] if len(parts) == 3 else ""
+    if (
+        dialog is None
+        or dialog.kind != "action_change"
+        or dialog.step != "when"
+        or not re.fullmatch(r"\d{12}", arg)
+    ):
+        await button_expired(update)
+        return
+    action = await svc(ctx).repo.get(int(dialog.data["aid"]))
+    if action is None or not await _may_manage(ctx, action) or action.state != "sent":
+        await s.dialogs.clear(ctx.user.id)
+        await refuse(update, ctx)
+        return
+    when = datetime.strptime(arg, "%Y%m%d%H%M").replace(tzinfo=s.clock.tz)
+    if when <= s.clock.now():
+        await answer(update, _("That time has passed. Please choose another."), alert=True)
+        return
+    await answer(update)
+    await _ask_change_place(update, ctx, action, when)
+
+
+async def _ask_change_place(
+    update: Update, ctx: BotContext, action: Action, when: datetime
+) -> None:
+    s = ctx.services
+    await s.dialogs.set(
+        ctx.user.id,
+        "action_change",
+        "place",
+        {"aid": action.id, "when": to_db(when)},
+        s.clock.now(),
+    )
+    await reply(
+        update,
+        ctx,
+        _("And where? Send the place, or <b>=</b> to keep <i>{place}</i>.").format(
+            place=esc(action.place)
+        ),
     )
 
 

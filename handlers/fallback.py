@@ -17,8 +17,9 @@ from telegram.ext import (
 
 from bot.core.i18n import _
 from bot.core.ui import Button
-from handlers.common import button_expired, reply
+from handlers.common import button_expired, reply, roles
 from handlers.context import BotContext
+from handlers.meetings.shared import svc
 from handlers.menus import match_label
 from handlers.start import run_item, send_home
 
@@ -87,7 +88,28 @@ async def not_understood(update: Update, ctx: BotContext) -> None:
         text = _("I can't use this here.")
     else:
         text = _("I did not understand that.")
+        if await _meeting_waits(ctx):
+            # "ja", "نعم", "geleceğim" typed to a meeting card: say where the answer goes.
+            text = _(
+                "I did not understand that. To answer a meeting, tap ✅, 🤔 or ❌ under its"
+                " message, or send /meetings."
+            )
     await send_home(update, ctx, text)
+
+
+async def _meeting_waits(ctx: BotContext) -> bool:
+    """Whether a coming meeting of this person's groups still waits for their answer."""
+    if ctx.user is None:
+        return False
+    r = await roles(ctx)
+    if not r.member_of:
+        return False
+    meetings, mine = await svc(ctx).upcoming(ctx.user.id, set(r.member_of))
+    # A series' card is its next date only: later dates have not been asked yet.
+    next_of: dict[object, int] = {}
+    for m in sorted(meetings, key=lambda m: m.starts_at):
+        next_of.setdefault(m.series_id if m.series_id is not None else ("one", m.id), m.id)
+    return any(mid not in mine for mid in next_of.values())
 
 
 async def edited(update: Update, ctx: BotContext) -> None:

@@ -1,4 +1,6 @@
-"""Typed dates in every shipped language (bot/dateparse.py); Monday 2 March 2026, 09:00 Brussels."""
+"""Typed dates in every shipped language (bot/core/dateparse.py).
+
+Now: Monday 2 March 2026, 09:00 Brussels."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> da
     "lang, text, expected",
     [
         ("nl", "dinsdag 19u", at(3, 3, 19)),
-        ("nl", "volgende dinsdag om 19u30", at(3, 3, 19, 30)),
+        ("nl", "volgende week dinsdag om 19u30", at(3, 10, 19, 30)),
         ("nl", "12/3 19:00", at(3, 12, 19)),
         ("nl", "12 maart 19u", at(3, 12, 19)),
         ("nl", "morgen 14u", at(3, 3, 14)),
@@ -30,7 +32,7 @@ def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> da
         ("fr", "12 mars à 19h", at(3, 12, 19)),
         ("fr", "demain 10h", at(3, 3, 10)),
         ("fr", "après-demain 19h30", at(3, 4, 19, 30)),
-        ("en", "next Tuesday 7pm", at(3, 3, 19)),
+        ("en", "Tuesday 7pm", at(3, 3, 19)),
         ("en", "March 12 at 7:30 pm", at(3, 12, 19, 30)),
         ("en", "tomorrow 10am", at(3, 3, 10)),
         ("en", "12/3/2026 19:00", at(3, 12, 19)),

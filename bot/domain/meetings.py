@@ -3,7 +3,11 @@
 - A meeting is published to every member of its group through the outbox, in each member's
   language, in the same transaction that creates it; a linked group chat gets it too.
 - A series ("every first Tuesday") keeps its local time of day; each occurrence is its own row
-  with its own RSVPs, created ahead of time by the scheduler tick (``HORIZON``).
+  with its own RSVPs, created ahead of time by the scheduler tick (``HORIZON``). Publishing a
+  series sends one card (its first date); each later date is sent when it becomes the next one.
+  A member answers one date, or the whole series ("every time"): that answer is stored once and
+  written as a Yes into every occurrence, now and as they are created, so reminders, names
+  lists and exports read RSVPs as for any meeting.
 - Capacity: a Yes beyond it goes on the waitlist; a freed place is offered to the first waiting
   person until ``OFFER_HOURS`` (or the start), then to the next.
 - Reminders (the day before at the same local time, and N hours before; per group) and the
@@ -196,7 +200,10 @@ class MeetingsService:
             "📍 " + esc(self.shown(m.place)),
         ]
         if series_rule and series_rule != "once":
-            lines.append("🔁 " + rule_label(series_rule, self.local(m.starts_at).date()))
+            # The series' own day: a date moved to a Wednesday is still of "every first Tuesday".
+            own = getattr(m, "occurrence_day", None)
+            day = date.fromisoformat(own) if own else self.local(m.starts_at).date()
+            lines.append("🔁 " + rule_label(series_rule, day))
         if m.agenda:
             lines.append("📝 " + esc(self.shown(m.agenda)))
         if m.capacity:
@@ -222,18 +229,29 @@ class MeetingsService:
         group_name: str,
         series_rule: str | None,
         answer: str | None = None,
+        every: bool = False,
     ) -> str:
         text = self.details(m, group_name, series_rule) + "\n\n"
-        if answer:
+        if every and answer in (None, "yes"):
+            text += _("Your answer: {answer}").format(answer=_("🔁 Yes, every time"))
+        elif answer:
             text += _("Your answer: {answer}").format(answer=self.answer_label(answer))
         else:
             text += _("Are you coming?")
         return text
 
-    def rsvp_rows(self, meeting_id: int | None) -> list[list[Button]]:
+    def rsvp_rows(
+        self, meeting_id: int | None, series: bool = False, every: bool = False
+    ) -> list[list[Button]]:
+        """The answer buttons; for a series also "every time" (or, once given, a way back to
+        answering per date)."""
+        if every:
+            series_row = [Button(_("↩️ Answer per date again"), cb("mt", "sx", meeting_id))]
+        else:
+            series_row = [Button(_("🔁 Yes, every time"), cb("mt", "sy", meeting_id))]
         if meeting_id is None:  # the organiser's preview: same look, inert buttons
             ident = ("pv",)
-            return [
+            rows = [
                 [
                     Button(_("✅ Yes"), cb("mt", *ident)),
                     Button(_("🤔 Maybe"), cb("mt", *ident)),
@@ -241,7 +259,10 @@ class MeetingsService:
                 ],
                 [Button(_("📅 Add to calendar"), cb("mt", *ident))],
             ]
-        return [
+            if series:
+                rows.insert(1, [Button(_("🔁 Yes, every time"), cb("mt", *ident))])
+            return rows
+        rows = [
             [
                 Button(_("✅ Yes"), cb("mt", "y", meeting_id)),
                 Button(_("🤔 Maybe"), cb("mt", "m", meeting_id)),
@@ -249,6 +270,15 @@ class MeetingsService:
             ],
             [Button(_("📅 Add to calendar"), cb("mt", "ics", meeting_id))],
         ]
+        if series:
+            rows.insert(1, series_row)
+        return rows
+
+    async def answers_every_time(self, m: Meeting, user_id: int) -> bool:
+        """Did this person answer "every time" for the series of this meeting?"""
+        if m.series_id is None:
+            return False
+        return await self.repo.series_answer(m.series_id, user_id) == "yes"
 
     async def rule_of(self, m: Meeting) -> str | None:
         if m.series_id is None:
@@ -359,6 +389,8 @@ class MeetingsService:
                 )
                 series = await self._series_tx(conn, sid)
                 ids.extend(await self._extend_tx(conn, series, group, members, now))
+                # One card: the first date. The later ones follow as each becomes the next.
+                await self._announce_next_tx(conn, series, group, members, now)
             if close_poll is not None:
                 await self.repo.close_poll_tx(conn, close_poll, ids[0] if ids else None)
         self.outbox.wake()
@@ -396,19 +428,91 @@ class MeetingsService:
                 occurrence_day=day,
             )
             if mid is not None:
-                await self._announce_tx(conn, mid, group, members, series.rule)
+                answers = await self.repo.series_answers_tx(conn, series.id)
+                for user in members:
+                    if answers.get(user.id) == "yes":
+                        await self._series_yes_tx(conn, mid, user.id, now)
                 created.append(mid)
         return created
+
+    async def _series_yes_tx(self, conn: Any, mid: int, user_id: int, now: datetime) -> None:
+        """A Yes from the person's "every time" written into one occurrence (the waiting list
+        when it is full); an answer already given for this date stands."""
+        if await self.repo.rsvp_tx(conn, mid, user_id) is not None:
+            return
+        m = await self.repo.get_tx(conn, mid)
+        assert m is not None
+        full = bool(m.capacity) and await self.repo.taken_tx(conn, mid) >= (m.capacity or 0)
+        await self.repo.set_rsvp_tx(
+            conn, mid, user_id, "waiting" if full else "yes", now, to_db(now) if full else None
+        )
+
+    async def _announce_next_tx(
+        self, conn: Any, series: Any, group: Group, members: list[User], now: datetime
+    ) -> bool:
+        """Sends the series' next date, once, to the members who did not answer "every time"
+        (they have their Yes already and get the reminders)."""
+        nxt = await self.repo.next_of_series_tx(conn, series.id, now)
+        if nxt is None or nxt.announced_at is not None:
+            return False
+        answers = await self.repo.series_answers_tx(conn, series.id)
+        others = [u for u in members if answers.get(u.id) != "yes"]
+        await self._announce_tx(conn, nxt.id, group, others, series.rule)
+        return True
+
+    async def answer_series(self, meeting_id: int, user_id: int, every: bool) -> int | None:
+        """ "Every time" (``every``) or back to answering per date, for the series of this
+        meeting: returns how many coming dates it set, None when the meeting is gone, past or
+        not part of a series. Stopping keeps the answer on this date and clears the later ones
+        (their places go to the waiting list)."""
+        now = self.clock.now()
+        count = 0
+        async with self.db.transaction() as conn:
+            m = await self.repo.get_tx(conn, meeting_id)
+            if (
+                m is None
+                or m.series_id is None
+                or m.status != "published"
+                or self.local(m.starts_at) <= now
+            ):
+                return None
+            await self.repo.set_series_answer_tx(
+                conn, m.series_id, user_id, "yes" if every else None, now
+            )
+            for t in await self.repo.future_of_series_tx(conn, m.series_id, now):
+                before = await self.repo.rsvp_tx(conn, t.id, user_id)
+                if every:
+                    if before is None or before.answer in ("no", "maybe"):
+                        if before is not None:
+                            await conn.execute(
+                                "DELETE FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?",
+                                (t.id, user_id),
+                            )
+                        await self._series_yes_tx(conn, t.id, user_id, now)
+                    count += 1
+                elif t.id != m.id and before is not None:
+                    await conn.execute(
+                        "DELETE FROM meeting_rsvps WHERE meeting_id = ? AND user_id = ?",
+                        (t.id, user_id),
+                    )
+                    if before.answer in ("yes", "offered"):
+                        await self._offer_free_place_tx(conn, t, now)
+        self.outbox.wake()
+        return count
 
     async def _announce_tx(
         self, conn: Any, mid: int, group: Group, members: list[User], rule: str | None
     ) -> None:
         m = await self.repo.get_tx(conn, mid)
         assert m is not None
+        await self.repo.mark_announced_tx(conn, mid, self.clock.now())
+        series = m.series_id is not None
         for user in members:
             with i18n.use_locale(self.lang(user)):
                 payload = text_message(
-                    chat_of(user), self.member_text(m, group.name, rule), self.rsvp_rows(mid)
+                    chat_of(user),
+                    self.member_text(m, group.name, rule),
+                    self.rsvp_rows(mid, series=series),
                 )
             await Outbox.enqueue_tx(
                 conn,
@@ -421,7 +525,7 @@ class MeetingsService:
         if group.chat_id:
             with i18n.use_locale(self.settings.default_language):
                 payload = text_message(
-                    group.chat_id, self.details(m, group.name, rule), self.rsvp_rows(mid)
+                    group.chat_id, self.details(m, group.name, rule), self.rsvp_rows(mid, series)
                 )
             await Outbox.enqueue_tx(
                 conn, group.chat_id, "sendMessage", payload, dedupe_key=f"mt:newchat:{mid}"
@@ -435,9 +539,11 @@ class MeetingsService:
                 continue
             members = await self._members(group.id)
             async with self.db.transaction(mark=False) as conn:
-                count += len(await self._extend_tx(conn, series, group, members, now))
-        if count:
-            self.outbox.wake()
+                created = len(await self._extend_tx(conn, series, group, members, now))
+                announced = await self._announce_next_tx(conn, series, group, members, now)
+                count += created
+            if created or announced:
+                self.outbox.wake()
         return count
 
     # ----- answers, capacity and the waitlist -----
@@ -589,6 +695,7 @@ class MeetingsService:
     ) -> None:
         fresh = await self.repo.get_tx(conn, m.id)
         assert fresh is not None
+        every = await self.repo.series_answers_tx(conn, m.series_id) if m.series_id else {}
         for user in await self._coming_users_tx(conn, m.id):
             with i18n.use_locale(self.lang(user)):
                 lines = [_("✏️ <b>{title}</b> has changed:").format(title=esc(self.shown(m.title)))]
@@ -610,7 +717,18 @@ class MeetingsService:
                 text = (
                     "\n".join(lines)
                     + "\n\n"
-                    + self.member_text(fresh, group.name, None, rsvp.answer if rsvp else None)
+                    + self.member_text(
+                        fresh,
+                        group.name,
+                        None,
+                        rsvp.answer if rsvp else None,
+                        every=user.id in every,
+                    )
+                )
+                payload = text_message(
+                    chat_of(user),
+                    text,
+                    self.rsvp_rows(m.id, m.series_id is not None, user.id in every),
                 )
                 payload = text_message(chat_of(user), text, self.rsvp_rows(m.id))
             key = f"mt:chg:{m.id}:{user.id}:{fresh.sequence}"
@@ -747,6 +865,7 @@ class MeetingsService:
             users = {u.id: u for u in await self.users.many([r.user_id for r in rsvps])}
             group = await self.group(m.group_id)
             async with self.db.transaction(mark=False) as conn:
+                every = await self.repo.series_answers_tx(conn, m.series_id) if m.series_id else {}
                 for kind, due in due_kinds:
                     for r in rsvps:
                         if self.local(r.answered_at) > due:
@@ -758,9 +877,19 @@ class MeetingsService:
                             text = (
                                 self.reminder_head(m, now)
                                 + "\n\n"
-                                + self.member_text(m, group.name if group else "", None, r.answer)
+                                + self.member_text(
+                                    m,
+                                    group.name if group else "",
+                                    None,
+                                    r.answer,
+                                    every=user.id in every,
+                                )
                             )
-                            payload = text_message(chat_of(user), text, self.rsvp_rows(m.id))
+                            payload = text_message(
+                                chat_of(user),
+                                text,
+                                self.rsvp_rows(m.id, m.series_id is not None, user.id in every),
+                            )
                         if await Outbox.enqueue_tx(
                             conn,
                             chat_of(user),
@@ -876,7 +1005,7 @@ class MeetingsService:
                 with i18n.use_locale(self.lang(user)):
                     payload = text_message(
                         chat_of(user),
-                        self.poll_text(draft.title, group.name, draft.place),
+                        self.poll_text(draft.title, group.name, draft.place, draft.agenda),
                         self.poll_rows(pid, opts, set()),
                     )
                 await Outbox.enqueue_tx(
@@ -889,8 +1018,10 @@ class MeetingsService:
         self.outbox.wake()
         return pid
 
-    def poll_text(self, title: str, group_name: str, place: str) -> str:
-        return f"🗳 <b>{esc(title)}</b>\n👥 {esc(group_name)}\n📍 {esc(place)}\n\n" + _(
+    def poll_text(self, title: str, group_name: str, place: str, agenda: str | None = None) -> str:
+        # The agenda too: what the evening is about is why people vote at all.
+        about = f"📝 {esc(agenda)}\n" if agenda else ""
+        return f"🗳 <b>{esc(title)}</b>\n👥 {esc(group_name)}\n📍 {esc(place)}\n{about}\n" + _(
             "When can you come? Tap every date that suits you."
         )
 

@@ -21,7 +21,13 @@ from handlers.common import (
 )
 from handlers.context import BotContext
 from handlers.meetings.group_chat import on_group_button
-from handlers.meetings.planning import ask_place, ask_when, on_dialog_button, start_planning
+from handlers.meetings.planning import (
+    ask_place,
+    ask_when,
+    cmd_newmeeting,
+    on_dialog_button,
+    start_planning,
+)
 from handlers.meetings.shared import KIND, can_manage, managed_groups, num, svc
 from storage.repos.meetings import Meeting
 from storage.repos.users import user_names
@@ -36,7 +42,7 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
     if action == "pv":
         await answer(update, _("This is only a preview."))
         return
-    if action in ("poll", "d", "t", "r", "oa", "od", "sk", "c", "pub", "x", "fx"):
+    if action in ("poll", "d", "t", "r", "oa", "od", "sk", "c", "pub", "x", "fx", "pl"):
         await on_dialog_button(update, ctx, p)
         return
     if action == "g" and len(p) == 4 and (gid := num(p[2])) is not None and p[3] in ("new", "poll"):
@@ -49,6 +55,11 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
     if action == "l":
         await answer(update)
         await cmd_meetings(update, ctx)
+        return
+    if action == "nw" and len(p) == 3 and p[2] in ("new", "poll"):
+        # From the list of meetings: plan one without knowing /newmeeting (it checks who may).
+        await answer(update)
+        await cmd_newmeeting(update, ctx, p[2])
         return
     if action == "h":
         await answer(update)
@@ -72,6 +83,12 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
             await refuse(update, ctx)
             return
         await answer_meeting(update, ctx, m, group, action)
+        return
+    if action in ("sy", "sx"):
+        if not r.is_member(m.group_id):
+            await refuse(update, ctx)
+            return
+        await answer_series(update, ctx, m, group, action == "sy")
         return
     if action == "ics":
         if not (r.is_member(m.group_id) or manager):
@@ -118,8 +135,20 @@ async def on_mt(update: Update, ctx: BotContext) -> None:
         await show(update, ctx, _("This meeting is cancelled."))
         return
     if action == "et":
+        # Moving a meeting: the day buttons and a typed time or weekday are read near its day.
+        local = service.local(m.starts_at)
         await ask_when(
-            update, ctx, {"mode": "edit", "group_id": m.group_id, "mid": m.id, "scope": scope}
+            update,
+            ctx,
+            {
+                "mode": "edit",
+                "group_id": m.group_id,
+                "mid": m.id,
+                "scope": scope,
+                "anchor": local.date().isoformat(),
+                "was": service.when_text(local),
+                "was_hour": local.strftime("%H:%M"),
+            },
         )
     elif action == "ep":
         await ask_place(
@@ -202,11 +231,37 @@ async def answer_meeting(update: Update, ctx: BotContext, m: Meeting, group, cod
     if is_private(update):
         fresh = await service.meeting(m.id)
         assert fresh is not None
+        every = await service.answers_every_time(fresh, ctx.user.id)
         await show(
             update,
             ctx,
-            service.member_text(fresh, group.name, await service.rule_of(fresh), result.answer),
-            service.rsvp_rows(m.id),
+            service.member_text(
+                fresh, group.name, await service.rule_of(fresh), result.answer, every
+            ),
+            service.rsvp_rows(m.id, fresh.series_id is not None, every),
+        )
+
+
+async def answer_series(update: Update, ctx: BotContext, m: Meeting, group, every: bool) -> None:
+    """A member's answer for a whole series ("every time"), or back to answering per date."""
+    service = svc(ctx)
+    n = await service.answer_series(m.id, ctx.user.id, every)
+    if n is None:
+        await answer(update, _("This meeting is over or cancelled."), alert=True)
+        return
+    if every:
+        await answer(update, _("Saved: you come every time. You get a reminder before each one."))
+    else:
+        await answer(update, _("Saved: you answer per date again."))
+    if is_private(update):
+        fresh = await service.meeting(m.id)
+        assert fresh is not None
+        mine = next((r.answer for r in await service.rsvps(m.id) if r.user_id == ctx.user.id), None)
+        await show(
+            update,
+            ctx,
+            service.member_text(fresh, group.name, await service.rule_of(fresh), mine, every),
+            service.rsvp_rows(m.id, series=True, every=every),
         )
 
 
@@ -216,8 +271,10 @@ async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: boo
     assert group is not None
     rsvps = await service.rsvps(m.id)
     mine = next((r.answer for r in rsvps if r.user_id == ctx.user.id), None)
-    text = service.member_text(m, group.name, await service.rule_of(m), mine)
-    rows = service.rsvp_rows(m.id) if (await roles(ctx)).is_member(m.group_id) else []
+    every = await service.answers_every_time(m, ctx.user.id)
+    text = service.member_text(m, group.name, await service.rule_of(m), mine, every)
+    member = (await roles(ctx)).is_member(m.group_id)
+    rows = service.rsvp_rows(m.id, m.series_id is not None, every) if member else []
     if manager:
         silent = await service.unanswered(group.id, m.id)
         people = await ctx.services.users.many(sorted({r.user_id for r in rsvps} | set(silent)))
@@ -240,7 +297,7 @@ async def show_meeting(update: Update, ctx: BotContext, m: Meeting, manager: boo
         text += "\n\n" + "\n".join(lines)
         rows = rows + [
             [
-                Button(_("🕖 Change time"), cb("mt", "et", m.id)),
+                Button(_("🕖 Change day or time"), cb("mt", "et", m.id)),
                 Button(_("📍 Change place"), cb("mt", "ep", m.id)),
             ],
             [Button(_("❌ Cancel meeting"), cb("mt", "ec", m.id))],
@@ -339,6 +396,12 @@ async def cmd_meetings(update: Update, ctx: BotContext) -> None:
         # Planning is where an organiser goes from here, above all when nothing is planned.
         plan = cb("mt", "g", min(managed), "new") if len(managed) == 1 else cb("menu", "plan")
         rows.append([Button(_("📅 Plan a meeting"), plan)])
+        rows.append(
+            [
+                Button(_("➕ Plan a meeting"), cb("mt", "nw", "new")),
+            ]
+        )
+        rows.append([Button(_("🗳 Let the group choose a date"), cb("mt", "nw", "poll"))])
         rows.append(
             [
                 Button(_("📜 History"), cb("mt", "h")),

@@ -14,6 +14,7 @@ from bot.core.dateparse import parse, parse_time
 from bot.core.i18n import _, format_short_date, ngettext
 from bot.core.ui import Button, cb, clip, esc
 from bot.domain.meetings import USUAL_HOURS, Draft, rule_choices, rule_label
+from handlers import dates
 from handlers.common import (
     answer,
     button_expired,
@@ -70,12 +71,24 @@ async def start_planning(update: Update, ctx: BotContext, group_id: int, mode: s
     )
 
 
-def day_rows(ctx: BotContext, mode: str) -> list[list[Button]]:
+def day_rows(
+    ctx: BotContext, mode: str, anchor: date | None = None, week_of: date | None = None
+) -> list[list[Button]]:
+    """Day buttons: the next 7 days; when a meeting is moved, the days around its own day
+    (📌 its day) and a week later; for "volgende week", the days of that week."""
     today = ctx.services.clock.now().date()
-    days = [today + timedelta(days=i) for i in range(1, 8)]
+    if week_of is not None:
+        days = [
+            week_of + timedelta(days=i) for i in range(7) if week_of + timedelta(days=i) > today
+        ]
+    elif anchor is not None:
+        days = dates.days_near(anchor, today)
+    else:
+        days = [today + timedelta(days=i) for i in range(1, 8)]
     rows, row = [], []
     for d in days:
-        row.append(Button(format_short_date(d), cb("mt", "d", d.strftime("%Y%m%d"))))
+        label = ("📌 " if d == anchor else "") + format_short_date(d)
+        row.append(Button(label, cb("mt", "d", d.strftime("%Y%m%d"))))
         if len(row) == 3:
             rows.append(row)
             row = []
@@ -86,24 +99,46 @@ def day_rows(ctx: BotContext, mode: str) -> list[list[Button]]:
     return rows
 
 
+def anchor_of(data: dict) -> date | None:
+    """The day of the meeting being moved (a typed time alone or a weekday is read near it)."""
+    return date.fromisoformat(data["anchor"]) if data.get("anchor") else None
+
+
 async def ask_when(update: Update, ctx: BotContext, data: dict, note: str | None = None) -> None:
     s = ctx.services
     await s.dialogs.set(ctx.user.id, KIND, "when", data, s.clock.now())
-    text = _(
-        "Which day? Tap a day, or type the date and time, for example: <i>{example}</i>."
-    ).format(example=_("Tuesday 19:00"))
+    anchor = anchor_of(data)
+    if anchor is not None:
+        text = _(
+            "Now on {when}. Tap the new day, or type the new day and time, for example:"
+            " <i>{example}</i>. A time alone keeps the day."
+        ).format(when=esc(data.get("was", "")), example=_("Wednesday 19:30"))
+    else:
+        text = _(
+            "Which day? Tap a day, or type the date and time, for example: <i>{example}</i>."
+        ).format(example=_("Tuesday 19:00"))
     if note:
         text = note + "\n\n" + text
-    await show(update, ctx, text, day_rows(ctx, data["mode"]))
+    await show(update, ctx, text, day_rows(ctx, data["mode"], anchor))
 
 
 async def ask_hour(update: Update, ctx: BotContext, data: dict, day: date) -> None:
     s = ctx.services
     data = dict(data, day=day.isoformat())
     await s.dialogs.set(ctx.user.id, KIND, "hour", data, s.clock.now())
-    base = datetime.combine(day, time(0), tzinfo=s.settings.tz)
+    hours = [time(h) for h in dates.hours_for(data.get("part"), list(USUAL_HOURS))]
+    was = time.fromisoformat(data["was_hour"]) if data.get("was_hour") else None
+    if was is not None:
+        # Moving a meeting to another day: its own hour among them, marked, like its day.
+        hours = sorted(set(hours) | {was})
     rows = [
-        [Button(f"{h:02d}:00", cb("mt", "t", stamp(base.replace(hour=h)))) for h in USUAL_HOURS]
+        [
+            Button(
+                ("📌 " if h == was else "") + h.strftime("%H:%M"),
+                cb("mt", "t", stamp(datetime.combine(day, h, tzinfo=s.settings.tz))),
+            )
+            for h in hours
+        ]
     ]
     await show(
         update,
@@ -120,9 +155,19 @@ async def ask_pick(update: Update, ctx: BotContext, question: str, candidates) -
     await reply(update, ctx, question, rows)
 
 
-async def on_moment(update: Update, ctx: BotContext, dialog: Dialog, when: datetime) -> None:
+async def on_moment(
+    update: Update,
+    ctx: BotContext,
+    data: dict,
+    when: datetime,
+    note: str | None = None,
+    other: datetime | None = None,
+) -> None:
+    """The moment is known. ``note``: what was assumed, said first; ``other``: the other
+    reading ("half 8" in the morning), offered as a button while the conversation goes on."""
     s = ctx.services
-    data = dict(dialog.data)
+    data = dict(data)
+    data.pop("part", None)  # the hour question's part of the day is answered
     if when <= s.clock.now():
         await reply(update, ctx, _("That moment has already passed. Please choose a later one."))
         await ask_when(update, ctx, data)
@@ -132,29 +177,57 @@ async def on_moment(update: Update, ctx: BotContext, dialog: Dialog, when: datet
         m = await edited_meeting(update, ctx, data)
         if m is None:
             return
-        n = await svc(ctx).change(m.id, starts_at=when, whole_series=data.get("scope") == "s")
-        await show(update, ctx, changed_text(n))
+        whole = data.get("scope") == "s"
+        n = await svc(ctx).change(m.id, starts_at=when, whole_series=whole)
+        done = changed_text(n)
+        if n and whole and when.date() != anchor_of(data):
+            # A series keeps its days (its rule); moving it to another day is one date at a time.
+            done = _("The series keeps its days; only the hour changed.") + "\n" + done
+        elif n:
+            done = svc(ctx).when_text(when) + "\n" + done
+        await show(update, ctx, (note + "\n" if note else "") + done)
         return
     if mode == "poll":
         options = [o for o in data.get("options", []) if o != when.isoformat()] + [when.isoformat()]
         data["options"] = sorted(options)
         await s.dialogs.set(ctx.user.id, KIND, "options", data, s.clock.now())
-        await show_options(update, ctx, data)
+        await show_options(update, ctx, data, note)
         return
     data["starts"] = when.isoformat()
+    head = (note + "\n" if note else "") + svc(ctx).when_text(when)
+    extra = []
+    if other is not None and other > s.clock.now():
+        extra = [
+            [
+                Button(
+                    _("🕗 {time} instead").format(time=i18n.format_time(other)),
+                    cb("mt", "t", stamp(other)),
+                )
+            ]
+        ]
+    rule = data.get("rule_hint")
+    if rule and rule in rule_choices(when.date()):
+        # "elke eerste dinsdag": the repeat is already said; not asked again.
+        data["rule"] = rule
+        await ask_place(update, ctx, data, head + "\n🔁 " + rule_label(rule, when.date()), extra)
+        return
     await s.dialogs.set(ctx.user.id, KIND, "repeat", data, s.clock.now())
     rows = [
         [Button(rule_label(r, when.date()), cb("mt", "r", r))] for r in rule_choices(when.date())
     ]
-    await show(
-        update, ctx, _("{when}. Does it repeat?").format(when=svc(ctx).when_text(when)), rows
-    )
+    await show(update, ctx, _("{when}. Does it repeat?").format(when=head), rows + extra)
 
 
-async def show_options(update: Update, ctx: BotContext, data: dict) -> None:
+async def show_options(
+    update: Update, ctx: BotContext, data: dict, note: str | None = None
+) -> None:
     tz = ctx.services.settings.tz
     opts = [datetime.fromisoformat(o).astimezone(tz) for o in data["options"]]
-    lines = [_("Dates to choose from:")] + ["• " + i18n.format_datetime(o) for o in opts]
+    lines = (
+        ([note] if note else [])
+        + [_("Dates to choose from:")]
+        + ["• " + i18n.format_datetime(o) for o in opts]
+    )
     rows = []
     if len(opts) < MAX_OPTIONS:
         rows.append([Button(_("➕ Add a date"), cb("mt", "oa"))])
@@ -165,14 +238,29 @@ async def show_options(update: Update, ctx: BotContext, data: dict) -> None:
     await show(update, ctx, "\n".join(lines), rows)
 
 
-async def ask_place(update: Update, ctx: BotContext, data: dict) -> None:
+async def ask_place(
+    update: Update,
+    ctx: BotContext,
+    data: dict,
+    head: str | None = None,
+    extra: list[list[Button]] | None = None,
+) -> None:
     s = ctx.services
     if data.get("mode") == "edit":
         await s.dialogs.set(ctx.user.id, KIND, "place", data, s.clock.now())
         await show(update, ctx, _("Where is it now? Send the new place."))
         return
     await s.dialogs.set(ctx.user.id, KIND, "place", data, s.clock.now())
-    await show(update, ctx, _("Where is it? For example: <i>community centre, Rabotstraat 1</i>."))
+    hint = data.get("place_hint")
+    rows = list(extra or [])
+    if hint:  # said with the date ("... in het buurthuis"): one tap to take it
+        text = _("Where is it? Tap to take <b>{place}</b>, or send another place.").format(
+            place=esc(hint)
+        )
+        rows.insert(0, [Button(clip("📍 " + hint, 60), cb("mt", "pl"))])
+    else:
+        text = _("Where is it? For example: <i>community centre, Rabotstraat 1</i>.")
+    await show(update, ctx, (head + "\n\n" if head else "") + text, rows)
 
 
 async def ask_agenda(update: Update, ctx: BotContext, data: dict) -> None:
@@ -230,13 +318,16 @@ async def preview(update: Update, ctx: BotContext, data: dict) -> None:
         await show(
             update,
             ctx,
-            service.poll_text(data["title"], group.name, data["place"]),
+            service.poll_text(data["title"], group.name, data["place"], data.get("agenda")),
             [[Button(r[0].text, cb("mt", "pv"))] for r in service.poll_rows(0, opts, set())],
         )
     else:
         draft = draft_of(data, s.settings.tz)
         await show(
-            update, ctx, service.member_text(draft, group.name, draft.rule), service.rsvp_rows(None)
+            update,
+            ctx,
+            service.member_text(draft, group.name, draft.rule),
+            service.rsvp_rows(None, series=draft.rule != "once"),
         )
         await offer_versions(update, ctx, KIND, data)  # members' languages (issue 15)
         await s.dialogs.set(ctx.user.id, KIND, "preview", data, s.clock.now())
@@ -293,11 +384,19 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await (preview if data.get("fix") else ask_when)(update, ctx, data)
     elif step == "when":
         now = s.clock.now()
-        result = parse(text, lang, now)
+        result = parse(text, lang, now, anchor=anchor_of(data))
+        if data["mode"] == "new":
+            for key, value in (("rule_hint", result.rule), ("place_hint", result.place)):
+                if value:
+                    data[key] = value
+            await s.dialogs.set(ctx.user.id, KIND, "when", data, now)
         if result.when is not None:
-            await on_moment(update, ctx, dialog, result.when)
+            other = (
+                result.candidates[0] if "evening" in result.notes and result.candidates else None
+            )
+            await on_moment(update, ctx, data, result.when, dates.assumed(result), other)
         elif result.problem == "ambiguous":
-            await ask_pick(update, ctx, _("Which one do you mean?"), result.candidates)
+            await ask_pick(update, ctx, dates.question(result), result.candidates)
         elif result.problem == "past" and result.candidates:
             await ask_pick(
                 update, ctx, _("That date has passed. Do you mean next year?"), result.candidates
@@ -310,11 +409,21 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
                     update, ctx, _("That date has passed. Please choose a date in the future.")
                 )
             else:
-                await ask_hour(update, ctx, data, result.day)
+                await ask_hour(update, ctx, dict(data, part=dates.part_of_day(result)), result.day)
+        elif result.problem == "week" and result.day is not None:
+            if result.clock is not None:
+                data["clock"] = result.clock.strftime("%H:%M")
+            await s.dialogs.set(ctx.user.id, KIND, "when", data, s.clock.now())
+            await reply(
+                update,
+                ctx,
+                _("Which day of that week?"),
+                day_rows(ctx, "edit", week_of=result.day),
+            )
         elif result.problem == "no_date" and result.clock is not None:
             data["clock"] = result.clock.strftime("%H:%M")
             await s.dialogs.set(ctx.user.id, KIND, "when", data, s.clock.now())
-            await reply(update, ctx, _("On which day?"), day_rows(ctx, "edit"))
+            await reply(update, ctx, _("On which day?"), day_rows(ctx, "edit", anchor_of(data)))
         else:
             await ask_when(update, ctx, data, _("I did not understand that date."))
     elif step == "hour":
@@ -330,7 +439,7 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             ]
             await ask_pick(update, ctx, _("Which one do you mean?"), cands)
         else:
-            await on_moment(update, ctx, dialog, datetime.combine(day, clock, tzinfo=s.settings.tz))
+            await on_moment(update, ctx, data, datetime.combine(day, clock, tzinfo=s.settings.tz))
     elif step == "place":
         if len(text) > 200:
             await reply(
@@ -338,6 +447,7 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             )
             return
         place = " ".join(text.split())
+        data.pop("place_hint", None)
         if data["mode"] == "edit":
             m = await edited_meeting(update, ctx, data)
             if m is None:
@@ -398,16 +508,19 @@ async def on_dialog_button(update: Update, ctx: BotContext, p: list[str]) -> Non
         elif data.get("clock"):
             hh, mm = (int(x) for x in data.pop("clock").split(":"))
             await on_moment(
-                update, ctx, dialog, datetime.combine(day.date(), time(hh, mm), tzinfo=tz)
+                update, ctx, data, datetime.combine(day.date(), time(hh, mm), tzinfo=tz)
             )
         else:
             await ask_hour(update, ctx, data, day.date())
-    elif action == "t" and dialog.step in ("when", "hour") and len(p) == 3:
+    elif action == "t" and dialog.step in ("when", "hour", "repeat", "place") and len(p) == 3:
         when = from_stamp(p[2], tz)
-        if when is None:
+        if when is None or (dialog.step in ("repeat", "place") and data["mode"] != "new"):
             await button_expired(update)
         else:
-            await on_moment(update, ctx, dialog, when)
+            await on_moment(update, ctx, data, when)
+    elif action == "pl" and dialog.step == "place" and data.get("place_hint"):
+        data["place"] = data.pop("place_hint")
+        await ask_agenda(update, ctx, data)
     elif action == "r" and dialog.step == "repeat" and len(p) >= 3:
         rule = ":".join(p[2:])
         starts = datetime.fromisoformat(data["starts"]).astimezone(tz)
@@ -443,7 +556,29 @@ async def on_dialog_button(update: Update, ctx: BotContext, p: list[str]) -> Non
                 _("The date poll is sent. See the votes in /meetings and pick a date there."),
             )
         else:
-            ids = await service.publish(draft_of(data, tz), ctx.user.id)
+            draft = draft_of(data, tz)
+            ids = await service.publish(draft, ctx.user.id)
+            if draft.rule != "once" and ids:
+                # One series, one card: say so, and which date the members got.
+                members = await s.groups.count_members(draft.group_id)
+                first = await service.meeting(ids[0])
+                assert first is not None
+                await show(
+                    update,
+                    ctx,
+                    ngettext(
+                        "Published: one series ({rule}). {n} member got one card for the next"
+                        " date, {when}, and can answer for that date or for every time.",
+                        "Published: one series ({rule}). {n} members got one card for the next"
+                        " date, {when}, and can answer for that date or for every time.",
+                        members,
+                    ).format(
+                        rule=i18n.lower_first(rule_label(draft.rule, draft.starts_at.date())),
+                        n=members,
+                        when=service.when_text(first.starts_at),
+                    ),
+                )
+                return
             await show(
                 update,
                 ctx,

@@ -45,7 +45,7 @@ async def on_mp(update: Update, ctx: BotContext) -> None:
         await show(
             update,
             ctx,
-            service.poll_text(poll.title, group.name, poll.place),
+            service.poll_text(poll.title, group.name, poll.place, poll.agenda),
             service.poll_rows(poll.id, options, mine),
         )
         return
@@ -60,7 +60,10 @@ async def on_mp(update: Update, ctx: BotContext) -> None:
             await ctx.services.users.many(sorted({u for v in votes.values() for u in v})),
             _("(removed)"),
         )
-        lines = [service.poll_text(poll.title, group.name, poll.place).split("\n\n")[0], ""]
+        lines = [
+            service.poll_text(poll.title, group.name, poll.place, poll.agenda).split("\n\n")[0],
+            "",
+        ]
         rows = []
         for o in options:
             voters = votes.get(o.id, [])

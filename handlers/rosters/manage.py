@@ -8,6 +8,7 @@ from datetime import date
 
 from telegram import Update
 
+from bot.core import dateparse, i18n
 from bot.core.i18n import _, ngettext
 from bot.core.ui import Button, cb, esc
 from bot.domain.rosters import (
@@ -16,8 +17,6 @@ from bot.domain.rosters import (
     MAX_TITLE,
     RULES,
     count_text,
-    parse_dates,
-    parse_time,
     slot_block,
     slot_when,
     task_summary,
@@ -321,7 +320,9 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             return
         await _got(update, ctx, dialog, title=" ".join(text.split()))
     elif step == "dates":
-        days = parse_dates(text, s.clock.now().astimezone(s.settings.tz).date())
+        # The one parser of every flow: "14/3, 21/3", "zaterdag 14 en 21 maart", "١٤/٣ و ٢١/٣".
+        lang = i18n.current_language()
+        days = dateparse.parse_dates(text, lang, s.clock.now().astimezone(s.settings.tz).date())
         if not days:
             await reply(
                 update,
@@ -331,8 +332,24 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             return
         await _got(update, ctx, dialog, dates=[d.isoformat() for d in days])
     elif step in ("start", "end"):
-        minutes = parse_time(text)
+        # The one parser; a shift has no likely half of the day, so "7" or "half 8" is asked,
+        # unless only one reading ends after the start ("9 tot 5": 17:00).
+        choices = [
+            c.hour * 60 + c.minute for c in dateparse.time_choices(text, i18n.current_language())
+        ]
         start = dialog.data.get("draft", {}).get("start_min", -1)
+        if step == "end":
+            choices = [c for c in choices if c > start] or choices[:1]
+        if len(choices) > 1:
+            act = "sh" if step == "start" else "eh"
+            await reply(
+                update,
+                ctx,
+                _("Which one do you mean?"),
+                [[Button(f"{c // 60:02d}:{c % 60:02d}", cb("ro", act, c)) for c in choices]],
+            )
+            return
+        minutes = choices[0] if choices else None
         if minutes is None or (step == "end" and minutes <= start):
             await reply(
                 update, ctx, _("I could not read that time. Send it like this: <i>9:30</i>.")

@@ -144,6 +144,13 @@ async def export_meetings(db: Database, user_id: int) -> dict[str, Any]:
             " WHERE r.user_id = ? ORDER BY m.starts_at",
             (user_id,),
         ),
+        "series_answers": await dict_rows(
+            db,
+            "SELECT s.title, g.name AS group_name, s.rule, a.answer, a.answered_at"
+            " FROM meeting_series_answers a JOIN meeting_series s ON s.id = a.series_id"
+            " JOIN groups g ON g.id = s.group_id WHERE a.user_id = ? ORDER BY a.answered_at",
+            (user_id,),
+        ),
         "attended": await dict_rows(
             db,
             "SELECT m.title, g.name AS group_name, m.starts_at FROM meeting_attendance a"
@@ -200,6 +207,7 @@ async def forget_meetings_tx(conn: aiosqlite.Connection, user_id: int, now: date
     """Future answers are deleted (the caller frees their places first); past answers,
     attendance and votes of closed polls become anonymous tallies; open-poll votes go."""
     stamp = to_db(now)
+    await conn.execute("DELETE FROM meeting_series_answers WHERE user_id = ?", (user_id,))
     await conn.execute(
         "DELETE FROM meeting_rsvps WHERE user_id = ? AND meeting_id IN"
         " (SELECT id FROM meetings WHERE status = 'published' AND starts_at > ?)",

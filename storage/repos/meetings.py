@@ -54,6 +54,7 @@ class Meeting:
     created_by: int | None
     created_at: str
     cancelled_at: str | None
+    announced_at: str | None = None  # when members were sent it (a series: when it was next)
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,64 @@ class MeetingsRepo:
             conn, "SELECT occurrence_day FROM meetings WHERE series_id = ?", (series_id,)
         )
         return {r[0] for r in rows}
+
+    # ----- answers for a whole series -----
+
+    @staticmethod
+    async def series_answers_tx(conn: aiosqlite.Connection, series_id: int) -> dict[int, str]:
+        rows = await _all(
+            conn,
+            "SELECT user_id, answer FROM meeting_series_answers WHERE series_id = ?",
+            (series_id,),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def series_answer(self, series_id: int, user_id: int) -> str | None:
+        row = await self.db.fetchone(
+            "SELECT answer FROM meeting_series_answers WHERE series_id = ? AND user_id = ?",
+            (series_id, user_id),
+        )
+        return str(row[0]) if row else None
+
+    @staticmethod
+    async def set_series_answer_tx(
+        conn: aiosqlite.Connection,
+        series_id: int,
+        user_id: int,
+        answer: str | None,
+        now: datetime,
+    ) -> None:
+        if answer is None:
+            await conn.execute(
+                "DELETE FROM meeting_series_answers WHERE series_id = ? AND user_id = ?",
+                (series_id, user_id),
+            )
+            return
+        await conn.execute(
+            "INSERT INTO meeting_series_answers (series_id, user_id, answer, answered_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (series_id, user_id) DO UPDATE"
+            " SET answer = excluded.answer, answered_at = excluded.answered_at",
+            (series_id, user_id, answer, to_db(now)),
+        )
+
+    @staticmethod
+    async def next_of_series_tx(
+        conn: aiosqlite.Connection, series_id: int, now: datetime
+    ) -> Meeting | None:
+        """The series' next published occurrence still to come."""
+        row = await _one(
+            conn,
+            "SELECT * FROM meetings WHERE series_id = ? AND status = 'published' AND starts_at > ?"
+            " ORDER BY starts_at LIMIT 1",
+            (series_id, to_db(now)),
+        )
+        return row_to(Meeting, row) if row else None
+
+    @staticmethod
+    async def mark_announced_tx(conn: aiosqlite.Connection, meeting_id: int, now: datetime) -> None:
+        await conn.execute(
+            "UPDATE meetings SET announced_at = ? WHERE id = ?", (to_db(now), meeting_id)
+        )
 
     # ----- meetings -----
 
