@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core import i18n
 from bot.core.settings import SUPPORTED_LANGUAGES
 from bot.tools.i18n_tool import extract, problems
@@ -46,3 +48,61 @@ def test_no_msgids_differ_only_in_case():
         if len(texts) > 1
     ]
     assert not clashes, "\n".join(sorted(clashes))
+
+
+def test_direction_marks_on_every_line_for_arabic_only():
+    text = "R-2026-0001 تم الاستلام\n\n<b>Huurders Rabot</b>\n<pre>a\nb</pre>\nz"
+    out = i18n.directed(text, "ar")
+    assert out.split("\n") == [
+        "\u200fR-2026-0001 تم الاستلام",
+        "",
+        "\u200f<b>Huurders Rabot</b>",
+        "\u200f<pre>a",
+        "b</pre>",  # preformatted text is left as it is
+        "\u200fz",
+    ]
+    assert i18n.directed(out, "ar") == out  # idempotent
+    assert i18n.directed(text, "nl") == text
+
+
+def test_arabic_dates_use_the_arabic_comma_and_one_24_hour_time():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    i18n.load("nl", ZoneInfo("Europe/Brussels"))
+    when = datetime(2026, 3, 3, 18, 30, tzinfo=ZoneInfo("UTC"))
+    with i18n.use_locale("ar"):
+        assert i18n.format_time(when) == "19:30"  # as the time question asks it
+        assert i18n.format_datetime(when).endswith("2026، 19:30")
+    with i18n.use_locale("nl"):
+        assert i18n.format_datetime(when).endswith("2026, 19:30")
+
+
+async def test_every_line_an_arabic_reader_gets_reads_right_to_left(h, admin):
+    """Fatima (Arabic) joins, volunteers and is asked to take over a shift: direct replies and
+    outbox messages alike, each line starts right to left, even a Dutch task title."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.roster_helpers import slot_ids, volunteer, world
+
+    sofie, jan, member_payload = await world(h, admin)
+    fatima = await volunteer(h, "Fatima", member_payload, lang="ar")
+    ahmed = await volunteer(h, "Ahmed", member_payload, lang="nl")
+    first = (await slot_ids(h))[0]
+    await ahmed.press_data(f"sh:take:{first}")
+    await h.advance_to(datetime(2026, 3, 5, 10, 0, tzinfo=ZoneInfo("Europe/Brussels")))
+    await ahmed.send("/shifts")
+    await ahmed.press("↩️")
+    await ahmed.press("🤒")
+    asked = fatima.last_text()
+    assert "Food distribution" in asked  # a Latin line inside an Arabic message
+    assert "مارس، 09:00" in asked  # the Arabic comma, the 24-hour time of the questions
+    assert not re.search(r"\d (ص|م)\b", asked)
+    texts = [t for t in fatima.texts() if t]
+    assert len(texts) >= 3
+    for text in texts:
+        for line in text.split("\n"):
+            assert not line.strip() or line.startswith("\u200f"), repr(line)
+    # Dutch readers get no marks.
+    assert not any("\u200f" in t for t in ahmed.texts())

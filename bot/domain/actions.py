@@ -147,11 +147,9 @@ NAMES_SHOWN = 30  # per line; a call to 600 people must still fit one message
 
 
 def name_list(names: list[str]) -> str:
-    """Escaped names, at most NAMES_SHOWN, then "and N more". In Arabic a right-to-left mark
-    first, or a line of Latin names would lay out left to right."""
-    shown = ("\u200f" if i18n.current_language() == "ar" else "") + ", ".join(
-        esc(n) for n in names[:NAMES_SHOWN]
-    )
+    """Escaped names, at most NAMES_SHOWN, then "and N more" (the direction marks for Arabic
+    are added where the message is sent: i18n.directed)."""
+    shown = i18n.comma().join(esc(n) for n in names[:NAMES_SHOWN])
     rest = len(names) - NAMES_SHOWN
     if rest > 0:
         shown += " " + ngettext("and {n} more", "and {n} more", rest).format(n=rest)

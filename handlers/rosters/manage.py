@@ -15,6 +15,7 @@ from bot.domain.rosters import (
     MAX_PLACE,
     MAX_TITLE,
     RULES,
+    call_report,
     count_text,
     parse_dates,
     parse_time,
@@ -603,18 +604,10 @@ async def _slot_action(update: Update, ctx: BotContext, slot: SlotInfo, action: 
         if not slot.missing:
             await answer(update, _("This shift is full. Thank you!"), alert=True)
             return
-        n = await svc(ctx).call_for_volunteers(slot)
+        called = await svc(ctx).call_for_volunteers(slot)
         await answer(update)
         await reply(
-            update,
-            ctx,
-            ngettext("📣 I asked {n} free volunteer:", "📣 I asked {n} free volunteers:", n).format(
-                n=n
-            )
-            + "\n"
-            + slot_block(slot)
-            + "\n"
-            + count_text(slot),
+            update, ctx, call_report(called) + "\n\n" + slot_block(slot) + "\n" + count_text(slot)
         )
         return
     if slot.end > s.clock.now():
