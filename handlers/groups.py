@@ -8,7 +8,7 @@ import logging
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.core.i18n import N_, _, format_datetime
+from bot.core.i18n import N_, _, format_datetime, ngettext
 from bot.core.ui import Button, cb, esc
 from bot.domain.onboarding import (
     create_group,
@@ -90,7 +90,13 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     name = " ".join(text.split())
     if len(name) > 80:
         await reply(
-            update, ctx, _("Please keep the name short (at most {n} characters).").format(n=80)
+            update,
+            ctx,
+            ngettext(
+                "Please keep the name short (at most {n} character).",
+                "Please keep the name short (at most {n} characters).",
+                80,
+            ).format(n=80),
         )
         return
     project_id = int(dialog.data["project_id"])
@@ -206,7 +212,10 @@ async def cmd_groups(update: Update, ctx: BotContext) -> None:
         lines.append(_("<b>Groups of your project</b>"))
         for g in managed:
             members = await s.groups.count_members(g.id)
-            lines.append(f"• <b>{esc(g.name)}</b> – " + _("{n} people").format(n=members))
+            lines.append(
+                f"• <b>{esc(g.name)}</b> – "
+                + ngettext("{n} person", "{n} people", members).format(n=members)
+            )
             rows.append(
                 [Button(_("Links for {group}").format(group=g.name)[:60], cb("grp", "links", g.id))]
             )

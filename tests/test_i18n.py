@@ -106,3 +106,62 @@ async def test_every_line_an_arabic_reader_gets_reads_right_to_left(h, admin):
             assert not line.strip() or line.startswith("\u200f"), repr(line)
     # Dutch readers get no marks.
     assert not any("\u200f" in t for t in ahmed.texts())
+
+
+# A placeholder with one of these names holds a count: its message needs plural forms.
+COUNT_NAMES = re.compile(
+    r"^(n|count|total|sent|failed|done|needed|filled|missing|asked|left|days|hours|minutes|weeks"
+    r"|months|people|persons|members|volunteers|shifts|households|photos|replies|answers"
+    r"|coming|cant|yes|no|maybe"
+    r"|\w+_count|n_\w+|num_\w+|total_\w+)$"
+)
+
+
+def _singular_only_messages():
+    """(where, text) of every literal passed to _(), N_() or gettext_for() in the product."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("bot", "handlers"):
+        for path in sorted((root / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in ("_", "N_", "gettext_for")
+                ):
+                    for arg in node.args:
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                            yield f"{path.relative_to(root)}:{node.lineno}", arg.value
+
+
+def test_no_count_placeholder_in_a_message_without_plural_forms():
+    """ "Versturen naar 1 leden": a count must go through ngettext, in every language."""
+    import string
+
+    offenders = []
+    for where, text in _singular_only_messages():
+        try:
+            fields = {f for _lit, f, _spec, _conv in string.Formatter().parse(text) if f}
+        except ValueError:
+            continue
+        counts = sorted(f for f in fields if COUNT_NAMES.match(f))
+        if counts:
+            offenders.append(f"{where}: {counts} in {text!r}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_runtime_check_catches_a_count_in_a_singular_message():
+    i18n.check_counts(True)
+    i18n.count_misuses.clear()
+    with i18n.use_locale("nl"):
+        i18n._("Photos").format()  # no count: fine
+        i18n._("This year ({year})").format(year=2026)  # a year is no count
+        i18n._("Sent to {n} people").format(n=1)
+    found = list(i18n.count_misuses)
+    i18n.count_misuses.clear()
+    assert found == ["{n}=1 in 'Sent to {n} people'"]
+    with i18n.use_locale("nl"):
+        text = i18n.ngettext("Send it to {n} person?", "Send it to {n} people?", 1).format(n=1)
+    assert text == "Versturen naar 1 persoon?" and not i18n.count_misuses

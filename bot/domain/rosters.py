@@ -179,6 +179,14 @@ def fmt_hours(hours: float) -> str:
     return (f"{hours:.1f}").rstrip("0").rstrip(".")
 
 
+def hours_text(hours: float) -> str:
+    """'1 hour', '3 hours', '2.5 hours': the number with its plural form. A fraction takes the
+    form of 100 ("other" in every shipped language, as CLDR files fractions)."""
+    rounded = round(hours, 1)
+    n = int(rounded) if float(rounded).is_integer() else 100
+    return ngettext("{n} hour", "{n} hours", n).format(n=fmt_hours(hours))
+
+
 # ----- parsing short typed answers -----
 
 _TIME = re.compile(r"^\s*(\d{1,2})(?:\s*[:.hu]\s*(\d{2}))?\s*(?:h|u|uur)?\s*$", re.IGNORECASE)
@@ -1041,9 +1049,11 @@ class RosterService:
         slots = await self.open_slots(group_id)
         group_name = await self.group_name(group_id)
         lines = [
-            _("<b>Roster of {group}</b> – the coming {n} weeks").format(
-                group=esc(group_name), n=self.settings.roster_weeks_ahead
-            )
+            ngettext(
+                "<b>Roster of {group}</b> – the coming week",
+                "<b>Roster of {group}</b> – the coming {n} weeks",
+                self.settings.roster_weeks_ahead,
+            ).format(group=esc(group_name), n=self.settings.roster_weeks_ahead)
         ]
         gaps = [sl for sl in slots if sl.missing]
         if not slots:

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.core.i18n import _, lower_first
+from bot.core.i18n import _, lower_first, ngettext
 from bot.core.ui import Button, cb, esc
 from handlers.common import (
     answer,
@@ -345,9 +345,11 @@ async def cat_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None
         await reply(
             update,
             ctx,
-            _("Please send a short name (at most {n} characters, no &lt; &gt; &amp;).").format(
-                n=CAT_NAME_MAX
-            )
+            ngettext(
+                "Please send a short name (at most {n} character, no &lt; &gt; &amp;).",
+                "Please send a short name (at most {n} characters, no &lt; &gt; &amp;).",
+                CAT_NAME_MAX,
+            ).format(n=CAT_NAME_MAX)
             + "\n"
             + _cat_prompt(),
         )

@@ -302,7 +302,11 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(
                 update,
                 ctx,
-                _("Please keep the name short (at most {n} characters).").format(n=MAX_TITLE),
+                ngettext(
+                    "Please keep the name short (at most {n} character).",
+                    "Please keep the name short (at most {n} characters).",
+                    MAX_TITLE,
+                ).format(n=MAX_TITLE),
             )
             return
         await _got(update, ctx, dialog, title=" ".join(text.split()))

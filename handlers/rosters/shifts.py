@@ -9,7 +9,7 @@ from bot.core.ui import Button, cb, esc
 from bot.domain.rosters import (
     MAX_REASON,
     REASONS,
-    fmt_hours,
+    hours_text,
     slot_block,
     slot_when,
 )
@@ -350,13 +350,13 @@ async def cmd_shifts(update: Update, ctx: BotContext) -> None:
         lines.append("")
         lines.append(
             _(
-                "💪 Your help: {shifts} this year ({hours} hours); {total_shifts} in total"
-                " ({total_hours} hours). Thank you!"
+                "💪 Your help: {done_this_year} this year ({time}); {done_in_all} in total"
+                " ({time_in_all}). Thank you!"
             ).format(
-                shifts=ngettext("{n} shift", "{n} shifts", n_year).format(n=n_year),
-                hours=fmt_hours(h_year),
-                total_shifts=ngettext("{n} shift", "{n} shifts", n_all).format(n=n_all),
-                total_hours=fmt_hours(h_all),
+                done_this_year=ngettext("{n} shift", "{n} shifts", n_year).format(n=n_year),
+                time=hours_text(h_year),
+                done_in_all=ngettext("{n} shift", "{n} shifts", n_all).format(n=n_all),
+                time_in_all=hours_text(h_all),
             )
         )
     await show(update, ctx, "\n".join(lines), rows)

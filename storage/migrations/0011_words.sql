@@ -13,4 +13,11 @@ CREATE TABLE roster_calls (
     PRIMARY KEY (slot_id, user_id)
 );
 
+-- A member who wants no action calls at all (from none of their groups, also ones joined later);
+-- meetings and rosters still reach them (that is /stop). Removed by /forget.
+CREATE TABLE action_mutes_all (
+    user_id  INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    muted_at TEXT NOT NULL
+);
+
 PRAGMA user_version = 11;

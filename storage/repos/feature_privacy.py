@@ -279,6 +279,9 @@ async def export_actions(db: Database, user_id: int) -> dict[str, Any]:
             " WHERE x.user_id = ? ORDER BY x.muted_at",
             (user_id,),
         ),
+        "all_calls_muted": await dict_rows(
+            db, "SELECT muted_at FROM action_mutes_all WHERE user_id = ?", (user_id,)
+        ),
         "calls_you_sent": await dict_rows(
             db,
             "SELECT what, place, starts_at, why, bring, state, total AS sent_to FROM actions"
@@ -317,6 +320,7 @@ async def forget_actions_tx(conn: aiosqlite.Connection, user_id: int, now: datet
         conn, "action_answer", "action_recipients", _ANSWER, "user_id = ?", (user_id,)
     )
     await conn.execute("DELETE FROM action_mutes WHERE user_id = ?", (user_id,))
+    await conn.execute("DELETE FROM action_mutes_all WHERE user_id = ?", (user_id,))
     await conn.execute("UPDATE actions SET created_by = NULL WHERE created_by = ?", (user_id,))
 
 
