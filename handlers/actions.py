@@ -120,7 +120,10 @@ async def _ask(update: Update, ctx: BotContext, step: str, data: dict) -> None:
         lines = [_("Do you need people for special tasks? For example: 3 people to hold banners.")]
         for name, n in data.get("roles", []):
             lines.append(
-                "• " + _("{role}: {filled} of {needed}").format(role=esc(name), filled=0, needed=n)
+                "• "
+                + ngettext(
+                    "{role}: {filled} of {needed}", "{role}: {filled} of {needed}", n
+                ).format(role=esc(name), filled=0, needed=n)
             )
         await show(
             update,
@@ -196,7 +199,11 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(
                 update,
                 ctx,
-                _("Please keep it shorter (at most {n} characters).").format(n=LIMITS[step]),
+                ngettext(
+                    "Please keep it shorter (at most {n} character).",
+                    "Please keep it shorter (at most {n} characters).",
+                    LIMITS[step],
+                ).format(n=LIMITS[step]),
             )
             return
         if step == "rolename":
@@ -242,7 +249,9 @@ async def _preview(update: Update, ctx: BotContext, data: dict) -> None:
     s = ctx.services
     await s.dialogs.set(ctx.user.id, KIND, "confirm", data, s.clock.now())
     group_name = await _longest_group_name(ctx, data)
-    view = view_of_draft(data, group_name)
+    # Each member sees their own group's name; the preview names every group the call goes to.
+    names = await _group_names(ctx, data)
+    view = view_of_draft(data, i18n.comma().join(names))
     edit_rows = [
         [
             Button(_("✏️ What"), cb("ac", "e", "what")),
@@ -256,8 +265,10 @@ async def _preview(update: Update, ctx: BotContext, data: dict) -> None:
         await reply(
             update,
             ctx,
-            _(
-                "This call is too long for one message. Please make it {n} characters shorter."
+            ngettext(
+                "This call is too long for one message. Please make it {n} character shorter.",
+                "This call is too long for one message. Please make it {n} characters shorter.",
+                over,
             ).format(n=over),
             edit_rows + [[Button(_("✖ Cancel"), cb("ac", "x"))]],
         )
@@ -271,6 +282,7 @@ async def _preview(update: Update, ctx: BotContext, data: dict) -> None:
         update,
         ctx,
         _("This is how members will see it.")
+        + (" " + _("Each member sees the name of their own group.") if len(names) > 1 else "")
         + "\n"
         + ngettext("Send it to {n} person?", "Send it to {n} people?", reach).format(n=reach)
         + ("\n" + plus_chats(chats) if chats else ""),
@@ -280,13 +292,17 @@ async def _preview(update: Update, ctx: BotContext, data: dict) -> None:
     )
 
 
-async def _longest_group_name(ctx: BotContext, data: dict) -> str:
-    """Each member sees their own group's name: check the length with the longest one."""
-    names = [
+async def _group_names(ctx: BotContext, data: dict) -> list[str]:
+    return [
         g.name
         for g in [await ctx.services.groups.get(gid) for gid in await svc(ctx).target_groups(data)]
         if g
     ]
+
+
+async def _longest_group_name(ctx: BotContext, data: dict) -> str:
+    """Each member sees their own group's name: check the length with the longest one."""
+    names = await _group_names(ctx, data)
     return max(names, key=len) if names else ""
 
 
@@ -445,8 +461,8 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
             update,
             ctx,
             ngettext(
-                "📣 Sent to {n} person. You will see who comes below.",
-                "📣 Sent to {n} people. You will see who comes below.",
+                "📣 Sending to {n} person now. Below you see how far it is and who comes.",
+                "📣 Sending to {n} people now. Below you see how far it is and who comes.",
                 reach,
             ).format(n=reach)
             + ("\n" + plus_chats(chats) if chats else ""),
@@ -795,7 +811,13 @@ async def _follow_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         return
     if not text or len(text) > 3000:
         await reply(
-            update, ctx, _("Please keep it shorter (at most {n} characters).").format(n=3000)
+            update,
+            ctx,
+            ngettext(
+                "Please keep it shorter (at most {n} character).",
+                "Please keep it shorter (at most {n} characters).",
+                3000,
+            ).format(n=3000),
         )
         return
     await s.dialogs.clear(ctx.user.id)
@@ -827,18 +849,29 @@ async def cmd_actions(update: Update, ctx: BotContext) -> None:
 
 async def _settings_rows(ctx: BotContext) -> tuple[str, list[list[Button]]]:
     s = ctx.services
-    muted = await svc(ctx).repo.muted_groups(ctx.user.id)
+    repo = svc(ctx).repo
+    muted = await repo.muted_groups(ctx.user.id)
+    all_muted = await repo.muted_all(ctx.user.id)
     rows = []
     for m in await s.groups.memberships(ctx.user.id):
-        label = ("🔕 " if m.group.id in muted else "🔔 ") + m.group.name
+        label = ("🔕 " if m.group.id in muted or all_muted else "🔔 ") + m.group.name
         rows.append([Button(label[:60], cb("mute", "t", m.group.id))])
     text = _("<b>Calls for action</b>\n🔔 = you get them, 🔕 = muted. Tap a group to change.")
+    if all_muted:
+        text += "\n\n" + _("🔕 You get no calls for action at all, from none of your groups.")
     if ctx.user.stopped_at:
         text += "\n\n" + _(
             "You said /stop: you get no calls at all. Send /start to get them again."
         )
     if not rows:
-        text = _("You are not in a group yet.")
+        return _("You are not in a group yet."), []
+    rows.append(
+        [
+            Button(_("🔔 Get calls for action again"), cb("mute", "A", 0))
+            if all_muted
+            else Button(_("🔕 No calls for action at all"), cb("mute", "A", 0))
+        ]
+    )
     return text, rows
 
 
@@ -847,33 +880,65 @@ async def cmd_settings(update: Update, ctx: BotContext) -> None:
 
 
 async def on_mute(update: Update, ctx: BotContext) -> None:
+    """``mute:g:G`` (the button under a call) mutes one group and offers to mute all calls;
+    ``mute:a:0`` mutes all calls; ``mute:t:G`` / ``mute:A:0`` toggle in /settings."""
     assert update.callback_query is not None
     parts = parse_cb(update.callback_query.data, 3)
     gid = parse_int(parts[2]) if parts else None
-    if parts is None or gid is None or parts[1] not in ("g", "t"):
+    if parts is None or gid is None or parts[1] not in ("g", "t", "a", "A"):
         await button_expired(update)
+        return
+    s = ctx.services
+    repo = svc(ctx).repo
+    if parts[1] in ("a", "A"):  # one's own setting: anyone may
+        if parts[1] == "A" and await repo.muted_all(ctx.user.id):
+            await repo.set_muted_all(ctx.user.id, False, s.clock.now())
+            await answer(update, _("🔔 Unmuted."))
+            await show(update, ctx, *(await _settings_rows(ctx)))
+            return
+        await repo.set_muted_all(ctx.user.id, True, s.clock.now())
+        await answer(update, _("🔕 Muted."))
+        if parts[1] == "A":
+            await show(update, ctx, *(await _settings_rows(ctx)))
+            return
+        await show(
+            update,
+            ctx,
+            _(
+                "🔕 You get no calls for action from Buurtbot any more, from none of your groups."
+                " Meetings and your shifts still reach you."
+            ),
+            [[Button(_("🔔 Get calls for action again"), cb("mute", "A", 0))]],
+        )
         return
     r = await roles(ctx)
     if not r.is_member(gid):
         await refuse(update, ctx)
         return
-    s = ctx.services
-    repo = svc(ctx).repo
     group = await s.groups.get(gid)
     if parts[1] == "g":
         await repo.set_muted(ctx.user.id, gid, True, s.clock.now())
         await answer(update)
         assert group is not None  # a member's group exists
-        await reply(
-            update,
-            ctx,
-            _("🔕 You get no more calls for action from <b>{group}</b>.").format(
-                group=esc(group.name)
-            ),
-            [[Button(_("🔔 Unmute"), cb("mute", "t", gid))]],
+        muted_now = await repo.muted_groups(ctx.user.id)
+        others = [
+            m.group.name
+            for m in await s.groups.memberships(ctx.user.id)
+            if m.group.id not in muted_now
+        ]
+        text = _("🔕 You get no more calls for action from <b>{group}</b>.").format(
+            group=esc(group.name)
         )
+        rows = [[Button(_("🔔 Unmute"), cb("mute", "t", gid))]]
+        if others:
+            text += "\n" + _("You still get calls from: {groups}.").format(
+                groups=esc(i18n.comma().join(others))
+            )
+            rows.insert(0, [Button(_("🔕 No calls for action at all"), cb("mute", "a", 0))])
+        await reply(update, ctx, text, rows)
         return
-    muted = gid in await repo.muted_groups(ctx.user.id)
+    muted_groups = await repo.muted_groups(ctx.user.id)
+    muted = gid in muted_groups
     await repo.set_muted(ctx.user.id, gid, not muted, s.clock.now())
     await answer(update, _("🔔 Unmuted.") if muted else _("🔕 Muted."))
     await show(update, ctx, *(await _settings_rows(ctx)))

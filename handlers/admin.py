@@ -51,7 +51,13 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     if dialog.step == "name":
         if not 1 <= len(text) <= 80:
             await reply(
-                update, ctx, _("Please keep the name short (at most {n} characters).").format(n=80)
+                update,
+                ctx,
+                ngettext(
+                    "Please keep the name short (at most {n} character).",
+                    "Please keep the name short (at most {n} characters).",
+                    80,
+                ).format(n=80),
             )
             return
         if "hoods" in dialog.data:  # the name changed from the confirmation: back there

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core import i18n
 from bot.core.settings import SUPPORTED_LANGUAGES
 from bot.tools.i18n_tool import extract, problems
@@ -46,3 +48,120 @@ def test_no_msgids_differ_only_in_case():
         if len(texts) > 1
     ]
     assert not clashes, "\n".join(sorted(clashes))
+
+
+def test_direction_marks_on_every_line_for_arabic_only():
+    text = "R-2026-0001 تم الاستلام\n\n<b>Huurders Rabot</b>\n<pre>a\nb</pre>\nz"
+    out = i18n.directed(text, "ar")
+    assert out.split("\n") == [
+        "\u200fR-2026-0001 تم الاستلام",
+        "",
+        "\u200f<b>Huurders Rabot</b>",
+        "\u200f<pre>a",
+        "b</pre>",  # preformatted text is left as it is
+        "\u200fz",
+    ]
+    assert i18n.directed(out, "ar") == out  # idempotent
+    assert i18n.directed(text, "nl") == text
+
+
+def test_arabic_dates_use_the_arabic_comma_and_one_24_hour_time():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    i18n.load("nl", ZoneInfo("Europe/Brussels"))
+    when = datetime(2026, 3, 3, 18, 30, tzinfo=ZoneInfo("UTC"))
+    with i18n.use_locale("ar"):
+        assert i18n.format_time(when) == "19:30"  # as the time question asks it
+        assert i18n.format_datetime(when).endswith("2026، 19:30")
+    with i18n.use_locale("nl"):
+        assert i18n.format_datetime(when).endswith("2026, 19:30")
+
+
+async def test_every_line_an_arabic_reader_gets_reads_right_to_left(h, admin):
+    """Fatima (Arabic) joins, volunteers and is asked to take over a shift: direct replies and
+    outbox messages alike, each line starts right to left, even a Dutch task title."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.roster_helpers import slot_ids, volunteer, world
+
+    sofie, jan, member_payload = await world(h, admin)
+    fatima = await volunteer(h, "Fatima", member_payload, lang="ar")
+    ahmed = await volunteer(h, "Ahmed", member_payload, lang="nl")
+    first = (await slot_ids(h))[0]
+    await ahmed.press_data(f"sh:take:{first}")
+    await h.advance_to(datetime(2026, 3, 5, 10, 0, tzinfo=ZoneInfo("Europe/Brussels")))
+    await ahmed.send("/shifts")
+    await ahmed.press("↩️")
+    await ahmed.press("🤒")
+    asked = fatima.last_text()
+    assert "Food distribution" in asked  # a Latin line inside an Arabic message
+    assert "مارس، 09:00" in asked  # the Arabic comma, the 24-hour time of the questions
+    assert not re.search(r"\d (ص|م)\b", asked)
+    texts = [t for t in fatima.texts() if t]
+    assert len(texts) >= 3
+    for text in texts:
+        for line in text.split("\n"):
+            assert not line.strip() or line.startswith("\u200f"), repr(line)
+    # Dutch readers get no marks.
+    assert not any("\u200f" in t for t in ahmed.texts())
+
+
+# A placeholder with one of these names holds a count: its message needs plural forms.
+COUNT_NAMES = re.compile(
+    r"^(n|count|total|sent|failed|done|needed|filled|missing|asked|left|days|hours|minutes|weeks"
+    r"|months|people|persons|members|volunteers|shifts|households|photos|replies|answers"
+    r"|coming|cant|yes|no|maybe"
+    r"|\w+_count|n_\w+|num_\w+|total_\w+)$"
+)
+
+
+def _singular_only_messages():
+    """(where, text) of every literal passed to _(), N_() or gettext_for() in the product."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("bot", "handlers"):
+        for path in sorted((root / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in ("_", "N_", "gettext_for")
+                ):
+                    for arg in node.args:
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                            yield f"{path.relative_to(root)}:{node.lineno}", arg.value
+
+
+def test_no_count_placeholder_in_a_message_without_plural_forms():
+    """ "Versturen naar 1 leden": a count must go through ngettext, in every language."""
+    import string
+
+    offenders = []
+    for where, text in _singular_only_messages():
+        try:
+            fields = {f for _lit, f, _spec, _conv in string.Formatter().parse(text) if f}
+        except ValueError:
+            continue
+        counts = sorted(f for f in fields if COUNT_NAMES.match(f))
+        if counts:
+            offenders.append(f"{where}: {counts} in {text!r}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_runtime_check_catches_a_count_in_a_singular_message():
+    i18n.check_counts(True)
+    i18n.count_misuses.clear()
+    with i18n.use_locale("nl"):
+        i18n._("Photos").format()  # no count: fine
+        i18n._("This year ({year})").format(year=2026)  # a year is no count
+        i18n._("Sent to {n} people").format(n=1)
+    found = list(i18n.count_misuses)
+    i18n.count_misuses.clear()
+    assert found == ["{n}=1 in 'Sent to {n} people'"]
+    with i18n.use_locale("nl"):
+        text = i18n.ngettext("Send it to {n} person?", "Send it to {n} people?", 1).format(n=1)
+    assert text == "Versturen naar 1 persoon?" and not i18n.count_misuses

@@ -56,10 +56,10 @@ async def test_the_two_reminders_say_tomorrow_and_today_in_their_language(h, adm
     await h.advance_to(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))
     assert nl.last_text().startswith("⏰ Herinnering: morgen om 19:00")
     assert tr.last_text().startswith("⏰ Hatırlatma: yarın saat 19:00")
-    assert ar.last_text().startswith("⏰ تذكير: غدًا")
+    assert ar.last_text().startswith("\u200f⏰ تذكير: غدًا")  # right to left (i18n.directed)
     await h.advance_to(datetime(2026, 3, 3, 17, 0, tzinfo=TZ))
     assert nl.last_text().startswith("⏰ Herinnering: vandaag, over 2 uur (19:00)")
     assert tr.last_text().startswith("⏰ Hatırlatma: bugün, 2 saat sonra (19:00)")
-    assert ar.last_text().startswith("⏰ تذكير: اليوم، بعد ساعتين")
+    assert ar.last_text().startswith("\u200f⏰ تذكير: اليوم، بعد ساعتين")
     reminders = [t for t in nl.texts() if t.startswith("⏰")]
     assert len(reminders) == 2 and reminders[0] != reminders[1]

@@ -12,6 +12,7 @@ language are merged into one.
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,8 @@ LANGUAGE_NAMES: dict[str, str] = {
     "tr": "Türkçe",
 }
 RTL_LANGUAGES = frozenset({"ar"})
+RLM = "\u200f"  # RIGHT-TO-LEFT MARK: a strong RTL character that shows nothing
+_DIRECTION_MARKS = ("\u200f", "\u200e", "\u061c", "\u2067", "\u2066", "\u2068", "\u202b")
 
 _current: ContextVar[str] = ContextVar("buurtbot_language", default="nl")
 _default_language = "nl"
@@ -94,9 +97,40 @@ def _catalogue(lang: str | None = None) -> NullTranslations:
     return _catalogues.get(lang or _current.get()) or NullTranslations()
 
 
+# A count formatted into a message without plural forms ("Send to 1 members") is a bug that
+# the catalogues cannot show. With ``check_counts(True)`` (the test suite turns it on) a
+# translated message remembers that it is singular-only, and formatting a whole number into it
+# is recorded in ``count_misuses``; tests/conftest.py fails the test that did it. Numbers that
+# are no counts (a year, an hour of the day) are named so.
+NOT_COUNTS = frozenset({"year", "hour", "minute", "day", "month", "weekday", "id", "ref", "code"})
+count_misuses: list[str] = []
+_check_counts = False
+
+
+def check_counts(on: bool) -> None:
+    global _check_counts
+    _check_counts = on
+
+
+class _SingularOnly(str):
+    """A translated text that has no plural forms; ``format`` refuses counts (when checking)."""
+
+    __slots__ = ()
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        for name, value in kwargs.items():
+            if type(value) is int and name not in NOT_COUNTS:
+                count_misuses.append(f"{{{name}}}={value} in {str(self)!r}")
+        return str.format(self, *args, **kwargs)
+
+
+def _singular(text: str) -> str:
+    return _SingularOnly(text) if _check_counts else text
+
+
 def _(message: str) -> str:
     """Translate into the current person's language."""
-    return _catalogue().gettext(message)
+    return _singular(_catalogue().gettext(message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -109,7 +143,7 @@ def N_(message: str) -> str:
 
 
 def gettext_for(lang: str, message: str) -> str:
-    return _catalogue(lang).gettext(message)
+    return _singular(_catalogue(lang).gettext(message))
 
 
 def current_language() -> str:
@@ -144,6 +178,75 @@ def resolve_language(
     return default or _default_language
 
 
+def is_rtl(lang: str | None = None) -> bool:
+    return (lang or _current.get()) in RTL_LANGUAGES
+
+
+def comma() -> str:
+    """The list comma of the reader's script: "، " in Arabic (also between a date and a time)."""
+    return "، " if is_rtl() else ", "
+
+
+def directed(text: str, lang: str | None = None) -> str:
+    """A message for a right-to-left reader, laid out right to left on every line.
+
+    Telegram gives each line the direction of its first strong letter, so an Arabic line that
+    starts with a reference ("R-2026-0001 …"), a command or a Dutch group name would be laid out
+    left to right, and a Latin-only line (a task's title) would sit on the left. A RIGHT-TO-LEFT
+    MARK at the start of every line makes each one right to left; inside the line the Latin run
+    keeps its own order (Unicode bidi). Preformatted blocks (<pre>) are left alone. Idempotent.
+    Applied once, where a message leaves for its recipient (bot/runtime/http.py), not per text.
+    """
+    if not text or not is_rtl(lang):
+        return text
+    out: list[str] = []
+    in_pre = False
+    for line in text.split("\n"):
+        opens, closes = line.count("<pre"), line.count("</pre>")
+        if not in_pre and line.strip() and not line.startswith(_DIRECTION_MARKS):
+            line = RLM + line
+        in_pre = (in_pre or opens > 0) and not (closes >= opens + (1 if in_pre else 0))
+        out.append(line)
+    return "\n".join(out)
+
+
+_TEXT_FIELDS = ("text", "caption")
+
+
+def _starts_latin_in_arabic(label: str) -> bool:
+    """A button label (one line, centred by Telegram) needs a mark only when it holds Arabic
+    but begins with a Latin letter ("Huurders Rabot: مغادرة"); a Latin-only label (a
+    language's own name) stays as it is."""
+    first = next((c for c in label if c.isalpha()), "")
+    has_arabic = any("\u0600" <= c <= "\u06ff" for c in label)
+    return has_arabic and bool(first) and not ("\u0600" <= first <= "\u06ff")
+
+
+def directed_fields(params: dict[str, str], lang: str | None = None) -> dict[str, str]:
+    """A Bot API request's JSON-encoded fields for a right-to-left reader: the text or caption
+    and the inline buttons' labels get their direction marks (see ``directed``)."""
+    if not is_rtl(lang):
+        return params
+    fixed = dict(params)
+    for key in _TEXT_FIELDS:
+        value = fixed.get(key)
+        if isinstance(value, str):
+            fixed[key] = directed(value, lang)
+    markup = fixed.get("reply_markup")
+    if isinstance(markup, str) and '"inline_keyboard"' in markup:
+        try:
+            decoded = json.loads(markup)
+            for row in decoded.get("inline_keyboard", []):
+                for button in row:
+                    label = button.get("text")
+                    if isinstance(label, str) and _starts_latin_in_arabic(label):
+                        button["text"] = RLM + label
+            fixed["reply_markup"] = json.dumps(decoded, ensure_ascii=False)
+        except (ValueError, AttributeError, TypeError):
+            pass  # not ours to judge: sent as it came
+    return fixed
+
+
 def _locale() -> Locale:
     lang = _current.get()
     # Belgian conventions for nl/fr (the organisation's home); plain locales otherwise.
@@ -156,15 +259,17 @@ def _local(dt: datetime) -> datetime:
     return dt.astimezone(_tz) if _tz else dt
 
 
+# Arabic: the clock as the questions ask for it and people type it ("19:30"), not "7:30 م":
+# one time format on every card, reminder and question.
+_TIME_PATTERN = {"ar": "HH:mm"}
+
+
 def format_datetime(dt: datetime) -> str:
-    """e.g. 'di 3 mrt. 2026, 19:00' / 'Tue, Mar 3, 2026, 7:00 PM', in the configured zone."""
+    """e.g. 'di 3 mrt. 2026, 19:00' / 'Tue, Mar 3, 2026, 7:00 PM' / 'الثلاثاء 3 مارس 2026، 19:00',
+    in the configured zone."""
     loc = _locale()
     local = _local(dt)
-    return (
-        _babel_format_date(local, "EEE d MMM y", locale=loc)
-        + ", "
-        + _babel_format_time(local, "short", locale=loc)
-    )
+    return _babel_format_date(local, "EEE d MMM y", locale=loc) + comma() + format_time(dt)
 
 
 def format_date(d: date | datetime) -> str:
@@ -180,7 +285,8 @@ def format_short_date(d: date | datetime) -> str:
 
 
 def format_time(dt: datetime) -> str:
-    return _babel_format_time(_local(dt), "short", locale=_locale())
+    pattern = _TIME_PATTERN.get(_current.get(), "short")
+    return _babel_format_time(_local(dt), pattern, locale=_locale())
 
 
 def format_timestamp(dt: datetime) -> str:

@@ -93,14 +93,18 @@ def call_text(view: CallView, filled: dict[int, int] | None = None, mine: str | 
             if got >= needed:
                 lines.append(
                     "• "
-                    + _("{role}: full ({needed} of {needed})").format(role=esc(name), needed=needed)
+                    + ngettext(
+                        "{role}: full ({needed} of {needed})",
+                        "{role}: full ({needed} of {needed})",
+                        needed,
+                    ).format(role=esc(name), needed=needed)
                 )
             else:
                 lines.append(
                     "• "
-                    + _("{role}: {filled} of {needed}").format(
-                        role=esc(name), filled=got, needed=needed
-                    )
+                    + ngettext(
+                        "{role}: {filled} of {needed}", "{role}: {filled} of {needed}", needed
+                    ).format(role=esc(name), filled=got, needed=needed)
                 )
     if view.group_name:
         lines.append("")
@@ -148,11 +152,9 @@ NAMES_SHOWN = 30  # per line; a call to 600 people must still fit one message
 
 
 def name_list(names: list[str]) -> str:
-    """Escaped names, at most NAMES_SHOWN, then "and N more". In Arabic a right-to-left mark
-    first, or a line of Latin names would lay out left to right."""
-    shown = ("\u200f" if i18n.current_language() == "ar" else "") + ", ".join(
-        esc(n) for n in names[:NAMES_SHOWN]
-    )
+    """Escaped names, at most NAMES_SHOWN, then "and N more" (the direction marks for Arabic
+    are added where the message is sent: i18n.directed)."""
+    shown = i18n.comma().join(esc(n) for n in names[:NAMES_SHOWN])
     rest = len(names) - NAMES_SHOWN
     if rest > 0:
         shown += " " + ngettext("and {n} more", "and {n} more", rest).format(n=rest)
@@ -363,25 +365,41 @@ class ActionsService:
             open_ = progress.get("pending", 0) + progress.get("sending", 0)
             lost = progress.get("unreachable", 0) + progress.get("failed", 0)
             if open_ and action.state != "cancelled":
-                lines.append(_("Sending… {sent} of {total} sent").format(sent=sent, total=total))
+                lines.append(
+                    ngettext(
+                        "Sending… {sent} of {total} sent", "Sending… {sent} of {total} sent", total
+                    ).format(sent=sent, total=total)
+                )
             else:
-                lines.append(_("Sent to {sent} of {total} people.").format(sent=sent, total=total))
-            lines.append(_("Not reachable: {n}").format(n=lost))
+                lines.append(
+                    ngettext(
+                        "Sent to {sent} of {total} person.",
+                        "Sent to {sent} of {total} people.",
+                        total,
+                    ).format(sent=sent, total=total)
+                )
+            lines.append(ngettext("Not reachable: {n}", "Not reachable: {n}", lost).format(n=lost))
         else:
-            lines.append(_("Sending… {sent} of {total} sent").format(sent=0, total=total))
+            lines.append(
+                ngettext(
+                    "Sending… {sent} of {total} sent", "Sending… {sent} of {total} sent", total
+                ).format(sent=0, total=total)
+            )
         if chats:
             lines.append(plus_chats(chats))
         lines.append(
-            _("✅ Coming: {coming}   ❌ Can't: {cant}").format(coming=tally.coming, cant=tally.cant)
+            ngettext("✅ Coming: {n}", "✅ Coming: {n}", tally.coming).format(n=tally.coming)
+            + "   "
+            + ngettext("❌ Can't: {n}", "❌ Can't: {n}", tally.cant).format(n=tally.cant)
         )
         if names is not None and names.coming:
             lines.append("✅ " + name_list(names.coming))
         if names is not None and names.cant:
             lines.append("❌ " + name_list(names.cant))
         for rid, name, needed in roles:
-            line = "• " + _("{role}: {filled} of {needed}").format(
-                role=esc(name), filled=tally.filled.get(rid, 0), needed=needed
-            )
+            line = "• " + ngettext(
+                "{role}: {filled} of {needed}", "{role}: {filled} of {needed}", needed
+            ).format(role=esc(name), filled=tally.filled.get(rid, 0), needed=needed)
             if names is not None and names.per_role.get(rid):
                 line += " – " + name_list(names.per_role[rid])
             lines.append(line)
@@ -560,6 +578,44 @@ class ActionsService:
         self._progress_at[aid] = now
         self._progress_bucket[aid] = bucket
         await self.refresh_status(aid)
+        if open_ == 0 and any(counts.values()):
+            await self._tell_sent(aid, counts)
+
+    async def _tell_sent(self, aid: int, counts: dict[str, int]) -> None:
+        """Once every member's call is out: the organiser is told it reached them (the tap on
+        Send only said it is being sent). Once per call (dedupe key)."""
+        action = await self.repo.get(aid)
+        if action is None or action.created_by is None or action.state == "cancelled":
+            return
+        owner = await self.users.get(action.created_by)
+        if owner is None or owner.tg_id is None:
+            return
+        sent = counts.get("sent", 0)
+        total = sum(counts.values())
+        lost = total - sent
+        with i18n.use_locale(self.lang_of(owner)):
+            text = ngettext(
+                "✅ <b>{what}</b>: the call reached {sent} of {total} person.",
+                "✅ <b>{what}</b>: the call reached {sent} of {total} people.",
+                total,
+            ).format(what=esc(action.what), sent=sent, total=total)
+            if lost:
+                text += "\n" + ngettext(
+                    "{n} could not be reached (blocked the bot or left Telegram).",
+                    "{n} could not be reached (blocked the bot or left Telegram).",
+                    lost,
+                ).format(n=lost)
+        async with self.db.transaction(mark=False) as conn:
+            await Outbox.enqueue_tx(
+                conn,
+                owner.tg_id,
+                "sendMessage",
+                text_message(owner.tg_id, text),
+                dedupe_key=f"ac:sent:{aid}",
+                now=self.clock.now(),
+                priority=1,
+            )
+        self.outbox.wake()
 
     # ----- members' answers -----
 
@@ -639,12 +695,29 @@ class ActionsService:
             + _("📍 Where: {place}").format(place=esc(self._shown(action.place)))
         )
 
+    def reminder_head(self, action: Action, now: datetime) -> str:
+        """The reminder's first line, so the day-before and the two-hours-before reminders do
+        not look the same: "tomorrow at 19:00" / "today, in 2 hours (19:00)"."""
+        tz = self.settings.tz
+        start, today = action.start.astimezone(tz), now.astimezone(tz).date()
+        time_text = i18n.format_time(action.start)
+        if start.date() == today:
+            n = max(1, round((action.start - now).total_seconds() / 3600))
+            return ngettext(
+                "⏰ Today, in {n} hour ({time}): you said you are coming.",
+                "⏰ Today, in {n} hours ({time}): you said you are coming.",
+                n,
+            ).format(n=n, time=time_text)
+        if start.date() == today + timedelta(days=1):
+            return _("⏰ Tomorrow at {time}: you said you are coming.").format(time=time_text)
+        return _("⏰ Reminder: you said you are coming.")
+
     async def run_due(self, now: datetime) -> None:
         for action in await self.repo.upcoming(now, now + REMIND_DAY):
             kind = "soon" if action.start - now <= REMIND_SOON else "day"
 
             def render(user: Any, action: Action = action) -> tuple[str, list[list[Button]]]:
-                text = _("⏰ Reminder: you said you are coming.") + "\n\n" + self._brief(action)
+                text = self.reminder_head(action, now) + "\n\n" + self._brief(action)
                 return text, [[Button(_("❌ I can't after all"), cb("ac", "n", action.id))]]
 
             # Someone who said yes only after a reminder was due needs no reminder of that kind.

@@ -759,9 +759,11 @@ class ReportsService:
             voice_captions = [
                 caption
                 if len(every_voice) == 1
-                else _("Report {ref} · voice note {i} of {n}").format(
-                    ref=report.reference, i=i + 1, n=len(every_voice)
-                )
+                else ngettext(
+                    "Report {ref} · voice note {i} of {n}",
+                    "Report {ref} · voice note {i} of {n}",
+                    len(every_voice),
+                ).format(ref=report.reference, i=i + 1, n=len(every_voice))
                 for i in range(len(every_voice))
             ]
         ref = f"report:{report.id}"
@@ -1915,9 +1917,16 @@ class ReportsService:
                 await ReportsRepo.event_tx(conn, rid, "escalated", now)
                 for a in admins:
                     with i18n.use_locale(a.language):
-                        text = _(
-                            "⚠️ Report {ref} ({category}, project {project}) has not been seen "
-                            "for {days} days."
+                        text = ngettext(
+                            (
+                                "⚠️ Report {ref} ({category}, project {project}) has not been "
+                                "seen for {days} day."
+                            ),
+                            (
+                                "⚠️ Report {ref} ({category}, project {project}) has not been "
+                                "seen for {days} days."
+                            ),
+                            self.settings.report_escalate_days,
                         ).format(
                             ref=report.reference,
                             category=self.category_label(cat),

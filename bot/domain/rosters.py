@@ -27,7 +27,7 @@ from dateutil.rrule import MONTHLY, WEEKLY, rrule
 from dateutil.rrule import weekday as rr_weekday
 
 from bot.core import i18n
-from bot.core.i18n import _, lower_first, ngettext
+from bot.core.i18n import N_, _, lower_first, ngettext
 from bot.core.outbox import Outbox
 from bot.core.ui import Button, cb, clip, esc, text_message
 from bot.domain.deps import Core
@@ -42,6 +42,16 @@ MAX_TITLE = 60
 MAX_PLACE = 80
 MAX_NOTE = 200
 MAX_REASON = 200
+
+# Step-back reasons tapped on a button: stored as the code, shown in each reader's language.
+REASONS = {"ill": N_("I am ill"), "other": N_("Something came up")}
+
+
+def reason_text(code: str | None, typed: str | None) -> str:
+    """The reason, escaped, in the current reader's language when it was a button."""
+    if code in REASONS:
+        return _(REASONS[code])
+    return esc(typed or "")
 
 
 # ----- words and times, rendered in the current locale -----
@@ -68,7 +78,7 @@ def hm(minutes: int) -> str:
 def slot_when(slot: SlotInfo) -> str:
     """e.g. 'za 7 mrt., 9:00–12:00'."""
     start, end = i18n.format_time(slot.start), i18n.format_time(slot.end)
-    return f"{i18n.format_short_date(slot.start)}, {start}–{end}"
+    return f"{i18n.format_short_date(slot.start)}{i18n.comma()}{start}–{end}"
 
 
 def slot_day_time(slot: SlotInfo) -> str:
@@ -102,7 +112,7 @@ def task_summary(task: Task, group_name: str | None = None) -> str:
     lines = [
         f"<b>{esc(org_text(task.title))}</b>" + (f" – {esc(group_name)}" if group_name else "")
     ]
-    lines.append(f"🗓 {rule_text(task)}, {hm(task.start_min)}–{hm(task.end_min)}")
+    lines.append(f"🗓 {rule_text(task)}{i18n.comma()}{hm(task.start_min)}–{hm(task.end_min)}")
     if task.place:
         lines.append("📍 " + esc(org_text(task.place)))
     lines.append(
@@ -134,14 +144,50 @@ def count_text(slot: SlotInfo) -> str:
 
 
 def who_line(names: list[str]) -> str:
-    """The names on a slot, under its line of the organiser's overview (escaped here). In
-    Arabic a right-to-left mark first, or a line of Latin names would lay out left to right."""
-    rtl = "\u200f" if i18n.current_language() == "ar" else ""
-    return "   👤 " + rtl + ", ".join(esc(n) for n in names)
+    """The names on a slot, under its line of the organiser's overview (escaped here); the
+    direction marks for Arabic are added where the message is sent (i18n.directed)."""
+    return "   👤 " + i18n.comma().join(esc(n) for n in names)
+
+
+def call_report(result: CallResult) -> str:
+    """What the organiser is told after tapping a gap's call: truthfully who was asked now,
+    who had been asked before, or that there is nobody (else) to ask."""
+    lines: list[str] = []
+    if result.asked:
+        lines.append(
+            ngettext(
+                "📣 I asked {n} free volunteer: {names}.",
+                "📣 I asked {n} free volunteers: {names}.",
+                len(result.asked),
+            ).format(n=len(result.asked), names=esc(", ".join(result.asked)))
+        )
+    if result.already:
+        lines.append(
+            ngettext(
+                "Asked before (no answer yet): {names}.",
+                "Asked before (no answer yet): {names}.",
+                len(result.already),
+            ).format(names=esc(", ".join(result.already)))
+        )
+    if not result.asked:
+        lines.append(
+            _("There is nobody else free to ask.")
+            if result.already
+            else _("There is nobody free to ask: the volunteers are busy then or on this shift.")
+        )
+    return "\n".join(lines)
 
 
 def fmt_hours(hours: float) -> str:
     return (f"{hours:.1f}").rstrip("0").rstrip(".")
+
+
+def hours_text(hours: float) -> str:
+    """'1 hour', '3 hours', '2.5 hours': the number with its plural form. A fraction takes the
+    form of 100 ("other" in every shipped language, as CLDR files fractions)."""
+    rounded = round(hours, 1)
+    n = int(rounded) if float(rounded).is_integer() else 100
+    return ngettext("{n} hour", "{n} hours", n).format(n=fmt_hours(hours))
 
 
 # ----- parsing short typed answers -----
@@ -236,6 +282,14 @@ class Outcome:
     code: str  # ok | full | already | past | busy | not_volunteer | taken | mine | late | gone
     slot: SlotInfo | None = None
     extra: Any = None
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """An organiser's call for one slot: who was asked now, who had been asked before."""
+
+    asked: list[str]
+    already: list[str]
 
 
 class RosterService:
@@ -540,8 +594,11 @@ class RosterService:
     def can_step_back(self, slot: SlotInfo) -> bool:
         return self.now() < slot.start - timedelta(hours=self.settings.roster_step_back_hours)
 
-    async def step_back(self, shift_id: int, user: User, reason: str) -> Outcome:
-        """The volunteer steps back; free volunteers of the group are asked to take over."""
+    async def step_back(
+        self, shift_id: int, user: User, reason: str | None, reason_code: str | None = None
+    ) -> Outcome:
+        """The volunteer steps back; free volunteers of the group are asked to take over
+        (not those who stepped back from this slot themselves)."""
         now = self.now()
         group_name = ""
         async with self.db.transaction() as conn:
@@ -554,15 +611,16 @@ class RosterService:
                 return Outcome("past", slot)
             if not self.can_step_back(slot):
                 return Outcome("late", slot)
-            await self.repo.step_back_tx(conn, shift_id, reason, now)
+            await self.repo.step_back_tx(conn, shift_id, reason, now, reason_code)
             group_name = await self.repo.group_name_tx(conn, slot.group_id)
             expires = min(now + timedelta(hours=self.settings.roster_takeover_hours), slot.start)
             takeover_id = await self.repo.create_takeover_tx(
                 conn, slot.slot_id, user.id, now, expires
             )
             asked = 0
+            stepped_back = await self.repo.stepped_back_from(conn, slot.slot_id)
             for other in await self.repo.free_volunteers(conn, slot.group_id, slot.start, slot.end):
-                if other.id == user.id:
+                if other.id == user.id or other.id in stepped_back:
                     continue
                 lang = self.lang_of(other)
 
@@ -597,7 +655,7 @@ class RosterService:
                         + "\n"
                         + slot_block(slot)
                         + "\n"
-                        + _("Reason: {reason}").format(reason=esc(reason))
+                        + _("Reason: {reason}").format(reason=reason_text(reason_code, reason))
                     )
                     text += "\n" + ngettext(
                         "I asked {n} free volunteer to take over.",
@@ -666,6 +724,22 @@ class RosterService:
                 await self._tell(
                     conn, manager, told, dedupe_key=f"roster:tkdone:{takeover_id}:{manager.id}"
                 )
+            if gone_user is not None and gone_user.id != user.id:
+
+                def thanks() -> tuple[str, list[list[Button]]]:
+                    assert slot is not None
+                    return (
+                        _(
+                            "✅ {name} takes over your shift: {when}. Thank you for telling us."
+                        ).format(name=esc(user.first_name or ""), when=slot_when(slot))
+                        + "\n"
+                        + slot_block(slot),
+                        [],
+                    )
+
+                await self._tell(
+                    conn, gone_user, thanks, dedupe_key=f"roster:tkdone:{takeover_id}:from"
+                )
             slot = await self.repo.slot(slot.slot_id, conn)
         self.outbox.wake()
         return Outcome("ok", slot)
@@ -708,14 +782,22 @@ class RosterService:
                     )
                 self.outbox.wake()
 
-    async def call_for_volunteers(self, slot: SlotInfo) -> int:
-        """A targeted call for one slot: to the group's free volunteers not already in it."""
+    async def call_for_volunteers(self, slot: SlotInfo) -> CallResult:
+        """A targeted call for one slot: to the group's free volunteers not already in it, not
+        asked for it before, and not the ones who stepped back from it."""
         now = self.now()
-        stamp = now.astimezone(self.tz).strftime("%Y%m%d%H")
         group_name = await self.group_name(slot.group_id)
-        count = 0
+        asked: list[User] = []
+        already: list[User] = []
         async with self.db.transaction() as conn:
+            skip = await self.repo.stepped_back_from(conn, slot.slot_id)
+            before = await self.repo.called_for(conn, slot.slot_id)
             for user in await self.repo.free_volunteers(conn, slot.group_id, slot.start, slot.end):
+                if user.id in skip:
+                    continue
+                if user.id in before:
+                    already.append(user)
+                    continue
 
                 def call() -> tuple[str, list[list[Button]]]:
                     text = (
@@ -732,11 +814,49 @@ class RosterService:
                     user,
                     call,
                     batch=f"roster:call:{slot.slot_id}",
-                    dedupe_key=f"roster:call:{slot.slot_id}:{user.id}:{stamp}",
+                    dedupe_key=f"roster:call:{slot.slot_id}:{user.id}",
                 ):
-                    count += 1
+                    await self.repo.add_call_tx(conn, slot.slot_id, user.id, now)
+                    asked.append(user)
         self.outbox.wake()
-        return count
+        names = user_names(asked + already, _("(removed)"))
+        return CallResult([names[u.id] for u in asked], [names[u.id] for u in already])
+
+    async def tell_late(self, shift_id: int, user: User) -> Outcome:
+        """Too late to step back in the bot: the organisers are told that this volunteer cannot
+        come (the shift stays theirs to solve). ``extra``: the names of who was told."""
+        now = self.now()
+        async with self.db.transaction() as conn:
+            shift = await self.repo.shift(shift_id, conn)
+            if shift is None or shift.user_id != user.id or shift.state != "signed":
+                return Outcome("gone")
+            slot = await self.repo.slot(shift.slot_id, conn)
+            if slot is None or slot.cancelled_at or slot.start <= now:
+                return Outcome("past", slot)
+            told: list[str] = []
+            for manager in await self.repo.managers(slot.group_id, conn):
+                if manager.id == user.id:
+                    continue
+
+                def render(slot: SlotInfo = slot) -> tuple[str, list[list[Button]]]:
+                    return (
+                        _("⚠️ {name} cannot come: {when}. Please find someone else.").format(
+                            name=esc(user.first_name or ""), when=slot_when(slot)
+                        )
+                        + "\n"
+                        + slot_block(slot),
+                        [[Button(_("📣 Call for a volunteer"), cb("ro", "call", slot.slot_id))]],
+                    )
+
+                if await self._tell(
+                    conn, manager, render, dedupe_key=f"roster:late:{shift_id}:{manager.id}"
+                ):
+                    told.append(manager.first_name or "?")
+        self.outbox.wake()
+        return Outcome("ok", slot, told)
+
+    async def organiser_names(self, group_id: int) -> list[str]:
+        return [m.first_name or "?" for m in await self.repo.managers(group_id)]
 
     # ----- attendance and hours -----
 
@@ -939,9 +1059,11 @@ class RosterService:
         slots = await self.open_slots(group_id)
         group_name = await self.group_name(group_id)
         lines = [
-            _("<b>Roster of {group}</b> – the coming {n} weeks").format(
-                group=esc(group_name), n=self.settings.roster_weeks_ahead
-            )
+            ngettext(
+                "<b>Roster of {group}</b> – the coming week",
+                "<b>Roster of {group}</b> – the coming {n} weeks",
+                self.settings.roster_weeks_ahead,
+            ).format(group=esc(group_name), n=self.settings.roster_weeks_ahead)
         ]
         gaps = [sl for sl in slots if sl.missing]
         if not slots:
@@ -960,7 +1082,10 @@ class RosterService:
         rows = [
             [
                 Button(
-                    _("📣 Call for {when}").format(when=slot_when(sl))[:60],
+                    _("📣 Call: {task}, {when}").format(
+                        task=sl.title[:24],
+                        when=i18n.format_short_date(sl.start) + " " + i18n.format_time(sl.start),
+                    )[:60],
                     cb("ro", "call", sl.slot_id),
                 )
             ]

@@ -4,6 +4,7 @@ playground alike."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -67,12 +68,21 @@ class AppData(BotData):
         self.processor: OrderedUpdateProcessor | None = None
 
 
-def api_caller(app: Application):
-    """Adapts PTB's request layer to the outbox (which knows no telegram types)."""
+def api_caller(app: Application, language_of: Callable[[int], Awaitable[str]] | None = None):
+    """Adapts PTB's request layer to the outbox (which knows no telegram types). Each row is
+    sent in its recipient's language context, so the request layer gives a right-to-left
+    reader's message its direction marks (bot/runtime/http.py) as it does for direct replies."""
 
     async def call(method: str, params: dict[str, Any]) -> Any:
+        chat = params.get("chat_id")
+        lang = (
+            await language_of(chat)
+            if language_of is not None and isinstance(chat, int) and chat > 0
+            else None
+        )
         try:
-            return await app.bot.do_api_request(method, api_kwargs=params)
+            with i18n.use_locale(lang):
+                return await app.bot.do_api_request(method, api_kwargs=params)
         except RetryAfter as exc:
             ra = exc.retry_after
             seconds = ra.total_seconds() if hasattr(ra, "total_seconds") else float(ra)
@@ -90,6 +100,20 @@ def api_caller(app: Application):
             raise SendError("transient", type(exc).__name__) from exc
 
     return call
+
+
+def recipient_language(services: Services) -> Callable[[int], Awaitable[str]]:
+    """The language an outbox row's private-chat recipient reads (stored choice, Telegram's
+    language_code, the default), looked up when the row is sent."""
+
+    async def language_of(tg_id: int) -> str:
+        user = await services.users.by_tg(tg_id)
+        default = services.settings.default_language
+        if user is None:
+            return default
+        return i18n.resolve_language(user.language, user.tg_language, default)
+
+    return language_of
 
 
 def build_services(settings: Settings, clock: Clock) -> Services:

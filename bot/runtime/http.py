@@ -23,6 +23,7 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.core.i18n import directed_fields
 from bot.core.pacing import PRE_PACED, Pacer, counted_method
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class AiohttpRequest(BaseRequest):
         data: aiohttp.FormData | dict[str, str] | None = None
         if files:
             form = aiohttp.FormData()
-            for name, value in (request_data.json_parameters if request_data else {}).items():
+            for name, value in (_fields(request_data) if request_data else {}).items():
                 form.add_field(name, value)
             for name, part in files.items():
                 if isinstance(part, tuple):
@@ -152,7 +153,7 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, part)
             data = form
         elif request_data is not None:
-            data = request_data.json_parameters
+            data = _fields(request_data)
         try:
             async with self._session.request(method, url, data=data, timeout=timeout) as res:
                 return res.status, await res.read()
@@ -160,6 +161,13 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+
+def _fields(request_data: RequestData) -> dict[str, str]:
+    """The request's fields as sent: for a right-to-left reader (the language of the person
+    being answered, or of the outbox row's recipient, see api_caller) with direction marks on
+    every line of the text, caption and buttons — the one place they are added."""
+    return directed_fields(request_data.json_parameters)
 
 
 def _timeout(given: object, default: float | None) -> float | None:

@@ -9,7 +9,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from bot.runtime import health
-from bot.runtime.app import api_caller
+from bot.runtime.app import api_caller, recipient_language
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Runtime:
             log.info(
                 "outbox: %d messages were on the wire at the last stop; sending again", recovered
             )
-        self.services.outbox.start(api_caller(app))
+        self.services.outbox.start(api_caller(app, recipient_language(self.services)))
         await self.intake.resume()
         if polling:
             self.intake.start_polling()

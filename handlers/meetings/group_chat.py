@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.core.i18n import _
+from bot.core.i18n import _, ngettext
 from bot.core.ui import Button, cb, clip, esc
 from handlers.common import (
     answer,
@@ -61,7 +61,7 @@ async def on_group_button(update: Update, ctx: BotContext, p: list[str]) -> None
         + _("The day before: {state}").format(state=_("on") if day else _("off"))
         + "\n"
         + (
-            _("Reminder {n} h before").format(n=hours)
+            ngettext("Reminder {n} h before", "Reminder {n} h before", hours).format(n=hours)
             if hours
             else _("No reminder on the day itself.")
         )
@@ -70,7 +70,8 @@ async def on_group_button(update: Update, ctx: BotContext, p: list[str]) -> None
         [Button(_("The day before: on/off"), cb("mt", "rd", group.id))],
         [
             Button(
-                ("• " if hours == h else "") + (_("{n} h before").format(n=h) if h else _("off")),
+                ("• " if hours == h else "")
+                + (ngettext("{n} h before", "{n} h before", h).format(n=h) if h else _("off")),
                 cb("mt", "rh", group.id, h),
             )
             for h in (0, 1, 2, 3)

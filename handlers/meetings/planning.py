@@ -335,9 +335,11 @@ async def preview(update: Update, ctx: BotContext, data: dict) -> None:
     await reply(
         update,
         ctx,
-        _("☝️ This is what the members see. Send it to {n} members of {group}?").format(
-            n=members, group=esc(group.name)
-        ),
+        ngettext(
+            "☝️ This is what the members see. Send it to {n} member of {group}?",
+            "☝️ This is what the members see. Send it to {n} members of {group}?",
+            members,
+        ).format(n=members, group=esc(group.name)),
         fix_rows(data)
         + [[Button(_("✅ Publish"), cb("mt", "pub")), Button(_("✖ Cancel"), cb("mt", "x"))]],
     )
@@ -377,7 +379,13 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     if step == "title":
         if len(text) > 100:
             await reply(
-                update, ctx, _("Please keep the name short (at most {n} characters).").format(n=100)
+                update,
+                ctx,
+                ngettext(
+                    "Please keep the name short (at most {n} character).",
+                    "Please keep the name short (at most {n} characters).",
+                    100,
+                ).format(n=100),
             )
             return
         data["title"] = " ".join(text.split())
@@ -443,7 +451,13 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     elif step == "place":
         if len(text) > 200:
             await reply(
-                update, ctx, _("Please keep it short (at most {n} characters).").format(n=200)
+                update,
+                ctx,
+                ngettext(
+                    "Please keep it short (at most {n} character).",
+                    "Please keep it short (at most {n} characters).",
+                    200,
+                ).format(n=200),
             )
             return
         place = " ".join(text.split())

@@ -266,7 +266,7 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
         else _("<b>Your report</b>"),
         _("Category: {category}").format(category=r.category_label(cat)),
         _("What: {what}").format(what=what),
-        _("Photos: {n}").format(n=len(data.photos)),
+        ngettext("Photos: {n}", "Photos: {n}", len(data.photos)).format(n=len(data.photos)),
         _("Where: {place}").format(place=", ".join(place) or _("not given")),
         _("Worker may see your name: {answer}").format(answer=yes if data.show_name else no),
         _("Story may be quoted without your name: {answer}").format(
@@ -600,7 +600,11 @@ async def _place_message(update: Update, ctx: BotContext, step: str, data: Repor
             await reply(
                 update,
                 ctx,
-                _("Please keep the address short (at most {n} characters).").format(n=200),
+                ngettext(
+                    "Please keep the address short (at most {n} character).",
+                    "Please keep the address short (at most {n} characters).",
+                    200,
+                ).format(n=200),
             )
             return
         named = [
@@ -632,8 +636,10 @@ async def _place_message(update: Update, ctx: BotContext, step: str, data: Repor
 
 
 def _too_long(n: int) -> str:
-    return _(
-        "That is too long: {n} characters. Please keep it under {limit}, or send a voice note."
+    return ngettext(
+        "That is too long: {n} character. Please keep it under {limit}, or send a voice note.",
+        "That is too long: {n} characters. Please keep it under {limit}, or send a voice note.",
+        n,
     ).format(n=n, limit=DESCRIPTION_MAX)
 
 
@@ -992,9 +998,16 @@ async def rep_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None
         await reply(
             update,
             ctx,
-            _(
-                "That is too long: {n} characters. Please keep it under {limit}, or send a voice "
-                "note."
+            ngettext(
+                (
+                    "That is too long: {n} character. Please keep it under "
+                    "{limit}, or send a voice note."
+                ),
+                (
+                    "That is too long: {n} characters. Please keep it under "
+                    "{limit}, or send a voice note."
+                ),
+                len(text),
             ).format(n=len(text), limit=s.settings.report_max_text),
         )
         return

@@ -364,9 +364,11 @@ async def cat_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None
         await reply(
             update,
             ctx,
-            _("Please send a short name (at most {n} characters, no &lt; &gt; &amp;).").format(
-                n=CAT_NAME_MAX
-            )
+            ngettext(
+                "Please send a short name (at most {n} character, no &lt; &gt; &amp;).",
+                "Please send a short name (at most {n} characters, no &lt; &gt; &amp;).",
+                CAT_NAME_MAX,
+            ).format(n=CAT_NAME_MAX)
             + "\n"
             + _cat_prompt(),
         )

@@ -7,7 +7,7 @@ from typing import Any
 from telegram import Update
 
 from bot.core import i18n
-from bot.core.i18n import _
+from bot.core.i18n import _, ngettext
 from bot.core.ui import Button, cb, esc
 from bot.domain.reports import (
     CLOSED_BY_WORKER,
@@ -232,9 +232,16 @@ async def rw_text_step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await reply(
             update,
             ctx,
-            _(
-                "That is too long: {n} characters. Please keep it under {limit}, or send a voice "
-                "note."
+            ngettext(
+                (
+                    "That is too long: {n} character. Please keep it under "
+                    "{limit}, or send a voice note."
+                ),
+                (
+                    "That is too long: {n} characters. Please keep it under "
+                    "{limit}, or send a voice note."
+                ),
+                len(text),
             ).format(n=len(text), limit=3000),
         )
         return

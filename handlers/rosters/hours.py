@@ -8,6 +8,7 @@ from bot.core.i18n import _, ngettext
 from bot.core.ui import Button, cb, esc
 from bot.domain.rosters import (
     fmt_hours,
+    hours_text,
 )
 from handlers.common import (
     refuse,
@@ -68,7 +69,7 @@ async def send_hours(update: Update, ctx: BotContext, project_id: int, year: int
             year=year, project=esc(project.name if project else "?")
         )
     ]
-    lines.append(_("Total: {hours} hours").format(hours=fmt_hours(summary["total"])))
+    lines.append(_("Total: {time}").format(time=hours_text(summary["total"])))
     for title, hours in sorted(summary["per_task"].items()):
         lines.append(f"• {esc(title)}: {fmt_hours(hours)} h")
     lines.append(

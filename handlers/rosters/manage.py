@@ -16,6 +16,7 @@ from bot.domain.rosters import (
     MAX_PLACE,
     MAX_TITLE,
     RULES,
+    call_report,
     count_text,
     slot_block,
     slot_when,
@@ -315,7 +316,11 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(
                 update,
                 ctx,
-                _("Please keep the name short (at most {n} characters).").format(n=MAX_TITLE),
+                ngettext(
+                    "Please keep the name short (at most {n} character).",
+                    "Please keep the name short (at most {n} characters).",
+                    MAX_TITLE,
+                ).format(n=MAX_TITLE),
             )
             return
         await _got(update, ctx, dialog, title=" ".join(text.split()))
@@ -643,18 +648,10 @@ async def _slot_action(update: Update, ctx: BotContext, slot: SlotInfo, action: 
         if not slot.missing:
             await answer(update, _("This shift is full. Thank you!"), alert=True)
             return
-        n = await svc(ctx).call_for_volunteers(slot)
+        called = await svc(ctx).call_for_volunteers(slot)
         await answer(update)
         await reply(
-            update,
-            ctx,
-            ngettext("📣 I asked {n} free volunteer:", "📣 I asked {n} free volunteers:", n).format(
-                n=n
-            )
-            + "\n"
-            + slot_block(slot)
-            + "\n"
-            + count_text(slot),
+            update, ctx, call_report(called) + "\n\n" + slot_block(slot) + "\n" + count_text(slot)
         )
         return
     if slot.end > s.clock.now():

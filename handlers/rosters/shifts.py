@@ -8,7 +8,8 @@ from bot.core.i18n import _, ngettext
 from bot.core.ui import Button, cb, esc
 from bot.domain.rosters import (
     MAX_REASON,
-    fmt_hours,
+    REASONS,
+    hours_text,
     slot_block,
     slot_when,
 )
@@ -154,7 +155,7 @@ async def on_sh(update: Update, ctx: BotContext) -> None:
         await answer(update)
         await cmd_shifts(update, ctx)
         return
-    if action in ("back", "why", "keep"):
+    if action in ("back", "why", "keep", "late"):
         shift = await svc(ctx).shift(arg)
         if shift is None or shift.user_id != ctx.user.id:
             await refuse(update, ctx) if shift is not None else await button_expired(update)
@@ -170,12 +171,12 @@ async def on_sh(update: Update, ctx: BotContext) -> None:
                 update, ctx, _("Good, you keep your shift. Thank you!") + "\n\n" + slot_block(slot)
             )
             return
+        if action == "late":
+            await _tell_late(update, ctx, shift.id)
+            return
         if not svc(ctx).can_step_back(slot):
-            await answer(
-                update,
-                _("It is too late to step back. Please tell the organiser yourself."),
-                alert=True,
-            )
+            await answer(update)
+            await _too_late(update, ctx, shift.id, slot)
             return
         await answer(update)
         if action == "back":
@@ -197,13 +198,11 @@ async def on_sh(update: Update, ctx: BotContext) -> None:
                 ],
             )
             return
-        reason = {"ill": _("I am ill"), "other": _("Something came up")}.get(
-            parts[3] if len(parts) == 4 else ""
-        )
-        if reason is None:
+        code = parts[3] if len(parts) == 4 else ""
+        if code not in REASONS:
             await button_expired(update)
             return
-        await _do_step_back(update, ctx, shift.id, reason)
+        await _do_step_back(update, ctx, shift.id, None, code)
         return
     await button_expired(update)
 
@@ -251,14 +250,58 @@ async def on_back_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     )
 
 
-async def _do_step_back(update: Update, ctx: BotContext, shift_id: int, reason: str) -> None:
+async def _too_late(update: Update, ctx: BotContext, shift_id: int, slot: SlotInfo) -> None:
+    """Too late to step back in the bot: one tap tells the organiser, by name."""
+    names = await svc(ctx).organiser_names(slot.group_id)
+    organiser = ", ".join(names) or _("the organiser")
+    await show(
+        update,
+        ctx,
+        _("It is too late to step back here. Tap the button and I tell {organiser}.").format(
+            organiser=esc(organiser)
+        )
+        + "\n\n"
+        + slot_block(slot),
+        [
+            [
+                Button(
+                    _("📣 Tell {organiser} I can't come").format(organiser=organiser)[:60],
+                    cb("sh", "late", shift_id),
+                )
+            ],
+            [Button(_("↩️ No, I keep my shift"), cb("sh", "keep", shift_id))],
+        ],
+    )
+
+
+async def _tell_late(update: Update, ctx: BotContext, shift_id: int) -> None:
+    outcome = await svc(ctx).tell_late(shift_id, ctx.user)
+    if outcome.code != "ok" or outcome.slot is None:
+        await answer(update, _("This shift has passed."), alert=True)
+        return
+    await answer(update)
+    told = list(outcome.extra or [])
+    if told:
+        text = _("I told {organiser} that you cannot come. Thank you for saying so.").format(
+            organiser=esc(", ".join(told))
+        )
+    else:
+        text = _("I could not reach an organiser. Please tell your group yourself.")
+    await show(update, ctx, text + "\n\n" + slot_block(outcome.slot))
+
+
+async def _do_step_back(
+    update: Update,
+    ctx: BotContext,
+    shift_id: int,
+    reason: str | None,
+    reason_code: str | None = None,
+) -> None:
     s = ctx.services
     await s.dialogs.clear(ctx.user.id)
-    outcome = await svc(ctx).step_back(shift_id, ctx.user, reason)
-    if outcome.code == "late":
-        await show(
-            update, ctx, _("It is too late to step back. Please tell the organiser yourself.")
-        )
+    outcome = await svc(ctx).step_back(shift_id, ctx.user, reason, reason_code)
+    if outcome.code == "late" and outcome.slot is not None:
+        await _too_late(update, ctx, shift_id, outcome.slot)
     elif outcome.code != "ok" or outcome.slot is None:
         await show(update, ctx, _("This shift has passed."))
     else:
@@ -294,7 +337,14 @@ async def cmd_shifts(update: Update, ctx: BotContext) -> None:
                 ]
             )
         elif slot.start > now:
-            lines.append("  " + _("(too late to step back: please tell the organiser yourself)"))
+            rows.append(
+                [
+                    Button(
+                        _("📣 I can't come: {when}").format(when=slot_when(slot))[:60],
+                        cb("sh", "back", shift.id),
+                    )
+                ]
+            )
     if not shifts:
         lines.append(_("You have no coming shifts. Send /volunteer to take one."))
     n_all, h_all, n_year, h_year = await rsvc.contribution(ctx.user.id)
@@ -302,13 +352,13 @@ async def cmd_shifts(update: Update, ctx: BotContext) -> None:
         lines.append("")
         lines.append(
             _(
-                "💪 Your help: {shifts} this year ({hours} hours); {total_shifts} in total"
-                " ({total_hours} hours). Thank you!"
+                "💪 Your help: {done_this_year} this year ({time}); {done_in_all} in total"
+                " ({time_in_all}). Thank you!"
             ).format(
-                shifts=ngettext("{n} shift", "{n} shifts", n_year).format(n=n_year),
-                hours=fmt_hours(h_year),
-                total_shifts=ngettext("{n} shift", "{n} shifts", n_all).format(n=n_all),
-                total_hours=fmt_hours(h_all),
+                done_this_year=ngettext("{n} shift", "{n} shifts", n_year).format(n=n_year),
+                time=hours_text(h_year),
+                done_in_all=ngettext("{n} shift", "{n} shifts", n_all).format(n=n_all),
+                time_in_all=hours_text(h_all),
             )
         )
     await show(update, ctx, "\n".join(lines), rows)

@@ -319,6 +319,22 @@ class ActionsRepo:
         )
         return {r[0] for r in rows}
 
+    async def muted_all(self, user_id: int) -> bool:
+        rows = await self.db.fetchall(
+            "SELECT 1 FROM action_mutes_all WHERE user_id = ?", (user_id,)
+        )
+        return bool(rows)
+
+    async def set_muted_all(self, user_id: int, muted: bool, now: datetime) -> None:
+        """No action calls at all (from every group, also ones joined later), or again."""
+        if muted:
+            await self.db.execute(
+                "INSERT OR IGNORE INTO action_mutes_all (user_id, muted_at) VALUES (?, ?)",
+                (user_id, to_db(now)),
+            )
+        else:
+            await self.db.execute("DELETE FROM action_mutes_all WHERE user_id = ?", (user_id,))
+
     async def set_muted(self, user_id: int, group_id: int, muted: bool, now: datetime) -> None:
         if muted:
             await self.db.execute(
@@ -341,6 +357,7 @@ class ActionsRepo:
             f" WHERE m.group_id IN ({marks}) AND u.tg_id IS NOT NULL AND u.stopped_at IS NULL"
             f" AND u.forgotten_at IS NULL AND NOT EXISTS (SELECT 1 FROM action_mutes x"
             f"   WHERE x.user_id = m.user_id AND x.group_id = m.group_id)"
+            f" AND NOT EXISTS (SELECT 1 FROM action_mutes_all a WHERE a.user_id = m.user_id)"
             f" GROUP BY m.user_id ORDER BY m.user_id",
             list(group_ids),
         )

@@ -287,6 +287,9 @@ async def export_actions(db: Database, user_id: int) -> dict[str, Any]:
             " WHERE x.user_id = ? ORDER BY x.muted_at",
             (user_id,),
         ),
+        "all_calls_muted": await dict_rows(
+            db, "SELECT muted_at FROM action_mutes_all WHERE user_id = ?", (user_id,)
+        ),
         "calls_you_sent": await dict_rows(
             db,
             "SELECT what, place, starts_at, why, bring, state, total AS sent_to FROM actions"
@@ -325,6 +328,7 @@ async def forget_actions_tx(conn: aiosqlite.Connection, user_id: int, now: datet
         conn, "action_answer", "action_recipients", _ANSWER, "user_id = ?", (user_id,)
     )
     await conn.execute("DELETE FROM action_mutes WHERE user_id = ?", (user_id,))
+    await conn.execute("DELETE FROM action_mutes_all WHERE user_id = ?", (user_id,))
     await conn.execute("UPDATE actions SET created_by = NULL WHERE created_by = ?", (user_id,))
 
 
@@ -350,7 +354,8 @@ async def export_rosters(db: Database, user_id: int) -> dict[str, Any]:
     shifts = await dict_rows(
         db,
         "SELECT t.title AS task, g.name AS group_name, s.day, s.starts_at, s.ends_at, x.state,"
-        " x.signed_at, x.stepped_back_at, x.reason AS step_back_reason, x.attended,"
+        " x.signed_at, x.stepped_back_at, x.reason AS step_back_reason,"
+        " x.reason_code AS step_back_reason_code, x.attended,"
         " s.attendance_at IS NOT NULL AS attendance_confirmed,"
         " ROUND((julianday(s.ends_at) - julianday(s.starts_at)) * 24, 2) AS length_hours"
         " FROM roster_shifts x JOIN roster_slots s ON s.id = x.slot_id JOIN roster_tasks t ON t.id"
@@ -426,8 +431,11 @@ async def forget_rosters_tx(conn: aiosqlite.Connection, user_id: int, now: datet
     await conn.execute(
         "DELETE FROM roster_shifts WHERE user_id = ? AND state = 'stepped_back'", (user_id,)
     )
-    await conn.execute("UPDATE roster_shifts SET reason = NULL WHERE user_id = ?", (user_id,))
+    await conn.execute(
+        "UPDATE roster_shifts SET reason = NULL, reason_code = NULL WHERE user_id = ?", (user_id,)
+    )
     await conn.execute("DELETE FROM roster_takeover_asks WHERE user_id = ?", (user_id,))
+    await conn.execute("DELETE FROM roster_calls WHERE user_id = ?", (user_id,))
     await conn.execute(
         "UPDATE roster_takeovers SET from_user_id = NULL WHERE from_user_id = ?", (user_id,)
     )
@@ -448,8 +456,14 @@ async def anonymise_old_roster_traces_tx(
     take-over questions (they hold a chat id) once their slot has started. Idempotent."""
     old = "(SELECT id FROM roster_slots WHERE starts_at < ?)"
     await conn.execute(
-        f"UPDATE roster_shifts SET reason = NULL WHERE reason IS NOT NULL AND slot_id IN {old}",
+        f"UPDATE roster_shifts SET reason = NULL, reason_code = NULL"
+        f" WHERE (reason IS NOT NULL OR reason_code IS NOT NULL) AND slot_id IN {old}",
         (to_db(cutoff),),
+    )
+    await conn.execute(
+        "DELETE FROM roster_calls WHERE slot_id IN (SELECT id FROM roster_slots"
+        " WHERE starts_at < ?)",
+        (to_db(now),),
     )
     await conn.execute(
         f"UPDATE roster_takeovers SET from_user_id = NULL, taken_by = NULL,"

@@ -92,6 +92,7 @@ class Shift:
     stepped_back_at: str | None
     reason: str | None
     attended: int | None
+    reason_code: str | None = None  # 'ill' | 'other': tapped on a button, shown per reader
 
 
 @dataclass(frozen=True)
@@ -424,20 +425,48 @@ class RostersRepo:
             " VALUES (?, ?, 'signed', ?)"
             " ON CONFLICT (slot_id, user_id) DO UPDATE"
             " SET state = 'signed', signed_at = excluded.signed_at,"
-            " stepped_back_at = NULL, reason = NULL, attended = NULL",
+            " stepped_back_at = NULL, reason = NULL, reason_code = NULL, attended = NULL",
             (slot_id, user_id, to_db(now)),
         )
 
     @staticmethod
     async def step_back_tx(
-        conn: aiosqlite.Connection, shift_id: int, reason: str, now: datetime
+        conn: aiosqlite.Connection,
+        shift_id: int,
+        reason: str | None,
+        now: datetime,
+        reason_code: str | None = None,
     ) -> bool:
         cur = await conn.execute(
-            "UPDATE roster_shifts SET state = 'stepped_back', stepped_back_at = ?, reason = ?"
-            " WHERE id = ? AND state = 'signed'",
-            (to_db(now), reason, shift_id),
+            "UPDATE roster_shifts SET state = 'stepped_back', stepped_back_at = ?, reason = ?,"
+            " reason_code = ? WHERE id = ? AND state = 'signed'",
+            (to_db(now), reason, reason_code, shift_id),
         )
         return cur.rowcount == 1
+
+    async def stepped_back_from(self, conn: aiosqlite.Connection, slot_id: int) -> set[int]:
+        """Who stepped back from this slot: not to be called for it again."""
+        rows = await self._all(
+            conn,
+            "SELECT user_id FROM roster_shifts WHERE slot_id = ? AND state = 'stepped_back'",
+            (slot_id,),
+        )
+        return {int(r["user_id"]) for r in rows}
+
+    async def called_for(self, conn: aiosqlite.Connection, slot_id: int) -> set[int]:
+        rows = await self._all(
+            conn, "SELECT user_id FROM roster_calls WHERE slot_id = ?", (slot_id,)
+        )
+        return {int(r["user_id"]) for r in rows}
+
+    @staticmethod
+    async def add_call_tx(
+        conn: aiosqlite.Connection, slot_id: int, user_id: int, now: datetime
+    ) -> None:
+        await conn.execute(
+            "INSERT OR IGNORE INTO roster_calls (slot_id, user_id, asked_at) VALUES (?, ?, ?)",
+            (slot_id, user_id, to_db(now)),
+        )
 
     async def signed_in(self, slot_ids: list[int]) -> list[tuple[int, User]]:
         """(slot id, person) for everyone signed up for these slots, in sign-up order."""
