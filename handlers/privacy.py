@@ -88,13 +88,18 @@ def _summary(data: dict[str, Any]) -> str:
     meetings = len((data.get("meetings") or {}).get("answers", []))
     calls = len((data.get("actions") or {}).get("calls_you_got", []))
     shifts = len((data.get("rosters") or {}).get("shifts", []))
-    if meetings or calls or shifts:
-        lines.append(
-            _(
-                "📅 Your answers: {meetings} to meetings, {calls} to calls for action; "
-                "{shifts} volunteer shifts."
-            ).format(meetings=meetings, calls=calls, shifts=shifts)
+    answered = [
+        part.format(n=count)
+        for count, part in (
+            (meetings, ngettext("{n} to a meeting", "{n} to meetings", meetings)),
+            (calls, ngettext("{n} to a call for action", "{n} to calls for action", calls)),
+            (shifts, ngettext("{n} volunteer shift", "{n} volunteer shifts", shifts)),
         )
+        if count
+    ]
+    if answered:
+        items = ", ".join(answered)
+        lines.append(_("📅 Your answers: {items}.").format(items=items))
     lines += [
         "",
         _("<b>Who sees what</b>"),
