@@ -89,12 +89,17 @@ def _summary(data: dict[str, Any]) -> str:
     calls = len((data.get("actions") or {}).get("calls_you_got", []))
     shifts = len((data.get("rosters") or {}).get("shifts", []))
     if meetings or calls or shifts:
-        lines.append(
-            _(
-                "📅 Your answers: {meetings} to meetings, {calls} to calls for action; "
-                "{shifts} volunteer shifts."
-            ).format(meetings=meetings, calls=calls, shifts=shifts)
-        )
+        # Each count with its own plural form (Arabic has six).
+        parts = [
+            ngettext("{n} answer to meetings", "{n} answers to meetings", meetings).format(
+                n=meetings
+            ),
+            ngettext(
+                "{n} answer to calls for action", "{n} answers to calls for action", calls
+            ).format(n=calls),
+            ngettext("{n} volunteer shift", "{n} volunteer shifts", shifts).format(n=shifts),
+        ]
+        lines.append("📅 " + i18n.join_list(parts))
     lines += [
         "",
         _("<b>Who sees what</b>"),

@@ -61,6 +61,7 @@ async def _fatima_reports(h: Harness, payload: str) -> Person:
     await fatima.press("🏠")
     await h.push(h.api.location_update(fatima.tg, 51.0634, 3.7167))
     await fatima.press("Rabot")  # no centre known for the pin: she taps her neighbourhood
+    assert "المكان: Rabot، موقع على الخريطة" in fatima.texts()[-2]  # her pin was not replaced
     await h.push(h.api.voice_update(fatima.tg, data=VOICE_1, duration=4))
     await h.push(h.api.voice_update(fatima.tg, data=VOICE_2, duration=3))
     await h.push(h.api.photo_update(fatima.tg, caption="الحمام"))
@@ -87,6 +88,8 @@ async def test_fatima_is_addressed_without_assuming_a_man_and_her_pin_is_kept(h,
     assert "ماذا أستطيع أن أفعل لك؟" in home and "تريد" not in home
     await fatima.press("📣")
     await fatima.press("🏠")
+    # The category message loses its buttons; the next one says what she tapped.
+    assert any(t.startswith("\u200f✅ 🏠 السكن") for t in fatima.texts()[-2:]), fatima.texts()[-2:]
     await fatima.press("Rabot")
     await h.push(h.api.voice_update(fatima.tg, data=VOICE_1, duration=4))
     assert "هل تريد" not in fatima.last_text()
@@ -159,3 +162,25 @@ async def test_mehmet_says_me_too_in_turkish_and_sofie_and_karim_read_it_in_dutc
     # Karim did not get Mehmet's message: the history gives his words in Dutch, marked 🌐.
     assert f"“[tr→nl] {words}” 🌐" in handed, handed
     assert "Taal: Arabisch (العربية)" in _card(karim)["text"]
+
+
+async def test_after_fatima_forgets_karim_still_reads_who_handed_it_over(h, admin):
+    sofie, _jan, payload = await setup_world(h, admin)
+    karim = h.person("Karim", language_code="nl")
+    await make_worker(h, admin, karim)
+    fatima = await _fatima_reports(h, payload)
+    card = _card(sofie)
+    await sofie.press("💬", card)
+    await sofie.send("Ik kom donderdag.")
+    await sofie.press("👥", card)
+    await sofie.press("Karim")
+    await fatima.send("/forget")
+    await fatima.press("🗑")
+    assert await h.rows("SELECT reporter_id FROM reports") == [(None,)]
+    # The handover message lost her words, not who handed the report over.
+    handed = [m for m in karim.messages() if "Tot nu toe" in (m.get("text") or "")][-1]["text"]
+    assert handed.startswith("👥 Sofie heeft melding R-2026-0001 aan jou overgedragen."), handed
+    assert "Ik kom donderdag" not in handed
+    # Sofie's chat: her voice notes and photo are gone (young enough to delete).
+    deleted = {mid for chat, mid in h.api.deleted if chat == sofie.id}
+    assert len(deleted) >= 3

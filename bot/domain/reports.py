@@ -1052,7 +1052,21 @@ class ReportsService:
                         await self._card_params_tx(conn, report, chat, mid),
                     )
                 elif copy.kind == "history":
-                    text = clip(await self.history_text(conn, report), 4000)
+                    text = await self.history_text(conn, report)
+                    # Keep who handed it over, as the message said before her data went.
+                    reader = await self.users.by_tg(chat)
+                    by = (
+                        await ReportsRepo.handed_by_tx(conn, report.id, reader.id)
+                        if reader is not None
+                        else None
+                    )
+                    actor = await self.users.get(by) if by is not None else None
+                    if actor is not None:
+                        head = _("👥 {name} handed report {ref} over to you.").format(
+                            name=esc(actor.display_name), ref=report.reference
+                        )
+                        text = head + "\n\n" + text
+                    text = clip(text, 4000)
                     method, params = (
                         "editMessageText",
                         text_message(chat, text, message_id=mid),

@@ -518,7 +518,7 @@ async def _place_line(ctx: BotContext, data: ReportDraft) -> str:
     parts = [esc(hood)] if hood else []
     if data.address:
         parts.append(esc(data.address))
-    if data.lat is not None and not parts:
+    if data.lat is not None:  # the pin stays with the neighbourhood tapped after it
         parts.append(_("location pin"))
     return _("✅ Where: {place}").format(place=i18n.join_list(parts) or _("not given"))
 
@@ -746,7 +746,9 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             return
         ack(update)
         data.cat = cat.id
-        await _ask(update, ctx, _next("cat", data), data)
+        # The category message loses its buttons: the next question repeats what was tapped.
+        kept = "✅ " + esc(r.category_label(cat))
+        await _ask(update, ctx, _next("cat", data), data, kept=kept)
     elif action == "pdone" and step == "photos":
         ack(update)
         await _ask(update, ctx, _next("photos", data), data)
