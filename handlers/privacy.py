@@ -88,18 +88,18 @@ def _summary(data: dict[str, Any]) -> str:
     meetings = len((data.get("meetings") or {}).get("answers", []))
     calls = len((data.get("actions") or {}).get("calls_you_got", []))
     shifts = len((data.get("rosters") or {}).get("shifts", []))
-    answered = [
-        part.format(n=count)
-        for count, part in (
-            (meetings, ngettext("{n} to a meeting", "{n} to meetings", meetings)),
-            (calls, ngettext("{n} to a call for action", "{n} to calls for action", calls)),
-            (shifts, ngettext("{n} volunteer shift", "{n} volunteer shifts", shifts)),
-        )
-        if count
-    ]
-    if answered:
-        items = ", ".join(answered)
-        lines.append(_("📅 Your answers: {items}.").format(items=items))
+    if meetings or calls or shifts:
+        # Each count with its own plural form (Arabic has six).
+        parts = [
+            ngettext("{n} answer to meetings", "{n} answers to meetings", meetings).format(
+                n=meetings
+            ),
+            ngettext(
+                "{n} answer to calls for action", "{n} answers to calls for action", calls
+            ).format(n=calls),
+            ngettext("{n} volunteer shift", "{n} volunteer shifts", shifts).format(n=shifts),
+        ]
+        lines.append("📅 " + i18n.join_list(parts))
     lines += [
         "",
         _("<b>Who sees what</b>"),

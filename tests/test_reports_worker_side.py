@@ -121,7 +121,7 @@ async def test_card_shows_reporters_language(h, admin):
     fatima = await join(h, payload, "Fatima", "ar")
     await file_report(h, fatima, text="Schimmel")
     card = [m for m in sofie.messages() if "📣" in (m.get("text") or "")][-1]
-    assert "Taal: العربية" in card["text"]
+    assert "Taal: Arabisch (العربية)" in card["text"]  # her language, named so Sofie reads it
 
 
 async def test_problems_says_who_holds_it_and_resends_everything(h, admin):

@@ -107,7 +107,7 @@ async def test_arabic_report_reaches_dutch_worker_with_translation_after_server_
         "format": "text",
         "api_key": "k3y",
     }
-    assert "(oorspronkelijk: العربية)" in card["text"]  # the language the server found
+    assert "(oorspronkelijk: Arabisch)" in card["text"]  # the language the server found
     assert await h.rows("SELECT state FROM enrichments") == [("done",)]
     # Stored once: a status change re-renders the card from the store, no new call.
     calls = len(lt.translations)
@@ -138,7 +138,7 @@ async def test_voice_report_gets_transcript_and_translation_voice_still_attached
     await fatima.press("❌")
     await fatima.press("✅")
     card = _card(h, sofie)["text"]
-    assert "Automatisch uitgeschreven (العربية)" in card and "الرطوبة في غرفة النوم" in card
+    assert "Automatisch uitgeschreven (Arabisch)" in card and "الرطوبة في غرفة النوم" in card
     assert "[ar→nl] الرطوبة في غرفة النوم" in card
     assert h.api.calls_to(sofie.id, "sendVoice")  # the voice note is still there
     call = stt.transcriptions[-1]

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from babel import Locale
@@ -294,8 +294,32 @@ def format_timestamp(dt: datetime) -> str:
 
 
 def format_ago(then: datetime, now: datetime) -> str:
-    """How long ago, in the reader's language: '3 dagen geleden', 'قبل 3 أيام'."""
-    return _babel_format_timedelta(then - now, add_direction=True, locale=_locale())
+    """How long ago, in the reader's language: '3 dagen geleden', 'قبل 3 أيام'. Something of
+    this very minute reads '1 minute ago', never 'in 0 seconds'."""
+    delta = min(then - now, -timedelta(minutes=1))
+    return _babel_format_timedelta(
+        delta, add_direction=True, granularity="minute", locale=_locale()
+    )
+
+
+def join_list(parts: list[str]) -> str:
+    """Items one after the other, with the reader's comma (Arabic writes '،')."""
+    return ("، " if _current.get() == "ar" else ", ").join(parts)
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the reader's language ('Arabisch' for a Dutch reader, 'الهولندية'
+    for an Arabic one): people do not read the other language's own name in its script."""
+    if not code or code == "auto":
+        return "?"
+    return _locale().languages.get(code) or LANGUAGE_NAMES.get(code, code.upper())
+
+
+def language_both(code: str | None) -> str:
+    """The reader's name for the language and its own name: 'Arabisch (العربية)'."""
+    name = language_name(code)
+    own = LANGUAGE_NAMES.get(code or "")
+    return f"{name} ({own})" if own and own != name else name
 
 
 def lower_first(text: str) -> str:

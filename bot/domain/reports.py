@@ -33,6 +33,7 @@ from storage.repos.reports import (
     ReportsRepo,
     Rule,
 )
+from storage.repos.texts import TextsRepo
 from storage.repos.users import User, UsersRepo
 from storage.timestamps import from_db, to_db
 
@@ -422,9 +423,9 @@ class ReportsService:
             parts.append(esc(hood_name))
         if report.address:
             parts.append(esc(report.address))
-        if report.lat is not None and not parts:
+        if report.lat is not None:  # the pin follows the card
             parts.append(_("location pin"))
-        return ", ".join(parts) or _("not given")
+        return i18n.join_list(parts) or _("not given")
 
     @staticmethod
     def project_choices(roles: Roles) -> list[tuple[int, int]]:
@@ -490,8 +491,16 @@ class ReportsService:
     async def latest_event(self, report_id: int) -> tuple[str, str | None, str] | None:
         return await self.repo.latest_event(report_id)
 
-    async def latest_answer(self, report_id: int) -> tuple[str | None, str | None] | None:
-        return await self.repo.latest_answer(report_id)
+    async def latest_answer(
+        self, report_id: int, language: str | None = None
+    ) -> tuple[str | None, str | None] | None:
+        """(text, voice) of the newest answer to the reporter; the text in ``language`` when
+        its translation was kept (the reporter read it so when it was relayed)."""
+        latest = await self.repo.latest_answer(report_id)
+        if latest is None or not latest[0] or language is None or self.auto_text is None:
+            return latest
+        shown = await self.auto_text.texts.kept_translation(latest[0], language)
+        return (shown or latest[0], latest[1])
 
     async def list_open(
         self,
@@ -684,9 +693,7 @@ class ReportsService:
         if report.language:
             # So the worker answers in a language the reporter reads.
             lines.append(
-                _("Language: {language}").format(
-                    language=i18n.LANGUAGE_NAMES.get(report.language, report.language)
-                )
+                _("Language: {language}").format(language=i18n.language_both(report.language))
             )
         if report.reporter_id is None:
             lines.append(_("The reporter's data is deleted: you can no longer answer them."))
@@ -925,7 +932,12 @@ class ReportsService:
                         )
                         head += "\n" + _("From: {who}").format(who=label)
                     rows = [[Button(_("📋 Open the report"), cb("rw", "card", report.id))]]
-                if draft.text:
+                # In the worker's language, the household's own words one tap away (issue 15).
+                if draft.text and await self._relay_translated_tx(
+                    conn, to, user, report, head, draft.text, None, rows
+                ):
+                    pass
+                elif draft.text:
                     await self.outbox.enqueue_tx(
                         conn,
                         to.chat_id,
@@ -935,6 +947,10 @@ class ReportsService:
                         now=now,
                     )
                 for voice in voices:
+                    if await self._relay_translated_tx(
+                        conn, to, user, report, head, None, voice, rows
+                    ):
+                        continue
                     await self.outbox.enqueue_tx(
                         conn,
                         to.chat_id,
@@ -1036,7 +1052,21 @@ class ReportsService:
                         await self._card_params_tx(conn, report, chat, mid),
                     )
                 elif copy.kind == "history":
-                    text = clip(await self.history_text(conn, report), 4000)
+                    text = await self.history_text(conn, report)
+                    # Keep who handed it over, as the message said before her data went.
+                    reader = await self.users.by_tg(chat)
+                    by = (
+                        await ReportsRepo.handed_by_tx(conn, report.id, reader.id)
+                        if reader is not None
+                        else None
+                    )
+                    actor = await self.users.get(by) if by is not None else None
+                    if actor is not None:
+                        head = _("👥 {name} handed report {ref} over to you.").format(
+                            name=esc(actor.display_name), ref=report.reference
+                        )
+                        text = head + "\n\n" + text
+                    text = clip(text, 4000)
                     method, params = (
                         "editMessageText",
                         text_message(chat, text, message_id=mid),
@@ -1236,8 +1266,16 @@ class ReportsService:
                 )
             return entered[uid]
 
-        def said(item: HistoryItem) -> str:
+        reader = i18n.current_language()
+
+        async def said(item: HistoryItem) -> str:
             if item.text:
+                # A resident's words in the reader's language when their translation was kept
+                # (the new worker did not get the relayed message); marked as automatic.
+                if self.auto_text is not None and item.kind != "to_reporter":
+                    shown = await TextsRepo.kept_translation_tx(conn, item.text, reader)
+                    if shown and shown != item.text:
+                        return "“" + esc(clip(shown, 300)) + "” 🌐"
                 return "“" + esc(clip(item.text, 300)) + "”"
             return _("🎤 Voice note") if item.voice else "…"
 
@@ -1258,16 +1296,16 @@ class ReportsService:
                 line = _("{when}: opened again").format(when=when)
             elif item.kind == "to_reporter":
                 line = _("{when}: {name} answered the reporter: {text}").format(
-                    when=when, name=await name(item.actor_id), text=said(item)
+                    when=when, name=await name(item.actor_id), text=await said(item)
                 )
             elif item.actor_id is not None and item.actor_id != report.reporter_id:
                 # Households that said "me too" stay unnamed here, also when entered for them.
                 line = _("{when}: a household that said “me too” wrote: {text}").format(
-                    when=when, text=said(item)
+                    when=when, text=await said(item)
                 ) + await via(item.actor_id, False)
             else:
                 line = _("{when}: the reporter wrote: {text}").format(
-                    when=when, text=said(item)
+                    when=when, text=await said(item)
                 ) + await via(item.actor_id, bool(report.show_name))
             lines.append("• " + line)
         if len(lines) == 1:

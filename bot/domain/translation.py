@@ -94,9 +94,7 @@ CardEditor = Callable[[aiosqlite.Connection, int, datetime], Awaitable[int]]
 
 
 def language_label(code: str | None) -> str:
-    if not code or code == "auto":
-        return "?"
-    return i18n.LANGUAGE_NAMES.get(code, code.upper())
+    return i18n.language_name(code)
 
 
 def clip_escaped(raw: str, budget: int) -> str:

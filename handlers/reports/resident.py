@@ -246,7 +246,7 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
     place = [esc(hood)] if hood else []
     if data.address:
         place.append(esc(data.address))
-    if data.lat is not None and not place:
+    if data.lat is not None:  # the pin is kept too: say so, not only the neighbourhood
         place.append(_("location pin"))
     said = [esc(clip(data.text, 500))] if data.text else []
     if data.voice_count == 1:
@@ -267,7 +267,7 @@ async def _summary(ctx: BotContext, data: ReportDraft) -> str:
         _("Category: {category}").format(category=r.category_label(cat)),
         _("What: {what}").format(what=what),
         ngettext("Photos: {n}", "Photos: {n}", len(data.photos)).format(n=len(data.photos)),
-        _("Where: {place}").format(place=", ".join(place) or _("not given")),
+        _("Where: {place}").format(place=i18n.join_list(place) or _("not given")),
         _("Worker may see your name: {answer}").format(answer=yes if data.show_name else no),
         _("Story may be quoted without your name: {answer}").format(
             answer=yes if data.quote else no
@@ -518,9 +518,9 @@ async def _place_line(ctx: BotContext, data: ReportDraft) -> str:
     parts = [esc(hood)] if hood else []
     if data.address:
         parts.append(esc(data.address))
-    if data.lat is not None and not parts:
+    if data.lat is not None:  # the pin stays with the neighbourhood tapped after it
         parts.append(_("location pin"))
-    return _("✅ Where: {place}").format(place=", ".join(parts) or _("not given"))
+    return _("✅ Where: {place}").format(place=i18n.join_list(parts) or _("not given"))
 
 
 async def _leave_place(
@@ -658,7 +658,7 @@ def _kept_line(data: ReportDraft) -> str:
         parts.append(
             ngettext("📷 {n} photo", "📷 {n} photos", len(data.photos)).format(n=len(data.photos))
         )
-    return _("✅ Kept: {what}.").format(what=", ".join(parts))
+    return _("✅ Kept: {what}.").format(what=i18n.join_list(parts))
 
 
 async def report_cancel(update: Update, ctx: BotContext, dialog: Dialog) -> str | None:
@@ -746,7 +746,9 @@ async def on_rep(update: Update, ctx: BotContext) -> None:
             return
         ack(update)
         data.cat = cat.id
-        await _ask(update, ctx, _next("cat", data), data)
+        # The category message loses its buttons: the next question repeats what was tapped.
+        kept = "✅ " + esc(r.category_label(cat))
+        await _ask(update, ctx, _next("cat", data), data, kept=kept)
     elif action == "pdone" and step == "photos":
         ack(update)
         await _ask(update, ctx, _next("photos", data), data)
@@ -910,7 +912,7 @@ async def _rep_report_action(
     if action == "my":
         await answer(update)
         cat = await r.category(rep.project_id, rep.category_id)
-        latest = await r.latest_answer(rep.id)
+        latest = await r.latest_answer(rep.id, i18n.current_language())
         lines = [
             f"<b>{rep.reference}</b> – {r.category_label(cat)}",
             _("Status: {status}").format(status=status_label(rep.status)),

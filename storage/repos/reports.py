@@ -582,6 +582,19 @@ class ReportsRepo:
         return [row_to(Report, r) for r in rows]
 
     @staticmethod
+    async def handed_by_tx(
+        conn: aiosqlite.Connection, report_id: int, worker_id: int
+    ) -> int | None:
+        """Who last handed the report over to ``worker_id`` (None: nobody, or routing did)."""
+        async with conn.execute(
+            "SELECT actor_id FROM report_events WHERE report_id = ? AND kind = 'assigned'"
+            " AND target_id = ? ORDER BY id DESC LIMIT 1",
+            (report_id, worker_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    @staticmethod
     async def history_tx(conn: aiosqlite.Connection, report_id: int) -> list[HistoryItem]:
         """Status changes, hand-overs, reopens and relayed messages, oldest first."""
         events = await conn.execute_fetchall(

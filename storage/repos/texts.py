@@ -94,6 +94,26 @@ class TextsRepo:
             row = await cur.fetchone()
         return (row[0], row[1]) if row else None
 
+    @staticmethod
+    async def kept_translation_tx(conn: aiosqlite.Connection, text: str, target: str) -> str | None:
+        """As ``kept_translation``, inside a transaction."""
+        async with conn.execute(
+            "SELECT text FROM translations WHERE digest = ? AND target = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (digest(text), target),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else str(row[0])
+
+    async def kept_translation(self, text: str, target: str) -> str | None:
+        """The newest translation kept of ``text`` into ``target``, whatever it was made from."""
+        value = await self.db.fetchval(
+            "SELECT text FROM translations WHERE digest = ? AND target = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (digest(text), target),
+        )
+        return None if value is None else str(value)
+
     async def translation(self, text: str, source: str, target: str) -> str | None:
         value = await self.db.fetchval(
             "SELECT text FROM translations WHERE digest = ? AND source = ? AND target = ?",
