@@ -1,0 +1,177 @@
+"""Ann, coordinator of an institute, sets it up the way the README tells her: she copies the
+example, writes her own projects and neighbourhoods in it (with the slips people make: a
+misspelt neighbourhood, an English category key for her Dutch one, a name with a capital, a
+decimal comma), reads what `buurtbot setup` says, fixes the file, runs it again, and sends the
+invites. Every line she reads must say what to write instead, and the run's report must say
+which rule and which roles it made, in names she wrote."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.test_setup_file import EXAMPLE, buurtbot, payloads
+
+HERS = """\
+[people.lies]
+name = "Lies Janssens"
+
+[people.ahmed]
+name = "Ahmed El Amrani"
+
+[people.mieke]
+name = "Mieke Claes"
+
+[[projects]]
+key = "kiel"
+name = "Kiel"
+workers = ["lies", "ahmed"]
+default_worker = "Lies"
+
+  [[projects.neighbourhoods]]
+  name = "Kiel"
+  lat = 51.1930
+  lon = 4.3960
+
+  [[projects.neighbourhoods]]
+  name = "Hoboken"
+  lat = 51.1750
+  lon = 4.3500
+
+  [[projects.categories]]
+  key = "wonen"
+  emoji = "🏠"
+  name = { nl = "Wonen", fr = "Logement", en = "Housing", ar = "السكن", tr = "Konut" }
+
+  [[projects.categories]]
+  key = "energie"
+  emoji = "⚡"
+  name = { nl = "Energie", fr = "Énergie", en = "Energy", ar = "الطاقة", tr = "Enerji" }
+
+  [[projects.rules]]
+  neighbourhood = "Kiell"
+  category = "wonen"
+  worker = "lies"
+
+  [[projects.rules]]
+  category = "energy"
+  worker = "ahmed"
+
+  [[projects.groups]]
+  key = "huurders-kiel"
+  name = "Huurders Kiel"
+  organisers = ["miekke"]
+
+[[projects]]
+key = "Seefhoek 2"
+name = "Seefhoek"
+workers = ["ahmed"]
+default_worker = "ahmed"
+
+  [[projects.neighbourhoods]]
+  name = "Seefhoek"
+  lat = 51.2270
+  lon = 4.4250
+"""
+
+
+def line(text: str) -> int:
+    return next(n for n, raw in enumerate(HERS.splitlines(), 1) if text in raw)
+
+
+async def test_ann_writes_her_own_file_fixes_it_from_the_messages_and_invites(h, admin, tmp_path):
+    work = tmp_path / "antwerpen"
+    shutil.copytree(EXAMPLE.parent, work)
+    db = str(h.services.settings.database_path)
+    path = work / "antwerpen.toml"
+
+    # First a decimal comma, as she writes numbers every day: one line, with the fix.
+    path.write_text(HERS.replace("lat = 51.1750", "lat = 51,1750"))
+    rc, out, err = await buurtbot("setup", "antwerpen.toml", "--database", db, cwd=work)
+    assert rc == 2 and out == ""
+    assert err.splitlines()[0].startswith(
+        f"antwerpen.toml:{line('51.1750')}: a number takes a decimal point: 51.1750"
+        " (not valid TOML:"
+    )
+    # A name without its closing quote.
+    path.write_text(HERS.replace('name = "Hoboken"', 'name = "Hoboken'))
+    rc, out, err = await buurtbot("setup", "antwerpen.toml", "--database", db, cwd=work)
+    assert rc == 2
+    where = line('"Hoboken"')
+    assert f"antwerpen.toml:{where}: a text between quotes needs its closing quote" in err
+
+    # The file as she wrote it: every slip says what she meant.
+    path.write_text(HERS)
+    rc, out, err = await buurtbot("setup", "antwerpen.toml", "--database", db, cwd=work)
+    assert rc == 2
+    at = {
+        "default": line('default_worker = "Lies"'),
+        "hood": line('"Kiell"'),
+        "cat": line('category = "energy"'),
+        "org": line('"miekke"'),
+        "key": line('"Seefhoek 2"'),
+    }
+    assert err.splitlines() == [
+        f"antwerpen.toml:{at['default']}: projects[0].default_worker: 'Lies' is not one of this"
+        " project's workers; did you mean 'lies'?",
+        f"antwerpen.toml:{at['hood']}: projects[0].rules[0].neighbourhood: 'Kiell' is not a"
+        " neighbourhood of this project; did you mean 'Kiel'?",
+        f"antwerpen.toml:{at['cat']}: projects[0].rules[1].category: 'energy' is not a category"
+        " key of this project; did you mean 'energie'?",
+        f"antwerpen.toml:{at['org']}: projects[0].groups[0].organisers[0]: 'miekke' is not in"
+        " [people]; did you mean 'mieke'?",
+        f"antwerpen.toml:{at['key']}: projects[1].key: a key is lower-case letters, digits, -"
+        " and _, e.g. 'seefhoek-2'",
+        "buurtbot setup: 5 problem(s); nothing was changed.",
+    ]
+    assert await h.rows("SELECT COUNT(*) FROM projects WHERE name = 'Kiel'") == [(0,)]
+
+    # She does what the lines say; the run tells her which rule and which roles, by name.
+    fixed = (
+        HERS.replace('default_worker = "Lies"', 'default_worker = "lies"')
+        .replace('"Kiell"', '"Kiel"')
+        .replace('category = "energy"', 'category = "energie"')
+        .replace('"miekke"', '"mieke"')
+        .replace('"Seefhoek 2"', '"seefhoek-2"')
+    )
+    path.write_text(fixed)
+    rc, out, err = await buurtbot("setup", "antwerpen.toml", "--database", db, cwd=work)
+    assert rc == 0, err
+    assert "changed: routing rule in Kiel (Kiel, wonen → Lies Janssens): new" in out
+    assert (
+        "changed: routing rule in Kiel (every neighbourhood, energie → Ahmed El Amrani): new" in out
+    )
+    assert (
+        "changed: person Lies Janssens: roles (worker in Kiel, gets what no rule catches in Kiel)"
+        in out
+    )
+    assert "changed: person Mieke Claes: roles (organiser of Huurders Kiel)" in out
+    links = payloads(out)
+    assert set(links) >= {"Lies Janssens", "Ahmed El Amrani", "Mieke Claes", "Huurders Kiel"}
+
+    # Again, unchanged: nothing happens and no invites.
+    rc, out2, err = await buurtbot("setup", "antwerpen.toml", "--database", db, cwd=work)
+    assert (rc, out2.strip()) == (0, "no changes")
+
+    # A rule she changes later is named too, old and new alike.
+    path.write_text(fixed.replace('neighbourhood = "Kiel"', 'neighbourhood = "Hoboken"'))
+    rc, out3, err = await buurtbot("setup", "antwerpen.toml", "--database", db, cwd=work)
+    assert rc == 0, err
+    assert "changed: routing rule in Kiel (Kiel, wonen → Lies Janssens): removed" in out3
+    assert "changed: routing rule in Kiel (Hoboken, wonen → Lies Janssens): new" in out3
+
+    # The workers use their invites; Ann hears of them, and /routing shows her rules.
+    lies = h.person("Lies", language_code="nl")
+    ahmed = h.person("Ahmed", language_code="nl")
+    await lies.send(f"/start {links['Lies Janssens']}")
+    await ahmed.send(f"/start {links['Ahmed El Amrani']}")
+    await h.settle()
+    assert any("Lies" in t and "Kiel" in t for t in admin.texts())
+    await admin.send("/routing")
+    seen = "\n".join(admin.texts()[-3:]) + " ".join(
+        b for m in admin.messages()[-3:] for b in admin.button_texts(m)
+    )
+    assert "Kiel" in seen and "Seefhoek" in seen  # her two projects to pick from
+    await admin.press("Kiel")
+    print(admin.texts()[-2:], admin.button_texts())
+    shown = admin.last_text()
+    assert "Hoboken" in shown and "Lies" in shown and "Ahmed" in shown
