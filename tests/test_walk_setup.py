@@ -175,3 +175,58 @@ async def test_ann_writes_her_own_file_fixes_it_from_the_messages_and_invites(h,
     print(admin.texts()[-2:], admin.button_texts())
     shown = admin.last_text()
     assert "Hoboken" in shown and "Lies" in shown and "Ahmed" in shown
+
+
+def _aggregate(institute: str, cells: list[tuple[str, str, str]], reports: int) -> dict:
+    """An institute's file as `buurtbot export --aggregate` writes it: every cell "<5"."""
+    return {
+        "format": "buurtbot-aggregate",
+        "version": 1,
+        "institute": institute,
+        "from": "2026-01-01",
+        "to": "2026-03-31",
+        "made_at": "2026-04-01T09:00:00+02:00",
+        "suppression": {"below": 5, "marker": "<5", "note": "counts of 1 to 4 are given as '<5'"},
+        "themes": {"cleanliness": "Cleanliness", "housing": "Housing"},
+        "cells": [
+            {"project": p, "theme": t, "neighbourhood": None, "month": m, "reports": "<5"}
+            | {"me_too": 0}
+            for p, t, m in cells
+        ],
+        "totals": [
+            {"project": p, "theme": t, "reports": None, "me_too": 0, "resolved_share": None}
+            | {"median_first_answer_hours": None, "median_resolution_hours": None}
+            for p, t, _m in cells
+        ],
+        "projects": [
+            {"project": "Rabot", "reports": reports, "me_too": 0, "resolved_share": None}
+            | {"median_first_answer_hours": None, "median_resolution_hours": None}
+        ],
+        "institute_total": {"reports": reports, "me_too": 0, "resolved_share": None}
+        | {"median_first_answer_hours": None, "median_resolution_hours": None},
+    }
+
+
+async def test_the_sector_merges_three_files_and_the_sums_stay_within_the_totals(tmp_path):
+    """Three institutes, 3 + 3 + 2 reports, each in small cells ("<5"): the sector's months
+    and themes may not claim more than the institutes' exact totals (not "4–16" next to a
+    total of 8), and a month that holds all of an institute's reports is exact."""
+    import json
+    import re
+
+    names = []
+    for name, reports in (("Gent", 3), ("Brussel", 3), ("Leuven", 2)):
+        cells = [("Rabot", "housing", "2026-02"), ("Rabot", "cleanliness", "2026-02")]
+        path = tmp_path / f"{name.lower()}.json"
+        path.write_text(json.dumps(_aggregate(f"Samenlevingsopbouw {name}", cells, reports)))
+        names.append(path.name)
+    rc, out, err = await buurtbot(
+        "sector-report", *names, "--output", "sector.html", "--language", "nl", cwd=tmp_path
+    )
+    assert rc == 0, err
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / "sector.html").read_text()))
+    assert "Meldingen 8" in page
+    assert "feb 2026 8 0" in page  # every report is in February: exact
+    assert "jan 2026 0 0" in page
+    theme = page[page.index("Per thema") :]
+    assert "Wonen 3–8 0" in theme and "Netheid 3–8 0" in theme

@@ -562,15 +562,17 @@ async def apply(db: Any, spec: Spec, now: Any, ttl: timedelta, new_invites: bool
                 ): person
                 for h, c, person in proj.rules
             }
-            hood_names = {
-                hid: h.name for h in proj.hoods or [] if (hid := hood_ids.get(h.name.casefold()))
-            }
+            hood_names = {hood_ids[h.name.casefold()]: h.name for h in proj.hoods or []}
             cat_keys = {cid: c for c, cid in cat_ids.items()}
-            for (hid, cid), person, change in await store.set_rules(pid, rules):
+            for (rule_hood, rule_cat), person, change in await store.set_rules(pid, rules):
                 where = (
-                    "every neighbourhood" if hid is None else hood_names.get(hid, "a hidden one")
+                    "every neighbourhood"
+                    if rule_hood is None
+                    else hood_names.get(rule_hood, "a hidden one")
                 )
-                what = "every category" if cid is None else cat_keys.get(cid, "a hidden one")
+                what = (
+                    "every category" if rule_cat is None else cat_keys.get(rule_cat, "a hidden one")
+                )
                 who = spec.people.get(person, person)
                 say(f"routing rule in {proj.name} ({where}, {what} → {who}): {change}")
             group_ids = []
