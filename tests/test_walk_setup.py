@@ -230,3 +230,39 @@ async def test_the_sector_merges_three_files_and_the_sums_stay_within_the_totals
     assert "jan 2026 0 0" in page
     theme = page[page.index("Per thema") :]
     assert "Wonen 3–8 0" in theme and "Netheid 3–8 0" in theme
+
+
+async def test_ann_asks_the_sector_dossier_for_last_quarter(h, admin):
+    """Quarterly reporting: on 2 March Ann wants October–December, not "the last 3 months"
+    (2 December – 2 March). "Last quarter" is a button of /sector and /export."""
+    from datetime import timedelta
+
+    from tests.e2e_helpers import setup_world
+    from tests.reports_helpers import file_report, join
+    from tests.test_export_people import _docs
+
+    sofie, _jan, payload = await setup_world(h, admin)
+    fatima = await join(h, payload, "Fatima", "nl")
+    h.clock.set(h.clock.now() - timedelta(days=80))  # mid-December
+    await file_report(h, fatima, text="Schimmel in de badkamer")
+    h.clock.set(h.clock.now() + timedelta(days=75))  # late February: this quarter
+    await file_report(h, fatima, text="De lift is kapot")
+    await h.advance_to(h.start_time)
+
+    await admin.send("/sector")
+    assert "Vorig kwartaal" in admin.button_texts()
+    await admin.press("Vorig kwartaal")
+    await h.settle()
+    for _ in range(50):  # the dossier is made off the event loop
+        if "html" in _docs(h, admin):
+            break
+        await h.advance(seconds=1)
+    html = _docs(h, admin)["html"].decode()
+    assert "1 oktober 2025 tot woensdag 31 december 2025" in html
+    assert "Schimmel" not in html  # no texts in the sector dossier; the count says it
+    edited = [m["text"] for m in admin.messages() if "klaar" in (m.get("text") or "")]
+    assert edited and "1 melding" in edited[-1]
+
+    # Sofie finds the same button for her project's export.
+    await sofie.send("/export")
+    assert "Vorig kwartaal" in sofie.button_texts()
