@@ -266,3 +266,34 @@ async def test_ann_asks_the_sector_dossier_for_last_quarter(h, admin):
     # Sofie finds the same button for her project's export.
     await sofie.send("/export")
     assert "Vorig kwartaal" in sofie.button_texts()
+
+
+async def test_karima_reads_a_home_screen_that_does_not_assume_a_man(h, admin):
+    """Karima reads Arabic: the question on every home screen was the masculine "ماذا تريد أن
+    تفعل؟"; now a form that addresses a woman and a man alike."""
+    from tests.e2e_helpers import setup_world
+    from tests.reports_helpers import join
+
+    _sofie, _jan, payload = await setup_world(h, admin)
+    karima = await join(h, payload, "Karima", "ar")
+    await karima.send("/start")
+    shown = "\n".join(karima.texts())
+    assert "بماذا يمكنني مساعدتك؟" in shown
+    assert "تريد أن تفعل" not in shown
+
+
+async def test_run_from_another_folder_says_a_new_database_was_made(tmp_path):
+    """Ann keeps her file in her documents, not in the bot's folder: without the bot's .env
+    there, setup makes a new database the bot never reads, and the invites would not work.
+    The last line says so, with the file's place; the next run there says nothing of it."""
+    docs = tmp_path / "Documenten"
+    shutil.copytree(EXAMPLE.parent, docs)
+    rc, out, err = await buurtbot("setup", "institute.toml", cwd=docs)
+    assert rc == 0, err
+    made = docs / "data" / "buurtbot.sqlite3"
+    assert out.splitlines()[-1] == (
+        f"note: there was no database at {made}: a new one was made; the bot must use this same"
+        " file (DATABASE_PATH in its .env; run setup in the bot's folder or give --database)"
+    )
+    rc, out2, err = await buurtbot("setup", "institute.toml", cwd=docs)
+    assert (rc, out2.strip()) == (0, "no changes")

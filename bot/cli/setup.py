@@ -671,7 +671,8 @@ async def _main(args: argparse.Namespace) -> int:
     if args.database is not None:
         overrides["database_path"] = args.database
     settings = load_settings(offline=True, **overrides)
-    path = Path(settings.database_path)
+    path = target = Path(settings.database_path)
+    existed = path.exists()
     with tempfile.TemporaryDirectory(prefix="buurtbot-setup-") as scratch:
         if args.dry_run:
             # The real run, on a copy (an online backup, consistent while the bot writes):
@@ -706,6 +707,7 @@ async def _main(args: argparse.Namespace) -> int:
     for note in out.notes:
         print("note: " + note)
     if args.dry_run:
+        _new_database(target, existed, dry_run=True)
         print("dry run: nothing was changed.")
         return 0
     token = settings.bot_token.get_secret_value()
@@ -724,7 +726,21 @@ async def _main(args: argparse.Namespace) -> int:
             "(no t.me links without BOT_TOKEN: these are start payloads; the person sends "
             "/start PAYLOAD to the bot)"
         )
+    _new_database(target, existed, dry_run=False)
     return 0
+
+
+def _new_database(path: Path, existed: bool, dry_run: bool) -> None:
+    """Run from another folder than the bot's, DATABASE_PATH (from .env) is not found and a
+    fresh database would hold invites the bot never sees: say which file it is, last."""
+    if existed:
+        return
+    print(
+        f"note: there was no database at {path.resolve()}: "
+        + ("a run would make a new one" if dry_run else "a new one was made")
+        + "; the bot must use this same file (DATABASE_PATH in its .env; run setup in the"
+        " bot's folder or give --database)"
+    )
 
 
 def _link(username: str | None, payload: str) -> str:
