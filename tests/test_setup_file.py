@@ -193,11 +193,12 @@ async def test_invalid_file_one_line_per_problem_and_nothing_changes(h, tmp_path
     assert rc == 2
     lines = err.strip().splitlines()
     assert lines[:-1] == [
-        f"{bad}:6: projects[0].workers[1]: 'nobody' is not in [people]",
+        f"{bad}:6: projects[0].workers[1]: 'nobody' is not in [people] (there are: 'sofie')",
         f"{bad}:10: projects[0].neighbourhoods[0].lat: must be between -90 and 90",
         f"{bad}:12: projects[0].neighbourhoods[0].boundary: no file missing.geojson"
         " (paths are relative to the set-up file)",
-        f"{bad}:16: projects[0].rules[0].worker: 'karim' is not one of this project's workers",
+        f"{bad}:16: projects[0].rules[0].worker: 'karim' is not one of this project's workers"
+        " (there are: 'sofie')",
     ]
     assert "nothing was changed" in lines[-1]
     assert await h.rows("SELECT COUNT(*) FROM projects") == before

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import json
 import re
 import sys
@@ -192,11 +193,46 @@ def _list(p: Problems, at: str, value: Any) -> list[Any]:
     return value
 
 
+def _bad_key(value: Any) -> str:
+    """The rule for a key, with the key it could be ("Seefhoek 2" -> 'seefhoek-2')."""
+    message = "a key is lower-case letters, digits, - and _"
+    if isinstance(value, str) and value.strip() and _slug(value) != value:
+        return f"{message}, e.g. {_slug(value)!r}"
+    return message
+
+
+def _hint(value: Any, choices: list[str]) -> str:
+    """What to write instead of a mistyped name: the nearest one ("did you mean"), else the
+    names there are, so that nobody has to go back through the file to find them."""
+    if not choices:
+        return ""
+    if isinstance(value, str):
+        folded = {c.casefold(): c for c in choices}
+        near = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
+        if near:
+            return f"; did you mean {folded[near[0]]!r}?"
+    return f" (there are: {', '.join(repr(c) for c in choices)})"
+
+
+def _toml_hint(text: str, line: int | None) -> str:
+    """A plain word on the two slips a person makes in TOML: a decimal comma, as written in
+    Belgium (51,06), and a text whose closing quote is missing."""
+    if line is None or not 0 < line <= len(text.splitlines()):
+        return ""
+    raw = text.splitlines()[line - 1].split("#", 1)[0]
+    comma = re.search(r"=\s*(-?\d+),(\d+)\s*$", raw)
+    if comma:
+        return f"a number takes a decimal point: {comma.group(1)}.{comma.group(2)}"
+    if raw.count('"') % 2 == 1:
+        return 'a text between quotes needs its closing quote "'
+    return ""
+
+
 def _people_refs(p: Problems, at: str, value: Any, people: dict[str, str]) -> list[str]:
     out = []
     for i, ref in enumerate(_list(p, at, value)):
         if not isinstance(ref, str) or ref not in people:
-            p.add(f"{at}[{i}]", f"{ref!r} is not in [people]")
+            p.add(f"{at}[{i}]", f"{ref!r} is not in [people]" + _hint(ref, list(people)))
         elif ref not in out:
             out.append(ref)
     return out
@@ -242,6 +278,9 @@ def read_spec(path: Path) -> tuple[Spec | None, list[str]]:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         line = f":{found.group(1)}" if found else ""
+        hint = _toml_hint(text, int(found.group(1)) if found else None)
+        if hint:
+            return None, [f"{path}{line}: {hint} (not valid TOML: {exc})"]
         return None, [f"{path}{line}: not valid TOML ({exc})"]
     p = Problems(key_lines(text))
     base = path.resolve().parent
@@ -254,7 +293,7 @@ def read_spec(path: Path) -> tuple[Spec | None, list[str]]:
     for key, person in people.items():
         at = f"people.{key}"
         if not KEY.match(key):
-            p.add(at, "a key is lower-case letters, digits, - and _")
+            p.add(at, _bad_key(key))
             continue
         if not isinstance(person, dict):
             p.add(at, 'must be a table: name = "..."')
@@ -287,7 +326,7 @@ def read_spec(path: Path) -> tuple[Spec | None, list[str]]:
         name = _text(p, f"{at}.name", proj.get("name"), 80)
         key = proj.get("key", _slug(name) if name else None)
         if not isinstance(key, str) or not KEY.match(key):
-            p.add(f"{at}.key", "a key is lower-case letters, digits, - and _")
+            p.add(f"{at}.key", _bad_key(key))
             continue
         if key in project_keys:
             p.add(f"{at}.key", f"another project has the key {key!r}")
@@ -295,7 +334,10 @@ def read_spec(path: Path) -> tuple[Spec | None, list[str]]:
         workers = _people_refs(p, f"{at}.workers", proj.get("workers"), spec.people)
         default = proj.get("default_worker")
         if default is not None and default not in workers:
-            p.add(f"{at}.default_worker", f"{default!r} is not one of this project's workers")
+            p.add(
+                f"{at}.default_worker",
+                f"{default!r} is not one of this project's workers" + _hint(default, workers),
+            )
             default = None
         hoods: list[Hood] | None = None
         if "neighbourhoods" in proj:
@@ -337,7 +379,7 @@ def read_spec(path: Path) -> tuple[Spec | None, list[str]]:
                 _unknown(p, cat_at, cat, {"key", "emoji", "name"})
                 ckey = cat.get("key")
                 if not isinstance(ckey, str) or not KEY.match(ckey):
-                    p.add(f"{cat_at}.key", "a key is lower-case letters, digits, - and _")
+                    p.add(f"{cat_at}.key", _bad_key(ckey))
                     continue
                 if ckey in seen_keys:
                     p.add(f"{cat_at}.key", f"{ckey!r} is listed twice")
@@ -380,17 +422,28 @@ def read_spec(path: Path) -> tuple[Spec | None, list[str]]:
             what = rule.get("category", "*")
             who = rule.get("worker")
             if where != "*" and (not isinstance(where, str) or where.casefold() not in hood_names):
-                p.add(f"{rat}.neighbourhood", f"{where!r} is not a neighbourhood of this project")
+                p.add(
+                    f"{rat}.neighbourhood",
+                    f"{where!r} is not a neighbourhood of this project"
+                    + _hint(where, [h.name for h in hoods or []]),
+                )
                 continue
             if what != "*" and (
                 not isinstance(what, str)
                 or (cat_keys is not None and what not in cat_keys)
                 or (cat_keys is None and what not in _default_keys())
             ):
-                p.add(f"{rat}.category", f"{what!r} is not a category key of this project")
+                keys = [c.key for c in cats] if cats is not None else sorted(_default_keys())
+                p.add(
+                    f"{rat}.category",
+                    f"{what!r} is not a category key of this project" + _hint(what, keys),
+                )
                 continue
             if who not in workers:
-                p.add(f"{rat}.worker", f"{who!r} is not one of this project's workers")
+                p.add(
+                    f"{rat}.worker",
+                    f"{who!r} is not one of this project's workers" + _hint(who, workers),
+                )
                 continue
             pair = (None if where == "*" else where, None if what == "*" else what)
             if pair in seen_rules:
@@ -411,7 +464,7 @@ def read_spec(path: Path) -> tuple[Spec | None, list[str]]:
                 continue
             gkey = group.get("key", _slug(gname))
             if not isinstance(gkey, str) or not KEY.match(gkey):
-                p.add(f"{gat}.key", "a key is lower-case letters, digits, - and _")
+                p.add(f"{gat}.key", _bad_key(gkey))
                 continue
             if gkey in seen_groups:
                 p.add(f"{gat}.key", f"another group of this project has the key {gkey!r}")
@@ -462,8 +515,10 @@ async def apply(db: Any, spec: Spec, now: Any, ttl: timedelta, new_invites: bool
             if what:
                 say(f"person {name}: {what}")
         grants: dict[str, set[tuple[str, int, int | None]]] = {k: set() for k in spec.people}
+        names: dict[tuple[str, int], str] = {}  # ("project"|"group", id) -> name, for the output
         for proj in spec.projects:
             pid, what = await store.project(proj.key, proj.name)
+            names[("project", pid)] = proj.name
             if what:
                 say(f"project {proj.name}: {what}")
             for person in proj.workers:
@@ -507,11 +562,23 @@ async def apply(db: Any, spec: Spec, now: Any, ttl: timedelta, new_invites: bool
                 ): person
                 for h, c, person in proj.rules
             }
-            for change in await store.set_rules(pid, rules):
-                say(f"routing rule in {proj.name}: {change}")
+            hood_names = {hood_ids[h.name.casefold()]: h.name for h in proj.hoods or []}
+            cat_keys = {cid: c for c, cid in cat_ids.items()}
+            for (rule_hood, rule_cat), person, change in await store.set_rules(pid, rules):
+                where = (
+                    "every neighbourhood"
+                    if rule_hood is None
+                    else hood_names.get(rule_hood, "a hidden one")
+                )
+                what = (
+                    "every category" if rule_cat is None else cat_keys.get(rule_cat, "a hidden one")
+                )
+                who = spec.people.get(person, person)
+                say(f"routing rule in {proj.name} ({where}, {what} → {who}): {change}")
             group_ids = []
             for group in proj.groups:
                 gid, what = await store.group(pid, group.key, group.name, new_token())
+                names[("group", gid)] = group.name
                 group_ids.append(gid)
                 if what:
                     say(f"group {proj.name} / {group.name}: {what}")
@@ -527,7 +594,7 @@ async def apply(db: Any, spec: Spec, now: Any, ttl: timedelta, new_invites: bool
             user_id, token = known[key]
             dropped = await store.set_grants(key, grants[key])
             if dropped is not None:
-                say(f"person {name}: roles")
+                say(f"person {name}: roles ({', '.join(_roles(grants[key], names))})")
             if user_id is not None:
                 if not await store.routing_in_place(key, user_id):
                     await grant_tx(conn, key, user_id, now)
@@ -563,6 +630,22 @@ async def apply(db: Any, spec: Spec, now: Any, ttl: timedelta, new_invites: bool
     return out
 
 
+def _roles(
+    grants: set[tuple[str, int, int | None]], names: dict[tuple[str, int], str]
+) -> list[str]:
+    """('worker', 3, None) -> 'worker in Kiel'; ('organiser', 3, 7) -> 'organiser of Huurders'."""
+    said = []
+    for kind, pid, gid in sorted(grants, key=lambda g: (g[1], g[0] != "worker", g[0], g[2] or 0)):
+        project = names.get(("project", pid), f"project {pid}")
+        if kind == "organiser" and gid is not None:
+            said.append(f"organiser of {names.get(('group', gid), f'group {gid}')}")
+        elif kind == "default":
+            said.append(f"gets what no rule catches in {project}")
+        else:
+            said.append(f"{kind} in {project}")
+    return said or ["none"]
+
+
 # ---------------------------------------------------------------- the command
 
 
@@ -588,7 +671,8 @@ async def _main(args: argparse.Namespace) -> int:
     if args.database is not None:
         overrides["database_path"] = args.database
     settings = load_settings(offline=True, **overrides)
-    path = Path(settings.database_path)
+    path = target = Path(settings.database_path)
+    existed = path.exists()
     with tempfile.TemporaryDirectory(prefix="buurtbot-setup-") as scratch:
         if args.dry_run:
             # The real run, on a copy (an online backup, consistent while the bot writes):
@@ -623,6 +707,7 @@ async def _main(args: argparse.Namespace) -> int:
     for note in out.notes:
         print("note: " + note)
     if args.dry_run:
+        _new_database(target, existed, dry_run=True)
         print("dry run: nothing was changed.")
         return 0
     token = settings.bot_token.get_secret_value()
@@ -641,7 +726,21 @@ async def _main(args: argparse.Namespace) -> int:
             "(no t.me links without BOT_TOKEN: these are start payloads; the person sends "
             "/start PAYLOAD to the bot)"
         )
+    _new_database(target, existed, dry_run=False)
     return 0
+
+
+def _new_database(path: Path, existed: bool, dry_run: bool) -> None:
+    """Run from another folder than the bot's, DATABASE_PATH (from .env) is not found and a
+    fresh database would hold invites the bot never sees: say which file it is, last."""
+    if existed:
+        return
+    print(
+        f"note: there was no database at {path.resolve()}: "
+        + ("a run would make a new one" if dry_run else "a new one was made")
+        + "; the bot must use this same file (DATABASE_PATH in its .env; run setup in the"
+        " bot's folder or give --database)"
+    )
 
 
 def _link(username: str | None, payload: str) -> str:

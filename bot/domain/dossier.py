@@ -146,6 +146,7 @@ PERIODS = {
     "6m": N_("Last 6 months"),
     "12m": N_("Last 12 months"),
     "ty": N_("This year"),
+    "lq": N_("Last quarter"),
     "ly": N_("Last year"),
 }
 
@@ -166,6 +167,10 @@ def period_bounds(key: str, now: datetime) -> tuple[datetime, datetime]:
         return datetime(today.year, 1, 1, tzinfo=tz), tomorrow
     if key == "ly":
         return datetime(today.year - 1, 1, 1, tzinfo=tz), datetime(today.year, 1, 1, tzinfo=tz)
+    if key == "lq":  # the calendar quarter before this one: what a quarterly report covers
+        this = (today.month - 1) // 3 * 3 + 1  # first month of this quarter
+        y, m = divmod(today.year * 12 + this - 1 - 3, 12)
+        return datetime(y, m + 1, 1, tzinfo=tz), datetime(today.year, this, 1, tzinfo=tz)
     raise ValueError(key)
 
 

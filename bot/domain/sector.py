@@ -584,10 +584,36 @@ def _per_theme(data: SectorData) -> list[tuple[str, Num, Num]]:
     for g in data.groups:
         assert g.theme is not None
         by_theme[g.theme].append(g)
-    rows = [
-        (k, total(g.reports for g in gs), total(g.me_too for g in gs)) for k, gs in by_theme.items()
-    ]
+    reports = _within(
+        data, "reports", [(g.institute, k, g.reports) for k, gs in by_theme.items() for g in gs]
+    )
+    me_too = _within(
+        data, "me_too", [(g.institute, k, g.me_too) for k, gs in by_theme.items() for g in gs]
+    )
+    rows = [(k, reports[k], me_too[k]) for k in by_theme]
     return sorted(rows, key=lambda r: (-r[1].lo, r[0]))
+
+
+def _within(data: SectorData, what: str, parts: list[tuple[str, str, Num]]) -> dict[str, Num]:
+    """Sum (institute, key, count) by key, each institute's share kept within what its own exact
+    total allows: two "<5" cells of an institute with 3 reports are 3 at most, not 8; and when
+    its other keys can hold only so many, the rest is in this one. Only published figures go in,
+    so nothing is disclosed that the file did not already say."""
+    totals = {g.institute: getattr(g, what) for g in data.institute_totals}
+    mine: dict[str, dict[str, Num]] = defaultdict(dict)
+    for institute, key, n in parts:
+        mine[institute][key] = mine[institute].get(key, ZERO) + n
+    out: dict[str, Num] = defaultdict(lambda: ZERO)
+    for institute, by_key in mine.items():
+        whole = totals.get(institute)
+        all_hi = sum(n.hi for n in by_key.values())
+        for key, n in by_key.items():
+            lo, hi = n.lo, n.hi
+            if whole is not None:
+                hi = min(hi, whole.hi)
+                lo = max(lo, whole.lo - (all_hi - n.hi))
+            out[key] = out[key] + Num(min(lo, hi), hi)
+    return out
 
 
 def _per_month(data: SectorData) -> list[tuple[str, Num, Num]]:
@@ -601,12 +627,10 @@ def _per_month(data: SectorData) -> list[tuple[str, Num, Num]]:
             )
         )
     ]
-    by: dict[str, list[Num]] = {m: [ZERO, ZERO] for m in months}
-    for c in data.cells:
-        slot = by.setdefault(c.month, [ZERO, ZERO])
-        slot[0] = slot[0] + c.reports
-        slot[1] = slot[1] + c.me_too
-    return [(m, v[0], v[1]) for m, v in sorted(by.items())]
+    keys = sorted(set(months) | {c.month for c in data.cells})
+    reports = _within(data, "reports", [(c.institute, c.month, c.reports) for c in data.cells])
+    me_too = _within(data, "me_too", [(c.institute, c.month, c.me_too) for c in data.cells])
+    return [(m, reports.get(m, ZERO), me_too.get(m, ZERO)) for m in keys]
 
 
 def _institute_title(data: SectorData) -> str:

@@ -334,9 +334,10 @@ class SetupStore:
 
     async def set_rules(
         self, pid: int, rules: dict[tuple[int | None, int | None], str]
-    ) -> list[str]:
+    ) -> list[tuple[tuple[int | None, int | None], str, str]]:
         """The project's file rules: (neighbourhood, category) -> person key. A removed rule
-        also leaves routing_rules (when it still names that person's account)."""
+        also leaves routing_rules (when it still names that person's account). Returns what
+        changed: ((neighbourhood, category), person key, "new" | "changed" | "removed")."""
         rows = await self._all(
             "SELECT s.neighbourhood_id, s.category_id, s.person_key, p.user_id"
             " FROM setup_rules s JOIN setup_people p ON p.key = s.person_key"
@@ -348,7 +349,11 @@ class SetupStore:
         for where, (person, user_id) in old.items():
             if rules.get(where) == person:
                 continue
-            changes.append("removed" if where not in rules else "changed")
+            changes.append(
+                (where, person, "removed")
+                if where not in rules
+                else (where, rules[where], "changed")
+            )
             await self.conn.execute(
                 "DELETE FROM setup_rules WHERE project_id = ? AND IFNULL(neighbourhood_id, 0) = ?"
                 " AND IFNULL(category_id, 0) = ?",
@@ -365,7 +370,7 @@ class SetupStore:
             if old.get(where, (None,))[0] == person:
                 continue
             if where not in old:
-                changes.append("new")
+                changes.append((where, person, "new"))
             await self.conn.execute(
                 "INSERT INTO setup_rules (project_id, neighbourhood_id, category_id, person_key)"
                 " VALUES (?, ?, ?, ?)",
