@@ -165,3 +165,15 @@ def test_runtime_check_catches_a_count_in_a_singular_message():
     with i18n.use_locale("nl"):
         text = i18n.ngettext("Send it to {n} person?", "Send it to {n} people?", 1).format(n=1)
     assert text == "Versturen naar 1 persoon?" and not i18n.count_misuses
+
+
+def test_every_entry_has_one_translation():
+    """Branches merge the catalogues line by line (.gitattributes: union): two edits of the same
+    translation would leave an entry with two msgstr lines, of which gettext reads one."""
+    doubled = []
+    for po in sorted(i18n.locales_dir().glob("*/LC_MESSAGES/*.po")):
+        lines = po.read_text(encoding="utf-8").splitlines()
+        for n, (line, following) in enumerate(zip(lines, lines[1:], strict=False), start=1):
+            if line.startswith("msgstr") and following.startswith(line.split(" ", 1)[0] + " "):
+                doubled.append(f"{po.relative_to(po.parents[2])}:{n}")
+    assert not doubled, doubled

@@ -85,7 +85,7 @@ async def test_fatima_is_addressed_without_assuming_a_man_and_her_pin_is_kept(h,
     await fatima.send(f"/start {payload}")
     await fatima.press("العربية")
     home = fatima.last_text()
-    assert "ماذا أستطيع أن أفعل لك؟" in home and "تريد" not in home
+    assert "بماذا يمكنني مساعدتك؟" in home and "تريد" not in home
     await fatima.press("📣")
     await fatima.press("🏠")
     # The category message loses its buttons; the next one says what she tapped.
