@@ -177,3 +177,73 @@ def test_every_entry_has_one_translation():
             if line.startswith("msgstr") and following.startswith(line.split(" ", 1)[0] + " "):
                 doubled.append(f"{po.relative_to(po.parents[2])}:{n}")
     assert not doubled, doubled
+
+
+# Second-person forms that assume the reader is a man (issue 14), as whole words or phrases after
+# removing the vowel signs and direction marks. A verb that is also the third person feminine
+# ("ستحضر فاطمة", "المجموعة تريد") is listed only inside the phrase that makes it "you".
+# Slashed pairs such as "يريد/تريد {name}" stay one word and do not match.
+MASCULINE_YOU = (
+    "هل تريد",  # do you want
+    "تريد أن",  # you want to
+    "ماذا تريد",
+    "هل ستحضر",  # will you come
+    "إنك ستحضر",
+    "تقصد",  # do you mean
+    "لتحصل",  # so that you get
+    "إذا سمحت",  # if you allowed
+    "ما ترسله",  # what you send
+    "وما ترسله",
+    "التي ترسلها",
+    "كمتطوع",  # as a (male) volunteer
+    "لترى",  # for you to see
+    "لتأخذ",  # for you to take
+    "لتأخذها",
+    "هل تأخذه",
+    "لا تستطيع",  # you cannot
+    "تستلم",  # you receive
+    "تستلمه",
+    "لم تكمله",  # that you did not finish
+    "ابق",  # stay!
+    "ألغ",  # cancel!
+    "خذ",  # take!
+    "دع",  # let!
+    "أخبرنا",  # tell us!
+)
+
+
+def _arabic_words(text: str) -> str:
+    text = re.sub("[\u064b-\u0652\u0670\u0640\u200e\u200f\u061c]", "", text)
+    return " " + " ".join(re.findall(r"[\u0621-\u064a/]+", text)) + " "
+
+
+def _masculine_you(text: str) -> list[str]:
+    words = _arabic_words(text)
+    return [marker for marker in MASCULINE_YOU if f" {marker} " in words]
+
+
+def test_masculine_markers_are_whole_words():
+    assert _masculine_you("هل تريدُ متابعته؟") == ["هل تريد"]
+    assert _masculine_you("\u200fأيهما تقصد؟") == ["تقصد"]
+    assert _masculine_you("🛑 ألغِ التحرك") == ["ألغ"]
+    # third person, first person, slashed pairs and verbal nouns are fine
+    assert not _masculine_you("ستحضر فاطمة. اضغطوا ما يريد/تريد {name} فعله")
+    assert not _masculine_you("أبلغتُ {organiser}. يُرجى إرسال /shifts لرؤية نوباتك. دعوة")
+    assert not _masculine_you("🗳 المجموعة تختار التاريخ، يصلك ملخص، إلغاء التحرك")
+
+
+def test_arabic_does_not_address_the_reader_as_a_man():
+    from babel.messages.pofile import read_po
+
+    found = []
+    for po in sorted((i18n.locales_dir() / "ar" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            if not message.id:
+                continue
+            forms = message.string if isinstance(message.string, tuple | list) else [message.string]
+            for form in forms:
+                for marker in _masculine_you(form or ""):
+                    found.append(f"{po.name}:{message.lineno}: «{marker}» in {form!r}")
+    assert not found, "\n".join(found)

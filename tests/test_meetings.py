@@ -79,7 +79,7 @@ async def test_organiser_plans_with_buttons_and_members_get_it_in_their_language
         )
     ]
     assert "Komt u?" in nl.last_text() and "dinsdag 3 maart 2026" in nl.last_text()
-    assert "هل ستحضر" in ar.last_text()
+    assert "هل يمكنك الحضور" in ar.last_text()
     assert "Vous venez ?" in fr.last_text() or "Venez-vous" in fr.last_text()
     assert nl.button_texts() == ["✅ Ja", "🤔 Misschien", "❌ Nee", "📅 In mijn agenda"]
     # Members answer with one tap; the message shows their answer.
