@@ -209,6 +209,7 @@ MASCULINE_YOU = (
     "خذ",  # take!
     "دع",  # let!
     "أخبرنا",  # tell us!
+    "انظر",  # look!
 )
 
 
