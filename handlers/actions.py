@@ -14,6 +14,7 @@ from bot.core.dateparse import parse, place_in
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc
 from bot.domain.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
+from bot.domain.onboarding import split_names
 from handlers import dates
 from handlers.common import (
     answer,
@@ -194,6 +195,16 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     if step == "trfix":
         await on_fix_text(update, ctx, dialog, text)  # a corrected translation (issue 15)
         return
+    if step in ("why", "bring") and text.casefold() in _skip_words():
+        data[step] = None  # the button's word typed instead of tapped ("Overslaan")
+        await _next(update, ctx, step, data)
+        return
+    if step == "roles":
+        # The task typed straight away, without tapping "Add a task" first.
+        if len(data.get("roles", [])) >= 8:
+            await reply(update, ctx, _("That is enough tasks for one call."))
+            return
+        step = "rolename"
     if step in LIMITS:
         if len(text) > LIMITS[step]:
             await reply(
@@ -207,7 +218,11 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             )
             return
         if step == "rolename":
-            data["rolename"] = text
+            # "spandoeken, koffie": two tasks, their counts asked one after the other.
+            names = split_names(text, limit=8 - len(data.get("roles", [])), length=40)
+            data["rolename"] = names[0] if names else text
+            if len(names) > 1:
+                data["role_queue"] = names[1:]
             await _ask(update, ctx, "rolecount", data)
             return
         data[step] = text
@@ -231,9 +246,27 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             await reply(update, ctx, _("Please tap a number."))
             return
         data.setdefault("roles", []).append([data.pop("rolename", "?"), n])
-        await _ask(update, ctx, "roles", data)
+        await _after_count(update, ctx, data)
         return
     await reply(update, ctx, _("Please tap one of the buttons above."))
+
+
+async def _after_count(update: Update, ctx: BotContext, data: dict) -> None:
+    """A task's count is known: the next typed task's count, or the list of tasks."""
+    queue = data.pop("role_queue", [])
+    if queue and len(data.get("roles", [])) < 8:
+        data["rolename"] = queue[0]
+        if queue[1:]:
+            data["role_queue"] = queue[1:]
+        await _ask(update, ctx, "rolecount", data)
+        return
+    await _ask(update, ctx, "roles", data)
+
+
+def _skip_words() -> set[str]:
+    """The Skip button's word, as people type it instead of tapping it."""
+    word = _("Skip")
+    return {word.casefold(), word.casefold().rstrip(".!")}
 
 
 async def _next(update: Update, ctx: BotContext, done: str, data: dict) -> None:
@@ -403,7 +436,7 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
     if act == "rc" and step == "rolecount" and parse_int(arg) and 1 <= int(arg) <= 500:
         await answer(update)
         data.setdefault("roles", []).append([data.pop("rolename", "?"), int(arg)])
-        await _ask(update, ctx, "roles", data)
+        await _after_count(update, ctx, data)
         return
     if act == "rn" and step == "roles":
         await answer(update)

@@ -1,0 +1,110 @@
+"""Walked as Jan (organiser, not technical) and Mehmet (joins late) would: the words they type
+where the bot expected a tap, and a late joiner who wants to take one of a call's tasks."""
+
+from __future__ import annotations
+
+from tests.e2e_helpers import setup_world
+
+
+def keyboard(h, person) -> list[str]:
+    markup = h.api.reply_keyboards.get(person.id) or {}
+    return [
+        b["text"] if isinstance(b, dict) else b for row in markup.get("keyboard", []) for b in row
+    ]
+
+
+async def tap(h, person, label: str) -> None:
+    found = [t for t in keyboard(h, person) if label in t]
+    assert found, f"no {label!r} on the keyboard: {keyboard(h, person)}"
+    await person.send(found[0])
+
+
+def status_of(jan) -> str:
+    """The organiser's live status message of the call (edited as answers come in)."""
+    return [t for t in jan.texts() if "Verstuurd naar" in t][-1]
+
+
+async def _call_up_to_tasks(h, jan) -> None:
+    await tap(h, jan, "📢")
+    await jan.send("Samen naar het stadhuis voor de huurprijzen")
+    await jan.send("volgende dinsdag 's avonds")
+    assert "hoe laat" in jan.last_text()
+    await jan.send("19u30")
+    await jan.send("Stadhuis Gent, Botermarkt 1")
+    await jan.send("De huur stijgt weer, we laten ons horen")
+    assert "meebrengen" in jan.last_text()
+    # He types the button's word instead of tapping it: skipped, not stored as the text.
+    await jan.send("overslaan")
+    assert "taak" in jan.last_text()
+
+
+async def test_jan_types_skip_and_his_tasks(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await jan.press("Nederlands")
+    marie = h.person("Marie")
+    await marie.send(f"/start {payload}")
+    await marie.press("Nederlands")
+    await _call_up_to_tasks(h, jan)
+    data = (await h.rows("SELECT data FROM dialogs"))[0][0]
+    assert '"bring":null' in data and "Overslaan" not in data
+    # At the tasks step he types both tasks at once instead of tapping "Add a task".
+    await jan.send("spandoeken, koffie")
+    assert "Hoeveel mensen voor <b>spandoeken</b>" in jan.last()["text"] or (
+        "spandoeken" in jan.last_text() and "koffie" not in jan.last_text()
+    )
+    await jan.press("4")
+    assert "koffie" in jan.last_text() and "Hoeveel" in jan.last_text()
+    await jan.press("2")
+    listing = jan.last_text()
+    assert "spandoeken: 0 van 4" in listing and "koffie: 0 van 2" in listing
+    assert "Tik op een van de knoppen" not in "\n".join(jan.texts())
+    await jan.press("Verder")
+    await jan.press("Huurders")
+    await jan.press("👀")
+    await jan.press("📣 Versturen")
+    assert await h.rows("SELECT name, needed FROM action_roles ORDER BY position") == [
+        ("spandoeken", 4),
+        ("koffie", 2),
+    ]
+    call = await h.rows("SELECT bring FROM actions")
+    assert call == [(None,)]
+    await marie.press("🙋 Ik doe het: spandoeken")
+    assert "spandoeken: 1 van 4 – Marie" in status_of(jan)
+
+
+async def test_late_joiner_takes_a_task(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await jan.press("Nederlands")
+    marie = h.person("Marie")
+    await marie.send(f"/start {payload}")
+    await _call_up_to_tasks(h, jan)
+    await jan.press("Taak")
+    await jan.send("spandoeken vasthouden")
+    await jan.press("4")
+    await jan.press("Verder")
+    await jan.press("Huurders")
+    await jan.press("👀")
+    await jan.press("📣 Versturen")
+    # Mehmet joins after the call went out: the catch-up offers the call's tasks too.
+    mehmet = h.person("Mehmet", language_code="tr")
+    await mehmet.send(f"/start {payload}")
+    catch_up = mehmet.last()
+    labels = mehmet.button_texts(catch_up)
+    task_button = [b for b in labels if b.startswith("🙋") and "Samen naar" in b]
+    assert task_button, labels
+    await mehmet.press(task_button[0][:12], catch_up)
+    card = mehmet.last_text()
+    assert "spandoeken vasthouden" in card
+    await mehmet.press("spandoeken vasthouden")
+    assert await h.rows(
+        "SELECT r.name FROM action_recipients x JOIN action_roles r ON r.id = x.role_id"
+        " JOIN users u ON u.id = x.user_id WHERE u.tg_id = ?",
+        (mehmet.id,),
+    ) == [("spandoeken vasthouden",)]
+    assert "spandoeken vasthouden: 1 van 4 – Mehmet" in status_of(jan)
+    # Someone who got no call may not open it by a forged button.
+    other = h.person("Els")
+    await other.send("/start")
+    aid = (await h.rows("SELECT id FROM actions"))[0][0]
+    await other.press_data(f"home:cv:{aid}")
+    assert "spandoeken" not in other.last_text()
