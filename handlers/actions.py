@@ -20,6 +20,8 @@ from handlers.common import (
     answer,
     button_action,
     button_expired,
+    count_in,
+    is_skip_word,
     parse_cb,
     parse_int,
     refuse,
@@ -195,7 +197,7 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     if step == "trfix":
         await on_fix_text(update, ctx, dialog, text)  # a corrected translation (issue 15)
         return
-    if step in ("why", "bring") and text.casefold() in _skip_words():
+    if step in ("why", "bring") and is_skip_word(text):
         data[step] = None  # the button's word typed instead of tapped ("Overslaan")
         await _next(update, ctx, step, data)
         return
@@ -241,7 +243,7 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await _next(update, ctx, "when", data)
         return
     if step == "rolecount":
-        n = parse_int(text)
+        n = count_in(text)  # "3" or "3 mensen"
         if n is None or not 1 <= n <= 500:
             await reply(update, ctx, _("Please tap a number."))
             return
@@ -261,12 +263,6 @@ async def _after_count(update: Update, ctx: BotContext, data: dict) -> None:
         await _ask(update, ctx, "rolecount", data)
         return
     await _ask(update, ctx, "roles", data)
-
-
-def _skip_words() -> set[str]:
-    """The Skip button's word, as people type it instead of tapping it."""
-    word = _("Skip")
-    return {word.casefold(), word.casefold().rstrip(".!")}
 
 
 async def _next(update: Update, ctx: BotContext, done: str, data: dict) -> None:

@@ -108,3 +108,47 @@ async def test_late_joiner_takes_a_task(h, admin):
     aid = (await h.rows("SELECT id FROM actions"))[0][0]
     await other.press_data(f"home:cv:{aid}")
     assert "spandoeken" not in other.last_text()
+
+
+async def test_jan_types_his_roster_and_two_ahmeds_stay_apart(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await jan.press("Nederlands")
+    await tap(h, jan, "🗓")
+    await jan.press("Nieuwe taak")
+    await jan.send("Voedselbedeling")
+    await jan.press("Elke week")
+    assert "Welke dag" in jan.last_text()
+    await jan.send("zaterdag")  # typed, not tapped
+    assert "begint" in jan.last_text()
+    await jan.send("van 9 tot 12")  # both ends at once: the end is not asked again
+    assert "Waar" in jan.last_text()
+    await jan.send("Buurthuis De Centrale")
+    await jan.send("4 vrijwilligers")
+    assert "meebrengen" in jan.last_text() or "te weten" in jan.last_text()
+    await jan.send("Overslaan")
+    summary = jan.last_text()
+    assert "elke zaterdag, 9:00–12:00" in summary and "4 vrijwilligers per keer" in summary
+    await jan.press("Maken")
+    assert await h.rows("SELECT place, needed, note FROM roster_tasks") == [
+        ("Buurthuis De Centrale", 4, None)
+    ]
+    benali = h.person("Ahmed", last_name="Benali")
+    yilmaz = h.person("Ahmed", last_name="Yilmaz", language_code="tr")
+    lies = h.person("Lies")
+    for p in (benali, yilmaz, lies):
+        await p.send(f"/start {payload}")
+        await p.press("Nederlands" if p is not yilmaz else "Türkçe")
+        await tap(h, p, "🙋")
+        await p.press("🙋")
+    await benali.press("za 7 mrt")
+    await yilmaz.press("Cmt 7 Mar")
+    await benali.press("Mijn beurten")
+    await benali.press("Afzeggen")
+    await benali.press("🤒")
+    told = [t for t in jan.texts() if t.startswith("↩️")][-1]
+    assert told.startswith("↩️ Ahmed B. kan niet komen") and "Ik ben ziek" in told
+    await lies.press("✋ Ik neem het over")
+    assert "✅ Lies neemt over van Ahmed B." in jan.last_text()
+    await tap(h, jan, "🗓")
+    await jan.press("📋 Voedselbedeling")
+    assert "👤 Ahmed Y., Lies" in jan.last_text()
