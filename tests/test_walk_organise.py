@@ -152,3 +152,21 @@ async def test_jan_types_his_roster_and_two_ahmeds_stay_apart(h, admin):
     await tap(h, jan, "🗓")
     await jan.press("📋 Voedselbedeling")
     assert "👤 Ahmed Y., Lies" in jan.last_text()
+    # After the shift, Jan marks who came: the list tells the Ahmed who came apart too.
+    await h.advance_to(h.clock.now().replace(day=7, hour=13, minute=0))
+    who_came = [m for m in jan.messages() if "Wie was er" in (m.get("text") or "")][-1]
+    assert "✅ Ahmed Y." in jan.button_texts(who_came)
+    await jan.press("💾", who_came)
+    assert await h.rows("SELECT attended FROM roster_shifts WHERE state = 'signed'") == [
+        (1,),
+        (1,),
+    ]
+    # He asks for the hours: not his to download, but told who sends them and where he sees
+    # who came, rather than a bare "no".
+    await jan.send("/hours")
+    assert "opbouwwerker" in jan.last_text() and "🗓 Rooster" in jan.last_text()
+    await sofie.send("/hours")
+    await sofie.press("2026")
+    doc = [m for m in sofie.messages() if m.get("document")][-1]
+    data = h.api.file_bytes(doc["document"]["file_id"]).decode("utf-8-sig")
+    assert "Ahmed Y." in data and "Lies" in data and "Ahmed B." not in data

@@ -893,7 +893,7 @@ class RosterService:
         else:
             lines.append(_("Tap a name to change it, then tap Confirm."))
         rows: list[list[Button]] = []
-        names = user_names([u for _s, u in people], _("(removed)"))
+        names = await self.told_apart(None, slot.group_id, [u for _s, u in people])
         for shift, user in people:
             came = shift.attended is None or shift.attended == 1
             mark = "✅" if came else "❌"
@@ -929,9 +929,15 @@ class RosterService:
         per_task: dict[str, float] = defaultdict(float)
         per_person: dict[int, float] = defaultdict(float)  # by person: two Ahmeds are two
         # A volunteer who was removed (/forget) keeps their hours, without a name or number.
-        names = distinct_names(
-            ((r.user_id, r.first_name, r.last_name) for r in rows), _("(removed)")
-        )
+        # Told apart from the project's other volunteers too (two Ahmeds in one group are
+        # "Ahmed B." and "Ahmed Y." here as in every list the organiser saw).
+        people: dict[int, tuple[int, str | None, str | None]] = {
+            r.user_id: (r.user_id, r.first_name, r.last_name) for r in rows
+        }
+        for g in await self.groups.of_project(project_id):
+            for u in await self.repo.volunteers(None, g.id):
+                people.setdefault(u.id, (u.id, u.first_name, u.last_name))
+        names = distinct_names(people.values(), _("(removed)"))
         total = 0.0
         for r in rows:
             start, end = from_db(r.starts_at, self.tz), from_db(r.ends_at, self.tz)
