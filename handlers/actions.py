@@ -910,15 +910,20 @@ async def cmd_settings(update: Update, ctx: BotContext) -> None:
 
 async def on_mute(update: Update, ctx: BotContext) -> None:
     """``mute:g:G`` (the button under a call) mutes one group and offers to mute all calls;
-    ``mute:a:0`` mutes all calls; ``mute:t:G`` / ``mute:A:0`` toggle in /settings."""
+    ``mute:a:0`` mutes all calls; ``mute:t:G`` / ``mute:A:0`` toggle in /settings;
+    ``mute:s:0`` shows /settings (from "My groups")."""
     assert update.callback_query is not None
     parts = parse_cb(update.callback_query.data, 3)
     gid = parse_int(parts[2]) if parts else None
-    if parts is None or gid is None or parts[1] not in ("g", "t", "a", "A"):
+    if parts is None or gid is None or parts[1] not in ("g", "t", "a", "A", "s"):
         await button_expired(update)
         return
     s = ctx.services
     repo = svc(ctx).repo
+    if parts[1] == "s":  # "My groups" → the calls' settings, one's own
+        await answer(update)
+        await reply(update, ctx, *(await _settings_rows(ctx)))
+        return
     if parts[1] in ("a", "A"):  # one's own setting: anyone may
         if parts[1] == "A" and await repo.muted_all(ctx.user.id):
             await repo.set_muted_all(ctx.user.id, False, s.clock.now())

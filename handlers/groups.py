@@ -203,6 +203,8 @@ async def cmd_groups(update: Update, ctx: BotContext) -> None:
         if r.can_manage_group(m.group.id, m.group.project_id):
             row.insert(0, Button(_("Links"), cb("grp", "links", m.group.id)))
         rows.append(row)
+    if memberships:  # where a member looks to stop the calls (handlers/actions.py: mute:s)
+        rows.append([Button(_("🔔 Calls for action: on or off"), cb("mute", "s", 0))])
     managed: list[Group] = []
     for project_id in sorted(r.worker_of):
         managed.extend(g for g in await s.groups.of_project(project_id) if g.id not in r.member_of)

@@ -3,7 +3,7 @@ where the bot expected a tap, and a late joiner who wants to take one of a call'
 
 from __future__ import annotations
 
-from tests.e2e_helpers import setup_world
+from tests.e2e_helpers import links_in, setup_world
 
 
 def keyboard(h, person) -> list[str]:
@@ -170,3 +170,35 @@ async def test_jan_types_his_roster_and_two_ahmeds_stay_apart(h, admin):
     doc = [m for m in sofie.messages() if m.get("document")][-1]
     data = h.api.file_bytes(doc["document"]["file_id"]).decode("utf-8-sig")
     assert "Ahmed Y." in data and "Lies" in data and "Ahmed B." not in data
+
+
+async def test_amina_finds_how_to_stop_all_calls(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await jan.press("Nederlands")
+    await sofie.send("/newgroup")
+    await sofie.send("Buurtmoestuin")
+    garden = [p for m in sofie.texts() for p in links_in(m) if p.startswith("g_")][-1]
+    amina = h.person("Amina", language_code="ar")
+    await amina.send(f"/start {payload}")
+    await amina.press("العربية")
+    await amina.send(f"/start {garden}")
+    await amina.send("/start")
+    home = amina.last_text()
+    assert "بماذا يمكنني مساعدتك" in home and "تريد" not in home  # no masculine "you want"
+    # She looks under "My groups": the calls' setting is there, for both her groups at once.
+    await amina.press("👥")
+    await amina.press("🔔 دعوات التحرك")
+    assert "Buurtmoestuin" in " ".join(amina.button_texts())
+    await amina.press("🔕 لا دعوات")
+    assert "لن تصلك أي دعوة" in amina.last_text()
+    # Jan's next call does not reach her.
+    await tap(h, jan, "📢")
+    await jan.send("Samen naar het stadhuis")
+    await jan.send("dinsdag 19u30")
+    await jan.send("Stadhuis Gent")
+    await jan.press("Overslaan")
+    await jan.press("Overslaan")
+    await jan.press("Verder")
+    await jan.press("Huurders")  # Amina is its only member, and she muted all calls
+    assert "Ze bereikt 0 mensen" in jan.last_text()
+    assert not [t for t in amina.texts() if "Samen naar het stadhuis" in t]
