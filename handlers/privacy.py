@@ -89,12 +89,12 @@ def _summary(data: dict[str, Any]) -> str:
     calls = len((data.get("actions") or {}).get("calls_you_got", []))
     shifts = len((data.get("rosters") or {}).get("shifts", []))
     if meetings or calls or shifts:
-        lines.append(
-            _(
-                "📅 Your answers: {meetings} to meetings, {calls} to calls for action; "
-                "{shifts} volunteer shifts."
-            ).format(meetings=meetings, calls=calls, shifts=shifts)
-        )
+        counts = [
+            ngettext("{n} meeting", "{n} meetings", meetings).format(n=meetings),
+            ngettext("{n} call for action", "{n} calls for action", calls).format(n=calls),
+            ngettext("{n} volunteer shift", "{n} volunteer shifts", shifts).format(n=shifts),
+        ]
+        lines.append(_("📅 Your answers: {list}.").format(list=i18n.comma().join(counts)))
     lines += [
         "",
         _("<b>Who sees what</b>"),
