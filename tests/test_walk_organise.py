@@ -202,3 +202,22 @@ async def test_amina_finds_how_to_stop_all_calls(h, admin):
     await jan.press("Huurders")  # Amina is its only member, and she muted all calls
     assert "Ze bereikt 0 mensen" in jan.last_text()
     assert not [t for t in amina.texts() if "Samen naar het stadhuis" in t]
+
+
+async def test_jan_prints_the_poster_from_my_groups(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await jan.press("Nederlands")
+    await jan.press("👥")
+    assert "🖨️ Affiche: Huurders Rabot" in jan.button_texts()
+    await jan.press("🖨️ Affiche")
+    doc = [m for m in jan.messages() if m.get("document")][-1]
+    assert doc["document"]["file_name"].endswith(".pdf") and "A4" in doc["caption"]
+    # A member sees no poster button, and a forged one is refused.
+    marie = h.person("Marie")
+    await marie.send(f"/start {payload}")
+    await marie.press("Nederlands")
+    await marie.press("👥")
+    assert not [b for b in marie.button_texts() if "🖨️" in b]
+    group_id = (await h.rows("SELECT id FROM groups"))[0][0]
+    await marie.press_data(f"grp:poster:{group_id}")
+    assert not [m for m in marie.messages() if m.get("document")]
