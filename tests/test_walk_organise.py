@@ -221,3 +221,32 @@ async def test_jan_prints_the_poster_from_my_groups(h, admin):
     group_id = (await h.rows("SELECT id FROM groups"))[0][0]
     await marie.press_data(f"grp:poster:{group_id}")
     assert not [m for m in marie.messages() if m.get("document")]
+
+
+async def test_jan_types_skip_and_about_twenty_for_a_meeting(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await jan.press("Nederlands")
+    await tap(h, jan, "📅 Vergadering plannen")
+    await jan.send("Huurdersvergadering")
+    await jan.send("donderdag 19u")
+    await jan.press("Eén keer")
+    await jan.send("Buurthuis De Centrale")
+    await jan.send("overslaan")  # the button's word typed: no agenda "overslaan"
+    assert "Hoeveel mensen" in jan.last_text()
+    assert '"agenda":null' in (await h.rows("SELECT data FROM dialogs"))[0][0]
+    await jan.send("ongeveer 20 mensen")
+    assert "20 plaatsen" in "\n".join(jan.texts()[-2:])
+    await jan.press("👥 Aantal")
+    await jan.send("geen limiet")
+    assert "plaatsen" not in "\n".join(jan.texts()[-2:])
+    await jan.press("Publiceren")
+    assert await h.rows("SELECT agenda, capacity FROM meetings") == [(None, None)]
+    # Mehmet joins afterwards and answers from the catch-up.
+    mehmet = h.person("Mehmet", language_code="tr")
+    await mehmet.send(f"/start {payload}")
+    catch_up = mehmet.last()
+    assert "Huurdersvergadering" in catch_up["text"] and "Geliyor musunuz" in catch_up["text"]
+    await mehmet.press("✅ Huurdersvergadering", catch_up)
+    await mehmet.press("Türkçe")
+    await tap(h, mehmet, "📅")
+    assert "✅ Evet" in mehmet.last_text()
