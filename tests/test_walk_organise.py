@@ -250,3 +250,32 @@ async def test_jan_types_skip_and_about_twenty_for_a_meeting(h, admin):
     await mehmet.press("Türkçe")
     await tap(h, mehmet, "📅")
     assert "✅ Evet" in mehmet.last_text()
+
+
+async def test_step_back_with_nobody_free_says_so(h, admin):
+    sofie, jan, payload = await setup_world(h, admin)
+    await jan.press("Nederlands")
+    await tap(h, jan, "🗓")
+    await jan.press("Nieuwe taak")
+    await jan.send("Voedselbedeling")
+    await jan.press("Elke week")
+    await jan.send("za")
+    await jan.send("9u-12u")
+    await jan.send("Buurthuis")
+    await jan.send("4")
+    await jan.send("overslaan")
+    await jan.press("Maken")
+    ahmed = h.person("Ahmed", last_name="Benali")
+    await ahmed.send(f"/start {payload}")
+    await ahmed.press("Nederlands")
+    await tap(h, ahmed, "🙋")
+    await ahmed.press("🙋")
+    await ahmed.press("za 7 mrt")
+    await ahmed.press("Mijn beurten")
+    await ahmed.press("Afzeggen")
+    await ahmed.press("📅")
+    # Nobody else volunteers: he is not told "I asked the others", Jan is told to find someone.
+    assert "geen andere vrijwilliger vrij" in ahmed.last_text()
+    assert "vroeg de andere" not in ahmed.last_text()
+    told = [t for t in jan.texts() if t.startswith("↩️")][-1]
+    assert "zoek iemand anders" in told and "Ik vroeg 0" not in told

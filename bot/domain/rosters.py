@@ -673,11 +673,15 @@ class RosterService:
                         + "\n"
                         + _("Reason: {reason}").format(reason=reason_text(reason_code, reason))
                     )
-                    text += "\n" + ngettext(
-                        "I asked {n} free volunteer to take over.",
-                        "I asked {n} free volunteers to take over.",
-                        asked,
-                    ).format(n=asked)
+                    text += "\n" + (
+                        ngettext(
+                            "I asked {n} free volunteer to take over.",
+                            "I asked {n} free volunteers to take over.",
+                            asked,
+                        ).format(n=asked)
+                        if asked
+                        else _("No other volunteer is free to ask: please find someone else.")
+                    )
                     return text, []
 
                 await self._tell(
