@@ -14,11 +14,14 @@ from bot.core.dateparse import parse, place_in
 from bot.core.i18n import N_, _, ngettext
 from bot.core.ui import Button, cb, clip, esc
 from bot.domain.actions import ActionsService, call_rows, call_text, plus_chats, view_of_draft
+from bot.domain.onboarding import split_names
 from handlers import dates
 from handlers.common import (
     answer,
     button_action,
     button_expired,
+    count_in,
+    is_skip_word,
     parse_cb,
     parse_int,
     refuse,
@@ -194,6 +197,16 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     if step == "trfix":
         await on_fix_text(update, ctx, dialog, text)  # a corrected translation (issue 15)
         return
+    if step in ("why", "bring") and is_skip_word(text):
+        data[step] = None  # the button's word typed instead of tapped ("Overslaan")
+        await _next(update, ctx, step, data)
+        return
+    if step == "roles":
+        # The task typed straight away, without tapping "Add a task" first.
+        if len(data.get("roles", [])) >= 8:
+            await reply(update, ctx, _("That is enough tasks for one call."))
+            return
+        step = "rolename"
     if step in LIMITS:
         if len(text) > LIMITS[step]:
             await reply(
@@ -207,7 +220,11 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             )
             return
         if step == "rolename":
-            data["rolename"] = text
+            # "spandoeken, koffie": two tasks, their counts asked one after the other.
+            names = split_names(text, limit=8 - len(data.get("roles", [])), length=40)
+            data["rolename"] = names[0] if names else text
+            if len(names) > 1:
+                data["role_queue"] = names[1:]
             await _ask(update, ctx, "rolecount", data)
             return
         data[step] = text
@@ -226,14 +243,26 @@ async def _step(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         await _next(update, ctx, "when", data)
         return
     if step == "rolecount":
-        n = parse_int(text)
+        n = count_in(text)  # "3" or "3 mensen"
         if n is None or not 1 <= n <= 500:
             await reply(update, ctx, _("Please tap a number."))
             return
         data.setdefault("roles", []).append([data.pop("rolename", "?"), n])
-        await _ask(update, ctx, "roles", data)
+        await _after_count(update, ctx, data)
         return
     await reply(update, ctx, _("Please tap one of the buttons above."))
+
+
+async def _after_count(update: Update, ctx: BotContext, data: dict) -> None:
+    """A task's count is known: the next typed task's count, or the list of tasks."""
+    queue = data.pop("role_queue", [])
+    if queue and len(data.get("roles", [])) < 8:
+        data["rolename"] = queue[0]
+        if queue[1:]:
+            data["role_queue"] = queue[1:]
+        await _ask(update, ctx, "rolecount", data)
+        return
+    await _ask(update, ctx, "roles", data)
 
 
 async def _next(update: Update, ctx: BotContext, done: str, data: dict) -> None:
@@ -403,7 +432,7 @@ async def on_dialog_button(update: Update, ctx: BotContext, parts: list[str]) ->
     if act == "rc" and step == "rolecount" and parse_int(arg) and 1 <= int(arg) <= 500:
         await answer(update)
         data.setdefault("roles", []).append([data.pop("rolename", "?"), int(arg)])
-        await _ask(update, ctx, "roles", data)
+        await _after_count(update, ctx, data)
         return
     if act == "rn" and step == "roles":
         await answer(update)
@@ -881,15 +910,20 @@ async def cmd_settings(update: Update, ctx: BotContext) -> None:
 
 async def on_mute(update: Update, ctx: BotContext) -> None:
     """``mute:g:G`` (the button under a call) mutes one group and offers to mute all calls;
-    ``mute:a:0`` mutes all calls; ``mute:t:G`` / ``mute:A:0`` toggle in /settings."""
+    ``mute:a:0`` mutes all calls; ``mute:t:G`` / ``mute:A:0`` toggle in /settings;
+    ``mute:s:0`` shows /settings (from "My groups")."""
     assert update.callback_query is not None
     parts = parse_cb(update.callback_query.data, 3)
     gid = parse_int(parts[2]) if parts else None
-    if parts is None or gid is None or parts[1] not in ("g", "t", "a", "A"):
+    if parts is None or gid is None or parts[1] not in ("g", "t", "a", "A", "s"):
         await button_expired(update)
         return
     s = ctx.services
     repo = svc(ctx).repo
+    if parts[1] == "s":  # "My groups" → the calls' settings, one's own
+        await answer(update)
+        await reply(update, ctx, *(await _settings_rows(ctx)))
+        return
     if parts[1] in ("a", "A"):  # one's own setting: anyone may
         if parts[1] == "A" and await repo.muted_all(ctx.user.id):
             await repo.set_muted_all(ctx.user.id, False, s.clock.now())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from html import escape
 from typing import TypeVar
@@ -274,6 +275,18 @@ def parse_int(value: str) -> int | None:
     except ValueError:
         return None
     return number if 0 <= number < 2**62 else None
+
+
+def is_skip_word(text: str) -> bool:
+    """The Skip button's word typed instead of tapped ("overslaan", "Passer")."""
+    return text.strip().casefold().rstrip(".!") == i18n._("Skip").casefold()
+
+
+def count_in(text: str) -> int | None:
+    """The one number a typed answer to "how many?" gives: "4", "4 vrijwilligers",
+    "٤ أشخاص"; None when it holds no number or several."""
+    found = re.findall(r"\d+", text)
+    return parse_int(found[0]) if len(found) == 1 else None
 
 
 async def refuse(update: Update, ctx: BotContext) -> None:

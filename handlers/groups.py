@@ -9,7 +9,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.i18n import N_, _, format_datetime, ngettext
-from bot.core.ui import Button, cb, esc
+from bot.core.ui import Button, cb, clip, esc
 from bot.domain.onboarding import (
     create_group,
     create_organiser_invite,
@@ -203,6 +203,18 @@ async def cmd_groups(update: Update, ctx: BotContext) -> None:
         if r.can_manage_group(m.group.id, m.group.project_id):
             row.insert(0, Button(_("Links"), cb("grp", "links", m.group.id)))
         rows.append(row)
+        if r.can_manage_group(m.group.id, m.group.project_id):
+            # The notice-board poster one tap from "My groups", not behind "Links".
+            rows.append(
+                [
+                    Button(
+                        clip(_("🖨️ Poster: {group}").format(group=m.group.name), 60),
+                        cb("grp", "poster", m.group.id),
+                    )
+                ]
+            )
+    if memberships:  # where a member looks to stop the calls (handlers/actions.py: mute:s)
+        rows.append([Button(_("🔔 Calls for action: on or off"), cb("mute", "s", 0))])
     managed: list[Group] = []
     for project_id in sorted(r.worker_of):
         managed.extend(g for g in await s.groups.of_project(project_id) if g.id not in r.member_of)

@@ -258,6 +258,17 @@ async def on_home(update: Update, ctx: BotContext) -> None:
     if len(parts) == 4 and parts[1] in ("cm", "ca") and parts[3] in ("y", "n"):
         await _catch_up_answer(update, ctx, parts[1], parse_int(parts[2]), parts[3])
         return
+    if len(parts) == 3 and parts[1] == "cv":
+        # A late joiner's "Tasks" button: the call itself, with its task buttons, in their
+        # language; only for one of the call's recipients.
+        aid = parse_int(parts[2])
+        shown = await ctx.services.actions.member_view(aid, ctx.user.id) if aid else None
+        if shown is None:
+            await refuse(update, ctx)
+            return
+        await answer(update)
+        await reply(update, ctx, shown[0], shown[1])
+        return
     if action == "menu":
         await answer(update)
         await send_home(update, ctx)

@@ -693,6 +693,17 @@ def _weekday_in(text: str, lang: str) -> int | None:
     return None
 
 
+def weekday_named(text: str, lang: str) -> int | None:
+    """The one weekday (0 = Monday) a short answer names: "zaterdag", "za.", "elke zaterdag",
+    "Cumartesi", "السبت"; None when it names none or several."""
+    found = {
+        i
+        for t in _norm(text, lang).split()
+        if (i := _index(WEEKDAYS, lang, t.strip("."))) is not None
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 # "de eerste dinsdag van januari", "le premier mardi de janvier", "the first Tuesday of January"
 _ORD_OF_MONTH = re.compile(
     rf"{_W}(?:de\s+|the\s+|le\s+|la\s+)?(?P<ord>{_alt(list(_ORD))})\s+(?P<wd>{_WD})\s+"

@@ -236,6 +236,14 @@ async def catch_up(s: Services, user_id: int, group_id: int) -> CatchUp | None:
                 Button(_("❌ I can't"), cb("home", "ca", a.id, "n")),
             ]
         )
+        if await s.actions.repo.roles(a.id):  # its tasks are taken on the call itself
+            rows.append(
+                [
+                    Button(
+                        clip(_("🙋 Tasks: {what}").format(what=a.what), 40), cb("home", "cv", a.id)
+                    )
+                ]
+            )
     if free:
         lines.append(
             ngettext(

@@ -348,11 +348,26 @@ class RosterService:
         """Per slot, the names of who is on it, told apart over the whole list (two Ahmeds of
         one group are "Ahmed B." and "Ahmed Y." on every line). For the organisers only."""
         signed = await self.repo.signed_in([sl.slot_id for sl in slots])
-        names = user_names([u for _sid, u in signed], _("(removed)"))
+        # Told apart from the groups' other volunteers too: after Ahmed B. stepped back, the
+        # Ahmed still on the shift is "Ahmed Y.", as in the notices the organiser got.
+        people = {u.id: u for _sid, u in signed}
+        for group_id in {sl.group_id for sl in slots}:
+            for u in await self.repo.volunteers(None, group_id):
+                people.setdefault(u.id, u)
+        names = user_names(people.values(), _("(removed)"))
         out: dict[int, list[str]] = defaultdict(list)
         for sid, user in signed:
             out[sid].append(names[user.id])
         return out
+
+    async def told_apart(
+        self, conn: aiosqlite.Connection | None, group_id: int, people: list[User | None]
+    ) -> dict[int, str]:
+        """The names of ``people`` told apart from every volunteer of the group, for the
+        organisers: two Ahmeds are "Ahmed B." and "Ahmed Y.", not both "Ahmed"."""
+        known = {u.id: u for u in await self.repo.volunteers(conn, group_id)}
+        known.update({u.id: u for u in people if u is not None})
+        return user_names(known.values(), _("(removed)"))
 
     async def group_name(self, group_id: int) -> str:
         g = await self.groups.get(group_id)
@@ -643,6 +658,7 @@ class RosterService:
                 ):
                     await self.repo.add_ask_tx(conn, takeover_id, other.id, other.tg_id or 0, lang)
                     asked += 1
+            names = await self.told_apart(conn, slot.group_id, [user])
             for manager in await self.repo.managers(slot.group_id, conn):
                 if manager.id == user.id:
                     continue
@@ -650,18 +666,22 @@ class RosterService:
                 def told() -> tuple[str, list[list[Button]]]:
                     text = (
                         _("↩️ {name} stepped back from {when}.").format(
-                            name=esc(user.first_name or ""), when=slot_when(slot)
+                            name=esc(names[user.id]), when=slot_when(slot)
                         )
                         + "\n"
                         + slot_block(slot)
                         + "\n"
                         + _("Reason: {reason}").format(reason=reason_text(reason_code, reason))
                     )
-                    text += "\n" + ngettext(
-                        "I asked {n} free volunteer to take over.",
-                        "I asked {n} free volunteers to take over.",
-                        asked,
-                    ).format(n=asked)
+                    text += "\n" + (
+                        ngettext(
+                            "I asked {n} free volunteer to take over.",
+                            "I asked {n} free volunteers to take over.",
+                            asked,
+                        ).format(n=asked)
+                        if asked
+                        else _("No other volunteer is free to ask: please find someone else.")
+                    )
                     return text, []
 
                 await self._tell(
@@ -706,14 +726,15 @@ class RosterService:
             gone_user = (
                 await self.repo.users_tx(conn, [tk.from_user_id]) if tk.from_user_id else [None]
             )[0]
+            names = await self.told_apart(conn, slot.group_id, [user, gone_user])
             for manager in await self.repo.managers(slot.group_id, conn):
 
                 def told() -> tuple[str, list[list[Button]]]:
                     assert slot is not None
                     return (
                         _("✅ {name} takes over from {other}: {when}.").format(
-                            name=esc(user.first_name or ""),
-                            other=esc(gone_user.first_name if gone_user else "?"),
+                            name=esc(names[user.id]),
+                            other=esc(names[gone_user.id] if gone_user else "?"),
                             when=slot_when(slot),
                         )
                         + "\n"
@@ -876,7 +897,7 @@ class RosterService:
         else:
             lines.append(_("Tap a name to change it, then tap Confirm."))
         rows: list[list[Button]] = []
-        names = user_names([u for _s, u in people], _("(removed)"))
+        names = await self.told_apart(None, slot.group_id, [u for _s, u in people])
         for shift, user in people:
             came = shift.attended is None or shift.attended == 1
             mark = "✅" if came else "❌"
@@ -912,9 +933,15 @@ class RosterService:
         per_task: dict[str, float] = defaultdict(float)
         per_person: dict[int, float] = defaultdict(float)  # by person: two Ahmeds are two
         # A volunteer who was removed (/forget) keeps their hours, without a name or number.
-        names = distinct_names(
-            ((r.user_id, r.first_name, r.last_name) for r in rows), _("(removed)")
-        )
+        # Told apart from the project's other volunteers too (two Ahmeds in one group are
+        # "Ahmed B." and "Ahmed Y." here as in every list the organiser saw).
+        people: dict[int, tuple[int, str | None, str | None]] = {
+            r.user_id: (r.user_id, r.first_name, r.last_name) for r in rows
+        }
+        for g in await self.groups.of_project(project_id):
+            for u in await self.repo.volunteers(None, g.id):
+                people.setdefault(u.id, (u.id, u.first_name, u.last_name))
+        names = distinct_names(people.values(), _("(removed)"))
         total = 0.0
         for r in rows:
             start, end = from_db(r.starts_at, self.tz), from_db(r.ends_at, self.tz)
@@ -1019,14 +1046,15 @@ class RosterService:
                 if slot is None or slot.cancelled_at:
                     continue
                 gone = await self.repo.users_tx(conn, [tk.from_user_id] if tk.from_user_id else [])
+                names = await self.told_apart(conn, slot.group_id, list(gone))
                 for manager in await self.repo.managers(slot.group_id, conn):
 
                     def render(
-                        slot: SlotInfo = slot, gone: list[User] = gone
+                        slot: SlotInfo = slot, gone: list[User] = gone, names: dict = names
                     ) -> tuple[str, list[list[Button]]]:
                         text = (
                             _("⚠️ Nobody took over from {name}: {when}.").format(
-                                name=esc(gone[0].first_name if gone else "?"), when=slot_when(slot)
+                                name=esc(names[gone[0].id] if gone else "?"), when=slot_when(slot)
                             )
                             + "\n"
                             + slot_block(slot)

@@ -18,6 +18,8 @@ from handlers import dates
 from handlers.common import (
     answer,
     button_expired,
+    count_in,
+    is_skip_word,
     refuse,
     reply,
     show,
@@ -472,10 +474,12 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
         data["place"] = place
         await (preview if data.get("fix") else ask_agenda)(update, ctx, data)
     elif step == "agenda":
-        data["agenda"] = text[:500]
+        data["agenda"] = None if is_skip_word(text) else text[:500]  # "overslaan" typed
         await (preview if data.get("fix") else ask_capacity)(update, ctx, data)
     elif step == "capacity":
-        capacity = num(text)
+        # "20", "ongeveer 20 mensen", or the button's "geen limiet" typed.
+        no_limit = text.strip().casefold().rstrip(".!") == _("No limit").casefold()
+        capacity = 0 if no_limit else num(text) if num(text) is not None else count_in(text)
         if capacity is None or capacity > 10000:
             await reply(update, ctx, _("Please type a number, for example <i>20</i>."))
             return

@@ -26,6 +26,17 @@ async def cmd_hours(update: Update, ctx: BotContext) -> None:
     projects = (
         await s.projects.all() if r.is_admin else await s.projects.projects_of_worker(ctx.user.id)
     )
+    if not projects and r.organiser_of:
+        # Not theirs to export (the project's figures), but not a bare "no" either.
+        await reply(
+            update,
+            ctx,
+            _(
+                "You cannot download the hours yourself: your project worker sends them. You see"
+                " who came on each shift under 🗓 Roster."
+            ),
+        )
+        return
     if not projects:
         await refuse(update, ctx)
         return

@@ -4,6 +4,7 @@ the task card, stopping a task, calling for volunteers and noting who came ("ro"
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from telegram import Update
@@ -28,6 +29,8 @@ from handlers.common import (
     answer,
     button_expired,
     button_parts,
+    count_in,
+    is_skip_word,
     parse_int,
     refuse,
     reply,
@@ -304,6 +307,27 @@ async def _got(update: Update, ctx: BotContext, dialog: Dialog, **values: object
     await _ask(update, ctx, step, data)
 
 
+_SPAN = re.compile(
+    r"^(?:van|de|from|من|saat)?\s*(?P<a>.+?)\s*(?:-|–|\btot\b|\bà\b|\bjusqu'à\b|\bto\b"
+    r"|\buntil\b|\btill\b|إلى|الى|حتى|\bkadar\b)\s*(?P<b>.+)$",
+    re.IGNORECASE,
+)
+
+
+def _time_span(text: str) -> tuple[int, int] | None:
+    """A shift's hours typed as one range, when both ends are sure: (start, end) in minutes."""
+    m = _SPAN.match(text.strip())
+    if m is None:
+        return None
+    lang = i18n.current_language()
+    starts = [c.hour * 60 + c.minute for c in dateparse.time_choices(m["a"], lang)]
+    ends = [c.hour * 60 + c.minute for c in dateparse.time_choices(m["b"], lang)]
+    if len(starts) != 1:
+        return None
+    ends = [e for e in ends if e > starts[0]]
+    return (starts[0], ends[0]) if len(ends) == 1 else None
+
+
 async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
     s = ctx.services
     text = (update.effective_message.text or "").strip() if update.effective_message else ""
@@ -336,6 +360,9 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             )
             return
         await _got(update, ctx, dialog, dates=[d.isoformat() for d in days])
+    elif step == "start" and (span := _time_span(text)) is not None:
+        # "van 9 tot 12", "9u-12u": the start and the end at once, the end not asked again.
+        await _got(update, ctx, dialog, start_min=span[0], end_min=span[1])
     elif step in ("start", "end"):
         # The one parser; a shift has no likely half of the day, so "7" or "half 8" is asked,
         # unless only one reading ends after the start ("9 tot 5": 17:00).
@@ -366,10 +393,17 @@ async def on_text(update: Update, ctx: BotContext, dialog: Dialog) -> None:
             dialog,
             **({"start_min": minutes} if step == "start" else {"end_min": minutes}),
         )
+    elif (
+        step == "weekday"
+        and (wd := dateparse.weekday_named(text, i18n.current_language())) is not None
+    ):
+        await _got(update, ctx, dialog, weekday=wd)  # "zaterdag" typed instead of tapped
+    elif step in ("place", "note") and is_skip_word(text):
+        await _got(update, ctx, dialog, **{step: "" if step == "place" else None})
     elif step == "place":
         await _got(update, ctx, dialog, place=text[:MAX_PLACE])
     elif step == "needed":
-        n = parse_int(text)
+        n = count_in(text)  # "4" or "4 vrijwilligers"
         if n is None or not 1 <= n <= 50:
             await reply(update, ctx, _("Please send a number from 1 to 50."))
             return

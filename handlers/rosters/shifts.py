@@ -304,6 +304,15 @@ async def _do_step_back(
         await _too_late(update, ctx, shift_id, outcome.slot)
     elif outcome.code != "ok" or outcome.slot is None:
         await show(update, ctx, _("This shift has passed."))
+    elif not outcome.extra:  # nobody free to ask: not "I asked the others"
+        await show(
+            update,
+            ctx,
+            _(
+                "You stepped back from {when}. No other volunteer is free to ask; the organiser"
+                " knows. Thank you for telling us."
+            ).format(when=slot_when(outcome.slot)),
+        )
     else:
         await show(
             update,

@@ -377,6 +377,17 @@ class RostersRepo:
                     (group_id, user_id),
                 )
 
+    async def volunteers(self, conn: aiosqlite.Connection | None, group_id: int) -> list[User]:
+        """Every volunteer of the group (still a member)."""
+        rows = await self._all(
+            conn,
+            "SELECT u.* FROM roster_volunteers v JOIN memberships m"
+            " ON m.group_id = v.group_id AND m.user_id = v.user_id"
+            " JOIN users u ON u.id = v.user_id WHERE v.group_id = ?",
+            (group_id,),
+        )
+        return [row_to(User, r) for r in rows]
+
     async def free_volunteers(
         self, conn: aiosqlite.Connection | None, group_id: int, start: datetime, end: datetime
     ) -> list[User]:
