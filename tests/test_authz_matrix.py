@@ -33,7 +33,12 @@ STAFF_OF_GROUP = STAFF
 
 REFUSED = "Sorry, you can't do that."
 # Features that explain a refusal in their own words.
-REFUSALS = (REFUSED, "Only organisers and project workers can call for action.")
+REFUSALS = (
+    REFUSED,
+    "Only organisers and project workers can call for action.",
+    # An organiser asking for the hours is told who sends them (handlers/rosters/hours.py).
+    "You cannot download the hours yourself",
+)
 EXPIRED = "This button no longer works"
 
 
