@@ -19,9 +19,9 @@ installed into the bot's environment). ``--no-aiogram`` leaves it out.
 Per step the double records, for every chat, the time from queueing its update to the bot's
 answer; the p50 and p99 over all chats and steps of the report flow are printed.
 
-The report flow per resident: /report → category → text → Done (no photos) → typed address →
-name: no → quote: no → Send. The worker's cards go through the paced outbox (≤ 30/s, Telegram's
-limit) in the background.
+The report flow per resident: /report → category → neighbourhood → "my own" (not the open
+report offered) → text → Done (no photos) → name: no → quote: no → Send. The worker's cards go
+through the paced outbox (≤ 30/s, Telegram's limit) in the background.
 
     python bench/report_flow.py [residents] [rounds] [latency_seconds] [--no-aiogram]
 """
@@ -48,7 +48,7 @@ from telegram.request import HTTPXRequest
 
 from bot.playground.botapi_double import FakeBotAPI
 
-STEPS = 8
+STEPS = 9
 ANSWERS = frozenset({"sendMessage", "editMessageText"})
 
 
@@ -64,22 +64,29 @@ class BenchAPI(FakeBotAPI):
         self.answered: set[int] = set()
         self.pushed_at = 0.0
         self.latencies: list[float] = []
+        self.need = 1
+        self.seen: dict[int, int] = {}
 
     def _bench_listen(self, call: Any) -> None:
         if call.method in ANSWERS and call.ok:
             cid = call.params.get("chat_id")
             if cid is not None and int(cid) in self.watching and int(cid) not in self.answered:
-                self.answered.add(int(cid))
-                self.latencies.append(time.perf_counter() - self.pushed_at)
+                self.seen[int(cid)] = self.seen.get(int(cid), 0) + 1
+                if self.seen[int(cid)] >= self.need:  # the step's last answer
+                    self.answered.add(int(cid))
+                    self.latencies.append(time.perf_counter() - self.pushed_at)
 
-    def bench_push(self, specs: list[tuple[str, dict, str]]) -> int:
+    def bench_push(self, specs: list[tuple[str, dict, str]], need: int = 1) -> int:
         """Queue ("text", user, text) / ("cb", user, data) updates; a button press is on the
-        latest bot message in that person's chat. Returns the call marker for bench_answered."""
+        latest bot message in that person's chat. A chat is answered once the bot sent it
+        ``need`` messages or edits (a step that asks with two messages waits for both).
+        Returns the call marker for bench_answered."""
         marker = len(self.calls)
         if self._bench_listen not in self._listeners:
             self.add_listener(self._bench_listen)
         self.watching = {user["id"] for _k, user, _p in specs}
         self.answered = set()
+        self.need, self.seen = need, {}
         self.pushed_at = time.perf_counter()
         for kind, user, payload in specs:
             if kind == "text":
@@ -201,14 +208,15 @@ class RemoteAPI:
 
 
 async def run_steps(
-    api: RemoteAPI, users: list[dict], steps: list[tuple[str, Any]], timeout: float = 90.0
+    api: RemoteAPI, users: list[dict], steps: list[tuple[Any, ...]], timeout: float = 90.0
 ) -> float:
-    """Each step: queue one update per person, wait until every person got the bot's answer."""
+    """Each step: queue one update per person, wait until every person got the bot's answer
+    (a step given as (kind, payload, n) answers with n messages: wait for the last)."""
     ids = [u["id"] for u in users]
     start = time.perf_counter()
-    for kind, payload in steps:
+    for kind, payload, *more in steps:
         specs = [(kind, u, payload(u) if callable(payload) else payload) for u in users]
-        await api.acall("bench_push", specs)
+        await api.acall("bench_push", specs, more[0] if more else 1)
         end = time.perf_counter() + timeout
         while await api.acall("bench_answered") < len(ids):
             if time.perf_counter() > end:
@@ -327,6 +335,14 @@ class ReportBot:
         pid = (await self.h.rows("SELECT id FROM projects"))[0][0]
         cats = await self.h.services.reports.repo.categories(pid)
         self.cat_id = next(c.id for c in cats if c.key == "housing")
+        self.hood_id = (await self.h.rows("SELECT id FROM neighbourhoods WHERE name = 'Rabot'"))[0][
+            0
+        ]
+        # One open report in Rabot, so every resident is offered "me too" (and taps "my own").
+        from tests.reports_helpers import file_report, join
+
+        first = await join(self.h, self.payload, "Seed", "nl")
+        await file_report(self.h, first)
         await self.intake.stop()
 
     @property
@@ -358,10 +374,13 @@ class ReportBot:
         # Joining the group is not part of the measured flow.
         await run_steps(self.api, users, [("text", f"/start {self.payload}")])
         await self.h.settle(60)
-        steps: list[tuple[str, Any]] = [
+        # (The category and the place each answer with two messages: what was chosen, with
+        # the main keyboard back, and the next question.)
+        steps: list[tuple[Any, ...]] = [
             ("text", "/report"),
-            ("cb", f"rep:cat:{self.cat_id}"),
-            ("text", lambda u: f"Sleepstraat {u['id']}"),  # the place, right after the category
+            ("cb", f"rep:cat:{self.cat_id}", 2),
+            ("cb", f"rep:hood:{self.hood_id}", 2),  # the place, right after the category
+            ("cb", "rep:own"),  # offered the open report of Rabot: "my own problem"
             ("text", lambda u: f"Schimmel in de badkamer bij {u['first_name']}"),
             ("cb", "rep:pdone"),
             ("cb", "rep:name:0"),

@@ -233,6 +233,21 @@ async def _answer_query(query: CallbackQuery, text: str | None, alert: bool) -> 
         await query.answer(text, show_alert=alert)
 
 
+def drop_buttons(update: Update, ctx: BotContext, message_id: int) -> None:
+    """Remove an earlier message's buttons alongside what the step sends next (one round trip
+    less per step; bot.core.sidecalls): gone or too old to edit is fine."""
+    chat = chat_id(update)
+
+    async def drop() -> None:
+        with contextlib.suppress(BadRequest):
+            await with_retry(
+                lambda: ctx.bot.edit_message_reply_markup(chat, message_id, reply_markup=None),
+                "edit",
+            )
+
+    sidecalls.start(drop(), "removing a step's buttons")
+
+
 def button_data(update: Update) -> str | None:
     """A button's callback data (None when the update is no button press or carries none)."""
     query = update.callback_query

@@ -3,11 +3,9 @@ what they do with their own report afterwards (add information, withdraw, answer
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot.core import i18n
 from bot.core.i18n import _, lower_first, ngettext
@@ -18,6 +16,7 @@ from handlers.common import (
     button_action,
     button_expired,
     chat_id,
+    drop_buttons,
     parse_int,
     refuse,
     reply,
@@ -478,14 +477,7 @@ async def _ask_where(update: Update, ctx: BotContext, data: ReportDraft, kept: s
     s = ctx.services
     query = update.callback_query
     if query is not None and query.message is not None:
-        tapped = query.message.message_id  # the previous step's buttons go
-        with contextlib.suppress(BadRequest):
-            await with_retry(
-                lambda: ctx.bot.edit_message_reply_markup(
-                    chat_id(update), tapped, reply_markup=None
-                ),
-                "edit",
-            )
+        drop_buttons(update, ctx, query.message.message_id)  # the previous step's buttons go
     rows = await _hood_rows(ctx, data.project_id)
     if ctx.acting_for is not None:
         # A worker acting for a resident: "my location" would be the worker's phone, and the
@@ -529,12 +521,7 @@ async def _leave_place(
     """The place is answered: remove the question's buttons and the reply keyboard, then ask
     for the neighbourhood (``pick``, when none is known yet) or go on."""
     if data.where_msg is not None:
-        old = data.where_msg
-        with contextlib.suppress(BadRequest):  # already gone or too old: nothing to remove
-            await with_retry(
-                lambda: ctx.bot.edit_message_reply_markup(chat_id(update), old, reply_markup=None),
-                "edit",
-            )
+        drop_buttons(update, ctx, data.where_msg)  # already gone or too old: nothing to remove
         data.where_msg = None
     # The location button's keyboard goes: the main keyboard comes back with the line (when
     # acting for someone there was none; the worker's own keyboard stays).
