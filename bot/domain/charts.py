@@ -102,7 +102,8 @@ def bar_chart(
         ax.spines[side].set_visible(False)
     fig.tight_layout()
     out = io.StringIO()
-    fig.savefig(out, format="svg")
+    # No creation date in the SVG: the same data gives the same chart (and no stray digits).
+    fig.savefig(out, format="svg", metadata={"Date": None})
     svg = out.getvalue()
     return svg[svg.find("<svg") :]
 
