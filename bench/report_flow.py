@@ -164,6 +164,7 @@ class RemoteAPI:
         self.base_file_url: str = info["base_file_url"]
 
     def _call(self, name: str, *args: Any, **kw: Any) -> Any:
+        os.set_blocking(self._conn.fileno(), True)  # in case an event loop made it non-blocking
         self._conn.send((name, args, kw))
         status, value = self._conn.recv()
         if status != "ok":

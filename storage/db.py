@@ -1,8 +1,14 @@
 """The one SQLite connection, its migrations, and transactions that also mark the update done.
 
-All access goes through one aiosqlite connection guarded by an asyncio lock: SQLite serialises
-writers anyway, and a single connection cannot interleave two tasks' transactions. Never await
-the network inside ``transaction()``.
+Writes go through one aiosqlite connection guarded by an asyncio lock: SQLite serialises writers
+anyway, and a single connection cannot interleave two tasks' transactions. Never await the network
+inside ``transaction()``.
+
+Reads outside a transaction go to a second, read-only connection (WAL lets it read while the
+writer writes) and take no lock: many updates' small reads queue on its thread and are answered
+back to back, instead of one at a time between the writer's transactions. Each read sees every
+transaction committed before it (a new snapshot per statement). A read inside a transaction uses
+the writer, so it sees the transaction's own changes.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +46,16 @@ class UpdateScope:
     marked: bool = False
     # Set by the error handler: the exception a handler raised (outcome 'error' in the log).
     error: BaseException | None = None
+    # Reads asked with ``per_update=True`` (who is this, which conversation is open, ...): asked
+    # of SQLite once per update. Emptied whenever the update writes; None once it is done.
+    reads: dict[tuple[str, tuple[Any, ...]], list[aiosqlite.Row]] | None = field(
+        default_factory=dict
+    )
+
+    def wrote(self) -> None:
+        """The update changed something: what it read before may be out of date."""
+        if self.reads is not None:
+            self.reads = {}
 
 
 current_update: ContextVar[UpdateScope | None] = ContextVar("current_update", default=None)
@@ -62,6 +78,7 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         # The task holding the connection in a transaction: its reads and nested transactions
         # use the connection directly instead of waiting for the lock it already holds.
@@ -94,8 +111,17 @@ class Database:
         await self._conn.execute("PRAGMA synchronous=NORMAL")
         await self._conn.execute("PRAGMA busy_timeout=5000")
         await self._conn.execute("PRAGMA foreign_keys=ON")
+        if str(self.path) != ":memory:":
+            reader = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            reader.row_factory = aiosqlite.Row
+            await reader.execute("PRAGMA busy_timeout=5000")
+            await reader.execute("PRAGMA query_only=ON")
+            self._reader = reader
 
     async def close(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            await reader.close()
         if self._conn is not None:
             async with self._lock:
                 await self._conn.close()
@@ -143,11 +169,14 @@ class Database:
         if self._held_by_me():
             yield self.conn
             return
+        within = current_update.get()
+        if within is not None:
+            within.wrote()
         async with self._lock:
             self._holder = asyncio.current_task()
             conn = self.conn
             await conn.execute("BEGIN IMMEDIATE")
-            scope = current_update.get() if mark else None
+            scope = within if mark else None
             try:
                 yield conn
                 if scope is not None and not scope.marked:
@@ -164,6 +193,8 @@ class Database:
                     scope.marked = True
             finally:
                 self._holder = None
+                if within is not None:
+                    within.wrote()
 
     async def mark_processed(self, update_id: int) -> None:
         """Record an update that changed nothing as processed: one autocommit statement."""
@@ -174,18 +205,59 @@ class Database:
 
     # Reads use execute_fetchall: one hop to aiosqlite's thread instead of three (execute,
     # fetch, close) — each hop is a thread handover, the main cost of a small query.
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        rows = await self.fetchall(sql, params)
+    #
+    # ``per_update=True``: within one update, the same read gives the same rows without asking
+    # SQLite again until the update itself writes (a step asks "is a conversation open?" for
+    # every message it sends). Only for reads that nothing but the person's own updates change,
+    # or where an answer a few milliseconds old is as good (a category's name).
+    async def fetchone(
+        self, sql: str, params: Sequence[Any] = (), per_update: bool = False
+    ) -> aiosqlite.Row | None:
+        rows = await self.fetchall(sql, params, per_update)
         return rows[0] if rows else None
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(
+        self, sql: str, params: Sequence[Any] = (), per_update: bool = False
+    ) -> list[aiosqlite.Row]:
         if self._held_by_me():
             return list(await self.conn.execute_fetchall(sql, params))
+        scope = current_update.get() if per_update else None
+        reads = scope.reads if scope is not None else None
+        if reads is None:
+            return await self._read(sql, params)
+        key = (sql, tuple(params))
+        hit = reads.get(key)
+        if hit is None:
+            hit = await self._read(sql, params)
+            if scope is not None and scope.reads is reads:  # nothing written meanwhile
+                reads[key] = hit
+        return list(hit)
+
+    async def _read(self, sql: str, params: Sequence[Any]) -> list[aiosqlite.Row]:
+        # A PRAGMA is about the connection it is asked on: the writer's is the bot's.
+        if self._reader is not None and sql.lstrip()[:6].upper() != "PRAGMA":
+            return list(await self._reader.execute_fetchall(sql, params))
         async with self._lock:
             return list(await self.conn.execute_fetchall(sql, params))
 
-    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = await self.fetchone(sql, params)
+    async def data_version(self) -> int:
+        """Moves when another process commits (``buurtbot setup`` while the bot runs), not on
+        the bot's own commits: asked of the writer connection. Once per update."""
+        scope = current_update.get()
+        key: tuple[str, tuple[Any, ...]] = ("PRAGMA data_version", ())
+        if scope is not None and scope.reads is not None and key in scope.reads:
+            return int(scope.reads[key][0][0])
+        if self._held_by_me():
+            rows = await self.conn.execute_fetchall("PRAGMA data_version")
+        else:
+            async with self._lock:
+                rows = await self.conn.execute_fetchall("PRAGMA data_version")
+        if scope is not None and scope.reads is not None:
+            scope.reads[key] = list(rows)
+        return int(list(rows)[0][0])
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = (), per_update: bool = False) -> Any:
+        row = await self.fetchone(sql, params, per_update)
         return None if row is None else row[0]
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from storage.db import Database, MigrationError, migrations
@@ -75,14 +77,52 @@ async def test_reads_and_nested_transactions_inside_a_transaction_do_not_deadloc
 
         assert await asyncio.wait_for(work(), 5) == "A"
 
-        # Another task still waits for the lock (it does not see the open transaction).
+        # Another task's read does not wait for the open transaction and does not see it: it
+        # is answered by the reading connection from what is committed.
         async def other():
             return await db.fetchval("SELECT COUNT(*) FROM users")
 
-        async with db.transaction():
-            task = asyncio.create_task(other())
-            await asyncio.sleep(0.05)
-            assert not task.done()
-        assert await task == 1
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO users (tg_id, created_at, last_seen_at) VALUES (8, 'x', 'x')"
+            )
+            assert await asyncio.wait_for(asyncio.create_task(other()), 5) == 1
+        assert await other() == 2
+    finally:
+        await db.close()
+
+
+async def test_a_read_asked_again_in_one_update_is_answered_once_until_the_update_writes(tmp_path):
+    from storage.db import UpdateScope, current_update
+    from storage.repos.dialogs import DialogsRepo
+
+    db = Database(tmp_path / "t.sqlite3")
+    await db.open()
+    await db.migrate()
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO users (id, tg_id, created_at, last_seen_at) VALUES (1, 7, 'x', 'x')"
+            )
+        dialogs = DialogsRepo(db)
+        asked: list[str] = []
+        assert db._reader is not None
+        await db._reader.set_trace_callback(asked.append)  # what the reading connection runs
+        token = current_update.set(UpdateScope(update_id=1))
+        try:
+            assert await dialogs.get(1) is None
+            assert await dialogs.get(1) is None  # the same answer, SQLite not asked again
+            assert sum("FROM dialogs" in q for q in asked) == 1
+            now = datetime(2026, 12, 1, tzinfo=UTC)
+            await dialogs.set(1, "report", "cat", {"a": 1}, now)  # the update writes
+            found = await dialogs.get(1)
+            assert found is not None and found.step == "cat"  # asked afresh, sees the write
+            assert sum("FROM dialogs" in q for q in asked) == 2
+        finally:
+            current_update.reset(token)
+        # Outside an update every read is asked.
+        await dialogs.get(1)
+        await dialogs.get(1)
+        assert sum("FROM dialogs" in q for q in asked) == 4
     finally:
         await db.close()

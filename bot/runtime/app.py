@@ -243,7 +243,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     # aiohttp for the bot's calls: a fraction of httpx's CPU per request (see bot/http.py).
     # Its pacer is the outbox's: direct replies and the outbox share one budget and one 429.
     request = AiohttpRequest(
-        connection_pool_size=32,
+        connection_pool_size=256,
         pool_timeout=30.0,
         read_timeout=15.0,
         pacer=services.outbox.pacer,

@@ -178,6 +178,7 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                     await coroutine
                 finally:
                     await sidecalls.drain(side)
+                    scope.reads = None  # a task the handlers left running reads afresh
                     current_update.reset(token)
                     self.running -= 1
                 # Reached only when the handlers ran to the end (not cancelled).
@@ -258,12 +259,16 @@ class Intake:
             for raw, verdict in zip(raw_updates, verdicts, strict=True)
             if verdict is Verdict.FLOOD
         }
-        fresh: list[dict[str, Any]] = []
+        keep = [
+            raw for raw, verdict in zip(raw_updates, verdicts, strict=True) if verdict is Verdict.OK
+        ]
         async with self.db.transaction() as conn:
+            new = await InboxRepo.add_many_tx(
+                conn, [(int(raw["update_id"]), chat_key(raw), raw) for raw in keep], now
+            )
+            fresh = [raw for raw in keep if int(raw["update_id"]) in new]
             for raw, verdict in zip(raw_updates, verdicts, strict=True):
                 if verdict is Verdict.OK:
-                    if await InboxRepo.add_tx(conn, int(raw["update_id"]), chat_key(raw), raw, now):
-                        fresh.append(raw)
                     continue
                 self.flood_dropped += 1
                 answer = calm.get(int(raw["update_id"]))

@@ -279,6 +279,7 @@ class AssistRepo:
             " UNION ALL SELECT n.person_id FROM outbox o JOIN assist_news n ON n.outbox_id = o.id"
             " WHERE o.chat_id = ? AND o.message_id = ? LIMIT 1",
             (chat_id, message_id, chat_id, message_id),
+            per_update=True,
         )
         return int(value) if value is not None else None
 

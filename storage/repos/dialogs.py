@@ -34,6 +34,7 @@ class DialogsRepo:
         row = await self.db.fetchone(
             "SELECT user_id, kind, step, data, updated_at FROM dialogs WHERE user_id = ?",
             (user_id,),
+            per_update=True,
         )
         if row is None:
             return None

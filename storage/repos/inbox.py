@@ -22,25 +22,29 @@ class InboxRepo:
         self.db = db
 
     @staticmethod
-    async def add_tx(
+    async def add_many_tx(
         conn: aiosqlite.Connection,
-        update_id: int,
-        chat_key: str,
-        raw: dict[str, Any],
+        updates: list[tuple[int, str, dict[str, Any]]],
         received_at: datetime,
-    ) -> bool:
-        """Store one update; False when it is there already (a redelivery)."""
-        cur = await conn.execute(
-            "INSERT OR IGNORE INTO inbox (update_id, chat_key, payload, received_at)"
-            " VALUES (?, ?, ?, ?)",
-            (
-                update_id,
-                chat_key,
-                json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
-                to_db(received_at),
-            ),
-        )
-        return bool(cur.rowcount)
+    ) -> set[int]:
+        """Store a batch of (update_id, chat_key, raw) in one statement (one trip to SQLite's
+        thread, not one per update); returns the ids that were new (not a redelivery)."""
+        fresh: set[int] = set()
+        stamp = to_db(received_at)
+        for start in range(0, len(updates), 200):  # 800 parameters, well under SQLite's limit
+            chunk = updates[start : start + 200]
+            params: list[Any] = []
+            for update_id, key, raw in chunk:
+                body = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+                params += [update_id, key, body, stamp]
+            rows = await conn.execute_fetchall(
+                "INSERT OR IGNORE INTO inbox (update_id, chat_key, payload, received_at) VALUES "
+                + ",".join(["(?, ?, ?, ?)"] * len(chunk))
+                + " RETURNING update_id",
+                params,
+            )
+            fresh.update(int(r[0]) for r in rows)
+        return fresh
 
     async def mark_processed(self, update_id: Any, at: datetime) -> None:
         """Record an update as processed outside a handler (e.g. one that cannot be decoded)."""

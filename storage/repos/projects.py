@@ -115,7 +115,7 @@ class ProjectsRepo:
 
     async def neighbourhood(self, neighbourhood_id: int) -> Neighbourhood | None:
         row = await self.db.fetchone(
-            "SELECT * FROM neighbourhoods WHERE id = ?", (neighbourhood_id,)
+            "SELECT * FROM neighbourhoods WHERE id = ?", (neighbourhood_id,), per_update=True
         )
         return row_to(Neighbourhood, row) if row else None
 

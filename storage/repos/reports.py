@@ -157,7 +157,7 @@ class ReportsRepo:
         dropped on every change made through this repository."""
         # `buurtbot setup` may change categories from another process while the bot runs:
         # SQLite's data_version moves when another connection commits.
-        version = await self.db.fetchval("PRAGMA data_version")
+        version = await self.db.data_version()
         if version != self._data_version:
             self._categories.clear()
             self._data_version = version

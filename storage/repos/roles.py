@@ -23,5 +23,6 @@ async def role_rows(db: Database, user_id: int) -> list[RoleRow]:
         " UNION ALL SELECT g.project_id, m.group_id, m.role FROM memberships m"
         " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?",
         (user_id, user_id),
+        per_update=True,
     )
     return [RoleRow(r[0], r[1], r[2]) for r in rows]
