@@ -233,6 +233,13 @@ class Database:
                 reads[key] = hit
         return list(hit)
 
+    def remember(self, sql: str, params: Sequence[Any], rows: list[Any]) -> None:
+        """After the update's own write: what a ``per_update`` read would now answer (rows as
+        tuples in the read's column order), so it need not be asked again."""
+        scope = current_update.get()
+        if scope is not None and scope.reads is not None:
+            scope.reads[(sql, tuple(params))] = rows
+
     async def _read(self, sql: str, params: Sequence[Any]) -> list[aiosqlite.Row]:
         # A PRAGMA is about the connection it is asked on: the writer's is the bot's.
         if self._reader is not None and sql.lstrip()[:6].upper() != "PRAGMA":

@@ -114,9 +114,16 @@ async def test_a_read_asked_again_in_one_update_is_answered_once_until_the_updat
             assert await dialogs.get(1) is None  # the same answer, SQLite not asked again
             assert sum("FROM dialogs" in q for q in asked) == 1
             now = datetime(2026, 12, 1, tzinfo=UTC)
-            await dialogs.set(1, "report", "cat", {"a": 1}, now)  # the update writes
+            await dialogs.set(1, "report", "cat", {"a": 1}, now)  # the update writes it
             found = await dialogs.get(1)
-            assert found is not None and found.step == "cat"  # asked afresh, sees the write
+            assert found is not None and (found.step, found.data) == ("cat", {"a": 1})
+            assert sum("FROM dialogs" in q for q in asked) == 1  # known from the write
+            await db.execute("UPDATE dialogs SET step = 'hood' WHERE user_id = 1")  # any write
+            found = await dialogs.get(1)
+            assert found is not None and found.step == "hood"  # asked afresh, sees the write
+            assert sum("FROM dialogs" in q for q in asked) == 2
+            await dialogs.clear(1)
+            assert await dialogs.get(1) is None
             assert sum("FROM dialogs" in q for q in asked) == 2
         finally:
             current_update.reset(token)

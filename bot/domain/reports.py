@@ -832,7 +832,11 @@ class ReportsService:
         """At most three open reports of the same category, in the same neighbourhood or within
         report_similar_metres of the pin, not the person's own."""
         cat = int(draft.cat)  # type: ignore[arg-type]
-        found = await self.repo.similar(project_id, cat, draft.hood, user_id)
+        pin = draft.lat is not None and draft.lon is not None
+        if not pin and not draft.hood:
+            return []
+        # Without a pin only the neighbourhood counts: SQLite finds the three newest.
+        found = await self.repo.similar(project_id, cat, draft.hood, user_id, near_pin=pin)
         out = []
         limit = self.settings.report_similar_metres
         for r in found:

@@ -26,16 +26,15 @@ class Dialog:
         return (now - then).total_seconds() if then else 0.0
 
 
+_GET = "SELECT user_id, kind, step, data, updated_at FROM dialogs WHERE user_id = ?"
+
+
 class DialogsRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def get(self, user_id: int) -> Dialog | None:
-        row = await self.db.fetchone(
-            "SELECT user_id, kind, step, data, updated_at FROM dialogs WHERE user_id = ?",
-            (user_id,),
-            per_update=True,
-        )
+        row = await self.db.fetchone(_GET, (user_id,), per_update=True)
         if row is None:
             return None
         return Dialog(row[0], row[1], row[2], json.loads(row[3]), row[4])
@@ -62,7 +61,11 @@ class DialogsRepo:
         self, user_id: int, kind: str, step: str, data: dict[str, Any], now: datetime
     ) -> Dialog:
         async with self.db.transaction() as conn:
-            return await self.set_tx(conn, user_id, kind, step, data, now)
+            dialog = await self.set_tx(conn, user_id, kind, step, data, now)
+        # Each message of the step asks whether a conversation is open (its Cancel button).
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        self.db.remember(_GET, (user_id,), [(user_id, kind, step, body, dialog.updated_at)])
+        return dialog
 
     @staticmethod
     async def clear_tx(conn: aiosqlite.Connection, user_id: int, kind: str | None = None) -> None:
@@ -77,3 +80,4 @@ class DialogsRepo:
     async def clear(self, user_id: int) -> None:
         async with self.db.transaction() as conn:
             await self.clear_tx(conn, user_id)
+        self.db.remember(_GET, (user_id,), [])

@@ -494,10 +494,17 @@ class ReportsRepo:
         )
 
     async def similar(
-        self, project_id: int, category_id: int, neighbourhood_id: int | None, user_id: int
+        self,
+        project_id: int,
+        category_id: int,
+        neighbourhood_id: int | None,
+        user_id: int,
+        near_pin: bool = True,
     ) -> list[Report]:
-        """Open reports of the same category in the project (caller filters on place)."""
+        """Open reports of the same category in the project, newest first: those of the
+        neighbourhood, and (``near_pin``) every one with a pin, for the caller to measure."""
         marks = ",".join("?" * len(OPEN_STATUSES))
+        place = "(neighbourhood_id = ? OR lat IS NOT NULL)" if near_pin else "neighbourhood_id = ?"
         rows = await self.db.fetchall(
             "SELECT * FROM reports WHERE project_id = ? AND category_id = ? AND status IN "
             f"({marks})"
@@ -505,7 +512,7 @@ class ReportsRepo:
             # Someone already counted is not offered the same report again.
             " AND NOT EXISTS (SELECT 1 FROM report_me_too m WHERE m.report_id = reports.id"
             "   AND m.user_id = ?)"
-            " AND (neighbourhood_id = ? OR lat IS NOT NULL) ORDER BY id DESC LIMIT 50",
+            f" AND {place} ORDER BY id DESC LIMIT ?",
             (
                 project_id,
                 category_id,
@@ -513,6 +520,7 @@ class ReportsRepo:
                 user_id,
                 user_id,
                 neighbourhood_id if neighbourhood_id else -1,
+                50 if near_pin else 3,
             ),
         )
         return [row_to(Report, r) for r in rows]
