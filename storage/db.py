@@ -4,11 +4,12 @@ Writes go through one aiosqlite connection guarded by an asyncio lock: SQLite se
 anyway, and a single connection cannot interleave two tasks' transactions. Never await the network
 inside ``transaction()``.
 
-Reads outside a transaction go to a second, read-only connection (WAL lets it read while the
-writer writes) and take no lock: many updates' small reads queue on its thread and are answered
-back to back, instead of one at a time between the writer's transactions. Each read sees every
-transaction committed before it (a new snapshot per statement). A read inside a transaction uses
-the writer, so it sees the transaction's own changes.
+Reads while no transaction is open go to a second, read-only connection and take no lock: many
+updates' small reads queue on its thread and are answered back to back instead of one at a time.
+Each sees every transaction committed before it (a new snapshot per statement). A read while
+another task's transaction is open waits for it, as it always did, so a task woken from inside a
+transaction finds what it committed. A read inside a transaction uses the writer, so it sees the
+transaction's own changes.
 """
 
 from __future__ import annotations
@@ -241,8 +242,14 @@ class Database:
             scope.reads[(sql, tuple(params))] = rows
 
     async def _read(self, sql: str, params: Sequence[Any]) -> list[aiosqlite.Row]:
-        # A PRAGMA is about the connection it is asked on: the writer's is the bot's.
-        if self._reader is not None and sql.lstrip()[:6].upper() != "PRAGMA":
+        # While another task's transaction is open, a read waits for it as before (a task it
+        # woke from inside the transaction must find what it committed). A PRAGMA is about the
+        # connection it is asked on: the writer's is the bot's.
+        if (
+            self._reader is not None
+            and not self._lock.locked()
+            and sql.lstrip()[:6].upper() != "PRAGMA"
+        ):
             return list(await self._reader.execute_fetchall(sql, params))
         async with self._lock:
             return list(await self.conn.execute_fetchall(sql, params))

@@ -18,7 +18,6 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
 )
-from telegram.request import HTTPXRequest
 
 from bot.core import i18n
 from bot.core.clock import Clock, SystemClock
@@ -242,6 +241,9 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     context_types = ContextTypes(context=BotContext, bot_data=AppData)
     # aiohttp for the bot's calls: a fraction of httpx's CPU per request (see bot/http.py).
     # Its pacer is the outbox's: direct replies and the outbox share one budget and one 429.
+    # 256 connections (PTB's default): up to 64 updates are handled at once, each with its
+    # answer, its message and a side call in flight; with 32, at Telegram's latency a step's
+    # calls waited for each other in waves (docs/benchmarks.md).
     request = AiohttpRequest(
         connection_pool_size=256,
         pool_timeout=30.0,
@@ -256,7 +258,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         .base_file_url(settings.telegram_file_base_url)
         .request(request)
         .get_updates_request(
-            HTTPXRequest(connection_pool_size=2, read_timeout=settings.polling_timeout + 15)
+            # The long poll on aiohttp too (no pacing: it sends nothing to a chat).
+            AiohttpRequest(connection_pool_size=2, read_timeout=settings.polling_timeout + 15)
         )
         .updater(None)  # our Intake polls: updates are committed before they are confirmed
         .concurrent_updates(processor)

@@ -91,6 +91,20 @@ def update_kind(update: Update) -> str:
     return "other"
 
 
+def _lean(raw: dict[str, Any]) -> dict[str, Any]:
+    """The update as handlers read it: a button press carries the whole message its button is
+    on, with that message's keyboard and formatting, which no handler reads (it knows its own
+    buttons by their data). Left out, PTB builds no objects for them. The inbox keeps all."""
+    query = raw.get("callback_query")
+    if not isinstance(query, dict):
+        return raw
+    message = query.get("message")
+    if not isinstance(message, dict) or not ("reply_markup" in message or "entities" in message):
+        return raw
+    lean = {k: v for k, v in message.items() if k not in ("reply_markup", "entities")}
+    return {**raw, "callback_query": {**query, "message": lean}}
+
+
 class OrderedUpdateProcessor(BaseUpdateProcessor):
     """Per-chat FIFO, bounded concurrency across chats, and 'processed' recorded in SQLite.
 
@@ -317,7 +331,7 @@ class Intake:
     async def dispatch(self, raw_updates: list[dict[str, Any]]) -> None:
         for raw in raw_updates:
             try:
-                update = Update.de_json(raw, self.app.bot)
+                update = Update.de_json(_lean(raw), self.app.bot)
             except Exception:
                 log.exception("update %s could not be decoded; skipped", raw.get("update_id"))
                 await self.inbox.mark_processed(raw.get("update_id"), datetime.now(UTC))

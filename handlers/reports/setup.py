@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -34,26 +35,7 @@ CAT_NAME_MAX = 40
 
 
 async def cmd_routing(update: Update, ctx: BotContext) -> None:
-    rl = await roles(ctx)
-    s = ctx.services
-    projects = (
-        await s.projects.all() if rl.is_admin else await s.projects.projects_of_worker(ctx.user.id)
-    )
-    if not (rl.is_admin or rl.is_worker):
-        await refuse(update, ctx)
-        return
-    if not projects:
-        await reply(update, ctx, _("There are no projects yet. Send /newproject to make one."))
-        return
-    if len(projects) == 1:
-        await _routing_show(update, ctx, projects[0].id, edit=False)
-        return
-    await reply(
-        update,
-        ctx,
-        _("Which project?"),
-        [[Button(p.name[:40], cb("rw", "rt", p.id))] for p in projects],
-    )
+    await _for_a_project(update, ctx, _routing_show, "rw", "rt")
 
 
 async def _routing_show(update: Update, ctx: BotContext, pid: int, edit: bool = True) -> None:
@@ -227,6 +209,18 @@ async def routing_cb(update: Update, ctx: BotContext, parts: list[str]) -> None:
 
 
 async def cmd_categories(update: Update, ctx: BotContext) -> None:
+    await _for_a_project(update, ctx, _categories_show, "rcat")
+
+
+async def _for_a_project(
+    update: Update,
+    ctx: BotContext,
+    show_one: Callable[..., Awaitable[None]],
+    feature: str,
+    action: str = "p",
+) -> None:
+    """A worker's or admin's set-up screen of one project: at once when there is one, else
+    which project first (buttons ``feature:action:<id>``)."""
     rl = await roles(ctx)
     if not (rl.is_admin or rl.is_worker):
         await refuse(update, ctx)
@@ -239,13 +233,13 @@ async def cmd_categories(update: Update, ctx: BotContext) -> None:
         await reply(update, ctx, _("There are no projects yet. Send /newproject to make one."))
         return
     if len(projects) == 1:
-        await _categories_show(update, ctx, projects[0].id, edit=False)
+        await show_one(update, ctx, projects[0].id, edit=False)
         return
     await reply(
         update,
         ctx,
         _("Which project?"),
-        [[Button(p.name[:40], cb("rcat", "p", p.id))] for p in projects],
+        [[Button(p.name[:40], cb(feature, action, p.id))] for p in projects],
     )
 
 
@@ -472,26 +466,7 @@ async def on_dg(update: Update, ctx: BotContext) -> None:
 
 
 async def cmd_neighbourhoods(update: Update, ctx: BotContext) -> None:
-    rl = await roles(ctx)
-    if not (rl.is_admin or rl.is_worker):
-        await refuse(update, ctx)
-        return
-    s = ctx.services
-    projects = (
-        await s.projects.all() if rl.is_admin else await s.projects.projects_of_worker(ctx.user.id)
-    )
-    if not projects:
-        await reply(update, ctx, _("There are no projects yet. Send /newproject to make one."))
-        return
-    if len(projects) == 1:
-        await _hoods_show(update, ctx, projects[0].id, edit=False)
-        return
-    await reply(
-        update,
-        ctx,
-        _("Which project?"),
-        [[Button(p.name[:40], cb("nb", "p", p.id))] for p in projects],
-    )
+    await _for_a_project(update, ctx, _hoods_show, "nb")
 
 
 async def _hoods_show(update: Update, ctx: BotContext, pid: int, edit: bool = True) -> None:
