@@ -5,10 +5,17 @@ institute's sector dossier (HTML, workbook): ``kind`` says which.
 
 Why a process and not a thread: rendering 100,000 rows is pure Python, so a thread holds the GIL
 and the bot's event loop waits whenever the thread is running (on a loaded machine: 90-360 ms
-at a time, measured in bench/export_lag.py). A process costs ~0.3 s to start and keeps matplotlib
-and openpyxl (~50 MB) out of the bot's memory. Only what the export needs crosses: the database
-path, the filter, the zone, the language, what is printed on the dossier — never a token or
-settings.
+at a time, measured in bench/export_lag.py). A process keeps matplotlib and openpyxl (~50 MB)
+out of the bot's memory. Only what the export needs crosses: the database path, the filter, the
+zone, the language, what is printed on the dossier — never a token or settings.
+
+A fresh process costs 0.4-0.9 s before it renders anything (Python, pydantic, Babel's catalogues,
+matplotlib for the charts). So each export also starts a *spare*: a child that imports all that
+and then waits on stdin; the next export hands its job to the spare instead of starting cold.
+A spare does one job and exits (no state carries from one export to the next); it is ended
+after ``SPARE_IDLE`` seconds without a job, and one that died meanwhile (killed, out of memory)
+is noticed when it is taken — that export then starts a fresh child. ``prestart()`` starts one
+ahead (e.g. when someone opens the export menu); ``shutdown()`` ends it.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import json
 import os
 import sys
 import weakref
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +56,21 @@ def _slot() -> asyncio.Semaphore:
 
 class ExportFailed(RuntimeError):
     pass
+
+
+READY = b"ready\n"  # the child's first line: imported, waiting for its job
+SPARE_IDLE = 600.0  # seconds a spare waits for a job before it is ended (it holds ~100 MB)
+
+
+@dataclass
+class _Spare:
+    start: asyncio.Task[asyncio.subprocess.Process]
+    key: tuple[str, str]  # (zone, language) it loaded
+    timer: asyncio.TimerHandle | None = None
+
+
+_spares: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Spare] = weakref.WeakKeyDictionary()
+_stats = {"warm": 0, "cold": 0}  # exports handed to a spare / to a fresh child (tests, bench)
 
 
 def _ids(values: tuple[Any, ...] | None) -> list[Any] | None:
@@ -127,13 +150,7 @@ async def run_in_child(
             _running["now"] -= 1
 
 
-async def _run_child(
-    db_path: Path | str,
-    tz: ZoneInfo,
-    lang: str,
-    job: dict[str, Any],
-    formats: tuple[str, ...],
-) -> tuple[int, dict[str, bytes]]:
+def _child_env() -> dict[str, str]:
     # The export needs no token or secret: the child does not get them.
     env = {
         k: v
@@ -143,23 +160,124 @@ async def _run_child(
         and "SECRET" not in k.upper()
     }
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH")) if p)
-    proc = await asyncio.create_subprocess_exec(
+    return env
+
+
+async def _spawn(*args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.domain.export_child",
+        *args,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=env,
+        env=_child_env(),
     )
+
+
+async def _end(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.kill()
+    await proc.wait()
+
+
+def _retire(loop: asyncio.AbstractEventLoop, spare: _Spare) -> None:
+    """End a spare nobody took (its memory goes back)."""
+    if _spares.get(loop) is spare:
+        del _spares[loop]
+    if spare.timer is not None:
+        spare.timer.cancel()
+
+    async def end() -> None:
+        try:
+            await _end(await spare.start)
+        except Exception:  # it never started: nothing to end
+            return
+
+    _background.add(task := loop.create_task(end()))
+    task.add_done_callback(_background.discard)
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def prestart(tz: ZoneInfo, lang: str) -> None:
+    """Have a spare child ready for the next export (no-op when there is one). Never blocks:
+    the child imports in its own process."""
+    loop = asyncio.get_running_loop()
+    key = (tz.key, lang)
+    current = _spares.get(loop)
+    if current is not None:
+        if current.key == key:
+            if current.timer is not None:
+                current.timer.cancel()
+            current.timer = loop.call_later(SPARE_IDLE, _retire, loop, current)
+            return
+        _retire(loop, current)
+    spare = _Spare(loop.create_task(_spawn("--warm", *key)), key)
+    spare.timer = loop.call_later(SPARE_IDLE, _retire, loop, spare)
+    _spares[loop] = spare
+
+
+async def shutdown() -> None:
+    """End the spare (the bot stops). A spare also ends by itself when the bot's process does:
+    its stdin closes."""
+    loop = asyncio.get_running_loop()
+    spare = _spares.get(loop)
+    if spare is not None:
+        _retire(loop, spare)
+    if _background:
+        await asyncio.gather(*list(_background), return_exceptions=True)
+
+
+async def _take_spare(tz: ZoneInfo, lang: str) -> asyncio.subprocess.Process | None:
+    """The spare, if one is alive and has said it is ready (waiting for the rest of its
+    imports when it is still starting); None when there is none or it died."""
+    loop = asyncio.get_running_loop()
+    spare = _spares.pop(loop, None)
+    if spare is None:
+        return None
+    if spare.timer is not None:
+        spare.timer.cancel()
+    try:
+        proc = await spare.start
+    except Exception:
+        return None
+    assert proc.stdout is not None
+    try:
+        line = await proc.stdout.readline()
+    except BaseException:
+        await _end(proc)
+        raise
+    if line != READY:  # it died while it waited (killed, out of memory): start cold
+        await _end(proc)
+        return None
+    return proc
+
+
+async def _run_child(
+    db_path: Path | str,
+    tz: ZoneInfo,
+    lang: str,
+    job: dict[str, Any],
+    formats: tuple[str, ...],
+) -> tuple[int, dict[str, bytes]]:
+    proc = await _take_spare(tz, lang)
+    # The next export's spare starts now, in its own process, while this one renders.
+    prestart(tz, lang)
+    warm = proc is not None
+    _stats["warm" if warm else "cold"] += 1
+    if proc is None:
+        proc = await _spawn()
     try:
         out, err = await proc.communicate(encode_job(db_path, tz, lang, job, formats))
     except BaseException:
         # Cancelled (the bot stops): the child goes too.
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await _end(proc)
         raise
+    if not warm and out.startswith(READY):
+        out = out[len(READY) :]
     if proc.returncode != 0:
         tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
         raise ExportFailed(f"export process exited with {proc.returncode}: {tail[0]}")
