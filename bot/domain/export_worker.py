@@ -65,8 +65,21 @@ SPARE_IDLE = 600.0  # seconds a spare waits for a job before it is ended (it hol
 @dataclass
 class _Spare:
     start: asyncio.Task[asyncio.subprocess.Process]
+    ready: asyncio.Task[bool]  # True once it said READY; False: it died first
     key: tuple[str, str]  # (zone, language) it loaded
     timer: asyncio.TimerHandle | None = None
+
+
+async def _said_ready(start: asyncio.Task[asyncio.subprocess.Process]) -> bool:
+    try:
+        proc = await start
+    except Exception:  # could not even start: a fresh child will say why
+        return False
+    assert proc.stdout is not None
+    if await proc.stdout.readline() == READY:
+        return True
+    await _end(proc)
+    return False
 
 
 _spares: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Spare] = weakref.WeakKeyDictionary()
@@ -215,7 +228,8 @@ def prestart(tz: ZoneInfo, lang: str) -> None:
             current.timer = loop.call_later(SPARE_IDLE, _retire, loop, current)
             return
         _retire(loop, current)
-    spare = _Spare(loop.create_task(_spawn("--warm", *key)), key)
+    start = loop.create_task(_spawn("--warm", *key))
+    spare = _Spare(start, loop.create_task(_said_ready(start)), key)
     spare.timer = loop.call_later(SPARE_IDLE, _retire, loop, spare)
     _spares[loop] = spare
 
@@ -231,29 +245,33 @@ async def shutdown() -> None:
         await asyncio.gather(*list(_background), return_exceptions=True)
 
 
-async def _take_spare(tz: ZoneInfo, lang: str) -> asyncio.subprocess.Process | None:
-    """The spare, if one is alive and has said it is ready (waiting for the rest of its
-    imports when it is still starting); None when there is none or it died."""
+def _take_spare() -> asyncio.subprocess.Process | None:
+    """The spare, if it is alive and ready. One still importing stays for the next export
+    (waiting for it would be slower than a fresh child that imports only what a CSV needs);
+    one that died (killed, out of memory) is dropped."""
     loop = asyncio.get_running_loop()
-    spare = _spares.pop(loop, None)
-    if spare is None:
+    spare = _spares.get(loop)
+    if spare is None or not spare.ready.done():
         return None
+    del _spares[loop]
     if spare.timer is not None:
         spare.timer.cancel()
-    try:
-        proc = await spare.start
-    except Exception:
+    if spare.ready.cancelled() or spare.ready.exception() or not spare.ready.result():
         return None
-    assert proc.stdout is not None
+    proc = spare.start.result()
+    # Died after it said ready: the child watcher has seen it go.
+    return proc if proc.returncode is None else None
+
+
+async def _hand(proc: asyncio.subprocess.Process, job: bytes) -> tuple[bytes, bytes, int | None]:
+    """Give ``proc`` its job; (stdout, stderr, exit code) once it is done."""
     try:
-        line = await proc.stdout.readline()
+        out, err = await proc.communicate(job)
     except BaseException:
+        # Cancelled (the bot stops): the child goes too.
         await _end(proc)
         raise
-    if line != READY:  # it died while it waited (killed, out of memory): start cold
-        await _end(proc)
-        return None
-    return proc
+    return out, err, proc.returncode
 
 
 async def _run_child(
@@ -263,24 +281,25 @@ async def _run_child(
     job: dict[str, Any],
     formats: tuple[str, ...],
 ) -> tuple[int, dict[str, bytes]]:
-    proc = await _take_spare(tz, lang)
+    spare = _take_spare()
     # The next export's spare starts now, in its own process, while this one renders.
     prestart(tz, lang)
-    warm = proc is not None
-    _stats["warm" if warm else "cold"] += 1
-    if proc is None:
-        proc = await _spawn()
-    try:
-        out, err = await proc.communicate(encode_job(db_path, tz, lang, job, formats))
-    except BaseException:
-        # Cancelled (the bot stops): the child goes too.
-        await _end(proc)
-        raise
-    if not warm and out.startswith(READY):
-        out = out[len(READY) :]
-    if proc.returncode != 0:
+    raw_job = encode_job(db_path, tz, lang, job, formats)
+    out, err, code = b"", b"", None
+    if spare is not None:
+        out, err, code = await _hand(spare, raw_job)
+        if code is not None and code < 0 and not out and not err:
+            # Killed before it took the job (just now, unseen): nothing was made, start fresh.
+            spare = None
+    if spare is None:
+        _stats["cold"] += 1
+        out, err, code = await _hand(await _spawn(), raw_job)
+        out = out.removeprefix(READY)
+    else:
+        _stats["warm"] += 1
+    if code != 0:
         tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise ExportFailed(f"export process exited with {proc.returncode}: {tail[0]}")
+        raise ExportFailed(f"export process exited with {code}: {tail[0]}")
     line, _nl, body = out.partition(b"\n")
     header = json.loads(line)
     files: dict[str, bytes] = {}
