@@ -470,7 +470,7 @@ def compute_stats(
     first: list[float] = []
     resolution: list[float] = []
     agreed = waiting = 0
-    for created, cat, hood, status, first_s, resolved_s, me_too, quote_ok, voice_waiting in rows:
+    for created, cat, hood, state, first_s, resolved_s, me_too, quote_ok, voice_waiting in rows:
         hour = created[:13]
         month = months.get(hour)
         if month is None:
@@ -481,9 +481,9 @@ def compute_stats(
         else:
             bucket[0] += 1
             bucket[1] += me_too
-        bucket = by_cat_status.get((cat, status))
+        bucket = by_cat_status.get((cat, state))
         if bucket is None:
-            by_cat_status[(cat, status)] = [1, me_too]
+            by_cat_status[(cat, state)] = [1, me_too]
         else:
             bucket[0] += 1
             bucket[1] += me_too
