@@ -245,18 +245,27 @@ async def shutdown() -> None:
         await asyncio.gather(*list(_background), return_exceptions=True)
 
 
-def _take_spare() -> asyncio.subprocess.Process | None:
-    """The spare, if it is alive and ready. One still importing stays for the next export
-    (waiting for it would be slower than a fresh child that imports only what a CSV needs);
-    one that died (killed, out of memory) is dropped."""
+async def _take_spare(heavy: bool) -> asyncio.subprocess.Process | None:
+    """The spare, if it is alive and ready; None when there is none or it died (killed, out of
+    memory). A spare still importing: a ``heavy`` job (a dossier or a workbook, which needs
+    matplotlib or openpyxl too) waits for it — it started earlier, so it is ready sooner than a
+    fresh child would be; a CSV alone leaves it for the next export and starts fresh (a child
+    that imports only what a CSV needs is quicker)."""
     loop = asyncio.get_running_loop()
     spare = _spares.get(loop)
-    if spare is None or not spare.ready.done():
+    if spare is None or not (heavy or spare.ready.done()):
         return None
     del _spares[loop]
     if spare.timer is not None:
         spare.timer.cancel()
-    if spare.ready.cancelled() or spare.ready.exception() or not spare.ready.result():
+    try:
+        ready = await asyncio.shield(spare.ready)
+    except asyncio.CancelledError:
+        _retire(loop, spare)
+        raise
+    except Exception:
+        return None
+    if not ready:
         return None
     proc = spare.start.result()
     # Died after it said ready: the child watcher has seen it go.
@@ -281,7 +290,7 @@ async def _run_child(
     job: dict[str, Any],
     formats: tuple[str, ...],
 ) -> tuple[int, dict[str, bytes]]:
-    spare = _take_spare()
+    spare = await _take_spare(heavy=job.get("kind") == "sector" or formats != ("csv",))
     # The next export's spare starts now, in its own process, while this one renders.
     prestart(tz, lang)
     raw_job = encode_job(db_path, tz, lang, job, formats)
