@@ -10,8 +10,8 @@ out of the bot's memory. Only what the export needs crosses: the database path, 
 zone, the language, what is printed on the dossier — never a token or settings.
 
 A fresh process costs 0.4-0.9 s before it renders anything (Python, pydantic, Babel's catalogues,
-matplotlib for the charts). So each export also starts a *spare*: a child that imports all that
-and then waits on stdin; the next export hands its job to the spare instead of starting cold.
+matplotlib for the charts). So each export, once made, starts a *spare*: a child that imports all
+that and then waits on stdin; the next export hands its job to the spare instead of starting cold.
 A spare does one job and exits (no state carries from one export to the next); it is ended
 after ``SPARE_IDLE`` seconds without a job, and one that died meanwhile (killed, out of memory)
 is noticed when it is taken — that export then starts a fresh child. ``prestart()`` starts one
@@ -64,13 +64,13 @@ SPARE_IDLE = 600.0  # seconds a spare waits for a job before it is ended (it hol
 
 @dataclass
 class _Spare:
-    start: asyncio.Task[asyncio.subprocess.Process]
+    start: asyncio.Future[asyncio.subprocess.Process]
     ready: asyncio.Task[bool]  # True once it said READY; False: it died first
     key: tuple[str, str]  # (zone, language) it loaded
     timer: asyncio.TimerHandle | None = None
 
 
-async def _said_ready(start: asyncio.Task[asyncio.subprocess.Process]) -> bool:
+async def _said_ready(start: asyncio.Future[asyncio.subprocess.Process]) -> bool:
     try:
         proc = await start
     except Exception:  # could not even start: a fresh child will say why
@@ -215,23 +215,66 @@ def _retire(loop: asyncio.AbstractEventLoop, spare: _Spare) -> None:
 _background: set[asyncio.Task[None]] = set()
 
 
-def prestart(tz: ZoneInfo, lang: str) -> None:
-    """Have a spare child ready for the next export (no-op when there is one). Never blocks:
-    the child imports in its own process."""
-    loop = asyncio.get_running_loop()
-    key = (tz.key, lang)
+def _alive(spare: _Spare) -> bool:
+    """False once the spare is known to be gone (it died importing or waiting)."""
+    ready, start = spare.ready, spare.start
+    if ready.done() and (ready.cancelled() or ready.exception() or not ready.result()):
+        return False
+    if start.done():
+        if start.cancelled() or start.exception() is not None:
+            return False
+        return start.result().returncode is None
+    return True
+
+
+def _have(loop: asyncio.AbstractEventLoop, key: tuple[str, str]) -> bool:
+    """True when a live spare for ``key`` is there (its idle time starts again); a dead one or
+    one for another zone or language is ended."""
     current = _spares.get(loop)
-    if current is not None:
-        if current.key == key:
-            if current.timer is not None:
-                current.timer.cancel()
-            current.timer = loop.call_later(SPARE_IDLE, _retire, loop, current)
-            return
-        _retire(loop, current)
-    start = loop.create_task(_spawn("--warm", *key))
+    if current is None:
+        return False
+    if current.key == key and _alive(current):
+        if current.timer is not None:
+            current.timer.cancel()
+        current.timer = loop.call_later(SPARE_IDLE, _retire, loop, current)
+        return True
+    _retire(loop, current)
+    return False
+
+
+def _keep(
+    loop: asyncio.AbstractEventLoop,
+    key: tuple[str, str],
+    start: asyncio.Future[asyncio.subprocess.Process],
+) -> None:
     spare = _Spare(start, loop.create_task(_said_ready(start)), key)
     spare.timer = loop.call_later(SPARE_IDLE, _retire, loop, spare)
     _spares[loop] = spare
+
+
+def prestart(tz: ZoneInfo, lang: str) -> None:
+    """Have a spare child ready for the next export (no-op when there is one), e.g. when
+    someone opens the export menu. Never blocks: the child imports in its own process."""
+    loop = asyncio.get_running_loop()
+    key = (tz.key, lang)
+    if not _have(loop, key):
+        _keep(loop, key, loop.create_task(_spawn("--warm", *key)))
+
+
+async def _restock(tz: ZoneInfo, lang: str) -> None:
+    """``prestart`` after an export, the process started before this returns (no task left
+    half-way through starting a process when the loop stops)."""
+    loop = asyncio.get_running_loop()
+    key = (tz.key, lang)
+    if _have(loop, key):
+        return
+    proc = await _spawn("--warm", *key)
+    if _have(loop, key):  # another export made one meanwhile
+        await _end(proc)
+        return
+    start: asyncio.Future[asyncio.subprocess.Process] = loop.create_future()
+    start.set_result(proc)
+    _keep(loop, key, start)
 
 
 async def shutdown() -> None:
@@ -291,8 +334,6 @@ async def _run_child(
     formats: tuple[str, ...],
 ) -> tuple[int, dict[str, bytes]]:
     spare = await _take_spare(heavy=job.get("kind") == "sector" or formats != ("csv",))
-    # The next export's spare starts now, in its own process, while this one renders.
-    prestart(tz, lang)
     raw_job = encode_job(db_path, tz, lang, job, formats)
     out, err, code = b"", b"", None
     if spare is not None:
@@ -306,6 +347,9 @@ async def _run_child(
         out = out.removeprefix(READY)
     else:
         _stats["warm"] += 1
+    # The next export's spare starts once this one is made: its imports (~1 s of CPU) do not
+    # slow down the export someone is waiting for.
+    await _restock(tz, lang)
     if code != 0:
         tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
         raise ExportFailed(f"export process exited with {code}: {tail[0]}")
