@@ -224,3 +224,27 @@ async def test_the_quick_figures_are_the_figures_of_every_report(tmp_path):
             conn.close()
         assert quick == slow
         assert quick.consent.agreed > 0 and quick.consent.voice_waiting > 0
+
+
+async def test_a_spare_stuck_importing_is_given_up_for_a_fresh_child(tmp_path, monkeypatch):
+    """A spare that never says it is ready (a hung disk) does not hold the export up: after
+    SPARE_READY_WAIT the export is made by a fresh child and the stuck one is ended."""
+    db, _path, start = await _database(tmp_path, reports=50, projects=1)
+    loop = asyncio.get_running_loop()
+    stuck = await asyncio.create_subprocess_exec(
+        "sleep", "60", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    started: asyncio.Future[asyncio.subprocess.Process] = loop.create_future()
+    started.set_result(stuck)
+    export_worker._keep(loop, (TZ.key, "nl"), started)
+    monkeypatch.setattr(export_worker, "SPARE_READY_WAIT", 0.3)
+    try:
+        before = dict(export_worker._stats)
+        f = ExportFilter(start - timedelta(days=500), start + timedelta(days=1))
+        files = await build_export(db, f, TZ, "nl", "x", formats=("html",))
+        assert files.rows == 50 and files.html
+        assert export_worker._stats["cold"] == before["cold"] + 1
+        await asyncio.wait_for(stuck.wait(), 10)  # ended, not left behind
+    finally:
+        await export_worker.shutdown()
+        await db.close()

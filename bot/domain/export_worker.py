@@ -60,6 +60,7 @@ class ExportFailed(RuntimeError):
 
 READY = b"ready\n"  # the child's first line: imported, waiting for its job
 SPARE_IDLE = 600.0  # seconds a spare waits for a job before it is ended (it holds ~100 MB)
+SPARE_READY_WAIT = 20.0  # seconds an export waits for a spare still importing (~1 s normally)
 
 
 @dataclass
@@ -302,7 +303,10 @@ async def _take_spare(heavy: bool) -> asyncio.subprocess.Process | None:
     if spare.timer is not None:
         spare.timer.cancel()
     try:
-        ready = await asyncio.shield(spare.ready)
+        ready = await asyncio.wait_for(asyncio.shield(spare.ready), SPARE_READY_WAIT)
+    except TimeoutError:  # stuck importing (a hung disk): not worth waiting for any longer
+        _retire(loop, spare)
+        return None
     except asyncio.CancelledError:
         _retire(loop, spare)
         raise
