@@ -35,8 +35,10 @@ from storage.repos.exports import (
     Consent,
     ExportFilter,
     ExportRow,
-    consent_counts,
-    iter_rows,
+    StatRow,
+    TableRow,
+    iter_stats,
+    iter_table,
     open_reader,
     read_category_labels,
 )
@@ -205,29 +207,113 @@ def _status_word(status: str) -> str:
     return _(STATUS_LABELS.get(status, status))
 
 
+class _Words:
+    """The words and days of the table in the reader's language, each made once per distinct
+    value (a status, a category, a UTC hour), not once per report: 100,000 rows hold a few
+    thousand distinct days and a dozen words."""
+
+    def __init__(self, tz: ZoneInfo, labels: dict[str, tuple[str, str]]) -> None:
+        self.tz = tz
+        self.status = {s: _status_word(s) for s in STATUS_LABELS}
+        self.category = {k: _cat_label(k, labels, emoji=False) for k in labels}
+        self._days: dict[str, str] = {}  # UTC "YYYY-MM-DDTHH" -> local day
+        self._steps: dict[str, str] = {}  # "new@2026-05-04T09" -> "Nieuw 2026-05-04"
+
+    def day(self, utc: str) -> str:
+        hour = utc[:13]
+        day = self._days.get(hour)
+        if day is None:
+            day = self._days[hour] = _local_hour_date(hour, self.tz)
+        return day
+
+    def history(self, raw: str | None, created_at: str) -> str:
+        """ "Nieuw 2026-05-04, Gezien 2026-05-05" from "new@2026-05-04T09>seen@2026-05-05T14"
+        (``TableRow``); None: just made."""
+        steps = self._steps
+        if not raw:
+            raw = "new@" + created_at[:13]
+        return ", ".join([steps.get(item) or self._step(item) for item in raw.split(">")])
+
+    def _step(self, item: str) -> str:
+        status, _at, hour = item.partition("@")
+        text = self._steps[item] = f"{self.status.get(status, status)} {self.day(hour)}"
+        return text
+
+
+def _hours_of(seconds: int | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 1)
+
+
 def table_rows(
-    rows: Iterable[ExportRow], tz: ZoneInfo, labels: dict[str, tuple[str, str]]
+    rows: Iterable[TableRow], tz: ZoneInfo, labels: dict[str, tuple[str, str]]
 ) -> Iterator[tuple[object, ...]]:
     """One tuple per report in the reader's language (the current locale), typed: dates as
     dates, hours and counts as numbers, None for empty. Consumed one by one."""
-    day, hours = _local_date, _hours
-    status_words = {s: _status_word(s) for s in STATUS_LABELS}
-    cat_words = {k: _cat_label(k, labels, emoji=False) for k in labels}
-    for r in rows:
-        created = r.created_at
+    words = _Words(tz, labels)
+    for (
+        ref,
+        created,
+        project,
+        cat,
+        hood,
+        status,
+        history,
+        first,
+        resolved,
+        me_too,
+        lat,
+        lon,
+    ) in rows:
         yield (
-            r.reference,
-            date.fromisoformat(day(created, tz)),
-            r.project,
-            cat_words.get(r.category, r.category),
-            r.neighbourhood or "",
-            status_words.get(r.status, r.status),
-            ", ".join(f"{status_words.get(s, s)} {day(at, tz)}" for s, at in r.history),
-            hours(created, r.first_answer_at),
-            hours(created, r.resolved_at),
-            r.me_too,
-            r.lat,
-            r.lon,
+            ref,
+            date.fromisoformat(words.day(created)),
+            project,
+            words.category.get(cat, cat),
+            hood or "",
+            words.status.get(status, status),
+            words.history(history, created),
+            _hours_of(first),
+            _hours_of(resolved),
+            me_too,
+            lat,
+            lon,
+        )
+
+
+def csv_rows(
+    rows: Iterable[TableRow], tz: ZoneInfo, labels: dict[str, tuple[str, str]]
+) -> Iterator[tuple[object, ...]]:
+    """The same rows as ``table_rows``, already as the CSV's cells (``_csv_cell`` of each):
+    the CSV alone skips making dates and floats only to turn them into text again."""
+    words = _Words(tz, labels)
+    num = _fmt_num
+    for (
+        ref,
+        created,
+        project,
+        cat,
+        hood,
+        status,
+        history,
+        first,
+        resolved,
+        me_too,
+        lat,
+        lon,
+    ) in rows:
+        yield (
+            ref,
+            words.day(created),
+            project,
+            words.category.get(cat, cat),
+            hood or "",
+            words.status.get(status, status),
+            words.history(history, created),
+            "" if first is None else num(round(first / 3600, 1)),
+            "" if resolved is None else num(round(resolved / 3600, 1)),
+            me_too,
+            "" if lat is None else num(lat),
+            "" if lon is None else num(lon),
         )
 
 
@@ -251,21 +337,32 @@ class CsvSink:
         self.writer.writerow([_(c.header) for c in COLUMNS])
 
     def add(self, row: tuple[object, ...]) -> None:
+        """A typed row (``table_rows``)."""
         self.writer.writerow([_csv_cell(v) for v in row])
+
+    def add_cells(self, rows: Iterable[tuple[object, ...]]) -> int:
+        """Rows of cells (``csv_rows``); returns how many."""
+        count = 0
+
+        def counted() -> Iterator[tuple[object, ...]]:
+            nonlocal count
+            for row in rows:
+                count += 1
+                yield row
+
+        self.writer.writerows(counted())
+        return count
 
     def done(self) -> bytes:
         return self.buf.getvalue().encode("utf-8-sig")
 
 
 def build_csv(
-    rows: Iterable[ExportRow], tz: ZoneInfo, labels: dict[str, tuple[str, str]] | None = None
+    rows: Iterable[TableRow], tz: ZoneInfo, labels: dict[str, tuple[str, str]] | None = None
 ) -> tuple[int, bytes]:
     """(number of rows, the CSV) in the current locale's language."""
     sink = CsvSink()
-    count = 0
-    for row in table_rows(rows, tz, labels or {}):
-        sink.add(row)
-        count += 1
+    count = sink.add_cells(csv_rows(rows, tz, labels or {}))
     return count, sink.done()
 
 
@@ -354,6 +451,80 @@ def compute(
         month_hood={k: (v[0], v[1]) for k, v in by_month_hood.items()},
         quotes=list(quotes or [])[-QUOTES:],
         consent=consent or Consent(0, 0),
+    )
+
+
+def compute_stats(
+    rows: Iterable[StatRow],
+    tz: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    quotes: list[tuple[str, str]] | None = None,
+) -> DossierStats:
+    """What ``compute`` gives, from ``iter_stats``' plain rows in one pass (the consent counts
+    included): per report two counters — (month, neighbourhood) and (category, status) — and
+    the totals per month, neighbourhood, category and status summed from them afterwards."""
+    months: dict[str, str] = {}  # UTC "YYYY-MM-DDTHH" -> local "YYYY-MM"
+    by_month_hood: dict[tuple[str, str | None], list[int]] = {}
+    by_cat_status: dict[tuple[str, str], list[int]] = {}
+    first: list[float] = []
+    resolution: list[float] = []
+    agreed = waiting = 0
+    for created, cat, hood, state, first_s, resolved_s, me_too, quote_ok, voice_waiting in rows:
+        hour = created[:13]
+        month = months.get(hour)
+        if month is None:
+            month = months[hour] = _local_hour_date(hour, tz)[:7]
+        bucket = by_month_hood.get((month, hood))
+        if bucket is None:
+            by_month_hood[(month, hood)] = [1, me_too]
+        else:
+            bucket[0] += 1
+            bucket[1] += me_too
+        bucket = by_cat_status.get((cat, state))
+        if bucket is None:
+            by_cat_status[(cat, state)] = [1, me_too]
+        else:
+            bucket[0] += 1
+            bucket[1] += me_too
+        if first_s is not None:
+            first.append(round(first_s / 3600, 1))
+        if resolved_s is not None:
+            resolution.append(round(resolved_s / 3600, 1))
+        if quote_ok:
+            agreed += 1
+            waiting += voice_waiting
+    by_month: dict[str, list[int]] = {m: [0, 0] for m in month_keys(start, end)}
+    by_hood: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    for (month, hood), (n, me_too) in by_month_hood.items():
+        for bucket in (by_month.setdefault(month, [0, 0]), by_hood[hood]):
+            bucket[0] += n
+            bucket[1] += me_too
+    by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    status: Counter[str] = Counter()
+    for (cat, st), (n, me_too) in by_cat_status.items():
+        by_cat[cat][0] += n
+        by_cat[cat][1] += me_too
+        status[st] += n
+    total = sum(status.values())
+    return DossierStats(
+        total=total,
+        households=total + sum(v[1] for v in by_cat.values()),
+        open=sum(status[s] for s in OPEN),
+        resolved=status["resolved"],
+        other_closed=status["not_for_us"] + status["withdrawn"],
+        median_first_answer_h=statistics.median(first) if first else None,
+        median_resolution_h=statistics.median(resolution) if resolution else None,
+        per_month=[(m, v[0], v[1]) for m, v in sorted(by_month.items())],
+        per_category=sorted(
+            ((k, v[0], v[1]) for k, v in by_cat.items()), key=lambda x: (-x[1], x[0])
+        ),
+        per_hood=sorted(
+            ((k, v[0], v[1]) for k, v in by_hood.items()), key=lambda x: (-x[1], x[0] or "")
+        ),
+        month_hood={k: (v[0], v[1]) for k, v in by_month_hood.items()},
+        quotes=list(quotes or [])[-QUOTES:],
+        consent=Consent(agreed, waiting),
     )
 
 
@@ -724,41 +895,40 @@ def build_export_sync(
         with i18n.use_locale(lang):
             stats = None
             if "html" in formats or "xlsx" in formats:
-                stats = compute(
-                    iter_rows(conn, f, history=False),
+                stats = compute_stats(
+                    iter_stats(conn, f),
                     tz,
                     start,
                     end,
                     # Written texts and transcribed voice stories, consented only.
                     dossier_quotes(conn, f, QUOTES, lang),
-                    consent_counts(conn, f),
                 )
                 rows = stats.total
-            if "csv" in formats or "xlsx" in formats:
+            if "xlsx" in formats:
                 csv_sink = CsvSink() if "csv" in formats else None
-                wb = Workbook() if "xlsx" in formats else None
-                data = None
-                if wb is not None:
-                    _about_sheet(wb, meta, start, end)
-                    data = wb.sheet(
-                        _("Reports"),
-                        widths=(14, 12, 18, 22, 18, 16, 48, 12, 12, 9, 12, 12),
-                        freeze_header=True,
-                    )
-                    data.row(*[_(c.header) for c in COLUMNS], bold=True)
+                wb = Workbook()
+                _about_sheet(wb, meta, start, end)
+                data = wb.sheet(
+                    _("Reports"),
+                    widths=(14, 12, 18, 22, 18, 16, 48, 12, 12, 9, 12, 12),
+                    freeze_header=True,
+                )
+                data.row(*[_(c.header) for c in COLUMNS], bold=True)
                 rows = 0
-                for row in table_rows(iter_rows(conn, f), tz, labels):
-                    rows += 1
+                for row in table_rows(iter_table(conn, f), tz, labels):
+                    rows += 1  # noqa: SIM113 (the count is what is left after the loop)
                     if csv_sink is not None:
                         csv_sink.add(row)
-                    if data is not None:
-                        data.row(*row)
+                    data.row(*row)
                 if csv_sink is not None:
                     out["csv"] = csv_sink.done()
-                if wb is not None:
-                    assert stats is not None
-                    _month_hood_sheet(wb, stats)
-                    out["xlsx"] = wb.done()
+                assert stats is not None
+                _month_hood_sheet(wb, stats)
+                out["xlsx"] = wb.done()
+            elif "csv" in formats:
+                csv_sink = CsvSink()
+                rows = csv_sink.add_cells(csv_rows(iter_table(conn, f), tz, labels))
+                out["csv"] = csv_sink.done()
             if "html" in formats:
                 assert stats is not None
                 out["html"] = render_html(stats, labels, meta, start, end, lang).encode("utf-8")

@@ -5,6 +5,8 @@ Why openpyxl: it is the maintained, pure-Python writer of the format (no LibreOf
 code), reads what it writes (the tests open the files again), and sets what a reader needs here:
 typed cells (dates, numbers), column widths, a frozen header row and right-to-left sheets for
 Arabic. A workbook is made in the requester's language; its first sheet explains every column.
+openpyxl writes the sheets through lxml when it is installed (a dependency for that reason:
+100,000 reports in ~11 s instead of ~17 s; the per-cell work of openpyxl is the rest).
 """
 
 from __future__ import annotations
