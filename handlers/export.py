@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.core import i18n
 from bot.core.i18n import N_, _, lower_first
 from bot.core.ui import Button, cb, clip
+from bot.domain import export_worker
 from bot.domain.dossier import PERIODS, DossierMeta, build_export, file_stem, period_bounds
 from bot.domain.export_worker import ExportFailed
 from bot.domain.sector import build_sector
@@ -49,6 +50,8 @@ async def cmd_export(update: Update, ctx: BotContext) -> None:
         await reply(update, ctx, _("There are no projects yet. Send /newproject to make one."))
         return
     s = ctx.services
+    # A warm export process starts now, while the person taps project and period.
+    export_worker.prestart(s.clock.tz, i18n.current_language())
     await s.dialogs.set(ctx.user.id, KIND, "project", {}, s.clock.now())
     if len(projects) == 1 and not (await roles(ctx)).is_admin:
         await _ask_period(update, ctx, {"p": projects[0].id})
@@ -281,6 +284,7 @@ async def cmd_sector(update: Update, ctx: BotContext) -> None:
         await refuse(update, ctx)
         return
     s = ctx.services
+    export_worker.prestart(s.clock.tz, i18n.current_language())
     await s.dialogs.set(ctx.user.id, SECTOR_KIND, "period", {}, s.clock.now())
     keys = list(PERIODS)
     rows = [

@@ -8,6 +8,7 @@ import logging
 from telegram.error import InvalidToken
 from telegram.ext import Application
 
+from bot.domain import export_worker
 from bot.runtime import health
 from bot.runtime.app import api_caller, recipient_language
 
@@ -111,6 +112,7 @@ class Runtime:
             for job in self.app.job_queue.get_jobs_by_name("scheduler:tick"):
                 job.schedule_removal()
         await self.services.outbox.stop(flush_seconds=flush_seconds)
+        await export_worker.shutdown()  # the spare export process, if one waits
         left = await self.intake.pending()
         log.info(
             "stopped: %d updates processed, %d left for the next start, outbox backlog %d",
