@@ -4,7 +4,10 @@ by bench/dossier.py's generator. An admin asks for the all-projects export with 
 while it runs, a task that sleeps 10 ms in a loop records how late it wakes (the event loop's
 lag), and other people send /start every 100 ms and time their answer.
 
-    python bench/export_lag.py [--reports 100000] [--runs 3]
+    python bench/export_lag.py [--reports 100000] [--runs 3] [--no-freeze]
+
+The bot is frozen for the collector after start-up (gc.freeze(), as `buurtbot run` does);
+--no-freeze leaves that out.
 
 The machine is shared: figures are noisy, run it a few times.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import shutil
 import statistics
 import sys
@@ -28,6 +32,8 @@ from dossier import generate  # noqa: E402
 
 from bot.playground.harness import Harness  # noqa: E402
 from storage.db import Database  # noqa: E402
+
+FREEZE = "--no-freeze" not in sys.argv  # compare with and without `buurtbot run`'s gc.freeze()
 
 ADMIN = 1
 
@@ -63,6 +69,8 @@ async def run_once(template: Path, workdir: Path) -> dict[str, float]:
     shutil.copy(template, workdir / "buurtbot.sqlite3")
     h = Harness(workdir, admin_ids=[ADMIN])
     await h.start()
+    if FREEZE:
+        gc.freeze()  # as `buurtbot run` does once it started
     try:
         admin = h.person("Ann", language_code="nl", user_id=ADMIN)
         await admin.send("/export")
@@ -116,6 +124,7 @@ async def main() -> None:
     ap.add_argument("--reports", type=int, default=100_000)
     ap.add_argument("--projects", type=int, default=152)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-freeze", action="store_true", help="leave out buurtbot run's gc.freeze()")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template.sqlite3"

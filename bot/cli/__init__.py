@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -135,6 +136,10 @@ async def _run(settings: Settings, webhook: bool = False, build: Callable | None
         log.error("could not start: %s", exc)
         await runtime.stop(flush_seconds=0)
         return 1
+    # What start-up loaded (modules, catalogues, PTB's handlers) lives as long as the bot: out of
+    # the cyclic collector's way, a full collection scans only what came later (on a busy
+    # machine one took 95 ms during an all-projects export; bench/export_lag.py).
+    gc.freeze()
     await stop.wait()
     log.info("stopping: finishing updates in flight and flushing the outbox")
     if server is not None:
