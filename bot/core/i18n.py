@@ -29,7 +29,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from bot.core.settings import SUPPORTED_LANGUAGES
+from bot.core.languages import SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)
 

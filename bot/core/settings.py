@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("nl", "fr", "en", "ar", "tr")
+from bot.core.languages import SUPPORTED_LANGUAGES as SUPPORTED_LANGUAGES  # re-exported
+
 Language = Literal["nl", "fr", "en", "ar", "tr"]
 DEFAULT_TIMEZONE = "Europe/Brussels"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
