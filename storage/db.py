@@ -1,4 +1,4 @@
-"""The one SQLite connection, its migrations, and transactions that also mark the update done.
+"""The SQLite connections (a writer, a reader), migrations, and transactions that mark the update.
 
 Writes go through one aiosqlite connection guarded by an asyncio lock: SQLite serialises writers
 anyway, and a single connection cannot interleave two tasks' transactions. Never await the network
@@ -256,19 +256,8 @@ class Database:
 
     async def data_version(self) -> int:
         """Moves when another process commits (``buurtbot setup`` while the bot runs), not on
-        the bot's own commits: asked of the writer connection. Once per update."""
-        scope = current_update.get()
-        key: tuple[str, tuple[Any, ...]] = ("PRAGMA data_version", ())
-        if scope is not None and scope.reads is not None and key in scope.reads:
-            return int(scope.reads[key][0][0])
-        if self._held_by_me():
-            rows = await self.conn.execute_fetchall("PRAGMA data_version")
-        else:
-            async with self._lock:
-                rows = await self.conn.execute_fetchall("PRAGMA data_version")
-        if scope is not None and scope.reads is not None:
-            scope.reads[key] = list(rows)
-        return int(list(rows)[0][0])
+        the bot's own commits (a PRAGMA is asked of the writer, see _read). Once per update."""
+        return int(await self.fetchval("PRAGMA data_version", per_update=True))
 
     async def fetchval(self, sql: str, params: Sequence[Any] = (), per_update: bool = False) -> Any:
         row = await self.fetchone(sql, params, per_update)

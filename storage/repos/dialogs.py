@@ -29,6 +29,23 @@ class Dialog:
 _GET = "SELECT user_id, kind, step, data, updated_at FROM dialogs WHERE user_id = ?"
 
 
+def _row(
+    user_id: int, kind: str, step: str, data: dict[str, Any], now: datetime
+) -> tuple[int, str, str, str, str]:
+    """A dialogs row as stored (and as _GET reads it back)."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return (user_id, kind, step, body, to_db(now))
+
+
+async def _write_tx(conn: aiosqlite.Connection, row: tuple[int, str, str, str, str]) -> None:
+    await conn.execute(
+        "INSERT INTO dialogs (user_id, kind, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET kind = excluded.kind, step = excluded.step,"
+        " data = excluded.data, updated_at = excluded.updated_at",
+        row,
+    )
+
+
 class DialogsRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -48,24 +65,18 @@ class DialogsRepo:
         data: dict[str, Any],
         now: datetime,
     ) -> Dialog:
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        await conn.execute(
-            "INSERT INTO dialogs (user_id, kind, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET kind = excluded.kind, step = excluded.step,"
-            " data = excluded.data, updated_at = excluded.updated_at",
-            (user_id, kind, step, body, to_db(now)),
-        )
+        await _write_tx(conn, _row(user_id, kind, step, data, now))
         return Dialog(user_id, kind, step, data, to_db(now))
 
     async def set(
         self, user_id: int, kind: str, step: str, data: dict[str, Any], now: datetime
     ) -> Dialog:
+        row = _row(user_id, kind, step, data, now)
         async with self.db.transaction() as conn:
-            dialog = await self.set_tx(conn, user_id, kind, step, data, now)
+            await _write_tx(conn, row)
         # Each message of the step asks whether a conversation is open (its Cancel button).
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        self.db.remember(_GET, (user_id,), [(user_id, kind, step, body, dialog.updated_at)])
-        return dialog
+        self.db.remember(_GET, (user_id,), [row])
+        return Dialog(user_id, kind, step, data, row[4])
 
     @staticmethod
     async def clear_tx(conn: aiosqlite.Connection, user_id: int, kind: str | None = None) -> None:
