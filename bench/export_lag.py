@@ -6,8 +6,8 @@ lag), and other people send /start every 100 ms and time their answer.
 
     python bench/export_lag.py [--reports 100000] [--runs 3] [--no-freeze]
 
-The bot is frozen for the collector after start-up (gc.freeze(), as `buurtbot run` does);
---no-freeze leaves that out.
+The collector is set after start-up as `buurtbot run` sets it (bot/runtime/collector.py:
+what start-up loaded is frozen, young collections are spaced out); --no-freeze leaves that out.
 
 The machine is shared: figures are noisy, run it a few times.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import shutil
 import statistics
 import sys
@@ -31,9 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dossier import generate  # noqa: E402
 
 from bot.playground.harness import Harness  # noqa: E402
+from bot.runtime.collector import settle_collector  # noqa: E402
 from storage.db import Database  # noqa: E402
 
-FREEZE = "--no-freeze" not in sys.argv  # compare with and without `buurtbot run`'s gc.freeze()
+FREEZE = "--no-freeze" not in sys.argv  # compare with and without `buurtbot run`'s collector
 
 ADMIN = 1
 
@@ -70,7 +70,7 @@ async def run_once(template: Path, workdir: Path) -> dict[str, float]:
     h = Harness(workdir, admin_ids=[ADMIN])
     await h.start()
     if FREEZE:
-        gc.freeze()  # as `buurtbot run` does once it started
+        settle_collector()  # as `buurtbot run` does once it started
     try:
         admin = h.person("Ann", language_code="nl", user_id=ADMIN)
         await admin.send("/export")
@@ -124,7 +124,9 @@ async def main() -> None:
     ap.add_argument("--reports", type=int, default=100_000)
     ap.add_argument("--projects", type=int, default=152)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--no-freeze", action="store_true", help="leave out buurtbot run's gc.freeze()")
+    ap.add_argument(
+        "--no-freeze", action="store_true", help="leave out buurtbot run's collector settings"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template.sqlite3"

@@ -66,8 +66,13 @@ class BenchAPI(FakeBotAPI):
         self.latencies: list[float] = []
         self.need = 1
         self.seen: dict[int, int] = {}
+        self.timeline: list[tuple[str, Any, float, float]] | None = None
 
     def _bench_listen(self, call: Any) -> None:
+        if self.timeline is not None:
+            self.timeline.append(
+                (call.method, call.params.get("chat_id"), call.at, time.monotonic())
+            )
         if call.method in ANSWERS and call.ok:
             cid = call.params.get("chat_id")
             if cid is not None and int(cid) in self.watching and int(cid) not in self.answered:
@@ -88,6 +93,8 @@ class BenchAPI(FakeBotAPI):
         self.answered = set()
         self.need, self.seen = need, {}
         self.pushed_at = time.perf_counter()
+        if self.timeline is not None:
+            self.timeline.append(("push", None, time.monotonic(), time.monotonic()))
         for kind, user, payload in specs:
             if kind == "text":
                 self.push_update(self.text_update(user, payload))
@@ -95,6 +102,14 @@ class BenchAPI(FakeBotAPI):
                 last = self.sent_messages(user["id"])[-1]
                 self.push_update(self.callback_update(user, last, payload))
         return marker
+
+    def bench_trace(self, on: bool) -> list[tuple[str, Any, float, float]]:
+        """Start (on) or stop recording every call as (method, chat_id, arrived, answered);
+        returns what was recorded (the pushes are there as "push")."""
+        if self._bench_listen not in self._listeners:
+            self.add_listener(self._bench_listen)
+        out, self.timeline = self.timeline or [], ([] if on else None)
+        return out
 
     def bench_answered(self) -> int:
         """How many of the chats of the latest bench_push got an answer since."""
@@ -345,6 +360,11 @@ class ReportBot:
         first = await join(self.h, self.payload, "Seed", "nl")
         await file_report(self.h, first)
         await self.intake.stop()
+        # As `buurtbot run` does once the bot has started (process-wide: the PTB echo, which
+        # shares this process, gets it too).
+        from bot.runtime.collector import settle_collector
+
+        settle_collector()
 
     @property
     def intake(self):

@@ -104,8 +104,9 @@ async def test_a_read_asked_again_in_one_update_is_answered_once_until_the_updat
             )
         dialogs = DialogsRepo(db)
         asked: list[str] = []
-        assert db._reader is not None
-        await db._reader.set_trace_callback(asked.append)  # what the reading connection runs
+        assert db._quick is not None
+        # What the point-read connection (on the loop) runs: a per-update read is asked there.
+        db._quick.set_trace_callback(asked.append)
         token = current_update.set(UpdateScope(update_id=1))
         try:
             assert await dialogs.get(1) is None
