@@ -35,11 +35,16 @@ from typing import Any
 import aiosqlite
 
 from storage.files import private_file
+from storage.inline import InlineConnection
 
 log = logging.getLogger(__name__)
 
-# How old the data_version a changed-by-another-process check uses may be.
-DATA_VERSION_SECONDS = 0.5
+# How long a transaction waits for another process's write lock (as busy_timeout does).
+BUSY_SECONDS = 5.0
+# The write-ahead log is checkpointed in the background every so many commits.
+CHECKPOINT_EVERY = 500
+
+_MARK = "UPDATE inbox SET processed_at = ? WHERE update_id = ?"
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -92,7 +97,11 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         # Point reads on the event loop itself (see the module's docstring).
         self._quick: sqlite3.Connection | None = None
-        self._version: tuple[float, int] | None = None  # (when asked, data_version)
+        # The writer's transactions run on the loop through this one (storage/inline.py).
+        self._inline: sqlite3.Connection | None = None
+        self._tx_conn: aiosqlite.Connection | InlineConnection | None = None
+        self._commits = 0
+        self._checkpoint: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         # The task holding the connection in a transaction: its reads and nested transactions
         # use the connection directly instead of waiting for the lock it already holds.
@@ -126,6 +135,16 @@ class Database:
         await self._conn.execute("PRAGMA busy_timeout=5000")
         await self._conn.execute("PRAGMA foreign_keys=ON")
         if str(self.path) != ":memory:":
+            inline = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            inline.row_factory = aiosqlite.Row
+            for pragma in (
+                "busy_timeout=0",  # never wait on the loop: BEGIN is retried (see transaction)
+                "synchronous=NORMAL",
+                "foreign_keys=ON",
+                "wal_autocheckpoint=0",  # the threaded writer checkpoints (see _committed)
+            ):
+                inline.execute(f"PRAGMA {pragma}")
+            self._inline = inline
             reader = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
             reader.row_factory = aiosqlite.Row
             await reader.execute("PRAGMA busy_timeout=5000")
@@ -143,6 +162,12 @@ class Database:
             self._quick = quick
 
     async def close(self) -> None:
+        if self._checkpoint is not None:
+            with suppress(Exception):
+                await self._checkpoint
+        if self._inline is not None:
+            inline, self._inline = self._inline, None
+            inline.close()
         if self._quick is not None:
             quick, self._quick = self._quick, None
             quick.close()
@@ -153,6 +178,12 @@ class Database:
             async with self._lock:
                 await self._conn.close()
                 self._conn = None
+
+    async def read_only(self) -> None:
+        """From now on no connection of this object writes (a health check)."""
+        await self.conn.execute("PRAGMA query_only = ON")
+        if self._inline is not None:
+            self._inline.execute("PRAGMA query_only = ON")
 
     async def user_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
@@ -189,59 +220,113 @@ class Database:
         return current
 
     @asynccontextmanager
-    async def transaction(self, mark: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(
+        self, mark: bool = True
+    ) -> AsyncIterator[aiosqlite.Connection | InlineConnection]:
         """One atomic change. Inside an update, it also records that update as processed
         (``mark=False`` for bookkeeping that is not the update's own change, e.g. who sent it).
         A transaction opened inside another one (same task) joins it."""
         if self._held_by_me():
-            yield self.conn
+            assert self._tx_conn is not None
+            yield self._tx_conn
             return
         within = current_update.get()
         if within is not None:
             within.wrote()
         async with self._lock:
-            self._holder = asyncio.current_task()
-            conn = self.conn
             scope = within if mark and within is not None and not within.marked else None
+            inline = self._inline
+            self._holder = asyncio.current_task()
             try:
-                if scope is None:
-                    await conn.execute("BEGIN IMMEDIATE")
+                if inline is not None:
+                    await self._begin_inline(inline, scope)
+                    conn: aiosqlite.Connection | InlineConnection = InlineConnection(inline)
                 else:
-                    # The update is marked processed as the transaction's first change: the
-                    # same atomic outcome as marking it last, in one hop to SQLite's thread
-                    # instead of two (a script takes no parameters: both values are ours, an
-                    # int and a timestamp, never user text).
-                    await conn.executescript(
-                        f"BEGIN IMMEDIATE; UPDATE inbox SET processed_at = '{_utcnow()}'"
-                        f" WHERE update_id = {int(scope.update_id)};"
-                    )
+                    conn = self.conn
+                    await conn.execute("BEGIN IMMEDIATE")
+                    if scope is not None:
+                        await conn.execute(_MARK, (_utcnow(), scope.update_id))
             except BaseException:
-                # Failed or cancelled half-way: SQLite's thread runs its queue in order, so a
-                # ROLLBACK queued now ends whatever part of the start did run.
-                with suppress(sqlite3.Error):
-                    await conn.execute("ROLLBACK")
+                # Failed or cancelled half-way (SQLite's thread runs its queue in order, so a
+                # ROLLBACK queued now ends whatever part of the start did run).
+                await self._rollback(inline)
                 self._holder = None
                 raise
+            self._tx_conn = conn
             try:
                 yield conn
+                if inline is not None:
+                    inline.execute("COMMIT")
+                else:
+                    await self.conn.execute("COMMIT")
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await self._rollback(inline)
                 raise
             else:
-                await conn.execute("COMMIT")
                 if scope is not None:
                     scope.marked = True
+                if inline is not None:
+                    self._committed()
             finally:
+                self._tx_conn = None
                 self._holder = None
                 if within is not None:
                     within.wrote()
 
+    async def _rollback(self, inline: sqlite3.Connection | None) -> None:
+        with suppress(sqlite3.Error):
+            if inline is None:
+                await self.conn.execute("ROLLBACK")
+            elif inline.in_transaction:
+                inline.execute("ROLLBACK")
+
+    async def _begin_inline(self, inline: sqlite3.Connection, scope: UpdateScope | None) -> None:
+        """BEGIN IMMEDIATE on the loop's connection; while another process holds the write
+        lock (``buurtbot setup``), wait for it asynchronously (up to BUSY_SECONDS, as the
+        threaded connections' busy_timeout). The update's mark is the first change: the same
+        atomic outcome as marking it last."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                inline.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.005)
+        if scope is not None:
+            inline.execute(_MARK, (_utcnow(), scope.update_id))
+
+    def _committed(self) -> None:
+        """The loop's connection never checkpoints the write-ahead log (that would write the
+        database file and sync it on the loop): every CHECKPOINT_EVERY commits the threaded
+        writer does, in the background (PASSIVE: it waits for nobody, nobody waits for it)."""
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY or (
+            self._checkpoint is not None and not self._checkpoint.done()
+        ):
+            return
+
+        async def checkpoint() -> None:
+            try:
+                await self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except (sqlite3.Error, ValueError, RuntimeError) as exc:  # closing under us
+                log.debug("checkpoint skipped: %s", exc)
+
+        self._checkpoint = asyncio.get_running_loop().create_task(checkpoint())
+
     async def mark_processed(self, update_id: int) -> None:
         """Record an update that changed nothing as processed: one autocommit statement."""
         async with self._lock:
-            await self.conn.execute(
-                "UPDATE inbox SET processed_at = ? WHERE update_id = ?", (_utcnow(), update_id)
-            )
+            if self._inline is not None:
+                try:
+                    self._inline.execute(_MARK, (_utcnow(), update_id))
+                    self._committed()
+                    return
+                except sqlite3.OperationalError as exc:  # another process is writing
+                    if not _busy(exc):
+                        raise
+            await self.conn.execute(_MARK, (_utcnow(), update_id))
 
     # Reads use execute_fetchall: one hop to aiosqlite's thread instead of three (execute,
     # fetch, close) — each hop is a thread handover, the main cost of a small query.
@@ -260,7 +345,8 @@ class Database:
         self, sql: str, params: Sequence[Any] = (), per_update: bool = False
     ) -> list[aiosqlite.Row]:
         if self._held_by_me():
-            return list(await self.conn.execute_fetchall(sql, params))
+            assert self._tx_conn is not None
+            return list(await self._tx_conn.execute_fetchall(sql, params))
         if not per_update:
             return await self._read(sql, params)
         scope = current_update.get()
@@ -284,7 +370,7 @@ class Database:
             try:
                 return quick.execute(sql, params).fetchall()
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
+                if not _busy(exc):
                     raise
         return await self._read(sql, params)
 
@@ -310,12 +396,10 @@ class Database:
 
     async def data_version(self) -> int:
         """Moves when another process commits (``buurtbot setup`` while the bot runs), not on
-        the bot's own commits (a PRAGMA is asked of the writer, see _read). Asked at most every
-        DATA_VERSION_SECONDS: it waits for the writer, which 50 residents' steps keep busy."""
-        now = time.monotonic()
-        if self._version is None or now - self._version[0] >= DATA_VERSION_SECONDS:
-            self._version = (now, int(await self.fetchval("PRAGMA data_version")))
-        return self._version[1]
+        the bot's own commits: asked of the connection the bot's transactions use."""
+        if self._inline is not None:
+            return int(self._inline.execute("PRAGMA data_version").fetchone()[0])
+        return int(await self.fetchval("PRAGMA data_version", per_update=True))
 
     async def fetchval(self, sql: str, params: Sequence[Any] = (), per_update: bool = False) -> Any:
         row = await self.fetchone(sql, params, per_update)
@@ -343,6 +427,11 @@ class Database:
 
     async def integrity_check(self) -> str:
         return str(await self.fetchval("PRAGMA integrity_check"))
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
 
 
 def _utcnow() -> str:

@@ -159,8 +159,7 @@ async def test_example_applied_twice_then_the_bot_follows_it(h, admin, tmp_path)
         "SELECT n.name FROM reports r JOIN neighbourhoods n"
         " ON n.id = r.neighbourhood_id WHERE r.id = 2"
     ) == [("Blaisantvest",)]
-    # The running bot reads the changed categories (another process committed; the bot looks
-    # at most every half second, and the setup took longer than that).
+    # The running bot reads the changed categories at once (another process committed).
     await fatima.send("/report")
     assert "🏘️ Wonen" in fatima.button_texts()
     await fatima.press("🏘️")

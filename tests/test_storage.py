@@ -132,3 +132,87 @@ async def test_a_read_asked_again_in_one_update_is_answered_once_until_the_updat
         assert sum("FROM dialogs" in q for q in asked) == 4
     finally:
         await db.close()
+
+
+async def test_a_transaction_waits_for_another_process_without_holding_up_the_loop(tmp_path):
+    """`buurtbot setup` holds the write lock in its own process: the bot's transaction (run on
+    the loop, storage/inline.py) waits for it asynchronously; everything else keeps going."""
+    import asyncio
+    import sqlite3
+
+    path = tmp_path / "t.sqlite3"
+    db = Database(path)
+    await db.open()
+    await db.migrate()
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process writing
+        other.execute(
+            "INSERT INTO users (id, tg_id, created_at, last_seen_at) VALUES (1, 7, 'x', 'x')"
+        )
+        write = asyncio.create_task(
+            db.execute(
+                "INSERT INTO users (id, tg_id, created_at, last_seen_at) VALUES (2, 8, 'x', 'x')"
+            )
+        )
+        ticks = 0
+        for _ in range(10):  # the loop is free while the transaction waits
+            await asyncio.sleep(0.005)
+            ticks += 1
+        assert ticks == 10 and not write.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(write, 5)
+        assert await db.fetchval("SELECT COUNT(*) FROM users") == 2
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_a_failed_transaction_leaves_nothing_and_the_next_one_works(tmp_path):
+    db = Database(tmp_path / "t.sqlite3")
+    await db.open()
+    await db.migrate()
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO users (id, tg_id, created_at, last_seen_at)"
+                    " VALUES (1, 7, 'x', 'x')"
+                )
+                raise RuntimeError("a handler failed half-way")
+        assert await db.fetchval("SELECT COUNT(*) FROM users") == 0
+        async with db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO users (id, tg_id, created_at, last_seen_at) VALUES (2, 8, 'x', 'x')"
+            )
+            assert cur.lastrowid == 2 and cur.rowcount == 1
+            async with conn.execute("SELECT tg_id FROM users WHERE id = 2") as c:
+                assert (await c.fetchone())[0] == 8
+        assert await db.fetchval("SELECT tg_id FROM users") == 8
+    finally:
+        await db.close()
+
+
+async def test_the_log_is_checkpointed_in_the_background(tmp_path, monkeypatch):
+    """The loop's connection never checkpoints; every CHECKPOINT_EVERY commits the threaded
+    writer does (PASSIVE), so the write-ahead log does not grow without end."""
+    import storage.db as dbmod
+
+    monkeypatch.setattr(dbmod, "CHECKPOINT_EVERY", 3)
+    db = Database(tmp_path / "t.sqlite3")
+    await db.open()
+    await db.migrate()
+    asked: list[str] = []
+    await db.conn.set_trace_callback(asked.append)
+    try:
+        for i in range(3):
+            await db.execute(
+                "INSERT INTO users (id, tg_id, created_at, last_seen_at) VALUES (?, ?, 'x', 'x')",
+                (i + 1, i + 10),
+            )
+        assert db._checkpoint is not None
+        await db._checkpoint
+        assert asked.count("PRAGMA wal_checkpoint(PASSIVE)") == 1
+        assert await db.fetchval("SELECT COUNT(*) FROM users") == 3
+    finally:
+        await db.close()

@@ -158,7 +158,7 @@ async def _health(settings: Settings, quiet: bool) -> int:
     else:
         try:
             await db.open()
-            await db.conn.execute("PRAGMA query_only = ON")  # a health check never writes
+            await db.read_only()  # a health check never writes
             report = await collect(db, settings.scheduler_tick_seconds)
         except Exception as exc:
             report = {"database": "unreachable", "healthy": False, "error": type(exc).__name__}
