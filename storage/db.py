@@ -1,20 +1,28 @@
-"""The SQLite connections (a writer, a reader), migrations, and transactions that mark the update.
+"""The SQLite connections, migrations, and transactions that mark the update.
 
-Writes go through one aiosqlite connection guarded by an asyncio lock: SQLite serialises writers
-anyway, and a single connection cannot interleave two tasks' transactions. Never await the network
-inside ``transaction()``.
+Writes are serialised by an asyncio lock: SQLite serialises writers anyway, and one connection
+cannot interleave two tasks' transactions. Never await the network inside ``transaction()``.
 
-Reads while no transaction is open go to a second, read-only connection and take no lock: many
-updates' small reads queue on its thread and are answered back to back instead of one at a time.
-The smallest reads (``per_update=True``: one person's open conversation, roles, a neighbourhood by
-id) are asked of a third, read-only connection right on the event loop: an indexed lookup takes
-about 10 µs in SQLite, a hop to a connection's thread and back costs the loop 30–50 µs and the
-thread the GIL (bench/report_flow.py). A reader never waits in WAL mode; if SQLite ever answers
-"busy", the read goes to the reader's thread instead.
-Each sees every transaction committed before it (a new snapshot per statement). A read while
-another task's transaction is open waits for it, as it always did, so a task woken from inside a
-transaction finds what it committed. A read inside a transaction uses the writer, so it sees the
-transaction's own changes.
+- **Transactions** run on the event loop through a plain sqlite3 connection (storage/inline.py):
+  a statement takes what SQLite takes, instead of a hop to a thread and back (about 120 µs of
+  wall time for a 10 µs statement, the writer's lock held meanwhile). That connection never
+  waits on the loop: another process's write lock is waited out with asynchronous retries; it
+  never checkpoints (the threaded writer does, in the background); a transaction of many
+  statements gives the loop back every few milliseconds; one that may scan a large table asks
+  for the thread (``threaded=True``).
+- **The threaded writer** (aiosqlite): migrations, backups, checkpoints, PRAGMAs, ``threaded``
+  transactions, and an in-memory database (which cannot be shared between connections).
+- **Reads** while no transaction is open go to a read-only aiosqlite connection and take no
+  lock: many updates' small reads queue on its thread and are answered back to back.
+- **Point reads** (``per_update=True``: one person's open conversation, roles, a neighbourhood
+  by id) are asked of a read-only connection on the loop: an indexed lookup takes about 10 µs,
+  a hop costs the loop 30–50 µs and the thread the GIL (bench/report_flow.py). A reader never
+  waits in WAL mode; if SQLite ever answers "busy", the read goes to the thread instead.
+
+Each read sees every transaction committed before it (a new snapshot per statement). A read
+(not a point read) while another task's transaction is open waits for it, so a task woken from
+inside a transaction finds what it committed. A read inside a transaction uses the
+transaction's connection, so it sees the transaction's own changes.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -99,7 +107,7 @@ class Database:
         self._quick: sqlite3.Connection | None = None
         # The writer's transactions run on the loop through this one (storage/inline.py).
         self._inline: sqlite3.Connection | None = None
-        self._tx_conn: aiosqlite.Connection | InlineConnection | None = None
+        self._tx_conn: aiosqlite.Connection | None = None
         self._commits = 0
         self._checkpoint: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -221,11 +229,17 @@ class Database:
 
     @asynccontextmanager
     async def transaction(
-        self, mark: bool = True
-    ) -> AsyncIterator[aiosqlite.Connection | InlineConnection]:
+        self, mark: bool = True, threaded: bool = False
+    ) -> AsyncIterator[aiosqlite.Connection]:
         """One atomic change. Inside an update, it also records that update as processed
         (``mark=False`` for bookkeeping that is not the update's own change, e.g. who sent it).
-        A transaction opened inside another one (same task) joins it."""
+        A transaction opened inside another one (same task) joins it.
+
+        It runs on the loop (storage/inline.py), giving the loop back every few milliseconds
+        between statements. ``threaded=True`` runs it on the writer's thread instead: for a
+        single statement that may scan a large table (``/forget`` searching every stored
+        message for a name, the daily prune), which would otherwise hold the loop for its
+        whole length."""
         if self._held_by_me():
             assert self._tx_conn is not None
             yield self._tx_conn
@@ -235,12 +249,14 @@ class Database:
             within.wrote()
         async with self._lock:
             scope = within if mark and within is not None and not within.marked else None
-            inline = self._inline
+            inline = None if threaded else self._inline
             self._holder = asyncio.current_task()
             try:
                 if inline is not None:
                     await self._begin_inline(inline, scope)
-                    conn: aiosqlite.Connection | InlineConnection = InlineConnection(inline)
+                    # Typed as aiosqlite's: it answers the part of that API the repositories
+                    # use (storage/inline.py; tests/test_storage.py drives it).
+                    conn = cast(aiosqlite.Connection, InlineConnection(inline))
                 else:
                     conn = self.conn
                     await conn.execute("BEGIN IMMEDIATE")

@@ -12,14 +12,22 @@ What keeps the loop from ever waiting on the disk or another process (storage/db
   lock, BEGIN is retried with an asynchronous sleep in between;
 - it never checkpoints the write-ahead log itself (wal_autocheckpoint 0): the threaded writer
   does that in the background;
-- COMMIT in WAL mode with synchronous=NORMAL writes to the log without an fsync.
+- COMMIT in WAL mode with synchronous=NORMAL writes to the log without an fsync;
+- a transaction of many statements gives the loop back every SLICE_SECONDS (the writer's lock
+  stays held, as it did across the thread hops), and one whose single statement may scan a
+  large table asks for the writer's thread instead (``transaction(threaded=True)``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from collections.abc import Generator, Iterable, Sequence
 from typing import Any
+
+# The longest a transaction holds the loop between two turns it gives back.
+SLICE_SECONDS = 0.005
 
 
 class InlineCursor:
@@ -61,17 +69,20 @@ class InlineCursor:
 
 class _Ran:
     """What ``execute`` returns: awaitable (the cursor) and an async context manager, like
-    aiosqlite's. The statement has run by the time it is returned."""
+    aiosqlite's. The statement has run by the time it is returned; awaiting it gives the loop
+    back once when the transaction has held it for SLICE_SECONDS."""
 
-    def __init__(self, cursor: InlineCursor) -> None:
+    def __init__(self, cursor: InlineCursor, pause: bool) -> None:
         self._cursor = cursor
+        self._pause = pause
 
     def __await__(self) -> Generator[Any, None, InlineCursor]:
+        if self._pause:
+            yield  # one turn of the loop (what asyncio.sleep(0) does)
         return self._cursor
-        yield  # pragma: no cover - makes this a generator
 
     async def __aenter__(self) -> InlineCursor:
-        return self._cursor
+        return await self
 
     async def __aexit__(self, *_exc: object) -> None:
         await self._cursor.close()
@@ -82,18 +93,34 @@ class InlineConnection:
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
+        self._since = time.perf_counter()
 
     @property
     def in_transaction(self) -> bool:
         return self.raw.in_transaction
 
+    def _pause(self) -> bool:
+        """Has this transaction held the loop for a slice (an action call to 5,000 people is
+        10,000 statements)? Then the next await gives it back once."""
+        now = time.perf_counter()
+        if now - self._since < SLICE_SECONDS:
+            return False
+        self._since = now
+        return True
+
     def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> _Ran:
-        return _Ran(InlineCursor(self.raw.execute(sql, parameters)))
+        return _Ran(InlineCursor(self.raw.execute(sql, parameters)), self._pause())
 
     async def execute_fetchall(
         self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()
     ) -> list[Any]:
-        return self.raw.execute(sql, parameters).fetchall()
+        rows = self.raw.execute(sql, parameters).fetchall()
+        if self._pause():
+            await asyncio.sleep(0)
+        return rows
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> InlineCursor:
-        return InlineCursor(self.raw.executemany(sql, rows))
+        cursor = InlineCursor(self.raw.executemany(sql, rows))
+        if self._pause():
+            await asyncio.sleep(0)
+        return cursor

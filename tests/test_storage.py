@@ -216,3 +216,46 @@ async def test_the_log_is_checkpointed_in_the_background(tmp_path, monkeypatch):
         assert await db.fetchval("SELECT COUNT(*) FROM users") == 3
     finally:
         await db.close()
+
+
+async def test_a_long_transaction_gives_the_loop_back_and_a_scan_goes_to_the_thread(
+    tmp_path, monkeypatch
+):
+    """Many statements: the loop gets a turn between them (an action call to thousands).
+    ``threaded=True`` (a statement that scans a large table): the writer's thread runs it."""
+    import asyncio
+
+    import storage.inline as inline
+
+    monkeypatch.setattr(inline, "SLICE_SECONDS", 0.0)  # a turn after every statement
+    db = Database(tmp_path / "t.sqlite3")
+    await db.open()
+    await db.migrate()
+    try:
+        written: list[int] = []
+        seen: list[int] = []
+
+        async def someone_else() -> None:
+            for _ in range(40):
+                seen.append(len(written))
+                await asyncio.sleep(0)
+
+        other = asyncio.create_task(someone_else())
+        async with db.transaction() as conn:
+            for i in range(20):
+                await conn.execute(
+                    "INSERT INTO users (id, tg_id, created_at, last_seen_at)"
+                    " VALUES (?, ?, 'x', 'x')",
+                    (i + 1, i + 100),
+                )
+                written.append(i)
+        await other
+        assert any(0 < n < 20 for n in seen)  # it ran while the transaction was open
+        asked: list[str] = []
+        await db.conn.set_trace_callback(asked.append)
+        async with db.transaction(threaded=True) as conn:
+            await conn.execute("DELETE FROM users WHERE tg_id > 110")
+        assert "DELETE FROM users WHERE tg_id > 110" in asked
+        assert await db.fetchval("SELECT COUNT(*) FROM users") == 11
+    finally:
+        await db.close()

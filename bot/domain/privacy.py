@@ -109,7 +109,8 @@ class PrivacyService:
         now = self.clock.now()
         user = await self.users.get(user_id)
         names = [] if user is None else [user.first_name, user.last_name, user.username]
-        async with self.db.transaction() as conn:
+        # Threaded: it searches every stored message for the person's names (a full scan).
+        async with self.db.transaction(threaded=True) as conn:
             for part in self.parts.values():
                 await part.forget(conn, user_id, now)
             tg_id = await repo.forget_core(conn, user_id, now)
@@ -285,7 +286,7 @@ async def reports_retention(privacy: PrivacyService, now: datetime) -> None:
         ids = await rp.due_for_retention(privacy.db, cutoff)
         if not ids:
             break
-        async with privacy.db.transaction(mark=False) as conn:
+        async with privacy.db.transaction(mark=False, threaded=True) as conn:
             await rp.anonymise_reports_tx(conn, ids, now)
         total += len(ids)
     if total:

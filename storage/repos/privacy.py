@@ -187,7 +187,7 @@ async def scrub_sent_mentioning(conn: aiosqlite.Connection, needles: list[str]) 
 async def prune_inbox(db: Database, older_than: datetime) -> int:
     """Processed updates older than the cut-off are deleted; the newest update row is always
     kept, because the polling offset is derived from MAX(update_id)."""
-    async with db.transaction(mark=False) as conn:
+    async with db.transaction(mark=False, threaded=True) as conn:  # a day of updates
         cur = await conn.execute(
             "DELETE FROM inbox WHERE processed_at IS NOT NULL AND received_at < ?"
             " AND update_id < (SELECT MAX(update_id) FROM inbox)",

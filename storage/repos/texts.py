@@ -405,7 +405,7 @@ class TextsRepo:
         """Texts of anonymised reports go with the report; a consented story's transcript stays
         (like its text) for the dossier. Finished jobs that hold a copy of a message (relays,
         notices, organisers' texts) go after a few days, like delivered message copies."""
-        async with self.db.transaction(mark=False) as conn:
+        async with self.db.transaction(mark=False, threaded=True) as conn:  # scans
             await conn.execute(
                 "DELETE FROM enrichments WHERE kind != 'card' AND state IN ('done', 'gave_up')"
                 " AND done_at < ?",
