@@ -248,3 +248,30 @@ def test_arabic_does_not_address_the_reader_as_a_man():
                 for marker in _masculine_you(form or ""):
                     found.append(f"{po.name}:{message.lineno}: «{marker}» in {form!r}")
     assert not found, "\n".join(found)
+
+
+def test_a_compiled_catalogue_is_kept_for_the_next_start(tmp_path, monkeypatch):
+    """A .po without a fresh .mo is compiled once and the result kept next to it (the next
+    process, e.g. an export's child, reads it); an unwritable folder only means compiling."""
+    import shutil
+
+    folder = tmp_path / "nl" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "reports.po"
+    shutil.copy(i18n.locales_dir() / "nl" / "LC_MESSAGES" / "reports.po", po)
+    first = i18n._load_file(po)
+    mo = po.with_suffix(".mo")
+    assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime
+    assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []
+    again = i18n._load_file(po)  # read from the .mo this time
+    msgid = next(iter(k for k in first._catalog if isinstance(k, str) and k))
+    assert again.gettext(msgid) == first.gettext(msgid)
+    mo.unlink()
+
+    def read_only(*_a: object) -> None:  # an installed package's folder (root ignores chmod)
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(i18n.os, "replace", read_only)
+    assert i18n._load_file(po).gettext(msgid) == first.gettext(msgid)
+    assert not mo.exists()
+    assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []

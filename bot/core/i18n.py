@@ -14,8 +14,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -64,13 +65,28 @@ def _load_file(po_path: Path) -> Translations:
     if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
         with mo_path.open("rb") as fh:
             return Translations(fh, domain=po_path.stem)
-    # No fresh compiled catalogue (a plain checkout): compile in memory.
+    # No fresh compiled catalogue (a plain checkout, or the .po changed): compile it, and keep
+    # the result next to it when the folder is writable, so the next process start (the bot's,
+    # an export's child) reads it instead of compiling again (about 0.15 s for all catalogues).
     with po_path.open("rb") as fh:
         catalog = read_po(fh, locale=po_path.parent.parent.name)
     buf = io.BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
+    _keep_compiled(mo_path, buf.getvalue())
     buf.seek(0)
     return Translations(buf, domain=po_path.stem)
+
+
+def _keep_compiled(mo_path: Path, data: bytes) -> None:
+    """Write the compiled catalogue atomically (two processes may compile at once); a folder
+    that cannot be written (an installed package) just means compiling at each start."""
+    tmp = mo_path.with_name(f".{mo_path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, mo_path)
+    except OSError:
+        with suppress(OSError):
+            tmp.unlink()
 
 
 def load(default_language: str = "nl", tz: tzinfo | None = None) -> None:
