@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 # How long a transaction waits for another process's write lock (as busy_timeout does).
 BUSY_SECONDS = 5.0
+# The longest a read runs on the loop before it is stopped and asked of the reader's thread.
+READ_SLICE_SECONDS = 0.002
 # The write-ahead log is checkpointed in the background every so many commits.
 CHECKPOINT_EVERY = 500
 
@@ -105,6 +107,8 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         # Point reads on the event loop itself (see the module's docstring).
         self._quick: sqlite3.Connection | None = None
+        self._read_deadline = 0.0
+        self.reads_moved = 0  # reads stopped on the loop for taking too long, asked again
         # The writer's transactions run on the loop through this one (storage/inline.py).
         self._inline: sqlite3.Connection | None = None
         self._tx_conn: aiosqlite.Connection | None = None
@@ -167,6 +171,8 @@ class Database:
             quick.row_factory = aiosqlite.Row
             quick.execute("PRAGMA busy_timeout=0")  # never wait on the loop: fall back instead
             quick.execute("PRAGMA query_only=ON")
+            # A read that runs past its slice is stopped and asked of the reader's thread.
+            quick.set_progress_handler(self._read_too_long, 1000)
             self._quick = quick
 
     async def close(self) -> None:
@@ -378,17 +384,32 @@ class Database:
         return list(hit)
 
     async def _point_read(self, sql: str, params: Sequence[Any]) -> list[aiosqlite.Row]:
-        """A ``per_update`` read: on the loop (see the module's docstring). It sees what was
-        committed, not another task's open transaction: for these reads (one person's own
+        """A ``per_update`` read: on the loop even while another task's transaction is open.
+        It sees what was committed, not that transaction: for these reads (one person's own
         state, changed only by her own updates, which run one at a time) that is the same."""
+        rows = self._on_loop(sql, params)
+        return rows if rows is not None else await self._threaded_read(sql, params)
+
+    def _on_loop(self, sql: str, params: Sequence[Any]) -> list[aiosqlite.Row] | None:
+        """The read on the loop's read-only connection, if SQLite answers it within
+        READ_SLICE_SECONDS; None when it cannot: busy, or too long (SQLite stopped it, and a
+        read changed nothing), so it goes to the reader's thread."""
         quick = self._quick
-        if quick is not None and sql.lstrip()[:6].upper() != "PRAGMA":
-            try:
-                return quick.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc):
-                    raise
-        return await self._read(sql, params)
+        if quick is None or sql.lstrip()[:6].upper() == "PRAGMA":
+            return None
+        self._read_deadline = time.perf_counter() + READ_SLICE_SECONDS
+        try:
+            return quick.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                self.reads_moved += 1
+                return None
+            if _busy(exc):
+                return None
+            raise
+
+    def _read_too_long(self) -> bool:
+        return time.perf_counter() > self._read_deadline
 
     def remember(self, sql: str, params: Sequence[Any], rows: list[Any]) -> None:
         """After the update's own write: what a ``per_update`` read would now answer (rows as
@@ -398,9 +419,17 @@ class Database:
             scope.reads[(sql, tuple(params))] = rows
 
     async def _read(self, sql: str, params: Sequence[Any]) -> list[aiosqlite.Row]:
-        # While another task's transaction is open, a read waits for it as before (a task it
-        # woke from inside the transaction must find what it committed). A PRAGMA is about the
-        # connection it is asked on: the writer's is the bot's.
+        # Most reads are answered on the loop (see _on_loop). While another task's transaction
+        # is open, a read waits for it as before (a task it woke from inside the transaction
+        # must find what it committed).
+        if not self._lock.locked():
+            rows = self._on_loop(sql, params)
+            if rows is not None:
+                return rows
+        return await self._threaded_read(sql, params)
+
+    async def _threaded_read(self, sql: str, params: Sequence[Any]) -> list[aiosqlite.Row]:
+        # A PRAGMA is about the connection it is asked on: the writer's is the bot's.
         if (
             self._reader is not None
             and not self._lock.locked()

@@ -259,3 +259,27 @@ async def test_a_long_transaction_gives_the_loop_back_and_a_scan_goes_to_the_thr
         assert await db.fetchval("SELECT COUNT(*) FROM users") == 11
     finally:
         await db.close()
+
+
+async def test_a_read_is_answered_on_the_loop_unless_it_takes_long(tmp_path, monkeypatch):
+    """Small reads: on the loop's read-only connection. A read that runs past its slice is
+    stopped there and asked of the reader's thread (the loop is never held by a big read)."""
+    db = Database(tmp_path / "t.sqlite3")
+    await db.open()
+    await db.migrate()
+    try:
+        on_loop: list[str] = []
+        threaded: list[str] = []
+        assert db._quick is not None and db._reader is not None
+        db._quick.set_trace_callback(on_loop.append)
+        await db._reader.set_trace_callback(threaded.append)
+        assert await db.fetchval("SELECT COUNT(*) FROM users") == 0
+        assert on_loop == ["SELECT COUNT(*) FROM users"] and threaded == []
+        big = (
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000)"
+            " SELECT COUNT(*) FROM n"
+        )
+        assert await db.fetchval(big) == 3_000_000
+        assert threaded == [big] and db.reads_moved == 1
+    finally:
+        await db.close()

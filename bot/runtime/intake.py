@@ -337,6 +337,12 @@ class Intake:
                 await self.inbox.mark_processed(raw.get("update_id"), datetime.now(UTC))
                 continue
             await self.app.update_queue.put(update)
+            # One turn of the loop per update: its handler runs up to its first call to
+            # Telegram and that request goes out (aiohttp writes a body in a task of its own on
+            # Python 3.11) before the next update is decoded. Without it, 50 updates of one
+            # poll answered in lockstep: no request left until all 50 had been worked on
+            # (bench/report_flow.py).
+            await asyncio.sleep(0)
 
     async def accept(self, raw_updates: list[dict[str, Any]]) -> None:
         """Store, then hand over: for webhook requests (answer 200 only after this returns)."""
