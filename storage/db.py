@@ -154,6 +154,7 @@ class Database:
                 "synchronous=NORMAL",
                 "foreign_keys=ON",
                 "wal_autocheckpoint=0",  # the threaded writer checkpoints (see _committed)
+                "cache_size=-1024",  # 1 MB: small statements; the OS caches the file as well
             ):
                 inline.execute(f"PRAGMA {pragma}")
             self._inline = inline
@@ -171,6 +172,7 @@ class Database:
             quick.row_factory = aiosqlite.Row
             quick.execute("PRAGMA busy_timeout=0")  # never wait on the loop: fall back instead
             quick.execute("PRAGMA query_only=ON")
+            quick.execute("PRAGMA cache_size=-1024")  # 1 MB, as the loop's writer
             # A read that runs past its slice is stopped and asked of the reader's thread.
             quick.set_progress_handler(self._read_too_long, 1000)
             self._quick = quick
