@@ -85,10 +85,13 @@ def fill(path: Path, now: datetime) -> None:
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
+    """VmRSS and VmHWM in MB (0 for a process that just ended: a zombie has neither)."""
     status = Path(f"/proc/{pid}/status").read_text()
-    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-    hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-    return rss / 1024, hwm / 1024
+    rss = re.search(r"VmRSS:\s+(\d+)", status)
+    hwm = re.search(r"VmHWM:\s+(\d+)", status)
+    if rss is None or hwm is None:
+        return 0.0, 0.0
+    return int(rss.group(1)) / 1024, int(hwm.group(1)) / 1024
 
 
 async def child(api: str, db: str) -> None:
@@ -108,6 +111,9 @@ async def child(api: str, db: str) -> None:
     )
     runtime = Runtime(build_application(settings))
     await runtime.start(polling=True, scheduler=True)
+    from bot.runtime.collector import settle_collector
+
+    settle_collector()  # as `buurtbot run` does once the bot has started
     print("ready", flush=True)
     await asyncio.Event().wait()
 

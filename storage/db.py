@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 
 # How long a transaction waits for another process's write lock (as busy_timeout does).
 BUSY_SECONDS = 5.0
+# The longest the database's work on the loop (reads, transactions, one after another: a job
+# escalating a thousand reports) goes without giving the loop a turn.
+SLICE_SECONDS = 0.005
 # The longest a read runs on the loop before it is stopped and asked of the reader's thread.
 READ_SLICE_SECONDS = 0.002
 # The write-ahead log is checkpointed in the background every so many commits.
@@ -108,6 +111,8 @@ class Database:
         # Point reads on the event loop itself (see the module's docstring).
         self._quick: sqlite3.Connection | None = None
         self._read_deadline = 0.0
+        self._last_turn = time.perf_counter()  # when the loop last ran something else
+        self._turn_asked = False
         self.reads_moved = 0  # reads stopped on the loop for taking too long, asked again
         # The writer's transactions run on the loop through this one (storage/inline.py).
         self._inline: sqlite3.Connection | None = None
@@ -121,6 +126,27 @@ class Database:
 
     def _held_by_me(self) -> bool:
         return self._holder is not None and self._holder is asyncio.current_task()
+
+    def _turn_due(self) -> bool:
+        """Work on the loop's connections does not await: has the loop gone SLICE_SECONDS
+        without a turn? A callback asked for soon tells when it got one; if it has not run,
+        the loop is still ours and it is time to give it back."""
+        now = time.perf_counter()
+        if now - self._last_turn < SLICE_SECONDS:
+            if not self._turn_asked:
+                self._turn_asked = True
+                asyncio.get_running_loop().call_soon(self._turned)
+            return False
+        self._last_turn = now
+        return True
+
+    def _turned(self) -> None:
+        self._last_turn = time.perf_counter()
+        self._turn_asked = False
+
+    async def _give_turn(self) -> None:
+        if self._turn_due():
+            await asyncio.sleep(0)
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -255,6 +281,8 @@ class Database:
         within = current_update.get()
         if within is not None:
             within.wrote()
+        if self._inline is not None and not threaded:
+            await self._give_turn()
         async with self._lock:
             scope = within if mark and within is not None and not within.marked else None
             inline = None if threaded else self._inline
@@ -264,7 +292,7 @@ class Database:
                     await self._begin_inline(inline, scope)
                     # Typed as aiosqlite's: it answers the part of that API the repositories
                     # use (storage/inline.py; tests/test_storage.py drives it).
-                    conn = cast(aiosqlite.Connection, InlineConnection(inline))
+                    conn = cast(aiosqlite.Connection, InlineConnection(inline, self._turn_due))
                 else:
                     conn = self.conn
                     await conn.execute("BEGIN IMMEDIATE")
@@ -389,6 +417,7 @@ class Database:
         """A ``per_update`` read: on the loop even while another task's transaction is open.
         It sees what was committed, not that transaction: for these reads (one person's own
         state, changed only by her own updates, which run one at a time) that is the same."""
+        await self._give_turn()
         rows = self._on_loop(sql, params)
         return rows if rows is not None else await self._threaded_read(sql, params)
 
@@ -425,6 +454,7 @@ class Database:
         # is open, a read waits for it as before (a task it woke from inside the transaction
         # must find what it committed).
         if not self._lock.locked():
+            await self._give_turn()
             rows = self._on_loop(sql, params)
             if rows is not None:
                 return rows

@@ -13,8 +13,8 @@ What keeps the loop from ever waiting on the disk or another process (storage/db
 - it never checkpoints the write-ahead log itself (wal_autocheckpoint 0): the threaded writer
   does that in the background;
 - COMMIT in WAL mode with synchronous=NORMAL writes to the log without an fsync;
-- a transaction of many statements gives the loop back every SLICE_SECONDS (the writer's lock
-  stays held, as it did across the thread hops), and one whose single statement may scan a
+- a transaction of many statements gives the loop back every few milliseconds (the writer's
+  lock stays held, as it did across the thread hops), and one whose single statement may scan a
   large table asks for the writer's thread instead (``transaction(threaded=True)``).
 """
 
@@ -22,12 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import Any
-
-# The longest a transaction holds the loop between two turns it gives back.
-SLICE_SECONDS = 0.005
 
 
 class InlineCursor:
@@ -70,7 +66,7 @@ class InlineCursor:
 class _Ran:
     """What ``execute`` returns: awaitable (the cursor) and an async context manager, like
     aiosqlite's. The statement has run by the time it is returned; awaiting it gives the loop
-    back once when the transaction has held it for SLICE_SECONDS."""
+    back once when the loop has gone a slice without a turn."""
 
     def __init__(self, cursor: InlineCursor, pause: bool) -> None:
         self._cursor = cursor
@@ -91,22 +87,18 @@ class _Ran:
 class InlineConnection:
     """The transaction's connection, as the repositories see it (see the module docstring)."""
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    def __init__(self, raw: sqlite3.Connection, turn_due: Callable[[], bool]) -> None:
         self.raw = raw
-        self._since = time.perf_counter()
+        self._turn_due = turn_due
 
     @property
     def in_transaction(self) -> bool:
         return self.raw.in_transaction
 
     def _pause(self) -> bool:
-        """Has this transaction held the loop for a slice (an action call to 5,000 people is
-        10,000 statements)? Then the next await gives it back once."""
-        now = time.perf_counter()
-        if now - self._since < SLICE_SECONDS:
-            return False
-        self._since = now
-        return True
+        """Has the loop gone a slice without a turn (an action call to 5,000 people is 10,000
+        statements)? Then the next await gives it back once (see Database._turn_due)."""
+        return self._turn_due()
 
     def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> _Ran:
         return _Ran(InlineCursor(self.raw.execute(sql, parameters)), self._pause())

@@ -9,9 +9,9 @@ the bot has started; the benches do the same, so they measure what runs in produ
   young collection every 700 allocations, the collector ran 150 times in one round of
   bench/report_flow.py and a full collection of the bot's heap twice: 0.22 s of the loop's 2 s.
   A young collection every 10,000 allocations runs it 7 times (0.02 s) in a round. The older
-  generations keep Python's ratios: spacing those out too (50 and 100) let the bot's peak during
-  an all-projects export reach 154 MB once (bench/memory.py); with these 143-146 MB, as with
-  Python's defaults.
+  generations keep Python's ratios, so garbage in reference cycles (a big export's files among
+  it) is not kept much longer than with Python's defaults. bench/memory.py, which sets the
+  collector this way too: the bot's peak during an all-projects export 142-146 MB.
 """
 
 from __future__ import annotations
